@@ -1,0 +1,53 @@
+# Fabrika: `make run` serves the app with demo data; `make test` runs the whole suite.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app run
+
+.PHONY: run test test-fast lint bench translations translations-compile clean-db install install-dev
+
+$(BIN)/activate:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt $(BIN)/activate
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed translations-compile
+install-dev: $(VENV)/.installed-dev translations-compile
+
+translations-compile: $(VENV)/.installed
+	$(BIN)/pybabel compile -q -d translations -f || true
+
+## Extract msgids and update the ru / es catalogs (then translate the new entries)
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -q -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot .
+	$(BIN)/pybabel update -q -N -i translations/messages.pot -d translations
+	$(BIN)/pybabel compile -q -d translations -f
+
+run: install
+	@FLASK_DEBUG=0 $(FLASK) setup
+	@echo "Serving on http://127.0.0.1:5000 (scheduler in its own process); Ctrl+C stops both."
+	@$(FLASK) scheduler run & SCHED=$$!; \
+	trap 'kill $$SCHED 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:5000 --access-logfile - run:app
+
+test: install-dev
+	bash scripts/test.sh
+
+test-fast: install-dev
+	$(BIN)/python -m pytest -q -x --ignore=tests/e2e
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+bench: install-dev
+	$(BIN)/python -m bench
+
+clean-db:
+	rm -f instance/fabrika.db instance/fabrika.db-wal instance/fabrika.db-shm

@@ -1,0 +1,9 @@
+"""REST API registration (FAB's /api/v1 with OpenAPI and Swagger)."""
+
+from __future__ import annotations
+
+
+def register_apis(appbuilder) -> None:
+    from app.api import core
+
+    core.register(appbuilder)

@@ -1,0 +1,42 @@
+"""REST endpoints for the base registers: same permissions as the pages."""
+
+from __future__ import annotations
+
+from flask_appbuilder.api import ModelRestApi
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+from app.models.core import Currency, CurrencyRate, Unit
+from app.permissions import CRUD, RESOURCE_REFERENCE
+
+
+class BaseApi(ModelRestApi):
+    method_permission_name = CRUD
+    allow_browser_login = True
+    page_size = 50
+    max_page_size = 1000
+
+
+class CurrencyApi(BaseApi):
+    resource_name = "currency"
+    class_permission_name = RESOURCE_REFERENCE
+    datamodel = SQLAInterface(Currency)
+    list_columns = ["id", "code", "name", "symbol", "decimals", "active"]
+
+
+class CurrencyRateApi(BaseApi):
+    resource_name = "currency_rate"
+    class_permission_name = RESOURCE_REFERENCE
+    datamodel = SQLAInterface(CurrencyRate)
+    list_columns = ["id", "currency.code", "on_date", "rate"]
+
+
+class UnitApi(BaseApi):
+    resource_name = "unit"
+    class_permission_name = RESOURCE_REFERENCE
+    datamodel = SQLAInterface(Unit)
+    list_columns = ["id", "code", "name", "name_ru", "name_es", "decimals"]
+
+
+def register(appbuilder) -> None:
+    for api in (CurrencyApi, CurrencyRateApi, UnitApi):
+        appbuilder.add_api(api)

@@ -1,0 +1,1 @@
+"""Pure business logic: no Flask, no SQLAlchemy. Tested by itself, fast."""

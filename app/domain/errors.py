@@ -1,0 +1,82 @@
+"""Domain errors that carry every problem found, as translatable message ids.
+
+Services validate a whole document before writing anything and raise one DomainError listing all
+problems, so a user fixes everything in one go. Messages are babel msgids with %(name)s
+placeholders; they are translated at the edge (view, API) where the user's locale is known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input: a msgid, its parameters, and where (field / line)."""
+
+    msgid: str
+    params: dict[str, Any] = field(default_factory=dict)
+    field: str | None = None
+    line: int | None = None
+
+    def render(self, translate=None) -> str:
+        """Return the message, translated by `translate` (a gettext) when given."""
+        text = translate(self.msgid) if translate else self.msgid
+        try:
+            text = text % self.params if self.params else text
+        except (KeyError, ValueError, TypeError):
+            pass
+        if self.line is not None:
+            prefix = translate("Line %(line)s") if translate else "Line %(line)s"
+            text = f"{prefix % {'line': self.line}}: {text}"
+        return text
+
+
+class DomainError(Exception):
+    """A business rule refused the operation; nothing was written."""
+
+    def __init__(self, problems: list[Problem] | Problem | str, **params: Any) -> None:
+        if isinstance(problems, str):
+            problems = [Problem(problems, params)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        super().__init__("; ".join(p.render() for p in self.problems))
+
+    def messages(self, translate=None) -> list[str]:
+        """All problems as user-facing strings."""
+        return [p.render(translate) for p in self.problems]
+
+
+class InsufficientStock(DomainError):
+    """Raised when a FIFO issue asks for more than the lots hold (batch warehouses)."""
+
+    def __init__(self, item: str, requested: Any, available: Any, line: int | None = None) -> None:
+        self.item, self.requested, self.available = item, requested, available
+        super().__init__(
+            [
+                Problem(
+                    "Insufficient stock of %(item)s: requested %(requested)s, available %(available)s",
+                    {"item": item, "requested": requested, "available": available},
+                    line=line,
+                )
+            ]
+        )
+
+
+class Collector:
+    """Gathers problems while validating, then raises them all at once."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, msgid: str, line: int | None = None, field: str | None = None, **params: Any) -> None:
+        self.problems.append(Problem(msgid, params, field=field, line=line))
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise DomainError(self.problems)
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)

@@ -1,0 +1,1 @@
+"""Scheduled jobs: APScheduler wiring and thin job functions that call services."""

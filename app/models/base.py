@@ -1,0 +1,60 @@
+"""Model building blocks: timestamps, the audited marker, append-only tables, document states."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import DDL, DateTime, Table, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+
+class Audited:
+    """Marker: every insert, update and delete of this model is written to the audit log."""
+
+    __audit_exclude__: tuple[str, ...] = ("updated_at",)
+
+
+class DocState:
+    DRAFT = "draft"
+    POSTED = "posted"
+    CANCELLED = "cancelled"
+    ALL = (DRAFT, POSTED, CANCELLED)
+
+
+def append_only_sql(name: str, dialect: str) -> list[str]:
+    """Trigger DDL that makes the database refuse UPDATE and DELETE on table `name`."""
+    msg = f"{name} is append-only"
+    if dialect == "sqlite":
+        return [
+            f"CREATE TRIGGER {name}_no_update BEFORE UPDATE ON {name} BEGIN SELECT RAISE(ABORT, '{msg}'); END",
+            f"CREATE TRIGGER {name}_no_delete BEFORE DELETE ON {name} BEGIN SELECT RAISE(ABORT, '{msg}'); END",
+        ]
+    if dialect == "postgresql":
+        return [
+            f"CREATE OR REPLACE FUNCTION {name}_append_only() RETURNS trigger AS $$ BEGIN "
+            f"RAISE EXCEPTION '{msg}'; END; $$ LANGUAGE plpgsql",
+            f"CREATE TRIGGER {name}_no_change BEFORE UPDATE OR DELETE ON {name} "
+            f"FOR EACH ROW EXECUTE FUNCTION {name}_append_only()",
+        ]
+    return []
+
+
+def make_append_only(table: Table) -> None:
+    """Make the database itself refuse UPDATE and DELETE on `table` (SQLite and PostgreSQL).
+
+    The triggers are created with the table (create_all; migrations call append_only_sql), so no
+    view, API or hand-written SQL can rewrite history.
+    """
+    for dialect in ("sqlite", "postgresql"):
+        for stmt in append_only_sql(table.name, dialect):
+            event.listen(table, "after_create", DDL(stmt).execute_if(dialect=dialect))
+    table.info["append_only"] = True

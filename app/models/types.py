@@ -1,0 +1,66 @@
+"""Exact Decimal column types for money and quantities, on SQLite as on PostgreSQL.
+
+PostgreSQL's NUMERIC is exact. SQLite stores NUMERIC as a double and sums in floating point
+(STACK.md section 10), so on SQLite these types store scaled integers (minor units): SUM stays
+exact integer arithmetic and values come back as Decimal. Rule: never multiply or divide two of
+these columns in SQL (the scale would be wrong on SQLite); add, subtract, compare and SUM freely.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Numeric
+from sqlalchemy.types import TypeDecorator
+
+from app.domain.money import MONEY_PLACES, QTY_PLACES
+
+
+class _ScaledDecimal(TypeDecorator):
+    impl = Numeric
+    cache_ok = True
+    places = 4
+
+    def __init__(self) -> None:
+        super().__init__(precision=18, scale=self.places, asdecimal=True)
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(18, self.places, asdecimal=True))
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        value = Decimal(value) if not isinstance(value, Decimal) else value
+        if dialect.name == "sqlite":
+            return int(value.scaleb(self.places).to_integral_value())
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return Decimal(int(value)).scaleb(-self.places)
+        return Decimal(value)
+
+    def coerce_compared_value(self, op, value):
+        return self
+
+
+class Money(_ScaledDecimal):
+    """Money amount, 4 decimal places."""
+
+    places = MONEY_PLACES
+
+
+class Quantity(_ScaledDecimal):
+    """Quantity, 6 decimal places."""
+
+    places = QTY_PLACES
+
+
+class Rate(_ScaledDecimal):
+    """Exchange rates and factors, 8 decimal places."""
+
+    places = 8

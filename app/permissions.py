@@ -1,0 +1,42 @@
+"""The permission vocabulary: every resource and action name, in one place.
+
+Views set `class_permission_name = RESOURCE_X` and `method_permission_name = CRUD` (or their own
+map), so FAB's permissions read like a job description ("can write on Stock documents") instead
+of one permission per view and method. Services check the same names, so the REST API can't do
+what the UI forbids.
+"""
+
+from __future__ import annotations
+
+ACTION_READ = "read"
+ACTION_WRITE = "write"
+ACTION_POST = "post"  # post / cancel documents (moves stock or money)
+ACTION_RUN = "run"  # start jobs, backups
+
+RESOURCE_SETTINGS = "Settings"
+RESOURCE_REFERENCE = "Reference data"
+RESOURCE_AUDIT = "Audit log"
+RESOURCE_JOBS = "Scheduled jobs"
+RESOURCE_BACKUP = "Backups"
+RESOURCE_CATALOG = "Catalog"
+RESOURCE_WAREHOUSE = "Warehouses"
+RESOURCE_STOCK_DOCUMENT = "Stock documents"
+RESOURCE_STOCK_REPORT = "Stock reports"
+RESOURCE_PARTNER = "Partners"
+
+# ModelView / ModelRestApi method -> action. Reading covers list, show, export and the API GETs.
+_READ_METHODS = (
+    "list", "show", "download", "export", "get", "get_list", "info", "api_read", "api_get",
+    "api_column_add", "api_column_edit", "api_readvalues", "print", "index", "card",
+)
+_WRITE_METHODS = (
+    "add", "edit", "delete", "post", "put", "action", "action_post", "api_create", "api_update",
+    "api_delete", "muldelete",
+)
+CRUD: dict[str, str] = {m: ACTION_READ for m in _READ_METHODS} | {m: ACTION_WRITE for m in _WRITE_METHODS}
+READ_ONLY: dict[str, str] = {m: ACTION_READ for m in _READ_METHODS}
+
+
+def perm(action: str) -> str:
+    """FAB's stored permission name for an action."""
+    return f"can_{action}"

@@ -1,0 +1,156 @@
+"""Roles as job descriptions: ROLE_CONFIGS maps each role to its permissions; `sync_roles` applies it.
+
+The sync is idempotent and exact: it adds what the table grants and removes what it does not, so a
+role's rights are always what this file says. Menu access follows view access: a role sees a menu
+entry exactly when it may read the view behind it.
+"""
+
+from __future__ import annotations
+
+from flask_appbuilder.security.sqla.manager import SecurityManager
+
+from app.permissions import (
+    ACTION_POST,
+    ACTION_READ,
+    ACTION_RUN,
+    ACTION_WRITE,
+    RESOURCE_AUDIT,
+    RESOURCE_BACKUP,
+    RESOURCE_CATALOG,
+    RESOURCE_JOBS,
+    RESOURCE_PARTNER,
+    RESOURCE_REFERENCE,
+    RESOURCE_SETTINGS,
+    RESOURCE_STOCK_DOCUMENT,
+    RESOURCE_STOCK_REPORT,
+    RESOURCE_WAREHOUSE,
+    perm,
+)
+
+R, W, P, X = ACTION_READ, ACTION_WRITE, ACTION_POST, ACTION_RUN
+
+# FAB's own views every signed-in user needs: their profile, password and language.
+SELF_SERVICE: list[tuple[str, str]] = [
+    ("can_userinfo", "UserDBModelView"),
+    ("resetmypassword", "UserDBModelView"),
+    ("userinfoedit", "UserDBModelView"),
+    ("can_this_form_get", "ResetMyPasswordView"),
+    ("can_this_form_post", "ResetMyPasswordView"),
+    ("can_this_form_get", "UserInfoEditView"),
+    ("can_this_form_post", "UserInfoEditView"),
+    ("can_read", "My activity"),
+]
+
+ROLE_CONFIGS: dict[str, dict[str, tuple[str, ...]]] = {
+    "Manager": {
+        RESOURCE_SETTINGS: (R,),
+        RESOURCE_REFERENCE: (R, W),
+        RESOURCE_AUDIT: (R,),
+        RESOURCE_JOBS: (R, X),
+        RESOURCE_CATALOG: (R, W),
+        RESOURCE_WAREHOUSE: (R, W),
+        RESOURCE_STOCK_DOCUMENT: (R, W, P),
+        RESOURCE_STOCK_REPORT: (R,),
+        RESOURCE_PARTNER: (R, W),
+    },
+    "Sales": {
+        RESOURCE_REFERENCE: (R,), RESOURCE_CATALOG: (R,), RESOURCE_STOCK_REPORT: (R,),
+        RESOURCE_PARTNER: (R, W), RESOURCE_WAREHOUSE: (R,),
+    },
+    "Economist": {
+        RESOURCE_SETTINGS: (R,), RESOURCE_REFERENCE: (R, W), RESOURCE_CATALOG: (R, W),
+        RESOURCE_STOCK_REPORT: (R,), RESOURCE_STOCK_DOCUMENT: (R,), RESOURCE_WAREHOUSE: (R,),
+        RESOURCE_PARTNER: (R,),
+    },
+    "Engineer": {
+        RESOURCE_REFERENCE: (R,), RESOURCE_CATALOG: (R, W), RESOURCE_STOCK_REPORT: (R,),
+        RESOURCE_WAREHOUSE: (R,),
+    },
+    "Production": {
+        RESOURCE_REFERENCE: (R,), RESOURCE_CATALOG: (R,), RESOURCE_STOCK_REPORT: (R,),
+        RESOURCE_STOCK_DOCUMENT: (R,), RESOURCE_WAREHOUSE: (R,),
+    },
+    "Warehouse": {
+        RESOURCE_REFERENCE: (R,), RESOURCE_CATALOG: (R, W), RESOURCE_WAREHOUSE: (R,),
+        RESOURCE_STOCK_DOCUMENT: (R, W, P), RESOURCE_STOCK_REPORT: (R,), RESOURCE_PARTNER: (R,),
+    },
+    "Purchasing": {
+        RESOURCE_REFERENCE: (R,), RESOURCE_CATALOG: (R,), RESOURCE_STOCK_REPORT: (R,),
+        RESOURCE_STOCK_DOCUMENT: (R, W), RESOURCE_PARTNER: (R, W), RESOURCE_WAREHOUSE: (R,),
+    },
+    "Service": {
+        RESOURCE_REFERENCE: (R,), RESOURCE_CATALOG: (R,), RESOURCE_STOCK_REPORT: (R,),
+        RESOURCE_PARTNER: (R,), RESOURCE_WAREHOUSE: (R,),
+    },
+}
+ROLE_NAMES = ("Admin", *ROLE_CONFIGS)
+# Resources only the Admin role holds (it holds every permission): settings write, backups.
+ADMIN_ONLY = (RESOURCE_BACKUP,)
+
+
+def role_grants(role: str) -> set[tuple[str, str]]:
+    """(permission, view_menu) pairs granted to `role` by ROLE_CONFIGS, self-service included."""
+    grants = set(SELF_SERVICE)
+    for resource, actions in ROLE_CONFIGS.get(role, {}).items():
+        grants.update((perm(a), resource) for a in actions)
+    return grants
+
+
+def _menu_grants(appbuilder, grants: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """menu_access for every menu entry whose view the role may read, and their categories."""
+    readable = {vm for p, vm in grants if p == perm(ACTION_READ)}
+    out: set[tuple[str, str]] = set()
+    for category in appbuilder.menu.get_list():
+        items = category.childs or [category]
+        for item in items:
+            view = getattr(item, "baseview", None)
+            resource = getattr(view, "class_permission_name", None)
+            if resource in readable or (view is None and item.name in readable):
+                out.add(("menu_access", item.name))
+                out.add(("menu_access", category.name))
+    return out
+
+
+def register_permissions(appbuilder) -> int:
+    """Create every (permission, resource) pair the views use and give them all to Admin.
+
+    FAB's own update (FAB_UPDATE_PERMS) deletes pairs a view lacks even when another view of the
+    same resource uses them, so with shared resources we register them ourselves, only adding.
+    """
+    sm = appbuilder.sm
+    admin = sm.find_role("Admin") or sm.add_role("Admin")
+    have = {(pv.permission.name, pv.view_menu.name) for pv in admin.permissions}
+    wanted: set[tuple[str, str]] = set()
+    for view in appbuilder.baseviews:
+        resource = view.class_permission_name
+        wanted.update((p, resource) for p in view.base_permissions)
+    for category in appbuilder.menu.get_list():
+        wanted.add(("menu_access", category.name))
+        wanted.update(("menu_access", item.name) for item in category.childs or [] if item.name != "-")
+    admin_resources = (*ADMIN_ONLY, RESOURCE_SETTINGS)
+    wanted.update((perm(a), r) for r in admin_resources for a in (ACTION_READ, ACTION_WRITE, ACTION_RUN))
+    for pv_name, resource in sorted(wanted - have):
+        sm.add_permission_role(admin, sm.add_permission_view_menu(pv_name, resource))
+    return len(wanted)
+
+
+def sync_roles(appbuilder) -> dict[str, int]:
+    """Create the roles and make their permissions exactly what ROLE_CONFIGS says."""
+    sm = appbuilder.sm
+    report: dict[str, int] = {"Admin": register_permissions(appbuilder)}
+    for role_name in ROLE_CONFIGS:
+        role = sm.find_role(role_name) or sm.add_role(role_name)
+        wanted = role_grants(role_name)
+        wanted |= _menu_grants(appbuilder, wanted)
+        wanted_pvs = {sm.add_permission_view_menu(p, vm) for p, vm in wanted}
+        current = set(role.permissions)
+        for pv in wanted_pvs - current:
+            sm.add_permission_role(role, pv)
+        for pv in current - wanted_pvs:
+            sm.del_permission_role(role, pv)
+        report[role_name] = len(wanted_pvs)
+    return report
+
+
+class FabrikaSecurityManager(SecurityManager):
+    """FAB's security manager; the place for Fabrika's hooks on login."""

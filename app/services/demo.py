@@ -1,0 +1,100 @@
+"""Demo data: the Robokids story in ru / es / en, loaded only into an empty database.
+
+Each bounded context contributes a loader (registered in DEMO_LOADERS, in order); this module owns
+the base registers, the company and one user per role.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models.core import Company, Currency, CurrencyRate, Unit
+from app.security import ROLE_NAMES
+from app.services.base import SYSTEM, acting_as, unit_of_work
+
+DEMO_PASSWORD = "demo1234"  # documented in README; demo users exist only in demo databases
+DEMO_LOADERS: list[Callable[[], None]] = []
+
+UNITS = [
+    ("pcs", "piece", "шт", "ud", 0), ("set", "set", "компл", "juego", 0), ("kg", "kilogram", "кг", "kg", 3),
+    ("m", "metre", "м", "m", 3), ("m2", "square metre", "м²", "m²", 3), ("l", "litre", "л", "l", 3),
+    ("h", "hour", "ч", "h", 2), ("box", "box", "кор", "caja", 0),
+]
+
+
+def is_empty() -> bool:
+    return not db.session.scalar(select(func.count()).select_from(Company))
+
+
+def load_base() -> None:
+    rub = Currency(code="RUB", name="Russian rouble", symbol="₽", decimals=2)
+    eur = Currency(code="EUR", name="Euro", symbol="€", decimals=2)
+    usd = Currency(code="USD", name="US dollar", symbol="$", decimals=2)
+    db.session.add_all([rub, eur, usd])
+    for code, name, ru, es, decimals in UNITS:
+        db.session.add(Unit(code=code, name=name, name_ru=ru, name_es=es, decimals=decimals))
+    db.session.flush()
+    today = date.today()
+    db.session.add_all([
+        CurrencyRate(currency=eur, on_date=today, rate=Decimal("98.5000")),
+        CurrencyRate(currency=usd, on_date=today, rate=Decimal("91.2000")),
+        CurrencyRate(currency=rub, on_date=today, rate=Decimal("1")),
+    ])
+    db.session.add(Company(
+        name="РобоФабрика", legal_name="ООО «РобоФабрика»", tax_id="7701234567", tax_id2="770101001",
+        registration_no="1187746123456", address="125009, г. Москва, ул. Тверская, д. 7",
+        phone="+7 495 123-45-67", email="office@robofabrika.example", bank_name="ПАО «Сбербанк»",
+        bank_bic="044525225", bank_account="40702810938000012345", bank_corr_account="30101810400000000225",
+        base_currency=rub,
+    ))
+
+
+def ensure_role_users() -> list[str]:
+    sm = current_app.appbuilder.sm
+    made = []
+    for role_name in ROLE_NAMES:
+        if role_name == "Admin":
+            continue
+        username = role_name.lower()
+        if sm.find_user(username=username):
+            continue
+        role = sm.find_role(role_name)
+        sm.add_user(username, role_name, "Demo", f"{username}@robofabrika.example", role, DEMO_PASSWORD)
+        made.append(username)
+    return made
+
+
+def ensure_admin(password: str | None = None) -> tuple[str, str, bool]:
+    """Create `admin` once; the generated password is printed and kept in the instance folder."""
+    sm = current_app.appbuilder.sm
+    if sm.find_user(username="admin"):
+        return "admin", "", False
+    password = password or secrets.token_urlsafe(9)
+    sm.add_user("admin", "Admin", "Fabrika", "admin@robofabrika.example", sm.find_role("Admin"), password)
+    path = os.path.join(current_app.instance_path, "admin_password.txt")
+    os.makedirs(current_app.instance_path, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(password + "\n")
+    return "admin", password, True
+
+
+def load_demo(force: bool = False) -> str:
+    """Load the demo story into an empty database; return a one-line summary."""
+    if not force and not is_empty():
+        return "Demo data: database not empty, nothing loaded"
+    with acting_as(SYSTEM):
+        with unit_of_work(db.session):
+            load_base()
+        for loader in DEMO_LOADERS:
+            loader()
+        users = ensure_role_users()
+    return f"Demo data loaded; users {', '.join(users) or '-'} (password {DEMO_PASSWORD})"

@@ -1,0 +1,11 @@
+"""View registration: each bounded context registers its own views and APIs."""
+
+from __future__ import annotations
+
+
+def register_views(appbuilder) -> None:
+    from app.api import register_apis
+    from app.views import core
+
+    core.register(appbuilder)
+    register_apis(appbuilder)

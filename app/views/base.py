@@ -1,0 +1,143 @@
+"""Base views: permission vocabulary, locale number formatting, CSV/XLSX export of every list.
+
+Every register's list is filterable, sortable, paginated and exportable: the export reuses the
+list's own filters and ordering from the query string, so "what I see is what I export".
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+from flask import Response, flash, redirect, request
+from flask_appbuilder import ModelView
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.urltools import get_filter_args, get_order_args
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from app.models.types import Money, Quantity, Rate
+from app.permissions import CRUD, READ_ONLY
+from app.services.export import to_csv, to_xlsx
+
+EXPORT_LIMIT = 100_000
+
+
+def locale_name() -> str:
+    loc = get_locale()
+    return str(loc) if loc else "en"
+
+
+def fmt_number(value: Any, places: int | None = None) -> Markup:
+    """A number in the user's locale, right-aligned (span.num), red when negative."""
+    if value is None:
+        return Markup("")
+    fmt = None if places is None else "#,##0." + "0" * places if places else "#,##0"
+    text = format_decimal(value, format=fmt, locale=locale_name())
+    cls = "num neg" if value < 0 else "num"
+    return Markup('<span class="%s">%s</span>') % (cls, text)
+
+
+def fmt_money(value: Any) -> Markup:
+    return fmt_number(value, 2)
+
+
+def fmt_qty(value: Any) -> Markup:
+    if value is None:
+        return Markup("")
+    places = min(max(-value.normalize().as_tuple().exponent, 0), 6) if isinstance(value, Decimal) else 0
+    return fmt_number(value, places)
+
+
+def fmt_date(value: Any) -> str:
+    if isinstance(value, datetime):
+        return format_datetime(value, format="short", locale=locale_name())
+    if isinstance(value, date):
+        return format_date(value, format="short", locale=locale_name())
+    return "" if value is None else str(value)
+
+
+class BaseModelView(ModelView):
+    """A register's CRUD view with Fabrika's conventions."""
+
+    page_size = 25
+    method_permission_name = CRUD
+    list_template = "fabrika/list.html"
+    export_columns: list[str] | None = None
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._auto_formatters()
+
+    def _auto_formatters(self) -> None:
+        formatters = dict(self.formatters_columns or {})
+        for col in self.list_columns + list(self.show_columns or []):
+            if col in formatters or "." in col:
+                continue
+            column = self.datamodel.obj.__table__.columns.get(col) if hasattr(self.datamodel, "obj") else None
+            if column is None:
+                continue
+            if isinstance(column.type, Money):
+                formatters[col] = fmt_money
+            elif isinstance(column.type, (Quantity, Rate)):
+                formatters[col] = fmt_qty
+            elif column.type.python_type in (date, datetime):
+                formatters[col] = fmt_date
+        self.formatters_columns = formatters
+
+    @expose("/export/<string:fmt>")
+    @has_access
+    def export(self, fmt: str) -> Response:
+        """Export the current list (its filters and order) as CSV or XLSX."""
+        if fmt not in ("csv", "xlsx"):
+            return redirect(self.get_redirect())
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        order_column, order_direction = get_order_args().get(self.__class__.__name__, ("", ""))
+        count, items = self.datamodel.query(
+            self._filters, order_column, order_direction, page=None, page_size=EXPORT_LIMIT
+        )
+        columns = self.export_columns or self.list_columns
+        headers = [str(self.label_columns.get(c, c)) for c in columns]
+        rows = ([self._export_value(item, c) for c in columns] for item in items)
+        name = self.__class__.__name__.replace("View", "").lower()
+        if count > EXPORT_LIMIT:
+            flash(str(_l("Export limited to the first %(n)s rows", n=EXPORT_LIMIT)), "warning")
+        if fmt == "csv":
+            data, mime = to_csv(headers, rows), "text/csv; charset=utf-8"
+        else:
+            data = to_xlsx(headers, rows, title=name)
+            mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return Response(
+            data, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
+        )
+
+    def _export_value(self, item: Any, column: str) -> Any:
+        value = item
+        for part in column.split("."):
+            value = getattr(value, part, None) if value is not None else None
+            if callable(value):
+                value = value()
+        if isinstance(value, (str, int, Decimal, date, datetime, bool)) or value is None:
+            return value
+        return str(value)
+
+
+class ReadOnlyModelView(BaseModelView):
+    """A register that is never edited from the UI (logs, ledgers, posted history)."""
+
+    method_permission_name = READ_ONLY
+    include_route_methods = {"list", "show", "export"}
+
+
+def interface(model: type) -> SQLAInterface:
+    return SQLAInterface(model)
+
+
+def request_ip() -> str:
+    return request.remote_addr or ""

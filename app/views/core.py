@@ -1,0 +1,159 @@
+"""Views of the company settings and the base registers, the audit log and the job runs."""
+
+from __future__ import annotations
+
+from flask_appbuilder.models.sqla.filters import FilterEqualFunction
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.models.audit import AuditLog, JobRun
+from app.models.core import Company, Currency, CurrencyRate, DocumentSequence, Unit
+from app.permissions import RESOURCE_AUDIT, RESOURCE_JOBS, RESOURCE_REFERENCE, RESOURCE_SETTINGS
+from app.views.base import BaseModelView, ReadOnlyModelView, interface
+
+CAT_SETTINGS = "Setup"
+CAT_REFERENCE = "References"
+
+
+class CompanyView(BaseModelView):
+    datamodel = interface(Company)
+    class_permission_name = RESOURCE_SETTINGS
+    list_title = _l("Company")
+    show_title = _l("Company")
+    add_title = _l("Add company")
+    edit_title = _l("Edit company")
+    list_columns = ["name", "tax_id", "base_currency", "phone", "email"]
+    add_columns = edit_columns = [
+        "name", "legal_name", "tax_id", "tax_id2", "registration_no", "address", "phone", "email",
+        "bank_name", "bank_bic", "bank_account", "bank_corr_account", "base_currency",
+    ]
+    show_columns = add_columns
+    label_columns = {
+        "name": _l("Name"), "legal_name": _l("Legal name"), "tax_id": _l("Tax ID"),
+        "tax_id2": _l("Tax registration code"), "registration_no": _l("Registration number"),
+        "address": _l("Address"), "phone": _l("Phone"), "email": _l("Email"), "bank_name": _l("Bank"),
+        "bank_bic": _l("BIC"), "bank_account": _l("Bank account"),
+        "bank_corr_account": _l("Correspondent account"), "base_currency": _l("Base currency"),
+    }
+
+
+class CurrencyView(BaseModelView):
+    datamodel = interface(Currency)
+    class_permission_name = RESOURCE_REFERENCE
+    list_title = _l("Currencies")
+    show_title = _l("Currency")
+    add_title = _l("Add currency")
+    edit_title = _l("Edit currency")
+    list_columns = ["code", "name", "symbol", "decimals", "active"]
+    add_columns = edit_columns = show_columns = list_columns
+    search_columns = ["code", "name", "active"]
+    label_columns = {
+        "code": _l("Code"), "name": _l("Name"), "symbol": _l("Symbol"), "decimals": _l("Decimals"),
+        "active": _l("Active"),
+    }
+
+
+class CurrencyRateView(BaseModelView):
+    datamodel = interface(CurrencyRate)
+    class_permission_name = RESOURCE_REFERENCE
+    list_title = _l("Exchange rates")
+    show_title = _l("Exchange rate")
+    add_title = _l("Add exchange rate")
+    edit_title = _l("Edit exchange rate")
+    list_columns = ["currency", "on_date", "rate"]
+    add_columns = edit_columns = show_columns = list_columns
+    search_columns = ["currency", "on_date"]
+    base_order = ("on_date", "desc")
+    label_columns = {"currency": _l("Currency"), "on_date": _l("Date"), "rate": _l("Rate")}
+
+
+class UnitView(BaseModelView):
+    datamodel = interface(Unit)
+    class_permission_name = RESOURCE_REFERENCE
+    list_title = _l("Units of measure")
+    show_title = _l("Unit of measure")
+    add_title = _l("Add unit of measure")
+    edit_title = _l("Edit unit of measure")
+    list_columns = ["code", "name", "name_ru", "name_es", "decimals"]
+    add_columns = edit_columns = show_columns = list_columns
+    search_columns = ["code", "name"]
+    label_columns = {
+        "code": _l("Code"), "name": _l("Name"), "name_ru": _l("Name (Russian)"),
+        "name_es": _l("Name (Spanish)"), "decimals": _l("Decimals"),
+    }
+
+
+class DocumentSequenceView(BaseModelView):
+    datamodel = interface(DocumentSequence)
+    class_permission_name = RESOURCE_SETTINGS
+    list_title = _l("Document numbering")
+    show_title = _l("Document numbering")
+    add_title = _l("Add numbering")
+    edit_title = _l("Edit numbering")
+    list_columns = ["doc_type", "year", "prefix", "padding", "next_value"]
+    add_columns = edit_columns = show_columns = list_columns
+    label_columns = {
+        "doc_type": _l("Document type"), "year": _l("Year"), "prefix": _l("Prefix"),
+        "padding": _l("Digits"), "next_value": _l("Next number"),
+    }
+
+
+class AuditLogView(ReadOnlyModelView):
+    datamodel = interface(AuditLog)
+    class_permission_name = RESOURCE_AUDIT
+    list_title = _l("Audit log")
+    show_title = _l("Audit record")
+    list_columns = ["at", "username", "ip", "action", "entity", "entity_id", "summary"]
+    show_columns = list_columns + ["changes"]
+    search_columns = ["at", "username", "ip", "action", "entity", "entity_id"]
+    base_order = ("id", "desc")
+    label_columns = {
+        "at": _l("When"), "username": _l("User"), "ip": _l("Address"), "action": _l("Action"),
+        "entity": _l("Object"), "entity_id": _l("Object ID"), "summary": _l("Summary"),
+        "changes": _l("Changes"),
+    }
+
+
+class MyActivityView(AuditLogView):
+    """The signed-in user's own actions, reachable from every user's menu."""
+
+    class_permission_name = "My activity"
+    list_title = _l("My activity")
+    base_filters = [["user_id", FilterEqualFunction, lambda: current_user.id]]
+
+
+class JobRunView(ReadOnlyModelView):
+    datamodel = interface(JobRun)
+    class_permission_name = RESOURCE_JOBS
+    list_title = _l("Job runs")
+    show_title = _l("Job run")
+    list_columns = ["job_id", "trigger", "started_at", "finished_at", "status", "username", "message"]
+    show_columns = list_columns + ["counts"]
+    search_columns = ["job_id", "status", "started_at", "trigger"]
+    base_order = ("id", "desc")
+    label_columns = {
+        "job_id": _l("Job"), "trigger": _l("Started by"), "started_at": _l("Started"),
+        "finished_at": _l("Finished"), "status": _l("Status"), "username": _l("User"),
+        "message": _l("Message"), "counts": _l("Counts"),
+    }
+
+
+def register(appbuilder) -> None:
+    settings = _l("Settings")
+    reference = _l("Reference data")
+    appbuilder.add_view(CompanyView, "Company", label=_l("Company"), icon="fa-building",
+                        category=CAT_SETTINGS, category_label=settings, category_icon="fa-cogs")
+    appbuilder.add_view(DocumentSequenceView, "Document numbering", label=_l("Document numbering"),
+                        icon="fa-list-ol", category=CAT_SETTINGS)
+    appbuilder.add_view(AuditLogView, "Audit log", label=_l("Audit log"), icon="fa-history",
+                        category=CAT_SETTINGS)
+    appbuilder.add_view(JobRunView, "Job runs", label=_l("Job runs"), icon="fa-clock-o",
+                        category=CAT_SETTINGS)
+    appbuilder.add_view(CurrencyView, "Currencies", label=_l("Currencies"), icon="fa-money",
+                        category=CAT_REFERENCE, category_label=reference, category_icon="fa-book")
+    appbuilder.add_view(CurrencyRateView, "Exchange rates", label=_l("Exchange rates"),
+                        icon="fa-line-chart", category=CAT_REFERENCE)
+    appbuilder.add_view(UnitView, "Units of measure", label=_l("Units of measure"), icon="fa-balance-scale",
+                        category=CAT_REFERENCE)
+    appbuilder.add_view(MyActivityView, "My activity", label=_l("My activity"), icon="fa-user",
+                        category=CAT_SETTINGS)

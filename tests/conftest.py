@@ -1,0 +1,130 @@
+"""Shared fixtures: one app per test session, a clean database per test, clients per role.
+
+The schema and the role users are built once; each test then starts from that state: on SQLite by
+copying a template file back (triggers make the audit log undeletable, so no DELETE-based reset),
+on PostgreSQL (TEST_DATABASE_URL) by TRUNCATE of every non-security table.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+import pytest
+
+from app.security import ROLE_NAMES
+
+ROLE_PASSWORD = "pw-Test-1"
+_TMP = tempfile.mkdtemp(prefix="fabrika-test-")
+
+
+def _test_config(url: str) -> type:
+    from config import TestConfig, _engine_options
+
+    class Cfg(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+        SQLALCHEMY_ENGINE_OPTIONS = _engine_options(url)
+        AUTO_CREATE_SCHEMA = True
+        BACKUP_DIR = os.path.join(_TMP, "backups")
+
+    return Cfg
+
+
+@pytest.fixture(scope="session")
+def _app_state():
+    from flask_appbuilder import Model
+
+    from app import create_app
+    from app.extensions import db
+    from app.security import sync_roles
+
+    url = os.environ.get("TEST_DATABASE_URL")
+    db_file = None
+    if not url:
+        db_file = os.path.join(_TMP, "test.db")
+        url = "sqlite:///" + db_file
+    os.environ.setdefault("FABRIKA_INSTANCE", os.path.join(_TMP, "instance"))
+    app = create_app(_test_config(url))
+    with app.app_context():
+        if url.startswith("postgresql"):
+            Model.metadata.drop_all(db.engine)
+            Model.metadata.create_all(db.engine)
+            app.appbuilder.sm.create_db()
+        sync_roles(app.appbuilder)
+        sm = app.appbuilder.sm
+        for role in ROLE_NAMES:
+            username = role.lower()
+            if not sm.find_user(username=username):
+                sm.add_user(username, role, "Test", f"{username}@test.example", sm.find_role(role), ROLE_PASSWORD)
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    template = None
+    if db_file:
+        template = db_file + ".template"
+        shutil.copy(db_file, template)
+    yield app, db_file, template
+
+
+def _reset(app, db_file, template) -> None:
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    db.session.remove()
+    if db_file:
+        db.engine.dispose()
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(db_file + suffix):
+                os.remove(db_file + suffix)
+        shutil.copy(template, db_file)
+        return
+    from flask_appbuilder import Model
+
+    names = [t.name for t in Model.metadata.sorted_tables if not t.name.startswith("ab_")]
+    with db.engine.begin() as conn:
+        conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def app(_app_state):
+    app, db_file, template = _app_state
+    with app.app_context():
+        _reset(app, db_file, template)
+        yield app
+        from app.extensions import db
+
+        db.session.remove()
+
+
+@pytest.fixture
+def session(app):
+    from app.extensions import db
+
+    return db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def login_as(app):
+    """login_as("Warehouse") -> a test client signed in as that role's user."""
+
+    def _login(role: str):
+        c = app.test_client()
+        resp = c.post("/login/", data={"username": role.lower(), "password": ROLE_PASSWORD})
+        assert resp.status_code in (302, 303), f"login as {role} failed: {resp.status_code}"
+        return c
+
+    return _login
+
+
+@pytest.fixture
+def is_postgres(app) -> bool:
+    from app.extensions import db
+
+    return db.engine.dialect.name == "postgresql"
