@@ -1,0 +1,352 @@
+"""Stock documents: create drafts, post them through the ledger, cancel them by reversal.
+
+One table serves six document types (receipt, issue / write-off, transfer, stock count, customer
+return, return to supplier); what each posts is decided here, in `_requests_for`. Posted documents
+are never edited: `assert_editable` is called by every view and API before a change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, localcontext
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.domain.errors import Collector, DomainError
+from app.domain.money import ZERO, parse_money, parse_quantity, round_money, round_qty
+from app.models.base import DocState, utcnow
+from app.models.catalog import Item, UnitConversion
+from app.models.core import Unit
+from app.models.stock import (
+    DOC_COUNT,
+    DOC_CUSTOMER_RETURN,
+    DOC_ISSUE,
+    DOC_PREFIXES,
+    DOC_RECEIPT,
+    DOC_TRANSFER,
+    STOCK_DOC_TYPES,
+    StockBalance,
+    StockDocument,
+    StockDocumentLine,
+    StockLot,
+    Warehouse,
+)
+from app.services import audit
+from app.services.base import current_actor, unit_of_work
+from app.services.sequences import next_number
+from app.services.stock.ledger import DocRef, MoveRequest, lock_balances, post_moves, reverse_moves
+
+INBOUND_COSTED = (DOC_RECEIPT, DOC_CUSTOMER_RETURN)
+
+
+@dataclass
+class LineInput:
+    """A document line as a user or API sends it: raw values, validated by the service."""
+
+    item_id: int | None
+    qty: object
+    unit_code: str | None = None
+    unit_cost: object = None
+    lot_id: int | None = None
+    note: str = ""
+
+
+@dataclass
+class DocumentInput:
+    doc_type: str
+    warehouse_id: int | None
+    doc_date: date | None = None
+    lines: list[LineInput] = field(default_factory=list)
+    dest_warehouse_id: int | None = None
+    partner_name: str = ""
+    currency_id: int | None = None
+    rate: object = None
+    reason: str = ""
+    note: str = ""
+    source_ref: str = ""
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+def _unit_factor(session: Session, item: Item, unit_id: int | None, cache: dict) -> Decimal | None:
+    """Base units per one `unit_id` of the item (1 for its own unit); None if not defined."""
+    if unit_id is None or unit_id == item.unit_id:
+        return Decimal(1)
+    key = (item.id, unit_id)
+    if key not in cache:
+        cache[key] = session.scalar(select(UnitConversion.factor).where(
+            UnitConversion.item_id == item.id, UnitConversion.unit_id == unit_id))
+    return cache[key]
+
+
+def base_qty(session: Session, line: StockDocumentLine, cache: dict | None = None) -> Decimal | None:
+    factor = _unit_factor(session, line.item, line.unit_id, {} if cache is None else cache)
+    if factor is None or line.qty is None:
+        return None
+    return round_qty(line.qty * factor)
+
+
+def _validate_header(doc: StockDocument, problems: Collector, warehouses: dict[int, Warehouse]) -> None:
+    if doc.doc_type not in STOCK_DOC_TYPES:
+        problems.add("Unknown document type %(type)s", type=doc.doc_type)
+    wh = warehouses.get(doc.warehouse_id)
+    if wh is None or not wh.active:
+        problems.add("Choose an active warehouse", field="warehouse")
+    if doc.doc_type == DOC_TRANSFER:
+        dest = warehouses.get(doc.dest_warehouse_id) if doc.dest_warehouse_id else None
+        if dest is None or not dest.active:
+            problems.add("Choose the destination warehouse of the transfer", field="dest_warehouse")
+        elif dest.id == doc.warehouse_id:
+            problems.add("The destination warehouse must differ from the source", field="dest_warehouse")
+    if doc.doc_type == DOC_ISSUE and not (doc.reason or "").strip():
+        problems.add("Give the reason of the write-off", field="reason")
+    if doc.rate is not None and doc.rate <= 0:
+        problems.add("The exchange rate must be positive", field="rate")
+    if not doc.lines:
+        problems.add("The document has no lines")
+
+
+def _validate_line(session: Session, doc: StockDocument, line: StockDocumentLine, problems: Collector,
+                   cache: dict) -> None:
+    n = line.line_no
+    item = line.item
+    if item is None:
+        problems.add("Choose an item", line=n)
+        return
+    if item.kind == "service":
+        problems.add("%(item)s is a service and has no stock", line=n, item=item.code)
+    if line.qty is None:
+        problems.add("A number is required", line=n)
+    elif doc.doc_type == DOC_COUNT and line.qty < 0:
+        problems.add("The counted quantity cannot be negative", line=n)
+    elif doc.doc_type != DOC_COUNT and line.qty <= 0:
+        problems.add("Quantity must be positive", line=n)
+    if _unit_factor(session, item, line.unit_id, cache) is None:
+        problems.add("Unit %(unit)s is not defined for %(item)s", line=n,
+                     unit=line.unit.code if line.unit else "?", item=item.code)
+    if doc.doc_type in INBOUND_COSTED and line.unit_cost is None:
+        problems.add("Enter the unit cost", line=n)
+    if line.unit_cost is not None and line.unit_cost < 0:
+        problems.add("Unit cost cannot be negative", line=n)
+
+
+def validate_document(session: Session, doc: StockDocument) -> None:
+    """Collect every problem of a document and raise them together."""
+    problems = Collector()
+    ids = {doc.warehouse_id, doc.dest_warehouse_id} - {None}
+    warehouses = {w.id: w for w in session.scalars(select(Warehouse).where(Warehouse.id.in_(ids)))}
+    _validate_header(doc, problems, warehouses)
+    cache: dict = {}
+    for line in doc.lines:
+        _validate_line(session, doc, line, problems, cache)
+    problems.raise_if_any()
+
+
+def _parse_lines(session: Session, data: DocumentInput, problems: Collector) -> list[StockDocumentLine]:
+    items = {i.id: i for i in session.scalars(select(Item).where(
+        Item.id.in_({ln.item_id for ln in data.lines if ln.item_id})))}
+    units = {u.code: u for u in session.scalars(select(Unit))}
+    lines = []
+    for n, raw in enumerate(data.lines, start=1):
+        item = items.get(raw.item_id) if raw.item_id else None
+        if item is None:
+            problems.add("Unknown item", line=n)
+            continue
+        qty, err = parse_quantity(raw.qty)
+        if err:
+            problems.add(err, line=n, value=raw.qty, places=6)
+        unit = units.get(raw.unit_code) if raw.unit_code else item.unit
+        if raw.unit_code and unit is None:
+            problems.add("Unknown unit %(unit)s", line=n, unit=raw.unit_code)
+        cost = None
+        if raw.unit_cost not in (None, ""):
+            cost, err = parse_money(raw.unit_cost)
+            if err:
+                problems.add(err, line=n, value=raw.unit_cost, places=4)
+        lines.append(StockDocumentLine(line_no=n, item=item, item_id=item.id, unit=unit,
+                                       unit_id=unit.id if unit else None, qty=qty, unit_cost=cost,
+                                       lot_id=raw.lot_id, note=raw.note))
+    return lines
+
+
+def create_document(session: Session, data: DocumentInput) -> StockDocument:
+    """Create a validated draft (used by the API, other services, demo data and tests)."""
+    with unit_of_work(session):
+        problems = Collector()
+        rate = None
+        if data.rate not in (None, ""):
+            rate, err = parse_money(data.rate)
+            if err:
+                problems.add(err, field="rate", value=data.rate, places=4)
+        lines = _parse_lines(session, data, problems)
+        doc = StockDocument(
+            doc_type=data.doc_type, warehouse_id=data.warehouse_id, doc_date=data.doc_date or date.today(),
+            dest_warehouse_id=data.dest_warehouse_id, partner_name=data.partner_name,
+            currency_id=data.currency_id, rate=rate, reason=data.reason, note=data.note,
+            source_ref=data.source_ref, state=DocState.DRAFT, lines=lines,
+        )
+        problems.raise_if_any()
+        validate_document(session, doc)
+        session.add(doc)
+        session.flush()
+        return doc
+
+
+# --- posting ---------------------------------------------------------------------------------
+
+
+def _lock_document(session: Session, doc_id: int) -> StockDocument:
+    doc = session.scalar(
+        select(StockDocument).where(StockDocument.id == doc_id).with_for_update()
+        .options(selectinload(StockDocument.lines).selectinload(StockDocumentLine.item))
+        .execution_options(populate_existing=True)
+    )
+    if doc is None:
+        raise DomainError("Document not found")
+    return doc
+
+
+def assert_editable(doc: StockDocument) -> None:
+    """Posted and cancelled documents are history: refuse any edit."""
+    if doc.state != DocState.DRAFT:
+        raise DomainError("Document %(number)s is %(state)s and cannot be changed; cancel it instead",
+                          number=doc.number or doc.id, state=doc.state)
+
+
+def _cost_in_base(doc: StockDocument, unit_cost: Decimal, factor_qty: Decimal, qty: Decimal) -> Decimal:
+    """Exact value in base currency of `qty` doc units at `unit_cost` (document currency)."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        return round_money(qty * unit_cost * (doc.rate or Decimal(1)))
+
+
+def _count_requests(session: Session, doc: StockDocument, quantities: dict[int, Decimal]) -> list[MoveRequest]:
+    keys = {(ln.item_id, doc.warehouse_id) for ln in doc.lines}
+    balances = lock_balances(session, keys)
+    wh = session.get(Warehouse, doc.warehouse_id)
+    out = []
+    for ln in doc.lines:
+        bal = balances[(ln.item_id, doc.warehouse_id)]
+        ln.book_qty = bal.qty
+        diff = quantities[ln.id] - bal.qty
+        if diff == 0:
+            continue
+        cost = ln.unit_cost
+        if cost is None:
+            cost = _default_cost(session, ln.item, bal, wh)
+        out.append(MoveRequest(ln.item_id, doc.warehouse_id, diff, unit_cost=cost, kind="count",
+                               line_no=ln.line_no, doc_line_id=ln.id))
+    return out
+
+
+def _default_cost(session: Session, item: Item, bal: StockBalance, wh: Warehouse) -> Decimal:
+    """Cost of a count surplus: the current average, else the last lot's cost, else the standard cost."""
+    if bal.qty > 0:
+        with localcontext() as ctx:
+            ctx.prec = 60
+            return bal.value / bal.qty
+    if not wh.is_fifo and bal.last_unit_cost:
+        return bal.last_unit_cost
+    last = session.scalar(select(StockLot.unit_cost).where(
+        StockLot.item_id == item.id, StockLot.warehouse_id == wh.id).order_by(StockLot.id.desc()).limit(1))
+    return last if last is not None else (item.standard_cost or ZERO)
+
+
+def _requests_for(session: Session, doc: StockDocument) -> list[MoveRequest]:
+    cache: dict = {}
+    quantities = {ln.id: base_qty(session, ln, cache) for ln in doc.lines}
+    if doc.doc_type == DOC_COUNT:
+        return _count_requests(session, doc, quantities)
+    out = []
+    for ln in doc.lines:
+        qty = quantities[ln.id]
+        if doc.doc_type in INBOUND_COSTED:
+            value = _cost_in_base(doc, ln.unit_cost, qty, ln.qty)
+            out.append(MoveRequest(ln.item_id, doc.warehouse_id, qty, value=value, kind=doc.doc_type,
+                                   line_no=ln.line_no, doc_line_id=ln.id))
+        else:
+            out.append(MoveRequest(ln.item_id, doc.warehouse_id, -qty, lot_id=ln.lot_id, kind=doc.doc_type,
+                                   line_no=ln.line_no, doc_line_id=ln.id))
+    return out
+
+
+def _transfer_in(doc: StockDocument, posted) -> list[MoveRequest]:
+    """The destination side of a transfer: cost travels with the lots (and their age)."""
+    out = []
+    for pm in posted:
+        if pm.allocations:
+            for lot_id, qty, cost in pm.allocations:
+                out.append(MoveRequest(pm.request.item_id, doc.dest_warehouse_id, qty, value=cost,
+                                       origin_lot_id=lot_id, kind="transfer_in", line_no=pm.request.line_no,
+                                       doc_line_id=pm.request.doc_line_id))
+        else:
+            out.append(MoveRequest(pm.request.item_id, doc.dest_warehouse_id, -pm.request.qty, value=-pm.value,
+                                   kind="transfer_in", line_no=pm.request.line_no, doc_line_id=pm.request.doc_line_id))
+    return out
+
+
+def _origin_dates(session: Session, requests: list[MoveRequest]) -> None:
+    ids = {r.origin_lot_id for r in requests if r.origin_lot_id}
+    if not ids:
+        return
+    rows = dict(session.execute(select(StockLot.id, StockLot.received_on).where(StockLot.id.in_(ids))).all())
+    codes = dict(session.execute(select(StockLot.id, StockLot.code).where(StockLot.id.in_(ids))).all())
+    for r in requests:
+        if r.origin_lot_id:
+            r.received_on = rows.get(r.origin_lot_id)
+            r.lot_code = codes.get(r.origin_lot_id, "")
+
+
+def post_in_transaction(session: Session, doc: StockDocument) -> StockDocument:
+    """Post a locked draft inside the caller's transaction (other services compose this)."""
+    assert_editable(doc)
+    validate_document(session, doc)
+    number = doc.number or next_number(session, doc.doc_type, doc.doc_date, DOC_PREFIXES.get(doc.doc_type))
+    ref = DocRef(doc.doc_type, doc.id, number, doc.doc_date)
+    posted = post_moves(session, ref, _requests_for(session, doc))
+    if doc.doc_type == DOC_TRANSFER:
+        inbound = _transfer_in(doc, posted)
+        _origin_dates(session, inbound)
+        post_moves(session, ref, inbound)
+    values: dict[int, Decimal] = {}
+    for pm in posted:
+        values[pm.request.doc_line_id] = values.get(pm.request.doc_line_id, ZERO) + abs(pm.value)
+    for ln in doc.lines:
+        ln.value = values.get(ln.id, ZERO)
+    actor = current_actor()
+    doc.number, doc.state, doc.posted_at, doc.posted_by = number, DocState.POSTED, utcnow(), actor.username
+    session.flush()
+    audit.record(session, "post", doc, summary=number)
+    return doc
+
+
+def post_document(session: Session, doc_id: int) -> StockDocument:
+    """Post a draft document: all lines or nothing; a second post (another tab) is refused."""
+    with unit_of_work(session):
+        doc = _lock_document(session, doc_id)
+        return post_in_transaction(session, doc)
+
+
+def cancel_in_transaction(session: Session, doc: StockDocument, on_date: date | None = None) -> StockDocument:
+    if doc.state != DocState.POSTED:
+        raise DomainError("Only a posted document can be cancelled")
+    on_date = on_date or date.today()
+    if on_date < doc.doc_date:
+        raise DomainError("The cancellation date cannot be before the document date")
+    ref = DocRef(doc.doc_type, doc.id, doc.number or "", doc.doc_date)
+    reverse_moves(session, ref, DocRef(doc.doc_type, doc.id, doc.number or "", on_date))
+    actor = current_actor()
+    doc.state, doc.cancelled_at, doc.cancelled_by = DocState.CANCELLED, utcnow(), actor.username
+    session.flush()
+    audit.record(session, "cancel", doc, summary=doc.number or "")
+    return doc
+
+
+def cancel_document(session: Session, doc_id: int, on_date: date | None = None) -> StockDocument:
+    """Cancel a posted document with reversal moves dated `on_date` (today by default)."""
+    with unit_of_work(session):
+        doc = _lock_document(session, doc_id)
+        return cancel_in_transaction(session, doc, on_date)
