@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.errors import Collector, DomainError, InsufficientStock
 from app.domain.money import ZERO, round_money
-from app.domain.valuation import AverageCost, Layer, allocate_fifo, fifo_reverse
+from app.domain.valuation import Allocation, AverageCost, Layer, allocate_fifo, fifo_reverse
 from app.models.catalog import Item
 from app.models.stock import (
     LotConsumption,
@@ -414,9 +414,8 @@ def _plan_reversals(moves, cons, states, lots, cancel: DocRef):
                 items.append((lot.id, lot.qty_remaining, lot.value_remaining))
                 lot.qty_remaining, lot.value_remaining = ZERO, ZERO
             else:  # an issue: its consumption comes back to the same lots
-                layers = [Layer(lid, lot.qty_remaining, lot.value_remaining, lot.unit_cost) for lid, lot in lots.items()]
-                from app.domain.valuation import Allocation
-
+                layers = [Layer(lid, lot.qty_remaining, lot.value_remaining, lot.unit_cost)
+                          for lid, lot in lots.items()]
                 allocs = [Allocation(c.lot_id, c.qty, c.value) for c in cons.get(m.id, [])]
                 fifo_reverse(layers, allocs)
                 for layer in layers:
