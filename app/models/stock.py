@@ -149,6 +149,11 @@ class StockLot(Model):
     def __repr__(self) -> str:
         return self.code or f"#{self.id}"
 
+    @property
+    def age_days(self) -> int:
+        """Days since the lot was received (FIFO age, kept across transfers)."""
+        return (date.today() - self.received_on).days
+
 
 class StockMove(Model):
     """One insert-only ledger fact: signed quantity and value of an item in a warehouse."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 def register_views(appbuilder) -> None:
     from app.api import register_apis
-    from app.views import core
+    from app.views import catalog, core, stock
 
+    stock.register(appbuilder)
+    catalog.register(appbuilder)
     core.register(appbuilder)
     register_apis(appbuilder)

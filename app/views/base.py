@@ -135,9 +135,40 @@ class ReadOnlyModelView(BaseModelView):
     include_route_methods = {"list", "show", "export"}
 
 
+class FabrikaInterface(SQLAInterface):
+    """FAB's model interface, except a column with a default is optional in forms (note = "")."""
+
+    def is_nullable(self, col_name: str) -> bool:
+        column = self.list_columns.get(col_name)
+        if column is not None and getattr(column, "default", None) is not None:
+            return True
+        return super().is_nullable(col_name)
+
+
 def interface(model: type) -> SQLAInterface:
-    return SQLAInterface(model)
+    return FabrikaInterface(model)
 
 
 def request_ip() -> str:
     return request.remote_addr or ""
+
+
+def choice_field(label: Any, choices: list[tuple[str, Any]], default: str | None = None):
+    """A select box for a string column with a fixed vocabulary (kind, valuation, state)."""
+    from flask_appbuilder.fieldwidgets import Select2Widget
+    from wtforms import SelectField
+
+    return SelectField(label, choices=choices, default=default, widget=Select2Widget())
+
+
+def flash_domain_error(exc: Exception) -> None:
+    """Show every problem of a DomainError, translated into the user's language."""
+    from flask_babel import gettext
+
+    from app.domain.errors import DomainError
+
+    if isinstance(exc, DomainError):
+        for message in exc.messages(gettext):
+            flash(message, "danger")
+    else:
+        flash(str(exc), "danger")

@@ -1,0 +1,135 @@
+"""Catalog views: items, item groups, unit conversions, price lists, warehouses."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from app.models.catalog import Item, ItemGroup, PriceList, PriceListItem, UnitConversion
+from app.models.stock import Warehouse
+from app.permissions import RESOURCE_CATALOG, RESOURCE_WAREHOUSE
+from app.views.base import BaseModelView, choice_field, interface
+
+CAT_CATALOG = "CatalogMenu"
+
+ITEM_LABELS = {
+    "code": _l("Code"), "name": _l("Name"), "name_ru": _l("Name (Russian)"), "name_es": _l("Name (Spanish)"),
+    "kind": _l("Kind"), "unit": _l("Unit"), "group": _l("Group"), "barcode": _l("Barcode"),
+    "weight": _l("Weight, kg"), "standard_cost": _l("Standard cost"), "sale_price": _l("Sale price"),
+    "tracking": _l("Tracking"), "active": _l("Active"), "parent": _l("Parent group"),
+    "item": _l("Item"), "factor": _l("Base units per unit"), "price_list": _l("Price list"),
+    "price": _l("Price"), "currency": _l("Currency"), "valuation": _l("Valuation"), "address": _l("Address"),
+}
+ITEM_KINDS_CHOICES = [
+    ("material", _l("Material")), ("component", _l("Component")), ("node", _l("Node")),
+    ("product", _l("Product")), ("kit", _l("Kit")), ("service", _l("Service")),
+]
+
+
+TRACKING_CHOICES = [("lots", _l("Lots")), ("serials", _l("Serial numbers")), ("none", _l("None"))]
+VALUATION_CHOICES = [("fifo", _l("Batch (FIFO)")), ("average", _l("Average cost"))]
+
+
+class ItemGroupView(BaseModelView):
+    datamodel = interface(ItemGroup)
+    class_permission_name = RESOURCE_CATALOG
+    list_title = _l("Item groups")
+    show_title = _l("Item group")
+    add_title = _l("Add item group")
+    edit_title = _l("Edit item group")
+    list_columns = ["code", "name", "name_ru", "name_es", "parent"]
+    add_columns = edit_columns = show_columns = list_columns
+    search_columns = ["code", "name", "parent"]
+    label_columns = ITEM_LABELS
+
+
+class ItemView(BaseModelView):
+    datamodel = interface(Item)
+    class_permission_name = RESOURCE_CATALOG
+    list_title = _l("Items")
+    show_title = _l("Item")
+    add_title = _l("Add item")
+    edit_title = _l("Edit item")
+    list_columns = ["code", "name", "kind", "unit", "group", "standard_cost", "sale_price", "active"]
+    add_columns = edit_columns = [
+        "code", "name", "name_ru", "name_es", "kind", "unit", "group", "barcode", "weight", "standard_cost",
+        "sale_price", "tracking", "active",
+    ]
+    show_columns = add_columns
+    search_columns = ["code", "name", "name_ru", "name_es", "kind", "group", "barcode", "active"]
+    label_columns = ITEM_LABELS
+    base_order = ("code", "asc")
+    add_form_extra_fields = edit_form_extra_fields = {
+        "kind": choice_field(_l("Kind"), ITEM_KINDS_CHOICES, "component"),
+        "tracking": choice_field(_l("Tracking"), TRACKING_CHOICES, "lots"),
+    }
+
+
+class UnitConversionView(BaseModelView):
+    datamodel = interface(UnitConversion)
+    class_permission_name = RESOURCE_CATALOG
+    list_title = _l("Unit conversions")
+    show_title = _l("Unit conversion")
+    add_title = _l("Add unit conversion")
+    edit_title = _l("Edit unit conversion")
+    list_columns = ["item", "unit", "factor"]
+    add_columns = edit_columns = show_columns = list_columns
+    search_columns = ["item", "unit"]
+    label_columns = ITEM_LABELS
+
+
+class PriceListItemView(BaseModelView):
+    datamodel = interface(PriceListItem)
+    class_permission_name = RESOURCE_CATALOG
+    list_title = _l("Prices")
+    show_title = _l("Price")
+    add_title = _l("Add price")
+    edit_title = _l("Edit price")
+    list_columns = ["price_list", "item", "price"]
+    add_columns = edit_columns = show_columns = list_columns
+    search_columns = ["price_list", "item"]
+    label_columns = ITEM_LABELS
+
+
+class PriceListView(BaseModelView):
+    datamodel = interface(PriceList)
+    class_permission_name = RESOURCE_CATALOG
+    list_title = _l("Price lists")
+    show_title = _l("Price list")
+    add_title = _l("Add price list")
+    edit_title = _l("Edit price list")
+    list_columns = ["name", "currency", "active"]
+    add_columns = edit_columns = show_columns = list_columns
+    related_views = [PriceListItemView]
+    label_columns = ITEM_LABELS
+
+
+class WarehouseView(BaseModelView):
+    datamodel = interface(Warehouse)
+    class_permission_name = RESOURCE_WAREHOUSE
+    list_title = _l("Warehouses")
+    show_title = _l("Warehouse")
+    add_title = _l("Add warehouse")
+    edit_title = _l("Edit warehouse")
+    list_columns = ["code", "name", "valuation", "active"]
+    add_columns = edit_columns = show_columns = ["code", "name", "valuation", "address", "active"]
+    search_columns = ["code", "name", "valuation", "active"]
+    label_columns = ITEM_LABELS
+    add_form_extra_fields = edit_form_extra_fields = {
+        "valuation": choice_field(_l("Valuation"), VALUATION_CHOICES, "fifo"),
+    }
+    description_columns = {
+        "valuation": _l("fifo: batch (lot) accounting, stock never negative; average: moving average cost, "
+                        "negative stock allowed"),
+    }
+
+
+def register(appbuilder) -> None:
+    cat = dict(category=CAT_CATALOG)
+    appbuilder.add_view(ItemView, "Items", label=_l("Items"), icon="fa-cube", category=CAT_CATALOG,
+                        category_label=_l("Catalog"), category_icon="fa-cubes")
+    appbuilder.add_view(ItemGroupView, "Item groups", label=_l("Item groups"), icon="fa-sitemap", **cat)
+    appbuilder.add_view(UnitConversionView, "Unit conversions", label=_l("Unit conversions"),
+                        icon="fa-exchange", **cat)
+    appbuilder.add_view(PriceListView, "Price lists", label=_l("Price lists"), icon="fa-tags", **cat)
+    appbuilder.add_view_no_menu(PriceListItemView)
+    appbuilder.add_view(WarehouseView, "Warehouses", label=_l("Warehouses"), icon="fa-home", **cat)

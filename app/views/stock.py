@@ -1,0 +1,315 @@
+"""Warehouse views: stock documents per type, their lines, the ledger, lots and balances.
+
+Views only configure and call app.services.stock; a DomainError becomes translated flash
+messages. Posted documents are read-only here: edits and deletes are refused before they happen.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.models.sqla.filters import FilterEqual
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from app.domain.errors import DomainError
+from app.extensions import db
+from app.models.base import DocState
+from app.models.stock import (
+    DOC_COUNT,
+    DOC_CUSTOMER_RETURN,
+    DOC_ISSUE,
+    DOC_RECEIPT,
+    DOC_SUPPLIER_RETURN,
+    DOC_TRANSFER,
+    StockBalance,
+    StockDocument,
+    StockDocumentLine,
+    StockLot,
+    StockMove,
+)
+from app.permissions import ACTION_POST, ACTION_READ, CRUD, RESOURCE_STOCK_DOCUMENT, RESOURCE_STOCK_REPORT
+from app.services.stock import assert_editable, cancel_document, post_document
+from app.views.base import BaseModelView, ReadOnlyModelView, flash_domain_error, fmt_date, interface
+
+CAT_STOCK = "StockMenu"
+
+STATE_LABELS = {DocState.DRAFT: _l("Draft"), DocState.POSTED: _l("Posted"), DocState.CANCELLED: _l("Cancelled")}
+DOC_LABELS = {
+    "number": _l("Number"), "doc_date": _l("Date"), "state": _l("State"), "warehouse": _l("Warehouse"),
+    "dest_warehouse": _l("Destination warehouse"), "partner_name": _l("Partner"), "currency": _l("Currency"),
+    "rate": _l("Exchange rate"), "reason": _l("Reason"), "note": _l("Note"), "posted_by": _l("Posted by"),
+    "posted_at": _l("Posted at"), "cancelled_by": _l("Cancelled by"), "cancelled_at": _l("Cancelled at"),
+    "source_ref": _l("Source"), "line_no": _l("No."), "item": _l("Item"), "unit": _l("Unit"),
+    "qty": _l("Quantity"), "unit_cost": _l("Unit cost"), "value": _l("Value"), "lot": _l("Lot"),
+    "book_qty": _l("Book quantity"), "document": _l("Document"), "move_date": _l("Date"),
+    "kind": _l("Operation"), "doc_number": _l("Document"), "revaluation": _l("Revaluation"),
+    "username": _l("User"), "received_on": _l("Received"), "code": _l("Lot"), "qty_remaining": _l("Remaining"),
+    "value_remaining": _l("Remaining value"), "age_days": _l("Age, days"), "reserved": _l("Reserved"),
+    "available": _l("Available"), "last_move_date": _l("Last move"),
+}
+
+
+def fmt_state(value: Any) -> Markup:
+    label = STATE_LABELS.get(value, value)
+    return Markup('<span class="state-%s">%s</span>') % (value, label)
+
+
+class StockDocumentLineView(BaseModelView):
+    datamodel = interface(StockDocumentLine)
+    class_permission_name = RESOURCE_STOCK_DOCUMENT
+    list_title = _l("Lines")
+    show_title = _l("Line")
+    add_title = _l("Add line")
+    edit_title = _l("Edit line")
+    list_columns = ["line_no", "item", "unit", "qty", "unit_cost", "book_qty", "value", "note"]
+    add_columns = edit_columns = ["document", "item", "unit", "qty", "unit_cost", "note"]
+    show_columns = list_columns
+    base_order = ("line_no", "asc")
+    label_columns = DOC_LABELS
+    page_size = 100
+
+    def pre_add(self, item: StockDocumentLine) -> None:
+        self._guard(item.document)
+        item.line_no = 1 + max((ln.line_no for ln in item.document.lines if ln is not item), default=0)
+
+    def pre_update(self, item: StockDocumentLine) -> None:
+        self._guard(item.document)
+
+    def pre_delete(self, item: StockDocumentLine) -> None:
+        self._guard(item.document)
+
+    def _guard(self, doc: StockDocument | None) -> None:
+        if doc is None:
+            raise ValueError(gettext("Choose the document"))
+        try:
+            assert_editable(doc)
+        except DomainError as exc:
+            db.session.rollback()
+            raise ValueError(" ".join(exc.messages(gettext))) from exc
+
+
+class _DocumentView(BaseModelView):
+    """Common configuration of the six stock document views (one per document type)."""
+
+    doc_type = DOC_RECEIPT
+    datamodel = interface(StockDocument)
+    class_permission_name = RESOURCE_STOCK_DOCUMENT
+    method_permission_name = CRUD | {"post_doc": ACTION_POST, "cancel_doc": ACTION_POST, "print_doc": ACTION_READ}
+    show_template = "fabrika/document_show.html"
+    related_views = [StockDocumentLineView]
+    list_columns = ["number", "doc_date", "state", "warehouse", "partner_name", "posted_by"]
+    search_columns = ["number", "doc_date", "state", "warehouse", "partner_name"]
+    add_columns = edit_columns = ["doc_date", "warehouse", "partner_name", "note"]
+    show_columns = ["number", "doc_date", "state", "warehouse", "partner_name", "note", "posted_by", "posted_at",
+                    "cancelled_by", "cancelled_at"]
+    base_order = ("id", "desc")
+    label_columns = DOC_LABELS
+    formatters_columns = {"state": fmt_state}
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.base_filters = [["doc_type", FilterEqual, self.doc_type]]
+        super().__init__(**kwargs)
+
+    def pre_add(self, item: StockDocument) -> None:
+        item.doc_type = self.doc_type
+        item.state = DocState.DRAFT
+
+    def pre_update(self, item: StockDocument) -> None:
+        self._guard(item)
+
+    def pre_delete(self, item: StockDocument) -> None:
+        self._guard(item)
+
+    def _guard(self, item: StockDocument) -> None:
+        try:
+            assert_editable(item)
+        except DomainError as exc:
+            db.session.rollback()
+            raise ValueError(" ".join(exc.messages(gettext))) from exc
+
+    def _doc_actions(self, item: StockDocument) -> list[dict]:
+        actions = []
+        sm = self.appbuilder.sm
+        if item.state == DocState.DRAFT and sm.has_access(f"can_{ACTION_POST}", self.class_permission_name):
+            actions.append(dict(endpoint="post_doc", method="post", label=gettext("Post"), icon="fa-check",
+                                css="btn-primary", confirm=gettext("Post this document? It moves stock.")))
+        if item.state == DocState.POSTED and sm.has_access(f"can_{ACTION_POST}", self.class_permission_name):
+            actions.append(dict(endpoint="cancel_doc", method="post", label=gettext("Cancel posting"),
+                                icon="fa-undo", css="btn-warning",
+                                confirm=gettext("Cancel this document? Reversal entries will be posted today.")))
+        actions.append(dict(endpoint="print_doc", method="get", label=gettext("Print"), icon="fa-print",
+                            css="btn-default"))
+        return actions
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        widgets = self._show(pk)
+        return self.render_template(
+            self.show_template, pk=pk, title=self.show_title, widgets=widgets,
+            related_views=self._related_views, doc_actions=self._doc_actions(item),
+        )
+
+    @expose("/post/<int:pk>", methods=["POST"])
+    @has_access
+    def post_doc(self, pk: int) -> Response:
+        self._check_type(pk)
+        try:
+            doc = post_document(db.session, pk)
+            flash(gettext("Document %(number)s posted", number=doc.number), "success")
+        except DomainError as exc:
+            flash_domain_error(exc)
+        return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+
+    @expose("/cancel/<int:pk>", methods=["POST"])
+    @has_access
+    def cancel_doc(self, pk: int) -> Response:
+        self._check_type(pk)
+        try:
+            doc = cancel_document(db.session, pk, date.today())
+            flash(gettext("Document %(number)s cancelled", number=doc.number), "success")
+        except DomainError as exc:
+            flash_domain_error(exc)
+        return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+
+    @expose("/print/<int:pk>")
+    @has_access
+    def print_doc(self, pk: int) -> Response:
+        self._check_type(pk)
+        from app.services.stock.printing import stock_document_pdf
+
+        pdf, filename = stock_document_pdf(db.session, pk, request.args.get("lang"))
+        return Response(pdf, mimetype="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="{filename}"'})
+
+    def _check_type(self, pk: int) -> None:
+        doc = db.session.get(StockDocument, pk)
+        if doc is None or doc.doc_type != self.doc_type:
+            abort(404)
+
+
+class ReceiptView(_DocumentView):
+    doc_type = DOC_RECEIPT
+    list_title = _l("Goods receipts")
+    show_title = _l("Goods receipt")
+    add_title = _l("New goods receipt")
+    edit_title = _l("Edit goods receipt")
+    add_columns = edit_columns = ["doc_date", "warehouse", "partner_name", "currency", "rate", "note"]
+    show_columns = _DocumentView.show_columns + ["currency", "rate"]
+
+
+class IssueView(_DocumentView):
+    doc_type = DOC_ISSUE
+    list_title = _l("Goods issues and write-offs")
+    show_title = _l("Goods issue")
+    add_title = _l("New goods issue")
+    edit_title = _l("Edit goods issue")
+    list_columns = ["number", "doc_date", "state", "warehouse", "reason", "posted_by"]
+    add_columns = edit_columns = ["doc_date", "warehouse", "reason", "partner_name", "note"]
+    show_columns = _DocumentView.show_columns + ["reason"]
+
+
+class TransferView(_DocumentView):
+    doc_type = DOC_TRANSFER
+    list_title = _l("Transfers")
+    show_title = _l("Transfer")
+    add_title = _l("New transfer")
+    edit_title = _l("Edit transfer")
+    list_columns = ["number", "doc_date", "state", "warehouse", "dest_warehouse", "posted_by"]
+    add_columns = edit_columns = ["doc_date", "warehouse", "dest_warehouse", "note"]
+    show_columns = _DocumentView.show_columns + ["dest_warehouse"]
+
+
+class CountView(_DocumentView):
+    doc_type = DOC_COUNT
+    list_title = _l("Stock counts")
+    show_title = _l("Stock count")
+    add_title = _l("New stock count")
+    edit_title = _l("Edit stock count")
+    add_columns = edit_columns = ["doc_date", "warehouse", "note"]
+
+
+class CustomerReturnView(_DocumentView):
+    doc_type = DOC_CUSTOMER_RETURN
+    list_title = _l("Customer returns")
+    show_title = _l("Customer return")
+    add_title = _l("New customer return")
+    edit_title = _l("Edit customer return")
+
+
+class SupplierReturnView(_DocumentView):
+    doc_type = DOC_SUPPLIER_RETURN
+    list_title = _l("Returns to suppliers")
+    show_title = _l("Return to supplier")
+    add_title = _l("New return to supplier")
+    edit_title = _l("Edit return to supplier")
+
+
+class StockBalanceView(ReadOnlyModelView):
+    datamodel = interface(StockBalance)
+    class_permission_name = RESOURCE_STOCK_REPORT
+    list_title = _l("Stock on hand")
+    show_title = _l("Stock on hand")
+    list_columns = ["item", "warehouse", "qty", "reserved", "value", "last_move_date"]
+    show_columns = list_columns + ["last_unit_cost"]
+    search_columns = ["item", "warehouse", "qty", "last_move_date"]
+    label_columns = DOC_LABELS | {"last_unit_cost": _l("Last unit cost")}
+    base_order = ("id", "asc")
+    page_size = 50
+
+
+class StockMoveView(ReadOnlyModelView):
+    datamodel = interface(StockMove)
+    class_permission_name = RESOURCE_STOCK_REPORT
+    list_title = _l("Stock ledger")
+    show_title = _l("Stock move")
+    list_columns = ["move_date", "doc_number", "kind", "item", "warehouse", "qty", "value", "username"]
+    show_columns = list_columns + ["lot", "revaluation", "created_at"]
+    search_columns = ["move_date", "doc_number", "kind", "item", "warehouse"]
+    label_columns = DOC_LABELS | {"created_at": _l("Created")}
+    base_order = ("id", "desc")
+    page_size = 50
+
+
+class StockLotView(ReadOnlyModelView):
+    datamodel = interface(StockLot)
+    class_permission_name = RESOURCE_STOCK_REPORT
+    list_title = _l("Lots")
+    show_title = _l("Lot")
+    list_columns = ["code", "item", "warehouse", "received_on", "qty", "unit_cost", "qty_remaining",
+                    "value_remaining", "age_days"]
+    show_columns = list_columns + ["doc_number"]
+    search_columns = ["code", "item", "warehouse", "received_on", "qty_remaining"]
+    label_columns = DOC_LABELS | {"qty": _l("Received quantity")}
+    base_order = ("received_on", "asc")
+    page_size = 50
+    formatters_columns = {"received_on": fmt_date}
+
+
+DOC_VIEWS = (ReceiptView, IssueView, TransferView, CountView, CustomerReturnView, SupplierReturnView)
+
+
+def register(appbuilder) -> None:
+    cat = dict(category=CAT_STOCK)
+    appbuilder.add_view(ReceiptView, "Goods receipts", label=_l("Goods receipts"), icon="fa-sign-in",
+                        category=CAT_STOCK, category_label=_l("Warehouse"), category_icon="fa-archive")
+    appbuilder.add_view(IssueView, "Goods issues", label=_l("Goods issues and write-offs"), icon="fa-sign-out", **cat)
+    appbuilder.add_view(TransferView, "Transfers", label=_l("Transfers"), icon="fa-exchange", **cat)
+    appbuilder.add_view(CountView, "Stock counts", label=_l("Stock counts"), icon="fa-check-square-o", **cat)
+    appbuilder.add_view(CustomerReturnView, "Customer returns", label=_l("Customer returns"), icon="fa-reply", **cat)
+    appbuilder.add_view(SupplierReturnView, "Returns to suppliers", label=_l("Returns to suppliers"),
+                        icon="fa-share", **cat)
+    appbuilder.add_separator(CAT_STOCK)
+    appbuilder.add_view(StockBalanceView, "Stock on hand", label=_l("Stock on hand"), icon="fa-cubes", **cat)
+    appbuilder.add_view(StockLotView, "Lots", label=_l("Lots"), icon="fa-barcode", **cat)
+    appbuilder.add_view(StockMoveView, "Stock ledger", label=_l("Stock ledger"), icon="fa-book", **cat)
+    appbuilder.add_view_no_menu(StockDocumentLineView)
