@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 def register_apis(appbuilder) -> None:
-    from app.api import core
+    from app.api import core, stock
 
     core.register(appbuilder)
+    stock.register(appbuilder)

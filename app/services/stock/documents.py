@@ -119,7 +119,8 @@ def _validate_line(session: Session, doc: StockDocument, line: StockDocumentLine
     if item.kind == "service":
         problems.add("%(item)s is a service and has no stock", line=n, item=item.code)
     if line.qty is None:
-        problems.add("A number is required", line=n)
+        if not getattr(line, "_qty_unparsed", False):
+            problems.add("A number is required", line=n)
     elif doc.doc_type == DOC_COUNT and line.qty < 0:
         problems.add("The counted quantity cannot be negative", line=n)
     elif doc.doc_type != DOC_COUNT and line.qty <= 0:
@@ -133,9 +134,9 @@ def _validate_line(session: Session, doc: StockDocument, line: StockDocumentLine
         problems.add("Unit cost cannot be negative", line=n)
 
 
-def validate_document(session: Session, doc: StockDocument) -> None:
-    """Collect every problem of a document and raise them together."""
-    problems = Collector()
+def validate_document(session: Session, doc: StockDocument, problems: Collector | None = None) -> None:
+    """Collect every problem of a document and raise them together (with any already collected)."""
+    problems = problems if problems is not None else Collector()
     ids = {doc.warehouse_id, doc.dest_warehouse_id} - {None}
     warehouses = {w.id: w for w in session.scalars(select(Warehouse).where(Warehouse.id.in_(ids)))}
     _validate_header(doc, problems, warehouses)
@@ -166,9 +167,11 @@ def _parse_lines(session: Session, data: DocumentInput, problems: Collector) -> 
             cost, err = parse_money(raw.unit_cost)
             if err:
                 problems.add(err, line=n, value=raw.unit_cost, places=4)
-        lines.append(StockDocumentLine(line_no=n, item=item, item_id=item.id, unit=unit,
-                                       unit_id=unit.id if unit else None, qty=qty, unit_cost=cost,
-                                       lot_id=raw.lot_id, note=raw.note))
+        line = StockDocumentLine(line_no=n, item=item, item_id=item.id, unit=unit,
+                                 unit_id=unit.id if unit else None, qty=qty, unit_cost=cost,
+                                 lot_id=raw.lot_id, note=raw.note)
+        line._qty_unparsed = qty is None
+        lines.append(line)
     return lines
 
 
@@ -188,8 +191,7 @@ def create_document(session: Session, data: DocumentInput) -> StockDocument:
             currency_id=data.currency_id, rate=rate, reason=data.reason, note=data.note,
             source_ref=data.source_ref, state=DocState.DRAFT, lines=lines,
         )
-        problems.raise_if_any()
-        validate_document(session, doc)
+        validate_document(session, doc, problems)
         session.add(doc)
         session.flush()
         return doc
