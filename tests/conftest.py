@@ -46,6 +46,7 @@ def _app_state():
         url = "sqlite:///" + db_file
     os.environ.setdefault("FABRIKA_INSTANCE", os.path.join(_TMP, "instance"))
     app = create_app(_test_config(url))
+    _isolate_requests(app)
     with app.app_context():
         if url.startswith("postgresql"):
             Model.metadata.drop_all(db.engine)
@@ -65,6 +66,20 @@ def _app_state():
         template = db_file + ".template"
         shutil.copy(db_file, template)
     yield app, db_file, template
+
+
+def _isolate_requests(app) -> None:
+    """Forget the previous request's user at each request.
+
+    Tests keep an app context pushed, and Flask reuses it for requests, so `g` (where Flask-Login
+    and JWT cache the current user) would leak from one client's request into another's.
+    """
+    from flask import g
+
+    @app.before_request
+    def _forget_user() -> None:
+        for key in ("_login_user", "_jwt_extended_jwt", "_jwt_extended_jwt_header", "_jwt_extended_jwt_user"):
+            g.pop(key, None)
 
 
 def _reset(app, db_file, template) -> None:
