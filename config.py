@@ -51,7 +51,11 @@ class Config:
     AUTH_ROLE_PUBLIC = "Public"
     AUTH_RATE_LIMITED = True
     AUTH_RATE_LIMIT = "10 per 60 second"
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # FAB defaults RATELIMIT_ENABLED to False, which silently switches AUTH_RATE_LIMITED off.
+    RATELIMIT_ENABLED = True
+    # The app's database (app/ratelimit.py), so every web worker counts the same attempts.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "fabrikadb://")
+    RATELIMIT_HEADERS_ENABLED = True  # Retry-After on a refused sign-in
     FAB_ADD_SECURITY_VIEWS = True
     FAB_API_SWAGGER_UI = True
     FAB_UPDATE_PERMS = False
@@ -94,6 +98,8 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     SQLALCHEMY_ENGINE_OPTIONS = _engine_options(SQLALCHEMY_DATABASE_URI)
     SECRET_KEY = "test-only-not-secret"
+    # a cheap hash keeps the many test logins fast; production keeps FAB's scrypt default
+    FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     FAB_UPDATE_PERMS = False
 
 

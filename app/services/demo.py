@@ -21,7 +21,8 @@ from app.security import ROLE_NAMES
 from app.services.base import SYSTEM, acting_as, unit_of_work
 
 DEMO_PASSWORD = "demo1234"  # documented in README; demo users exist only in demo databases
-DEMO_LOADERS: list[Callable[[], None]] = []
+# "module:function" of each context's loader, in order (resolved at call time: no import side effects)
+DEMO_LOADERS: list[str] = ["app.services.demo_stock:load"]
 
 UNITS = [
     ("pcs", "piece", "шт", "ud", 0), ("set", "set", "компл", "juego", 0), ("kg", "kilogram", "кг", "kg", 3),
@@ -87,6 +88,13 @@ def ensure_admin(password: str | None = None) -> tuple[str, str, bool]:
     return "admin", password, True
 
 
+def _resolve(path: str) -> Callable[[], None]:
+    import importlib
+
+    module, func = path.split(":")
+    return getattr(importlib.import_module(module), func)
+
+
 def load_demo(force: bool = False) -> str:
     """Load the demo story into an empty database; return a one-line summary."""
     if not force and not is_empty():
@@ -94,7 +102,7 @@ def load_demo(force: bool = False) -> str:
     with acting_as(SYSTEM):
         with unit_of_work(db.session):
             load_base()
-        for loader in DEMO_LOADERS:
-            loader()
+        for path in DEMO_LOADERS:
+            _resolve(path)()
         users = ensure_role_users()
     return f"Demo data loaded; users {', '.join(users) or '-'} (password {DEMO_PASSWORD})"
