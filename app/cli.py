@@ -11,6 +11,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(roles_cli)
     app.cli.add_command(setup_cmd)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(stock_cli)
     from app.jobs.cli import register as register_jobs_cli
 
     register_jobs_cli(app)
@@ -66,3 +67,23 @@ def setup_cmd(admin_password: str | None) -> None:
         click.echo(f"Admin user: {username} / password: {password}")
     else:
         click.echo(f"Admin user: {username} (exists; password unchanged)")
+
+
+@click.group("stock")
+def stock_cli() -> None:
+    """Warehouse ledger tools."""
+
+
+@stock_cli.command("verify")
+@with_appcontext
+def stock_verify() -> None:
+    """Rebuild balances and lot remainders from the ledger and report any difference (exit 1 if any)."""
+    from app.extensions import db
+    from app.services.stock.verify import verify_stock
+
+    differences = verify_stock(db.session)
+    for diff in differences:
+        click.echo(str(diff))
+    click.echo(f"{len(differences)} differences")
+    if differences:
+        raise SystemExit(1)

@@ -18,3 +18,10 @@ def test_demo_loads_once_and_is_consistent(app, session):
     assert bal.qty == Decimal(12) and bal.value == Decimal(8 * 1800 + 4 * 1900)
     assert session.query(StockDocument).filter_by(state="draft").count() == 1
     assert verify_stock(session) == []
+
+
+def test_stock_verify_command(app, session):
+    load_demo()
+    result = app.test_cli_runner().invoke(args=["stock", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "0 differences" in result.output
