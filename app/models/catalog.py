@@ -10,6 +10,17 @@ from app.models.base import Audited, TimestampMixin
 from app.models.core import Currency, Unit
 from app.models.types import Money, Quantity, Rate
 
+def _current_locale() -> str:
+    """The request's language when there is one: item names show in the reader's language."""
+    try:
+        from flask_babel import get_locale
+
+        loc = get_locale()
+        return str(loc.language) if loc else "en"
+    except Exception:  # noqa: BLE001 - outside a request, the default name
+        return "en"
+
+
 ITEM_KINDS = ("material", "component", "node", "product", "kit", "service")
 TRACKING = ("none", "lots", "serials")
 
@@ -54,7 +65,7 @@ class Item(Audited, TimestampMixin, Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 
     def __repr__(self) -> str:
-        return f"{self.code} {self.name}"
+        return f"{self.code} {self.label(_current_locale())}"
 
     def label(self, locale: str = "en") -> str:
         """The item's name in `locale`, falling back to the default name."""

@@ -63,6 +63,10 @@ def fmt_date(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _fmt_related(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
 class BaseModelView(ModelView):
     """A register's CRUD view with Fabrika's conventions."""
 
@@ -77,6 +81,9 @@ class BaseModelView(ModelView):
 
     def _auto_formatters(self) -> None:
         formatters = dict(self.formatters_columns or {})
+        for col in self.list_columns + list(self.show_columns or []):
+            if col not in formatters and "." not in col and self.datamodel.is_relation_many_to_one(col):
+                formatters[col] = _fmt_related
         for col in self.list_columns + list(self.show_columns or []):
             if col in formatters or "." in col:
                 continue
