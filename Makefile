@@ -51,3 +51,8 @@ bench: install-dev
 
 clean-db:
 	rm -f instance/fabrika.db instance/fabrika.db-wal instance/fabrika.db-shm
+
+## Regenerate migrations/versions/0001_initial.py from the models (while the schema is unreleased)
+.PHONY: migration
+migration: $(VENV)/.installed
+	PY=$(BIN)/python bash scripts/regen_migration.sh

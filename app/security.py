@@ -154,3 +154,29 @@ def sync_roles(appbuilder) -> dict[str, int]:
 
 class FabrikaSecurityManager(SecurityManager):
     """FAB's security manager; the place for Fabrika's hooks on login."""
+
+    API_LOGIN_ENDPOINT = "SecurityApi.login"
+
+    def create_limiter(self, flask_app):
+        """FAB's Flask-Limiter, after registering the `fabrikadb://` storage it may be told to use."""
+        from app import ratelimit  # noqa: F401  (importing registers the storage scheme)
+
+        return super().create_limiter(flask_app)
+
+    def register_views(self) -> None:
+        """FAB's security views; the sign-in limit also covers the REST API's login.
+
+        FAB limits only the sign-in form, so without this a password could be guessed through
+        POST /api/v1/security/login at full speed.
+        """
+        super().register_views()
+        if self.is_auth_limited:
+            self._limit_api_login()
+
+    def _limit_api_login(self) -> None:
+        from flask import current_app
+
+        view = current_app.view_functions.get(self.API_LOGIN_ENDPOINT)
+        if view is not None:
+            limited = self.limiter.limit(self.auth_rate_limit, methods=["POST"])(view)
+            current_app.view_functions[self.API_LOGIN_ENDPOINT] = limited

@@ -1,55 +1,121 @@
-"""Request hooks: security headers, the user's remembered language, safe redirects after login."""
+"""Request hooks: security headers, the user's remembered language, safe redirects, refused sign-ins.
+
+- Headers come from flask-talisman: a CSP that names no other host, X-Frame-Options,
+  X-Content-Type-Options, Referrer-Policy; HTTPS-only cookies, HSTS and the redirect to https
+  when the deployment says HTTPS=1 (SESSION_COOKIE_SECURE).
+- Redirects: FAB 5.3 checks `?next=` itself (utils.base.is_safe_redirect_url), but lets
+  `/\\evil.example` through, which browsers read as `//evil.example`. Rather than second-guess every
+  place a redirect may come from, every redirect response is checked on its way out.
+- A sign-in refused by the rate limit (HTTP 429) gets a translated message instead of Werkzeug's
+  English page.
+"""
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
+import re
+from urllib.parse import urlsplit
 
-from flask import Flask, redirect, request, session
+from flask import Flask, Response, current_app, jsonify, request, session
+from flask_babel import gettext as _
 from flask_login import current_user, user_logged_in
 from flask_talisman import Talisman
+from markupsafe import escape
+from werkzeug.exceptions import TooManyRequests
 
 CSP = {
     "default-src": "'self'",
     "img-src": ["'self'", "data:"],
     "style-src": ["'self'", "'unsafe-inline'"],
-    # FAB's templates use inline handlers, so scripts may be inline but never from another host.
+    # FAB's templates use inline scripts and handlers, so scripts may be inline but never from
+    # another host.
     "script-src": ["'self'", "'unsafe-inline'"],
     "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
     "frame-ancestors": "'self'",
 }
+# Browsers drop tabs and newlines anywhere in a URL and C0 controls / spaces at its ends.
+_URL_NOISE = re.compile(r"[\t\n\r]")
+_EDGE_NOISE = re.compile(r"^[\x00-\x20]|[\x00-\x20]$")
 
 
 def register_web_hooks(app: Flask) -> None:
+    https = bool(app.config.get("SESSION_COOKIE_SECURE", False))
     Talisman(
         app,
-        force_https=app.config.get("SESSION_COOKIE_SECURE", False),
-        session_cookie_secure=app.config.get("SESSION_COOKIE_SECURE", False),
+        force_https=https,
+        session_cookie_secure=https,
         content_security_policy=CSP,
         frame_options="SAMEORIGIN",
-        strict_transport_security=app.config.get("SESSION_COOKIE_SECURE", False),
+        strict_transport_security=https,
         referrer_policy="same-origin",
     )
     user_logged_in.connect(_restore_locale, app)
-    app.before_request(_guard_next_param)
     app.after_request(_remember_locale)
+    app.after_request(_guard_redirect)
+    app.register_error_handler(TooManyRequests, _too_many_requests)
 
 
-def is_safe_target(target: str | None) -> bool:
-    """Only paths on this host: no scheme, no other host, no protocol-relative //evil."""
+def is_safe_target(target: str | None, host: str = "") -> bool:
+    """True for a path on this site, or an absolute http(s) URL on `host`; never another host.
+
+    The target is read as a browser would: backslashes count as slashes, tabs and newlines are
+    dropped, so `/\\evil.example` and `/\\t/evil.example` are both `//evil.example`.
+    """
     if not target:
         return False
-    parsed = urlparse(target)
-    return not parsed.scheme and not parsed.netloc and target.startswith("/") and not target.startswith("//")
+    if _EDGE_NOISE.search(target):
+        return False
+    url = _URL_NOISE.sub("", target).replace("\\", "/")
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    if not parts.scheme and not parts.netloc:
+        return url.startswith("/") and not url.startswith("//")
+    return parts.scheme in ("http", "https") and bool(host) and parts.netloc == host
 
 
-def _guard_next_param():
-    # FAB redirects to ?next= after login; an absolute URL there would be an open redirect.
-    nxt = request.args.get("next")
-    if nxt is not None and not is_safe_target(nxt.replace("\\", "/")):
-        args = request.args.to_dict()
-        args.pop("next", None)
-        return redirect(request.path)
-    return None
+def _guard_redirect(response: Response) -> Response:
+    """Send a redirect that would leave the site to the start page instead."""
+    location = response.headers.get("Location")
+    if location is None or not 300 <= response.status_code < 400:
+        return response
+    if not is_safe_target(location, request.host):
+        current_app.logger.warning("Refused redirect off-site to %r", location)
+        response.headers["Location"] = request.script_root + "/"
+    return response
+
+
+def _too_many_requests(error: TooManyRequests) -> Response:
+    """429: a clear, translated message; JSON for the API."""
+    seconds = _window_seconds(error)
+    message = _("Too many sign-in attempts. Please wait %(seconds)s seconds and try again.", seconds=seconds)
+    if request.path.startswith("/api/"):
+        response = jsonify(message=message)
+    else:
+        page = (
+            '<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head>'
+            '<body><h1>{title}</h1><p>{message}</p><p><a href="{login}">{back}</a></p></body></html>'
+        ).format(
+            lang=escape(session.get("locale", "en")),
+            title=escape(_("Sign-in temporarily blocked")),
+            message=escape(message),
+            login=escape(request.script_root + "/login/"),
+            back=escape(_("Back to the sign-in page")),
+        )
+        response = Response(page, mimetype="text/html")
+    response.status_code = 429
+    return response
+
+
+def _window_seconds(error: TooManyRequests) -> int:
+    """The length of the breached limit's window (how long until a new one starts, at most)."""
+    limit = getattr(getattr(error, "limit", None), "limit", None)
+    try:
+        return int(limit.get_expiry())
+    except (AttributeError, TypeError, ValueError):
+        return 60
 
 
 def _restore_locale(sender, user, **extra) -> None:
@@ -61,10 +127,14 @@ def _restore_locale(sender, user, **extra) -> None:
         session["locale"] = pref.locale
 
 
-def _remember_locale(response):
-    if request.path.startswith("/lang/") and getattr(current_user, "is_authenticated", False):
+def _remember_locale(response: Response) -> Response:
+    """Keep the language a signed-in user picks (FAB's /lang/<code>) for their next sessions."""
+    if (
+        request.endpoint == "LocaleView.index"
+        and response.status_code < 400
+        and getattr(current_user, "is_authenticated", False)
+    ):
         from app.services.preferences import set_locale
 
-        locale = request.path.rsplit("/", 1)[-1]
-        set_locale(current_user.id, locale)
+        set_locale(current_user.id, (request.view_args or {}).get("locale", ""))
     return response

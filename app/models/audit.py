@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_appbuilder import Model
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import make_append_only, utcnow
@@ -65,9 +65,13 @@ class UserPreference(Model):
 
 
 class RateLimitHit(Model):
-    """Counters for login rate limiting, shared by all web workers through the database."""
+    """Counters for login rate limiting, shared by all web workers through the database.
+
+    One row per limit key and fixed window; `expires_at` is a Unix timestamp (seconds, fractional)
+    as the `limits` package counts time, indexed so expired windows are purged cheaply.
+    """
 
     __tablename__ = "rate_limit_hit"
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    expires_at: Mapped[float] = mapped_column(Integer, nullable=False)
+    expires_at: Mapped[float] = mapped_column(Float, nullable=False, index=True)

@@ -10,6 +10,7 @@ from app.models.base import Audited, TimestampMixin
 from app.models.core import Currency, Unit
 from app.models.types import Money, Quantity, Rate
 
+
 def _current_locale() -> str:
     """The request's language when there is one: item names show in the reader's language."""
     try:

@@ -1,8 +1,9 @@
 """The audit log writer: every create, update, delete and document transition, with its actor.
 
-Changes of models marked `Audited` are captured from the ORM flush (so no view or service can
-forget them); document transitions are recorded explicitly with `record`. Rows are inserted on the
-flushing connection, inside the same transaction as the change: no change without its trace.
+Changes of models marked `Audited` are captured from the ORM flush, row by row through mapper
+events, so no view or service can forget them and lines deleted as orphans count as deleted.
+Document transitions are recorded explicitly with `record`. Rows are inserted on the flushing
+connection, inside the same transaction as the change: no change without its trace.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import event, insert, inspect
-from sqlalchemy.orm import Session, attributes
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, attributes, object_session
 
 from app.models.audit import AuditLog
 from app.models.base import Audited, utcnow
@@ -36,14 +38,17 @@ def _columns(obj: Any) -> list[str]:
 
 
 def _changes(obj: Any, action: str) -> dict[str, list[Any]]:
+    """{field: [before, after]} read without loading anything: the row may already be gone."""
     out: dict[str, list[Any]] = {}
+    state = inspect(obj)
     for key in _columns(obj):
-        hist = attributes.get_history(obj, key)
         if action == "create":
-            value = getattr(obj, key, None)
+            value = state.dict.get(key)
             if value is not None:
                 out[key] = [None, _plain(value)]
-        elif action == "delete":
+            continue
+        hist = attributes.get_history(obj, key, passive=attributes.PASSIVE_NO_INITIALIZE)
+        if action == "delete":
             value = hist.unchanged[0] if hist.unchanged else (hist.deleted[0] if hist.deleted else None)
             out[key] = [_plain(value), None]
         elif hist.has_changes():
@@ -76,50 +81,76 @@ def record(session: Session, action: str, obj: Any, summary: str = "", changes: 
     session.execute(insert(AuditLog), [_row(action, entity, entity_id, summary, changes)])
 
 
-def _collect(session: Session) -> list[tuple[str, Any]]:
-    pending: list[tuple[str, Any]] = []
-    for obj in session.new:
-        if isinstance(obj, Audited):
-            pending.append(("create", obj))
-    for obj in session.dirty:
-        if isinstance(obj, Audited) and session.is_modified(obj, include_collections=False):
-            pending.append(("update", obj))
+_PENDING = "_audit_pending"
+
+
+def _entity_id(obj: Any) -> Any:
+    """The primary key as the flush wrote it (a new object has no identity key until after it)."""
+    key = inspect(obj).mapper.primary_key_from_instance(obj)
+    return key[0] if len(key) == 1 else tuple(key)
+
+
+def _queue(action: str, target: Any) -> None:
+    """Note one written row's change; the flush's log rows are inserted together afterwards.
+
+    Mapper events see every row the flush writes, including lines deleted as orphans (removed
+    from their document's collection), which never appear in `session.deleted`. After the
+    statement, inserts have their keys and a relationship change shows in its foreign key.
+    """
+    changes = _changes(target, action)
+    if action == "update" and not changes:
+        return
+    session = object_session(target)
+    if session is not None:
+        session.info.setdefault(_PENDING, []).append((action, target, changes))
+
+
+def _on_insert(mapper, connection, target) -> None:
+    _queue("create", target)
+
+
+def _on_update(mapper, connection, target) -> None:
+    _queue("update", target)
+
+
+def _on_delete(mapper, connection, target) -> None:
+    _queue("delete", target)
+
+
+def _summary(obj: Any) -> str:
+    try:
+        return str(obj)[:300]
+    except SQLAlchemyError:  # a deleted row whose repr needs an attribute that was never loaded
+        return ""
+
+
+def _start_flush(session: Session, flush_context, instances) -> None:
+    """Forget a failed flush's notes; load what is about to be deleted (explicitly), so its
+    values can still be read once the DELETE has run."""
+    session.info.pop(_PENDING, None)
     for obj in session.deleted:
         if isinstance(obj, Audited):
-            pending.append(("delete", obj))
-    return pending
+            for key in _columns(obj):
+                getattr(obj, key)
 
 
-def _before_flush(session: Session, flush_context, instances) -> None:
-    # Capture before the flush: after it, the history of deleted and updated rows is gone.
-    session.info.setdefault("_audit_pending", []).extend(
-        (action, obj, _changes(obj, action) if action != "create" else None)
-        for action, obj in _collect(session)
-    )
-
-
-def _after_flush(session: Session, flush_context) -> None:
-    pending = session.info.pop("_audit_pending", [])
-    rows = []
-    for action, obj, changes in pending:
-        if action == "create":
-            changes = _changes(obj, "create")
-        if action == "update" and not changes:
-            continue
-        ident = inspect(obj).identity
-        entity_id = ident[0] if ident and len(ident) == 1 else (ident or "")
-        rows.append(_row(action, type(obj).__name__, entity_id, str(obj)[:300], changes))
-    if rows:
+def _write(session: Session, flush_context) -> None:
+    """Insert the flush's log rows on its connection: same transaction as the change."""
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        rows = [
+            _row(action, type(obj).__name__, _entity_id(obj), _summary(obj), changes)
+            for action, obj, changes in pending
+        ]
         session.connection().execute(insert(AuditLog), rows)
 
 
-def _after_rollback(session: Session) -> None:
-    session.info.pop("_audit_pending", None)
-
-
 def install() -> None:
-    """Hook the audit writer into every ORM session (idempotent)."""
-    if not event.contains(Session, "before_flush", _before_flush):
-        event.listen(Session, "before_flush", _before_flush)
-        event.listen(Session, "after_flush", _after_flush)
-        event.listen(Session, "after_soft_rollback", lambda s, prev: _after_rollback(s))
+    """Hook the audit writer into every ORM session and every Audited model (idempotent)."""
+    if event.contains(Session, "after_flush", _write):
+        return
+    event.listen(Session, "before_flush", _start_flush)
+    event.listen(Session, "after_flush", _write)
+    event.listen(Audited, "after_insert", _on_insert, propagate=True)
+    event.listen(Audited, "after_update", _on_update, propagate=True)
+    event.listen(Audited, "after_delete", _on_delete, propagate=True)

@@ -30,23 +30,46 @@ def _increment(session: Session, doc_type: str, year: int):
 
 
 def next_number(session: Session, doc_type: str, on_date: date, prefix: str | None = None) -> str:
-    """Take the next number for `doc_type` in the year of `on_date`, e.g. 'GR-2026-00001'."""
+    """Take the next number for `doc_type` in the year of `on_date`, e.g. 'GR-2026-00001'.
+
+    The number belongs to the caller's transaction: it is taken for good when the caller commits,
+    and a rollback gives it back to the next caller, so a number is never handed out twice. `prefix` is used only
+    when the year's counter is created; a new year otherwise keeps the last year's prefix and
+    padding, so a prefix set in the settings survives New Year.
+    """
     year = on_date.year
     row = _increment(session, doc_type, year)
     if row is None:
-        dialect = session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        values = {
-            "doc_type": doc_type,
-            "year": year,
-            "prefix": prefix if prefix is not None else DEFAULT_PREFIXES.get(doc_type, doc_type[:3].upper()),
-            "padding": 5,
-            "next_value": 1,
-        }
-        session.execute(insert(DocumentSequence).values(**values).on_conflict_do_nothing())
+        _create_counter(session, doc_type, year, prefix)
         row = _increment(session, doc_type, year)
     value, pfx, padding = row
-    return f"{pfx}-{year}-{value - 1:0{padding}d}"
+    return _format(pfx, year, value - 1, padding)
+
+
+def _create_counter(session: Session, doc_type: str, year: int, prefix: str | None) -> None:
+    """Insert the year's counter; a concurrent creator wins silently (ON CONFLICT DO NOTHING)."""
+    previous = session.execute(
+        select(DocumentSequence.prefix, DocumentSequence.padding)
+        .where(DocumentSequence.doc_type == doc_type, DocumentSequence.year < year)
+        .order_by(DocumentSequence.year.desc())
+        .limit(1)
+    ).first()
+    if prefix is None:
+        prefix = previous.prefix if previous else DEFAULT_PREFIXES.get(doc_type, doc_type[:3].upper())
+    values = {
+        "doc_type": doc_type,
+        "year": year,
+        "prefix": prefix,
+        "padding": previous.padding if previous else 5,
+        "next_value": 1,
+    }
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(DocumentSequence).values(**values).on_conflict_do_nothing())
+
+
+def _format(prefix: str, year: int, value: int, padding: int) -> str:
+    number = f"{year}-{value:0{padding}d}"
+    return f"{prefix}-{number}" if prefix else number
 
 
 def peek(session: Session, doc_type: str, year: int) -> int | None:

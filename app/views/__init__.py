@@ -10,4 +10,5 @@ def register_views(appbuilder) -> None:
     stock.register(appbuilder)
     catalog.register(appbuilder)
     core.register(appbuilder)
+    __import__("app.views.jobs", fromlist=["register"]).register(appbuilder)
     register_apis(appbuilder)

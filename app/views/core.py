@@ -147,8 +147,6 @@ def register(appbuilder) -> None:
                         icon="fa-list-ol", category=CAT_SETTINGS)
     appbuilder.add_view(AuditLogView, "Audit log", label=_l("Audit log"), icon="fa-history",
                         category=CAT_SETTINGS)
-    appbuilder.add_view(JobRunView, "Job runs", label=_l("Job runs"), icon="fa-clock-o",
-                        category=CAT_SETTINGS)
     appbuilder.add_view(CurrencyView, "Currencies", label=_l("Currencies"), icon="fa-money",
                         category=CAT_REFERENCE, category_label=reference, category_icon="fa-book")
     appbuilder.add_view(CurrencyRateView, "Exchange rates", label=_l("Exchange rates"),
