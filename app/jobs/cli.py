@@ -66,7 +66,7 @@ def scheduler_run() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     scheduler = configure(BlockingScheduler(), current_app._get_current_object())
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    click.echo("Scheduler started; Ctrl+C stops it.")
+    click.echo("Starting the scheduler; Ctrl+C or SIGTERM stops it.")
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from flask import Response, abort, request
+from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.filters import FilterEqualFunction
+from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -35,6 +38,19 @@ class CompanyView(BaseModelView):
         "bank_bic": _l("BIC"), "bank_account": _l("Bank account"),
         "bank_corr_account": _l("Correspondent account"), "base_currency": _l("Base currency"),
     }
+
+    @expose("/print/<pk>")
+    @has_access
+    def card(self, pk: str) -> Response:
+        """The company card (карточка предприятия) as PDF; `?lang=` overrides the user's language."""
+        from app.services.company import company_card_pdf
+
+        result = company_card_pdf(self.datamodel.session, int(pk) if pk.isdigit() else 0, request.args.get("lang"))
+        if result is None:
+            abort(404)
+        pdf, filename = result
+        return Response(pdf, mimetype="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="{filename}"'})
 
 
 class CurrencyView(BaseModelView):

@@ -1,0 +1,56 @@
+"""The registry of scheduled jobs: one JobSpec per job, in the JOBS list.
+
+A later feature adds its job by appending one entry (id, "module:function", crontab, label). The
+scheduler stores only the runner and the job id, never the function itself, so moving or renaming
+a job function needs no change in the job store.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from apscheduler.triggers.cron import CronTrigger
+from flask_babel import lazy_gettext as _l
+
+from app.domain.errors import DomainError
+from app.permissions import RESOURCE_BACKUP, RESOURCE_JOBS
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A registered job.
+
+    `func` is "package.module:function", a module-level callable taking no arguments and returning
+    a JobResult (or None). `resource` is what a user needs `can_run` on to start it by hand, on top
+    of `can_run` on Scheduled jobs: the backup job is Admin-only like the backups themselves.
+    """
+
+    id: str
+    func: str
+    cron: str
+    label: Any  # a lazy_gettext string
+    resource: str = RESOURCE_JOBS
+
+    def trigger(self, timezone: Any = None) -> CronTrigger:
+        return CronTrigger.from_crontab(self.cron, timezone=timezone)
+
+    def load(self) -> Callable[[], Any]:
+        module_name, _, attr = self.func.partition(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+
+JOBS: list[JobSpec] = [
+    JobSpec("backup", "app.jobs.backup:nightly_backup", "0 2 * * *", _l("Nightly database backup"),
+            resource=RESOURCE_BACKUP),
+]
+
+
+def get_job(job_id: str) -> JobSpec:
+    """The registered job `job_id`; a DomainError for an unknown id (a stale link, a typo in the CLI)."""
+    for spec in JOBS:
+        if spec.id == job_id:
+            return spec
+    raise DomainError("Unknown job: %(job)s", job=job_id)
