@@ -51,16 +51,22 @@ class _ScaledDecimal(TypeDecorator):
 class Money(_ScaledDecimal):
     """Money amount, 4 decimal places."""
 
+    cache_ok = True
+
     places = MONEY_PLACES
 
 
 class Quantity(_ScaledDecimal):
     """Quantity, 6 decimal places."""
 
+    cache_ok = True
+
     places = QTY_PLACES
 
 
 class Rate(_ScaledDecimal):
     """Exchange rates and factors, 8 decimal places."""
+
+    cache_ok = True
 
     places = 8
