@@ -22,13 +22,13 @@ install: $(VENV)/.installed translations-compile
 install-dev: $(VENV)/.installed-dev translations-compile
 
 translations-compile: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d translations -f || true
+	$(BIN)/pybabel compile -d translations -f
 
 ## Extract msgids and update the ru / es catalogs (then translate the new entries)
 translations: $(VENV)/.installed
 	$(BIN)/pybabel extract -q -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot .
 	$(BIN)/pybabel update -q -N -i translations/messages.pot -d translations
-	$(BIN)/pybabel compile -q -d translations -f
+	$(BIN)/pybabel compile -d translations -f
 
 run: install
 	@FLASK_DEBUG=0 $(FLASK) setup

@@ -59,6 +59,8 @@ class Config:
     FAB_ADD_SECURITY_VIEWS = True
     FAB_API_SWAGGER_UI = True
     FAB_UPDATE_PERMS = False
+    # the schema comes from the migrations only (FAB would otherwise create its tables first)
+    FAB_CREATE_DB = False
     FAB_ROLES_MAPPING: dict = {}
 
     BABEL_DEFAULT_LOCALE = "en"

@@ -17,8 +17,10 @@ from app.permissions import (
     RESOURCE_AUDIT,
     RESOURCE_BACKUP,
     RESOURCE_CATALOG,
+    RESOURCE_ENGINEERING,
     RESOURCE_JOBS,
     RESOURCE_PARTNER,
+    RESOURCE_PRODUCTION,
     RESOURCE_REFERENCE,
     RESOURCE_SETTINGS,
     RESOURCE_STOCK_DOCUMENT,
@@ -52,6 +54,8 @@ ROLE_CONFIGS: dict[str, dict[str, tuple[str, ...]]] = {
         RESOURCE_STOCK_DOCUMENT: (R, W, P),
         RESOURCE_STOCK_REPORT: (R,),
         RESOURCE_PARTNER: (R, W),
+        RESOURCE_PRODUCTION: (R, W, P),
+        RESOURCE_ENGINEERING: (R, W),
     },
     "Sales": {
         RESOURCE_REFERENCE: (R,), RESOURCE_CATALOG: (R,), RESOURCE_STOCK_REPORT: (R,),
@@ -60,19 +64,21 @@ ROLE_CONFIGS: dict[str, dict[str, tuple[str, ...]]] = {
     "Economist": {
         RESOURCE_SETTINGS: (R,), RESOURCE_REFERENCE: (R, W), RESOURCE_CATALOG: (R, W),
         RESOURCE_STOCK_REPORT: (R,), RESOURCE_STOCK_DOCUMENT: (R,), RESOURCE_WAREHOUSE: (R,),
-        RESOURCE_PARTNER: (R,),
+        RESOURCE_PARTNER: (R,), RESOURCE_PRODUCTION: (R,), RESOURCE_ENGINEERING: (R,),
     },
     "Engineer": {
         RESOURCE_REFERENCE: (R,), RESOURCE_CATALOG: (R, W), RESOURCE_STOCK_REPORT: (R,),
-        RESOURCE_WAREHOUSE: (R,),
+        RESOURCE_WAREHOUSE: (R,), RESOURCE_ENGINEERING: (R, W), RESOURCE_PRODUCTION: (R,),
     },
     "Production": {
         RESOURCE_REFERENCE: (R,), RESOURCE_CATALOG: (R,), RESOURCE_STOCK_REPORT: (R,),
-        RESOURCE_STOCK_DOCUMENT: (R,), RESOURCE_WAREHOUSE: (R,),
+        RESOURCE_STOCK_DOCUMENT: (R,), RESOURCE_WAREHOUSE: (R,), RESOURCE_PRODUCTION: (R, W, P),
+        RESOURCE_ENGINEERING: (R,),
     },
     "Warehouse": {
         RESOURCE_REFERENCE: (R,), RESOURCE_CATALOG: (R, W), RESOURCE_WAREHOUSE: (R,),
         RESOURCE_STOCK_DOCUMENT: (R, W, P), RESOURCE_STOCK_REPORT: (R,), RESOURCE_PARTNER: (R,),
+        RESOURCE_PRODUCTION: (R,),
     },
     "Purchasing": {
         RESOURCE_REFERENCE: (R,), RESOURCE_CATALOG: (R,), RESOURCE_STOCK_REPORT: (R,),
@@ -137,6 +143,8 @@ def register_permissions(appbuilder) -> int:
 def sync_roles(appbuilder) -> dict[str, int]:
     """Create the roles and make their permissions exactly what ROLE_CONFIGS says."""
     sm = appbuilder.sm
+    if not sm.find_role(sm.auth_role_public):
+        sm.add_role(sm.auth_role_public)
     report: dict[str, int] = {"Admin": register_permissions(appbuilder)}
     for role_name in ROLE_CONFIGS:
         role = sm.find_role(role_name) or sm.add_role(role_name)

@@ -1,0 +1,45 @@
+"""The Alembic context options Fabrika migrates and compares with, shared by env.py and the tests.
+
+One place, so that `compare_metadata` in tests/test_migrations.py judges the schema exactly as
+`flask db migrate` / scripts/regen_migration.sh would generate it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import MetaData
+
+from migrations import append_only, column_types
+
+# Tables other code creates for itself: APScheduler's SQLAlchemyJobStore makes its own table.
+EXTERNAL_TABLES = frozenset({"apscheduler_jobs"})
+# Named CHECK constraints (ck_*) are compared too: Alembic only does that through this opt-in plugin.
+AUTOGENERATE_PLUGINS = ["alembic.autogenerate.*", "alembic.ext.checkconstraint_byname"]
+
+
+def target_metadata() -> MetaData:
+    """FAB's Model.metadata with every table registered: FAB's ab_* tables and all of Fabrika's."""
+    import flask_appbuilder.security.sqla.models  # noqa: F401
+    from flask_appbuilder import Model
+
+    import app.models  # noqa: F401
+
+    return Model.metadata
+
+
+def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
+    return not (type_ == "table" and name in EXTERNAL_TABLES)
+
+
+def context_options() -> dict[str, Any]:
+    """Keyword arguments for `context.configure` / `MigrationContext.configure(opts=...)`."""
+    append_only.register()
+    return {
+        "target_metadata": target_metadata(),
+        "compare_type": True,
+        "render_as_batch": True,
+        "render_item": column_types.render_item,
+        "include_name": include_name,
+        "autogenerate_plugins": AUTOGENERATE_PLUGINS,
+    }
