@@ -20,6 +20,10 @@ def create_app(config: object | str | None = None) -> Flask:
     from app.cli import register_cli
     from app.web import register_web_hooks
 
+    if app.config.get("PROXY_FIX_X_FOR"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
     register_web_hooks(app)
     register_cli(app)
     return app

@@ -13,6 +13,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from fnmatch import fnmatch
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, jsonify, request, session
@@ -56,8 +58,9 @@ def register_web_hooks(app: Flask) -> None:
     app.register_error_handler(TooManyRequests, _too_many_requests)
 
 
-def is_safe_target(target: str | None, host: str = "") -> bool:
-    """True for a path on this site, or an absolute http(s) URL on `host`; never another host.
+def is_safe_target(target: str | None, host: str = "", allowed_hosts: Iterable[str] = ()) -> bool:
+    """True for a path on this site, or an absolute http(s) URL on `host` or on a host matching
+    one of `allowed_hosts` (FAB_SAFE_REDIRECT_HOSTS patterns); never any other host.
 
     The target is read as a browser would: backslashes count as slashes, tabs and newlines are
     dropped, so `/\\evil.example` and `/\\t/evil.example` are both `//evil.example`.
@@ -73,7 +76,9 @@ def is_safe_target(target: str | None, host: str = "") -> bool:
         return False
     if not parts.scheme and not parts.netloc:
         return url.startswith("/") and not url.startswith("//")
-    return parts.scheme in ("http", "https") and bool(host) and parts.netloc == host
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return False
+    return parts.netloc == host or any(fnmatch(parts.netloc, pattern) for pattern in allowed_hosts)
 
 
 def _guard_redirect(response: Response) -> Response:
@@ -81,7 +86,7 @@ def _guard_redirect(response: Response) -> Response:
     location = response.headers.get("Location")
     if location is None or not 300 <= response.status_code < 400:
         return response
-    if not is_safe_target(location, request.host):
+    if not is_safe_target(location, request.host, current_app.config.get("FAB_SAFE_REDIRECT_HOSTS", ())):
         current_app.logger.warning("Refused redirect off-site to %r", location)
         response.headers["Location"] = request.script_root + "/"
     return response

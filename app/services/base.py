@@ -47,7 +47,7 @@ def current_actor() -> Actor:
         from flask_login import current_user
 
         if has_request_context():
-            ip = request.headers.get("X-Real-IP") or request.remote_addr or ""
+            ip = request.remote_addr or ""  # set from X-Forwarded-For only by ProxyFix (PROXY_FIX_X_FOR)
             if getattr(current_user, "is_authenticated", False):
                 return Actor(current_user.id, current_user.username, ip)
             return Actor(None, "anonymous", ip)

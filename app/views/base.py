@@ -106,9 +106,9 @@ class BaseModelView(ModelView):
             return redirect(self.get_redirect())
         get_filter_args(self._filters, disallow_if_not_in_search=False)
         order_column, order_direction = get_order_args().get(self.__class__.__name__, ("", ""))
-        count, items = self.datamodel.query(
-            self._filters, order_column, order_direction, page=None, page_size=EXPORT_LIMIT
-        )
+        # the view's fixed filters (e.g. "my own actions only") apply to the export as to the list
+        filters = self._filters.get_joined_filters(self._base_filters)
+        count, items = self.datamodel.query(filters, order_column, order_direction, page=None, page_size=EXPORT_LIMIT)
         columns = self.export_columns or self.list_columns
         headers = [str(self.label_columns.get(c, c)) for c in columns]
         rows = ([self._export_value(item, c) for c in columns] for item in items)
