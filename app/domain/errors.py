@@ -24,7 +24,8 @@ class Problem:
         """Return the message, translated by `translate` (a gettext) when given."""
         text = translate(self.msgid) if translate else self.msgid
         try:
-            text = text % self.params if self.params else text
+            params = {k: plain_number(v) for k, v in self.params.items()}
+            text = text % params if params else text
         except (KeyError, ValueError, TypeError):
             pass
         if self.line is not None:
@@ -63,6 +64,16 @@ class InsufficientStock(DomainError):
                 )
             ]
         )
+
+
+def plain_number(value: Any) -> Any:
+    """6.000000 -> 6, 2.500000 -> 2.5: quantities in messages as people write them."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal) and value.is_finite():
+        text = format(value.normalize(), "f")
+        return text
+    return value
 
 
 class Collector:

@@ -309,13 +309,14 @@ class AverageCost:
 
         Reversing the last operation restores the earlier state exactly. Reversing an older one
         (a receipt cancelled after stock was issued at a different average) can leave value with
-        no quantity; that residual is taken out so qty == 0 still means value == 0, and returned so
-        the service posts it as a cost adjustment (positive: value removed from stock).
+        no quantity, or value of the wrong sign (units missing yet worth something); that residual
+        is taken out so value always has the sign of qty (qty == 0 means value == 0), and returned
+        so the service posts it as a cost adjustment (positive: value removed from stock).
         """
         self.qty += _decimal(qty_delta)
         self.value += _decimal(value_delta)
         residual = ZERO
-        if self.qty == ZERO and self.value != ZERO:
+        if self.value != ZERO and (self.qty == ZERO or (self.qty > ZERO) != (self.value > ZERO)):
             residual, self.value = self.value, ZERO
         self._remember()
         return residual

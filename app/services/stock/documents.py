@@ -15,7 +15,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain.errors import Collector, DomainError
-from app.domain.money import ZERO, parse_money, parse_quantity, round_money, round_qty
+from app.domain.money import (
+    MAX_MONEY,
+    MAX_QTY,
+    ZERO,
+    parse_decimal,
+    parse_money,
+    parse_quantity,
+    round_money,
+    round_qty,
+)
 from app.models.base import DocState, utcnow
 from app.models.catalog import Item, UnitConversion
 from app.models.core import Unit
@@ -39,6 +48,9 @@ from app.services.sequences import next_number
 from app.services.stock.ledger import DocRef, MoveRequest, lock_balances, post_moves, reverse_moves
 
 INBOUND_COSTED = (DOC_RECEIPT, DOC_CUSTOMER_RETURN)
+# exchange rates are stored with 8 places (StockDocument.rate, CurrencyRate.rate), not money's 4
+RATE_PLACES = 8
+MAX_RATE = Decimal(10) ** (18 - RATE_PLACES) - Decimal(1).scaleb(-RATE_PLACES)
 
 
 @dataclass
@@ -125,13 +137,44 @@ def _validate_line(session: Session, doc: StockDocument, line: StockDocumentLine
         problems.add("The counted quantity cannot be negative", line=n)
     elif doc.doc_type != DOC_COUNT and line.qty <= 0:
         problems.add("Quantity must be positive", line=n)
-    if _unit_factor(session, item, line.unit_id, cache) is None:
+    factor = _unit_factor(session, item, line.unit_id, cache)
+    if factor is None:
         problems.add("Unit %(unit)s is not defined for %(item)s", line=n,
                      unit=line.unit.code if line.unit else "?", item=item.code)
-    if doc.doc_type in INBOUND_COSTED and line.unit_cost is None:
+    if doc.doc_type in INBOUND_COSTED and line.unit_cost is None and not getattr(line, "_cost_unparsed", False):
         problems.add("Enter the unit cost", line=n)
     if line.unit_cost is not None and line.unit_cost < 0:
         problems.add("Unit cost cannot be negative", line=n)
+    _validate_range(doc, line, factor, problems)
+
+
+def _validate_range(doc: StockDocument, line: StockDocumentLine, factor: Decimal | None, problems: Collector) -> None:
+    """Refuse a line whose base quantity or value would not fit the ledger's columns.
+
+    Each number can be in range while their product is not (a box factor, a rate): posting would
+    then fail inside the database (or in Decimal quantize) instead of naming the line.
+    """
+    if line.qty is None:
+        return
+    with localcontext() as ctx:
+        ctx.prec = 60
+        if factor is not None and abs(line.qty * factor) > MAX_QTY:
+            problems.add("The number %(value)s is too large", line=line.line_no, value=line.qty * factor)
+        if line.unit_cost is not None and abs(line.qty * line.unit_cost * (doc.rate or 1)) > MAX_MONEY:
+            problems.add("The line value %(value)s is too large", line=line.line_no,
+                         value=line.qty * line.unit_cost * (doc.rate or 1))
+
+
+def _validate_count_lines(doc: StockDocument, problems: Collector) -> None:
+    """One line per item in a count: each line is compared with the same book quantity, so a
+    second line would adjust the stock a second time instead of adding to the first."""
+    first: dict[int, int] = {}
+    for line in doc.lines:
+        if line.item_id in first:
+            problems.add("%(item)s is already counted on line %(first)s", line=line.line_no,
+                         item=line.item.code if line.item else line.item_id, first=first[line.item_id])
+        else:
+            first[line.item_id] = line.line_no
 
 
 def validate_document(session: Session, doc: StockDocument, problems: Collector | None = None) -> None:
@@ -143,6 +186,8 @@ def validate_document(session: Session, doc: StockDocument, problems: Collector 
     cache: dict = {}
     for line in doc.lines:
         _validate_line(session, doc, line, problems, cache)
+    if doc.doc_type == DOC_COUNT:
+        _validate_count_lines(doc, problems)
     problems.raise_if_any()
 
 
@@ -171,6 +216,7 @@ def _parse_lines(session: Session, data: DocumentInput, problems: Collector) -> 
                                  unit_id=unit.id if unit else None, qty=qty, unit_cost=cost,
                                  lot_id=raw.lot_id, note=raw.note)
         line._qty_unparsed = qty is None
+        line._cost_unparsed = cost is None and raw.unit_cost not in (None, "")
         lines.append(line)
     return lines
 
@@ -181,9 +227,9 @@ def create_document(session: Session, data: DocumentInput) -> StockDocument:
         problems = Collector()
         rate = None
         if data.rate not in (None, ""):
-            rate, err = parse_money(data.rate)
+            rate, err = parse_decimal(data.rate, RATE_PLACES, MAX_RATE)
             if err:
-                problems.add(err, field="rate", value=data.rate, places=4)
+                problems.add(err, field="rate", value=data.rate, places=RATE_PLACES)
         lines = _parse_lines(session, data, problems)
         doc = StockDocument(
             doc_type=data.doc_type, warehouse_id=data.warehouse_id, doc_date=data.doc_date or date.today(),

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.errors import Collector, DomainError, InsufficientStock
 from app.domain.money import ZERO, round_money
-from app.domain.valuation import Allocation, AverageCost, Layer, allocate_fifo, fifo_reverse
+from app.domain.valuation import Allocation, AverageCost, Layer, allocate_fifo, fifo_reverse, total_qty
 from app.models.catalog import Item
 from app.models.stock import (
     LotConsumption,
@@ -148,8 +148,12 @@ def _reservations(session: Session, keys: set[Key], refs: set[tuple[str, int]]) 
 
 
 def load_states(session: Session, keys: set[Key], lot_ids: set[int] = frozenset(),
-                refs: set[tuple[str, int]] = frozenset()) -> dict[Key, _State]:
-    """Lock and load everything posting needs for these (item, warehouse) pairs."""
+                refs: set[tuple[str, int]] = frozenset(), lots_for: set[Key] | None = None) -> dict[Key, _State]:
+    """Lock and load everything posting needs for these (item, warehouse) pairs.
+
+    Open lots are loaded only for `lots_for` (default: all keys): a pair that only receives
+    needs its balance row, not its whole lot history.
+    """
     warehouses = {w.id: w for w in session.scalars(select(Warehouse).where(
         Warehouse.id.in_({k[1] for k in keys})))}
     balances = lock_balances(session, keys)
@@ -160,7 +164,7 @@ def load_states(session: Session, keys: set[Key], lot_ids: set[int] = frozenset(
         if not fifo:
             st.average = AverageCost(bal.qty, bal.value, bal.last_unit_cost)
         states[key] = st
-    fifo_keys = {k for k, s in states.items() if s.fifo}
+    fifo_keys = {k for k, s in states.items() if s.fifo and (lots_for is None or k in lots_for)}
     for lot in _load_lots(session, fifo_keys, set(lot_ids)):
         st = states.get((lot.item_id, lot.warehouse_id))
         if st is None:
@@ -189,26 +193,33 @@ class _Planned:
     reservation_used: Decimal = ZERO
 
 
-def _plan_out(st: _State, req: MoveRequest, label: str, problems: Collector) -> _Planned | None:
-    qty = -req.qty
-    if not st.fifo:
-        assert st.average is not None
-        return _Planned(req, req.qty, -st.average.issue(qty))
-    own = st.reserved_for.get(req.reservation, ZERO) if req.reservation else ZERO
-    use_own = min(own, qty)
-    reserved_others = st.balance.reserved - own
-    layers = st.layers
-    if req.lot_id is not None:
-        layers = [lay for lay in st.layers if lay.lot_id == req.lot_id]
-        reserved_others = ZERO
-    try:
-        result = allocate_fifo(layers, qty, reserved=max(reserved_others, ZERO), item_label=label, line=req.line_no)
-    except InsufficientStock as exc:
-        problems.problems.extend(exc.problems)
-        return None
+def _use_reservation(st: _State, req: MoveRequest, own: Decimal, use_own: Decimal) -> None:
+    """The holder's issue uses up its own reservation (in both models, or it would stay held forever)."""
     if req.reservation and use_own:
         st.reserved_for[req.reservation] = own - use_own
         st.balance.reserved = st.balance.reserved - use_own
+
+
+def _plan_out(st: _State, req: MoveRequest, label: str, problems: Collector) -> _Planned | None:
+    qty = -req.qty
+    own = st.reserved_for.get(req.reservation, ZERO) if req.reservation else ZERO
+    use_own = min(own, qty)
+    if not st.fifo:
+        assert st.average is not None
+        _use_reservation(st, req, own, use_own)
+        return _Planned(req, req.qty, -st.average.issue(qty), reservation_used=use_own)
+    reserved_others = max(st.balance.reserved - own, ZERO)
+    layers = st.layers
+    if req.lot_id is not None:
+        layers = [lay for lay in st.layers if lay.lot_id == req.lot_id]
+        # a named lot may give only what is free overall: available = min(lot, all lots - held for others)
+        reserved_others = max(total_qty(layers) - (total_qty(st.layers) - reserved_others), ZERO)
+    try:
+        result = allocate_fifo(layers, qty, reserved=reserved_others, item_label=label, line=req.line_no)
+    except InsufficientStock as exc:
+        problems.problems.extend(exc.problems)
+        return None
+    _use_reservation(st, req, own, use_own)
     allocs = [(a.lot_id, a.qty, a.cost) for a in result.allocations]
     return _Planned(req, req.qty, -result.total_cost, allocations=allocs, reservation_used=use_own)
 
@@ -261,7 +272,8 @@ def post_moves(session: Session, ref: DocRef, requests: list[MoveRequest]) -> li
     keys = {(r.item_id, r.warehouse_id) for r in valid}
     lot_ids = {r.lot_id for r in valid if r.lot_id}
     refs = {r.reservation for r in valid if r.reservation}
-    states = load_states(session, keys, lot_ids, refs)
+    outbound = {(r.item_id, r.warehouse_id) for r in valid if r.qty < 0}
+    states = load_states(session, keys, lot_ids, refs, lots_for=outbound)
     labels = _labels(session, {k[0] for k in keys})
     planned: list[_Planned] = []
     for req in valid:
@@ -382,12 +394,33 @@ def reverse_moves(session: Session, original: DocRef, cancel: DocRef) -> list[St
             for r, items in zip(reversals, consumption, strict=True) for lot_id, q, v in items]
     if rows:
         session.execute(LotConsumption.__table__.insert(), rows)
-    for st in states.values():
+    for key, st in states.items():
+        st.balance.last_move_date = max(st.balance.last_move_date or cancel.on_date, cancel.on_date)
         if not st.fifo:
             assert st.average is not None
+            if st.average.qty <= 0:
+                st.average.last_unit_cost = _standing_average(session, *key)
             st.balance.qty, st.balance.value = st.average.qty, st.average.value
             st.balance.last_unit_cost = st.average.last_unit_cost.quantize(Decimal("0.00000001"))
     return reversals
+
+
+def _standing_average(session: Session, item_id: int, warehouse_id: int) -> Decimal:
+    """The average at the last moment stock was positive, replaying only the moves that still stand.
+
+    With no stock left, last_unit_cost prices the next issue beyond stock; a cancelled receipt must
+    not leave its cost behind there, so cancelled moves and their reversals are left out.
+    """
+    where = (StockMove.item_id == item_id, StockMove.warehouse_id == warehouse_id)
+    cancelled = select(StockMove.reversal_of_id).where(*where, StockMove.reversal_of_id.is_not(None))
+    rows = session.execute(select(StockMove.qty, StockMove.value).where(
+        *where, StockMove.reversal_of_id.is_(None), StockMove.id.not_in(cancelled)).order_by(StockMove.id))
+    qty = value = last = ZERO
+    for q, v in rows:
+        qty, value = qty + q, value + v
+        if qty > 0:
+            last = value / qty
+    return last
 
 
 def _check_receipt_lots(session: Session, moves, cons, lots: dict[int, StockLot]) -> None:
