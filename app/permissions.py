@@ -23,6 +23,8 @@ RESOURCE_WAREHOUSE = "Warehouses"
 RESOURCE_STOCK_DOCUMENT = "Stock documents"
 RESOURCE_STOCK_REPORT = "Stock reports"
 RESOURCE_PARTNER = "Partners"
+RESOURCE_PRODUCTION = "Production"  # production orders, output receipts, disassembly, conversion
+RESOURCE_ENGINEERING = "Engineering"  # BOMs, routings, work centres
 
 # ModelView / ModelRestApi method -> action. Reading covers list, show, export and the API GETs.
 _READ_METHODS = (

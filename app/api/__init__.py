@@ -8,3 +8,4 @@ def register_apis(appbuilder) -> None:
 
     core.register(appbuilder)
     stock.register(appbuilder)
+    __import__("app.api.production", fromlist=["register"]).register(appbuilder)

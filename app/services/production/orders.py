@@ -1,0 +1,543 @@
+"""Production orders: create, release (with child orders for missing nodes), report, complete, cancel.
+
+States: draft -> released -> in_progress -> done, and any of them -> cancelled. Releasing fixes the
+BOM and routing versions, copies the routing's operations with their rates and the planned cost,
+and, when a component that has a BOM of its own is short in the components' warehouse, creates a
+child order for the missing quantity and releases it in turn (to any depth). A parent can't be
+completed while a child is still open.
+
+Completing `qty` posts one output receipt (ProductionCompletion) through the ledger: the
+components leave the components' warehouse (FIFO lots or average), the product comes into the
+output warehouse carrying exactly their cost plus labour and overhead (MoveRequest.value), so the
+cost of output equals the cost consumed plus labour to the kopek. A missing component refuses the
+whole completion, listing every shortage and where the goods could come from. Cancelling an
+order reverses its output receipts (reverse_moves) dated on the cancellation day.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
+
+from app.domain.errors import Collector, DomainError, Problem
+from app.domain.money import ZERO, parse_quantity
+from app.models.base import utcnow
+from app.models.catalog import Item
+from app.models.production import (
+    DOC_PRODUCTION,
+    DOC_PRODUCTION_ORDER,
+    ORDER_CANCELLED,
+    ORDER_DONE,
+    ORDER_DRAFT,
+    ORDER_IN_PROGRESS,
+    ORDER_OPEN,
+    ORDER_RELEASED,
+    PRODUCTION_PREFIXES,
+    Bom,
+    ProductionCompletion,
+    ProductionOperation,
+    ProductionOrder,
+    Routing,
+)
+from app.models.stock import StockBalance, Warehouse
+from app.services import audit
+from app.services.base import current_actor, unit_of_work
+from app.services.production import costing
+from app.services.production.engineering import active_bom, active_boms, active_routing
+from app.services.sequences import next_number
+from app.services.stock.ledger import DocRef, MoveRequest, post_moves, reverse_moves
+
+MAX_CHILD_DEPTH = 32
+# one alias for the whole process: a new alias per call would defeat SQLAlchemy's statement cache
+_CHILD = aliased(ProductionOrder)
+
+
+@dataclass
+class OrderInput:
+    item_id: int | None
+    qty: object
+    component_warehouse_id: int | None
+    output_warehouse_id: int | None = None
+    bom_id: int | None = None
+    routing_id: int | None = None
+    order_date: date | None = None
+    planned_start: date | None = None
+    planned_end: date | None = None
+    note: str = ""
+
+
+def plain(qty: Decimal) -> str:
+    """A quantity for a message: 2, 0.15, 1250 (no trailing zeros, no exponent)."""
+    text = format(qty.normalize(), "f")
+    return text
+
+
+@dataclass
+class Shortage:
+    """A component short in a warehouse, and where it could come from."""
+
+    item_id: int
+    code: str
+    name: str
+    warehouse: str
+    required: Decimal
+    available: Decimal
+    sources: list[tuple[str, Decimal]] = field(default_factory=list)  # other warehouses: (code, available)
+    can_make: bool = False  # the item has a BOM: a production order can make it
+    order: str = ""  # the order that needs it (in a release's list)
+
+    @property
+    def short(self) -> Decimal:
+        return self.required - max(self.available, ZERO)
+
+    def problem(self) -> Problem:
+        params = {"item": self.code, "warehouse": self.warehouse, "required": plain(self.required),
+                  "available": plain(max(self.available, ZERO))}
+        where = ", ".join(f"{code}: {plain(qty)}" for code, qty in self.sources)
+        if where:
+            return Problem("Not enough %(item)s in %(warehouse)s: required %(required)s, available %(available)s; "
+                           "in other warehouses: %(sources)s", {**params, "sources": where})
+        return Problem("Not enough %(item)s in %(warehouse)s: required %(required)s, available %(available)s",
+                       params)
+
+
+@dataclass
+class ReleaseResult:
+    order: ProductionOrder
+    children: list[ProductionOrder] = field(default_factory=list)
+    shortages: list[Shortage] = field(default_factory=list)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _lock(session: Session, order_id: int) -> ProductionOrder:
+    order = session.scalar(
+        select(ProductionOrder).where(ProductionOrder.id == order_id).with_for_update()
+        .options(selectinload(ProductionOrder.operations)).execution_options(populate_existing=True))
+    if order is None:
+        raise DomainError("Production order not found")
+    return order
+
+
+def _lock_for_completion(session: Session, order_id: int) -> tuple[ProductionOrder, int]:
+    """The locked order with its operations and BOM, and how many of its children are open: one query."""
+    child = _CHILD
+    open_children = (select(func.count()).select_from(child)
+                     .where(child.parent_id == ProductionOrder.id, child.state.in_(ORDER_OPEN)).scalar_subquery())
+    row = session.execute(
+        select(ProductionOrder, open_children).where(ProductionOrder.id == order_id)
+        .options(joinedload(ProductionOrder.operations), joinedload(ProductionOrder.bom))
+        .with_for_update(of=ProductionOrder).execution_options(populate_existing=True)).unique().first()
+    if row is None:
+        raise DomainError("Production order not found")
+    return row[0], row[1]
+
+
+def _label(order: ProductionOrder) -> str:
+    return order.number or f"#{order.id}"
+
+
+def available_in(session: Session, warehouse_id: int, item_ids: set[int]) -> dict[int, Decimal]:
+    """On hand minus what is reserved for other documents, per item, in one warehouse."""
+    if not item_ids:
+        return {}
+    rows = session.execute(select(StockBalance.item_id, StockBalance.qty, StockBalance.reserved).where(
+        StockBalance.warehouse_id == warehouse_id, StockBalance.item_id.in_(sorted(item_ids)))).all()
+    return {i: q - r for i, q, r in rows}
+
+
+def other_sources(session: Session, item_ids: set[int], exclude_warehouse: int) -> dict[int, list[tuple[str, Decimal]]]:
+    """Where else the items are free: (warehouse code, on hand minus reserved), most first."""
+    if not item_ids:
+        return {}
+    rows = session.execute(
+        select(StockBalance.item_id, Warehouse.code, StockBalance.qty, StockBalance.reserved)
+        .join(Warehouse, Warehouse.id == StockBalance.warehouse_id)
+        .where(StockBalance.item_id.in_(sorted(item_ids)), StockBalance.warehouse_id != exclude_warehouse,
+               Warehouse.active.is_(True), StockBalance.qty > 0)).all()
+    out: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
+    for item, code, qty, reserved in rows:
+        if qty - reserved > 0:
+            out[item].append((code, qty - reserved))
+    for lst in out.values():
+        lst.sort(key=lambda p: (-p[1], p[0]))
+    return out
+
+
+def _items(session: Session, ids: set[int]) -> dict[int, Item]:
+    return {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(ids)))} if ids else {}
+
+
+def shortages_for(session: Session, warehouse_id: int, needs: dict[int, Decimal],
+                  claimed: dict[int, Decimal] | None = None) -> list[Shortage]:
+    """The components of `needs` the warehouse can't cover (after `claimed`), with other sources."""
+    avail = available_in(session, warehouse_id, set(needs))
+    claimed = claimed or {}
+    short_ids = {i for i, q in needs.items() if q > avail.get(i, ZERO) - claimed.get(i, ZERO)}
+    if not short_ids:
+        return []
+    items = _items(session, short_ids)
+    warehouse = session.get(Warehouse, warehouse_id)
+    sources = other_sources(session, short_ids, warehouse_id)
+    makeable = set(active_boms(session, short_ids))
+    return [Shortage(i, items[i].code, items[i].name, warehouse.code, needs[i],
+                     avail.get(i, ZERO) - claimed.get(i, ZERO), sources.get(i, []), i in makeable)
+            for i in sorted(short_ids, key=lambda i: items[i].code)]
+
+
+def parse_qty(raw: object, problems: Collector, field_name: str = "qty") -> Decimal | None:
+    qty, err = parse_quantity(raw) if not isinstance(raw, Decimal) else (raw, None)
+    if err:
+        problems.add(err, field=field_name, value=raw, places=6)
+        return None
+    if qty is None or not qty.is_finite() or qty <= 0:
+        problems.add("Quantity must be positive", field=field_name)
+        return None
+    return qty
+
+
+# --- create ------------------------------------------------------------------------------------
+
+
+def validate_order(session: Session, order: ProductionOrder, problems: Collector | None = None) -> None:
+    """Every problem of an order's header (used by the service, the views and release)."""
+    problems = problems if problems is not None else Collector()
+    item = order.item or (session.get(Item, order.item_id) if order.item_id else None)
+    if item is None:
+        problems.add("Choose an item", field="item")
+    elif item.kind == "service":
+        problems.add("%(item)s is a service and has no stock", item=item.code)
+    if order.qty is None or order.qty <= 0:
+        problems.add("Quantity must be positive", field="qty")
+    for name in ("component_warehouse", "output_warehouse"):
+        wh = getattr(order, name) or (session.get(Warehouse, getattr(order, f"{name}_id"))
+                                      if getattr(order, f"{name}_id") else None)
+        if wh is None or not wh.active:
+            problems.add("Choose an active warehouse", field=name)
+    bom = order.bom or (session.get(Bom, order.bom_id) if order.bom_id else None)
+    if bom is not None and item is not None and bom.item_id != item.id:
+        problems.add("The bill of materials %(bom)s is not for %(item)s", field="bom", bom=str(bom), item=item.code)
+    routing = order.routing or (session.get(Routing, order.routing_id) if order.routing_id else None)
+    if routing is not None and item is not None and routing.item_id != item.id:
+        problems.add("The routing %(routing)s is not for %(item)s", field="routing", routing=str(routing),
+                     item=item.code)
+    if order.planned_start and order.planned_end and order.planned_end < order.planned_start:
+        problems.add("The planned end is before the planned start", field="planned_end")
+    problems.raise_if_any()
+
+
+def create_order(session: Session, data: OrderInput) -> ProductionOrder:
+    """Create a draft order (API, demo, tests); the output goes to the components' warehouse by default."""
+    with unit_of_work(session):
+        problems = Collector()
+        qty = parse_qty(data.qty, problems)
+        order = ProductionOrder(
+            item_id=data.item_id, qty=qty, qty_done=ZERO, bom_id=data.bom_id, routing_id=data.routing_id,
+            component_warehouse_id=data.component_warehouse_id,
+            output_warehouse_id=data.output_warehouse_id or data.component_warehouse_id,
+            order_date=data.order_date or date.today(), planned_start=data.planned_start,
+            planned_end=data.planned_end, note=data.note, state=ORDER_DRAFT)
+        if qty is None:
+            problems.raise_if_any()
+        validate_order(session, order, problems)
+        session.add(order)
+        session.flush()
+        return order
+
+
+def assert_editable(order: ProductionOrder) -> None:
+    """Only a draft order is edited; a released one is changed by its commands."""
+    if order.state != ORDER_DRAFT:
+        raise DomainError("Order %(number)s is %(state)s and cannot be changed", number=_label(order),
+                          state=order.state)
+
+
+# --- release -----------------------------------------------------------------------------------
+
+
+def _copy_operations(order: ProductionOrder, routing: Routing | None) -> None:
+    if routing is None:
+        return
+    order.operations = [
+        ProductionOperation(seq=op.seq, name=op.name, work_center_id=op.work_center_id,
+                            is_software=op.is_software, software_version=op.software_version,
+                            instructions=op.instructions, planned_setup_minutes=op.setup_minutes,
+                            planned_run_minutes=op.run_minutes, labour_rate=op.work_center.labour_rate,
+                            overhead_rate=op.work_center.overhead_rate, qty_reported=ZERO,
+                            charged_setup_minutes=ZERO)
+        for op in routing.operations]
+
+
+def _on(order: ProductionOrder) -> date:
+    return order.planned_start or order.order_date or date.today()
+
+
+def _fix_versions(session: Session, order: ProductionOrder, problems: Collector) -> None:
+    if order.bom_id is None:
+        bom = active_bom(session, order.item_id, _on(order))
+        if bom is None:
+            problems.add("No active bill of materials for %(item)s on %(date)s", item=order.item.code, date=_on(order))
+        else:
+            order.bom = bom
+    if order.routing_id is None:
+        order.routing = active_routing(session, order.item_id, _on(order))
+
+
+def _release_one(session: Session, order: ProductionOrder, claimed: dict[int, Decimal], result: ReleaseResult,
+                 depth: int) -> None:
+    if depth > MAX_CHILD_DEPTH:
+        raise DomainError("The bills of materials are nested deeper than %(depth)s levels", depth=MAX_CHILD_DEPTH)
+    problems = Collector()
+    _fix_versions(session, order, problems)
+    validate_order(session, order, problems)
+    session.flush()
+    spec = costing.bom_spec(session, order.bom)
+    reqs = costing.requirements(spec, order.qty)
+    order.number = order.number or next_number(session, DOC_PRODUCTION_ORDER, order.order_date,
+                                               PRODUCTION_PREFIXES[DOC_PRODUCTION_ORDER])
+    _copy_operations(order, order.routing)
+    order.planned_material = costing.planned_material(session, reqs)
+    order.planned_labour, order.planned_overhead = costing.planned_labour(order.operations, order.qty)
+    order.state, order.released_at, order.released_by = ORDER_RELEASED, utcnow(), current_actor().username
+    session.flush()
+    audit.record(session, "release", order, summary=order.number)
+    _cover_shortages(session, order, costing.totals(reqs), claimed, result, depth)
+
+
+def _cover_shortages(session: Session, order: ProductionOrder, needs: dict[int, Decimal],
+                     claimed: dict[int, Decimal], result: ReleaseResult, depth: int) -> None:
+    """Claim what the warehouse has; make the missing nodes with child orders, list the rest.
+
+    The order claims its needs before its children are released, so a part that both the order
+    and a child use is counted once for each of them.
+    """
+    wh = order.component_warehouse
+    shortages = shortages_for(session, wh.id, needs, claimed)
+    for item_id, qty in needs.items():
+        claimed[item_id] = claimed.get(item_id, ZERO) + qty
+    for short in shortages:
+        if not short.can_make:
+            short.order = _label(order)
+            result.shortages.append(short)
+            continue
+        child = ProductionOrder(
+            item_id=short.item_id, qty=short.short, qty_done=ZERO, component_warehouse_id=wh.id,
+            output_warehouse_id=wh.id, order_date=order.order_date, planned_end=order.planned_start,
+            parent=order, state=ORDER_DRAFT, note=order.number or "")
+        session.add(child)
+        session.flush()
+        result.children.append(child)
+        _release_one(session, child, claimed, result, depth + 1)
+
+
+def release_order(session: Session, order_id: int) -> ReleaseResult:
+    """Release a draft order; nodes it lacks get child orders (released too), other shortages are listed."""
+    with unit_of_work(session):
+        order = _lock(session, order_id)
+        if order.state != ORDER_DRAFT:
+            raise DomainError("Only a draft order can be released; %(number)s is %(state)s", number=_label(order),
+                              state=order.state)
+        result = ReleaseResult(order)
+        _release_one(session, order, {}, result, 0)
+        return result
+
+
+# --- operations --------------------------------------------------------------------------------
+
+
+def report_operation(session: Session, operation_id: int, qty: object, setup_minutes: object = "0",
+                     run_minutes: object = "0", done: bool = False) -> ProductionOperation:
+    """Record actual times of an operation for `qty` units; they replace the planned times in costing."""
+    with unit_of_work(session):
+        op = session.get(ProductionOperation, operation_id)
+        if op is None:
+            raise DomainError("Operation not found")
+        order = _lock(session, op.order_id)
+        problems = Collector()
+        if order.state not in (ORDER_RELEASED, ORDER_IN_PROGRESS):
+            problems.add("Only a released order's operations can be reported; %(number)s is %(state)s",
+                         number=_label(order), state=order.state)
+        q, err = parse_quantity(qty)
+        if err or q is None or q < 0:
+            problems.add(err or "Quantity cannot be negative", field="qty", value=qty, places=6)
+        elif op.qty_reported + q > order.qty:
+            problems.add("You can report at most %(max)s for this operation", field="qty",
+                         max=plain(order.qty - op.qty_reported))
+        minutes = {}
+        for name, raw in (("setup_minutes", setup_minutes), ("run_minutes", run_minutes)):
+            m, err = parse_quantity(raw if raw not in (None, "") else "0")
+            if err or m is None or m < 0:
+                problems.add(err or "Times cannot be negative", field=name, value=raw, places=6)
+            minutes[name] = m
+        problems.raise_if_any()
+        op.qty_reported = op.qty_reported + q
+        op.actual_setup_minutes = (op.actual_setup_minutes or ZERO) + minutes["setup_minutes"]
+        op.actual_run_minutes = (op.actual_run_minutes or ZERO) + minutes["run_minutes"]
+        op.done = bool(done) or op.qty_reported >= order.qty
+        op.reported_at, op.reported_by = utcnow(), current_actor().username
+        if order.state == ORDER_RELEASED:
+            order.state = ORDER_IN_PROGRESS
+        session.flush()
+        audit.record(session, "report", order, summary=f"{order.number} {op.seq} {op.name}")
+        return op
+
+
+# --- complete ----------------------------------------------------------------------------------
+
+
+def _completion_problems(session: Session, order: ProductionOrder, open_children: int, qty: Decimal | None,
+                         problems: Collector) -> None:
+    if order.state == ORDER_DONE:
+        problems.add("Order %(number)s is already done", number=_label(order))
+    elif order.state not in (ORDER_RELEASED, ORDER_IN_PROGRESS):
+        problems.add("Only a released order can be completed; %(number)s is %(state)s", number=_label(order),
+                     state=order.state)
+    elif qty is not None and qty > order.qty_remaining:
+        problems.add("You can complete at most %(remaining)s of %(number)s", field="qty",
+                     remaining=plain(order.qty_remaining), number=_label(order))
+    if open_children and order.state in (ORDER_RELEASED, ORDER_IN_PROGRESS):
+        numbers = session.scalars(select(ProductionOrder.number).where(
+            ProductionOrder.parent_id == order.id, ProductionOrder.state.in_(ORDER_OPEN)).order_by(ProductionOrder.id))
+        problems.add("Order %(number)s waits for its child orders: %(children)s", number=_label(order),
+                     children=", ".join(n or "?" for n in numbers))
+
+
+def _post_completion(session: Session, order: ProductionOrder, completion: ProductionCompletion,
+                     reqs: list[costing.Requirement]) -> None:
+    ref = DocRef(DOC_PRODUCTION, completion.id, completion.number, completion.doc_date)
+    outs = [MoveRequest(r.item_id, order.component_warehouse_id, -r.qty, kind="production_issue", line_no=r.line_no)
+            for r in reqs if not r.byproduct]
+    issued = post_moves(session, ref, outs) if outs else []
+    material = -sum((pm.value for pm in issued), ZERO)
+    items = costing.charges(order, completion.qty)
+    labour, overhead = costing.charges_cost(items)
+    total = material + labour + overhead
+    bps = [r for r in reqs if r.byproduct]
+    bp_values = costing.byproduct_values(session, reqs, total)
+    main_value = total - sum(bp_values, ZERO)
+    ins = [MoveRequest(order.item_id, order.output_warehouse_id, completion.qty, value=main_value,
+                       kind="production_output")]
+    ins += [MoveRequest(r.item_id, order.output_warehouse_id, r.qty, value=v, kind="production_byproduct",
+                        line_no=r.line_no) for r, v in zip(bps, bp_values, strict=True)]
+    post_moves(session, ref, ins)
+    for c in items:
+        c.operation.charged_setup_minutes = c.operation.charged_setup_minutes + c.setup_minutes
+    completion.setup_minutes_charged = sum((c.setup_minutes for c in items), ZERO)
+    completion.material_cost, completion.labour_cost, completion.overhead_cost = material, labour, overhead
+    completion.byproduct_value, completion.output_value = total - main_value, main_value
+    order.actual_material = order.actual_material + material
+    order.actual_labour = order.actual_labour + labour
+    order.actual_overhead = order.actual_overhead + overhead
+
+
+def complete_order(session: Session, order_id: int, qty: object, on_date: date | None = None) -> ProductionCompletion:
+    """Make `qty` (at most what is left): issue the components, receive the product at their cost plus labour.
+
+    All or nothing: a missing component refuses the completion with every shortage listed and
+    nothing consumed or produced.
+    """
+    with unit_of_work(session):
+        order, open_children = _lock_for_completion(session, order_id)
+        problems = Collector()
+        q = parse_qty(qty, problems)
+        _completion_problems(session, order, open_children, q, problems)
+        problems.raise_if_any()
+        on_date = on_date or date.today()
+        reqs = costing.requirements(costing.bom_spec(session, order.bom), q)
+        for short in shortages_for(session, order.component_warehouse_id, costing.totals(reqs)):
+            problems.problems.append(short.problem())
+        problems.raise_if_any()
+        number = next_number(session, DOC_PRODUCTION, on_date, PRODUCTION_PREFIXES[DOC_PRODUCTION])
+        actor = current_actor()
+        completion = ProductionCompletion(number=number, order_id=order.id, doc_date=on_date, qty=q, state="posted",
+                                          posted_at=utcnow(), posted_by=actor.username)
+        session.add(completion)
+        session.flush()
+        _post_completion(session, order, completion, reqs)
+        order.qty_done = order.qty_done + q
+        if order.qty_done >= order.qty:
+            order.state, order.done_at = ORDER_DONE, utcnow()
+        else:
+            order.state = ORDER_IN_PROGRESS
+        session.flush()
+        audit.record(session, "complete", order, summary=f"{order.number} {number} {q}")
+        return completion
+
+
+# --- cancel ------------------------------------------------------------------------------------
+
+
+def _reverse_completion(session: Session, order: ProductionOrder, completion: ProductionCompletion,
+                        on_date: date) -> None:
+    if on_date < completion.doc_date:
+        raise DomainError("The cancellation date cannot be before the document date")
+    original = DocRef(DOC_PRODUCTION, completion.id, completion.number, completion.doc_date)
+    reverse_moves(session, original, DocRef(DOC_PRODUCTION, completion.id, completion.number, on_date))
+    completion.state, completion.cancelled_at = "cancelled", utcnow()
+    completion.cancelled_by = current_actor().username
+    order.qty_done = order.qty_done - completion.qty
+    order.actual_material = order.actual_material - completion.material_cost
+    order.actual_labour = order.actual_labour - completion.labour_cost
+    order.actual_overhead = order.actual_overhead - completion.overhead_cost
+    _give_back_setup(order, completion)
+
+
+def _give_back_setup(order: ProductionOrder, completion: ProductionCompletion) -> None:
+    """A cancelled receipt's set-up minutes may be charged again by the next one."""
+    if not completion.setup_minutes_charged:
+        return
+    later = [c for c in order.completions if c.state == "posted" and c.id != completion.id]
+    if not later:
+        for op in order.operations:
+            op.charged_setup_minutes = ZERO
+
+
+def _cancel_tree(session: Session, order: ProductionOrder, on_date: date, depth: int = 0) -> None:
+    """Cancel the order's receipts (newest first), then its children that made nothing yet."""
+    for completion in sorted(order.completions, key=lambda c: c.id, reverse=True):
+        if completion.state == "posted":
+            _reverse_completion(session, order, completion, on_date)
+    for child in order.children:
+        if child.state in ORDER_OPEN and not any(c.state == "posted" for c in child.completions) and depth < 64:
+            _cancel_tree(session, child, on_date, depth + 1)
+    actor = current_actor()
+    order.state, order.cancelled_at, order.cancelled_by = ORDER_CANCELLED, utcnow(), actor.username
+    audit.record(session, "cancel", order, summary=_label(order))
+
+
+def cancel_order(session: Session, order_id: int, on_date: date | None = None) -> ProductionOrder:
+    """Cancel an order in any state: its output receipts are reversed, its idle child orders cancelled.
+
+    Refused (nothing changed) when its product has already been used, e.g. a node consumed by
+    the parent order: cancel that consumer first.
+    """
+    with unit_of_work(session):
+        order = _lock(session, order_id)
+        if order.state == ORDER_CANCELLED:
+            raise DomainError("Order %(number)s is already cancelled", number=_label(order))
+        _cancel_tree(session, order, on_date or date.today())
+        session.flush()
+        return order
+
+
+def cancel_completion(session: Session, completion_id: int, on_date: date | None = None) -> ProductionCompletion:
+    """Reverse one output receipt; the order goes back to work for that quantity."""
+    with unit_of_work(session):
+        completion = session.get(ProductionCompletion, completion_id)
+        if completion is None:
+            raise DomainError("Output receipt not found")
+        order = _lock(session, completion.order_id)
+        if completion.state != "posted":
+            raise DomainError("Only a posted document can be cancelled")
+        _reverse_completion(session, order, completion, on_date or date.today())
+        if order.state == ORDER_DONE:
+            order.state, order.done_at = ORDER_IN_PROGRESS, None
+        session.flush()
+        audit.record(session, "cancel", completion, summary=completion.number)
+        return completion

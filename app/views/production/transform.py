@@ -1,0 +1,171 @@
+"""Disassembly and conversion documents: draft -> posted -> cancelled, with their output lines."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Response, abort, flash, redirect, url_for
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.models.sqla.filters import FilterEqual
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+from app.domain.errors import DomainError
+from app.extensions import db
+from app.models.production import (
+    DOC_CONVERSION,
+    DOC_DISASSEMBLY,
+    Transformation,
+    TransformationLine,
+)
+from app.permissions import (
+    ACTION_POST,
+    CRUD,
+    RESOURCE_PRODUCTION,
+)
+from app.services.production import transform
+from app.views.base import (
+    BaseModelView,
+    choice_field,
+    flash_domain_error,
+    interface,
+)
+from app.views.production.common import (
+    LABELS,
+    SHARE_CHOICES,
+    ShowWithActions,
+    action,
+    fmt_order_state,
+)
+
+
+class TransformationLineView(BaseModelView):
+    datamodel = interface(TransformationLine)
+    class_permission_name = RESOURCE_PRODUCTION
+    list_title = _l("Output lines")
+    show_title = _l("Output line")
+    add_title = _l("Add output line")
+    edit_title = _l("Edit output line")
+    list_columns = ["line_no", "item", "qty", "share", "value"]
+    add_columns = edit_columns = ["document", "item", "qty", "share"]
+    show_columns = ["document", *list_columns]
+    base_order = ("line_no", "asc")
+    label_columns = LABELS
+    page_size = 100
+
+    def pre_add(self, item: TransformationLine) -> None:
+        self._guard(item)
+        item.line_no = 1 + max((ln.line_no for ln in item.document.lines if ln is not item), default=0)
+
+    def pre_update(self, item: TransformationLine) -> None:
+        self._guard(item)
+
+    def pre_delete(self, item: TransformationLine) -> None:
+        self._guard(item)
+
+    def _guard(self, item: TransformationLine) -> None:
+        doc = item.document
+        if doc is None or doc.state != "draft":
+            db.session.rollback()
+            raise ValueError(gettext("Only a draft document can be changed"))
+        if item.qty is not None and item.qty <= 0:
+            db.session.rollback()
+            raise ValueError(gettext("Quantity must be positive"))
+
+
+class _TransformationView(ShowWithActions):
+    kind = DOC_DISASSEMBLY
+    datamodel = interface(Transformation)
+    class_permission_name = RESOURCE_PRODUCTION
+    method_permission_name = CRUD | {"post_doc": ACTION_POST, "cancel_doc": ACTION_POST}
+    related_views = [TransformationLineView]
+    list_columns = ["number", "doc_date", "state", "warehouse", "item", "qty", "consumed_value"]
+    add_columns = edit_columns = ["doc_date", "warehouse", "dest_warehouse", "item", "qty", "share_rule", "note"]
+    show_columns = ["number", "doc_date", "state", "warehouse", "dest_warehouse", "item", "qty", "share_rule",
+                    "consumed_value", "note", "posted_by", "posted_at", "cancelled_by", "cancelled_at"]
+    search_columns = ["number", "doc_date", "state", "warehouse", "item"]
+    label_columns = LABELS
+    base_order = ("id", "desc")
+    formatters_columns = {"state": fmt_order_state, "share_rule": lambda v: dict(SHARE_CHOICES).get(v, v)}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "share_rule": choice_field(_l("Cost sharing"), SHARE_CHOICES, "standard"),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.base_filters = [["kind", FilterEqual, self.kind]]
+        super().__init__(**kwargs)
+
+    def pre_add(self, item: Transformation) -> None:
+        item.kind, item.state = self.kind, "draft"
+        if item.qty is None or item.qty <= 0:
+            db.session.rollback()
+            raise ValueError(gettext("Quantity must be positive"))
+
+    def pre_update(self, item: Transformation) -> None:
+        self._guard(item)
+
+    def pre_delete(self, item: Transformation) -> None:
+        self._guard(item)
+
+    def _guard(self, item: Transformation) -> None:
+        if item.state != "draft":
+            db.session.rollback()
+            raise ValueError(gettext("Only a draft document can be changed"))
+
+    def _doc_actions(self, item: Transformation) -> list[dict]:
+        if not self._can(ACTION_POST):
+            return []
+        if item.state == "draft":
+            return [action("post_doc", gettext("Post"), "fa-check", "btn-primary", "post",
+                            gettext("Post this document? It moves stock."))]
+        if item.state == "posted":
+            return [action("cancel_doc", gettext("Cancel posting"), "fa-undo", "btn-warning", "post",
+                            gettext("Cancel this document? Reversal entries will be posted today."))]
+        return []
+
+    def _check_kind(self, pk: int) -> None:
+        doc = db.session.get(Transformation, pk)
+        if doc is None or doc.kind != self.kind:
+            abort(404)
+
+    @expose("/post/<int:pk>", methods=["POST"])
+    @has_access
+    def post_doc(self, pk: int) -> Response:
+        self._check_kind(pk)
+        try:
+            doc = transform.post_transformation(db.session, pk)
+            flash(gettext("Document %(number)s posted", number=doc.number), "success")
+        except DomainError as exc:
+            flash_domain_error(exc)
+        return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+
+    @expose("/cancel/<int:pk>", methods=["POST"])
+    @has_access
+    def cancel_doc(self, pk: int) -> Response:
+        self._check_kind(pk)
+        try:
+            doc = transform.cancel_transformation(db.session, pk, date.today())
+            flash(gettext("Document %(number)s cancelled", number=doc.number), "success")
+        except DomainError as exc:
+            flash_domain_error(exc)
+        return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+
+
+class DisassemblyView(_TransformationView):
+    kind = DOC_DISASSEMBLY
+    list_title = _l("Disassemblies")
+    show_title = _l("Disassembly")
+    add_title = _l("New disassembly")
+    edit_title = _l("Edit disassembly")
+    description_columns = {"item": _l("Without output lines, the item's BOM components are used")}
+
+
+class ConversionView(_TransformationView):
+    kind = DOC_CONVERSION
+    list_title = _l("Conversions")
+    show_title = _l("Conversion")
+    add_title = _l("New conversion")
+    edit_title = _l("Edit conversion")
+
