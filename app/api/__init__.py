@@ -4,8 +4,8 @@ from __future__ import annotations
 
 
 def register_apis(appbuilder) -> None:
-    from app.api import core, stock
+    from app.api import core, production, stock
 
     core.register(appbuilder)
     stock.register(appbuilder)
-    __import__("app.api.production", fromlist=["register"]).register(appbuilder)
+    production.register(appbuilder)
