@@ -40,7 +40,7 @@ ensure_debian_packages
 echo "== ruff"
 $BIN/ruff check . || status=1
 
-run_pytest "tests on SQLite" -q -p no:cacheprovider --ignore=tests/e2e tests
+run_pytest "tests on SQLite" -q -p no:cacheprovider -n 2 --ignore=tests/e2e tests
 
 PGBIN=$(pg_bin)
 if [ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ]; then
@@ -52,7 +52,7 @@ if [ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ]; then
      && run_pg "$PGBIN/pg_ctl -D $PGDATA -o '-p $PGPORT -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off' -l $PGDATA/log -w start" >/dev/null; then
     psql -h 127.0.0.1 -p "$PGPORT" -U postgres -q -c "create database fabrika_test" >/dev/null
     TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/fabrika_test" \
-      run_pytest "tests on PostgreSQL" -q -p no:cacheprovider --ignore=tests/e2e --ignore=tests/domain \
+      run_pytest "tests on PostgreSQL" -q -p no:cacheprovider -n 2 --ignore=tests/e2e --ignore=tests/domain \
         --ignore=tests/printing tests
     run_pg "$PGBIN/pg_ctl -D $PGDATA -m fast stop" >/dev/null
   else

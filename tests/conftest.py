@@ -40,6 +40,8 @@ def _app_state():
     from app.security import sync_roles
 
     url = os.environ.get("TEST_DATABASE_URL")
+    if url and url.startswith("postgresql"):
+        url = _worker_database(url)
     db_file = None
     if not url:
         db_file = os.path.join(_TMP, "test.db")
@@ -66,6 +68,24 @@ def _app_state():
         template = db_file + ".template"
         shutil.copy(db_file, template)
     yield app, db_file, template
+
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (created on first use)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def _isolate_requests(app) -> None:

@@ -311,5 +311,7 @@ def test_pg_a_dump_cut_short_after_its_table_of_contents_fails_in_the_scratch_da
 
 
 def _scratch_databases() -> list[str]:
+    # only this database's scratch copies: other pytest-xdist workers restore beside us
+    prefix = (db.engine.url.database or "fabrika")[:30] + "_restore_check"
     with db.engine.connect() as conn:
-        return list(conn.scalars(text("SELECT datname FROM pg_database WHERE datname LIKE '%restore_check%'")))
+        return list(conn.scalars(text("SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": prefix + "%"}))

@@ -17,11 +17,12 @@ from contextlib import contextmanager
 from flask import Flask
 from flask_appbuilder import AppBuilder
 
-from tests.conftest import ROLE_PASSWORD, _test_config
+from tests.conftest import ROLE_PASSWORD, _test_config, _worker_database
 
 
 def database_url(db_file: str) -> str:
-    return os.environ.get("TEST_DATABASE_URL") or "sqlite:///" + db_file
+    url = os.environ.get("TEST_DATABASE_URL")
+    return _worker_database(url) if url else "sqlite:///" + db_file
 
 
 def build_app(url: str, users: tuple[str, ...] = ("Admin",), **settings) -> Flask:
