@@ -1,0 +1,88 @@
+"""`python -m bench`: run the phases, each in a fresh process and database, and print the table.
+
+    python -m bench                      # SQLite: W0, W1, W1b, W2 / W2b at 10k, 100k, 1M rows, W3, W5
+    python -m bench --pg postgresql+psycopg://postgres@127.0.0.1:56432/postgres   # and PostgreSQL
+    python -m bench --quick              # smaller: W1 500 + 500, ledger 10k and 100k
+    python -m bench --profile            # also: statements per call and cProfile of posting
+
+With --pg, a throwaway database is created on that server for each phase and dropped after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
+from bench import report
+from bench.harness import load_average
+
+
+def _in_child(fn, *args):
+    """Run one phase in a new process: its own app, engine, identity map and memory."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(fn, *args).result()
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--pg", metavar="URL", help="also run on the PostgreSQL server of this URL")
+    p.add_argument("--quick", action="store_true", help="smaller run for a smoke check")
+    p.add_argument("--sizes", help="ledger sizes for W2, comma-separated (default 10000,100000,1000000)")
+    p.add_argument("--only", choices=("posting", "ledger", "production"), help="run one phase only")
+    p.add_argument("--no-http", action="store_true", help="skip the pages through the Flask test client")
+    p.add_argument("--profile", action="store_true", help="profile posting; write bench/results/profile.txt")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bench import growth, posting, production, profiling
+
+    args = _parse(sys.argv[1:] if argv is None else argv)
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (
+        [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000])
+    w1_n = 500 if args.quick else 2_000
+    backends = [None] + ([args.pg] if args.pg else [])
+    started = time.perf_counter()
+    sections, notes = [], []
+    failed = 0
+    for pg in backends:
+        name = "PostgreSQL" if pg else "SQLite (file, WAL, synchronous=NORMAL)"
+        sec: dict = {"title": name, "results": [], "growth": [], "notes": []}
+        for phase, fn, fargs in (("posting", posting.run_phase, (pg, w1_n, w1_n)),
+                                 ("ledger", growth.run_phase, (pg, sizes, not args.no_http)),
+                                 ("production", production.run_phase, (pg, 50 if args.quick else 200))):
+            if args.only and args.only != phase:
+                continue
+            t0 = time.perf_counter()
+            print(f"[bench] {name}: phase {phase}...", file=sys.stderr, flush=True)
+            try:
+                res = _in_child(fn, *fargs)
+            except Exception as exc:  # noqa: BLE001 - one broken phase must not hide the others' figures
+                failed += 1
+                sec["notes"].append(f"**phase {phase} failed**: {type(exc).__name__}: {exc}")
+                continue
+            sec["results"] += res["results"]
+            sec["growth"] += res.get("growth", [])
+            sec["notes"] += res["notes"] + [f"phase {phase} took {time.perf_counter() - t0:.0f} s"]
+        if args.profile:
+            prof = _in_child(profiling.run_phase, pg, 300)
+            path = report.write(prof["text"], "profile.txt" if not pg else "profile-pg.txt")
+            sec["notes"] += [f"profile written to {path}"] + [f"profile: {c[:160]}" for c in prof["calls"]]
+        sections.append(sec)
+    notes.append(f"whole run: {time.perf_counter() - started:.0f} s; load average at the end {load_average()}")
+    if os.getloadavg()[0] > (os.cpu_count() or 1):
+        notes.append("the machine was shared and oversubscribed during this run: wall-clock figures are "
+                     "inflated; the CPU-time column is this process's own cost (all of it on SQLite)")
+    text = report.render(sections, [growth._fmt(s) for s in sizes], notes)
+    print(text)
+    print(f"[bench] written to {report.write(text)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
