@@ -101,6 +101,8 @@ class StockDocument(Audited, TimestampMixin, Model):
 
 class StockDocumentLine(Audited, Model):
     __tablename__ = "stock_document_line"
+    # filled by posting, which the document's own "post" audit row records
+    __audit_exclude__ = ("value", "book_qty")
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("stock_document.id"), nullable=False, index=True)
     document: Mapped[StockDocument] = relationship(back_populates="lines")

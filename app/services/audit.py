@@ -82,6 +82,16 @@ def record(session: Session, action: str, obj: Any, summary: str = "", changes: 
 
 
 _PENDING = "_audit_pending"
+_TRANSITIONS = "_audit_transitions"
+
+
+def transition(session: Session, action: str, obj: Any) -> None:
+    """Record the next flush's update of `obj` as `action` (post, cancel): one row, with the changes.
+
+    Call before the flush that writes the state change; the transition and its field changes
+    then share a single audit row instead of an "update" plus a separate event.
+    """
+    session.info.setdefault(_TRANSITIONS, {})[id(obj)] = action
 
 
 def _entity_id(obj: Any) -> Any:
@@ -102,6 +112,8 @@ def _queue(action: str, target: Any) -> None:
         return
     session = object_session(target)
     if session is not None:
+        if action == "update":
+            action = session.info.get(_TRANSITIONS, {}).pop(id(target), action)
         session.info.setdefault(_PENDING, []).append((action, target, changes))
 
 

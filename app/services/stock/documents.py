@@ -181,7 +181,7 @@ def validate_document(session: Session, doc: StockDocument, problems: Collector 
     """Collect every problem of a document and raise them together (with any already collected)."""
     problems = problems if problems is not None else Collector()
     ids = {doc.warehouse_id, doc.dest_warehouse_id} - {None}
-    warehouses = {w.id: w for w in session.scalars(select(Warehouse).where(Warehouse.id.in_(ids)))}
+    warehouses = {wid: w for wid in ids if (w := session.get(Warehouse, wid)) is not None}
     _validate_header(doc, problems, warehouses)
     cache: dict = {}
     for line in doc.lines:
@@ -194,7 +194,8 @@ def validate_document(session: Session, doc: StockDocument, problems: Collector 
 def _parse_lines(session: Session, data: DocumentInput, problems: Collector) -> list[StockDocumentLine]:
     items = {i.id: i for i in session.scalars(select(Item).where(
         Item.id.in_({ln.item_id for ln in data.lines if ln.item_id})))}
-    units = {u.code: u for u in session.scalars(select(Unit))}
+    codes = {ln.unit_code for ln in data.lines if ln.unit_code}
+    units = {u.code: u for u in session.scalars(select(Unit).where(Unit.code.in_(codes)))} if codes else {}
     lines = []
     for n, raw in enumerate(data.lines, start=1):
         item = items.get(raw.item_id) if raw.item_id else None
@@ -249,7 +250,7 @@ def create_document(session: Session, data: DocumentInput) -> StockDocument:
 def _lock_document(session: Session, doc_id: int) -> StockDocument:
     doc = session.scalar(
         select(StockDocument).where(StockDocument.id == doc_id).with_for_update()
-        .options(selectinload(StockDocument.lines).selectinload(StockDocumentLine.item))
+        .options(selectinload(StockDocument.lines).joinedload(StockDocumentLine.item))
         .execution_options(populate_existing=True)
     )
     if doc is None:
@@ -365,9 +366,9 @@ def post_in_transaction(session: Session, doc: StockDocument) -> StockDocument:
     for ln in doc.lines:
         ln.value = values.get(ln.id, ZERO)
     actor = current_actor()
+    audit.transition(session, "post", doc)
     doc.number, doc.state, doc.posted_at, doc.posted_by = number, DocState.POSTED, utcnow(), actor.username
     session.flush()
-    audit.record(session, "post", doc, summary=number)
     return doc
 
 
@@ -387,9 +388,9 @@ def cancel_in_transaction(session: Session, doc: StockDocument, on_date: date | 
     ref = DocRef(doc.doc_type, doc.id, doc.number or "", doc.doc_date)
     reverse_moves(session, ref, DocRef(doc.doc_type, doc.id, doc.number or "", on_date))
     actor = current_actor()
+    audit.transition(session, "cancel", doc)
     doc.state, doc.cancelled_at, doc.cancelled_by = DocState.CANCELLED, utcnow(), actor.username
     session.flush()
-    audit.record(session, "cancel", doc, summary=doc.number or "")
     return doc
 
 

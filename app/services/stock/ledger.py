@@ -100,18 +100,28 @@ def _insert(session: Session):
 
 
 def lock_balances(session: Session, keys: set[Key]) -> dict[Key, StockBalance]:
-    """Create missing balance rows, then lock all of them in a fixed order."""
+    """Lock the balance rows of these pairs in a fixed order, creating the missing ones first.
+
+    `FOR UPDATE` on a row that doesn't exist locks nothing, so a missing row is inserted (ON
+    CONFLICT DO NOTHING: another user may insert it at the same moment) and then locked.
+    """
     if not keys:
         return {}
-    ordered = sorted(keys)
-    ins = _insert(session)(StockBalance.__table__).values(
-        [{"item_id": i, "warehouse_id": w, "qty": ZERO, "value": ZERO, "reserved": ZERO, "last_unit_cost": ZERO}
-         for i, w in ordered]
-    ).on_conflict_do_nothing()
-    session.execute(ins)
+    found = _select_balances(session, keys)
+    missing = keys - set(found)
+    if missing:
+        session.execute(_insert(session)(StockBalance.__table__).values(
+            [{"item_id": i, "warehouse_id": w, "qty": ZERO, "value": ZERO, "reserved": ZERO,
+              "last_unit_cost": ZERO} for i, w in sorted(missing)]
+        ).on_conflict_do_nothing())
+        found |= _select_balances(session, missing)
+    return found
+
+
+def _select_balances(session: Session, keys: set[Key]) -> dict[Key, StockBalance]:
     rows = session.scalars(
         select(StockBalance)
-        .where(tuple_(StockBalance.item_id, StockBalance.warehouse_id).in_(ordered))
+        .where(tuple_(StockBalance.item_id, StockBalance.warehouse_id).in_(sorted(keys)))
         .order_by(StockBalance.item_id, StockBalance.warehouse_id)
         .with_for_update()
         .execution_options(populate_existing=True)
@@ -154,8 +164,7 @@ def load_states(session: Session, keys: set[Key], lot_ids: set[int] = frozenset(
     Open lots are loaded only for `lots_for` (default: all keys): a pair that only receives
     needs its balance row, not its whole lot history.
     """
-    warehouses = {w.id: w for w in session.scalars(select(Warehouse).where(
-        Warehouse.id.in_({k[1] for k in keys})))}
+    warehouses = {wid: session.get(Warehouse, wid) for wid in {k[1] for k in keys}}
     balances = lock_balances(session, keys)
     states: dict[Key, _State] = {}
     for key, bal in balances.items():
@@ -200,7 +209,7 @@ def _use_reservation(st: _State, req: MoveRequest, own: Decimal, use_own: Decima
         st.balance.reserved = st.balance.reserved - use_own
 
 
-def _plan_out(st: _State, req: MoveRequest, label: str, problems: Collector) -> _Planned | None:
+def _plan_out(st: _State, req: MoveRequest, label_for, problems: Collector) -> _Planned | None:
     qty = -req.qty
     own = st.reserved_for.get(req.reservation, ZERO) if req.reservation else ZERO
     use_own = min(own, qty)
@@ -215,9 +224,11 @@ def _plan_out(st: _State, req: MoveRequest, label: str, problems: Collector) -> 
         # a named lot may give only what is free overall: available = min(lot, all lots - held for others)
         reserved_others = max(total_qty(layers) - (total_qty(st.layers) - reserved_others), ZERO)
     try:
-        result = allocate_fifo(layers, qty, reserved=reserved_others, item_label=label, line=req.line_no)
+        result = allocate_fifo(layers, qty, reserved=reserved_others, line=req.line_no)
     except InsufficientStock as exc:
-        problems.problems.extend(exc.problems)
+        # the item's name is looked up only now: the common path needs no extra query
+        named = InsufficientStock(label_for(req.item_id), exc.requested, exc.available, line=req.line_no)
+        problems.problems.extend(named.problems)
         return None
     _use_reservation(st, req, own, use_own)
     allocs = [(a.lot_id, a.qty, a.cost) for a in result.allocations]
@@ -274,12 +285,14 @@ def post_moves(session: Session, ref: DocRef, requests: list[MoveRequest]) -> li
     refs = {r.reservation for r in valid if r.reservation}
     outbound = {(r.item_id, r.warehouse_id) for r in valid if r.qty < 0}
     states = load_states(session, keys, lot_ids, refs, lots_for=outbound)
-    labels = _labels(session, {k[0] for k in keys})
+    def label_for(item_id: int) -> str:
+        return _labels(session, {item_id}).get(item_id, str(item_id))
+
     planned: list[_Planned] = []
     for req in valid:
         st = states[(req.item_id, req.warehouse_id)]
         if req.qty < 0:
-            p = _plan_out(st, req, labels.get(req.item_id, str(req.item_id)), problems)
+            p = _plan_out(st, req, label_for, problems)
         else:
             p = _plan_in(st, req, ref, problems)
         if p is not None:
