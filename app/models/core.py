@@ -52,7 +52,15 @@ class Unit(Audited, Model):
     decimals: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
 
     def __repr__(self) -> str:
-        return self.code
+        return self.label()
+
+    def label(self, locale: str | None = None) -> str:
+        """The unit's short name in the reader's language (шт, ud), else its code."""
+        if locale is None:
+            from app.models.catalog import _current_locale
+
+            locale = _current_locale()
+        return getattr(self, f"name_{locale}", "") or self.code
 
 
 class Company(Audited, TimestampMixin, Model):

@@ -96,6 +96,8 @@ class BaseModelView(ModelView):
                 formatters[col] = fmt_qty
             elif column.type.python_type in (date, datetime):
                 formatters[col] = fmt_date
+            elif column.nullable:
+                formatters[col] = _fmt_related  # an empty cell, not "None"
         self.formatters_columns = formatters
 
     @expose("/export/<string:fmt>")
