@@ -7,7 +7,10 @@ entry exactly when it may read the view behind it.
 
 from __future__ import annotations
 
+from flask import g, has_request_context, request
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.sqla.models import assoc_permissionview_role
+from sqlalchemy import select
 
 from app.permissions import (
     ACTION_POST,
@@ -160,10 +163,63 @@ def sync_roles(appbuilder) -> dict[str, int]:
     return report
 
 
+# flask.g key of the per-request permission cache: (request it belongs to, {role ids: pairs}).
+_PERMISSION_CACHE = "_fabrika_role_permissions"
+
+
 class FabrikaSecurityManager(SecurityManager):
-    """FAB's security manager; the place for Fabrika's hooks on login."""
+    """FAB's security manager; the place for Fabrika's hooks on login and on permission checks."""
 
     API_LOGIN_ENDPOINT = "SecurityApi.login"
+
+    def exist_permission_on_roles(self, view_name: str, permission_name: str, role_ids: list[int]) -> bool:
+        """Whether one of the roles holds (permission_name, view_name), from one query per request.
+
+        FAB's `has_access` ends here once per check, with one EXISTS query each; a page's navbar
+        checks every menu entry, so a page sent about 50 of them. Inside a request the roles'
+        permission pairs are read once and the checks become set look-ups. Outside a request
+        (CLI, jobs, shell) FAB's own query runs, so nothing is cached there at all.
+        """
+        pairs = self._request_permissions(role_ids)
+        if pairs is None:
+            return super().exist_permission_on_roles(view_name, permission_name, role_ids)
+        return (permission_name, view_name) in pairs
+
+    def _request_permissions(self, role_ids: list[int]) -> frozenset[tuple[str, str]] | None:
+        """The (permission, view_menu) pairs of `role_ids`, cached in flask.g for this request only.
+
+        The cache is keyed on the request object as well as the role ids: `g` lives in the app
+        context, which tests (and the bench) keep pushed across many requests, so without the
+        request key a role's changed rights or another user's roles could be answered from an
+        earlier request. Holding the request object itself (not its id()) makes the identity
+        check safe from address reuse. The user id is not in the key because the answer depends
+        on the role ids alone, and they are (JWT and API-key users reach here with theirs too).
+        """
+        if not has_request_context():
+            return None
+        current = request._get_current_object()
+        cached = g.get(_PERMISSION_CACHE)
+        if cached is None or cached[0] is not current:
+            cached = (current, {})
+            setattr(g, _PERMISSION_CACHE, cached)
+        by_roles: dict[frozenset[int], frozenset[tuple[str, str]]] = cached[1]
+        key = frozenset(role_ids)
+        if key not in by_roles:
+            by_roles[key] = self._role_permission_pairs(key)
+        return by_roles[key]
+
+    def _role_permission_pairs(self, role_ids: frozenset[int]) -> frozenset[tuple[str, str]]:
+        """Every (permission name, view menu name) held by any of the roles: one query, no ORM objects."""
+        pv, perm_model, view_menu = self.permissionview_model, self.permission_model, self.viewmenu_model
+        rows = self.session.execute(
+            select(perm_model.name, view_menu.name)
+            .select_from(pv)
+            .join(assoc_permissionview_role, assoc_permissionview_role.c.permission_view_id == pv.id)
+            .join(perm_model, perm_model.id == pv.permission_id)
+            .join(view_menu, view_menu.id == pv.view_menu_id)
+            .where(assoc_permissionview_role.c.role_id.in_(sorted(role_ids)))
+        ).all()
+        return frozenset((p, v) for p, v in rows)
 
     def create_limiter(self, flask_app):
         """FAB's Flask-Limiter, after registering the `fabrikadb://` storage it may be told to use."""
