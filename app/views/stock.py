@@ -157,6 +157,7 @@ class _DocumentView(BaseModelView):
         return self.render_template(
             self.show_template, pk=pk, title=self.show_title, widgets=widgets,
             related_views=self._related_views, doc_actions=self._doc_actions(item),
+            doc_locked=item.state != DocState.DRAFT,
         )
 
     @expose("/post/<int:pk>", methods=["POST"])

@@ -52,3 +52,13 @@ def test_sales_cannot_post(app, session, login_as):
     assert c.post(f"/receiptview/post/{d.id}").status_code == 403
     session.expire_all()
     assert session.get(StockDocument, d.id).state == "draft"
+
+
+def test_posted_lines_offer_no_edit(app, session, login_as):
+    wh = f.warehouse()
+    it = f.item("CPU-2")
+    draft = f.receipt(wh, [(it, 1, "5")], post=False)
+    posted = f.receipt(wh, [(it, 1, "5")])
+    c = login_as("Warehouse")
+    assert 'class="doc-locked"' not in c.get(f"/receiptview/show/{draft.id}").data.decode()
+    assert 'class="doc-locked"' in c.get(f"/receiptview/show/{posted.id}").data.decode()
