@@ -26,8 +26,8 @@ translations-compile: $(VENV)/.installed
 
 ## Extract msgids and update the ru / es catalogs (then translate the new entries)
 translations: $(VENV)/.installed
-	$(BIN)/pybabel extract -q -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot .
-	$(BIN)/pybabel update -q -N -i translations/messages.pot -d translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot .
+	$(BIN)/pybabel -q update -N -i translations/messages.pot -d translations
 	$(BIN)/pybabel compile -d translations -f
 
 run: install

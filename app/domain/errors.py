@@ -25,7 +25,7 @@ class Problem:
         text = translate(self.msgid) if translate else self.msgid
         try:
             params = {k: plain_number(v) for k, v in self.params.items()}
-            text = text % params if params else text
+            text = text % params  # always: a msgid's "%%" must come out as "%"
         except (KeyError, ValueError, TypeError):
             pass
         if self.line is not None:
