@@ -181,3 +181,18 @@ def flash_domain_error(exc: Exception) -> None:
             flash(message, "danger")
     else:
         flash(str(exc), "danger")
+
+
+def run_command(command, success, back: str) -> Response:
+    """Run a service command from a page (post, cancel): flash its result or every problem, go back.
+
+    `command` calls the service; `success` turns its result into the translated message.
+    """
+    from app.domain.errors import DomainError
+
+    try:
+        result = command()
+        flash(success(result), "success")
+    except DomainError as exc:
+        flash_domain_error(exc)
+    return redirect(back)

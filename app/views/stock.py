@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, request, url_for
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access
@@ -35,7 +35,7 @@ from app.models.stock import (
 )
 from app.permissions import ACTION_POST, ACTION_READ, CRUD, RESOURCE_STOCK_DOCUMENT, RESOURCE_STOCK_REPORT
 from app.services.stock import assert_editable, cancel_document, post_document
-from app.views.base import BaseModelView, ReadOnlyModelView, flash_domain_error, fmt_date, interface
+from app.views.base import BaseModelView, ReadOnlyModelView, fmt_date, interface, run_command
 
 CAT_STOCK = "StockMenu"
 
@@ -164,23 +164,17 @@ class _DocumentView(BaseModelView):
     @has_access
     def post_doc(self, pk: int) -> Response:
         self._check_type(pk)
-        try:
-            doc = post_document(db.session, pk)
-            flash(gettext("Document %(number)s posted", number=doc.number), "success")
-        except DomainError as exc:
-            flash_domain_error(exc)
-        return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+        return run_command(lambda: post_document(db.session, pk),
+                           lambda doc: gettext("Document %(number)s posted", number=doc.number),
+                           url_for(f"{self.endpoint}.show", pk=pk))
 
     @expose("/cancel/<int:pk>", methods=["POST"])
     @has_access
     def cancel_doc(self, pk: int) -> Response:
         self._check_type(pk)
-        try:
-            doc = cancel_document(db.session, pk, date.today())
-            flash(gettext("Document %(number)s cancelled", number=doc.number), "success")
-        except DomainError as exc:
-            flash_domain_error(exc)
-        return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+        return run_command(lambda: cancel_document(db.session, pk, date.today()),
+                           lambda doc: gettext("Document %(number)s cancelled", number=doc.number),
+                           url_for(f"{self.endpoint}.show", pk=pk))
 
     @expose("/print/<int:pk>")
     @has_access

@@ -1,14 +1,14 @@
 """initial
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-27 11:20:42.891203
 
 """
-from alembic import op
 import sqlalchemy as sa
-import app.models.types
+from alembic import op
 
+import app.models.types
 
 # revision identifiers, used by Alembic.
 revision = '0001'

@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Response, abort, flash, redirect, url_for
+from flask import Response, abort, url_for
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from app.domain.errors import DomainError
 from app.extensions import db
 from app.models.production import (
     DOC_CONVERSION,
@@ -29,8 +28,8 @@ from app.services.production import transform
 from app.views.base import (
     BaseModelView,
     choice_field,
-    flash_domain_error,
     interface,
+    run_command,
 )
 from app.views.production.common import (
     LABELS,
@@ -134,23 +133,17 @@ class _TransformationView(ShowWithActions):
     @has_access
     def post_doc(self, pk: int) -> Response:
         self._check_kind(pk)
-        try:
-            doc = transform.post_transformation(db.session, pk)
-            flash(gettext("Document %(number)s posted", number=doc.number), "success")
-        except DomainError as exc:
-            flash_domain_error(exc)
-        return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+        return run_command(lambda: transform.post_transformation(db.session, pk),
+                           lambda doc: gettext("Document %(number)s posted", number=doc.number),
+                           url_for(f"{self.endpoint}.show", pk=pk))
 
     @expose("/cancel/<int:pk>", methods=["POST"])
     @has_access
     def cancel_doc(self, pk: int) -> Response:
         self._check_kind(pk)
-        try:
-            doc = transform.cancel_transformation(db.session, pk, date.today())
-            flash(gettext("Document %(number)s cancelled", number=doc.number), "success")
-        except DomainError as exc:
-            flash_domain_error(exc)
-        return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+        return run_command(lambda: transform.cancel_transformation(db.session, pk, date.today()),
+                           lambda doc: gettext("Document %(number)s cancelled", number=doc.number),
+                           url_for(f"{self.endpoint}.show", pk=pk))
 
 
 class DisassemblyView(_TransformationView):
