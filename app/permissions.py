@@ -12,6 +12,7 @@ ACTION_READ = "read"
 ACTION_WRITE = "write"
 ACTION_POST = "post"  # post / cancel documents (moves stock or money)
 ACTION_RUN = "run"  # start jobs, backups
+ACTION_APPROVE = "approve"  # override a floor margin, approve what needs a manager's word
 
 RESOURCE_SETTINGS = "Settings"
 RESOURCE_REFERENCE = "Reference data"
@@ -25,6 +26,14 @@ RESOURCE_STOCK_REPORT = "Stock reports"
 RESOURCE_PARTNER = "Partners"
 RESOURCE_PRODUCTION = "Production"  # production orders, output receipts, disassembly, conversion
 RESOURCE_ENGINEERING = "Engineering"  # BOMs, routings, work centres
+RESOURCE_OUTBOX = "Outbox"  # every e-mail sent, its state; retry
+RESOURCE_DEAL = "Deals"  # the sales funnel: deals, stages, activities
+RESOURCE_SALES_ORDER = "Customer orders"  # orders, logistics analysis; post = confirm / cancel
+RESOURCE_SHIPMENT = "Shipments"  # shipments and transport; post = ship (issues stock)
+RESOURCE_INVOICE = "Invoices"  # invoices, acts, payments; post = issue / register payment
+RESOURCE_PURCHASING = "Purchasing"  # supplier offers, purchase requests and orders, reorder points
+RESOURCE_PROPOSAL = "Proposals"  # TCPs and configurable product models
+RESOURCE_CALCULATOR = "Calculators"  # calculator definitions (write = edit formulas)
 
 # ModelView / ModelRestApi method -> action. Reading covers list, show, export and the API GETs.
 _READ_METHODS = (

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 
 def register_apis(appbuilder) -> None:
-    from app.api import core, production, stock
+    from app.api import calculators, core, crm, partners, production, proposals, purchasing, sales, stock
 
     core.register(appbuilder)
     stock.register(appbuilder)
     production.register(appbuilder)
+    partners.register(appbuilder)
+    crm.register(appbuilder)
+    sales.register(appbuilder)
+    purchasing.register(appbuilder)
+    proposals.register(appbuilder)
+    calculators.register(appbuilder)

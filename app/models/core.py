@@ -66,6 +66,8 @@ class Unit(Audited, Model):
 class Company(Audited, TimestampMixin, Model):
     """The company running Fabrika: its letterhead on every printed form."""
 
+    __audit_exclude__ = ("updated_at", "smtp_password")  # the audit log is readable by Managers
+
     __tablename__ = "company"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -83,6 +85,14 @@ class Company(Audited, TimestampMixin, Model):
     base_currency_id: Mapped[int] = mapped_column(ForeignKey("currency.id"), nullable=False)
     base_currency: Mapped[Currency] = relationship()
     logo: Mapped[str | None] = mapped_column(Text, nullable=True)  # data: URI of a PNG/JPEG
+    # Outgoing mail (purchase requests, invoices, proposals). SMTP_PASSWORD in the environment wins
+    # over smtp_password, so a site that prefers not to keep it in the database can.
+    smtp_host: Mapped[str] = mapped_column(String(200), default="", nullable=False)
+    smtp_port: Mapped[int] = mapped_column(Integer, default=25, nullable=False)
+    smtp_user: Mapped[str] = mapped_column(String(200), default="", nullable=False)
+    smtp_password: Mapped[str] = mapped_column(String(200), default="", nullable=False)
+    smtp_security: Mapped[str] = mapped_column(String(16), default="none", nullable=False)  # none/starttls/ssl
+    mail_from: Mapped[str] = mapped_column(String(200), default="", nullable=False)
 
     def __repr__(self) -> str:
         return self.name

@@ -22,7 +22,15 @@ from app.services.base import SYSTEM, acting_as, unit_of_work
 
 DEMO_PASSWORD = "demo1234"  # documented in README; demo users exist only in demo databases
 # "module:function" of each context's loader, in order (resolved at call time: no import side effects)
-DEMO_LOADERS: list[str] = ["app.services.demo_stock:load", "app.services.demo_production:load"]
+DEMO_LOADERS: list[str] = [
+    "app.services.demo_partners:load",
+    "app.services.demo_stock:load",
+    "app.services.demo_production:load",
+    "app.services.demo_purchasing:load",
+    "app.services.demo_calculators:load",
+    "app.services.demo_sales:load",
+    "app.services.demo_proposals:load",
+]
 
 UNITS = [
     ("pcs", "piece", "шт", "ud", 0), ("set", "set", "компл", "juego", 0), ("kg", "kilogram", "кг", "kg", 3),

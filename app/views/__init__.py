@@ -5,12 +5,33 @@ from __future__ import annotations
 
 def register_views(appbuilder) -> None:
     from app.api import register_apis
-    from app.views import catalog, core, jobs, production, stock, stock_reports
+    from app.views import (
+        calculators,
+        catalog,
+        core,
+        crm,
+        jobs,
+        mail,
+        partners,
+        production,
+        proposals,
+        purchasing,
+        sales,
+        stock,
+        stock_reports,
+    )
 
+    partners.register(appbuilder)
+    crm.register(appbuilder)
+    sales.register(appbuilder)
+    proposals.register(appbuilder)
+    calculators.register(appbuilder)
+    purchasing.register(appbuilder)
     stock.register(appbuilder)
     stock_reports.register(appbuilder)
     production.register(appbuilder)
     catalog.register(appbuilder)
     core.register(appbuilder)
     jobs.register(appbuilder)
+    mail.register(appbuilder)
     register_apis(appbuilder)

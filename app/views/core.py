@@ -29,14 +29,18 @@ class CompanyView(BaseModelView):
     add_columns = edit_columns = [
         "name", "legal_name", "tax_id", "tax_id2", "registration_no", "address", "phone", "email",
         "bank_name", "bank_bic", "bank_account", "bank_corr_account", "base_currency",
+        "mail_from", "smtp_host", "smtp_port", "smtp_security", "smtp_user", "smtp_password",
     ]
-    show_columns = add_columns
+    show_columns = [c for c in add_columns if c != "smtp_password"]
     label_columns = {
         "name": _l("Name"), "legal_name": _l("Legal name"), "tax_id": _l("Tax ID"),
         "tax_id2": _l("Tax registration code"), "registration_no": _l("Registration number"),
         "address": _l("Address"), "phone": _l("Phone"), "email": _l("Email"), "bank_name": _l("Bank"),
         "bank_bic": _l("BIC"), "bank_account": _l("Bank account"),
         "bank_corr_account": _l("Correspondent account"), "base_currency": _l("Base currency"),
+        "mail_from": _l("Sender address"), "smtp_host": _l("SMTP server"), "smtp_port": _l("SMTP port"),
+        "smtp_security": _l("SMTP security (none, starttls, ssl)"), "smtp_user": _l("SMTP user"),
+        "smtp_password": _l("SMTP password"),
     }
 
     @expose("/print/<pk>")

@@ -1,14 +1,15 @@
 """initial
 
 Revision ID: 0001
-Revises:
-Create Date: 2026-11-27 11:20:42.891203
+Revises: 
+Create Date: 2026-11-27 13:16:18.385215
 
 """
 import sqlalchemy as sa
 from alembic import op
 
 import app.models.types
+
 
 # revision identifiers, used by Alembic.
 revision = '0001'
@@ -157,6 +158,13 @@ def upgrade():
     with op.batch_alter_table('rate_limit_hit', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_rate_limit_hit_expires_at'), ['expires_at'], unique=False)
 
+    op.create_table('tag',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('color', sa.String(length=16), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('name')
+    )
     op.create_table('unit',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=16), nullable=False),
@@ -277,6 +285,12 @@ def upgrade():
     sa.Column('bank_corr_account', sa.String(length=64), nullable=False),
     sa.Column('base_currency_id', sa.Integer(), nullable=False),
     sa.Column('logo', sa.Text(), nullable=True),
+    sa.Column('smtp_host', sa.String(length=200), nullable=False),
+    sa.Column('smtp_port', sa.Integer(), nullable=False),
+    sa.Column('smtp_user', sa.String(length=200), nullable=False),
+    sa.Column('smtp_password', sa.String(length=200), nullable=False),
+    sa.Column('smtp_security', sa.String(length=16), nullable=False),
+    sa.Column('mail_from', sa.String(length=200), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['base_currency_id'], ['currency.id'], ),
@@ -323,6 +337,47 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_item_barcode'), ['barcode'], unique=False)
         batch_op.create_index(batch_op.f('ix_item_group_id'), ['group_id'], unique=False)
         batch_op.create_index('ix_item_name', ['name'], unique=False)
+
+    op.create_table('partner',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('name', sa.String(length=300), nullable=False),
+    sa.Column('legal_name', sa.String(length=300), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=True),
+    sa.Column('position', sa.String(length=120), nullable=False),
+    sa.Column('tax_id', sa.String(length=32), nullable=False),
+    sa.Column('tax_id2', sa.String(length=32), nullable=False),
+    sa.Column('phone', sa.String(length=64), nullable=False),
+    sa.Column('email', sa.String(length=200), nullable=False),
+    sa.Column('website', sa.String(length=200), nullable=False),
+    sa.Column('is_customer', sa.Boolean(), nullable=False),
+    sa.Column('is_supplier', sa.Boolean(), nullable=False),
+    sa.Column('is_carrier', sa.Boolean(), nullable=False),
+    sa.Column('manager_id', sa.Integer(), nullable=True),
+    sa.Column('source', sa.String(length=64), nullable=False),
+    sa.Column('language', sa.String(length=8), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('merged_into_id', sa.Integer(), nullable=True),
+    sa.Column('name_norm', sa.String(length=300), nullable=False),
+    sa.Column('phone_norm', sa.String(length=32), nullable=False),
+    sa.Column('email_norm', sa.String(length=200), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("kind IN ('company','person')", name='ck_partner_kind'),
+    sa.ForeignKeyConstraint(['company_id'], ['partner.id'], ),
+    sa.ForeignKeyConstraint(['manager_id'], ['ab_user.id'], ),
+    sa.ForeignKeyConstraint(['merged_into_id'], ['partner.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('partner', schema=None) as batch_op:
+        batch_op.create_index('ix_partner_company', ['company_id'], unique=False)
+        batch_op.create_index('ix_partner_email_norm', ['email_norm'], unique=False)
+        batch_op.create_index('ix_partner_manager', ['manager_id'], unique=False)
+        batch_op.create_index('ix_partner_name', ['name'], unique=False)
+        batch_op.create_index('ix_partner_name_norm', ['name_norm'], unique=False)
+        batch_op.create_index('ix_partner_phone_norm', ['phone_norm'], unique=False)
+        batch_op.create_index('ix_partner_tax_id', ['tax_id'], unique=False)
 
     op.create_table('price_list',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -406,6 +461,69 @@ def upgrade():
     with op.batch_alter_table('bom', schema=None) as batch_op:
         batch_op.create_index('ix_bom_item_dates', ['item_id', 'valid_from'], unique=False)
 
+    op.create_table('outbox_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('error', sa.Text(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('sender', sa.String(length=200), nullable=False),
+    sa.Column('recipients', sa.Text(), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('entity', sa.String(length=64), nullable=False),
+    sa.Column('entity_id', sa.Integer(), nullable=True),
+    sa.Column('partner_id', sa.Integer(), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("state IN ('queued','sent','failed')", name='ck_outbox_state'),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.ForeignKeyConstraint(['user_id'], ['ab_user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.create_index('ix_outbox_entity', ['entity', 'entity_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_message_created_at'), ['created_at'], unique=False)
+        batch_op.create_index('ix_outbox_partner', ['partner_id'], unique=False)
+
+    op.create_table('partner_address',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('address', sa.Text(), nullable=False),
+    sa.Column('city', sa.String(length=120), nullable=False),
+    sa.Column('country', sa.String(length=64), nullable=False),
+    sa.Column('is_default', sa.Boolean(), nullable=False),
+    sa.CheckConstraint("kind IN ('legal','delivery','postal')", name='ck_address_kind'),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('partner_address', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_partner_address_partner_id'), ['partner_id'], unique=False)
+
+    op.create_table('partner_bank_account',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('bank_name', sa.String(length=200), nullable=False),
+    sa.Column('bic', sa.String(length=32), nullable=False),
+    sa.Column('account', sa.String(length=64), nullable=False),
+    sa.Column('corr_account', sa.String(length=64), nullable=False),
+    sa.Column('currency_id', sa.Integer(), nullable=True),
+    sa.Column('is_default', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['currency_id'], ['currency.id'], ),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('partner_bank_account', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_partner_bank_account_partner_id'), ['partner_id'], unique=False)
+
+    op.create_table('partner_tag',
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('tag_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tag_id'], ['tag.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('partner_id', 'tag_id')
+    )
     op.create_table('price_list_item',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('price_list_id', sa.Integer(), nullable=False),
@@ -556,6 +674,18 @@ def upgrade():
     with op.batch_alter_table('bom_line', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_bom_line_bom_id'), ['bom_id'], unique=False)
         batch_op.create_index('ix_bomline_item', ['item_id'], unique=False)
+
+    op.create_table('outbox_attachment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('message_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('mimetype', sa.String(length=100), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
+    sa.ForeignKeyConstraint(['message_id'], ['outbox_message.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('outbox_attachment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_attachment_message_id'), ['message_id'], unique=False)
 
     op.create_table('production_order',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -807,6 +937,10 @@ def downgrade():
         batch_op.drop_index('ix_mo_state')
 
     op.drop_table('production_order')
+    with op.batch_alter_table('outbox_attachment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_attachment_message_id'))
+
+    op.drop_table('outbox_attachment')
     with op.batch_alter_table('bom_line', schema=None) as batch_op:
         batch_op.drop_index('ix_bomline_item')
         batch_op.drop_index(batch_op.f('ix_bom_line_bom_id'))
@@ -835,6 +969,21 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_price_list_item_item_id'))
 
     op.drop_table('price_list_item')
+    op.drop_table('partner_tag')
+    with op.batch_alter_table('partner_bank_account', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_partner_bank_account_partner_id'))
+
+    op.drop_table('partner_bank_account')
+    with op.batch_alter_table('partner_address', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_partner_address_partner_id'))
+
+    op.drop_table('partner_address')
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_partner')
+        batch_op.drop_index(batch_op.f('ix_outbox_message_created_at'))
+        batch_op.drop_index('ix_outbox_entity')
+
+    op.drop_table('outbox_message')
     with op.batch_alter_table('bom', schema=None) as batch_op:
         batch_op.drop_index('ix_bom_item_dates')
 
@@ -852,6 +1001,16 @@ def downgrade():
 
     op.drop_table('stock_document')
     op.drop_table('price_list')
+    with op.batch_alter_table('partner', schema=None) as batch_op:
+        batch_op.drop_index('ix_partner_tax_id')
+        batch_op.drop_index('ix_partner_phone_norm')
+        batch_op.drop_index('ix_partner_name_norm')
+        batch_op.drop_index('ix_partner_name')
+        batch_op.drop_index('ix_partner_manager')
+        batch_op.drop_index('ix_partner_email_norm')
+        batch_op.drop_index('ix_partner_company')
+
+    op.drop_table('partner')
     with op.batch_alter_table('item', schema=None) as batch_op:
         batch_op.drop_index('ix_item_name')
         batch_op.drop_index(batch_op.f('ix_item_group_id'))
@@ -888,6 +1047,7 @@ def downgrade():
     op.drop_table('work_center')
     op.drop_table('warehouse')
     op.drop_table('unit')
+    op.drop_table('tag')
     with op.batch_alter_table('rate_limit_hit', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_rate_limit_hit_expires_at'))
 

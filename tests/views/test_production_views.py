@@ -26,7 +26,7 @@ ENGINEERING = {"/bomview/list/", "/routingview/list/", "/workcenterview/list/"}
 
 @pytest.mark.parametrize("role, production, engineering", [
     ("Production", 200, 200), ("Engineer", 200, 200), ("Manager", 200, 200), ("Economist", 200, 200),
-    ("Warehouse", 200, 403), ("Sales", 403, 403), ("Purchasing", 403, 403),
+    ("Warehouse", 200, 403), ("Sales", 200, 403), ("Purchasing", 403, 403),
 ])
 def test_who_sees_what(app, login_as, role, production, engineering):
     c = login_as(role)

@@ -1,0 +1,7 @@
+"""REST API of the proposals context."""
+
+from __future__ import annotations
+
+
+def register(appbuilder) -> None:
+    """Add this context's APIs (none yet)."""

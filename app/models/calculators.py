@@ -1,0 +1,1 @@
+"""Models of the calculators context (filled in by its feature work)."""

@@ -1,0 +1,1 @@
+"""Models of the crm context (filled in by its feature work)."""

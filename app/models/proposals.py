@@ -1,0 +1,1 @@
+"""Models of the proposals context (filled in by its feature work)."""

@@ -1,0 +1,1 @@
+"""Models of the purchasing context (filled in by its feature work)."""

@@ -1,0 +1,1 @@
+"""Models of the sales context (filled in by its feature work)."""

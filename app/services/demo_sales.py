@@ -1,0 +1,7 @@
+"""Demo data of the sales context (the Robokids story)."""
+
+from __future__ import annotations
+
+
+def load() -> None:
+    """Load this context's demo data (none yet)."""
