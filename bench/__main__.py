@@ -27,20 +27,23 @@ def _in_child(fn, *args):
         return pool.submit(fn, *args).result()
 
 
+PHASES = ("posting", "ledger", "production", "partners", "sales", "purchasing", "proposals", "calculators")
+
+
 def _parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--pg", metavar="URL", help="also run on the PostgreSQL server of this URL")
     p.add_argument("--quick", action="store_true", help="smaller run for a smoke check")
     p.add_argument("--sizes", help="ledger sizes for W2, comma-separated (default 10000,100000,1000000)")
-    p.add_argument("--only", choices=("posting", "ledger", "production"), help="run one phase only")
+    p.add_argument("--only", choices=PHASES, help="run one phase only")
     p.add_argument("--no-http", action="store_true", help="skip the pages through the Flask test client")
     p.add_argument("--profile", action="store_true", help="profile posting; write bench/results/profile.txt")
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench import growth, posting, production, profiling
+    from bench import calculators, growth, partners, posting, production, profiling, proposals, purchasing, sales
 
     args = _parse(sys.argv[1:] if argv is None else argv)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (
@@ -53,9 +56,16 @@ def main(argv: list[str] | None = None) -> int:
     for pg in backends:
         name = "PostgreSQL" if pg else "SQLite (file, WAL, synchronous=NORMAL)"
         sec: dict = {"title": name, "results": [], "growth": [], "notes": []}
+        quick = args.quick
         for phase, fn, fargs in (("posting", posting.run_phase, (pg, w1_n, w1_n)),
                                  ("ledger", growth.run_phase, (pg, sizes, not args.no_http)),
-                                 ("production", production.run_phase, (pg, 50 if args.quick else 200))):
+                                 ("production", production.run_phase, (pg, 50 if quick else 200)),
+                                 ("partners", partners.run_phase, (pg, 10_000 if quick else 100_000)),
+                                 ("sales", sales.run_phase, (pg, 20_000 if quick else 200_000)),
+                                 ("purchasing", purchasing.run_phase,
+                                  (pg, 100_000 if quick else 1_000_000, 10_000)),
+                                 ("proposals", proposals.run_phase, (pg, 20 if quick else 60)),
+                                 ("calculators", calculators.run_phase, (pg, 500 if quick else 2000))):
             if args.only and args.only != phase:
                 continue
             t0 = time.perf_counter()

@@ -1,7 +1,83 @@
-"""REST API of the proposals context."""
+"""REST API of the proposals context: proposals (read), product models and pricing rules (CRUD), and the
+configurator's calculation as a command (the same service the page calls).
+
+Proposals are written only through the workflow service (the configurator's save, the show page's
+buttons): the API reads them, so no client can bypass the floor margin or the rules.
+"""
 
 from __future__ import annotations
 
+from flask import request
+from flask_appbuilder.api import ModelRestApi, expose, protect, safe
+from flask_babel import gettext
+
+from app.domain.errors import DomainError
+from app.extensions import db
+from app.models.proposals import PricingRule, ProductModel, Proposal
+from app.permissions import ACTION_READ, CRUD, READ_ONLY, RESOURCE_PROPOSAL
+from app.views.base import FabrikaInterface
+
+
+class _Api(ModelRestApi):
+    method_permission_name = CRUD
+    allow_browser_login = True
+    page_size = 50
+    max_page_size = 1000
+    class_permission_name = RESOURCE_PROPOSAL
+
+
+class ProposalApi(_Api):
+    resource_name = "proposal"
+    datamodel = FabrikaInterface(Proposal)
+    method_permission_name = READ_ONLY | {"calc": ACTION_READ}
+    include_route_methods = {"get", "get_list", "info", "calc"}
+    list_columns = ["id", "number", "version", "is_current", "proposal_date", "state", "partner.name", "model.code",
+                    "currency.code", "qty", "cost_total", "price_total", "tax_total", "grand_total",
+                    "margin_actual_pct", "cost_source"]
+    show_columns = list_columns + ["valid_until", "note", "sent_at", "decided_at", "converted_at", "sales_order_id",
+                                   "invoice_id", "production_order_id"]
+
+    @expose("/calc", methods=["POST"])
+    @protect()
+    @safe
+    def calc(self):
+        """Check, cost and price a configuration (the configurator's JSON body); writes nothing.
+        ---
+        post:
+          responses:
+            200:
+              description: lines, totals, violations and option states
+            422:
+              description: the problems found
+        """
+        from app.services.proposals import configure
+        from app.views.proposals.configurator import evaluation_json, input_from_json
+
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return self.response_400(message=gettext("Bad request"))
+        try:
+            ev = configure.evaluate(db.session, input_from_json(db.session, body))
+        except DomainError as exc:
+            return self.response(422, errors=exc.messages(gettext))
+        finally:
+            db.session.rollback()
+        return self.response(200, **evaluation_json(ev))
+
+
+class ProductModelApi(_Api):
+    resource_name = "product_model"
+    datamodel = FabrikaInterface(ProductModel)
+    list_columns = ["id", "code", "name", "name_ru", "name_es", "base_item.code", "active"]
+
+
+class PricingRuleApi(_Api):
+    resource_name = "pricing_rule"
+    datamodel = FabrikaInterface(PricingRule)
+    list_columns = ["id", "name", "scope", "item_group.code", "partner.name", "margin_pct", "discount_pct",
+                    "floor_margin_pct", "active"]
+
 
 def register(appbuilder) -> None:
-    """Add this context's APIs (none yet)."""
+    for api in (ProposalApi, ProductModelApi, PricingRuleApi):
+        appbuilder.add_api(api)

@@ -1,7 +1,273 @@
-"""REST API of the purchasing context."""
+"""REST API of purchasing: the product matrix and reorder points (CRUD), requests and orders (read,
+plus commands: generate, best offer, send, confirm into orders, receive).
+
+Commands call the same services as the pages: a DomainError becomes 422 with every message
+translated; a malformed body 400. Permissions are those of the pages (Purchasing resource: read,
+write to generate / edit, post to send / confirm / receive).
+"""
 
 from __future__ import annotations
 
+from datetime import date
+
+from flask import request
+from flask_appbuilder.api import ModelRestApi, expose, protect, safe
+from flask_babel import gettext
+
+from app.domain.errors import DomainError
+from app.domain.money import parse_quantity
+from app.extensions import db
+from app.models.purchasing import (
+    METHODS,
+    PurchaseOrder,
+    PurchaseRequest,
+    PurchaseRequestLine,
+    ReorderPoint,
+    SupplierOffer,
+)
+from app.permissions import ACTION_POST, ACTION_READ, ACTION_WRITE, CRUD, READ_ONLY, RESOURCE_PURCHASING
+from app.services.purchasing import best_offer
+from app.services.purchasing import orders as order_svc
+from app.services.purchasing import requests as request_svc
+from app.services.purchasing.methods import generate
+from app.services.purchasing.params import parse_params
+from app.services.purchasing.registers import validate_offer, validate_reorder_point
+from app.views.base import FabrikaInterface
+
+
+class _Api(ModelRestApi):
+    class_permission_name = RESOURCE_PURCHASING
+    method_permission_name = CRUD
+    allow_browser_login = True
+    page_size = 50
+    max_page_size = 1000
+
+    def _refused(self, exc: DomainError):
+        return self.response(422, message=exc.messages(gettext))
+
+    def post_headless(self):
+        """FAB's create, with a refused row (pre_add raises DomainError) answered 422, nothing saved."""
+        try:
+            return super().post_headless()
+        except DomainError as exc:
+            db.session.rollback()
+            return self._refused(exc)
+
+    def put_headless(self, pk):
+        try:
+            return super().put_headless(pk)
+        except DomainError as exc:
+            db.session.rollback()
+            return self._refused(exc)
+
+
+class SupplierOfferApi(_Api):
+    resource_name = "supplier_offer"
+    method_permission_name = CRUD | {"best": ACTION_READ}
+    datamodel = FabrikaInterface(SupplierOffer)
+    list_columns = ["id", "supplier.id", "supplier.name", "item.id", "item.code", "price", "currency.code",
+                    "valid_from", "valid_to", "min_qty", "pack_qty", "lead_time_days", "supplier_item_code", "active"]
+    add_columns = edit_columns = ["supplier", "item", "price", "currency", "valid_from", "valid_to", "min_qty",
+                                  "pack_qty", "lead_time_days", "supplier_item_code", "characteristics", "active"]
+
+    def pre_add(self, item: SupplierOffer) -> None:
+        validate_offer(item)
+
+    pre_update = pre_add
+
+    @expose("/best", methods=["GET"])
+    @protect()
+    @safe
+    def best(self):
+        """The best valid offer for ?item=<id>&qty=<n>&date=<YYYY-MM-DD>, with the alternatives.
+        ---
+        get:
+          responses:
+            200: {description: the best offer, or null}
+            400: {description: bad arguments}
+        """
+        try:
+            item_id = int(request.args["item"])
+            qty, err = parse_quantity(request.args.get("qty", "1"))
+            on = date.fromisoformat(request.args["date"]) if request.args.get("date") else date.today()
+        except (KeyError, ValueError):
+            return self.response(400, message="item (id), qty and date (YYYY-MM-DD) are expected")
+        if err or qty is None:
+            return self.response(400, message=gettext(err or "A number is required", value=request.args.get("qty")))
+        choice = best_offer(db.session, item_id, on, qty)
+        return self.response(200, result=_choice(choice) if choice else None)
+
+
+def _choice(c) -> dict:
+    return {"offer_id": c.offer_id, "supplier_id": c.supplier_id, "supplier_name": c.supplier_name,
+            "price": str(c.price), "currency": c.currency_code, "price_base": str(c.price_base),
+            "lead_time_days": c.lead_time_days, "min_qty": str(c.min_qty),
+            "pack_qty": str(c.pack_qty) if c.pack_qty is not None else None,
+            "alternatives": [_choice(a) for a in c.alternatives]}
+
+
+class ReorderPointApi(_Api):
+    resource_name = "reorder_point"
+    datamodel = FabrikaInterface(ReorderPoint)
+    list_columns = ["id", "item.id", "item.code", "warehouse.id", "warehouse.code", "min_qty", "max_qty", "active"]
+    add_columns = edit_columns = ["item", "warehouse", "min_qty", "max_qty", "active"]
+
+    def pre_add(self, item: ReorderPoint) -> None:
+        validate_reorder_point(item)
+
+    pre_update = pre_add
+
+
+class PurchaseRequestLineApi(_Api):
+    resource_name = "purchase_request_line"
+    method_permission_name = READ_ONLY
+    include_route_methods = {"get", "get_list", "info"}
+    datamodel = FabrikaInterface(PurchaseRequestLine)
+    list_columns = ["id", "request.id", "request.number", "line_no", "item.id", "item.code", "qty", "price",
+                    "currency.code", "amount_base", "need_by", "source", "source_ref", "reason"]
+
+
+class PurchaseRequestApi(_Api):
+    """Requests: read; generate by a method; send (mark), confirm into purchase orders, cancel."""
+
+    resource_name = "purchase_request"
+    method_permission_name = READ_ONLY | {"generate": ACTION_WRITE, "send": ACTION_POST, "confirm": ACTION_POST,
+                                          "cancel": ACTION_POST}
+    include_route_methods = {"get", "get_list", "info", "generate", "send", "confirm", "cancel"}
+    datamodel = FabrikaInterface(PurchaseRequest)
+    list_columns = ["id", "number", "request_date", "state", "supplier.id", "supplier.name", "warehouse.id",
+                    "total_base", "created_by", "sent_at"]
+    show_columns = list_columns + ["note", "sent_by"]
+
+    @expose("/generate", methods=["POST"])
+    @protect()
+    @safe
+    def generate(self):
+        """Run one or more methods: {"methods": {"minmax": {...params}, "sales": {...}}}.
+        ---
+        post:
+          responses:
+            200: {description: the run summary}
+            422: {description: bad parameters, nothing written}
+        """
+        body = request.get_json(silent=True) or {}
+        methods = body.get("methods")
+        if not isinstance(methods, dict) or not methods:
+            return self.response(400, message="methods: {method: parameters} expected")
+        try:
+            params = []
+            problems = []
+            order = {m: n for n, m in enumerate(METHODS)}  # run (and report) in the methods' own order
+            for method, raw in sorted(methods.items(), key=lambda kv: order.get(kv[0], len(order))):
+                try:
+                    params.append(parse_params(method, raw if isinstance(raw, dict) else {}))
+                except DomainError as exc:
+                    problems += exc.problems
+            if problems:
+                raise DomainError(problems)
+            s = generate(db.session, params, trigger="api")
+        except DomainError as exc:
+            return self._refused(exc)
+        return self.response(200, run_id=s.run_id, requests_created=s.stats.requests_created,
+                             lines_created=s.stats.lines_created, lines_updated=s.stats.lines_updated,
+                             lines_removed=s.stats.lines_removed, value_base=str(s.value_base))
+
+    @expose("/<int:pk>/send", methods=["POST"])
+    @protect()
+    @safe
+    def send(self, pk: int):
+        """Mark a draft request as sent to the supplier.
+        ---
+        post:
+          responses:
+            200: {description: sent}
+            422: {description: refused}
+        """
+        try:
+            req = request_svc.mark_sent(db.session, pk)
+        except DomainError as exc:
+            return self._refused(exc)
+        return self.response(200, id=req.id, number=req.number, state=req.state)
+
+    @expose("/<int:pk>/confirm", methods=["POST"])
+    @protect()
+    @safe
+    def confirm(self, pk: int):
+        """The supplier confirmed: make the purchase order(s).
+        ---
+        post:
+          responses:
+            200: {description: the orders made}
+            422: {description: refused}
+        """
+        try:
+            orders = order_svc.orders_from_request(db.session, pk)
+        except DomainError as exc:
+            return self._refused(exc)
+        return self.response(200, orders=[{"id": o.id, "number": o.number, "total": str(o.total)} for o in orders])
+
+    @expose("/<int:pk>/cancel", methods=["POST"])
+    @protect()
+    @safe
+    def cancel(self, pk: int):
+        """Cancel a draft or sent request.
+        ---
+        post:
+          responses:
+            200: {description: cancelled}
+            422: {description: refused}
+        """
+        try:
+            req = request_svc.cancel_request(db.session, pk)
+        except DomainError as exc:
+            return self._refused(exc)
+        return self.response(200, id=req.id, state=req.state)
+
+
+class PurchaseOrderApi(_Api):
+    """Orders: read; receive goods against one (partial deliveries, the supplier's prices)."""
+
+    resource_name = "purchase_order"
+    method_permission_name = READ_ONLY | {"receive": ACTION_POST, "get_lines": ACTION_READ}
+    include_route_methods = {"get", "get_list", "info", "receive"}
+    datamodel = FabrikaInterface(PurchaseOrder)
+    list_columns = ["id", "number", "order_date", "state", "supplier.id", "supplier.name", "warehouse.id",
+                    "currency.code", "total", "expected_date", "request.id"]
+    show_columns = list_columns + ["note"]
+
+    @expose("/<int:pk>/receive", methods=["POST"])
+    @protect()
+    @safe
+    def receive(self, pk: int):
+        """Post a goods receipt: {"date": "YYYY-MM-DD", "lines": [{"order_line_id", "qty", "price"}]}.
+        ---
+        post:
+          responses:
+            200: {description: the receipt}
+            422: {description: refused, nothing posted}
+        """
+        body = request.get_json(silent=True) or {}
+        try:
+            on = date.fromisoformat(body["date"]) if body.get("date") else None
+            lines = [order_svc.ReceiveLine(int(ln["order_line_id"]), ln.get("qty"), ln.get("price"))
+                     for ln in body.get("lines", [])]
+        except (KeyError, TypeError, ValueError) as exc:
+            return self.response(400, message=str(exc))
+        try:
+            receipt = order_svc.receive_order(db.session, pk, lines, on, str(body.get("note", "")))
+        except DomainError as exc:
+            return self._refused(exc)
+        order = db.session.get(PurchaseOrder, pk)
+        return self.response(200, receipt_id=receipt.id, document=receipt.doc_number, state=order.state,
+                             price_difference=receipt.price_difference,
+                             lines=[{"order_line_id": ln.order_line_id, "qty": str(ln.qty), "price": str(ln.price),
+                                     "price_difference": ln.price_difference} for ln in receipt.lines])
+
+
+APIS = (SupplierOfferApi, ReorderPointApi, PurchaseRequestApi, PurchaseRequestLineApi, PurchaseOrderApi)
+
 
 def register(appbuilder) -> None:
-    """Add this context's APIs (none yet)."""
+    for api in APIS:
+        appbuilder.add_api(api)
+

@@ -45,6 +45,8 @@ class JobSpec:
 JOBS: list[JobSpec] = [
     JobSpec("backup", "app.jobs.backup:nightly_backup", "0 2 * * *", _l("Nightly database backup"),
             resource=RESOURCE_BACKUP),
+    JobSpec("purchasing-reorder", "app.jobs.purchasing:nightly_reorder", "30 3 * * *",
+            _l("Nightly reorder: purchase requests")),
 ]
 
 

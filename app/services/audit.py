@@ -74,11 +74,27 @@ def _row(action: str, entity: str, entity_id: Any, summary: str = "", changes: d
     }
 
 
+_INSERT_CORE = AuditLog.__table__.insert()  # plain rows: no need for the ORM's bulk-insert machinery
+
+
 def record(session: Session, action: str, obj: Any, summary: str = "", changes: dict | None = None) -> None:
     """Record a document transition (post, cancel, ...) or any explicit event."""
     entity = type(obj).__name__ if not isinstance(obj, str) else obj
     entity_id = getattr(obj, "id", "") if not isinstance(obj, str) else ""
-    session.execute(insert(AuditLog), [_row(action, entity, entity_id, summary, changes)])
+    session.execute(_INSERT_CORE, [_row(action, entity, entity_id, summary, changes)])
+
+
+def record_created(session: Session, objs: list[Any]) -> None:
+    """The "create" rows of objects written without the unit of work, as its events would write them.
+
+    For services that insert Audited rows with Core statements (stock documents are created in
+    bulk on the hot path): call it after the insert, with the objects holding what was written
+    (ids included), in the same transaction.
+    """
+    rows = [_row("create", type(obj).__name__, _entity_id(obj), _summary(obj), _changes(obj, "create"))
+            for obj in objs]
+    if rows:
+        session.execute(_INSERT_CORE, rows)
 
 
 _PENDING = "_audit_pending"

@@ -110,7 +110,7 @@ def load_demo(force: bool = False) -> str:
     with acting_as(SYSTEM):
         with unit_of_work(db.session):
             load_base()
+        users = ensure_role_users()  # before the loaders: demo deals and activities have managers
         for path in DEMO_LOADERS:
             _resolve(path)()
-        users = ensure_role_users()
     return f"Demo data loaded; users {', '.join(users) or '-'} (password {DEMO_PASSWORD})"

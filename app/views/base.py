@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_datetime
 from babel.numbers import format_decimal
 from flask import Response, flash, redirect, request
 from flask_appbuilder import ModelView
@@ -56,10 +56,17 @@ def fmt_qty(value: Any) -> Markup:
 
 
 def fmt_date(value: Any) -> str:
+    """Dates as the trade writes them: 27.11.2026 (ru), 27/11/2026 (es), with the time for datetimes.
+
+    Babel's "short" pattern gives Spanish 27/11/26, a two-digit year no printed form uses.
+    """
+    from app.printing.formatting import date as numeric_date
+
     if isinstance(value, datetime):
-        return format_datetime(value, format="short", locale=locale_name())
+        time = format_datetime(value, format="HH:mm", locale=locale_name())
+        return f"{numeric_date(value, locale_name())} {time}"
     if isinstance(value, date):
-        return format_date(value, format="short", locale=locale_name())
+        return numeric_date(value, locale_name())
     return "" if value is None else str(value)
 
 

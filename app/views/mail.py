@@ -63,5 +63,5 @@ class OutboxView(ReadOnlyModelView):
 
 
 def register(appbuilder) -> None:
-    appbuilder.add_view(OutboxView, "Outbox", label=_l("Outbox"), icon="fa-envelope", category="SettingsMenu")
+    appbuilder.add_view(OutboxView, "Outbox", label=_l("Outbox"), icon="fa-envelope", category="Setup")
 

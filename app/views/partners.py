@@ -1,7 +1,502 @@
-"""Views of the partners context."""
+"""Views of the client base: partners (companies and people), contacts, addresses, bank accounts, tags,
+and the client card.
+
+Partner forms save through app.services.partners (normalisation, duplicate detection): a look-alike
+is refused with a message naming the partner found, and the form comes back with what was typed so
+the user can tick "save anyway". The list filters phone / e-mail / tax id on their normalised,
+indexed columns, so "+7 (495) 111-22-33" finds "8 495 1112233" at 100,000 partners.
+"""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from flask import Response, abort, flash, jsonify, redirect, request, url_for
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.fields import AJAXSelectField
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.filters import FilterEqual, get_field_setup_query
+from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.urltools import get_filter_args
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy.orm import selectinload
+from wtforms import BooleanField
+from wtforms.validators import Optional
+
+from app.domain.errors import DomainError
+from app.extensions import db
+from app.models.partners import Partner, PartnerAddress, PartnerBankAccount, Tag
+from app.permissions import ACTION_READ, ACTION_WRITE, CRUD, RESOURCE_DEAL, RESOURCE_PARTNER
+from app.services.partner_card import build_card
+from app.services.partners import (
+    PARTNER_FIELDS,
+    PartnerInput,
+    merge_partners,
+    normalize_email,
+    normalize_name,
+    normalize_phone,
+    normalize_tax_id,
+    partner_lookup_rows,
+    save_partner,
+)
+from app.views.base import (
+    BaseModelView,
+    FabrikaInterface,
+    choice_field,
+    flash_domain_error,
+    fmt_date,
+    fmt_money,
+    interface,
+    run_command,
+)
+
+CAT_PARTNERS = "PartnersMenu"
+LOOKUP_LIMIT = 20
+
+
+class EagerInterface(FabrikaInterface):
+    """FAB's interface loading the list's many-to-one relations in one extra query each (selectinload):
+    a page of 25 partners shows their companies and managers without 50 lazy loads."""
+
+    def __init__(self, model: type, *relations: str) -> None:
+        super().__init__(model)
+        self.eager = relations
+
+    def apply_all(self, query, filters=None, order_column: str = "", *args, **kwargs):
+        if order_column and "." not in order_column and order_column not in self.obj.__table__.columns:
+            order_column = ""  # a property in the URL (?_oc_...=roles) is not an SQL column: default order
+        query = super().apply_all(query, filters, order_column, *args, **kwargs)
+        return query.options(*(selectinload(getattr(self.obj, r)) for r in self.eager))
+
+
+class LookupWidget:
+    """A select box that searches the server as the user types (select2 ajax): for registers too big
+    to list in full (100,000 partners, 200,000 deals) in forms and search filters."""
+
+    def __init__(self, endpoint: str, **args: str) -> None:
+        self.endpoint, self.args = endpoint, args
+
+    def __call__(self, field, **kwargs) -> Markup:
+        url = url_for(self.endpoint, **self.args)
+        current = field.label_of(field.data)
+        option = Markup('<option value="%s" selected>%s</option>') % (field.data, current) if field.data else ""
+        return Markup(
+            '<select id="%s" name="%s" class="form-control fab-lookup" data-url="%s" style="width:100%%">'
+            '<option value=""></option>%s</select>'
+            "<script>window.addEventListener('load', function () {"
+            "var el = $(document.getElementById('%s'));"
+            "el.select2({allowClear: true, placeholder: '', minimumInputLength: 1, ajax: {url: el.data('url'),"
+            " dataType: 'json', delay: 250, data: function (p) { return {q: p.term}; }}});});</script>"
+        ) % (field.id, field.name, url, option, field.id)
+
+
+class LookupField(AJAXSelectField):
+    """A many-to-one field picked with LookupWidget; `data` is the related object (as FAB expects)."""
+
+    def __init__(self, label, model, endpoint: str, datamodel, col_name: str, **kwargs) -> None:
+        args = kwargs.pop("endpoint_args", {})
+        super().__init__(label, datamodel=datamodel, col_name=col_name, widget=LookupWidget(endpoint, **args),
+                         validators=[Optional()], **kwargs)
+        self.model = model
+
+    def process_data(self, value) -> None:
+        self.data = value.id if value is not None else None
+
+    def process_formdata(self, valuelist) -> None:
+        raw = (valuelist or [""])[0]
+        self.data = db.session.get(self.model, int(raw)) if raw and str(raw).isdigit() else None
+
+    def label_of(self, data) -> str:
+        obj = data if isinstance(data, self.model) else db.session.get(self.model, data) if data else None
+        return str(obj) if obj is not None else ""
+
+
+def partner_lookup(label, datamodel, col_name: str, **endpoint_args: str) -> LookupField:
+    return LookupField(label, Partner, "PartnerView.lookup", datamodel, col_name, endpoint_args=endpoint_args)
+
+KIND_LABELS = {"company": _l("Company"), "person": _l("Person")}
+ROLE_LABELS = {"customer": _l("Customer"), "supplier": _l("Supplier"), "carrier": _l("Carrier")}
+ADDRESS_KIND_LABELS = {"legal": _l("Legal address"), "delivery": _l("Delivery address"), "postal": _l("Postal address")}
+LANGUAGE_CHOICES = [("ru", "Русский"), ("es", "Español"), ("en", "English")]
+
+LABELS = {
+    "name": _l("Name"), "kind": _l("Kind"), "legal_name": _l("Legal name"), "company": _l("Company"),
+    "position": _l("Position"), "tax_id": _l("Tax id"), "tax_id2": _l("Tax id 2 (KPP)"), "phone": _l("Phone"),
+    "email": _l("E-mail"), "website": _l("Website"), "is_customer": _l("Customer"), "is_supplier": _l("Supplier"),
+    "is_carrier": _l("Carrier"), "manager": _l("Manager"), "source": _l("Source"), "language": _l("Language"),
+    "note": _l("Note"), "active": _l("Active"), "tags": _l("Tags"), "roles": _l("Roles"),
+    "merged_into": _l("Merged into"), "created_at": _l("Created"), "confirm_duplicate": _l("Save anyway"),
+    "partner": _l("Partner"), "address": _l("Address"), "city": _l("City"), "country": _l("Country"),
+    "is_default": _l("Default"), "bank_name": _l("Bank"), "bic": _l("BIC"), "account": _l("Account"),
+    "corr_account": _l("Correspondent account"), "currency": _l("Currency"), "color": _l("Colour"),
+}
+
+
+def fmt_kind(value: Any) -> str:
+    return str(KIND_LABELS.get(value, value or ""))
+
+
+def fmt_roles(value: Any) -> Markup:
+    return Markup(" ").join(Markup('<span class="label label-default role-%s">%s</span>') % (r, ROLE_LABELS[r])
+                            for r in value or ())
+
+
+AUDIT_ACTIONS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted"),
+                 "merge": _l("Merged in"), "merged": _l("Merged into another")}
+AUDIT_FIELDS_SHOWN = 6
+
+
+def fmt_audit_action(value: str) -> str:
+    return str(AUDIT_ACTIONS.get(value, value))
+
+
+def fmt_changes(changes: str) -> str:
+    """An audit row's JSON {field: [before, after]} as "field: before → after; ..." (ids and empties left out)."""
+    try:
+        data = json.loads(changes or "{}")
+    except ValueError:
+        return changes or ""
+    parts = []
+    for key, pair in data.items():
+        if key == "id" or key.endswith("_norm") or not isinstance(pair, list) or len(pair) != 2:
+            continue
+        before, after = ("" if v is None else v for v in pair)
+        if before == after == "":
+            continue
+        parts.append(f"{key}: {before} → {after}" if before != "" else f"{key}: {after}")
+    more = len(parts) - AUDIT_FIELDS_SHOWN
+    return "; ".join(parts[:AUDIT_FIELDS_SHOWN]) + (f"; … (+{more})" if more > 0 else "")
+
+
+def fmt_address_kind(value: Any) -> str:
+    return str(ADDRESS_KIND_LABELS.get(value, value or ""))
+
+
+class _NormalisedFilter(BaseFilter):
+    """A filter on a `*_norm` column: the typed value is normalised the way saving does it."""
+
+    column: str = ""
+    prefix = True
+
+    def normalise(self, value: str) -> str:
+        return value
+
+    def apply(self, query, value):
+        value = self.normalise(value or "")
+        query, field = get_field_setup_query(query, self.model, self.column)
+        if not value:
+            return query
+        if self.prefix:  # an index range, not LIKE: the index serves it on SQLite and PostgreSQL alike
+            return query.filter(field >= value, field < value + "\uffff")
+        return query.filter(field == value)
+
+
+class FilterPhone(_NormalisedFilter):
+    name = _l("Phone starts with (any format)")
+    arg_name = "phone"
+    column = "phone_norm"
+
+    def normalise(self, value: str) -> str:
+        digits = normalize_phone(value)
+        if digits.startswith("8") and not value.strip().startswith("+"):  # 8 (495) ... is +7 (495) ...
+            digits = "7" + digits[1:]
+        return digits
+
+
+class FilterEmail(_NormalisedFilter):
+    name = _l("E-mail starts with (any case)")
+    arg_name = "email"
+    column = "email_norm"
+
+    def normalise(self, value: str) -> str:
+        return normalize_email(value)
+
+
+class FilterTaxId(_NormalisedFilter):
+    name = _l("Tax id is")
+    arg_name = "taxid"
+    column = "tax_id"
+    prefix = False
+
+    def normalise(self, value: str) -> str:
+        return normalize_tax_id(value)
+
+
+class FilterName(_NormalisedFilter):
+    name = _l("Name starts with (without legal form)")
+    arg_name = "nname"
+    column = "name_norm"
+
+    def normalise(self, value: str) -> str:
+        return normalize_name(value)
+
+
+class FilterNameContains(_NormalisedFilter):
+    """A word anywhere in the name: a scan, but of the lower-case column with LIKE (no case folding
+    per row, which ILIKE on the display name costs: twice as slow on PostgreSQL at 100,000 rows)."""
+
+    name = _l("Name contains (any case)")
+    arg_name = "ncont"
+    column = "name_norm"
+
+    def normalise(self, value: str) -> str:
+        return normalize_name(value)
+
+    def apply(self, query, value):
+        value = self.normalise(value or "").replace("\\", "").replace("%", "").replace("_", "")
+        query, field = get_field_setup_query(query, self.model, self.column)
+        return query.filter(field.like(f"%{value}%")) if value else query
+
+
+# column -> filters put first in its list, in this order (the quick, index-served ones first)
+NORMALISED_FILTERS = {"name": (FilterName, FilterNameContains), "phone": (FilterPhone,), "email": (FilterEmail,),
+                      "tax_id": (FilterTaxId,)}
+
+
+class _PartnerFormView(BaseModelView):
+    """Partner forms that save through the service: normalised, checked for duplicates."""
+
+    datamodel = EagerInterface(Partner, "company", "manager")
+    class_permission_name = RESOURCE_PARTNER
+    method_permission_name = CRUD | {"merge": ACTION_WRITE, "lookup": ACTION_READ}
+    label_columns = LABELS
+    fixed_kind: str | None = None
+    formatters_columns = {"kind": fmt_kind, "roles": fmt_roles, "created_at": fmt_date}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "kind": choice_field(_l("Kind"), [(k, v) for k, v in KIND_LABELS.items()], default="company"),
+        "language": choice_field(_l("Language"), LANGUAGE_CHOICES, default="ru"),
+        "company": partner_lookup(_l("Company"), interface(Partner), "company", kind="company"),
+        "confirm_duplicate": BooleanField(_l("Save anyway"),
+                                          description=_l("Tick when the partner found is not the same one")),
+    }
+    search_form_extra_fields = {"company": partner_lookup(_l("Company"), interface(Partner), "company",
+                                                          kind="company")}
+    base_order = ("name", "asc")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # the normalised filters come first: the quick and index-served way to search
+        for column, classes in NORMALISED_FILTERS.items():
+            mine = [cls(column, self.datamodel) for cls in classes]
+            lists = [self._filters.get_search_filters().get(column), self._filters._all_filters.get(column)]
+            for filters in {id(x): x for x in lists if x is not None}.values():  # the search widget's and the URL's
+                filters[:0] = mine
+
+    def _input(self, form) -> PartnerInput:
+        data = form.data
+        values = {k: data[k] for k in PARTNER_FIELDS if k in data and k not in ("company_id", "manager_id")}
+        values = {k: ("" if v is None and k not in ("is_customer", "is_supplier", "is_carrier", "active") else v)
+                  for k, v in values.items()}
+        company = data.get("company")
+        manager = data.get("manager")
+        result = PartnerInput(**values)
+        if "company" in data:
+            result.company_id = company.id if company else None
+        if "manager" in data:
+            result.manager_id = manager.id if manager else None
+        result.clear = tuple(k for k in ("company_id", "manager_id") if k[:-3] in data and not data[k[:-3]])
+        if "tags" in data:
+            result.tag_ids = [t.id for t in data["tags"] or []]
+        if self.fixed_kind:
+            result.kind = self.fixed_kind
+        return result
+
+    def _save(self, form, pk: int | None) -> Partner | None:
+        try:
+            return save_partner(db.session, self._input(form), pk,
+                                confirm_duplicate=bool(form.data.get("confirm_duplicate")))
+        except DomainError as exc:
+            flash_domain_error(exc)
+            return None
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        form = self.add_form.refresh()
+        if request.method == "POST":
+            self._fill_form_exclude_cols(exclude_cols, form)
+            if form.validate():
+                partner = self._save(form, None)
+                if partner is not None:
+                    flash(gettext("Partner %(name)s saved", name=partner.name), "success")
+                    return redirect(url_for("PartnerView.card", pk=partner.id))
+        widgets = self._get_add_widget(form=form, exclude_cols=exclude_cols)
+        return self.render_template(self.add_template, title=self.add_title, widgets=widgets)
+
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        if request.method == "POST":
+            form = self.edit_form.refresh(request.form)
+            form._id = item.id
+            if form.validate():
+                partner = self._save(form, item.id)
+                if partner is not None:
+                    flash(gettext("Partner %(name)s saved", name=partner.name), "success")
+                    return redirect(url_for("PartnerView.card", pk=partner.id))
+        else:
+            form = self.edit_form.refresh(obj=item)
+        widgets = self._get_edit_widget(form=form, exclude_cols=[])
+        return self.render_template(self.edit_template, title=self.edit_title, widgets=widgets)
+
+    @expose("/show/<pk>")
+    @has_access
+    def show(self, pk):
+        return redirect(url_for("PartnerView.card", pk=pk))
+
+
+PARTNER_FORM = ["name", "kind", "legal_name", "company", "position", "tax_id", "tax_id2", "phone", "email", "website",
+                "is_customer", "is_supplier", "is_carrier", "tags", "manager", "source", "language", "note", "active",
+                "confirm_duplicate"]
+
+
+class PartnerView(_PartnerFormView):
+    """Every partner: companies and people, customers, suppliers and carriers; the card."""
+
+    route_base = "/partnerview"
+    list_title = _l("Partners")
+    show_title = _l("Client card")
+    add_title = _l("New partner")
+    edit_title = _l("Edit partner")
+    list_columns = ["name", "kind", "company", "tax_id", "phone", "email", "roles", "manager", "source"]
+    export_columns = ["id", "name", "kind", "legal_name", "company", "position", "tax_id", "tax_id2", "phone", "email",
+                      "website", "is_customer", "is_supplier", "is_carrier", "manager", "source", "language", "active"]
+    search_columns = ["name", "kind", "tax_id", "phone", "email", "is_customer", "is_supplier", "is_carrier", "tags",
+                      "manager", "source", "company", "language", "active"]
+    add_columns = edit_columns = PARTNER_FORM
+    show_columns = PARTNER_FORM[:-1]
+    order_columns = ["name", "kind", "tax_id", "phone", "email", "source"]
+    base_filters = [["merged_into_id", FilterEqual, None]]
+    page_size = 25
+
+    def _export_value(self, item: Any, column: str) -> Any:
+        if column == "kind":
+            return fmt_kind(item.kind)
+        return super()._export_value(item, column)
+
+    @expose("/card/<int:pk>")
+    @has_access
+    def card(self, pk: int) -> Any:
+        card = build_card(db.session, pk)
+        if card is None:
+            abort(404)
+        sm = self.appbuilder.sm
+        return self.render_template(
+            "fabrika/partners_card.html", title=card.partner.name, card=card, fmt_date=fmt_date, fmt_money=fmt_money,
+            fmt_kind=fmt_kind, fmt_roles=fmt_roles, fmt_address_kind=fmt_address_kind, translate=gettext,
+            fmt_audit_action=fmt_audit_action, fmt_changes=fmt_changes,
+            can_write=sm.has_access(f"can_{ACTION_WRITE}", RESOURCE_PARTNER),
+            can_deal=sm.has_access(f"can_{ACTION_WRITE}", RESOURCE_DEAL),
+        )
+
+    @expose("/lookup/")
+    @has_access
+    def lookup(self) -> Response:
+        """Partners for a select box: {"results": [{"id", "text"}]} by name, tax id, phone or e-mail."""
+        kind = request.args.get("kind") or None
+        rows = partner_lookup_rows(db.session, request.args.get("q", ""), kind, LOOKUP_LIMIT)
+        return jsonify(results=[{"id": pid, "text": text} for pid, text in rows])
+
+    @expose("/merge/<int:pk>", methods=["POST"])
+    @has_access
+    def merge(self, pk: int) -> Response:
+        """Merge the partner given in the form into this one (this one is kept)."""
+        raw = request.form.get("merge_id", "").strip().lstrip("#")
+        if not raw.isdigit():
+            flash(gettext("Give the number of the partner to merge into this one"), "danger")
+            return redirect(url_for(".card", pk=pk))
+        return run_command(lambda: merge_partners(db.session, pk, int(raw)),
+                           lambda r: gettext("Partner #%(id)s merged into %(name)s", id=r.merged_id, name=r.kept.name),
+                           url_for(".card", pk=pk))
+
+
+class ContactView(_PartnerFormView):
+    """People, most of them contact persons of a company."""
+
+    fixed_kind = "person"
+    list_title = _l("Contacts")
+    show_title = _l("Contact")
+    add_title = _l("New contact")
+    edit_title = _l("Edit contact")
+    list_columns = ["name", "company", "position", "phone", "email", "roles"]
+    order_columns = ["name", "position", "phone", "email"]
+    search_columns = ["name", "company", "position", "phone", "email", "is_customer", "is_supplier", "tags"]
+    add_columns = edit_columns = ["name", "company", "position", "phone", "email", "is_customer", "is_supplier",
+                                  "tags", "manager", "language", "note", "active", "confirm_duplicate"]
+    show_columns = add_columns[:-1]
+    base_filters = [["kind", FilterEqual, "person"], ["merged_into_id", FilterEqual, None]]
+    add_form_extra_fields = edit_form_extra_fields = {
+        "language": choice_field(_l("Language"), LANGUAGE_CHOICES, default="ru"),
+        "company": partner_lookup(_l("Company"), interface(Partner), "company", kind="company"),
+        "confirm_duplicate": BooleanField(_l("Save anyway"),
+                                          description=_l("Tick when the partner found is not the same one")),
+    }
+
+
+class PartnerAddressView(BaseModelView):
+    datamodel = EagerInterface(PartnerAddress, "partner")
+    class_permission_name = RESOURCE_PARTNER
+    list_title = _l("Addresses")
+    show_title = _l("Address")
+    add_title = _l("New address")
+    edit_title = _l("Edit address")
+    list_columns = ["partner", "kind", "address", "city", "country", "is_default"]
+    search_columns = ["partner", "kind", "address", "city", "country"]
+    add_columns = edit_columns = show_columns = ["partner", "kind", "address", "city", "country", "is_default"]
+    add_form_extra_fields = edit_form_extra_fields = {
+        "kind": choice_field(_l("Kind"), [(k, v) for k, v in ADDRESS_KIND_LABELS.items()], default="delivery"),
+        "partner": partner_lookup(_l("Partner"), interface(PartnerAddress), "partner"),
+    }
+    search_form_extra_fields = {"partner": partner_lookup(_l("Partner"), interface(PartnerAddress), "partner")}
+    formatters_columns = {"kind": fmt_address_kind}
+    label_columns = LABELS | {"kind": _l("Kind")}
+    base_order = ("id", "desc")
+
+
+class PartnerBankAccountView(BaseModelView):
+    datamodel = EagerInterface(PartnerBankAccount, "partner", "currency")
+    class_permission_name = RESOURCE_PARTNER
+    list_title = _l("Bank accounts")
+    show_title = _l("Bank account")
+    add_title = _l("New bank account")
+    edit_title = _l("Edit bank account")
+    list_columns = ["partner", "bank_name", "bic", "account", "currency", "is_default"]
+    search_columns = ["partner", "bank_name", "bic", "account", "currency"]
+    add_columns = edit_columns = show_columns = ["partner", "bank_name", "bic", "account", "corr_account", "currency",
+                                                 "is_default"]
+    label_columns = LABELS
+    base_order = ("id", "desc")
+    add_form_extra_fields = edit_form_extra_fields = search_form_extra_fields = {
+        "partner": partner_lookup(_l("Partner"), interface(PartnerBankAccount), "partner")}
+
+
+class TagView(BaseModelView):
+    datamodel = interface(Tag)
+    class_permission_name = RESOURCE_PARTNER
+    list_title = _l("Tags")
+    show_title = _l("Tag")
+    add_title = _l("New tag")
+    edit_title = _l("Edit tag")
+    list_columns = add_columns = edit_columns = show_columns = ["name", "color"]
+    search_columns = ["name"]
+    label_columns = LABELS
+    base_order = ("name", "asc")
+
 
 def register(appbuilder) -> None:
-    """Add this context's views to the menu (none yet)."""
+    """The Partners menu: partners (with the card), contacts, addresses, bank accounts, tags."""
+    cat = dict(category=CAT_PARTNERS)
+    appbuilder.add_view(PartnerView, "Partners", label=_l("Partners"), icon="fa-building", category=CAT_PARTNERS,
+                        category_label=_l("Clients"), category_icon="fa-address-book")
+    appbuilder.add_view(ContactView, "Contacts", label=_l("Contacts"), icon="fa-user", **cat)
+    appbuilder.add_view(PartnerAddressView, "Addresses", label=_l("Addresses"), icon="fa-map-marker", **cat)
+    appbuilder.add_view(PartnerBankAccountView, "Bank accounts", label=_l("Bank accounts"), icon="fa-bank", **cat)
+    appbuilder.add_view(TagView, "Tags", label=_l("Tags"), icon="fa-tags", **cat)

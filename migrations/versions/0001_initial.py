@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 13:16:18.385215
+Create Date: 2026-11-27 14:31:04.680836
 
 """
 import sqlalchemy as sa
@@ -99,6 +99,36 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
         batch_op.create_index('ix_audit_user_at', ['user_id', 'at'], unique=False)
 
+    op.create_table('calc_lookup_table',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=40), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('title_ru', sa.String(length=200), nullable=False),
+    sa.Column('title_es', sa.String(length=200), nullable=False),
+    sa.Column('columns', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('name')
+    )
+    op.create_table('calculator',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('name_ru', sa.String(length=200), nullable=False),
+    sa.Column('name_es', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('current_version_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['current_version_id'], ['calculator_version.id'], name='fk_calculator_current_version', use_alter=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('code')
+    )
+    with op.batch_alter_table('calculator', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_calculator_active'), ['active'], unique=False)
+
     op.create_table('currency',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=3), nullable=False),
@@ -109,6 +139,23 @@ def upgrade():
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('code')
     )
+    op.create_table('deal_stage',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('name_ru', sa.String(length=64), nullable=False),
+    sa.Column('name_es', sa.String(length=64), nullable=False),
+    sa.Column('sort_order', sa.Integer(), nullable=False),
+    sa.Column('probability', sa.Integer(), nullable=False),
+    sa.Column('is_won', sa.Boolean(), nullable=False),
+    sa.Column('is_lost', sa.Boolean(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.CheckConstraint('probability BETWEEN 0 AND 100', name='ck_deal_stage_probability'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('name')
+    )
+    with op.batch_alter_table('deal_stage', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_deal_stage_sort_order'), ['sort_order'], unique=False)
+
     op.create_table('document_sequence',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('doc_type', sa.String(length=32), nullable=False),
@@ -148,6 +195,22 @@ def upgrade():
     with op.batch_alter_table('job_run', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_job_run_job_id'), ['job_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_job_run_started_at'), ['started_at'], unique=False)
+
+    op.create_table('purchasing_run',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('started_at', sa.DateTime(), nullable=False),
+    sa.Column('trigger', sa.String(length=16), nullable=False),
+    sa.Column('methods', sa.String(length=200), nullable=False),
+    sa.Column('username', sa.String(length=100), nullable=False),
+    sa.Column('requests_created', sa.Integer(), nullable=False),
+    sa.Column('lines_created', sa.Integer(), nullable=False),
+    sa.Column('lines_updated', sa.Integer(), nullable=False),
+    sa.Column('value_base', app.models.types.Money(), nullable=False),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('purchasing_run', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_purchasing_run_started_at'), ['started_at'], unique=False)
 
     op.create_table('rate_limit_hit',
     sa.Column('key', sa.String(length=255), nullable=False),
@@ -269,6 +332,38 @@ def upgrade():
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('user_id', 'role_id')
     )
+    op.create_table('calc_lookup_row',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('table_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=100), nullable=False),
+    sa.Column('label', sa.String(length=200), nullable=False),
+    sa.Column('values', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['table_id'], ['calc_lookup_table.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('table_id', 'key', name='uq_calc_lookup_key')
+    )
+    with op.batch_alter_table('calc_lookup_row', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_calc_lookup_row_table_id'), ['table_id'], unique=False)
+
+    op.create_table('calculator_version',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('calculator_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('parameters', sa.Text(), nullable=False),
+    sa.Column('formulas', sa.Text(), nullable=False),
+    sa.Column('outputs', sa.Text(), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=False),
+    sa.Column('created_by', sa.String(length=100), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['calculator_id'], ['calculator.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('calculator_id', 'number', name='uq_calculator_version'),
+    info={'append_only': True}
+    )
+    with op.batch_alter_table('calculator_version', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_calculator_version_calculator_id'), ['calculator_id'], unique=False)
+
     op.create_table('company',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -371,12 +466,15 @@ def upgrade():
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('partner', schema=None) as batch_op:
+        batch_op.create_index('ix_partner_carrier', ['is_carrier'], unique=False)
         batch_op.create_index('ix_partner_company', ['company_id'], unique=False)
         batch_op.create_index('ix_partner_email_norm', ['email_norm'], unique=False)
+        batch_op.create_index('ix_partner_list', ['name', 'id', 'name_norm'], unique=False, sqlite_where=sa.text('merged_into_id IS NULL'), postgresql_where=sa.text('merged_into_id IS NULL'))
         batch_op.create_index('ix_partner_manager', ['manager_id'], unique=False)
-        batch_op.create_index('ix_partner_name', ['name'], unique=False)
+        batch_op.create_index('ix_partner_name', ['name', 'id', 'name_norm'], unique=False)
         batch_op.create_index('ix_partner_name_norm', ['name_norm'], unique=False)
         batch_op.create_index('ix_partner_phone_norm', ['phone_norm'], unique=False)
+        batch_op.create_index('ix_partner_supplier', ['is_supplier'], unique=False)
         batch_op.create_index('ix_partner_tax_id', ['tax_id'], unique=False)
 
     op.create_table('price_list',
@@ -387,6 +485,15 @@ def upgrade():
     sa.ForeignKeyConstraint(['currency_id'], ['currency.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
+    )
+    op.create_table('purchasing_settings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('nightly_methods', sa.JSON(), nullable=False),
+    sa.Column('parameters', sa.JSON(), nullable=False),
+    sa.Column('default_lead_time_days', sa.Integer(), nullable=False),
+    sa.Column('warehouse_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouse.id'], ),
+    sa.PrimaryKeyConstraint('id')
     )
     op.create_table('stock_document',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -460,6 +567,59 @@ def upgrade():
     )
     with op.batch_alter_table('bom', schema=None) as batch_op:
         batch_op.create_index('ix_bom_item_dates', ['item_id', 'valid_from'], unique=False)
+
+    op.create_table('calculation_run',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('calculator_id', sa.Integer(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('inputs', sa.JSON(), nullable=False),
+    sa.Column('outputs', sa.JSON(), nullable=False),
+    sa.Column('cost', app.models.types.Money(), nullable=True),
+    sa.Column('price', app.models.types.Money(), nullable=True),
+    sa.Column('weight', app.models.types.Quantity(), nullable=True),
+    sa.Column('description', sa.String(length=1000), nullable=False),
+    sa.Column('created_by', sa.String(length=100), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['calculator_id'], ['calculator.id'], ),
+    sa.ForeignKeyConstraint(['version_id'], ['calculator_version.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    info={'append_only': True}
+    )
+    with op.batch_alter_table('calculation_run', schema=None) as batch_op:
+        batch_op.create_index('ix_calculation_run_calc_at', ['calculator_id', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_calculation_run_created_by'), ['created_by'], unique=False)
+        batch_op.create_index(batch_op.f('ix_calculation_run_version_id'), ['version_id'], unique=False)
+
+    op.create_table('deal',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=True),
+    sa.Column('amount', app.models.types.Money(), nullable=False),
+    sa.Column('currency_id', sa.Integer(), nullable=True),
+    sa.Column('probability', sa.Integer(), nullable=False),
+    sa.Column('expected_close', sa.Date(), nullable=True),
+    sa.Column('stage_id', sa.Integer(), nullable=False),
+    sa.Column('manager_id', sa.Integer(), nullable=True),
+    sa.Column('source', sa.String(length=64), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('closed_at', sa.DateTime(), nullable=True),
+    sa.Column('close_reason', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('probability BETWEEN 0 AND 100', name='ck_deal_probability'),
+    sa.ForeignKeyConstraint(['contact_id'], ['partner.id'], ),
+    sa.ForeignKeyConstraint(['currency_id'], ['currency.id'], ),
+    sa.ForeignKeyConstraint(['manager_id'], ['ab_user.id'], ),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.ForeignKeyConstraint(['stage_id'], ['deal_stage.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('deal', schema=None) as batch_op:
+        batch_op.create_index('ix_deal_contact', ['contact_id'], unique=False)
+        batch_op.create_index('ix_deal_manager', ['manager_id'], unique=False)
+        batch_op.create_index('ix_deal_partner', ['partner_id'], unique=False)
+        batch_op.create_index('ix_deal_stage', ['stage_id'], unique=False)
 
     op.create_table('outbox_message',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -537,6 +697,87 @@ def upgrade():
     with op.batch_alter_table('price_list_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_price_list_item_item_id'), ['item_id'], unique=False)
 
+    op.create_table('pricing_rule',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('scope', sa.String(length=16), nullable=False),
+    sa.Column('item_group_id', sa.Integer(), nullable=True),
+    sa.Column('partner_id', sa.Integer(), nullable=True),
+    sa.Column('margin_pct', app.models.types.Rate(), nullable=True),
+    sa.Column('discount_pct', app.models.types.Rate(), nullable=True),
+    sa.Column('floor_margin_pct', app.models.types.Rate(), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.CheckConstraint("scope IN ('all','group','partner')", name='ck_pr_scope'),
+    sa.ForeignKeyConstraint(['item_group_id'], ['item_group.id'], ),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('pricing_rule', schema=None) as batch_op:
+        batch_op.create_index('ix_pr_scope', ['scope', 'item_group_id', 'partner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pricing_rule_partner_id'), ['partner_id'], unique=False)
+
+    op.create_table('product_model',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=300), nullable=False),
+    sa.Column('name_ru', sa.String(length=300), nullable=False),
+    sa.Column('name_es', sa.String(length=300), nullable=False),
+    sa.Column('base_item_id', sa.Integer(), nullable=True),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('marketing_text', sa.Text(), nullable=False),
+    sa.Column('image', sa.Text(), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['base_item_id'], ['item.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('code')
+    )
+    with op.batch_alter_table('product_model', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_product_model_base_item_id'), ['base_item_id'], unique=False)
+
+    op.create_table('purchase_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=32), nullable=False),
+    sa.Column('request_date', sa.Date(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('supplier_id', sa.Integer(), nullable=True),
+    sa.Column('warehouse_id', sa.Integer(), nullable=True),
+    sa.Column('total_base', app.models.types.Money(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('created_by', sa.String(length=100), nullable=False),
+    sa.Column('sent_at', sa.DateTime(), nullable=True),
+    sa.Column('sent_by', sa.String(length=100), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("state IN ('draft','sent','confirmed','received','cancelled')", name='ck_preq_state'),
+    sa.ForeignKeyConstraint(['supplier_id'], ['partner.id'], ),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouse.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('number')
+    )
+    with op.batch_alter_table('purchase_request', schema=None) as batch_op:
+        batch_op.create_index('ix_preq_state_supplier', ['state', 'supplier_id', 'warehouse_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_purchase_request_supplier_id'), ['supplier_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_purchase_request_warehouse_id'), ['warehouse_id'], unique=False)
+
+    op.create_table('reorder_point',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('warehouse_id', sa.Integer(), nullable=False),
+    sa.Column('min_qty', app.models.types.Quantity(), nullable=False),
+    sa.Column('max_qty', app.models.types.Quantity(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.CheckConstraint('max_qty >= min_qty', name='ck_rp_max'),
+    sa.CheckConstraint('min_qty >= 0', name='ck_rp_min'),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouse.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('item_id', 'warehouse_id')
+    )
+    with op.batch_alter_table('reorder_point', schema=None) as batch_op:
+        batch_op.create_index('ix_rp_wh', ['warehouse_id'], unique=False)
+
     op.create_table('routing',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('item_id', sa.Integer(), nullable=False),
@@ -554,6 +795,51 @@ def upgrade():
     )
     with op.batch_alter_table('routing', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_routing_item_id'), ['item_id'], unique=False)
+
+    op.create_table('sales_order',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=32), nullable=False),
+    sa.Column('order_date', sa.Date(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('warehouse_id', sa.Integer(), nullable=True),
+    sa.Column('price_list_id', sa.Integer(), nullable=True),
+    sa.Column('currency_id', sa.Integer(), nullable=False),
+    sa.Column('rate', app.models.types.Rate(), nullable=False),
+    sa.Column('tax_rate', app.models.types.Rate(), nullable=False),
+    sa.Column('amount_net', app.models.types.Money(), nullable=False),
+    sa.Column('amount_tax', app.models.types.Money(), nullable=False),
+    sa.Column('amount_total', app.models.types.Money(), nullable=False),
+    sa.Column('delivery_address', sa.Text(), nullable=False),
+    sa.Column('delivery_terms', sa.String(length=300), nullable=False),
+    sa.Column('delivery_date', sa.Date(), nullable=True),
+    sa.Column('payment_terms_days', sa.Integer(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('proposal_id', sa.Integer(), nullable=True),
+    sa.Column('manager_id', sa.Integer(), nullable=True),
+    sa.Column('confirmed_at', sa.DateTime(), nullable=True),
+    sa.Column('confirmed_by', sa.String(length=100), nullable=False),
+    sa.Column('cancelled_at', sa.DateTime(), nullable=True),
+    sa.Column('cancelled_by', sa.String(length=100), nullable=False),
+    sa.Column('analysed_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("state IN ('draft','confirmed','in_fulfilment','shipped','closed','cancelled')", name='ck_so_state'),
+    sa.ForeignKeyConstraint(['currency_id'], ['currency.id'], ),
+    sa.ForeignKeyConstraint(['manager_id'], ['ab_user.id'], ),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.ForeignKeyConstraint(['price_list_id'], ['price_list.id'], ),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouse.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('number')
+    )
+    with op.batch_alter_table('sales_order', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sales_order_proposal_id'), ['proposal_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sales_order_warehouse_id'), ['warehouse_id'], unique=False)
+        batch_op.create_index('ix_so_date_id', ['order_date', 'id'], unique=False)
+        batch_op.create_index('ix_so_number', ['number'], unique=False)
+        batch_op.create_index('ix_so_partner_date', ['partner_id', 'order_date'], unique=False)
+        batch_op.create_index('ix_so_state_id', ['state', 'id'], unique=False)
 
     op.create_table('stock_balance',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -615,6 +901,33 @@ def upgrade():
         batch_op.create_index('ix_resv_doc', ['doc_type', 'doc_id'], unique=False)
         batch_op.create_index('ix_resv_item_wh', ['item_id', 'warehouse_id'], unique=False)
 
+    op.create_table('supplier_offer',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('supplier_id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('price', app.models.types.Money(), nullable=False),
+    sa.Column('currency_id', sa.Integer(), nullable=False),
+    sa.Column('valid_from', sa.Date(), nullable=False),
+    sa.Column('valid_to', sa.Date(), nullable=True),
+    sa.Column('min_qty', app.models.types.Quantity(), nullable=False),
+    sa.Column('pack_qty', app.models.types.Quantity(), nullable=True),
+    sa.Column('lead_time_days', sa.Integer(), nullable=False),
+    sa.Column('supplier_item_code', sa.String(length=64), nullable=False),
+    sa.Column('characteristics', sa.Text(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('lead_time_days >= 0', name='ck_offer_lead'),
+    sa.ForeignKeyConstraint(['currency_id'], ['currency.id'], ),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.ForeignKeyConstraint(['supplier_id'], ['partner.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('supplier_offer', schema=None) as batch_op:
+        batch_op.create_index('ix_offer_item_valid', ['item_id', 'valid_from'], unique=False)
+        batch_op.create_index('ix_offer_supplier', ['supplier_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_supplier_offer_currency_id'), ['currency_id'], unique=False)
+
     op.create_table('transformation',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
@@ -654,6 +967,30 @@ def upgrade():
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('item_id', 'unit_id')
     )
+    op.create_table('activity',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('deal_id', sa.Integer(), nullable=True),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('due_at', sa.DateTime(), nullable=False),
+    sa.Column('done', sa.Boolean(), nullable=False),
+    sa.Column('done_at', sa.DateTime(), nullable=True),
+    sa.Column('assignee_id', sa.Integer(), nullable=True),
+    sa.Column('result', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("kind IN ('call','meeting','task','email')", name='ck_activity_kind'),
+    sa.ForeignKeyConstraint(['assignee_id'], ['ab_user.id'], ),
+    sa.ForeignKeyConstraint(['deal_id'], ['deal.id'], ),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('activity', schema=None) as batch_op:
+        batch_op.create_index('ix_activity_assignee_due', ['assignee_id', 'done', 'due_at'], unique=False)
+        batch_op.create_index('ix_activity_deal', ['deal_id', 'done', 'due_at'], unique=False)
+        batch_op.create_index('ix_activity_partner', ['partner_id'], unique=False)
+
     op.create_table('bom_line',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('bom_id', sa.Integer(), nullable=False),
@@ -675,6 +1012,45 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_bom_line_bom_id'), ['bom_id'], unique=False)
         batch_op.create_index('ix_bomline_item', ['item_id'], unique=False)
 
+    op.create_table('deal_stage_change',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('deal_id', sa.Integer(), nullable=False),
+    sa.Column('from_stage_id', sa.Integer(), nullable=True),
+    sa.Column('to_stage_id', sa.Integer(), nullable=False),
+    sa.Column('changed_at', sa.DateTime(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('username', sa.String(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['deal_id'], ['deal.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['from_stage_id'], ['deal_stage.id'], ),
+    sa.ForeignKeyConstraint(['to_stage_id'], ['deal_stage.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('deal_stage_change', schema=None) as batch_op:
+        batch_op.create_index('ix_deal_stage_change_deal', ['deal_id', 'changed_at'], unique=False)
+        batch_op.create_index('ix_deal_stage_change_to', ['to_stage_id'], unique=False)
+
+    op.create_table('option_group',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('model_id', sa.Integer(), nullable=False),
+    sa.Column('parent_option_id', sa.Integer(), nullable=True),
+    sa.Column('sort', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('name_ru', sa.String(length=200), nullable=False),
+    sa.Column('name_es', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('min_select', sa.Integer(), nullable=False),
+    sa.Column('max_select', sa.Integer(), nullable=True),
+    sa.CheckConstraint("kind IN ('one','many','qty')", name='ck_og_kind'),
+    sa.CheckConstraint('min_select >= 0', name='ck_og_min'),
+    sa.ForeignKeyConstraint(['model_id'], ['product_model.id'], ),
+    sa.ForeignKeyConstraint(['parent_option_id'], ['product_option.id'], name='fk_option_group_parent_option', use_alter=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('option_group', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_option_group_model_id'), ['model_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_option_group_parent_option_id'), ['parent_option_id'], unique=False)
+
     op.create_table('outbox_attachment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('message_id', sa.Integer(), nullable=False),
@@ -686,6 +1062,22 @@ def upgrade():
     )
     with op.batch_alter_table('outbox_attachment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outbox_attachment_message_id'), ['message_id'], unique=False)
+
+    op.create_table('product_model_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('model_id', sa.Integer(), nullable=False),
+    sa.Column('sort', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('qty', app.models.types.Quantity(), nullable=False),
+    sa.Column('characteristics', sa.Text(), nullable=False),
+    sa.CheckConstraint('qty > 0', name='ck_pml_qty'),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.ForeignKeyConstraint(['model_id'], ['product_model.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('product_model_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_product_model_line_item_id'), ['item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_product_model_line_model_id'), ['model_id'], unique=False)
 
     op.create_table('production_order',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -733,6 +1125,124 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_production_order_item_id'), ['item_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_production_order_parent_id'), ['parent_id'], unique=False)
 
+    op.create_table('proposal',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=32), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('root_id', sa.Integer(), nullable=True),
+    sa.Column('is_current', sa.Boolean(), nullable=False),
+    sa.Column('proposal_date', sa.Date(), nullable=False),
+    sa.Column('valid_until', sa.Date(), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=True),
+    sa.Column('deal_id', sa.Integer(), nullable=True),
+    sa.Column('model_id', sa.Integer(), nullable=True),
+    sa.Column('qty', app.models.types.Quantity(), nullable=False),
+    sa.Column('selection', sa.Text(), nullable=False),
+    sa.Column('currency_id', sa.Integer(), nullable=False),
+    sa.Column('rate', app.models.types.Rate(), nullable=False),
+    sa.Column('cost_source', sa.String(length=16), nullable=False),
+    sa.Column('margin_pct', app.models.types.Rate(), nullable=True),
+    sa.Column('discount_pct', app.models.types.Rate(), nullable=True),
+    sa.Column('tax_pct', app.models.types.Rate(), nullable=False),
+    sa.Column('floor_margin_pct', app.models.types.Rate(), nullable=False),
+    sa.Column('floor_override_by', sa.String(length=100), nullable=False),
+    sa.Column('cost_total', app.models.types.Money(), nullable=False),
+    sa.Column('price_total', app.models.types.Money(), nullable=False),
+    sa.Column('tax_total', app.models.types.Money(), nullable=False),
+    sa.Column('grand_total', app.models.types.Money(), nullable=False),
+    sa.Column('margin_actual_pct', app.models.types.Rate(), nullable=False),
+    sa.Column('snapshot_at', sa.DateTime(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(), nullable=True),
+    sa.Column('sent_by', sa.String(length=100), nullable=False),
+    sa.Column('decided_at', sa.DateTime(), nullable=True),
+    sa.Column('decided_by', sa.String(length=100), nullable=False),
+    sa.Column('reject_reason', sa.String(length=300), nullable=False),
+    sa.Column('converted_at', sa.DateTime(), nullable=True),
+    sa.Column('sales_order_id', sa.Integer(), nullable=True),
+    sa.Column('invoice_id', sa.Integer(), nullable=True),
+    sa.Column('custom_item_id', sa.Integer(), nullable=True),
+    sa.Column('production_order_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("state IN ('draft','sent','approved','rejected','converted')", name='ck_prop_state'),
+    sa.ForeignKeyConstraint(['contact_id'], ['partner.id'], ),
+    sa.ForeignKeyConstraint(['currency_id'], ['currency.id'], ),
+    sa.ForeignKeyConstraint(['custom_item_id'], ['item.id'], ),
+    sa.ForeignKeyConstraint(['model_id'], ['product_model.id'], ),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.ForeignKeyConstraint(['root_id'], ['proposal.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('number', 'version')
+    )
+    with op.batch_alter_table('proposal', schema=None) as batch_op:
+        batch_op.create_index('ix_prop_partner_date', ['partner_id', 'proposal_date'], unique=False)
+        batch_op.create_index('ix_prop_root', ['root_id', 'version'], unique=False)
+        batch_op.create_index('ix_prop_state', ['state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_proposal_deal_id'), ['deal_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_proposal_model_id'), ['model_id'], unique=False)
+
+    op.create_table('purchase_order',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=32), nullable=False),
+    sa.Column('order_date', sa.Date(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('supplier_id', sa.Integer(), nullable=False),
+    sa.Column('warehouse_id', sa.Integer(), nullable=False),
+    sa.Column('currency_id', sa.Integer(), nullable=False),
+    sa.Column('expected_date', sa.Date(), nullable=True),
+    sa.Column('request_id', sa.Integer(), nullable=True),
+    sa.Column('total', app.models.types.Money(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(), nullable=True),
+    sa.Column('sent_by', sa.String(length=100), nullable=False),
+    sa.Column('confirmed_at', sa.DateTime(), nullable=True),
+    sa.Column('confirmed_by', sa.String(length=100), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("state IN ('draft','sent','confirmed','partial','received','cancelled')", name='ck_po_state'),
+    sa.ForeignKeyConstraint(['currency_id'], ['currency.id'], ),
+    sa.ForeignKeyConstraint(['request_id'], ['purchase_request.id'], ),
+    sa.ForeignKeyConstraint(['supplier_id'], ['partner.id'], ),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouse.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('number')
+    )
+    with op.batch_alter_table('purchase_order', schema=None) as batch_op:
+        batch_op.create_index('ix_po_state_supplier', ['state', 'supplier_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_purchase_order_request_id'), ['request_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_purchase_order_supplier_id'), ['supplier_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_purchase_order_warehouse_id'), ['warehouse_id'], unique=False)
+
+    op.create_table('purchase_request_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('line_no', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('qty', app.models.types.Quantity(), nullable=False),
+    sa.Column('price', app.models.types.Money(), nullable=True),
+    sa.Column('currency_id', sa.Integer(), nullable=True),
+    sa.Column('amount_base', app.models.types.Money(), nullable=False),
+    sa.Column('offer_id', sa.Integer(), nullable=True),
+    sa.Column('need_by', sa.Date(), nullable=True),
+    sa.Column('source', sa.String(length=32), nullable=False),
+    sa.Column('source_ref', sa.String(length=64), nullable=False),
+    sa.Column('reason', sa.JSON(), nullable=False),
+    sa.Column('note', sa.String(length=300), nullable=False),
+    sa.ForeignKeyConstraint(['currency_id'], ['currency.id'], ),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.ForeignKeyConstraint(['offer_id'], ['supplier_offer.id'], ),
+    sa.ForeignKeyConstraint(['request_id'], ['purchase_request.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('purchase_request_line', schema=None) as batch_op:
+        batch_op.create_index('ix_preql_item', ['item_id'], unique=False)
+        batch_op.create_index('ix_preql_source', ['source', 'source_ref', 'item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_purchase_request_line_offer_id'), ['offer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_purchase_request_line_request_id'), ['request_id'], unique=False)
+
     op.create_table('routing_operation',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('routing_id', sa.Integer(), nullable=False),
@@ -751,6 +1261,121 @@ def upgrade():
     )
     with op.batch_alter_table('routing_operation', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_routing_operation_routing_id'), ['routing_id'], unique=False)
+
+    op.create_table('sales_invoice',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=32), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('invoice_date', sa.Date(), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=True),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=True),
+    sa.Column('currency_id', sa.Integer(), nullable=False),
+    sa.Column('rate', app.models.types.Rate(), nullable=False),
+    sa.Column('tax_rate', app.models.types.Rate(), nullable=False),
+    sa.Column('amount_net', app.models.types.Money(), nullable=False),
+    sa.Column('amount_tax', app.models.types.Money(), nullable=False),
+    sa.Column('amount_total', app.models.types.Money(), nullable=False),
+    sa.Column('amount_paid', app.models.types.Money(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('posted_at', sa.DateTime(), nullable=True),
+    sa.Column('posted_by', sa.String(length=100), nullable=False),
+    sa.Column('cancelled_at', sa.DateTime(), nullable=True),
+    sa.Column('cancelled_by', sa.String(length=100), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("kind IN ('invoice','act')", name='ck_inv_kind'),
+    sa.CheckConstraint("state IN ('draft','posted','cancelled')", name='ck_inv_state'),
+    sa.CheckConstraint('amount_paid >= 0 AND amount_paid <= amount_total', name='ck_inv_paid'),
+    sa.ForeignKeyConstraint(['currency_id'], ['currency.id'], ),
+    sa.ForeignKeyConstraint(['order_id'], ['sales_order.id'], ),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('number')
+    )
+    with op.batch_alter_table('sales_invoice', schema=None) as batch_op:
+        batch_op.create_index('ix_inv_date', ['invoice_date', 'id'], unique=False)
+        batch_op.create_index('ix_inv_due', ['state', 'due_date'], unique=False)
+        batch_op.create_index('ix_inv_partner_date', ['partner_id', 'invoice_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sales_invoice_order_id'), ['order_id'], unique=False)
+
+    op.create_table('sales_order_attachment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('mimetype', sa.String(length=100), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
+    sa.Column('uploaded_at', sa.DateTime(), nullable=False),
+    sa.Column('uploaded_by', sa.String(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['sales_order.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('sales_order_attachment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sales_order_attachment_order_id'), ['order_id'], unique=False)
+
+    op.create_table('sales_order_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('line_no', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=True),
+    sa.Column('description', sa.String(length=500), nullable=False),
+    sa.Column('qty', app.models.types.Quantity(), nullable=False),
+    sa.Column('unit_price', app.models.types.Money(), nullable=False),
+    sa.Column('discount_pct', app.models.types.Rate(), nullable=False),
+    sa.Column('amount_net', app.models.types.Money(), nullable=False),
+    sa.Column('amount_tax', app.models.types.Money(), nullable=False),
+    sa.Column('amount_total', app.models.types.Money(), nullable=False),
+    sa.Column('unit_cost_estimate', app.models.types.Money(), nullable=True),
+    sa.Column('calculator_version_id', sa.Integer(), nullable=True),
+    sa.Column('calculator_inputs', sa.JSON(), nullable=True),
+    sa.Column('proposal_line_id', sa.Integer(), nullable=True),
+    sa.Column('promise_date', sa.Date(), nullable=True),
+    sa.CheckConstraint('qty > 0', name='ck_sol_qty'),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.ForeignKeyConstraint(['order_id'], ['sales_order.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('sales_order_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sales_order_line_order_id'), ['order_id'], unique=False)
+        batch_op.create_index('ix_sol_item', ['item_id'], unique=False)
+
+    op.create_table('sales_shipment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=32), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('warehouse_id', sa.Integer(), nullable=False),
+    sa.Column('ship_date', sa.Date(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('carrier_id', sa.Integer(), nullable=True),
+    sa.Column('vehicle', sa.String(length=100), nullable=False),
+    sa.Column('driver', sa.String(length=200), nullable=False),
+    sa.Column('delivery_address', sa.Text(), nullable=False),
+    sa.Column('delivery_date', sa.Date(), nullable=True),
+    sa.Column('window_from', sa.String(length=5), nullable=False),
+    sa.Column('window_to', sa.String(length=5), nullable=False),
+    sa.Column('transport_cost', app.models.types.Money(), nullable=False),
+    sa.Column('amount_total', app.models.types.Money(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('posted_at', sa.DateTime(), nullable=True),
+    sa.Column('posted_by', sa.String(length=100), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("state IN ('draft','posted','cancelled')", name='ck_ship_state'),
+    sa.ForeignKeyConstraint(['carrier_id'], ['partner.id'], ),
+    sa.ForeignKeyConstraint(['order_id'], ['sales_order.id'], ),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouse.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('number')
+    )
+    with op.batch_alter_table('sales_shipment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sales_shipment_order_id'), ['order_id'], unique=False)
+        batch_op.create_index('ix_ship_date', ['ship_date', 'id'], unique=False)
+        batch_op.create_index('ix_ship_delivery', ['delivery_date'], unique=False)
+        batch_op.create_index('ix_ship_partner', ['partner_id'], unique=False)
 
     op.create_table('stock_document_line',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -800,7 +1425,7 @@ def upgrade():
     with op.batch_alter_table('stock_move', schema=None) as batch_op:
         batch_op.create_index('ix_move_date', ['move_date'], unique=False)
         batch_op.create_index('ix_move_doc', ['doc_type', 'doc_id'], unique=False)
-        batch_op.create_index('ix_move_item_wh_date', ['item_id', 'warehouse_id', 'move_date', 'id'], unique=False)
+        batch_op.create_index('ix_move_item_wh_date', ['item_id', 'warehouse_id', 'move_date', 'id', 'qty', 'value'], unique=False)
         batch_op.create_index(batch_op.f('ix_stock_move_lot_id'), ['lot_id'], unique=False)
 
     op.create_table('transformation_line',
@@ -833,6 +1458,46 @@ def upgrade():
     with op.batch_alter_table('lot_consumption', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lot_consumption_lot_id'), ['lot_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lot_consumption_move_id'), ['move_id'], unique=False)
+
+    op.create_table('payment_instalment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('proposal_id', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('pct', app.models.types.Rate(), nullable=False),
+    sa.Column('event', sa.String(length=16), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=True),
+    sa.Column('days', sa.Integer(), nullable=False),
+    sa.Column('note', sa.String(length=200), nullable=False),
+    sa.CheckConstraint('pct > 0', name='ck_pi_pct'),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('payment_instalment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_payment_instalment_proposal_id'), ['proposal_id'], unique=False)
+
+    op.create_table('product_option',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('sort', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('name_ru', sa.String(length=200), nullable=False),
+    sa.Column('name_es', sa.String(length=200), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=True),
+    sa.Column('qty', app.models.types.Quantity(), nullable=False),
+    sa.Column('is_default', sa.Boolean(), nullable=False),
+    sa.Column('max_qty', sa.Integer(), nullable=True),
+    sa.Column('characteristics', sa.Text(), nullable=False),
+    sa.Column('marketing_text', sa.Text(), nullable=False),
+    sa.Column('image', sa.Text(), nullable=True),
+    sa.CheckConstraint('qty > 0', name='ck_po_qty'),
+    sa.ForeignKeyConstraint(['group_id'], ['option_group.id'], ),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('product_option', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_product_option_group_id'), ['group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_product_option_item_id'), ['item_id'], unique=False)
 
     op.create_table('production_completion',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -888,7 +1553,198 @@ def upgrade():
     with op.batch_alter_table('production_operation', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_production_operation_order_id'), ['order_id'], unique=False)
 
+    op.create_table('purchase_order_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('line_no', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('qty', app.models.types.Quantity(), nullable=False),
+    sa.Column('price', app.models.types.Money(), nullable=False),
+    sa.Column('amount', app.models.types.Money(), nullable=False),
+    sa.Column('received_qty', app.models.types.Quantity(), nullable=False),
+    sa.Column('request_line_id', sa.Integer(), nullable=True),
+    sa.Column('supplier_item_code', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.ForeignKeyConstraint(['order_id'], ['purchase_order.id'], ),
+    sa.ForeignKeyConstraint(['request_line_id'], ['purchase_request_line.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('purchase_order_line', schema=None) as batch_op:
+        batch_op.create_index('ix_pol_item', ['item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_purchase_order_line_order_id'), ['order_id'], unique=False)
+
+    op.create_table('purchase_receipt',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.Column('doc_number', sa.String(length=32), nullable=False),
+    sa.Column('receipt_date', sa.Date(), nullable=False),
+    sa.Column('price_difference', sa.Boolean(), nullable=False),
+    sa.Column('received_by', sa.String(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['document_id'], ['stock_document.id'], ),
+    sa.ForeignKeyConstraint(['order_id'], ['purchase_order.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('purchase_receipt', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_purchase_receipt_document_id'), ['document_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_purchase_receipt_order_id'), ['order_id'], unique=False)
+
+    op.create_table('sales_invoice_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('invoice_id', sa.Integer(), nullable=False),
+    sa.Column('line_no', sa.Integer(), nullable=False),
+    sa.Column('order_line_id', sa.Integer(), nullable=True),
+    sa.Column('item_id', sa.Integer(), nullable=True),
+    sa.Column('description', sa.String(length=500), nullable=False),
+    sa.Column('qty', app.models.types.Quantity(), nullable=False),
+    sa.Column('price', app.models.types.Money(), nullable=False),
+    sa.Column('amount', app.models.types.Money(), nullable=False),
+    sa.Column('amount_tax', app.models.types.Money(), nullable=False),
+    sa.Column('amount_total', app.models.types.Money(), nullable=False),
+    sa.CheckConstraint('qty > 0', name='ck_invl_qty'),
+    sa.ForeignKeyConstraint(['invoice_id'], ['sales_invoice.id'], ),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.ForeignKeyConstraint(['order_line_id'], ['sales_order_line.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('sales_invoice_line', schema=None) as batch_op:
+        batch_op.create_index('ix_invl_item', ['item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sales_invoice_line_invoice_id'), ['invoice_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sales_invoice_line_order_line_id'), ['order_line_id'], unique=False)
+
+    op.create_table('sales_order_demand',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('order_line_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('qty', app.models.types.Quantity(), nullable=False),
+    sa.Column('production_order_id', sa.Integer(), nullable=True),
+    sa.Column('purchase_line_id', sa.Integer(), nullable=True),
+    sa.Column('reference', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("kind IN ('production','purchase')", name='ck_sod_kind'),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.ForeignKeyConstraint(['order_id'], ['sales_order.id'], ),
+    sa.ForeignKeyConstraint(['order_line_id'], ['sales_order_line.id'], ),
+    sa.ForeignKeyConstraint(['production_order_id'], ['production_order.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('sales_order_demand', schema=None) as batch_op:
+        batch_op.create_index('ix_sod_order', ['order_id'], unique=False)
+
+    op.create_table('sales_payment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=32), nullable=False),
+    sa.Column('invoice_id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('pay_date', sa.Date(), nullable=False),
+    sa.Column('amount', app.models.types.Money(), nullable=False),
+    sa.Column('method', sa.String(length=32), nullable=False),
+    sa.Column('reference', sa.String(length=100), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('posted_by', sa.String(length=100), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("state IN ('posted','cancelled')", name='ck_pay_state'),
+    sa.CheckConstraint('amount > 0', name='ck_pay_amount'),
+    sa.ForeignKeyConstraint(['invoice_id'], ['sales_invoice.id'], ),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('number')
+    )
+    with op.batch_alter_table('sales_payment', schema=None) as batch_op:
+        batch_op.create_index('ix_pay_date', ['pay_date', 'id'], unique=False)
+        batch_op.create_index('ix_pay_partner', ['partner_id', 'pay_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sales_payment_invoice_id'), ['invoice_id'], unique=False)
+
+    op.create_table('sales_shipment_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('shipment_id', sa.Integer(), nullable=False),
+    sa.Column('line_no', sa.Integer(), nullable=False),
+    sa.Column('order_line_id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('qty', app.models.types.Quantity(), nullable=False),
+    sa.Column('cost', app.models.types.Money(), nullable=True),
+    sa.CheckConstraint('qty > 0', name='ck_shipl_qty'),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.ForeignKeyConstraint(['order_line_id'], ['sales_order_line.id'], ),
+    sa.ForeignKeyConstraint(['shipment_id'], ['sales_shipment.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('sales_shipment_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sales_shipment_line_order_line_id'), ['order_line_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sales_shipment_line_shipment_id'), ['shipment_id'], unique=False)
+
+    op.create_table('compatibility_rule',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('model_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('option_id', sa.Integer(), nullable=True),
+    sa.Column('group_id', sa.Integer(), nullable=True),
+    sa.Column('target_id', sa.Integer(), nullable=True),
+    sa.Column('limit_qty', sa.Integer(), nullable=True),
+    sa.Column('note', sa.String(length=300), nullable=False),
+    sa.CheckConstraint("kind IN ('requires','excludes','max_qty')", name='ck_cr_kind'),
+    sa.ForeignKeyConstraint(['group_id'], ['option_group.id'], ),
+    sa.ForeignKeyConstraint(['model_id'], ['product_model.id'], ),
+    sa.ForeignKeyConstraint(['option_id'], ['product_option.id'], ),
+    sa.ForeignKeyConstraint(['target_id'], ['product_option.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('compatibility_rule', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_compatibility_rule_model_id'), ['model_id'], unique=False)
+
+    op.create_table('proposal_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('proposal_id', sa.Integer(), nullable=False),
+    sa.Column('line_no', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('line_key', sa.String(length=16), nullable=False),
+    sa.Column('group_label', sa.String(length=200), nullable=False),
+    sa.Column('option_id', sa.Integer(), nullable=True),
+    sa.Column('item_id', sa.Integer(), nullable=True),
+    sa.Column('description', sa.String(length=500), nullable=False),
+    sa.Column('characteristics', sa.Text(), nullable=False),
+    sa.Column('qty', app.models.types.Quantity(), nullable=False),
+    sa.Column('unit_cost', app.models.types.Money(), nullable=False),
+    sa.Column('cost', app.models.types.Money(), nullable=False),
+    sa.Column('margin_pct', app.models.types.Rate(), nullable=True),
+    sa.Column('discount_pct', app.models.types.Rate(), nullable=True),
+    sa.Column('unit_price', app.models.types.Money(), nullable=False),
+    sa.Column('price', app.models.types.Money(), nullable=False),
+    sa.Column('calculator_version_id', sa.Integer(), nullable=True),
+    sa.Column('calculation_run_id', sa.Integer(), nullable=True),
+    sa.Column('calculator_inputs', sa.Text(), nullable=False),
+    sa.CheckConstraint("kind IN ('base','option','manual','calculator')", name='ck_pl_kind'),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.ForeignKeyConstraint(['option_id'], ['product_option.id'], ),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('proposal_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_proposal_line_item_id'), ['item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_proposal_line_proposal_id'), ['proposal_id'], unique=False)
+
+    op.create_table('purchase_receipt_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('receipt_id', sa.Integer(), nullable=False),
+    sa.Column('order_line_id', sa.Integer(), nullable=False),
+    sa.Column('qty', app.models.types.Quantity(), nullable=False),
+    sa.Column('price', app.models.types.Money(), nullable=False),
+    sa.Column('ordered_price', app.models.types.Money(), nullable=False),
+    sa.Column('price_difference', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['order_line_id'], ['purchase_order_line.id'], ),
+    sa.ForeignKeyConstraint(['receipt_id'], ['purchase_receipt.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('purchase_receipt_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_purchase_receipt_line_order_line_id'), ['order_line_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_purchase_receipt_line_receipt_id'), ['receipt_id'], unique=False)
+
     op.create_append_only_triggers('audit_log')
+    op.create_append_only_triggers('calculation_run')
+    op.create_append_only_triggers('calculator_version')
     op.create_append_only_triggers('lot_consumption')
     op.create_append_only_triggers('stock_move')
     # ### end Alembic commands ###
@@ -898,7 +1754,54 @@ def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
     op.drop_append_only_triggers('stock_move')
     op.drop_append_only_triggers('lot_consumption')
+    op.drop_append_only_triggers('calculator_version')
+    op.drop_append_only_triggers('calculation_run')
     op.drop_append_only_triggers('audit_log')
+    with op.batch_alter_table('purchase_receipt_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_purchase_receipt_line_receipt_id'))
+        batch_op.drop_index(batch_op.f('ix_purchase_receipt_line_order_line_id'))
+
+    op.drop_table('purchase_receipt_line')
+    with op.batch_alter_table('proposal_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_proposal_line_proposal_id'))
+        batch_op.drop_index(batch_op.f('ix_proposal_line_item_id'))
+
+    op.drop_table('proposal_line')
+    with op.batch_alter_table('compatibility_rule', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_compatibility_rule_model_id'))
+
+    op.drop_table('compatibility_rule')
+    with op.batch_alter_table('sales_shipment_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sales_shipment_line_shipment_id'))
+        batch_op.drop_index(batch_op.f('ix_sales_shipment_line_order_line_id'))
+
+    op.drop_table('sales_shipment_line')
+    with op.batch_alter_table('sales_payment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sales_payment_invoice_id'))
+        batch_op.drop_index('ix_pay_partner')
+        batch_op.drop_index('ix_pay_date')
+
+    op.drop_table('sales_payment')
+    with op.batch_alter_table('sales_order_demand', schema=None) as batch_op:
+        batch_op.drop_index('ix_sod_order')
+
+    op.drop_table('sales_order_demand')
+    with op.batch_alter_table('sales_invoice_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sales_invoice_line_order_line_id'))
+        batch_op.drop_index(batch_op.f('ix_sales_invoice_line_invoice_id'))
+        batch_op.drop_index('ix_invl_item')
+
+    op.drop_table('sales_invoice_line')
+    with op.batch_alter_table('purchase_receipt', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_purchase_receipt_order_id'))
+        batch_op.drop_index(batch_op.f('ix_purchase_receipt_document_id'))
+
+    op.drop_table('purchase_receipt')
+    with op.batch_alter_table('purchase_order_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_purchase_order_line_order_id'))
+        batch_op.drop_index('ix_pol_item')
+
+    op.drop_table('purchase_order_line')
     with op.batch_alter_table('production_operation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_production_operation_order_id'))
 
@@ -907,6 +1810,15 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_production_completion_order_id'))
 
     op.drop_table('production_completion')
+    with op.batch_alter_table('product_option', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_product_option_item_id'))
+        batch_op.drop_index(batch_op.f('ix_product_option_group_id'))
+
+    op.drop_table('product_option')
+    with op.batch_alter_table('payment_instalment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_payment_instalment_proposal_id'))
+
+    op.drop_table('payment_instalment')
     with op.batch_alter_table('lot_consumption', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lot_consumption_move_id'))
         batch_op.drop_index(batch_op.f('ix_lot_consumption_lot_id'))
@@ -927,27 +1839,99 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_stock_document_line_document_id'))
 
     op.drop_table('stock_document_line')
+    with op.batch_alter_table('sales_shipment', schema=None) as batch_op:
+        batch_op.drop_index('ix_ship_partner')
+        batch_op.drop_index('ix_ship_delivery')
+        batch_op.drop_index('ix_ship_date')
+        batch_op.drop_index(batch_op.f('ix_sales_shipment_order_id'))
+
+    op.drop_table('sales_shipment')
+    with op.batch_alter_table('sales_order_line', schema=None) as batch_op:
+        batch_op.drop_index('ix_sol_item')
+        batch_op.drop_index(batch_op.f('ix_sales_order_line_order_id'))
+
+    op.drop_table('sales_order_line')
+    with op.batch_alter_table('sales_order_attachment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sales_order_attachment_order_id'))
+
+    op.drop_table('sales_order_attachment')
+    with op.batch_alter_table('sales_invoice', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sales_invoice_order_id'))
+        batch_op.drop_index('ix_inv_partner_date')
+        batch_op.drop_index('ix_inv_due')
+        batch_op.drop_index('ix_inv_date')
+
+    op.drop_table('sales_invoice')
     with op.batch_alter_table('routing_operation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_routing_operation_routing_id'))
 
     op.drop_table('routing_operation')
+    with op.batch_alter_table('purchase_request_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_purchase_request_line_request_id'))
+        batch_op.drop_index(batch_op.f('ix_purchase_request_line_offer_id'))
+        batch_op.drop_index('ix_preql_source')
+        batch_op.drop_index('ix_preql_item')
+
+    op.drop_table('purchase_request_line')
+    with op.batch_alter_table('purchase_order', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_purchase_order_warehouse_id'))
+        batch_op.drop_index(batch_op.f('ix_purchase_order_supplier_id'))
+        batch_op.drop_index(batch_op.f('ix_purchase_order_request_id'))
+        batch_op.drop_index('ix_po_state_supplier')
+
+    op.drop_table('purchase_order')
+    with op.batch_alter_table('proposal', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_proposal_model_id'))
+        batch_op.drop_index(batch_op.f('ix_proposal_deal_id'))
+        batch_op.drop_index('ix_prop_state')
+        batch_op.drop_index('ix_prop_root')
+        batch_op.drop_index('ix_prop_partner_date')
+
+    op.drop_table('proposal')
     with op.batch_alter_table('production_order', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_production_order_parent_id'))
         batch_op.drop_index(batch_op.f('ix_production_order_item_id'))
         batch_op.drop_index('ix_mo_state')
 
     op.drop_table('production_order')
+    with op.batch_alter_table('product_model_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_product_model_line_model_id'))
+        batch_op.drop_index(batch_op.f('ix_product_model_line_item_id'))
+
+    op.drop_table('product_model_line')
     with op.batch_alter_table('outbox_attachment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_attachment_message_id'))
 
     op.drop_table('outbox_attachment')
+    with op.batch_alter_table('option_group', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_option_group_parent_option_id'))
+        batch_op.drop_index(batch_op.f('ix_option_group_model_id'))
+
+    op.drop_table('option_group')
+    with op.batch_alter_table('deal_stage_change', schema=None) as batch_op:
+        batch_op.drop_index('ix_deal_stage_change_to')
+        batch_op.drop_index('ix_deal_stage_change_deal')
+
+    op.drop_table('deal_stage_change')
     with op.batch_alter_table('bom_line', schema=None) as batch_op:
         batch_op.drop_index('ix_bomline_item')
         batch_op.drop_index(batch_op.f('ix_bom_line_bom_id'))
 
     op.drop_table('bom_line')
+    with op.batch_alter_table('activity', schema=None) as batch_op:
+        batch_op.drop_index('ix_activity_partner')
+        batch_op.drop_index('ix_activity_deal')
+        batch_op.drop_index('ix_activity_assignee_due')
+
+    op.drop_table('activity')
     op.drop_table('unit_conversion')
     op.drop_table('transformation')
+    with op.batch_alter_table('supplier_offer', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_supplier_offer_currency_id'))
+        batch_op.drop_index('ix_offer_supplier')
+        batch_op.drop_index('ix_offer_item_valid')
+
+    op.drop_table('supplier_offer')
     with op.batch_alter_table('stock_reservation', schema=None) as batch_op:
         batch_op.drop_index('ix_resv_item_wh')
         batch_op.drop_index('ix_resv_doc')
@@ -961,10 +1945,38 @@ def downgrade():
         batch_op.drop_index('ix_balance_wh')
 
     op.drop_table('stock_balance')
+    with op.batch_alter_table('sales_order', schema=None) as batch_op:
+        batch_op.drop_index('ix_so_state_id')
+        batch_op.drop_index('ix_so_partner_date')
+        batch_op.drop_index('ix_so_number')
+        batch_op.drop_index('ix_so_date_id')
+        batch_op.drop_index(batch_op.f('ix_sales_order_warehouse_id'))
+        batch_op.drop_index(batch_op.f('ix_sales_order_proposal_id'))
+
+    op.drop_table('sales_order')
     with op.batch_alter_table('routing', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_routing_item_id'))
 
     op.drop_table('routing')
+    with op.batch_alter_table('reorder_point', schema=None) as batch_op:
+        batch_op.drop_index('ix_rp_wh')
+
+    op.drop_table('reorder_point')
+    with op.batch_alter_table('purchase_request', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_purchase_request_warehouse_id'))
+        batch_op.drop_index(batch_op.f('ix_purchase_request_supplier_id'))
+        batch_op.drop_index('ix_preq_state_supplier')
+
+    op.drop_table('purchase_request')
+    with op.batch_alter_table('product_model', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_product_model_base_item_id'))
+
+    op.drop_table('product_model')
+    with op.batch_alter_table('pricing_rule', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pricing_rule_partner_id'))
+        batch_op.drop_index('ix_pr_scope')
+
+    op.drop_table('pricing_rule')
     with op.batch_alter_table('price_list_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_price_list_item_item_id'))
 
@@ -984,6 +1996,19 @@ def downgrade():
         batch_op.drop_index('ix_outbox_entity')
 
     op.drop_table('outbox_message')
+    with op.batch_alter_table('deal', schema=None) as batch_op:
+        batch_op.drop_index('ix_deal_stage')
+        batch_op.drop_index('ix_deal_partner')
+        batch_op.drop_index('ix_deal_manager')
+        batch_op.drop_index('ix_deal_contact')
+
+    op.drop_table('deal')
+    with op.batch_alter_table('calculation_run', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_calculation_run_version_id'))
+        batch_op.drop_index(batch_op.f('ix_calculation_run_created_by'))
+        batch_op.drop_index('ix_calculation_run_calc_at')
+
+    op.drop_table('calculation_run')
     with op.batch_alter_table('bom', schema=None) as batch_op:
         batch_op.drop_index('ix_bom_item_dates')
 
@@ -1000,15 +2025,19 @@ def downgrade():
         batch_op.drop_index('ix_sdoc_type_date')
 
     op.drop_table('stock_document')
+    op.drop_table('purchasing_settings')
     op.drop_table('price_list')
     with op.batch_alter_table('partner', schema=None) as batch_op:
         batch_op.drop_index('ix_partner_tax_id')
+        batch_op.drop_index('ix_partner_supplier')
         batch_op.drop_index('ix_partner_phone_norm')
         batch_op.drop_index('ix_partner_name_norm')
         batch_op.drop_index('ix_partner_name')
         batch_op.drop_index('ix_partner_manager')
+        batch_op.drop_index('ix_partner_list', sqlite_where=sa.text('merged_into_id IS NULL'), postgresql_where=sa.text('merged_into_id IS NULL'))
         batch_op.drop_index('ix_partner_email_norm')
         batch_op.drop_index('ix_partner_company')
+        batch_op.drop_index('ix_partner_carrier')
 
     op.drop_table('partner')
     with op.batch_alter_table('item', schema=None) as batch_op:
@@ -1022,6 +2051,14 @@ def downgrade():
 
     op.drop_table('currency_rate')
     op.drop_table('company')
+    with op.batch_alter_table('calculator_version', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_calculator_version_calculator_id'))
+
+    op.drop_table('calculator_version')
+    with op.batch_alter_table('calc_lookup_row', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_calc_lookup_row_table_id'))
+
+    op.drop_table('calc_lookup_row')
     op.drop_table('ab_user_role')
     with op.batch_alter_table('ab_user_group', schema=None) as batch_op:
         batch_op.drop_index('idx_user_id')
@@ -1052,6 +2089,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_rate_limit_hit_expires_at'))
 
     op.drop_table('rate_limit_hit')
+    with op.batch_alter_table('purchasing_run', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_purchasing_run_started_at'))
+
+    op.drop_table('purchasing_run')
     with op.batch_alter_table('job_run', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_job_run_started_at'))
         batch_op.drop_index(batch_op.f('ix_job_run_job_id'))
@@ -1062,7 +2103,16 @@ def downgrade():
 
     op.drop_table('item_group')
     op.drop_table('document_sequence')
+    with op.batch_alter_table('deal_stage', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_deal_stage_sort_order'))
+
+    op.drop_table('deal_stage')
     op.drop_table('currency')
+    with op.batch_alter_table('calculator', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_calculator_active'))
+
+    op.drop_table('calculator')
+    op.drop_table('calc_lookup_table')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_user_at')
         batch_op.drop_index(batch_op.f('ix_audit_log_at'))

@@ -74,11 +74,12 @@ def test_every_fake_cron_gets_its_own_next_run(app, started, fake_jobs):
 def test_a_changed_job_is_replaced_and_an_unregistered_one_removed(app, started, monkeypatch):
     sched = started(app)
     sched.add_job(RUNNER_REF, "interval", hours=1, args=["gone"], id="gone")
+    others = {spec.id: "removed" for spec in registry.JOBS if spec.id != "backup"}
     monkeypatch.setattr(registry, "JOBS", [JobSpec("backup", "app.jobs.backup:nightly_backup", "30 4 * * *", "b")])
 
     report = scheduler.sync_jobs(sched)
 
-    assert report == {"gone": "removed", "backup": "updated"}
+    assert report == {"gone": "removed", "backup": "updated", **others}
     assert [job.id for job in sched.get_jobs()] == ["backup"]
     assert (sched.get_job("backup").next_run_time.hour, sched.get_job("backup").next_run_time.minute) == (4, 30)
 
@@ -89,9 +90,10 @@ def test_a_bad_crontab_fails_when_configuring(app, monkeypatch):
         scheduler.configure(BackgroundScheduler(), app, jobstore=MemoryJobStore(), timezone="UTC")
 
 
-def test_restarts_on_the_database_store_keep_one_job_and_its_missed_run(app, session):
+def test_restarts_on_the_database_store_keep_one_job_and_its_missed_run(app, session, monkeypatch):
     """Explicit ids + replace_existing: one job per id however often the process restarts; an
     unchanged job keeps its stored next run time, so a run missed while down still fires."""
+    monkeypatch.setattr(registry, "JOBS", [spec for spec in registry.JOBS if spec.id == "backup"])
     session.commit()  # SQLite: the job store writes on its own connection
     try:
         first = scheduler.configure(BackgroundScheduler(), app, timezone="UTC")

@@ -12,7 +12,8 @@ from datetime import date
 from decimal import Decimal, localcontext
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.domain.errors import Collector, DomainError
 from app.domain.money import (
@@ -40,11 +41,12 @@ from app.models.stock import (
     StockDocument,
     StockDocumentLine,
     StockLot,
-    Warehouse,
 )
 from app.services import audit
 from app.services.base import current_actor, unit_of_work
 from app.services.sequences import next_number
+from app.services.stock import document_rows as rows
+from app.services.stock.document_rows import ItemInfo, WarehouseInfo
 from app.services.stock.ledger import DocRef, MoveRequest, lock_balances, post_moves, reverse_moves
 
 INBOUND_COSTED = (DOC_RECEIPT, DOC_CUSTOMER_RETURN)
@@ -83,7 +85,7 @@ class DocumentInput:
 # --- validation ------------------------------------------------------------------------------
 
 
-def _unit_factor(session: Session, item: Item, unit_id: int | None, cache: dict) -> Decimal | None:
+def _unit_factor(session: Session, item: Item | ItemInfo, unit_id: int | None, cache: dict) -> Decimal | None:
     """Base units per one `unit_id` of the item (1 for its own unit); None if not defined."""
     if unit_id is None or unit_id == item.unit_id:
         return Decimal(1)
@@ -101,7 +103,8 @@ def base_qty(session: Session, line: StockDocumentLine, cache: dict | None = Non
     return round_qty(line.qty * factor)
 
 
-def _validate_header(doc: StockDocument, problems: Collector, warehouses: dict[int, Warehouse]) -> None:
+def _validate_header(doc: StockDocument, lines: list, problems: Collector, warehouses: dict[int, WarehouseInfo]
+                     ) -> None:
     if doc.doc_type not in STOCK_DOC_TYPES:
         problems.add("Unknown document type %(type)s", type=doc.doc_type)
     wh = warehouses.get(doc.warehouse_id)
@@ -117,14 +120,13 @@ def _validate_header(doc: StockDocument, problems: Collector, warehouses: dict[i
         problems.add("Give the reason of the write-off", field="reason")
     if doc.rate is not None and doc.rate <= 0:
         problems.add("The exchange rate must be positive", field="rate")
-    if not doc.lines:
+    if not lines:
         problems.add("The document has no lines")
 
 
 def _validate_line(session: Session, doc: StockDocument, line: StockDocumentLine, problems: Collector,
-                   cache: dict) -> None:
+                   cache: dict, item: ItemInfo | Item | None, unit_codes: dict[int, str]) -> None:
     n = line.line_no
-    item = line.item
     if item is None:
         problems.add("Choose an item", line=n)
         return
@@ -139,8 +141,9 @@ def _validate_line(session: Session, doc: StockDocument, line: StockDocumentLine
         problems.add("Quantity must be positive", line=n)
     factor = _unit_factor(session, item, line.unit_id, cache)
     if factor is None:
-        problems.add("Unit %(unit)s is not defined for %(item)s", line=n,
-                     unit=line.unit.code if line.unit else "?", item=item.code)
+        unit = getattr(line, "unit", None)  # a LineRow comes with its unit's code in unit_codes
+        code = unit_codes.get(line.unit_id) or (unit.code if unit else "?")
+        problems.add("Unit %(unit)s is not defined for %(item)s", line=n, unit=code, item=item.code)
     if doc.doc_type in INBOUND_COSTED and line.unit_cost is None and not getattr(line, "_cost_unparsed", False):
         problems.add("Enter the unit cost", line=n)
     if line.unit_cost is not None and line.unit_cost < 0:
@@ -165,37 +168,51 @@ def _validate_range(doc: StockDocument, line: StockDocumentLine, factor: Decimal
                          value=line.qty * line.unit_cost * (doc.rate or 1))
 
 
-def _validate_count_lines(doc: StockDocument, problems: Collector) -> None:
+def _validate_count_lines(lines: list, problems: Collector, items: dict[int, ItemInfo]) -> None:
     """One line per item in a count: each line is compared with the same book quantity, so a
     second line would adjust the stock a second time instead of adding to the first."""
     first: dict[int, int] = {}
-    for line in doc.lines:
+    for line in lines:
         if line.item_id in first:
+            info = items.get(line.item_id)
             problems.add("%(item)s is already counted on line %(first)s", line=line.line_no,
-                         item=line.item.code if line.item else line.item_id, first=first[line.item_id])
+                         item=info.code if info else line.item_id, first=first[line.item_id])
         else:
             first[line.item_id] = line.line_no
 
 
-def validate_document(session: Session, doc: StockDocument, problems: Collector | None = None) -> None:
-    """Collect every problem of a document and raise them together (with any already collected)."""
+def validate_document(session: Session, doc: StockDocument, problems: Collector | None = None,
+                      items: dict[int, ItemInfo | Item] | None = None, unit_codes: dict[int, str] | None = None,
+                      warehouses: dict[int, WarehouseInfo] | None = None, lines: list | None = None,
+                      ) -> dict[int, ItemInfo]:
+    """Collect every problem of a document and raise them together (with any already collected).
+
+    Returns the lines' items as read for the checks (`items` when the caller already has them),
+    so posting needs no second look-up.
+    """
     problems = problems if problems is not None else Collector()
-    ids = {doc.warehouse_id, doc.dest_warehouse_id} - {None}
-    warehouses = {wid: w for wid in ids if (w := session.get(Warehouse, wid)) is not None}
-    _validate_header(doc, problems, warehouses)
+    lines = doc.lines if lines is None else lines
+    if items is None:
+        items = rows.item_infos(session, {ln.item_id for ln in lines})
+    if warehouses is None:
+        warehouses = rows.warehouse_infos(session, {doc.warehouse_id, doc.dest_warehouse_id})
+    _validate_header(doc, lines, problems, warehouses)
     cache: dict = {}
-    for line in doc.lines:
-        _validate_line(session, doc, line, problems, cache)
+    for line in lines:
+        _validate_line(session, doc, line, problems, cache, items.get(line.item_id), unit_codes or {})
     if doc.doc_type == DOC_COUNT:
-        _validate_count_lines(doc, problems)
+        _validate_count_lines(lines, problems, items)
     problems.raise_if_any()
+    return items
 
 
-def _parse_lines(session: Session, data: DocumentInput, problems: Collector) -> list[StockDocumentLine]:
-    items = {i.id: i for i in session.scalars(select(Item).where(
-        Item.id.in_({ln.item_id for ln in data.lines if ln.item_id})))}
+def _parse_lines(session: Session, data: DocumentInput, problems: Collector,
+                 items: dict[int, Item], unit_codes: dict[int, str]) -> list[StockDocumentLine]:
+    """Lines from raw input; fills `unit_codes` (id -> code) with the units named by the input."""
     codes = {ln.unit_code for ln in data.lines if ln.unit_code}
-    units = {u.code: u for u in session.scalars(select(Unit).where(Unit.code.in_(codes)))} if codes else {}
+    units = ({code: uid for code, uid in session.execute(select(Unit.code, Unit.id).where(Unit.code.in_(codes)))}
+             if codes else {})
+    unit_codes.update({uid: code for code, uid in units.items()})
     lines = []
     for n, raw in enumerate(data.lines, start=1):
         item = items.get(raw.item_id) if raw.item_id else None
@@ -205,17 +222,17 @@ def _parse_lines(session: Session, data: DocumentInput, problems: Collector) -> 
         qty, err = parse_quantity(raw.qty)
         if err:
             problems.add(err, line=n, value=raw.qty, places=6)
-        unit = units.get(raw.unit_code) if raw.unit_code else item.unit
-        if raw.unit_code and unit is None:
+        unit_id = units.get(raw.unit_code) if raw.unit_code else item.unit_id
+        if raw.unit_code and unit_id is None:
             problems.add("Unknown unit %(unit)s", line=n, unit=raw.unit_code)
         cost = None
         if raw.unit_cost not in (None, ""):
             cost, err = parse_money(raw.unit_cost)
             if err:
                 problems.add(err, line=n, value=raw.unit_cost, places=4)
-        line = StockDocumentLine(line_no=n, item=item, item_id=item.id, unit=unit,
-                                 unit_id=unit.id if unit else None, qty=qty, unit_cost=cost,
+        line = StockDocumentLine(line_no=n, item_id=item.id, unit_id=unit_id, qty=qty, unit_cost=cost,
                                  lot_id=raw.lot_id, note=raw.note)
+        set_committed_value(line, "item", item)  # what item_id points at: nothing for the flush to sync
         line._qty_unparsed = qty is None
         line._cost_unparsed = cost is None and raw.unit_cost not in (None, "")
         lines.append(line)
@@ -231,31 +248,23 @@ def create_document(session: Session, data: DocumentInput) -> StockDocument:
             rate, err = parse_decimal(data.rate, RATE_PLACES, MAX_RATE)
             if err:
                 problems.add(err, field="rate", value=data.rate, places=RATE_PLACES)
-        lines = _parse_lines(session, data, problems)
+        items = rows.orm_items(session, {ln.item_id for ln in data.lines if ln.item_id})
+        unit_codes: dict[int, str] = {}
+        lines = _parse_lines(session, data, problems, items, unit_codes)
         doc = StockDocument(
             doc_type=data.doc_type, warehouse_id=data.warehouse_id, doc_date=data.doc_date or date.today(),
             dest_warehouse_id=data.dest_warehouse_id, partner_name=data.partner_name,
             currency_id=data.currency_id, rate=rate, reason=data.reason, note=data.note,
             source_ref=data.source_ref, state=DocState.DRAFT, lines=lines,
         )
-        validate_document(session, doc, problems)
-        session.add(doc)
-        session.flush()
-        return doc
+        validate_document(session, doc, problems, items, unit_codes)
+        rows.insert_new(session, doc, lines)
+        written = rows.column_values(doc)
+    rows.keep_loaded(doc, written)
+    return doc
 
 
 # --- posting ---------------------------------------------------------------------------------
-
-
-def _lock_document(session: Session, doc_id: int) -> StockDocument:
-    doc = session.scalar(
-        select(StockDocument).where(StockDocument.id == doc_id).with_for_update()
-        .options(selectinload(StockDocument.lines).joinedload(StockDocumentLine.item))
-        .execution_options(populate_existing=True)
-    )
-    if doc is None:
-        raise DomainError("Document not found")
-    return doc
 
 
 def assert_editable(doc: StockDocument) -> None:
@@ -272,12 +281,13 @@ def _cost_in_base(doc: StockDocument, unit_cost: Decimal, factor_qty: Decimal, q
         return round_money(qty * unit_cost * (doc.rate or Decimal(1)))
 
 
-def _count_requests(session: Session, doc: StockDocument, quantities: dict[int, Decimal]) -> list[MoveRequest]:
-    keys = {(ln.item_id, doc.warehouse_id) for ln in doc.lines}
+def _count_requests(session: Session, doc: StockDocument, lines: list, quantities: dict[int, Decimal],
+                    items: dict[int, ItemInfo]) -> list[MoveRequest]:
+    keys = {(ln.item_id, doc.warehouse_id) for ln in lines}
     balances = lock_balances(session, keys)
-    wh = session.get(Warehouse, doc.warehouse_id)
+    wh = rows.warehouse_infos(session, {doc.warehouse_id})[doc.warehouse_id]
     out = []
-    for ln in doc.lines:
+    for ln in lines:
         bal = balances[(ln.item_id, doc.warehouse_id)]
         ln.book_qty = bal.qty
         diff = quantities[ln.id] - bal.qty
@@ -285,13 +295,13 @@ def _count_requests(session: Session, doc: StockDocument, quantities: dict[int, 
             continue
         cost = ln.unit_cost
         if cost is None:
-            cost = _default_cost(session, ln.item, bal, wh)
+            cost = _default_cost(session, items[ln.item_id], bal, wh)
         out.append(MoveRequest(ln.item_id, doc.warehouse_id, diff, unit_cost=cost, kind="count",
                                line_no=ln.line_no, doc_line_id=ln.id))
     return out
 
 
-def _default_cost(session: Session, item: Item, bal: StockBalance, wh: Warehouse) -> Decimal:
+def _default_cost(session: Session, item: ItemInfo, bal: StockBalance, wh: WarehouseInfo) -> Decimal:
     """Cost of a count surplus: the current average, else the last lot's cost, else the standard cost."""
     if bal.qty > 0:
         with localcontext() as ctx:
@@ -304,13 +314,20 @@ def _default_cost(session: Session, item: Item, bal: StockBalance, wh: Warehouse
     return last if last is not None else (item.standard_cost or ZERO)
 
 
-def _requests_for(session: Session, doc: StockDocument) -> list[MoveRequest]:
+def _line_base_qty(session: Session, item: ItemInfo, line: StockDocumentLine, cache: dict) -> Decimal | None:
+    factor = _unit_factor(session, item, line.unit_id, cache)
+    if factor is None or line.qty is None:
+        return None
+    return round_qty(line.qty * factor)
+
+
+def _requests_for(session: Session, doc: StockDocument, lines: list, items: dict[int, ItemInfo]) -> list[MoveRequest]:
     cache: dict = {}
-    quantities = {ln.id: base_qty(session, ln, cache) for ln in doc.lines}
+    quantities = {ln.id: _line_base_qty(session, items[ln.item_id], ln, cache) for ln in lines}
     if doc.doc_type == DOC_COUNT:
-        return _count_requests(session, doc, quantities)
+        return _count_requests(session, doc, lines, quantities, items)
     out = []
-    for ln in doc.lines:
+    for ln in lines:
         qty = quantities[ln.id]
         if doc.doc_type in INBOUND_COSTED:
             value = _cost_in_base(doc, ln.unit_cost, qty, ln.qty)
@@ -341,21 +358,27 @@ def _origin_dates(session: Session, requests: list[MoveRequest]) -> None:
     ids = {r.origin_lot_id for r in requests if r.origin_lot_id}
     if not ids:
         return
-    rows = dict(session.execute(select(StockLot.id, StockLot.received_on).where(StockLot.id.in_(ids))).all())
+    dates = dict(session.execute(select(StockLot.id, StockLot.received_on).where(StockLot.id.in_(ids))).all())
     codes = dict(session.execute(select(StockLot.id, StockLot.code).where(StockLot.id.in_(ids))).all())
     for r in requests:
         if r.origin_lot_id:
-            r.received_on = rows.get(r.origin_lot_id)
+            r.received_on = dates.get(r.origin_lot_id)
             r.lot_code = codes.get(r.origin_lot_id, "")
 
 
 def post_in_transaction(session: Session, doc: StockDocument) -> StockDocument:
     """Post a locked draft inside the caller's transaction (other services compose this)."""
+    return _post(session, doc, doc.lines, None, None, {})
+
+
+def _post(session: Session, doc: StockDocument, lines: list, items: dict[int, ItemInfo] | None,
+          warehouses: dict[int, WarehouseInfo] | None, unit_codes: dict[int, str]) -> StockDocument:
+    """post_in_transaction, given the lines (ORM objects or LineRow) and whatever else the caller read."""
     assert_editable(doc)
-    validate_document(session, doc)
+    items = validate_document(session, doc, items=items, unit_codes=unit_codes, warehouses=warehouses, lines=lines)
     number = doc.number or next_number(session, doc.doc_type, doc.doc_date, DOC_PREFIXES.get(doc.doc_type))
     ref = DocRef(doc.doc_type, doc.id, number, doc.doc_date)
-    posted = post_moves(session, ref, _requests_for(session, doc))
+    posted = post_moves(session, ref, _requests_for(session, doc, lines, items))
     if doc.doc_type == DOC_TRANSFER:
         inbound = _transfer_in(doc, posted)
         _origin_dates(session, inbound)
@@ -363,11 +386,8 @@ def post_in_transaction(session: Session, doc: StockDocument) -> StockDocument:
     values: dict[int, Decimal] = {}
     for pm in posted:
         values[pm.request.doc_line_id] = values.get(pm.request.doc_line_id, ZERO) + abs(pm.value)
-    for ln in doc.lines:
-        ln.value = values.get(ln.id, ZERO)
-    actor = current_actor()
-    audit.transition(session, "post", doc)
-    doc.number, doc.state, doc.posted_at, doc.posted_by = number, DocState.POSTED, utcnow(), actor.username
+    rows.write_line_values(session, doc, lines, values)
+    rows.mark_posted(session, doc, number, current_actor().username)
     session.flush()
     return doc
 
@@ -375,8 +395,8 @@ def post_in_transaction(session: Session, doc: StockDocument) -> StockDocument:
 def post_document(session: Session, doc_id: int) -> StockDocument:
     """Post a draft document: all lines or nothing; a second post (another tab) is refused."""
     with unit_of_work(session):
-        doc = _lock_document(session, doc_id)
-        return post_in_transaction(session, doc)
+        locked = rows.lock_document(session, doc_id)
+        return _post(session, locked.doc, locked.lines, locked.items, locked.warehouses, locked.unit_codes)
 
 
 def cancel_in_transaction(session: Session, doc: StockDocument, on_date: date | None = None) -> StockDocument:
@@ -397,5 +417,4 @@ def cancel_in_transaction(session: Session, doc: StockDocument, on_date: date | 
 def cancel_document(session: Session, doc_id: int, on_date: date | None = None) -> StockDocument:
     """Cancel a posted document with reversal moves dated `on_date` (today by default)."""
     with unit_of_work(session):
-        doc = _lock_document(session, doc_id)
-        return cancel_in_transaction(session, doc, on_date)
+        return cancel_in_transaction(session, rows.lock_document(session, doc_id).doc, on_date)

@@ -9,6 +9,11 @@ insert-only facts plus the caches (lot remainders, balances) in the caller's tra
 Locking: balance rows are created up front and locked with SELECT ... FOR UPDATE in (item,
 warehouse) order, so two users can't both take the last unit and never deadlock each other; on
 SQLite the transaction's BEGIN IMMEDIATE already serialises writers (app/database.py).
+
+Posting reads balances and lots as plain rows and writes moves, lots, consumption and the caches
+with one executemany per table (app/services/stock/ledger_rows.py): none of them is audited, and
+the ORM's unit of work cost more than the ledger arithmetic. Cancellation, which is rare, keeps
+the ORM objects.
 """
 
 from __future__ import annotations
@@ -21,13 +26,16 @@ from decimal import Decimal, localcontext
 from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from app.domain.errors import Collector, DomainError, InsufficientStock
 from app.domain.money import ZERO, round_money
 from app.domain.valuation import Allocation, AverageCost, Layer, allocate_fifo, fifo_reverse, total_qty
+from app.models.base import utcnow
 from app.models.catalog import Item
 from app.models.stock import (
+    VALUATION_FIFO,
     LotConsumption,
     StockBalance,
     StockLot,
@@ -36,6 +44,8 @@ from app.models.stock import (
     Warehouse,
 )
 from app.services.base import current_actor
+from app.services.stock import ledger_rows as rows
+from app.services.stock.ledger_rows import BalanceRow, LotRow
 
 Key = tuple[int, int]  # (item_id, warehouse_id)
 
@@ -64,15 +74,32 @@ class MoveRequest:
     lot_code: str = ""
 
 
-@dataclass
 class PostedMove:
-    request: MoveRequest
-    move: StockMove
-    allocations: list[tuple[int, Decimal, Decimal]] = field(default_factory=list)  # (lot_id, qty, cost)
+    """One written move: its request, the lots it took from ((lot_id, qty, cost)) and the move.
+
+    `move` is the StockMove row as a persistent ORM object, made on first use: posting writes
+    moves with one executemany, and most callers only want `value` and `allocations`.
+    """
+
+    __slots__ = ("request", "allocations", "_row", "_session", "_move")
+
+    def __init__(self, request: MoveRequest, row: dict, allocations: list[tuple[int, Decimal, Decimal]],
+                 session: Session) -> None:
+        self.request, self.allocations = request, allocations
+        self._row, self._session, self._move = row, session, None
+
+    @property
+    def move(self) -> StockMove:
+        if self._move is None:
+            self._move = _attached(self._session, self._row)
+        return self._move
 
     @property
     def value(self) -> Decimal:
-        return self.move.value
+        return self._row["value"]
+
+    def __repr__(self) -> str:
+        return f"PostedMove({self.request!r}, value={self.value}, allocations={self.allocations!r})"
 
 
 @dataclass(frozen=True)
@@ -85,18 +112,18 @@ class DocRef:
 
 @dataclass
 class _State:
-    """Per (item, warehouse): the locked balance row, its valuation state and open lots."""
+    """Per (item, warehouse): the locked balance row, its valuation state and open lots.
 
-    balance: StockBalance
+    Posting holds plain rows (BalanceRow, LotRow), cancellation ORM objects; both have the same
+    attribute names, which is all the valuation code below reads and writes.
+    """
+
+    balance: StockBalance | BalanceRow
     fifo: bool
     layers: list[Layer] = field(default_factory=list)
-    lots: dict[int, StockLot] = field(default_factory=dict)
+    lots: dict[int, StockLot | LotRow] = field(default_factory=dict)
     average: AverageCost | None = None
     reserved_for: dict[tuple[str, int], Decimal] = field(default_factory=dict)
-
-
-def _insert(session: Session):
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def lock_balances(session: Session, keys: set[Key]) -> dict[Key, StockBalance]:
@@ -110,12 +137,21 @@ def lock_balances(session: Session, keys: set[Key]) -> dict[Key, StockBalance]:
     found = _select_balances(session, keys)
     missing = keys - set(found)
     if missing:
-        session.execute(_insert(session)(StockBalance.__table__).values(
-            [{"item_id": i, "warehouse_id": w, "qty": ZERO, "value": ZERO, "reserved": ZERO,
-              "last_unit_cost": ZERO} for i, w in sorted(missing)]
-        ).on_conflict_do_nothing())
+        _insert_missing(session, missing)
         found |= _select_balances(session, missing)
     return found
+
+
+_INSERT_BALANCE = {name: fn(StockBalance.__table__).on_conflict_do_nothing()
+                   for name, fn in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
+
+
+def _insert_missing(session: Session, missing: set[Key]) -> None:
+    """Empty balance rows for these pairs, in key order; one executemany of a statement built once
+    (a 1,000-row VALUES list built per call cost more than the rest of a 1,000-line receipt)."""
+    session.execute(_INSERT_BALANCE[session.get_bind().dialect.name], [
+        {"item_id": i, "warehouse_id": w, "qty": ZERO, "value": ZERO, "reserved": ZERO, "last_unit_cost": ZERO}
+        for i, w in sorted(missing)])
 
 
 def _select_balances(session: Session, keys: set[Key]) -> dict[Key, StockBalance]:
@@ -187,6 +223,38 @@ def load_states(session: Session, keys: set[Key], lot_ids: set[int] = frozenset(
     return states
 
 
+def _load_for_post(session: Session, keys: set[Key], lot_ids: set[int], refs: set[tuple[str, int]],
+                   lots_for: set[Key]) -> dict[Key, _State]:
+    """load_states as plain rows: lock the balances (with their warehouse's valuation) and the
+    open lots of the pairs that issue, in the same order and with the same locks."""
+    session.flush()  # the reads below are Core statements, which don't autoflush pending ORM changes
+    if not keys:
+        return {}
+    balances = rows.select_balances(session, keys)
+    missing = keys - set(balances)
+    if missing:
+        _insert_missing(session, missing)
+        balances |= rows.select_balances(session, missing)
+    states: dict[Key, _State] = {}
+    for key, bal in balances.items():
+        st = _State(bal, bal.valuation == VALUATION_FIFO)
+        if not st.fifo:
+            st.average = AverageCost(bal.qty, bal.value, bal.last_unit_cost)
+        states[key] = st
+    fifo_keys = {k for k, s in states.items() if s.fifo and k in lots_for}
+    for lot in rows.select_lots(session, fifo_keys, lot_ids):
+        st = states.get((lot.item_id, lot.warehouse_id))
+        if st is None:
+            continue
+        st.lots[lot.id] = lot
+        st.layers.append(Layer(lot.id, lot.qty_remaining, lot.value_remaining, lot.unit_cost, lot.received_on))
+    for resv in _reservations(session, keys, refs):
+        st = states[(resv.item_id, resv.warehouse_id)]
+        ref = (resv.doc_type, resv.doc_id)
+        st.reserved_for[ref] = st.reserved_for.get(ref, ZERO) + resv.qty
+    return states
+
+
 def _labels(session: Session, item_ids: set[int]) -> dict[int, str]:
     return {i.id: f"{i.code} {i.name}" for i in session.scalars(select(Item).where(Item.id.in_(item_ids)))}
 
@@ -198,7 +266,7 @@ class _Planned:
     value: Decimal
     revaluation: Decimal = ZERO
     allocations: list[tuple[int, Decimal, Decimal]] = field(default_factory=list)
-    new_lot: StockLot | None = None
+    new_lot: dict | None = None  # the stock_lot row to insert (its id is allocated when written)
     reservation_used: Decimal = ZERO
 
 
@@ -260,12 +328,12 @@ def _plan_in(st: _State, req: MoveRequest, ref: DocRef, problems: Collector) -> 
         receipt = st.average.receive(qty, exact_unit)
         added = st.average.value - before
         return _Planned(req, qty, added, revaluation=receipt.revaluation)
-    lot = StockLot(
-        item_id=req.item_id, warehouse_id=req.warehouse_id, received_on=req.received_on or ref.on_date,
-        code=req.lot_code or ref.number, qty=qty, value=value, unit_cost=round_money(unit_cost),
-        qty_remaining=qty, value_remaining=value, origin_lot_id=req.origin_lot_id,
-        doc_type=ref.doc_type, doc_id=ref.doc_id, doc_number=ref.number,
-    )
+    lot = {
+        "id": None, "item_id": req.item_id, "warehouse_id": req.warehouse_id,
+        "received_on": req.received_on or ref.on_date, "code": req.lot_code or ref.number, "qty": qty,
+        "value": value, "unit_cost": round_money(unit_cost), "qty_remaining": qty, "value_remaining": value,
+        "origin_lot_id": req.origin_lot_id, "doc_type": ref.doc_type, "doc_id": ref.doc_id, "doc_number": ref.number,
+    }
     return _Planned(req, qty, value, new_lot=lot)
 
 
@@ -284,7 +352,8 @@ def post_moves(session: Session, ref: DocRef, requests: list[MoveRequest]) -> li
     lot_ids = {r.lot_id for r in valid if r.lot_id}
     refs = {r.reservation for r in valid if r.reservation}
     outbound = {(r.item_id, r.warehouse_id) for r in valid if r.qty < 0}
-    states = load_states(session, keys, lot_ids, refs, lots_for=outbound)
+    states = _load_for_post(session, keys, lot_ids, refs, lots_for=outbound)
+
     def label_for(item_id: int) -> str:
         return _labels(session, {item_id}).get(item_id, str(item_id))
 
@@ -298,40 +367,47 @@ def post_moves(session: Session, ref: DocRef, requests: list[MoveRequest]) -> li
         if p is not None:
             planned.append(p)
             if p.new_lot is not None:
-                st.layers.append(Layer(None, p.qty, p.value, p.new_lot.unit_cost))
+                st.layers.append(Layer(None, p.qty, p.value, p.new_lot["unit_cost"]))
     problems.raise_if_any()
     return _write(session, ref, planned, states)
 
 
 def _write(session: Session, ref: DocRef, planned: list[_Planned], states: dict[Key, _State]) -> list[PostedMove]:
-    new_lots = [p.new_lot for p in planned if p.new_lot is not None]
-    if new_lots:
-        session.add_all(new_lots)
-        session.flush()
-    username = current_actor().username
-    moves = []
-    for p in planned:
-        moves.append(StockMove(
-            move_date=ref.on_date, item_id=p.request.item_id, warehouse_id=p.request.warehouse_id,
-            lot_id=p.new_lot.id if p.new_lot is not None else (p.request.lot_id if p.request.qty < 0 else None),
-            qty=p.qty, value=p.value, revaluation=p.revaluation,
-            kind=p.request.kind or ("in" if p.qty > 0 else "out"), doc_type=ref.doc_type, doc_id=ref.doc_id,
-            doc_number=ref.number, doc_line_id=p.request.doc_line_id, username=username,
-        ))
-    session.add_all(moves)
-    session.flush()
-    consumption = [
-        {"move_id": m.id, "lot_id": lot_id, "qty": q, "value": c}
+    """Insert lots, moves and consumption (one executemany each) and write the caches back."""
+    rows.insert_with_ids(session, StockLot.__table__, [p.new_lot for p in planned if p.new_lot is not None])
+    username, created = current_actor().username, utcnow()
+    moves = [{
+        "move_date": ref.on_date, "created_at": created, "item_id": p.request.item_id,
+        "warehouse_id": p.request.warehouse_id,
+        "lot_id": p.new_lot["id"] if p.new_lot is not None else (p.request.lot_id if p.request.qty < 0 else None),
+        "qty": p.qty, "value": p.value, "revaluation": p.revaluation,
+        "kind": p.request.kind or ("in" if p.qty > 0 else "out"), "doc_type": ref.doc_type, "doc_id": ref.doc_id,
+        "doc_number": ref.number, "doc_line_id": p.request.doc_line_id, "reversal_of_id": None, "username": username,
+    } for p in planned]
+    rows.insert_with_ids(session, StockMove.__table__, moves)
+    rows.insert_rows(session, LotConsumption.__table__, [
+        {"move_id": m["id"], "lot_id": lot_id, "qty": q, "value": c}
         for p, m in zip(planned, moves, strict=True) for lot_id, q, c in p.allocations
-    ]
-    if consumption:
-        session.execute(LotConsumption.__table__.insert(), consumption)
-    _apply_caches(ref, planned, states)
+    ])
+    _apply_caches(session, ref, planned, states)
     _consume_reservations(session, planned)
-    return [PostedMove(p.request, m, p.allocations) for p, m in zip(planned, moves, strict=True)]
+    return [PostedMove(p.request, m, p.allocations, session) for p, m in zip(planned, moves, strict=True)]
 
 
-def _apply_caches(ref: DocRef, planned: list[_Planned], states: dict[Key, _State]) -> None:
+def _attached(session: Session, row: dict) -> StockMove:
+    """The inserted move as a persistent ORM object, as the unit of work would have left it
+    (callers read pm.move.id / .value and may follow pm.move.item), without another query."""
+    existing = session.identity_map.get(identity_key(StockMove, row["id"]))
+    if existing is not None:
+        return existing
+    move = StockMove(**row)
+    make_transient_to_detached(move)
+    session.add(move)
+    return move
+
+
+def _apply_caches(session: Session, ref: DocRef, planned: list[_Planned], states: dict[Key, _State]) -> None:
+    """Bring the balance rows and the lots' remainders up to date (both are locked caches)."""
     for p in planned:
         st = states[(p.request.item_id, p.request.warehouse_id)]
         bal = st.balance
@@ -339,6 +415,7 @@ def _apply_caches(ref: DocRef, planned: list[_Planned], states: dict[Key, _State
             bal.qty = bal.qty + p.qty
             bal.value = bal.value + p.value
         bal.last_move_date = max(bal.last_move_date or ref.on_date, ref.on_date)
+    changed: list[LotRow] = []
     for st in states.values():
         if st.fifo:
             for layer in st.layers:
@@ -346,11 +423,14 @@ def _apply_caches(ref: DocRef, planned: list[_Planned], states: dict[Key, _State
                 if lot is not None and lot.qty_remaining != layer.qty_remaining:
                     lot.qty_remaining = layer.qty_remaining
                     lot.value_remaining = layer.value_remaining
+                    changed.append(lot)
         else:
             assert st.average is not None
             st.balance.qty = st.average.qty
             st.balance.value = st.average.value
             st.balance.last_unit_cost = st.average.last_unit_cost.quantize(Decimal("0.00000001"))
+    rows.update_lots(session, changed)
+    rows.update_balances(session, [st.balance for st in states.values()])
 
 
 def _consume_reservations(session: Session, planned: list[_Planned]) -> None:

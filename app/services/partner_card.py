@@ -1,0 +1,130 @@
+"""The client card's pluggable sections: every context shows its documents of one partner.
+
+The card (app/views/partners.py) knows nothing about deals, orders or proposals: it asks each
+provider listed in CARD_PROVIDERS for its sections. A provider is
+`def card_sections(session, partner_id: int, limit: int = 20) -> list[CardSection]` and must cost
+one LIMITed query plus one COUNT per section, so a card with thousands of documents stays fast.
+A provider whose module does not exist yet (a context still being built) is skipped.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CardSection:
+    """One block of the card: a titled table of a partner's documents.
+
+    `columns` are (row key, lazy label) pairs; `rows` hold values ready to format (Decimal amounts,
+    dates, strings) and a `url` key for the link of the row; `total` is the full count, so the card
+    can say "20 of 1,000" and link `more_url` (the filtered list).
+    """
+
+    key: str
+    title: Any
+    columns: list[tuple[str, Any]]
+    rows: list[dict]
+    total: int
+    more_url: str | None = None
+
+
+CARD_PROVIDERS: list[str] = [
+    "app.services.crm:card_sections",
+    "app.services.sales.card:card_sections",
+    "app.services.purchasing.card:card_sections",
+    "app.services.proposals.card:card_sections",
+]
+
+Provider = Callable[..., list[CardSection]]
+
+
+def load_provider(spec: str) -> Provider | None:
+    """The provider function named by "module:function", or None while its module does not exist.
+
+    Only a missing provider module is tolerated: an import error inside an existing module
+    (a broken dependency) propagates, so a bug is not silently hidden as "no section".
+    """
+    module_name, _, func_name = spec.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        missing = exc.name or ""
+        if missing == module_name or module_name.startswith(missing + "."):
+            return None
+        raise
+    return getattr(module, func_name, None)
+
+
+def card_sections(session, partner_id: int, limit: int = 20,
+                  providers: list[str] | None = None) -> list[CardSection]:
+    """Every provider's sections for one partner, in CARD_PROVIDERS order."""
+    sections: list[CardSection] = []
+    for spec in CARD_PROVIDERS if providers is None else providers:
+        provider = load_provider(spec)
+        if provider is not None:
+            sections.extend(provider(session, partner_id, limit=limit))
+    return sections
+
+
+# --- the card's own data -------------------------------------------------------------------------
+
+CARD_CONTACTS = 50
+CARD_AUDIT = 30
+
+
+@dataclass
+class Card:
+    """Everything the client card shows, read in a fixed number of queries."""
+
+    partner: Any
+    contacts: list
+    contacts_total: int
+    sections: list[CardSection]
+    audit: list
+    audit_total: int
+    duplicates: list
+    merged_ids: list[int]
+
+
+def build_card(session, partner_id: int, limit: int = 20) -> Card | None:
+    """The client card of one partner (None if there is none): header, contacts, sections, audit trail.
+
+    The audit trail covers the partner, its addresses and bank accounts, and partners merged into
+    it (their history stays theirs, shown here).
+    """
+    from sqlalchemy import and_, func, or_, select
+    from sqlalchemy.orm import joinedload, selectinload
+
+    from app.models.audit import AuditLog
+    from app.models.partners import Partner, PartnerBankAccount
+    from app.services.partners import find_duplicates, probe_of
+
+    partner = session.scalar(
+        select(Partner).where(Partner.id == partner_id)
+        .options(joinedload(Partner.company), joinedload(Partner.manager), joinedload(Partner.merged_into),
+                 selectinload(Partner.tags), selectinload(Partner.addresses),
+                 selectinload(Partner.bank_accounts).joinedload(PartnerBankAccount.currency))
+    )
+    if partner is None:
+        return None
+    contacts_where = Partner.company_id == partner_id
+    contacts_total = session.scalar(select(func.count()).select_from(Partner).where(contacts_where)) or 0
+    contacts = list(session.scalars(select(Partner).where(contacts_where).order_by(Partner.name).limit(CARD_CONTACTS)))
+    merged_ids = list(session.scalars(select(Partner.id).where(Partner.merged_into_id == partner_id)))
+    entity_ids = [("Partner", [partner_id, *merged_ids]),
+                  ("PartnerAddress", [a.id for a in partner.addresses]),
+                  ("PartnerBankAccount", [b.id for b in partner.bank_accounts])]
+    audit_where = or_(*[and_(AuditLog.entity == name, AuditLog.entity_id.in_([str(i) for i in ids]))
+                        for name, ids in entity_ids if ids])
+    audit_total = session.scalar(select(func.count()).select_from(AuditLog).where(audit_where)) or 0
+    audit = list(session.scalars(select(AuditLog).where(audit_where).order_by(AuditLog.id.desc()).limit(CARD_AUDIT)))
+    duplicates = find_duplicates(session, probe_of(partner)) if partner.active else []
+    return Card(partner, contacts, contacts_total, card_sections(session, partner_id, limit), audit, audit_total,
+                duplicates, merged_ids)

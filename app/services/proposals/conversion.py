@@ -1,0 +1,193 @@
+"""From an approved proposal: the custom item with its BOM (and routing), the customer order, the invoice
+and the production order.
+
+The configured product becomes an item of its own ("RK-CUSTOM-TCP-2026-00001"), made of the
+proposal's base and option lines per one product; its BOM gets the base model's routing, so the
+production order is costed like any other. The order has one line for the configured products
+and one per manual or calculator line, at the proposal's prices.
+
+Each step is its own service (production and sales own their transactions), so conversion is
+made resumable instead of atomic: every step stores what it created on the proposal at once and a
+repeated conversion skips what exists. Nothing starts until the whole proposal has been checked.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, localcontext
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.errors import DomainError, Problem, plain_number
+from app.domain.money import ZERO, round_money
+from app.models.base import utcnow
+from app.models.catalog import Item
+from app.models.proposals import LINE_BASE, LINE_OPTION, STATE_APPROVED, STATE_CONVERTED, ProductModel, Proposal
+from app.models.stock import Warehouse
+from app.services.base import current_actor
+from app.services.proposals.workflow import MSG_NOT_CURRENT, MSG_STATE, get
+
+MSG_NO_SALES = "Customer orders are not available yet: the proposal can't be converted"
+MSG_NO_WAREHOUSE = "There is no active warehouse to produce in"
+MSG_NO_UNIT = "The model's items have no unit: the custom item can't be created"
+MESSAGES = (MSG_NO_SALES, MSG_NO_WAREHOUSE, MSG_NO_UNIT)
+
+
+def _sales():
+    try:
+        from app.services import sales
+    except ImportError:
+        return None
+    if not hasattr(sales, "create_order") or not hasattr(sales, "OrderInput"):
+        return None
+    return sales
+
+
+def _model_lines(p: Proposal) -> list:
+    """The lines built into the custom item. A service option (software setup, training) is no part of a
+    bill of materials: it is sold beside the item as an order line of its own."""
+    return [ln for ln in p.lines if ln.kind in (LINE_BASE, LINE_OPTION) and ln.item_id is not None
+            and not (ln.item is not None and ln.item.kind == "service")]
+
+
+def _check(session: Session, p: Proposal, warehouse_id: int | None) -> int | None:
+    problems = []
+    if not p.is_current:
+        problems.append(Problem(MSG_NOT_CURRENT, {"number": p.label}))
+    if p.state != STATE_APPROVED:
+        problems.append(Problem(MSG_STATE, {"number": p.label, "state": p.state, "action": "converted"}))
+    if _sales() is None:
+        problems.append(Problem(MSG_NO_SALES))
+    if warehouse_id is None and _model_lines(p):
+        warehouse_id = session.scalar(select(Warehouse.id).where(Warehouse.active.is_(True))
+                                      .order_by(Warehouse.id).limit(1))
+        if warehouse_id is None:
+            problems.append(Problem(MSG_NO_WAREHOUSE))
+    if problems:
+        raise DomainError(problems)
+    return warehouse_id
+
+
+def _custom_item(session: Session, p: Proposal) -> Item:
+    """The configured product as an item with a BOM per one unit and the base model's routing."""
+    model = session.get(ProductModel, p.model_id) if p.model_id else None
+    lines = _model_lines(p)
+    units = dict(session.execute(select(Item.id, Item.unit_id).where(Item.id.in_({ln.item_id for ln in lines}))).all())
+    unit_id = (model.base_item.unit_id if model and model.base_item else None) or next(iter(units.values()), None)
+    if unit_id is None:
+        raise DomainError(MSG_NO_UNIT)
+    code = f"{model.code if model else 'CUSTOM'}-{p.label}"[:64]
+    with localcontext() as ctx:
+        ctx.prec = 60
+        unit_cost = round_money(sum((ln.cost for ln in lines), ZERO) / p.qty)
+    item = Item(code=code, name=f"{model.name if model else code} ({p.label})",
+                name_ru=f"{model.name_ru} ({p.label})" if model and model.name_ru else "",
+                name_es=f"{model.name_es} ({p.label})" if model and model.name_es else "",
+                kind="product", unit_id=unit_id, standard_cost=unit_cost, tracking="lots")
+    session.add(item)
+    session.flush()
+    p.custom_item_id = item.id
+    session.commit()
+    _bom_and_routing(session, p, item, model)
+    return item
+
+
+def _bom_and_routing(session: Session, p: Proposal, item: Item, model: ProductModel | None) -> None:
+    """The custom item's BOM per one unit and the base model's routing (also on a retry that finds none)."""
+    from app.services.production import (
+        BomInput,
+        BomLineInput,
+        OperationInput,
+        RoutingInput,
+        active_routing,
+        create_bom,
+        create_routing,
+    )
+
+    lines = _model_lines(p)
+    per_unit: dict[int, Decimal] = {}
+    with localcontext() as ctx:
+        ctx.prec = 60
+        for ln in lines:
+            per_unit[ln.item_id] = per_unit.get(ln.item_id, ZERO) + ln.qty / p.qty
+    create_bom(session, BomInput(item.id, name=p.label, lines=[BomLineInput(i, plain_number(q))
+                                                               for i, q in per_unit.items()]))
+    base_routing = active_routing(session, model.base_item_id) if model and model.base_item_id else None
+    if base_routing is not None:
+        create_routing(session, RoutingInput(item.id, name=p.label, operations=[
+            OperationInput(op.seq, op.name, op.work_center_id, op.setup_minutes, op.run_minutes, op.instructions,
+                           op.is_software, op.software_version) for op in base_routing.operations]))
+
+
+def _has_bom(session: Session, item_id: int) -> bool:
+    from app.models.production import Bom
+
+    return session.scalar(select(Bom.id).where(Bom.item_id == item_id).limit(1)) is not None
+
+
+def _order(session: Session, p: Proposal):
+    sales = _sales()
+    lines = []
+    model_lines = _model_lines(p)
+    if model_lines:
+        price = sum((ln.price for ln in model_lines), ZERO)
+        cost = sum((ln.cost for ln in model_lines), ZERO)
+        with localcontext() as ctx:
+            ctx.prec = 60
+            lines.append(sales.OrderLineInput(p.custom_item_id, p.qty, round_money(price / p.qty), Decimal(0),
+                                              p.custom_item.label() if p.custom_item else "",
+                                              unit_cost_estimate=round_money(cost / p.qty)))
+    for ln in p.lines:
+        if ln in model_lines:
+            continue
+        inputs = None
+        if ln.calculator_inputs:
+            import json
+
+            try:
+                inputs = json.loads(ln.calculator_inputs)
+            except ValueError:
+                inputs = None
+        lines.append(sales.OrderLineInput(ln.item_id, ln.qty, ln.unit_price, Decimal(0), ln.description,
+                                          ln.calculator_version_id, inputs, ln.id, ln.unit_cost))
+    return sales.create_order(session, sales.OrderInput(p.partner_id, lines=lines, currency_code=p.currency.code,
+                                                        proposal_id=p.id, tax_rate=p.tax_pct,
+                                                        note=p.label))
+
+
+def convert_proposal(session: Session, proposal_id: int, warehouse_id: int | None = None,
+                     invoice: bool = True, production: bool = True) -> Proposal:
+    """approved -> converted: custom item + BOM, customer order, invoice, production order (resumable)."""
+    p = get(session, proposal_id)
+    warehouse_id = _check(session, p, warehouse_id)
+    sales = _sales()
+    if _model_lines(p) and p.custom_item_id is None:
+        _custom_item(session, p)
+        p = get(session, proposal_id)
+    elif p.custom_item_id is not None and not _has_bom(session, p.custom_item_id):
+        # an earlier attempt stopped after the item was made: finish it before anything is ordered
+        _bom_and_routing(session, p, p.custom_item, session.get(ProductModel, p.model_id) if p.model_id else None)
+        p = get(session, proposal_id)
+    if p.sales_order_id is None:
+        order = _order(session, p)
+        p = get(session, proposal_id)
+        p.sales_order_id = order.id
+        session.commit()
+    if invoice and p.invoice_id is None:
+        inv = sales.create_invoice(session, p.sales_order_id)
+        p = get(session, proposal_id)
+        p.invoice_id = inv.id
+        session.commit()
+    if production and p.custom_item_id is not None and p.production_order_id is None:
+        from app.services.production import OrderInput as MoInput
+        from app.services.production import create_order as create_mo
+
+        mo = create_mo(session, MoInput(p.custom_item_id, p.qty, warehouse_id, note=p.label))
+        p = get(session, proposal_id)
+        p.production_order_id = mo.id
+        session.commit()
+    p = get(session, proposal_id)
+    p.state, p.converted_at = STATE_CONVERTED, utcnow()
+    p.decided_by = p.decided_by or current_actor().username
+    session.commit()
+    return p

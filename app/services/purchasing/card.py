@@ -1,0 +1,75 @@
+"""The purchasing sections of the client card: a supplier's offers, purchase requests and orders.
+
+Each section is one LIMITed query plus one COUNT, so a supplier with thousands of documents costs
+the same as one with three. CardSection comes from app.services.partner_card, imported inside the
+function: the card module imports providers lazily too, so neither depends on the other at import.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from app.models.purchasing import PurchaseOrder, PurchaseRequest, SupplierOffer
+
+
+def _url(endpoint: str, **kw: Any) -> str | None:
+    try:
+        from flask import url_for
+
+        return url_for(endpoint, **kw)
+    except Exception:  # noqa: BLE001 - outside a request (tests, jobs) there are no links
+        return None
+
+
+def _count(session: Session, model: type, column: Any, partner_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(model).where(column == partner_id)) or 0
+
+
+def card_sections(session: Session, partner_id: int, limit: int = 20) -> list:
+    """Offers, requests and orders of the partner as a supplier; no sections when it has none."""
+    from app.services.partner_card import CardSection
+
+    sections = []
+    offers = session.scalars(
+        select(SupplierOffer).where(SupplierOffer.supplier_id == partner_id)
+        .options(joinedload(SupplierOffer.item), joinedload(SupplierOffer.currency))
+        .order_by(SupplierOffer.valid_from.desc(), SupplierOffer.id.desc()).limit(limit)).all()
+    if offers:
+        sections.append(CardSection(
+            key="supplier_offers", title=_l("Supplier offers"),
+            columns=[("item", _l("Item")), ("price", _l("Price")), ("currency", _l("Currency")),
+                     ("valid_from", _l("Valid from")), ("valid_to", _l("Valid to")),
+                     ("lead_time", _l("Lead time, days"))],
+            rows=[{"item": str(o.item), "price": o.price, "currency": o.currency.code, "valid_from": o.valid_from,
+                   "valid_to": o.valid_to, "lead_time": o.lead_time_days,
+                   "url": _url("SupplierOfferView.show", pk=o.id)} for o in offers],
+            total=_count(session, SupplierOffer, SupplierOffer.supplier_id, partner_id),
+            more_url=_url("SupplierOfferView.list", _flt_0_supplier=partner_id)))
+    requests = session.scalars(select(PurchaseRequest).where(PurchaseRequest.supplier_id == partner_id)
+                               .order_by(PurchaseRequest.id.desc()).limit(limit)).all()
+    if requests:
+        sections.append(CardSection(
+            key="purchase_requests", title=_l("Purchase requests"),
+            columns=[("number", _l("Number")), ("date", _l("Date")), ("state", _l("State")),
+                     ("total", _l("Total, base currency"))],
+            rows=[{"number": r.number, "date": r.request_date, "state": r.state, "total": r.total_base,
+                   "url": _url("PurchaseRequestView.show", pk=r.id)} for r in requests],
+            total=_count(session, PurchaseRequest, PurchaseRequest.supplier_id, partner_id),
+            more_url=_url("PurchaseRequestView.list", _flt_0_supplier=partner_id)))
+    orders = session.scalars(select(PurchaseOrder).where(PurchaseOrder.supplier_id == partner_id)
+                             .options(joinedload(PurchaseOrder.currency))
+                             .order_by(PurchaseOrder.id.desc()).limit(limit)).all()
+    if orders:
+        sections.append(CardSection(
+            key="purchase_orders", title=_l("Purchase orders"),
+            columns=[("number", _l("Number")), ("date", _l("Date")), ("state", _l("State")),
+                     ("total", _l("Total")), ("currency", _l("Currency"))],
+            rows=[{"number": o.number, "date": o.order_date, "state": o.state, "total": o.total,
+                   "currency": o.currency.code, "url": _url("PurchaseOrderView.show", pk=o.id)} for o in orders],
+            total=_count(session, PurchaseOrder, PurchaseOrder.supplier_id, partner_id),
+            more_url=_url("PurchaseOrderView.list", _flt_0_supplier=partner_id)))
+    return sections

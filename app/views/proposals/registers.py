@@ -1,0 +1,132 @@
+"""The registers behind the configurator: product models, their base lines, option groups, options,
+compatibility rules, and the pricing rules (margin, discount, floor per everything / group / client).
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from app.models.proposals import (
+    CompatibilityRule,
+    ModelLine,
+    OptionGroup,
+    PricingRule,
+    ProductModel,
+    ProductOption,
+)
+from app.permissions import RESOURCE_PROPOSAL
+from app.services.proposals.labels import GROUP_KIND_LABELS, RULE_KIND_LABELS, SCOPE_LABELS
+from app.views.base import BaseModelView, choice_field, interface
+
+LABELS = {
+    "code": _l("Code"), "name": _l("Name"), "name_ru": _l("Name (ru)"), "name_es": _l("Name (es)"),
+    "base_item": _l("Base item"), "description": _l("Description"), "marketing_text": _l("Marketing text"),
+    "image": _l("Image (data: URI)"), "active": _l("Active"), "model": _l("Product model"), "sort": _l("Order"),
+    "item": _l("Item"), "qty": _l("Quantity"), "characteristics": _l("Technical characteristics"),
+    "parent_option": _l("Under option"), "kind": _l("Kind"), "min_select": _l("At least"),
+    "max_select": _l("At most"), "group": _l("Option group"), "is_default": _l("Chosen by default"),
+    "max_qty": _l("Largest quantity"), "option": _l("Option"), "target": _l("Other option"),
+    "limit_qty": _l("Quantity limit"), "note": _l("Note"), "scope": _l("Applies to"), "item_group": _l("Item group"),
+    "partner": _l("Client"), "margin_pct": _l("Margin, %"), "discount_pct": _l("Discount, %"),
+    "floor_margin_pct": _l("Floor margin, %"),
+}
+
+
+def _label_of(mapping):
+    return lambda value: str(mapping.get(value, value))
+
+
+class ModelLineView(BaseModelView):
+    datamodel = interface(ModelLine)
+    class_permission_name = RESOURCE_PROPOSAL
+    list_title = _l("Base configuration")
+    list_columns = ["sort", "item", "qty", "characteristics"]
+    add_columns = edit_columns = ["model", "sort", "item", "qty", "characteristics"]
+    search_columns = ["model", "item"]
+    label_columns = LABELS
+    base_order = ("sort", "asc")
+
+
+class ProductOptionView(BaseModelView):
+    datamodel = interface(ProductOption)
+    class_permission_name = RESOURCE_PROPOSAL
+    list_title = _l("Options")
+    show_title = _l("Option")
+    list_columns = ["group", "sort", "code", "name", "item", "qty", "is_default", "max_qty"]
+    add_columns = edit_columns = ["group", "sort", "code", "name", "name_ru", "name_es", "item", "qty", "is_default",
+                                  "max_qty", "characteristics", "marketing_text", "image"]
+    show_columns = add_columns
+    search_columns = ["group", "code", "name", "item"]
+    label_columns = LABELS
+    base_order = ("sort", "asc")
+
+
+class OptionGroupView(BaseModelView):
+    datamodel = interface(OptionGroup)
+    class_permission_name = RESOURCE_PROPOSAL
+    list_title = _l("Option groups")
+    show_title = _l("Option group")
+    related_views = [ProductOptionView]
+    list_columns = ["model", "sort", "code", "name", "kind", "min_select", "max_select", "parent_option"]
+    add_columns = edit_columns = ["model", "parent_option", "sort", "code", "name", "name_ru", "name_es", "kind",
+                                  "min_select", "max_select"]
+    show_columns = add_columns
+    search_columns = ["model", "code", "name", "kind"]
+    label_columns = LABELS
+    base_order = ("sort", "asc")
+    formatters_columns = {"kind": _label_of(GROUP_KIND_LABELS)}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "kind": choice_field(_l("Kind"), [(k, v) for k, v in GROUP_KIND_LABELS.items()], "one")}
+
+
+class CompatibilityRuleView(BaseModelView):
+    datamodel = interface(CompatibilityRule)
+    class_permission_name = RESOURCE_PROPOSAL
+    list_title = _l("Compatibility rules")
+    list_columns = ["model", "option", "kind", "target", "group", "limit_qty", "note"]
+    add_columns = edit_columns = ["model", "kind", "option", "group", "target", "limit_qty", "note"]
+    search_columns = ["model", "kind", "option", "target"]
+    label_columns = LABELS
+    formatters_columns = {"kind": _label_of(RULE_KIND_LABELS)}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "kind": choice_field(_l("Kind"), [(k, v) for k, v in RULE_KIND_LABELS.items()], "requires")}
+    description_columns = {
+        "limit_qty": _l("At most: the largest quantity of the option (or of the whole group) while the other "
+                        "option is chosen (always, without one)"),
+    }
+
+
+class ProductModelView(BaseModelView):
+    datamodel = interface(ProductModel)
+    class_permission_name = RESOURCE_PROPOSAL
+    list_title = _l("Product models")
+    show_title = _l("Product model")
+    add_title = _l("New product model")
+    edit_title = _l("Edit product model")
+    related_views = [ModelLineView, OptionGroupView, CompatibilityRuleView]
+    list_columns = ["code", "name", "base_item", "active"]
+    add_columns = edit_columns = ["code", "name", "name_ru", "name_es", "base_item", "description", "marketing_text",
+                                  "image", "active"]
+    show_columns = ["code", "name", "name_ru", "name_es", "base_item", "description", "marketing_text", "active"]
+    search_columns = ["code", "name", "base_item", "active"]
+    label_columns = LABELS
+    base_order = ("code", "asc")
+
+
+class PricingRuleView(BaseModelView):
+    datamodel = interface(PricingRule)
+    class_permission_name = RESOURCE_PROPOSAL
+    list_title = _l("Pricing rules")
+    list_columns = ["name", "scope", "item_group", "partner", "margin_pct", "discount_pct", "floor_margin_pct",
+                    "active"]
+    add_columns = edit_columns = ["name", "scope", "item_group", "partner", "margin_pct", "discount_pct",
+                                  "floor_margin_pct", "active"]
+    search_columns = ["name", "scope", "item_group", "partner", "active"]
+    label_columns = LABELS
+    formatters_columns = {"scope": _label_of(SCOPE_LABELS)}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "scope": choice_field(_l("Applies to"), [(k, v) for k, v in SCOPE_LABELS.items()], "all")}
+    description_columns = {
+        "margin_pct": _l("Of the selling price: price = cost / (1 - margin)"),
+        "floor_margin_pct": _l("Below it, only a manager can save the proposal"),
+    }

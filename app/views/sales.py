@@ -1,7 +1,0 @@
-"""Views of the sales context."""
-
-from __future__ import annotations
-
-
-def register(appbuilder) -> None:
-    """Add this context's views to the menu (none yet)."""
