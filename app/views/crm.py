@@ -18,6 +18,7 @@ from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from app.domain.errors import DomainError
@@ -26,21 +27,44 @@ from app.models.crm import ACTIVITY_KINDS, Activity, Deal, DealStage
 from app.permissions import ACTION_READ, ACTION_WRITE, CRUD, RESOURCE_DEAL
 from app.services import crm
 from app.services.crm import ACTIVITY_KIND_LABELS
-from app.views.base import BaseModelView, choice_field, fmt_date, fmt_money, fmt_number, interface, run_command
-from app.views.partners import LOOKUP_LIMIT, EagerInterface, LookupField, partner_lookup
+from app.views.base import (
+    BaseModelView,
+    choice_field,
+    fmt_date,
+    fmt_money,
+    fmt_number,
+    interface,
+    locale_name,
+    run_command,
+)
+from app.views.partners import (
+    LOOKUP_LIMIT,
+    BlankChoiceMixin,
+    EagerInterface,
+    LookupField,
+    card_document_actions,
+    fmt_check,
+    fmt_source,
+    partner_lookup,
+)
 
 CAT_CRM = "CrmMenu"
 
 LABELS = {
     "title": _l("Deal"), "partner": _l("Partner"), "contact": _l("Contact person"), "amount": _l("Amount"),
     "currency": _l("Currency"), "probability": _l("Probability, %"), "expected_close": _l("Expected close"),
-    "stage": _l("Stage"), "manager": _l("Manager"), "source": _l("Source"), "note": _l("Note"),
+    "stage": _l("Stage"), "manager": _l("Manager"), "source": _l("Lead source"), "note": _l("Note"),
     "closed_at": _l("Closed"), "close_reason": _l("Why won / lost"), "created_at": _l("Created"),
     "name": _l("Name"), "name_ru": _l("Name (ru)"), "name_es": _l("Name (es)"), "sort_order": _l("Order"),
     "is_won": _l("Won"), "is_lost": _l("Lost"), "active": _l("Active"), "kind": _l("Kind"), "deal": _l("Deal"),
     "subject": _l("Subject"), "due_at": _l("Due"), "done": _l("Done"), "done_at": _l("Done at"),
     "assignee": _l("Assignee"), "result": _l("Result"),
 }
+
+
+def fmt_int(value: Any) -> Markup:
+    """A whole number (order, probability %) right-aligned like every other figure."""
+    return fmt_number(value, 0)
 
 
 def fmt_activity_kind(value: Any) -> str:
@@ -58,10 +82,12 @@ class DealStageView(BaseModelView):
     add_columns = edit_columns = show_columns = list_columns
     search_columns = ["name", "is_won", "is_lost", "active"]
     label_columns = LABELS
+    formatters_columns = {"sort_order": fmt_int, "probability": fmt_int, "is_won": fmt_check, "is_lost": fmt_check,
+                          "active": fmt_check}
     base_order = ("sort_order", "asc")
 
 
-class ActivityView(BaseModelView):
+class ActivityView(BlankChoiceMixin, BaseModelView):
     datamodel = EagerInterface(Activity, "partner", "deal", "assignee")
     class_permission_name = RESOURCE_DEAL
     method_permission_name = CRUD | {"complete": ACTION_WRITE}
@@ -82,7 +108,7 @@ class ActivityView(BaseModelView):
         "partner": partner_lookup(_l("Partner"), interface(Activity), "partner"),
         "deal": LookupField(_l("Deal"), Deal, "DealView.lookup", interface(Activity), "deal"),
     }
-    formatters_columns = {"kind": fmt_activity_kind, "due_at": fmt_date}
+    formatters_columns = {"kind": fmt_activity_kind, "due_at": fmt_date, "done": fmt_check, "done_at": fmt_date}
     label_columns = LABELS
     base_order = ("due_at", "desc")
 
@@ -109,7 +135,7 @@ class ActivityView(BaseModelView):
                            lambda a: gettext("Activity %(subject)s done", subject=a.subject), back)
 
 
-class DealView(BaseModelView):
+class DealView(BlankChoiceMixin, BaseModelView):
     datamodel = EagerInterface(Deal, "partner", "stage", "currency", "manager")
     class_permission_name = RESOURCE_DEAL
     method_permission_name = CRUD | {"move": ACTION_WRITE, "lookup": ACTION_READ}
@@ -132,6 +158,7 @@ class DealView(BaseModelView):
         "contact": partner_lookup(_l("Contact person"), interface(Deal), "contact", kind="person"),
     }
     search_form_extra_fields = {"partner": partner_lookup(_l("Partner"), interface(Deal), "partner")}
+    formatters_columns = {"source": fmt_source, "probability": fmt_int}
 
     def pre_add(self, item: Deal) -> None:
         if item.partner is None:
@@ -159,6 +186,7 @@ class DealView(BaseModelView):
         return self.render_template(
             self.show_template, pk=pk, title=self.show_title, widgets=widgets, related_views=self._related_views,
             deal=item, stages=crm.open_stages(db.session),
+            documents=card_document_actions(item.partner, self.appbuilder.sm, roles=("customer",), deal=item.id),
             can_write=self.appbuilder.sm.has_access(f"can_{ACTION_WRITE}", RESOURCE_DEAL),
         )
 
@@ -270,6 +298,7 @@ class FunnelView(BaseView):
             "fabrika/crm_funnel.html", title=_l("Sales funnel"), rows=rows, chart=chart, currencies=currencies,
             date_from=date_from, date_to=date_to, manager=manager, managers=_manager_choices(),
             fmt_money=fmt_money, fmt_number=fmt_number, totals_html=_totals_html,
+            chart_locale=locale_name().replace("_", "-"),
         )
 
 

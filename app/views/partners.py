@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, abort, flash, jsonify, redirect, request, url_for
+from flask import Response, abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_appbuilder.baseviews import expose
-from flask_appbuilder.fields import AJAXSelectField
+from flask_appbuilder.fields import AJAXSelectField, QuerySelectField
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterEqual, get_field_setup_query
 from flask_appbuilder.security.decorators import has_access
@@ -24,15 +24,26 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 from wtforms import BooleanField
+from wtforms.fields.core import UnboundField
 from wtforms.validators import Optional
 
 from app.domain.errors import DomainError
 from app.extensions import db
 from app.models.partners import Partner, PartnerAddress, PartnerBankAccount, Tag
-from app.permissions import ACTION_READ, ACTION_WRITE, CRUD, RESOURCE_DEAL, RESOURCE_PARTNER
+from app.permissions import (
+    ACTION_READ,
+    ACTION_WRITE,
+    CRUD,
+    RESOURCE_DEAL,
+    RESOURCE_PARTNER,
+    RESOURCE_PROPOSAL,
+    RESOURCE_PURCHASING,
+    RESOURCE_SALES_ORDER,
+)
 from app.services.partner_card import build_card
 from app.services.partners import (
     PARTNER_FIELDS,
+    DuplicatePartner,
     PartnerInput,
     merge_partners,
     normalize_email,
@@ -121,12 +132,18 @@ KIND_LABELS = {"company": _l("Company"), "person": _l("Person")}
 ROLE_LABELS = {"customer": _l("Customer"), "supplier": _l("Supplier"), "carrier": _l("Carrier")}
 ADDRESS_KIND_LABELS = {"legal": _l("Legal address"), "delivery": _l("Delivery address"), "postal": _l("Postal address")}
 LANGUAGE_CHOICES = [("ru", "Русский"), ("es", "Español"), ("en", "English")]
+# where a partner or deal came from: the usual codes get a label, anything else typed is shown as typed
+SOURCE_LABELS = {"website": _l("Website"), "exhibition": _l("Exhibition"), "call": _l("Incoming call"),
+                 "referral": _l("Referral"), "email": _l("E-mail"), "advertising": _l("Advertising")}
+# audit trail: the entity names of the card's rows
+AUDIT_ENTITIES = {"Partner": _l("Partner"), "PartnerAddress": _l("Address"),
+                  "PartnerBankAccount": _l("Bank account")}
 
 LABELS = {
     "name": _l("Name"), "kind": _l("Kind"), "legal_name": _l("Legal name"), "company": _l("Company"),
     "position": _l("Position"), "tax_id": _l("Tax id"), "tax_id2": _l("Tax id 2 (KPP)"), "phone": _l("Phone"),
     "email": _l("E-mail"), "website": _l("Website"), "is_customer": _l("Customer"), "is_supplier": _l("Supplier"),
-    "is_carrier": _l("Carrier"), "manager": _l("Manager"), "source": _l("Source"), "language": _l("Language"),
+    "is_carrier": _l("Carrier"), "manager": _l("Manager"), "source": _l("Lead source"), "language": _l("Language"),
     "note": _l("Note"), "active": _l("Active"), "tags": _l("Tags"), "roles": _l("Roles"),
     "merged_into": _l("Merged into"), "created_at": _l("Created"), "confirm_duplicate": _l("Save anyway"),
     "partner": _l("Partner"), "address": _l("Address"), "city": _l("City"), "country": _l("Country"),
@@ -153,8 +170,30 @@ def fmt_audit_action(value: str) -> str:
     return str(AUDIT_ACTIONS.get(value, value))
 
 
+def fmt_check(value: Any) -> Markup:
+    """A yes/no column as a tick (no tick for no), not Python's True / False."""
+    return Markup('<i class="fa fa-check text-success" title="%s"></i>') % gettext("yes") if value else Markup("")
+
+
+def fmt_source(value: Any) -> str:
+    """A lead source: the label of a known code, otherwise the text as typed."""
+    return str(SOURCE_LABELS.get(value, value or ""))
+
+
+def fmt_language(value: Any) -> str:
+    return dict(LANGUAGE_CHOICES).get(value, value or "")
+
+
+def fmt_audit_entity(entity: str, entity_id: Any) -> str:
+    """ "Bank account #3" rather than the model's class name."""
+    return f"{AUDIT_ENTITIES.get(entity, entity)} #{entity_id}"
+
+
 def fmt_changes(changes: str) -> str:
-    """An audit row's JSON {field: [before, after]} as "field: before → after; ..." (ids and empties left out)."""
+    """An audit row's JSON {field: [before, after]} as "Label: before → after; ..." in the reader's words.
+
+    Field names become their form labels and codes their labels; ids and empties are left out.
+    """
     try:
         data = json.loads(changes or "{}")
     except ValueError:
@@ -166,13 +205,72 @@ def fmt_changes(changes: str) -> str:
         before, after = ("" if v is None else v for v in pair)
         if before == after == "":
             continue
-        parts.append(f"{key}: {before} → {after}" if before != "" else f"{key}: {after}")
+        label = LABELS.get(key) or LABELS.get(key[:-3] if key.endswith("_id") else key, key)
+        before, after = _fmt_change_value(key, before), _fmt_change_value(key, after)
+        parts.append(f"{label}: {before} → {after}" if before != "" else f"{label}: {after}")
     more = len(parts) - AUDIT_FIELDS_SHOWN
     return "; ".join(parts[:AUDIT_FIELDS_SHOWN]) + (f"; … (+{more})" if more > 0 else "")
 
 
+def _fmt_change_value(key: str, value: Any) -> Any:
+    """Codes and flags of an audit change in words; ids stay as numbers (with a # to say so)."""
+    if value is True or value is False:
+        return gettext("yes") if value else gettext("no")
+    if key == "kind":
+        return ADDRESS_KIND_LABELS.get(value) or KIND_LABELS.get(value) or value
+    if key == "source":
+        return fmt_source(value)
+    if key == "language":
+        return fmt_language(value)
+    if key not in LABELS and key.endswith("_id") and value != "":  # a reference: partner_id 7 -> #7
+        return f"#{value}"
+    return value
+
+
 def fmt_address_kind(value: Any) -> str:
     return str(ADDRESS_KIND_LABELS.get(value, value or ""))
+
+
+# the documents started from a card: (role needed or None, resource, endpoint, url args, label, icon)
+CARD_DOCUMENTS = (
+    ("customer", RESOURCE_SALES_ORDER, "SalesOrderView.add", "partner_id", _l("New customer order"), "fa-cart-plus"),
+    ("customer", RESOURCE_PROPOSAL, "ConfiguratorView.index", "partner", _l("New proposal"), "fa-file-text-o"),
+    ("supplier", RESOURCE_PURCHASING, "PurchaseOrderView.add", "_flt_0_supplier", _l("New purchase order"),
+     "fa-truck"),
+)
+
+
+def card_document_actions(partner: Partner, sm, roles: tuple[str, ...] | None = None,
+                          deal: int | None = None) -> list[tuple[str, str, str]]:
+    """(label, url, icon) of the documents this user may start for the partner, its roles deciding which.
+
+    A context that is not installed (no endpoint) simply has no button; from a deal's page the
+    proposal is started for that deal.
+    """
+    actions = []
+    for role, resource, endpoint, arg, label, icon in CARD_DOCUMENTS:
+        if role not in partner.roles or (roles and role not in roles) or endpoint not in current_app.view_functions:
+            continue
+        if sm.has_access(f"can_{ACTION_WRITE}", resource):
+            args = {"deal": deal} if deal and endpoint == "ConfiguratorView.index" else {arg: partner.id}
+            actions.append((str(label), url_for(endpoint, **args), icon))
+    return actions
+
+
+BLANK_CHOICE = "—"
+
+
+class BlankChoiceMixin:
+    """Empty related selects read "—": FAB's blank option has no text, so select2 shows its value "__None"."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        for form in (self.add_form, self.edit_form):
+            for name in dir(form):
+                field = getattr(form, name, None)
+                if (isinstance(field, UnboundField) and field.field_class is QuerySelectField
+                        and field.kwargs.get("allow_blank")):
+                    field.kwargs["blank_text"] = BLANK_CHOICE
 
 
 class _NormalisedFilter(BaseFilter):
@@ -256,7 +354,7 @@ NORMALISED_FILTERS = {"name": (FilterName, FilterNameContains), "phone": (Filter
                       "tax_id": (FilterTaxId,)}
 
 
-class _PartnerFormView(BaseModelView):
+class _PartnerFormView(BlankChoiceMixin, BaseModelView):
     """Partner forms that save through the service: normalised, checked for duplicates."""
 
     datamodel = EagerInterface(Partner, "company", "manager")
@@ -264,7 +362,8 @@ class _PartnerFormView(BaseModelView):
     method_permission_name = CRUD | {"merge": ACTION_WRITE, "lookup": ACTION_READ}
     label_columns = LABELS
     fixed_kind: str | None = None
-    formatters_columns = {"kind": fmt_kind, "roles": fmt_roles, "created_at": fmt_date}
+    formatters_columns = {"kind": fmt_kind, "roles": fmt_roles, "created_at": fmt_date, "source": fmt_source,
+                          "language": fmt_language}
     add_form_extra_fields = edit_form_extra_fields = {
         "kind": choice_field(_l("Kind"), [(k, v) for k, v in KIND_LABELS.items()], default="company"),
         "language": choice_field(_l("Language"), LANGUAGE_CHOICES, default="ru"),
@@ -308,6 +407,13 @@ class _PartnerFormView(BaseModelView):
         try:
             return save_partner(db.session, self._input(form), pk,
                                 confirm_duplicate=bool(form.data.get("confirm_duplicate")))
+        except DuplicatePartner as exc:  # each look-alike one click away, then what to do
+            for dup in exc.duplicates:
+                flash(Markup('{} <a href="{}" target="_blank">{}</a>').format(
+                    dup.problem().render(gettext), url_for("PartnerView.card", pk=dup.partner_id),
+                    gettext("Open its card")), "danger")
+            flash(gettext("Check the partner found, or confirm to save anyway"), "warning")
+            return None
         except DomainError as exc:
             flash_domain_error(exc)
             return None
@@ -380,6 +486,8 @@ class PartnerView(_PartnerFormView):
     def _export_value(self, item: Any, column: str) -> Any:
         if column == "kind":
             return fmt_kind(item.kind)
+        if column == "source":
+            return fmt_source(item.source)
         return super()._export_value(item, column)
 
     @expose("/card/<int:pk>")
@@ -392,7 +500,9 @@ class PartnerView(_PartnerFormView):
         return self.render_template(
             "fabrika/partners_card.html", title=card.partner.name, card=card, fmt_date=fmt_date, fmt_money=fmt_money,
             fmt_kind=fmt_kind, fmt_roles=fmt_roles, fmt_address_kind=fmt_address_kind, translate=gettext,
-            fmt_audit_action=fmt_audit_action, fmt_changes=fmt_changes,
+            fmt_audit_action=fmt_audit_action, fmt_changes=fmt_changes, fmt_source=fmt_source,
+            fmt_language=fmt_language, fmt_audit_entity=fmt_audit_entity,
+            documents=card_document_actions(card.partner, sm),
             can_write=sm.has_access(f"can_{ACTION_WRITE}", RESOURCE_PARTNER),
             can_deal=sm.has_access(f"can_{ACTION_WRITE}", RESOURCE_DEAL),
         )
@@ -441,7 +551,7 @@ class ContactView(_PartnerFormView):
     }
 
 
-class PartnerAddressView(BaseModelView):
+class PartnerAddressView(BlankChoiceMixin, BaseModelView):
     datamodel = EagerInterface(PartnerAddress, "partner")
     class_permission_name = RESOURCE_PARTNER
     list_title = _l("Addresses")
@@ -456,12 +566,12 @@ class PartnerAddressView(BaseModelView):
         "partner": partner_lookup(_l("Partner"), interface(PartnerAddress), "partner"),
     }
     search_form_extra_fields = {"partner": partner_lookup(_l("Partner"), interface(PartnerAddress), "partner")}
-    formatters_columns = {"kind": fmt_address_kind}
+    formatters_columns = {"kind": fmt_address_kind, "is_default": fmt_check}
     label_columns = LABELS | {"kind": _l("Kind")}
     base_order = ("id", "desc")
 
 
-class PartnerBankAccountView(BaseModelView):
+class PartnerBankAccountView(BlankChoiceMixin, BaseModelView):
     datamodel = EagerInterface(PartnerBankAccount, "partner", "currency")
     class_permission_name = RESOURCE_PARTNER
     list_title = _l("Bank accounts")
@@ -473,6 +583,7 @@ class PartnerBankAccountView(BaseModelView):
     add_columns = edit_columns = show_columns = ["partner", "bank_name", "bic", "account", "corr_account", "currency",
                                                  "is_default"]
     label_columns = LABELS
+    formatters_columns = {"is_default": fmt_check}
     base_order = ("id", "desc")
     add_form_extra_fields = edit_form_extra_fields = search_form_extra_fields = {
         "partner": partner_lookup(_l("Partner"), interface(PartnerBankAccount), "partner")}

@@ -59,6 +59,7 @@ def test_duplicate_on_the_form_is_refused_then_saved_when_confirmed(app, login_a
     resp = client.post("/partnerview/add", data=FORM | {"name": "Школа №1", "tax_id": "7725 000 111"})
     assert resp.status_code == 200  # the form again, with what was typed
     assert f"A partner with the same tax id already exists: Робокидс (#{robokids.id})" in resp.text
+    assert f'href="/partnerview/card/{robokids.id}"' in resp.text  # the look-alike one click away
     assert 'value="Школа №1"' in resp.text and _count(Partner) == 1
     resp = client.post("/partnerview/add", data=FORM | {"name": "Школа №1", "tax_id": "7725 000 111",
                                                         "confirm_duplicate": "y"})
@@ -121,8 +122,9 @@ def test_card_shows_everything_in_a_fixed_number_of_statements(app, login_as, ro
     url = f"/partnerview/card/{robokids.id}"
     text = client.get(url).text
     for expected in ("АНО «Робокидс»", "Анна Ковалёва", "Robokids: 10 robots", "Send the TCP", "444", "Created",
-                     "legal_name: АНО «Робокидс»"):
+                     "Legal name: АНО «Робокидс»", "Partner #"):  # audit in words
         assert expected in text, expected
+    assert "legal_name:" not in text  # field names of the audit trail are labelled
     with statements() as log:
         client.get(url)
     for i in range(40):
@@ -299,3 +301,16 @@ def test_deal_page_offers_the_next_stage_and_moves(app, login_as, robokids):
     assert client.post(f"/dealview/move/{d.id}", data={"stage_id": st["Proposal"].id}).status_code == 302
     assert db.session.get(Deal, d.id).stage_id == st["Proposal"].id
     assert client.get("/partnerview/list/?_oc_PartnerView=roles&_od_PartnerView=asc").status_code == 200
+
+
+def test_card_offers_the_documents_the_role_may_start(app, login_as, robokids):
+    """Customer: order, proposal, e-mail; supplier: purchase order, only for a role that may write it."""
+    supplier = partner("ЭлектроКомп", is_supplier=True, email="zakaz@elektrokomp.example")
+    sales = login_as("Sales")
+    card = sales.get(f"/partnerview/card/{robokids.id}").text
+    assert f"/add?partner_id={robokids.id}" in card and f"partner={robokids.id}" in card
+    assert 'href="mailto:info@robokids.example"' in card
+    assert "_flt_0_supplier" not in card  # a customer gets no purchase order
+    assert "_flt_0_supplier" not in sales.get(f"/partnerview/card/{supplier.id}").text  # Sales only reads purchasing
+    card = login_as("Purchasing").get(f"/partnerview/card/{supplier.id}").text
+    assert f"_flt_0_supplier={supplier.id}" in card and "partner_id=" not in card

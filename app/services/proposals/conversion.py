@@ -135,8 +135,7 @@ def _order(session: Session, p: Proposal):
         with localcontext() as ctx:
             ctx.prec = 60
             lines.append(sales.OrderLineInput(p.custom_item_id, p.qty, round_money(price / p.qty), Decimal(0),
-                                              p.custom_item.label() if p.custom_item else "",
-                                              unit_cost_estimate=round_money(cost / p.qty)))
+                                              "", unit_cost_estimate=round_money(cost / p.qty)))
     for ln in p.lines:
         if ln in model_lines:
             continue
@@ -148,7 +147,9 @@ def _order(session: Session, p: Proposal):
                 inputs = json.loads(ln.calculator_inputs)
             except ValueError:
                 inputs = None
-        lines.append(sales.OrderLineInput(ln.item_id, ln.qty, ln.unit_price, Decimal(0), ln.description,
+        # an option's item names it in every language; the snapshot text would pin one language on the order
+        text = "" if ln.item_id and ln.kind in (LINE_BASE, LINE_OPTION) else ln.description
+        lines.append(sales.OrderLineInput(ln.item_id, ln.qty, ln.unit_price, Decimal(0), text,
                                           ln.calculator_version_id, inputs, ln.id, ln.unit_cost))
     return sales.create_order(session, sales.OrderInput(p.partner_id, lines=lines, currency_code=p.currency.code,
                                                         proposal_id=p.id, tax_rate=p.tax_pct,

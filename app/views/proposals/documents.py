@@ -84,7 +84,7 @@ def _doc_link(model_path: str, endpoint: str, attr: str):
             url = url_for(endpoint, pk=value)
         except Exception:  # noqa: BLE001 - the other context's view may not be registered
             return str(text or value)
-        return Markup('<a href="%s">%s</a>') % (url, text or value)
+        return Markup('<a href="%s">%s</a>') % (url, text or f"#{value}")
     return fmt
 
 
