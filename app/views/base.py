@@ -85,6 +85,19 @@ class BaseModelView(ModelView):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._auto_formatters()
+        self._blank_choice_text()
+
+    def _blank_choice_text(self) -> None:
+        """Empty related selects read "—": FAB's blank option has no text, so select2 shows "__None"."""
+        from flask_appbuilder.fields import QuerySelectField
+        from wtforms.fields.core import UnboundField
+
+        for form in (getattr(self, "add_form", None), getattr(self, "edit_form", None)):
+            for name in dir(form) if form is not None else ():
+                field = getattr(form, name, None)
+                if (isinstance(field, UnboundField) and field.field_class is QuerySelectField
+                        and field.kwargs.get("allow_blank")):
+                    field.kwargs["blank_text"] = "—"
 
     def _auto_formatters(self) -> None:
         formatters = dict(self.formatters_columns or {})

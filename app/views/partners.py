@@ -152,6 +152,10 @@ LABELS = {
 }
 
 
+# FAB adds its own guesses ("Partner Id") to a view's label_columns dict in place: the audit trail keeps a copy
+AUDIT_LABELS = dict(LABELS)
+
+
 def fmt_kind(value: Any) -> str:
     return str(KIND_LABELS.get(value, value or ""))
 
@@ -205,7 +209,7 @@ def fmt_changes(changes: str) -> str:
         before, after = ("" if v is None else v for v in pair)
         if before == after == "":
             continue
-        label = LABELS.get(key) or LABELS.get(key[:-3] if key.endswith("_id") else key, key)
+        label = AUDIT_LABELS.get(key) or AUDIT_LABELS.get(key[:-3] if key.endswith("_id") else key, key)
         before, after = _fmt_change_value(key, before), _fmt_change_value(key, after)
         parts.append(f"{label}: {before} → {after}" if before != "" else f"{label}: {after}")
     more = len(parts) - AUDIT_FIELDS_SHOWN
@@ -222,7 +226,7 @@ def _fmt_change_value(key: str, value: Any) -> Any:
         return fmt_source(value)
     if key == "language":
         return fmt_language(value)
-    if key not in LABELS and key.endswith("_id") and value != "":  # a reference: partner_id 7 -> #7
+    if key not in AUDIT_LABELS and key.endswith("_id") and value != "":  # a reference: partner_id 7 -> #7
         return f"#{value}"
     return value
 

@@ -314,3 +314,14 @@ def test_card_offers_the_documents_the_role_may_start(app, login_as, robokids):
     assert "_flt_0_supplier" not in sales.get(f"/partnerview/card/{supplier.id}").text  # Sales only reads purchasing
     card = login_as("Purchasing").get(f"/partnerview/card/{supplier.id}").text
     assert f"_flt_0_supplier={supplier.id}" in card and "partner_id=" not in card
+
+
+def test_audit_changes_read_in_words(app, login_as):
+    """Field names become labels, codes labels, flags yes/no, references #id, even after FAB filled label dicts."""
+    from app.views.partners import fmt_changes
+
+    login_as("Sales").get("/partneraddressview/list/")  # the views are built: FAB has added its own labels
+    changes = ('{"partner_id": [null, 7], "kind": [null, "delivery"], "is_default": [null, true], '
+               '"tax_id": [null, "77"]}')
+    with app.test_request_context():
+        assert fmt_changes(changes) == "Partner: #7; Kind: Delivery address; Default: yes; Tax id: 77"

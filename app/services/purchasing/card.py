@@ -49,6 +49,9 @@ def card_sections(session: Session, partner_id: int, limit: int = 20) -> list:
                    "url": _url("SupplierOfferView.show", pk=o.id)} for o in offers],
             total=_count(session, SupplierOffer, SupplierOffer.supplier_id, partner_id),
             more_url=_url("SupplierOfferView.list", _flt_0_supplier=partner_id)))
+    from app.views.purchasing_labels import ORDER_STATE_LABELS as order_labels
+    from app.views.purchasing_labels import REQUEST_STATE_LABELS as request_labels
+
     requests = session.scalars(select(PurchaseRequest).where(PurchaseRequest.supplier_id == partner_id)
                                .order_by(PurchaseRequest.id.desc()).limit(limit)).all()
     if requests:
@@ -56,7 +59,8 @@ def card_sections(session: Session, partner_id: int, limit: int = 20) -> list:
             key="purchase_requests", title=_l("Purchase requests"),
             columns=[("number", _l("Number")), ("date", _l("Date")), ("state", _l("State")),
                      ("total", _l("Total, base currency"))],
-            rows=[{"number": r.number, "date": r.request_date, "state": r.state, "total": r.total_base,
+            rows=[{"number": r.number, "date": r.request_date, "state": request_labels.get(r.state, r.state),
+                   "total": r.total_base,
                    "url": _url("PurchaseRequestView.show", pk=r.id)} for r in requests],
             total=_count(session, PurchaseRequest, PurchaseRequest.supplier_id, partner_id),
             more_url=_url("PurchaseRequestView.list", _flt_0_supplier=partner_id)))
@@ -68,7 +72,8 @@ def card_sections(session: Session, partner_id: int, limit: int = 20) -> list:
             key="purchase_orders", title=_l("Purchase orders"),
             columns=[("number", _l("Number")), ("date", _l("Date")), ("state", _l("State")),
                      ("total", _l("Total")), ("currency", _l("Currency"))],
-            rows=[{"number": o.number, "date": o.order_date, "state": o.state, "total": o.total,
+            rows=[{"number": o.number, "date": o.order_date, "state": order_labels.get(o.state, o.state),
+                   "total": o.total,
                    "currency": o.currency.code, "url": _url("PurchaseOrderView.show", pk=o.id)} for o in orders],
             total=_count(session, PurchaseOrder, PurchaseOrder.supplier_id, partner_id),
             more_url=_url("PurchaseOrderView.list", _flt_0_supplier=partner_id)))
