@@ -25,6 +25,7 @@ from app.services.production import BomInput, BomLineInput, complete_order, crea
 from app.services.sales import (
     OrderLineInput,
     PaymentInput,
+    cancel_order,
     confirm_order,
     create_act,
     create_invoice,
@@ -178,5 +179,32 @@ def test_robokids_from_order_to_paid_and_shipped(factory, session):
     second = ship_order(session, ShipmentInput(order.id, lines=[
         ShipmentLineInput(order.lines[0].id, "5"), ShipmentLineInput(order.lines[2].id, "4")]))
     assert second.state == "posted" and order.state == "shipped"
+    assert reserved_for(session, "sales_order", order.id) == {}
+    assert verify_stock(session) == []
+
+
+def test_a_cancelled_order_withdraws_its_draft_purchase_lines_and_names_open_production(factory, session):
+    """Robokids cancel after the analysis: the draft request lines (suggestions nobody acted on) go
+    with the order; a line of a request already sent to the supplier stays; the production orders
+    are named for the production manager to decide, not cancelled behind their back."""
+    from app.services.purchasing.requests import mark_sent
+    from app.services.sales.orders import open_production_orders
+
+    wh, items = factory
+    order = _order(session, items)
+    confirm_order(session, order.id)
+    run_analysis(session, order.id)
+    lines = {ln.item.code: ln for ln in session.scalars(select(PurchaseRequestLine))}
+    mark_sent(session, lines["MB"].request_id)  # the board request went to ChipSnab already
+    made = sorted(session.scalars(select(ProductionOrder.number).join(
+        SalesOrderDemand, SalesOrderDemand.production_order_id == ProductionOrder.id).distinct()))
+    assert len(made) >= 2  # the standard and the custom robots, at least
+
+    cancel_order(session, order.id)
+
+    left = {(ln.item.code, ln.qty) for ln in session.scalars(select(PurchaseRequestLine))}
+    assert left == {("MB", D(3))}
+    assert session.scalar(select(func.count()).select_from(PurchaseRequest)) == 1  # the emptied draft is gone
+    assert sorted(open_production_orders(session, order.id)) == made
     assert reserved_for(session, "sales_order", order.id) == {}
     assert verify_stock(session) == []

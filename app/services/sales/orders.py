@@ -35,6 +35,7 @@ from app.models.sales import (
     SalesInvoice,
     SalesOrder,
     SalesOrderAttachment,
+    SalesOrderDemand,
     SalesOrderLine,
     Shipment,
 )
@@ -372,11 +373,50 @@ def cancel_order(session: Session, order_id: int) -> SalesOrder:
             problems.add("The order has invoices: cancel them first")
         problems.raise_if_any()
         release(session, DOC_SALES_ORDER, order.id)
+        _withdraw_purchase_suggestions(session, order)
         actor = current_actor()
         order.state = SO_CANCELLED
         order.cancelled_at = utcnow()
         order.cancelled_by = actor.username
     return order
+
+
+def _withdraw_purchase_suggestions(session: Session, order: SalesOrder) -> int:
+    """Remove what the order's analysis asked purchasing to buy, while the request is still a draft.
+
+    A draft request line is only a suggestion nobody has acted on; once the request is sent the
+    supplier knows about it, so those lines stay for the buyer to cancel with the supplier.
+    """
+    from app.models.purchasing import REQ_DRAFT, PurchaseRequest, PurchaseRequestLine
+    from app.services.purchasing.requests import refresh_totals
+    from app.services.sales.analysis import SOURCE
+
+    lines = session.scalars(
+        select(PurchaseRequestLine).join(PurchaseRequest)
+        .where(PurchaseRequestLine.source == SOURCE, PurchaseRequestLine.source_ref == order.number,
+               PurchaseRequest.state == REQ_DRAFT)).all()
+    touched = {line.request_id for line in lines}
+    for line in lines:
+        session.delete(line)
+    session.flush()
+    refresh_totals(session, touched)
+    return len(lines)
+
+
+def open_production_orders(session: Session, order_id: int) -> list[str]:
+    """Numbers of the production orders the order's analysis created that are still open.
+
+    Cancelling a customer order does not stop the shop floor by itself: what is made may go to
+    stock or another order, so the production manager decides; the cancel message names them.
+    """
+    from app.models.production import ORDER_OPEN, ProductionOrder
+
+    rows = session.execute(
+        select(ProductionOrder.number, ProductionOrder.id).join(
+            SalesOrderDemand, SalesOrderDemand.production_order_id == ProductionOrder.id)
+        .where(SalesOrderDemand.order_id == order_id, ProductionOrder.state.in_(ORDER_OPEN))
+        .distinct().order_by(ProductionOrder.id)).all()
+    return [number or f"#{pk}" for number, pk in rows]
 
 
 def close_order(session: Session, order_id: int) -> SalesOrder:

@@ -266,8 +266,18 @@ class SalesOrderView(NumberSearch, BaseModelView):
     @expose("/cancel/<int:pk>", methods=["POST"])
     @has_access
     def cancel_order(self, pk: int) -> Response:
-        return run_command(lambda: svc.cancel_order(db.session, pk),
-                           lambda o: gettext("Order %(number)s cancelled", number=o.number), url_for(".show", pk=pk))
+        return run_command(lambda: svc.cancel_order(db.session, pk), self._cancelled_message, url_for(".show", pk=pk))
+
+    @staticmethod
+    def _cancelled_message(order: Any) -> str:
+        """Say it is cancelled, and which production orders made for it are still open."""
+        message = gettext("Order %(number)s cancelled", number=order.number)
+        still_open = svc.open_production_orders(db.session, order.id)
+        if still_open:
+            message += " " + gettext("Production orders made for it are still open: %(orders)s. "
+                                     "Cancel them in Production if they are no longer needed.",
+                                     orders=", ".join(still_open))
+        return message
 
     @expose("/close/<int:pk>", methods=["POST"])
     @has_access
