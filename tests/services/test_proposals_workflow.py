@@ -225,6 +225,7 @@ def test_an_approved_proposal_becomes_an_order_an_invoice_a_bom_and_a_production
 
     order = db.session.get(SalesOrder, done.sales_order_id)
     assert order.proposal_id == p.id and len(order.lines) == 1
+    assert order.state == "confirmed" and order.warehouse_id is not None  # the client said yes
     assert (order.lines[0].qty, order.lines[0].unit_price) == (D(4), D("440.0000"))  # 1760 / 4
     bom = db.session.query(Bom).filter_by(item_id=done.custom_item_id).one()
     assert sorted((ln.item.code, ln.qty) for ln in bom.lines) == [("BOARD", D(2)), ("CPU-STD", D(1)), ("N-BASE", D(1))]

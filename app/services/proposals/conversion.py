@@ -125,7 +125,7 @@ def _has_bom(session: Session, item_id: int) -> bool:
     return session.scalar(select(Bom.id).where(Bom.item_id == item_id).limit(1)) is not None
 
 
-def _order(session: Session, p: Proposal):
+def _order(session: Session, p: Proposal, warehouse_id: int | None = None):
     sales = _sales()
     lines = []
     model_lines = _model_lines(p)
@@ -153,7 +153,22 @@ def _order(session: Session, p: Proposal):
                                           ln.calculator_version_id, inputs, ln.id, ln.unit_cost))
     return sales.create_order(session, sales.OrderInput(p.partner_id, lines=lines, currency_code=p.currency.code,
                                                         proposal_id=p.id, tax_rate=p.tax_pct,
-                                                        note=p.label))
+                                                        note=p.label, warehouse_id=warehouse_id))
+
+
+def _confirm(session: Session, sales, order_id: int) -> None:
+    """The client approved the TCP: its order is confirmed at once, reserving what the warehouse has.
+
+    Only a draft is confirmed, so a retry after a half-finished conversion (or an order someone
+    confirmed by hand meanwhile) passes through. Without a warehouse to reserve in, the order stays
+    a draft for the sales manager to choose one and confirm.
+    """
+    from app.models.sales import SO_DRAFT, SalesOrder
+
+    order = session.get(SalesOrder, order_id)
+    stocked = order is not None and any(ln.item is not None and ln.item.kind != "service" for ln in order.lines)
+    if order is not None and order.state == SO_DRAFT and (order.warehouse_id is not None or not stocked):
+        sales.confirm_order(session, order_id)
 
 
 def convert_proposal(session: Session, proposal_id: int, warehouse_id: int | None = None,
@@ -170,10 +185,11 @@ def convert_proposal(session: Session, proposal_id: int, warehouse_id: int | Non
         _bom_and_routing(session, p, p.custom_item, session.get(ProductModel, p.model_id) if p.model_id else None)
         p = get(session, proposal_id)
     if p.sales_order_id is None:
-        order = _order(session, p)
+        order = _order(session, p, warehouse_id)
         p = get(session, proposal_id)
         p.sales_order_id = order.id
         session.commit()
+    _confirm(session, sales, p.sales_order_id)
     if invoice and p.invoice_id is None:
         inv = sales.create_invoice(session, p.sales_order_id)
         p = get(session, proposal_id)
