@@ -13,7 +13,6 @@ From bench/__main__.py: calculators.run_phase(pg_url, n) -> dict (PhaseOutput fi
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -124,17 +123,10 @@ def run_phase(pg_url: str | None = None, n: int = 2000) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench import report
+    from bench.harness import standalone_main
 
-    p = argparse.ArgumentParser(prog="python -m bench.calculators", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--pg", metavar="URL", help="run on a throwaway database of this PostgreSQL server instead")
-    p.add_argument("--n", type=int, default=2000, help="evaluations measured per calculator (default 2000)")
-    args = p.parse_args(sys.argv[1:] if argv is None else argv)
-    res = run_phase(args.pg, args.n)
-    print("\n".join(report.results_table(res["results"])))
-    print("\n".join(f"- {note}" for note in res["notes"]))
-    return 0
+    return standalone_main("calculators", __doc__, run_phase, 2000,
+                           "evaluations measured per calculator (default 2000)", argv)
 
 
 if __name__ == "__main__":

@@ -193,3 +193,22 @@ def _app(url: str, tmp: str) -> Iterator[Any]:
 
 def backend_name(pg_url: str | None) -> str:
     return "postgresql" if pg_url else "sqlite"
+
+
+def standalone_main(module: str, doc: str | None, run_phase, n_default: int, n_help: str,
+                    argv: list[str] | None = None) -> int:
+    """`python -m bench.<module>`: run one phase by itself (SQLite, or --pg) and print its table."""
+    import argparse
+    import sys
+
+    from bench import report
+
+    p = argparse.ArgumentParser(prog=f"python -m bench.{module}", description=doc,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--pg", metavar="URL", help="run on a throwaway database of this PostgreSQL server instead")
+    p.add_argument("--n", type=int, default=n_default, help=n_help)
+    args = p.parse_args(sys.argv[1:] if argv is None else argv)
+    res = run_phase(args.pg, args.n)
+    print("\n".join(report.results_table(res["results"])))
+    print("\n".join(f"- {note}" for note in res["notes"]))
+    return 0

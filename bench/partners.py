@@ -15,7 +15,6 @@ Run alone:  python -m bench.partners [--pg URL] [--n 100000]
 
 from __future__ import annotations
 
-import argparse
 import random
 import statistics
 import sys
@@ -194,17 +193,9 @@ def run_phase(pg_url: str | None = None, n: int = 100_000) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench import report
+    from bench.harness import standalone_main
 
-    p = argparse.ArgumentParser(prog="python -m bench.partners", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--pg", metavar="URL", help="run on a throwaway database of this PostgreSQL server instead")
-    p.add_argument("--n", type=int, default=100_000, help="partners (default 100,000)")
-    args = p.parse_args(sys.argv[1:] if argv is None else argv)
-    res = run_phase(args.pg, args.n)
-    print("\n".join(report.results_table(res["results"])))
-    print("\n".join(f"- {note}" for note in res["notes"]))
-    return 0
+    return standalone_main("partners", __doc__, run_phase, 100_000, "partners (default 100,000)", argv)
 
 
 if __name__ == "__main__":

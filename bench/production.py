@@ -18,7 +18,6 @@ other phases.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -240,17 +239,9 @@ def run_phase(pg_url: str | None = None, n: int = 200) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench import report
+    from bench.harness import standalone_main
 
-    p = argparse.ArgumentParser(prog="python -m bench.production", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--pg", metavar="URL", help="run on a throwaway database of this PostgreSQL server instead")
-    p.add_argument("--n", type=int, default=200, help="robot orders completed in W3 (default 200)")
-    args = p.parse_args(sys.argv[1:] if argv is None else argv)
-    res = run_phase(args.pg, args.n)
-    print("\n".join(report.results_table(res["results"])))
-    print("\n".join(f"- {note}" for note in res["notes"]))
-    return 0
+    return standalone_main("production", __doc__, run_phase, 200, "robot orders completed in W3 (default 200)", argv)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ Run alone:  python -m bench.sales [--pg URL] [--n 200000]
 
 from __future__ import annotations
 
-import argparse
 import random
 import statistics
 import sys
@@ -209,17 +208,9 @@ def run_phase(pg_url: str | None = None, n: int = 200_000) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench import report
+    from bench.harness import standalone_main
 
-    p = argparse.ArgumentParser(prog="python -m bench.sales", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--pg", metavar="URL", help="run on a throwaway database of this PostgreSQL server instead")
-    p.add_argument("--n", type=int, default=200_000, help="orders (default 200,000)")
-    args = p.parse_args(sys.argv[1:] if argv is None else argv)
-    res = run_phase(args.pg, args.n)
-    print("\n".join(report.results_table(res["results"])))
-    print("\n".join(f"- {note}" for note in res["notes"]))
-    return 0
+    return standalone_main("sales", __doc__, run_phase, 200_000, "orders (default 200,000)", argv)
 
 
 if __name__ == "__main__":
