@@ -140,3 +140,19 @@ def test_rest_api_calc(app, login_as):
     robot = fp.robot(with_stock=False)
     resp = login_as("Sales").post("/api/v1/proposal/calc", json=_body(robot))
     assert resp.status_code == 200 and len(resp.get_json()["lines"]) == 3
+
+
+def test_rejecting_from_the_page_keeps_the_clients_reason(app, login_as):
+    robot = fp.robot()
+    p = _saved(robot, send=True)
+    sales = login_as("Sales")
+    html = sales.get(f"/proposalview/show/{p.id}").get_data(as_text=True)
+    assert 'name="reason"' in html  # the reject button carries a field for the client's reason
+
+    resp = sales.post(f"/proposalview/reject/{p.id}", data={"reason": "  Budget moved to next year  "})
+
+    assert resp.status_code == 302
+    db.session.expire_all()
+    done = db.session.get(Proposal, p.id)
+    assert (done.state, done.reject_reason) == ("rejected", "Budget moved to next year")
+    assert "Budget moved to next year" in sales.get(f"/proposalview/show/{p.id}").get_data(as_text=True)

@@ -180,8 +180,9 @@ def date_arg(raw: str | None) -> date | None:
 
 
 def action(endpoint: str, label: str, icon: str, css: str = "btn-default", method: str = "get",
-            confirm: str = "") -> dict:
-    return dict(endpoint=endpoint, method=method, label=label, icon=icon, css=css, confirm=confirm)
+           confirm: str = "", reason: str = "") -> dict:
+    """A command button of a document page; `reason` (a placeholder) adds a text field posted as "reason"."""
+    return dict(endpoint=endpoint, method=method, label=label, icon=icon, css=css, confirm=confirm, reason=reason)
 
 
 class ShowWithActions(BaseModelView):

@@ -188,7 +188,7 @@ class ProposalView(ShowWithActions, ReadOnlyModelView):
             out.append(action("approve", gettext("Approved by the client"), "fa-check", "btn-success", "post",
                               gettext("Mark this proposal as approved by the client?")))
             out.append(action("reject", gettext("Rejected by the client"), "fa-times", "btn-warning", "post",
-                              gettext("Mark this proposal as rejected?")))
+                              gettext("Mark this proposal as rejected?"), reason=gettext("Client's reason")))
         if item.state in (STATE_SENT, STATE_REJECTED) and write:
             out.append(action("revise", gettext("Revise (new version)"), "fa-copy", "btn-default", "post",
                               gettext("Make a new version of this proposal? This one stays as it is.")))
