@@ -174,6 +174,24 @@ def test_the_customer_form_shows_no_cost_and_the_internal_one_does(app):
     assert not [c for c in cost_figures if c in ru] and "себестоим" not in ru.lower()
 
 
+def test_the_customer_form_names_options_in_the_clients_language(app):
+    """Lines are saved in the language they were composed in; the printed form speaks the client's."""
+    robot = fp.robot()
+    p = svc.save_proposal(db.session, _input(robot))
+    from app.services.proposals.printing import proposal_pdf
+
+    from app.models.proposals import ProductOption
+
+    chosen = [db.session.get(ProductOption, ln.option_id) for ln in p.lines if ln.option_id]
+    assert chosen
+    es = _text(proposal_pdf(db.session, p.id, "customer", "es")[0])
+    ru = _text(proposal_pdf(db.session, p.id, "customer", "ru")[0])
+    for option in chosen:
+        assert f"{option.name} (es)" in es and f"{option.name} (ru)" not in es
+        assert f"{option.name} (ru)" in ru
+    assert "Configuración base" in es
+
+
 def test_emailing_the_customer_form_is_recorded_in_the_outbox(app, monkeypatch):
     from app.models.core import Company
     from app.models.mail import OutboxMessage

@@ -79,13 +79,36 @@ def _schedule(p: Proposal) -> list[dict]:
              "note": src.note, "amount": amt} for i, src, amt in zip(insts, p.instalments, amounts, strict=True)]
 
 
+def _group_in(line: Any, options: dict[int, ProductOption], locale: str, gettext: Gettext | None) -> str:
+    """The option group's name in the client's language; the saved label when the line has no option."""
+    option = options.get(line.option_id)
+    if option is not None and option.group is not None:
+        return option.group.label(locale)
+    if line.kind == "base" and gettext is not None:
+        return gettext("Base configuration")
+    return line.group_label
+
+
+def _description_in(line: Any, options: dict[int, ProductOption], locale: str) -> str:
+    """The option or item in the client's language: the saved text is in the language it was composed in."""
+    option = options.get(line.option_id)
+    if option is not None:
+        item = option.item.label(locale) if getattr(option, "item", None) is not None else ""
+        name = option.label(locale)
+        return f"{name} ({item})" if item and item != name else name
+    if line.item_id and getattr(line, "item", None) is not None and line.kind in ("base", "option"):
+        return line.item.label(locale)
+    return line.description
+
+
 def customer_context(session: Session, p: Proposal, locale: str, gettext: Gettext | None = None,
                      user: str = "") -> dict[str, Any]:
     ctx = _head(session, p, locale, gettext, user)
     options = {o.id: o for o in session.query(ProductOption).filter(
         ProductOption.id.in_({ln.option_id for ln in p.lines if ln.option_id}))} if p.lines else {}
     ctx["lines"] = [{
-        "no": ln.line_no, "group": ln.group_label, "description": ln.description, "qty": ln.qty,
+        "no": ln.line_no, "group": _group_in(ln, options, locale, gettext),
+        "description": _description_in(ln, options, locale), "qty": ln.qty,
         "characteristics": characteristics(ln.characteristics),
         "marketing_text": options[ln.option_id].marketing_text if ln.option_id in options else "",
         "image": options[ln.option_id].image if ln.option_id in options
