@@ -72,6 +72,13 @@ class DealInput:
     note: str = ""
 
 
+def first_stage(session: Session) -> DealStage | None:
+    """The stage a new deal starts in when none is chosen: the first open one (never won or lost),
+    whether the deal comes through the API, a page form or an import."""
+    return session.scalar(select(DealStage).where(DealStage.active.is_(True), DealStage.is_won.is_(False),
+                                                  DealStage.is_lost.is_(False)).order_by(DealStage.sort_order))
+
+
 def create_deal(session: Session, data: DealInput) -> Deal:
     """A new deal in its first stage (or the one given), with the first row of its stage history."""
     errors = Collector()
@@ -89,8 +96,7 @@ def create_deal(session: Session, data: DealInput) -> Deal:
         errors.add("Not a number: %(value)s", field="amount", value=data.amount)
     stage = session.get(DealStage, data.stage_id) if data.stage_id else None
     if stage is None:
-        stage = session.scalar(select(DealStage).where(DealStage.active.is_(True), DealStage.is_won.is_(False),
-                                                       DealStage.is_lost.is_(False)).order_by(DealStage.sort_order))
+        stage = first_stage(session)
     if stage is None:
         errors.add("Set up the deal stages first", field="stage_id")
     if data.probability is not None and not 0 <= data.probability <= 100:
@@ -183,6 +189,15 @@ class ActivityInput:
     partner_id: int | None = None  # None: the deal's partner
     deal_id: int | None = None
     assignee_id: int | None = None
+
+
+def link_activity(act: Activity) -> None:
+    """An activity saved through a form (page or API) given only its deal belongs to the deal's partner;
+    one with neither is refused, as create_activity refuses it."""
+    if act.partner is None and act.deal is not None:
+        act.partner = act.deal.partner
+    if act.partner is None:
+        raise DomainError("Choose the activity's partner or deal")
 
 
 def create_activity(session: Session, data: ActivityInput) -> Activity:

@@ -114,16 +114,15 @@ class ActivityView(BlankChoiceMixin, BaseModelView):
 
     def pre_add(self, item: Activity) -> None:
         """The deal's partner when only the deal is given; the author when nobody is assigned."""
-        if item.partner is None and item.deal is not None:
-            item.partner = item.deal.partner
-        if item.partner is None:
-            raise ValueError(gettext("Choose the activity's partner or deal"))
+        self.pre_update(item)
         if item.assignee is None and current_user.is_authenticated:
             item.assignee = db.session.get(User, current_user.id)
 
     def pre_update(self, item: Activity) -> None:
-        if item.partner is None:
-            raise ValueError(gettext("Choose the activity's partner or deal"))
+        try:
+            crm.link_activity(item)
+        except DomainError as exc:
+            raise ValueError(" ".join(exc.messages(gettext))) from exc
 
     @expose("/complete/<int:pk>", methods=["POST"])
     @has_access
@@ -164,8 +163,7 @@ class DealView(BlankChoiceMixin, BaseModelView):
         if item.partner is None:
             raise ValueError(gettext("Choose the deal's partner"))
         if item.stage is None:
-            item.stage = db.session.scalar(select(DealStage).where(DealStage.active.is_(True))
-                                           .order_by(DealStage.sort_order))
+            item.stage = crm.first_stage(db.session)
         if not item.probability and item.stage is not None:
             item.probability = item.stage.probability
 

@@ -178,9 +178,8 @@ def test_the_customer_form_names_options_in_the_clients_language(app):
     """Lines are saved in the language they were composed in; the printed form speaks the client's."""
     robot = fp.robot()
     p = svc.save_proposal(db.session, _input(robot))
-    from app.services.proposals.printing import proposal_pdf
-
     from app.models.proposals import ProductOption
+    from app.services.proposals.printing import proposal_pdf
 
     chosen = [db.session.get(ProductOption, ln.option_id) for ln in p.lines if ln.option_id]
     assert chosen

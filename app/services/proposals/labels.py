@@ -26,11 +26,3 @@ LINE_KIND_LABELS = {"base": _l("Base"), "option": _l("Option"), "manual": _l("Ma
 
 def state_label(state: str) -> str:
     return str(STATE_LABELS.get(state, state))
-
-
-def source_label(source: str) -> str:
-    return str(SOURCE_LABELS.get(source, source))
-
-
-def event_label(event: str) -> str:
-    return str(EVENT_LABELS.get(event, event))

@@ -84,11 +84,6 @@ def _sales_models():
             getattr(sales, "Shipment", None), getattr(sales, "ShipmentLine", None))
 
 
-def invoices_available() -> bool:
-    invoice, line, _, _ = _sales_models()
-    return invoice is not None and line is not None
-
-
 def invoiced(session: Session, date_from: date, date_to: date) -> dict[int, Usage]:
     """item id -> Usage from posted invoices in the period: qty, revenue in base currency, invoices.
 

@@ -9,7 +9,6 @@ invoice is updated in the same transaction, under the invoice's row lock.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -277,15 +276,3 @@ def _dec(value) -> Decimal:
     if value is None:
         return ZERO
     return value if isinstance(value, Decimal) else Decimal(value)
-
-
-def paid_by_order(session: Session, order_ids: list[int]) -> dict[int, tuple[Decimal, Decimal]]:
-    """Per order: (invoiced total, paid) over posted invoices."""
-    rows = session.execute(
-        select(SalesInvoice.order_id, func.sum(SalesInvoice.amount_total), func.sum(SalesInvoice.amount_paid))
-        .where(SalesInvoice.order_id.in_(order_ids), SalesInvoice.state == DOC_POSTED,
-               SalesInvoice.kind == INVOICE_KIND_INVOICE).group_by(SalesInvoice.order_id))
-    out: dict[int, tuple[Decimal, Decimal]] = defaultdict(lambda: (ZERO, ZERO))
-    for oid, total, paid in rows:
-        out[oid] = (_dec(total), _dec(paid))
-    return out

@@ -282,15 +282,23 @@ def ship_order(session: Session, data: ShipmentInput) -> Shipment:
         return _post(session, ship)
 
 
+def check_transport(session: Session, state: str, data: TransportInput) -> Decimal:
+    """The rules of a transport change, shared by update_transport and the shipment's edit form:
+    a cancelled shipment keeps its transport; otherwise every problem of the new one is named at once.
+    Returns the transport cost as a Decimal."""
+    if state == DOC_CANCELLED:
+        raise DomainError("The shipment is cancelled")
+    problems = Collector()
+    cost = _transport_problems(session, data, problems)
+    problems.raise_if_any()
+    return cost
+
+
 def update_transport(session: Session, shipment_id: int, data: TransportInput) -> Shipment:
     """Change how a shipment travels (also after posting: transport is not stock)."""
     with unit_of_work(session):
         ship = _load(session, shipment_id)
-        if ship.state == DOC_CANCELLED:
-            raise DomainError("The shipment is cancelled")
-        problems = Collector()
-        cost = _transport_problems(session, data, problems)
-        problems.raise_if_any()
+        cost = check_transport(session, ship.state, data)
         _apply_transport(ship, data, cost, ship.order)
     return ship
 

@@ -113,20 +113,11 @@ class ShipmentView(NumberSearch, BaseModelView):
             carrier_id=item.carrier.id if item.carrier else None, vehicle=item.vehicle, driver=item.driver,
             delivery_address=item.delivery_address, delivery_date=item.delivery_date, window_from=item.window_from,
             window_to=item.window_to, transport_cost=item.transport_cost, note=item.note)
-        problems: list[str] = []
         try:
-            from app.domain.errors import Collector
-
-            col = Collector()
-            ship_svc._transport_problems(db.session, data, col)  # noqa: SLF001 - same context's validation
-            col.raise_if_any()
-            if item.state == DOC_CANCELLED:
-                raise DomainError("The shipment is cancelled")
+            ship_svc.check_transport(db.session, item.state, data)
         except DomainError as exc:
-            problems = exc.messages(gettext)
-        if problems:
             db.session.rollback()
-            raise ValueError(" ".join(problems))
+            raise ValueError(" ".join(exc.messages(gettext))) from exc
 
     def pre_delete(self, item: Shipment) -> None:
         if item.state != DOC_DRAFT:

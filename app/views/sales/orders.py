@@ -196,10 +196,7 @@ class SalesOrderView(NumberSearch, BaseModelView):
             abort(404)
         shipped = shipped_by_line(db.session, order.id)
         invoiced = invoiced_by_line(db.session, order.id)
-        invoices = db.session.scalars(select(SalesInvoice).where(SalesInvoice.order_id == order.id)
-                                      .order_by(SalesInvoice.id)).all()
-        shipments = db.session.scalars(select(Shipment).where(Shipment.order_id == order.id)
-                                       .order_by(Shipment.id)).all()
+        invoices, shipments = _order_documents(order.id)
         return _render(self,
             SHOW_TEMPLATE, order=order, shipped=shipped, invoiced={k: v[0] for k, v in invoiced.items()},
             invoices=invoices, shipments=shipments,
@@ -394,8 +391,7 @@ class SalesOrderView(NumberSearch, BaseModelView):
         order = db.session.get(SalesOrder, pk)
         if order is None:
             abort(404)
-        invoices = db.session.scalars(select(SalesInvoice).where(SalesInvoice.order_id == pk)).all()
-        shipments = db.session.scalars(select(Shipment).where(Shipment.order_id == pk)).all()
+        invoices, shipments = _order_documents(pk)
         form = {"to": order.partner.email, "lang": order.partner.language,
                 "subject": gettext("Order %(number)s", number=order.number), "body": "",
                 "invoice_ids": [i.id for i in invoices[-1:]], "shipment_ids": []}
@@ -420,6 +416,15 @@ class SalesOrderView(NumberSearch, BaseModelView):
 
 
 # --- helpers --------------------------------------------------------------------------------------------
+
+
+def _order_documents(order_id: int) -> tuple[list[SalesInvoice], list[Shipment]]:
+    """The order's invoices and shipments, oldest first (the e-mail form offers the latest invoice)."""
+    invoices = db.session.scalars(select(SalesInvoice).where(SalesInvoice.order_id == order_id)
+                                  .order_by(SalesInvoice.id)).all()
+    shipments = db.session.scalars(select(Shipment).where(Shipment.order_id == order_id)
+                                   .order_by(Shipment.id)).all()
+    return list(invoices), list(shipments)
 
 
 def _act(url: str, label: str, icon: str, css: str = "btn-default", method: str = "get", confirm: str = "",
