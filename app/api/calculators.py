@@ -8,9 +8,10 @@ back as 422 with every translated message.
 from __future__ import annotations
 
 from flask import request
-from flask_appbuilder.api import ModelRestApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 from flask_babel import gettext
 
+from app.api.base import FabrikaApi
 from app.calculators import CalcError
 from app.extensions import db
 from app.models.calculators import CalculationRun, Calculator, CalculatorVersion, LookupTable
@@ -19,12 +20,8 @@ from app.services import calculators as svc
 from app.views.base import FabrikaInterface
 
 
-class _Api(ModelRestApi):
+class _Api(FabrikaApi):
     class_permission_name = RESOURCE_CALCULATOR
-    method_permission_name = CRUD
-    allow_browser_login = True
-    page_size = 50
-    max_page_size = 1000
 
 
 class CalculatorApi(_Api):

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from flask_appbuilder.api import ModelRestApi
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
+from app.api.base import FabrikaApi
 from app.models.core import Currency, CurrencyRate, Unit
-from app.permissions import CRUD, RESOURCE_REFERENCE
+from app.permissions import RESOURCE_REFERENCE
 
 
-class BaseApi(ModelRestApi):
-    method_permission_name = CRUD
-    allow_browser_login = True
-    page_size = 50
-    max_page_size = 1000
+class BaseApi(FabrikaApi):
+    """The base registers' APIs: CRUD with the pages' permissions."""
 
 
 class CurrencyApi(BaseApi):

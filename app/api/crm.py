@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask import request
-from flask_appbuilder.api import ModelRestApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 from flask_babel import gettext
 
+from app.api.base import FabrikaApi
 from app.domain.errors import DomainError
 from app.extensions import db
 from app.models.crm import Activity, Deal, DealStage
@@ -21,11 +22,7 @@ from app.services import crm
 from app.views.base import FabrikaInterface
 
 
-class _Api(ModelRestApi):
-    method_permission_name = CRUD
-    allow_browser_login = True
-    page_size = 50
-    max_page_size = 1000
+class _Api(FabrikaApi):
     class_permission_name = RESOURCE_DEAL
 
 

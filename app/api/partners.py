@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import fields
 
 from flask import request
-from flask_appbuilder.api import ModelRestApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_babel import gettext
 
+from app.api.base import FabrikaApi
 from app.domain.errors import DomainError
 from app.extensions import db
 from app.models.partners import Partner, PartnerAddress, PartnerBankAccount, Tag
@@ -30,11 +31,7 @@ RESULT_COLUMNS = ["id", "kind", "name", "legal_name", "company_id", "position", 
 INPUT_FIELDS = {f.name for f in fields(PartnerInput)} - {"clear"}
 
 
-class _Api(ModelRestApi):
-    method_permission_name = CRUD
-    allow_browser_login = True
-    page_size = 50
-    max_page_size = 1000
+class _Api(FabrikaApi):
     class_permission_name = RESOURCE_PARTNER
 
 

@@ -11,9 +11,10 @@ from datetime import date
 from decimal import Decimal
 
 from flask import request
-from flask_appbuilder.api import ModelRestApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 from flask_babel import gettext
 
+from app.api.base import ReadOnlyApi
 from app.domain.errors import DomainError
 from app.domain.money import parse_quantity
 from app.extensions import db
@@ -31,12 +32,8 @@ from app.services.production import engineering
 from app.views.base import FabrikaInterface
 
 
-class _Api(ModelRestApi):
-    method_permission_name = READ_ONLY
-    include_route_methods = {"get", "get_list", "info"}
-    allow_browser_login = True
-    page_size = 50
-    max_page_size = 1000
+class _Api(ReadOnlyApi):
+    """Base of this context's APIs."""
 
 
 def _date(body: dict, key: str) -> date | None:

@@ -8,21 +8,18 @@ buttons): the API reads them, so no client can bypass the floor margin or the ru
 from __future__ import annotations
 
 from flask import request
-from flask_appbuilder.api import ModelRestApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 from flask_babel import gettext
 
+from app.api.base import FabrikaApi
 from app.domain.errors import DomainError
 from app.extensions import db
 from app.models.proposals import PricingRule, ProductModel, Proposal
-from app.permissions import ACTION_READ, CRUD, READ_ONLY, RESOURCE_PROPOSAL
+from app.permissions import ACTION_READ, READ_ONLY, RESOURCE_PROPOSAL
 from app.views.base import FabrikaInterface
 
 
-class _Api(ModelRestApi):
-    method_permission_name = CRUD
-    allow_browser_login = True
-    page_size = 50
-    max_page_size = 1000
+class _Api(FabrikaApi):
     class_permission_name = RESOURCE_PROPOSAL
 
 

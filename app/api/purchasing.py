@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask import request
-from flask_appbuilder.api import ModelRestApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 from flask_babel import gettext
 
+from app.api.base import FabrikaApi
 from app.domain.errors import DomainError
 from app.domain.money import parse_quantity
 from app.extensions import db
@@ -35,15 +36,8 @@ from app.services.purchasing.registers import validate_offer, validate_reorder_p
 from app.views.base import FabrikaInterface
 
 
-class _Api(ModelRestApi):
+class _Api(FabrikaApi):
     class_permission_name = RESOURCE_PURCHASING
-    method_permission_name = CRUD
-    allow_browser_login = True
-    page_size = 50
-    max_page_size = 1000
-
-    def _refused(self, exc: DomainError):
-        return self.response(422, message=exc.messages(gettext))
 
     def post_headless(self):
         """FAB's create, with a refused row (pre_add raises DomainError) answered 422, nothing saved."""

@@ -12,9 +12,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import request
-from flask_appbuilder.api import ModelRestApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 from flask_babel import gettext
 
+from app.api.base import ReadOnlyApi
 from app.domain.errors import DomainError
 from app.extensions import db
 from app.models.sales import Payment, SalesInvoice, SalesInvoiceLine, SalesOrder, SalesOrderLine, Shipment
@@ -35,12 +36,8 @@ from app.services.sales.analysis import analyse, run_analysis
 from app.views.base import FabrikaInterface
 
 
-class _Api(ModelRestApi):
-    method_permission_name = READ_ONLY
-    include_route_methods = {"get", "get_list", "info"}
-    allow_browser_login = True
-    page_size = 50
-    max_page_size = 1000
+class _Api(ReadOnlyApi):
+    """Base of this context's APIs."""
 
 
 def _problems(exc: DomainError):

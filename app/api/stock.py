@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask import request
-from flask_appbuilder.api import ModelRestApi, expose, protect, safe
+from flask_appbuilder.api import expose, protect, safe
 from flask_babel import gettext
 
+from app.api.base import FabrikaApi
 from app.domain.errors import DomainError
 from app.extensions import db
 from app.models.catalog import Item, ItemGroup
@@ -19,7 +20,6 @@ from app.models.stock import StockBalance, StockDocument, StockLot, StockMove, W
 from app.permissions import (
     ACTION_POST,
     ACTION_WRITE,
-    CRUD,
     READ_ONLY,
     RESOURCE_CATALOG,
     RESOURCE_STOCK_DOCUMENT,
@@ -30,11 +30,8 @@ from app.services.stock import DocumentInput, LineInput, cancel_document, create
 from app.views.base import FabrikaInterface
 
 
-class _Api(ModelRestApi):
-    method_permission_name = CRUD
-    allow_browser_login = True
-    page_size = 50
-    max_page_size = 1000
+class _Api(FabrikaApi):
+    """Base of this context's APIs."""
 
 
 class ItemApi(_Api):
