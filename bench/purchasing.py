@@ -69,7 +69,9 @@ def _base(n_items: int) -> tuple[list[int], int, int]:
 
 def _sales(item_ids: list[int], wh: int, n_lines: int) -> float:
     """n_lines shipment moves over the 365 days before DAY; returns the seconds it took."""
+    from app.domain import move_kinds
     from app.extensions import db
+    from app.models.sales import DOC_SHIPMENT
     from app.models.stock import StockMove
     from bench.synth import bulk_insert
 
@@ -88,7 +90,7 @@ def _sales(item_ids: list[int], wh: int, n_lines: int) -> float:
             rows.append({"id": made + k + 1, "move_date": first + timedelta(days=(made + k) * 365 // n_lines),
                          "created_at": datetime(2026, 1, 1), "item_id": item_id, "warehouse_id": wh,
                          "lot_id": None, "qty": Decimal(-qty), "value": Decimal(-qty * rng.randint(50, 500)),
-                         "revaluation": Decimal(0), "kind": "shipment", "doc_type": "shipment",
+                         "revaluation": Decimal(0), "kind": move_kinds.SALE, "doc_type": DOC_SHIPMENT,
                          "doc_id": (made + k) // 3 + 1, "doc_number": "", "doc_line_id": None,
                          "reversal_of_id": None, "username": "bench"})
         bulk_insert(conn, StockMove.__table__, rows)

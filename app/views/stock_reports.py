@@ -20,6 +20,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from app.domain import move_kinds
 from app.extensions import db
 from app.permissions import ACTION_READ, RESOURCE_STOCK_REPORT
 from app.services.export import to_csv, to_xlsx
@@ -31,10 +32,12 @@ PAGE_SIZE = 50
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 KIND_LABELS = {
-    "receipt": _l("Goods receipt"), "issue": _l("Goods issue"), "transfer": _l("Transfer"),
-    "transfer_in": _l("Transfer in"), "count": _l("Stock count"), "customer_return": _l("Customer return"),
-    "supplier_return": _l("Return to supplier"), "reversal": _l("Cancellation"), "in": _l("Incoming"),
-    "out": _l("Outgoing"),
+    move_kinds.RECEIPT: _l("Goods receipt"), move_kinds.ISSUE: _l("Goods issue"), move_kinds.TRANSFER: _l("Transfer"),
+    move_kinds.TRANSFER_IN: _l("Transfer in"), move_kinds.COUNT: _l("Stock count"),
+    move_kinds.CUSTOMER_RETURN: _l("Customer return"), move_kinds.SUPPLIER_RETURN: _l("Return to supplier"),
+    move_kinds.REVERSAL: _l("Cancellation"), move_kinds.IN: _l("Incoming"), move_kinds.OUT: _l("Outgoing"),
+    move_kinds.SALE: _l("Sale"), move_kinds.PRODUCTION_ISSUE: _l("Issue to production"),
+    move_kinds.PRODUCTION_OUTPUT: _l("Production output"), move_kinds.PRODUCTION_BYPRODUCT: _l("By-product"),
 }
 #: doc_type -> endpoint of the document's page, for links from the item card.
 DOC_ENDPOINTS = {view.doc_type: view.__name__ for view in DOC_VIEWS}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from app.domain import move_kinds
 from app.extensions import db
 from app.models.core import Company, CurrencyRate
 from app.models.partners import Partner
@@ -61,13 +62,16 @@ def reorder_point(it, wh, min_qty: str, max_qty: str) -> ReorderPoint:
     return rp
 
 
-def consume(it, wh, qty: str, on: date, kind: str = "shipment", doc_id: int = 1) -> None:
-    """A consumption move in the ledger (a shipment or a production issue), posted by the stock service."""
+def consume(it, wh, qty: str, on: date, kind: str = move_kinds.SALE, doc_id: int = 1) -> None:
+    """A consumption move in the ledger (a sale by default, or a production issue, a write-off), posted
+    by the stock service with the kind the posting code uses (a sale belongs to a shipment document)."""
+    from app.models.sales import DOC_SHIPMENT
     from app.services.base import unit_of_work
     from app.services.stock import DocRef, MoveRequest, post_moves
 
+    doc_type = DOC_SHIPMENT if kind == move_kinds.SALE else kind
     with unit_of_work(db.session):
-        post_moves(db.session, DocRef(kind, doc_id, f"{kind}-{doc_id}", on),
+        post_moves(db.session, DocRef(doc_type, doc_id, f"{doc_type}-{doc_id}", on),
                    [MoveRequest(it.id, wh.id, -D(qty), kind=kind)])
 
 

@@ -24,6 +24,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
+from app.domain import move_kinds
 from app.domain.errors import Collector, DomainError, Problem
 from app.domain.money import ZERO, parse_quantity
 from app.models.base import utcnow
@@ -411,8 +412,8 @@ def _completion_problems(session: Session, order: ProductionOrder, open_children
 def _post_completion(session: Session, order: ProductionOrder, completion: ProductionCompletion,
                      reqs: list[costing.Requirement]) -> None:
     ref = DocRef(DOC_PRODUCTION, completion.id, completion.number, completion.doc_date)
-    outs = [MoveRequest(r.item_id, order.component_warehouse_id, -r.qty, kind="production_issue", line_no=r.line_no)
-            for r in reqs if not r.byproduct]
+    outs = [MoveRequest(r.item_id, order.component_warehouse_id, -r.qty, kind=move_kinds.PRODUCTION_ISSUE,
+                        line_no=r.line_no) for r in reqs if not r.byproduct]
     issued = post_moves(session, ref, outs) if outs else []
     material = -sum((pm.value for pm in issued), ZERO)
     items = costing.charges(order, completion.qty)
@@ -422,8 +423,8 @@ def _post_completion(session: Session, order: ProductionOrder, completion: Produ
     bp_values = costing.byproduct_values(session, reqs, total)
     main_value = total - sum(bp_values, ZERO)
     ins = [MoveRequest(order.item_id, order.output_warehouse_id, completion.qty, value=main_value,
-                       kind="production_output")]
-    ins += [MoveRequest(r.item_id, order.output_warehouse_id, r.qty, value=v, kind="production_byproduct",
+                       kind=move_kinds.PRODUCTION_OUTPUT)]
+    ins += [MoveRequest(r.item_id, order.output_warehouse_id, r.qty, value=v, kind=move_kinds.PRODUCTION_BYPRODUCT,
                         line_no=r.line_no) for r, v in zip(bps, bp_values, strict=True)]
     post_moves(session, ref, ins)
     for c in items:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain import bom as dbom
+from app.domain import move_kinds
 from app.domain.errors import Collector, DomainError
 from app.domain.money import ZERO, parse_quantity, round_qty
 from app.models.base import utcnow
@@ -189,12 +190,13 @@ def post_transformation(session: Session, doc_id: int) -> Transformation:
         problems.raise_if_any()
         number = next_number(session, doc.kind, doc.doc_date, PRODUCTION_PREFIXES[doc.kind])
         ref = DocRef(doc.kind, doc.id, number, doc.doc_date)
-        out = MoveRequest(doc.item_id, doc.warehouse_id, -doc.qty, kind=f"{doc.kind}_out")
+        out = MoveRequest(doc.item_id, doc.warehouse_id, -doc.qty, kind=move_kinds.transformation_out(doc.kind))
         issued = post_moves(session, ref, [out])
         consumed = -sum((pm.value for pm in issued), ZERO)
         shares = dbom.share_out(consumed, weights) if consumed else [ZERO] * len(doc.lines)
         dest = doc.dest_warehouse_id or doc.warehouse_id
-        post_moves(session, ref, [MoveRequest(ln.item_id, dest, ln.qty, value=v, kind=f"{doc.kind}_in",
+        arriving = move_kinds.transformation_in(doc.kind)
+        post_moves(session, ref, [MoveRequest(ln.item_id, dest, ln.qty, value=v, kind=arriving,
                                               line_no=ln.line_no, doc_line_id=ln.id)
                                   for ln, v in zip(doc.lines, shares, strict=True)])
         for ln, v in zip(doc.lines, shares, strict=True):

@@ -20,6 +20,7 @@ from decimal import Decimal
 from sqlalchemy import and_, distinct, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from app.domain import move_kinds
 from app.domain.money import ZERO
 from app.models.catalog import Item
 from app.models.purchasing import SupplierOffer
@@ -27,9 +28,9 @@ from app.models.stock import StockMove
 from app.services.purchasing.bulk import rows_for_ids
 from app.services.stock.reports import group_subtree
 
-#: ledger move kinds that are demand: sales shipments and production issues
-CONSUMPTION_KINDS = ("shipment", "production_issue")
-WRITEOFF_KINDS = ("issue",)
+# the move kinds come from the one definition the posting code writes (app.domain.move_kinds)
+CONSUMPTION_KINDS = move_kinds.CONSUMPTION_KINDS
+WRITEOFF_KINDS = move_kinds.WRITEOFF_KINDS
 BOUGHT_KINDS = ("material", "component")
 
 
@@ -53,7 +54,7 @@ def consumption(session: Session, date_from: date, date_to: date, warehouse_id: 
     document's quantity is netted out, but the document itself still counts once.
     """
     original = aliased(StockMove)
-    cancelled_consumption = and_(StockMove.kind == "reversal", exists().where(
+    cancelled_consumption = and_(StockMove.kind == move_kinds.REVERSAL, exists().where(
         original.id == StockMove.reversal_of_id, original.kind.in_(kinds)))
     keys = [StockMove.item_id, StockMove.doc_type] if count_documents else [StockMove.item_id]
     columns = [*keys, func.sum(StockMove.qty), func.sum(StockMove.value)]

@@ -18,6 +18,7 @@ from decimal import Decimal, localcontext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.domain import move_kinds
 from app.domain.errors import Collector, DomainError
 from app.domain.money import MAX_MONEY, ZERO, round_qty
 from app.models.base import utcnow
@@ -244,7 +245,7 @@ def _post(session: Session, ship: Shipment) -> Shipment:
     _reservation_problems(session, order, pairs, ship.warehouse_id, problems)
     problems.raise_if_any()
     ref = DocRef(DOC_SHIPMENT, ship.id, ship.number, ship.ship_date)
-    requests = [MoveRequest(item_id=sl.item_id, warehouse_id=ship.warehouse_id, qty=-sl.qty, kind="sale",
+    requests = [MoveRequest(item_id=sl.item_id, warehouse_id=ship.warehouse_id, qty=-sl.qty, kind=move_kinds.SALE,
                             reservation=(DOC_SALES_ORDER, order.id), line_no=sl.line_no, doc_line_id=sl.id)
                 for sl in ship.lines]
     posted = post_moves(session, ref, requests)

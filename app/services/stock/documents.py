@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.domain import move_kinds
 from app.domain.errors import Collector, DomainError
 from app.domain.money import (
     MAX_MONEY,
@@ -296,7 +297,7 @@ def _count_requests(session: Session, doc: StockDocument, lines: list, quantitie
         cost = ln.unit_cost
         if cost is None:
             cost = _default_cost(session, items[ln.item_id], bal, wh)
-        out.append(MoveRequest(ln.item_id, doc.warehouse_id, diff, unit_cost=cost, kind="count",
+        out.append(MoveRequest(ln.item_id, doc.warehouse_id, diff, unit_cost=cost, kind=move_kinds.COUNT,
                                line_no=ln.line_no, doc_line_id=ln.id))
     return out
 
@@ -346,11 +347,12 @@ def _transfer_in(doc: StockDocument, posted) -> list[MoveRequest]:
         if pm.allocations:
             for lot_id, qty, cost in pm.allocations:
                 out.append(MoveRequest(pm.request.item_id, doc.dest_warehouse_id, qty, value=cost,
-                                       origin_lot_id=lot_id, kind="transfer_in", line_no=pm.request.line_no,
+                                       origin_lot_id=lot_id, kind=move_kinds.TRANSFER_IN, line_no=pm.request.line_no,
                                        doc_line_id=pm.request.doc_line_id))
         else:
             out.append(MoveRequest(pm.request.item_id, doc.dest_warehouse_id, -pm.request.qty, value=-pm.value,
-                                   kind="transfer_in", line_no=pm.request.line_no, doc_line_id=pm.request.doc_line_id))
+                                   kind=move_kinds.TRANSFER_IN, line_no=pm.request.line_no,
+                                   doc_line_id=pm.request.doc_line_id))
     return out
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
+from app.domain import move_kinds
 from app.domain.errors import Collector, DomainError, InsufficientStock
 from app.domain.money import ZERO, round_money
 from app.domain.valuation import Allocation, AverageCost, Layer, allocate_fifo, fifo_reverse, total_qty
@@ -381,7 +382,8 @@ def _write(session: Session, ref: DocRef, planned: list[_Planned], states: dict[
         "warehouse_id": p.request.warehouse_id,
         "lot_id": p.new_lot["id"] if p.new_lot is not None else (p.request.lot_id if p.request.qty < 0 else None),
         "qty": p.qty, "value": p.value, "revaluation": p.revaluation,
-        "kind": p.request.kind or ("in" if p.qty > 0 else "out"), "doc_type": ref.doc_type, "doc_id": ref.doc_id,
+        "kind": p.request.kind or (move_kinds.IN if p.qty > 0 else move_kinds.OUT),
+        "doc_type": ref.doc_type, "doc_id": ref.doc_id,
         "doc_number": ref.number, "doc_line_id": p.request.doc_line_id, "reversal_of_id": None, "username": username,
     } for p in planned]
     rows.insert_with_ids(session, StockMove.__table__, moves)
@@ -556,7 +558,7 @@ def _plan_reversals(moves, cons, states, lots, cancel: DocRef):
             value = st.average.value - before
         reversals.append(StockMove(
             move_date=cancel.on_date, item_id=m.item_id, warehouse_id=m.warehouse_id, lot_id=m.lot_id,
-            qty=-m.qty, value=value, revaluation=-m.revaluation + (-m.value - value), kind="reversal",
+            qty=-m.qty, value=value, revaluation=-m.revaluation + (-m.value - value), kind=move_kinds.REVERSAL,
             doc_type=cancel.doc_type, doc_id=cancel.doc_id, doc_number=cancel.number, doc_line_id=m.doc_line_id,
             reversal_of_id=m.id, username=username,
         ))
