@@ -24,6 +24,7 @@ from app.models.core import Currency
 from app.models.crm import ACTIVITY_KINDS, Activity, Deal, DealStage, DealStageChange
 from app.models.partners import Partner
 from app.services.base import current_actor, unit_of_work
+from app.services.locking import lock_row
 from app.services.partner_card import CardSection
 
 # name, ru, es, probability %, won, lost
@@ -133,23 +134,23 @@ def move_deal(session: Session, deal_id: int, stage_id: int, reason: str = "") -
 
     A closed deal is refused (reopen it first); moving to the stage it is in changes nothing.
     """
-    deal = session.get(Deal, deal_id)
-    stage = session.get(DealStage, stage_id)
-    errors = Collector()
-    if deal is None:
-        errors.add("No such deal: %(id)s", id=deal_id)
-    if stage is None or not stage.active:
-        errors.add("No such stage: %(id)s", id=stage_id)
-    errors.raise_if_any()
-    assert deal is not None and stage is not None
-    if deal.stage_id == stage.id:
-        return deal
-    if deal.stage.is_closed:
-        raise DomainError("The deal %(title)s is closed (%(stage)s): reopen it to move it", title=deal.title,
-                          stage=deal.stage.name)
-    if stage.is_lost and not reason.strip():
-        raise DomainError("Say why the deal was lost")
     with unit_of_work(session):
+        deal = lock_row(session, Deal, deal_id)  # lock, then check: two users moving one deal queue here
+        stage = session.get(DealStage, stage_id)
+        errors = Collector()
+        if deal is None:
+            errors.add("No such deal: %(id)s", id=deal_id)
+        if stage is None or not stage.active:
+            errors.add("No such stage: %(id)s", id=stage_id)
+        errors.raise_if_any()
+        assert deal is not None and stage is not None
+        if deal.stage_id == stage.id:
+            return deal
+        if deal.stage.is_closed:
+            raise DomainError("The deal %(title)s is closed (%(stage)s): reopen it to move it", title=deal.title,
+                              stage=deal.stage.name)
+        if stage.is_lost and not reason.strip():
+            raise DomainError("Say why the deal was lost")
         from_id = deal.stage_id
         deal.stage_id = stage.id
         deal.stage = stage
@@ -163,15 +164,15 @@ def move_deal(session: Session, deal_id: int, stage_id: int, reason: str = "") -
 
 def reopen_deal(session: Session, deal_id: int, stage_id: int) -> Deal:
     """Put a closed deal back into an open stage (recorded in the history as a move)."""
-    deal = session.get(Deal, deal_id)
-    stage = session.get(DealStage, stage_id)
-    if deal is None:
-        raise DomainError("No such deal: %(id)s", id=deal_id)
-    if stage is None or stage.is_closed:
-        raise DomainError("Choose an open stage")
-    if not deal.stage.is_closed:
-        raise DomainError("The deal %(title)s is not closed", title=deal.title)
     with unit_of_work(session):
+        deal = lock_row(session, Deal, deal_id)
+        stage = session.get(DealStage, stage_id)
+        if deal is None:
+            raise DomainError("No such deal: %(id)s", id=deal_id)
+        if stage is None or stage.is_closed:
+            raise DomainError("Choose an open stage")
+        if not deal.stage.is_closed:
+            raise DomainError("The deal %(title)s is not closed", title=deal.title)
         from_id = deal.stage_id
         deal.stage_id, deal.stage, deal.probability = stage.id, stage, stage.probability
         deal.closed_at, deal.close_reason = None, ""
@@ -225,12 +226,12 @@ def create_activity(session: Session, data: ActivityInput) -> Activity:
 
 def complete_activity(session: Session, activity_id: int, result: str = "") -> Activity:
     """Mark an activity done, with its result note."""
-    act = session.get(Activity, activity_id)
-    if act is None:
-        raise DomainError("No such activity: %(id)s", id=activity_id)
-    if act.done:
-        raise DomainError("The activity %(subject)s is already done", subject=act.subject)
     with unit_of_work(session):
+        act = lock_row(session, Activity, activity_id)
+        if act is None:
+            raise DomainError("No such activity: %(id)s", id=activity_id)
+        if act.done:
+            raise DomainError("The activity %(subject)s is already done", subject=act.subject)
         act.done = True
         act.done_at = utcnow()
         if result.strip():

@@ -23,6 +23,7 @@ from app.domain.errors import Collector, DomainError, Problem
 from app.models.partners import PARTNER_KINDS, Partner, PartnerAddress, PartnerBankAccount, Tag
 from app.services import audit
 from app.services.base import is_postgres, unit_of_work
+from app.services.locking import lock_row
 
 # Legal forms dropped from names before comparing (lower-case, without punctuation).
 LEGAL_FORMS = frozenset({
@@ -281,7 +282,15 @@ def merge_partners(session: Session, keep_id: int, merge_id: int) -> MergeResult
     both have the row) refuses the merge, naming the table, before anything is written. A's empty
     fields are filled from B; B becomes inactive with merged_into = A; one audit row on each.
     """
-    keep, gone = session.get(Partner, keep_id), session.get(Partner, merge_id)
+    with unit_of_work(session):
+        return _merge_locked(session, keep_id, merge_id)
+
+
+def _merge_locked(session: Session, keep_id: int, merge_id: int) -> MergeResult:
+    # Both partners locked (in id order, so two opposite merges queue instead of deadlocking) before
+    # anything is checked: B merged twice at once, or A into B while B into A, is refused for the second.
+    locked = {pk: lock_row(session, Partner, pk) for pk in sorted({keep_id, merge_id})}
+    keep, gone = locked[keep_id], locked[merge_id]
     errors = Collector()
     if keep is None or gone is None:
         errors.add("No such partner: %(id)s", id=keep_id if keep is None else merge_id)

@@ -21,6 +21,7 @@ from app.models.calculators import Calculator, CalculatorVersion, LookupRow, Loo
 from app.models.catalog import Item
 from app.services.base import current_actor, unit_of_work
 from app.services.calculators.runner import run_compiled
+from app.services.locking import lock_row
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 TABLE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
@@ -101,15 +102,17 @@ def _add_version(session: Session, calc: Calculator, data: VersionInput, number:
 
 def save_version(session: Session, calculator_id: int, data: VersionInput) -> CalculatorVersion:
     """Save an edited definition as the calculator's next version (the current one when nothing changed)."""
-    calc = session.get(Calculator, calculator_id)
-    if calc is None:
-        raise CalcError([problem("No such calculator: %(id)s", id=calculator_id)])
-    check_definition(session, data)
-    current = session.get(CalculatorVersion, calc.current_version_id) if calc.current_version_id else None
-    if current is not None and (current.parameters, current.formulas, current.outputs) == (
-            data.parameters, data.formulas, data.outputs):
-        return current
     with unit_of_work(session):
+        # Locked first: two editors saving at once would both read the same current version and
+        # both take the next number (a unique violation, or one edit silently shadowing the other).
+        calc = lock_row(session, Calculator, calculator_id)
+        if calc is None:
+            raise CalcError([problem("No such calculator: %(id)s", id=calculator_id)])
+        check_definition(session, data)
+        current = session.get(CalculatorVersion, calc.current_version_id) if calc.current_version_id else None
+        if current is not None and (current.parameters, current.formulas, current.outputs) == (
+                data.parameters, data.formulas, data.outputs):
+            return current
         number = (session.scalar(select(func.max(CalculatorVersion.number))
                                  .where(CalculatorVersion.calculator_id == calc.id)) or 0) + 1
         version = _add_version(session, calc, data, number)

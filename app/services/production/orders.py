@@ -48,6 +48,7 @@ from app.models.production import (
 from app.models.stock import StockBalance, Warehouse
 from app.services import audit
 from app.services.base import current_actor, unit_of_work
+from app.services.locking import column_of, reread
 from app.services.production import costing
 from app.services.production.engineering import active_bom, active_boms, active_routing
 from app.services.sequences import next_number
@@ -356,10 +357,11 @@ def report_operation(session: Session, operation_id: int, qty: object, setup_min
                      run_minutes: object = "0", done: bool = False) -> ProductionOperation:
     """Record actual times of an operation for `qty` units; they replace the planned times in costing."""
     with unit_of_work(session):
-        op = session.get(ProductionOperation, operation_id)
-        if op is None:
+        order_id = column_of(session, ProductionOperation.order_id, ProductionOperation.id, operation_id)
+        if order_id is None:
             raise DomainError("Operation not found")
-        order = _lock(session, op.order_id)
+        order = _lock(session, order_id)  # an order's operations change under its lock only
+        op = reread(session, ProductionOperation, operation_id)
         problems = Collector()
         if order.state not in (ORDER_RELEASED, ORDER_IN_PROGRESS):
             problems.add("Only a released order's operations can be reported; %(number)s is %(state)s",
@@ -500,12 +502,23 @@ def _give_back_setup(order: ProductionOrder, completion: ProductionCompletion) -
 
 
 def _cancel_tree(session: Session, order: ProductionOrder, on_date: date, depth: int = 0) -> None:
-    """Cancel the order's receipts (newest first), then its children that made nothing yet."""
-    for completion in sorted(order.completions, key=lambda c: c.id, reverse=True):
+    """Cancel the order's receipts (newest first), then its children that made nothing yet.
+
+    The order is locked by the caller; each child is locked before its state and receipts are read,
+    since a child is completed or cancelled under its own lock.
+    """
+    completions = session.scalars(select(ProductionCompletion).where(ProductionCompletion.order_id == order.id)
+                                  .execution_options(populate_existing=True)).all()
+    for completion in sorted(completions, key=lambda c: c.id, reverse=True):
         if completion.state == "posted":
             _reverse_completion(session, order, completion, on_date)
-    for child in order.children:
-        if child.state in ORDER_OPEN and not any(c.state == "posted" for c in child.completions) and depth < 64:
+    child_ids = session.scalars(select(ProductionOrder.id).where(ProductionOrder.parent_id == order.id)
+                                .order_by(ProductionOrder.id)).all()
+    for child_id in child_ids if depth < 64 else ():
+        child = _lock(session, child_id)
+        made = session.scalar(select(ProductionCompletion.id).where(
+            ProductionCompletion.order_id == child.id, ProductionCompletion.state == "posted").limit(1))
+        if child.state in ORDER_OPEN and made is None:
             _cancel_tree(session, child, on_date, depth + 1)
     actor = current_actor()
     order.state, order.cancelled_at, order.cancelled_by = ORDER_CANCELLED, utcnow(), actor.username
@@ -530,10 +543,11 @@ def cancel_order(session: Session, order_id: int, on_date: date | None = None) -
 def cancel_completion(session: Session, completion_id: int, on_date: date | None = None) -> ProductionCompletion:
     """Reverse one output receipt; the order goes back to work for that quantity."""
     with unit_of_work(session):
-        completion = session.get(ProductionCompletion, completion_id)
-        if completion is None:
+        order_id = column_of(session, ProductionCompletion.order_id, ProductionCompletion.id, completion_id)
+        if order_id is None:
             raise DomainError("Output receipt not found")
-        order = _lock(session, completion.order_id)
+        order = _lock(session, order_id)  # an order's receipts change under its lock only
+        completion = reread(session, ProductionCompletion, completion_id)
         if completion.state != "posted":
             raise DomainError("Only a posted document can be cancelled")
         _reverse_completion(session, order, completion, on_date or date.today())

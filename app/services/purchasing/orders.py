@@ -41,6 +41,7 @@ from app.models.purchasing import (
 from app.models.stock import DOC_RECEIPT, StockDocument, StockDocumentLine
 from app.services import audit
 from app.services.base import current_actor, unit_of_work
+from app.services.locking import lock_row
 from app.services.purchasing.offers import base_currency_id, rates_on
 from app.services.sequences import next_number
 from app.services.stock import post_in_transaction
@@ -162,12 +163,13 @@ def cancel_order(session: Session, order_id: int) -> PurchaseOrder:
 
 
 def _cancel_request_if_all_cancelled(session: Session, order: PurchaseOrder) -> None:
+    # The request is locked before its orders are read: two of its orders cancelled at once
+    # would otherwise each see the other still open and leave the request confirmed.
+    req = lock_row(session, PurchaseRequest, order.request_id)
     siblings = session.scalars(select(PurchaseOrder.state).where(PurchaseOrder.request_id == order.request_id,
                                                                  PurchaseOrder.id != order.id)).all()
-    if all(s == PO_CANCELLED for s in siblings):
-        req = session.get(PurchaseRequest, order.request_id)
-        if req is not None and req.state == REQ_CONFIRMED:
-            req.state = "cancelled"
+    if all(s == PO_CANCELLED for s in siblings) and req is not None and req.state == REQ_CONFIRMED:
+        req.state = "cancelled"
 
 
 # --- receiving ------------------------------------------------------------------------------------
@@ -279,13 +281,12 @@ def _advance(session: Session, order: PurchaseOrder) -> None:
     audit.transition(session, "receive", order)
     order.state = PO_RECEIVED if done else PO_PARTIAL
     if done and order.request_id:
+        req = lock_row(session, PurchaseRequest, order.request_id)  # before its orders are read (see above)
         open_siblings = session.scalar(select(PurchaseOrder.id).where(
             PurchaseOrder.request_id == order.request_id, PurchaseOrder.id != order.id,
             PurchaseOrder.state.in_(RECEIVABLE + (PO_DRAFT,))).limit(1))
-        if open_siblings is None:
-            req = session.get(PurchaseRequest, order.request_id)
-            if req is not None and req.state == REQ_CONFIRMED:
-                req.state = REQ_RECEIVED
+        if open_siblings is None and req is not None and req.state == REQ_CONFIRMED:
+            req.state = REQ_RECEIVED
 
 
 def close_short(session: Session, order_id: int) -> PurchaseOrder:

@@ -37,6 +37,7 @@ from app.models.sales import (
     SalesOrderLine,
 )
 from app.services.base import current_actor, unit_of_work
+from app.services.locking import column_of, lock_row, reread
 from app.services.sales import pricing
 from app.services.sequences import next_number
 
@@ -59,8 +60,7 @@ def invoiced_by_line(session: Session, order_id: int, kind: str = INVOICE_KIND_I
 
 
 def _load_order(session: Session, order_id: int) -> SalesOrder:
-    order = session.scalar(select(SalesOrder).where(SalesOrder.id == order_id).with_for_update()
-                           .options(selectinload(SalesOrder.lines).selectinload(SalesOrderLine.item)))
+    order = lock_row(session, SalesOrder, order_id, selectinload(SalesOrder.lines).selectinload(SalesOrderLine.item))
     if order is None:
         raise DomainError("Order %(id)s not found", id=order_id)
     return order
@@ -231,10 +231,13 @@ def register_payment(session: Session, data: PaymentInput) -> Payment:
 def cancel_payment(session: Session, payment_id: int) -> Payment:
     """Cancel a payment registered by mistake; the invoice is due again by that amount."""
     with unit_of_work(session):
-        pay = session.get(Payment, payment_id)
+        invoice_id = column_of(session, Payment.invoice_id, Payment.id, payment_id)  # never changes
+        if invoice_id is None:
+            raise DomainError("Payment %(id)s not found", id=payment_id)
+        inv = _lock_invoice(session, invoice_id)  # payments of an invoice change under its lock only
+        pay = reread(session, Payment, payment_id)
         if pay is None:
             raise DomainError("Payment %(id)s not found", id=payment_id)
-        inv = _lock_invoice(session, pay.invoice_id)
         if pay.state != DOC_POSTED:
             raise DomainError("The payment is already cancelled")
         pay.state = DOC_CANCELLED
