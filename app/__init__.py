@@ -42,6 +42,7 @@ def _init_extensions(app: Flask) -> None:
     from app.database import configure_engine
     from app.security import FabrikaSecurityManager
     from app.services import audit
+    from app.services.base import end_read_transaction
     from app.views import register_views
 
     db.init_app(app)
@@ -55,11 +56,11 @@ def _init_extensions(app: Flask) -> None:
     appbuilder.init_app(app, db.session)
     register_views(appbuilder)
     # SQLite transactions hold the write lock (BEGIN IMMEDIATE): end FAB's before other connections write.
-    db.session.commit()
+    end_read_transaction(db.session)
     if app.config.get("AUTO_CREATE_SCHEMA"):
         Model.metadata.create_all(db.engine)
     appbuilder.post_init()
-    db.session.commit()
+    end_read_transaction(db.session)
     db.session.remove()
 
 

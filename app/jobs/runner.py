@@ -17,7 +17,7 @@ from flask import Flask
 from app.extensions import db
 from app.jobs import registry
 from app.services import jobs as job_runs
-from app.services.base import SYSTEM, Actor, acting_as
+from app.services.base import SYSTEM, Actor, acting_as, end_read_transaction, unit_of_work
 from app.services.jobs import STATUS_FAILED, STATUS_SUCCESS, TRIGGER_SCHEDULE, JobResult, RunOutcome
 
 RUNNER_REF = "app.jobs.runner:run_scheduled"
@@ -62,14 +62,12 @@ def run_job(job_id: str, trigger: str = TRIGGER_SCHEDULE, actor: Actor | None = 
     spec = registry.get_job(job_id)
     actor = actor or SYSTEM
     session = db.session
-    session.commit()
+    end_read_transaction(session)
     run_id = job_runs.start_run(session, spec.id, trigger, actor.username)
     try:
-        with acting_as(actor):
+        with acting_as(actor), unit_of_work(session):  # the job is one use case
             result = _as_result(spec.load()())
-        session.commit()  # the job is one unit of work: what it left pending is part of it
     except Exception as exc:  # noqa: BLE001 - recorded as failed; the scheduler must carry on
-        session.rollback()
         log.exception("job %s failed", spec.id)
         return job_runs.finish_run(session, run_id, STATUS_FAILED, job_runs.describe_error(exc), error=exc)
     return job_runs.finish_run(session, run_id, STATUS_SUCCESS, result.message, result.counts)

@@ -108,9 +108,11 @@ def load_demo(force: bool = False) -> str:
     if not force and not is_empty():
         return "Demo data: database not empty, nothing loaded"
     with acting_as(SYSTEM):
+        # FAB commits its own user rows, so the users come first; then the story is one unit of work:
+        # a loader that fails leaves an empty database to load again, never half a demo
+        users = ensure_role_users()  # before the loaders: demo deals and activities have managers
         with unit_of_work(db.session):
             load_base()
-        users = ensure_role_users()  # before the loaders: demo deals and activities have managers
-        for path in DEMO_LOADERS:
-            _resolve(path)()
+            for path in DEMO_LOADERS:
+                _resolve(path)()
     return f"Demo data loaded; users {', '.join(users) or '-'} (password {DEMO_PASSWORD})"

@@ -37,7 +37,7 @@ def _ensure_items() -> None:
             db.session.add(Item(code=code, name=en, name_ru=ru, name_es=es, kind="material" if unit == "m2"
                                 else "component", group=groups.get(group), unit=units[unit],
                                 standard_cost=Decimal(cost), tracking="lots"))
-    db.session.commit()
+    db.session.flush()
 
 
 def load_definitions() -> dict[str, int]:

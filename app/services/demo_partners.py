@@ -98,7 +98,7 @@ def load() -> None:
     tags = {n: Tag(name=n, color=c) for n, c in (("school", "#2e7d32"), ("electronics", "#1565c0"),
                                                  ("key account", "#c62828"), ("spain", "#f9a825"))}
     session.add_all(tags.values())
-    session.commit()
+    session.flush()
     manager = _manager_id()
     partners: dict[str, Partner] = {}
     for code in DEMO_SUPPLIERS:
@@ -146,7 +146,7 @@ def _addresses_and_banks(partners: dict[str, Partner]) -> None:
         PartnerBankAccount(partner=partners["MOTORES"], bank_name="CaixaBank", bic="CAIXESBBXXX",
                            account="ES91 2100 0418 4502 0005 1332", currency=eur, is_default=True),
     ])
-    session.commit()
+    session.flush()
 
 
 def _funnel(partners: dict[str, Partner], director: Partner, manager: int | None) -> None:

@@ -77,7 +77,7 @@ def _centres() -> dict[str, WorkCenter]:
     out = {code: WorkCenter(code=code, name=name, labour_rate=Decimal(lab), overhead_rate=Decimal(ovh))
            for code, name, lab, ovh in CENTRES}
     db.session.add_all(out.values())
-    db.session.commit()
+    db.session.flush()
     return out
 
 

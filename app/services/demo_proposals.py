@@ -56,7 +56,7 @@ def _items() -> dict[str, Item]:
                                unit=pcs, standard_cost=Decimal(cost) if cost else None,
                                tracking="none" if kind == "service" else "lots")
             db.session.add(items[code])
-    db.session.commit()
+    db.session.flush()
     return items
 
 
@@ -155,7 +155,7 @@ def _model(items: dict[str, Item]) -> tuple[ProductModel, dict[str, ProductOptio
                           note="В стандартный корпус помещаются 2 узла датчиков"),
         CompatibilityRule(model=model, kind="requires", option=o["sw_senior"], target=o["cpu_pro"]),
     ])
-    db.session.commit()
+    db.session.flush()
     return model, o
 
 
@@ -170,7 +170,7 @@ def _rules() -> None:
                                    partner=robokids, discount_pct=Decimal(5)))
     except (LookupError, KeyError):
         pass
-    db.session.commit()
+    db.session.flush()
 
 
 def load() -> None:

@@ -116,7 +116,7 @@ def _sent_order(items: dict[str, Item], supplier: Partner, main: Warehouse, toda
                                      amount=D("57.60"), supplier_item_code="MI-R65")]
     order.total = D("221.60")
     db.session.add(order)
-    db.session.commit()
+    db.session.flush()
     mark_order_sent(db.session, order.id)
     # the motors came in full at a higher price than ordered; the wheels only half
     receive_order(db.session, order.id, [ReceiveLine(order.lines[0].id, "40", "4.25"),
@@ -137,7 +137,7 @@ def load() -> None:
     _offers(items, suppliers, today)
     for code, lo, hi in POINTS:
         db.session.add(ReorderPoint(item_id=items[code].id, warehouse_id=main.id, min_qty=D(lo), max_qty=D(hi)))
-    db.session.commit()
+    db.session.flush()
     _sent_order(items, suppliers["MOTORES"], main, today)
     save_settings(db.session, ["minmax", "sales"],
                   {"sales": {"period_days": "60", "safety_days": "7", "default_lead_time": "7"}}, main.id, "7")

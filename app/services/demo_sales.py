@@ -36,7 +36,7 @@ def _partner(code: str, fallback: str, **kw) -> Partner:
         if p is None:
             p = Partner(name=fallback, **kw)
             db.session.add(p)
-            db.session.commit()
+            db.session.flush()
         return p
 
 
@@ -51,7 +51,7 @@ def _service_item(items: dict[str, Item]) -> Item:
     item = Item(code=code, name=en, name_ru=ru, name_es=es, kind="service", unit=unit, group=group,
                 sale_price=Decimal("5000"), tracking="none")
     db.session.add(item)
-    db.session.commit()
+    db.session.flush()
     return item
 
 

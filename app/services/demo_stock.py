@@ -94,7 +94,7 @@ def load() -> None:
     main = Warehouse(code="MAIN", name="Основной склад / Almacén principal", valuation="fifo")
     shop = Warehouse(code="SHOP", name="Магазин / Tienda", valuation="average")
     db.session.add_all([main, shop])
-    db.session.commit()
+    db.session.flush()
     today = date.today()
     for days, supplier, lines in RECEIPTS:
         _post("receipt", main, today - timedelta(days=days),

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.domain.errors import DomainError
 from app.models.audit import JobRun
 from app.models.base import utcnow
+from app.services.base import unit_of_work
 
 TRIGGER_SCHEDULE = "schedule"
 TRIGGER_MANUAL = "manual"
@@ -86,8 +87,9 @@ def start_run(session: Session, job_id: str, trigger: str, username: str) -> int
     """Insert the "running" row and commit it, so the run is visible while it works."""
     run = JobRun(job_id=job_id, trigger=trigger, username=username[:100], status=STATUS_RUNNING,
                  started_at=utcnow())
-    session.add(run)
-    session.commit()
+    with unit_of_work(session):
+        session.add(run)
+        session.flush()
     return run.id
 
 
@@ -95,14 +97,14 @@ def finish_run(session: Session, run_id: int, status: str, message: str = "",
                counts: Mapping[str, Any] | None = None, error: BaseException | None = None) -> RunOutcome:
     """Write the result of run `run_id` and commit."""
     counts = dict(counts or {})
-    run = session.get(JobRun, run_id)
-    if run is None:
-        raise LookupError(f"job run {run_id} not found")
-    run.status = status
-    run.finished_at = utcnow()
-    run.message = (message or "")[:MESSAGE_LIMIT]
-    run.counts = counts_json(counts)
-    session.commit()
+    with unit_of_work(session):
+        run = session.get(JobRun, run_id)
+        if run is None:
+            raise LookupError(f"job run {run_id} not found")
+        run.status = status
+        run.finished_at = utcnow()
+        run.message = (message or "")[:MESSAGE_LIMIT]
+        run.counts = counts_json(counts)
     return RunOutcome(run_id, run.job_id, status, run.message, counts, error)
 
 
@@ -112,20 +114,21 @@ def record_run(session: Session, job_id: str, trigger: str, username: str, statu
     now = utcnow()
     run = JobRun(job_id=job_id, trigger=trigger, username=username[:100], status=status, started_at=now,
                  finished_at=now, message=message[:MESSAGE_LIMIT], counts=counts_json(counts or {}))
-    session.add(run)
-    session.commit()
+    with unit_of_work(session):
+        session.add(run)
+        session.flush()
     return run.id
 
 
 def close_interrupted_runs(session: Session, message: str) -> int:
     """Mark every "running" row as failed: their processes are gone (e.g. the database was restored
     from a backup taken while a run was in progress, so the snapshot holds its "running" row)."""
-    result = session.execute(
-        update(JobRun)
-        .where(JobRun.status == STATUS_RUNNING)
-        .values(status=STATUS_FAILED, finished_at=utcnow(), message=message[:MESSAGE_LIMIT])
-    )
-    session.commit()
+    with unit_of_work(session):
+        result = session.execute(
+            update(JobRun)
+            .where(JobRun.status == STATUS_RUNNING)
+            .values(status=STATUS_FAILED, finished_at=utcnow(), message=message[:MESSAGE_LIMIT])
+        )
     return result.rowcount or 0
 
 

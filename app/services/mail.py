@@ -1,10 +1,12 @@
-"""Sending e-mail through the company's SMTP server, every message recorded in the outbox first.
+"""Sending e-mail through the company's SMTP server, every message recorded in the outbox.
 
-`send_mail` is the one entry point (purchase requests, invoices, proposals all call it): it writes
-the OutboxMessage with its attachments, commits, then talks to the server and records the outcome.
-Committing before sending means a crash mid-send leaves a `queued` row to retry, never a mail that
-went out with no trace. A refused or unreachable server gives a `failed` row with the server's error
-and a DomainError the view shows; `retry_mail` sends the same message again.
+`send_mail` is the one entry point (purchase requests, invoices, proposals all call it). It joins the
+caller's use case: the OutboxMessage with its attachments is written in the same transaction as what
+the mail is about (a request marked sent, a proposal sent), and the server is asked last, so the use
+case commits only once the server accepted the message. A refused or unreachable server rolls the
+use case back and raises a DomainError the view shows; the attempt itself is kept as a `failed` row
+with the server's error (`keep_on_rollback`) for `retry_mail`. The one case this cannot cover is a
+crash between the server's acceptance and the commit: the mail went out, the outbox has no row.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from app.domain.errors import DomainError, Problem
 from app.models.base import utcnow
 from app.models.core import Company
 from app.models.mail import MAIL_FAILED, MAIL_SENT, OutboxAttachment, OutboxMessage
-from app.services.base import current_actor
+from app.services.base import current_actor, keep_on_rollback, unit_of_work
 
 SMTP_TIMEOUT = 20  # seconds: a dead server must not hold a web worker for minutes
 
@@ -86,9 +88,10 @@ def send_mail(session: Session, *, to: str | list[str], subject: str, body: str,
                         entity=entity, entity_id=entity_id, partner_id=partner_id, user_id=actor.user_id)
     msg.attachments = [OutboxAttachment(filename=a.filename, mimetype=a.mimetype, content=a.content)
                        for a in attachments]
-    session.add(msg)
-    session.commit()
-    return _deliver(session, msg, settings)
+    with unit_of_work(session):
+        session.add(msg)
+        session.flush()
+        return _deliver(session, msg, settings, stored=False)
 
 
 def retry_mail(session: Session, message_id: int) -> OutboxMessage:
@@ -98,21 +101,42 @@ def retry_mail(session: Session, message_id: int) -> OutboxMessage:
         raise DomainError("No such message")
     if msg.state == MAIL_SENT:
         raise DomainError("This message has already been sent")
-    return _deliver(session, msg, smtp_settings(session))
+    with unit_of_work(session):
+        return _deliver(session, msg, smtp_settings(session), stored=True)
 
 
-def _deliver(session: Session, msg: OutboxMessage, settings: SmtpSettings) -> OutboxMessage:
+def _deliver(session: Session, msg: OutboxMessage, settings: SmtpSettings, stored: bool) -> OutboxMessage:
+    """Ask the server; `stored`: the message was committed before (a retry), else it is new in this use case."""
     email = _build(msg)
     msg.attempts += 1
     try:
         _smtp_send(settings, email)
     except (OSError, smtplib.SMTPException) as exc:
         msg.state, msg.error = MAIL_FAILED, f"{type(exc).__name__}: {exc}"[:2000]
-        session.commit()
+        keep_on_rollback(session, _failed_copy(msg, stored))
         raise DomainError("The mail server refused the message: %(error)s", error=msg.error) from exc
     msg.state, msg.error, msg.sent_at = MAIL_SENT, "", utcnow()
-    session.commit()
+    session.flush()
     return msg
+
+
+def _failed_copy(msg: OutboxMessage, stored: bool):
+    """What the rolled-back use case tried to send, as a failed outbox row (a retry sends it again)."""
+    fields = {c: getattr(msg, c) for c in ("sender", "recipients", "subject", "body", "entity", "entity_id",
+                                           "partner_id", "user_id", "state", "error", "attempts")}
+    files = [(a.filename, a.mimetype, a.content) for a in msg.attachments]
+    message_id = msg.id if stored else None
+
+    def record(session: Session) -> None:
+        existing = session.get(OutboxMessage, message_id) if message_id is not None else None
+        if existing is not None:  # a retry of a stored message: only its outcome changes
+            existing.state, existing.error, existing.attempts = fields["state"], fields["error"], fields["attempts"]
+            return
+        row = OutboxMessage(**fields)
+        row.attachments = [OutboxAttachment(filename=f, mimetype=m, content=c) for f, m, c in files]
+        session.add(row)
+
+    return record
 
 
 def _build(msg: OutboxMessage) -> EmailMessage:

@@ -130,6 +130,7 @@ class PurchaseRequestLineView(ShowWithActions):
         if req is None:
             raise ValueError(gettext("Choose the request"))
         guarded(lambda: registers.price_request_line(db.session, req, item))
+        req.total_base = registers.request_total(req, item)  # in FAB's one commit of this save
 
     def pre_add(self, item: PurchaseRequestLine) -> None:
         self._guard(item)
@@ -139,22 +140,7 @@ class PurchaseRequestLineView(ShowWithActions):
 
     def pre_delete(self, item: PurchaseRequestLine) -> None:
         guarded(lambda: requests.assert_draft(item.request))
-
-    def post_add(self, item: PurchaseRequestLine) -> None:
-        self._total(item.request_id)
-
-    post_update = post_add
-
-    def post_delete(self, item: PurchaseRequestLine) -> None:
-        self._total(item.request_id)
-
-    @staticmethod
-    def _total(request_id: int) -> None:
-        req = db.session.get(PurchaseRequest, request_id)
-        if req is not None:
-            db.session.refresh(req)
-            req.total_base = registers.request_total(req)
-            db.session.commit()
+        item.request.total_base = registers.request_total(item.request, item, removed=True)
 
 
 class _SupplierDocumentView(ShowWithActions):
@@ -239,14 +225,12 @@ class PurchaseRequestView(_SupplierDocumentView):
         item.created_by = current_actor().username
 
     def pre_update(self, item: PurchaseRequest) -> None:
-        guarded(lambda: requests.assert_draft(item))
-
-    def post_update(self, item: PurchaseRequest) -> None:
         """Another supplier chosen: the lines take that supplier's prices (kept when it has no offer)."""
+        guarded(lambda: requests.assert_draft(item))
         for line in item.lines:
             registers.price_request_line(db.session, item, line)
         item.total_base = registers.request_total(item)
-        db.session.commit()
+
 
     def pre_delete(self, item: PurchaseRequest) -> None:
         guarded(lambda: requests.assert_draft(item))
@@ -309,6 +293,7 @@ class PurchaseOrderLineView(BaseModelView):
         if order is None:
             raise ValueError(gettext("Choose the order"))
         guarded(lambda: registers.price_order_line(order, item))
+        order.total = registers.order_total(order, item)  # in FAB's one commit of this save
 
     def pre_add(self, item: PurchaseOrderLine) -> None:
         self._guard(item)
@@ -319,14 +304,8 @@ class PurchaseOrderLineView(BaseModelView):
     def pre_delete(self, item: PurchaseOrderLine) -> None:
         if item.order.state != PO_DRAFT:
             raise ValueError(gettext("Only a draft order can be changed"))
+        item.order.total = registers.order_total(item.order, item, removed=True)
 
-    def post_add(self, item: PurchaseOrderLine) -> None:
-        order = db.session.get(PurchaseOrder, item.order_id)
-        db.session.refresh(order)
-        order.total = registers.order_total(order)
-        db.session.commit()
-
-    post_update = post_add
 
 
 def _stock_document_link(doc: Any) -> Markup | str:

@@ -6,9 +6,9 @@ proposal's base and option lines per one product; its BOM gets the base model's 
 production order is costed like any other. The order has one line for the configured products
 and one per manual or calculator line, at the proposal's prices.
 
-Each step is its own service (production and sales own their transactions), so conversion is
-made resumable instead of atomic: every step stores what it created on the proposal at once and a
-repeated conversion skips what exists. Nothing starts until the whole proposal has been checked.
+Conversion is one use case: every step (item, BOM, routing, order, confirmation, invoice, production
+order) joins one unit of work, so a failure at any step leaves nothing behind. The proposal is locked
+first, so two users converting it at once make one order.
 """
 
 from __future__ import annotations
@@ -18,36 +18,32 @@ from decimal import Decimal, localcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain import pricing as dp
 from app.domain.errors import DomainError, Problem, plain_number
 from app.domain.money import ZERO, round_money
 from app.models.base import utcnow
 from app.models.catalog import Item
 from app.models.proposals import LINE_BASE, LINE_OPTION, STATE_APPROVED, STATE_CONVERTED, ProductModel, Proposal
 from app.models.stock import Warehouse
-from app.services.base import current_actor
+from app.services.base import current_actor, unit_of_work
+from app.services.proposals.configure import built_in
 from app.services.proposals.workflow import MSG_NOT_CURRENT, MSG_STATE, get
 
-MSG_NO_SALES = "Customer orders are not available yet: the proposal can't be converted"
 MSG_NO_WAREHOUSE = "There is no active warehouse to produce in"
 MSG_NO_UNIT = "The model's items have no unit: the custom item can't be created"
-MESSAGES = (MSG_NO_SALES, MSG_NO_WAREHOUSE, MSG_NO_UNIT)
+MESSAGES = (MSG_NO_WAREHOUSE, MSG_NO_UNIT)
 
 
 def _sales():
-    try:
-        from app.services import sales
-    except ImportError:
-        return None
-    if not hasattr(sales, "create_order") or not hasattr(sales, "OrderInput"):
-        return None
+    from app.services import sales
+
     return sales
 
 
 def _model_lines(p: Proposal) -> list:
     """The lines built into the custom item. A service option (software setup, training) is no part of a
     bill of materials: it is sold beside the item as an order line of its own."""
-    return [ln for ln in p.lines if ln.kind in (LINE_BASE, LINE_OPTION) and ln.item_id is not None
-            and not (ln.item is not None and ln.item.kind == "service")]
+    return [ln for ln in p.lines if built_in(ln.kind, ln.item_id, ln.item.kind if ln.item is not None else None)]
 
 
 def _check(session: Session, p: Proposal, warehouse_id: int | None) -> int | None:
@@ -56,8 +52,6 @@ def _check(session: Session, p: Proposal, warehouse_id: int | None) -> int | Non
         problems.append(Problem(MSG_NOT_CURRENT, {"number": p.label}))
     if p.state != STATE_APPROVED:
         problems.append(Problem(MSG_STATE, {"number": p.label, "state": p.state, "action": "converted"}))
-    if _sales() is None:
-        problems.append(Problem(MSG_NO_SALES))
     if warehouse_id is None and _model_lines(p):
         warehouse_id = session.scalar(select(Warehouse.id).where(Warehouse.active.is_(True))
                                       .order_by(Warehouse.id).limit(1))
@@ -87,7 +81,6 @@ def _custom_item(session: Session, p: Proposal) -> Item:
     session.add(item)
     session.flush()
     p.custom_item_id = item.id
-    session.commit()
     _bom_and_routing(session, p, item, model)
     return item
 
@@ -119,12 +112,6 @@ def _bom_and_routing(session: Session, p: Proposal, item: Item, model: ProductMo
                            op.is_software, op.software_version) for op in base_routing.operations]))
 
 
-def _has_bom(session: Session, item_id: int) -> bool:
-    from app.models.production import Bom
-
-    return session.scalar(select(Bom.id).where(Bom.item_id == item_id).limit(1)) is not None
-
-
 def _order(session: Session, p: Proposal, warehouse_id: int | None = None):
     sales = _sales()
     lines = []
@@ -134,7 +121,7 @@ def _order(session: Session, p: Proposal, warehouse_id: int | None = None):
         cost = sum((ln.cost for ln in model_lines), ZERO)
         with localcontext() as ctx:
             ctx.prec = 60
-            lines.append(sales.OrderLineInput(p.custom_item_id, p.qty, round_money(price / p.qty), Decimal(0),
+            lines.append(sales.OrderLineInput(p.custom_item_id, p.qty, dp.bundle_unit_price(price, p.qty), Decimal(0),
                                               "", unit_cost_estimate=round_money(cost / p.qty)))
     for ln in p.lines:
         if ln in model_lines:
@@ -173,38 +160,25 @@ def _confirm(session: Session, sales, order_id: int) -> None:
 
 def convert_proposal(session: Session, proposal_id: int, warehouse_id: int | None = None,
                      invoice: bool = True, production: bool = True) -> Proposal:
-    """approved -> converted: custom item + BOM, customer order, invoice, production order (resumable)."""
-    p = get(session, proposal_id)
-    warehouse_id = _check(session, p, warehouse_id)
-    sales = _sales()
-    if _model_lines(p) and p.custom_item_id is None:
-        _custom_item(session, p)
-        p = get(session, proposal_id)
-    elif p.custom_item_id is not None and not _has_bom(session, p.custom_item_id):
-        # an earlier attempt stopped after the item was made: finish it before anything is ordered
-        _bom_and_routing(session, p, p.custom_item, session.get(ProductModel, p.model_id) if p.model_id else None)
-        p = get(session, proposal_id)
-    if p.sales_order_id is None:
+    """approved -> converted: custom item + BOM, customer order, invoice, production order, all or nothing."""
+    with unit_of_work(session):
+        p = get(session, proposal_id, lock=True)
+        warehouse_id = _check(session, p, warehouse_id)
+        sales = _sales()
+        if _model_lines(p):
+            _custom_item(session, p)
         order = _order(session, p, warehouse_id)
-        p = get(session, proposal_id)
         p.sales_order_id = order.id
-        session.commit()
-    _confirm(session, sales, p.sales_order_id)
-    if invoice and p.invoice_id is None:
-        inv = sales.create_invoice(session, p.sales_order_id)
-        p = get(session, proposal_id)
-        p.invoice_id = inv.id
-        session.commit()
-    if production and p.custom_item_id is not None and p.production_order_id is None:
-        from app.services.production import OrderInput as MoInput
-        from app.services.production import create_order as create_mo
+        _confirm(session, sales, order.id)
+        if invoice:
+            p.invoice_id = sales.create_invoice(session, order.id).id
+        if production and p.custom_item_id is not None:
+            from app.services.production import OrderInput as MoInput
+            from app.services.production import create_order as create_mo
 
-        mo = create_mo(session, MoInput(p.custom_item_id, p.qty, warehouse_id, note=p.label))
-        p = get(session, proposal_id)
-        p.production_order_id = mo.id
-        session.commit()
-    p = get(session, proposal_id)
-    p.state, p.converted_at = STATE_CONVERTED, utcnow()
-    p.decided_by = p.decided_by or current_actor().username
-    session.commit()
+            p.production_order_id = create_mo(session, MoInput(p.custom_item_id, p.qty, warehouse_id,
+                                                               note=p.label)).id
+        p.state, p.converted_at = STATE_CONVERTED, utcnow()
+        p.decided_by = p.decided_by or current_actor().username
+        session.flush()
     return p

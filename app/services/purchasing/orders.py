@@ -10,6 +10,7 @@ flagged on the line and on the receipt, for the buyer to settle with the supplie
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -44,7 +45,7 @@ from app.services.base import current_actor, unit_of_work
 from app.services.locking import lock_row
 from app.services.purchasing.offers import base_currency_id, rates_on
 from app.services.sequences import next_number
-from app.services.stock import post_in_transaction
+from app.services.stock import post_document
 
 DOC_TYPE = "purchase_order"
 PREFIX = "PO"
@@ -123,11 +124,13 @@ def _check_convertible(req: PurchaseRequest) -> None:
 
 
 def _transition(session: Session, order_id: int, allowed: tuple[str, ...], action: str, new_state: str,
-                msgid: str) -> PurchaseOrder:
+                msgid: str, check: Callable[[PurchaseOrder], None] | None = None) -> PurchaseOrder:
     with unit_of_work(session):
         order = _load(session, order_id)
         if order.state not in allowed:
             raise DomainError(msgid, number=order.number, state=order.state)
+        if check is not None:
+            check(order)
         audit.transition(session, action, order)
         actor = current_actor().username
         if new_state == PO_SENT:
@@ -153,13 +156,14 @@ def confirm_order(session: Session, order_id: int) -> PurchaseOrder:
 
 def cancel_order(session: Session, order_id: int) -> PurchaseOrder:
     """Cancel an order nothing was received against (a partly received one is closed by receiving)."""
-    with unit_of_work(session):
-        order = _load(session, order_id)
-        if any(ln.received_qty > 0 for ln in order.lines):
-            raise DomainError("Goods were received against order %(number)s: it cannot be cancelled",
-                              number=order.number)
     return _transition(session, order_id, (PO_DRAFT, PO_SENT, PO_CONFIRMED), "cancel", PO_CANCELLED,
-                       "Purchase order %(number)s is %(state)s and cannot be cancelled")
+                       "Purchase order %(number)s is %(state)s and cannot be cancelled", _nothing_received)
+
+
+def _nothing_received(order: PurchaseOrder) -> None:
+    if any(ln.received_qty > 0 for ln in order.lines):
+        raise DomainError("Goods were received against order %(number)s: it cannot be cancelled",
+                          number=order.number)
 
 
 def _cancel_request_if_all_cancelled(session: Session, order: PurchaseOrder) -> None:
@@ -259,7 +263,7 @@ def _post_receipt(session: Session, order: PurchaseOrder, parsed: list[tuple], o
                  for n, (ol, qty, price) in enumerate(parsed, start=1)]
     session.add(doc)
     session.flush()
-    return post_in_transaction(session, doc)
+    return post_document(session, doc.id)
 
 
 def _record(session: Session, order: PurchaseOrder, doc: StockDocument, parsed: list[tuple],

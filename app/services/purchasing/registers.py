@@ -76,8 +76,10 @@ def price_request_line(session: Session, req: PurchaseRequest, line: PurchaseReq
         line.amount_base = ZERO
 
 
-def request_total(req: PurchaseRequest) -> Decimal:
-    return sum((ln.amount_base for ln in req.lines if ln.amount_base is not None), ZERO)
+def request_total(req: PurchaseRequest, line: PurchaseRequestLine | None = None, removed: bool = False) -> Decimal:
+    """The request's total in base currency; `line` is being added / changed (or removed) in this save."""
+    lines = [ln for ln in req.lines if ln is not line] + ([line] if line is not None and not removed else [])
+    return sum((ln.amount_base for ln in lines if ln.amount_base is not None), ZERO)
 
 
 def price_order_line(order: PurchaseOrder, line: PurchaseOrderLine) -> None:
@@ -97,5 +99,7 @@ def price_order_line(order: PurchaseOrder, line: PurchaseOrderLine) -> None:
     line.received_qty = line.received_qty or ZERO
 
 
-def order_total(order: PurchaseOrder) -> Decimal:
-    return sum((ln.amount for ln in order.lines if ln.amount is not None), ZERO)
+def order_total(order: PurchaseOrder, line: PurchaseOrderLine | None = None, removed: bool = False) -> Decimal:
+    """The order's total; `line` is being added / changed (or removed) in this save (the same transaction)."""
+    lines = [ln for ln in order.lines if ln is not line] + ([line] if line is not None and not removed else [])
+    return sum((ln.amount for ln in lines if ln.amount is not None), ZERO)

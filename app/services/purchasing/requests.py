@@ -281,11 +281,11 @@ def mark_sent(session: Session, request_id: int) -> PurchaseRequest:
     """Mark a draft request as sent to its supplier (by mail from Fabrika or by other means)."""
     with unit_of_work(session):
         req = _load(session, request_id)
-        mark_sent_in_transaction(session, req)
+        _mark_sent(session, req)
         return req
 
 
-def mark_sent_in_transaction(session: Session, req: PurchaseRequest) -> None:
+def _mark_sent(session: Session, req: PurchaseRequest) -> None:
     assert_draft(req)
     problems = []
     if req.supplier_id is None:

@@ -141,14 +141,22 @@ def _short(value: Decimal | None) -> Decimal | None:
 
 
 def email(session: Session, kind: str, doc_id: int, lang: str | None = None, user: str = ""):
-    """E-mail the PDF to the supplier and mark the draft as sent; returns the outbox message."""
-    from flask_babel import force_locale, gettext
+    """E-mail the PDF to the supplier and mark the draft as sent, in one use case: the mark is written
+    first and the server asked last, so the document is sent exactly when the server took the mail."""
+    from app.services.base import unit_of_work
 
-    from app.services.mail import Attachment, send_mail
-    from app.services.purchasing.orders import mark_order_sent
-    from app.services.purchasing.requests import mark_sent
+    with unit_of_work(session):
+        doc = _load(session, kind, doc_id)
+        _check_sendable(kind, doc)
+        lang = lang if lang in LANGS else supplier_language(session, kind, doc_id)
+        content, filename = pdf(session, kind, doc_id, lang, user)
+        subject, body = _letter(session, kind, doc.number, lang)
+        supplier_id, to, entity = doc.supplier_id, doc.supplier.email, f"purchase_{kind}"
+        _mark_sent(session, kind, doc_id)
+        return _send(session, to, subject, body, filename, content, entity, doc_id, supplier_id)
 
-    doc = _load(session, kind, doc_id)
+
+def _check_sendable(kind: str, doc) -> None:
     problems = []
     if doc.supplier is None:
         problems.append("Choose the supplier of the request first")
@@ -162,22 +170,37 @@ def email(session: Session, kind: str, doc_id: int, lang: str | None = None, use
         from app.domain.errors import Problem
 
         raise DomainError([Problem(p) for p in problems])
-    lang = lang if lang in LANGS else supplier_language(session, kind, doc_id)
-    content, filename = pdf(session, kind, doc_id, lang, user)
+
+
+def _letter(session: Session, kind: str, number: str, lang: str) -> tuple[str, str]:
+    """Subject and body in the supplier's language."""
+    from flask_babel import force_locale, gettext
+
     company = current_company(session)
     with force_locale(lang):
         title = gettext("Purchase order") if kind == "order" else gettext("Purchase request")
-        subject = f"{title} {doc.number}" + (f" — {company.name}" if company else "")
+        subject = f"{title} {number}" + (f" — {company.name}" if company else "")
         body = gettext("Good day,\n\nplease find attached our %(document)s %(number)s.\nPlease confirm the "
                        "quantities, prices and delivery date.\n\nKind regards,\n%(company)s",
-                       document=title.lower(), number=doc.number, company=company.name if company else "")
-    supplier_id, to, entity = doc.supplier_id, doc.supplier.email, f"purchase_{kind}"
-    message = send_mail(session, to=to, subject=subject, body=body,
-                        attachments=[Attachment(filename, content, "application/pdf")], entity=entity,
-                        entity_id=doc_id, partner_id=supplier_id)
+                       document=title.lower(), number=number, company=company.name if company else "")
+    return subject, body
+
+
+def _mark_sent(session: Session, kind: str, doc_id: int) -> None:
+    from app.services.purchasing.orders import mark_order_sent
+    from app.services.purchasing.requests import mark_sent
+
     if kind == "request":
         mark_sent(session, doc_id)
     else:
         mark_order_sent(session, doc_id)
-    return message
+
+
+def _send(session: Session, to: str, subject: str, body: str, filename: str, content: bytes, entity: str,
+          doc_id: int, supplier_id: int | None):
+    from app.services.mail import Attachment, send_mail
+
+    return send_mail(session, to=to, subject=subject, body=body,
+                     attachments=[Attachment(filename, content, "application/pdf")], entity=entity,
+                     entity_id=doc_id, partner_id=supplier_id)
 

@@ -47,7 +47,7 @@ from app.models.sales import (
     SalesOrderLine,
 )
 from app.models.stock import StockBalance
-from app.services.base import unit_of_work
+from app.services.base import savepoint, unit_of_work
 from app.services.sales.labels import ORDER_STATE_LABELS
 
 WORK_MINUTES_PER_DAY = Decimal(480)
@@ -507,8 +507,8 @@ def _code(session: Session, item_id: int) -> str:
 
 def _produce(session: Session, order: SalesOrder, item_id: int, qty: Decimal, line_id: int | None, code: str,
              planned_end: date | None, result: OrderAnalysis) -> None:
-    """Create and release one production order for the order (recorded before release, so a failed release
-    leaves a recorded draft that the next run counts, never a second order)."""
+    """Create and release one production order for the order. A refused release keeps the order a recorded
+    draft (its refusal is undone alone, in a savepoint) that the next run counts, never a second order."""
     from app.services.production import OrderInput as ProductionInput
     from app.services.production import create_order as create_production_order
     from app.services.production import release_order
@@ -516,17 +516,16 @@ def _produce(session: Session, order: SalesOrder, item_id: int, qty: Decimal, li
     po = create_production_order(session, ProductionInput(
         item_id=item_id, qty=qty, component_warehouse_id=order.warehouse_id, order_date=result.on_date,
         planned_start=result.on_date, planned_end=planned_end, note=f"{order.number} {order.partner.name}"))
-    with unit_of_work(session):
-        session.add(SalesOrderDemand(order_id=order.id, order_line_id=line_id, kind=DEMAND_PRODUCTION,
-                                     item_id=item_id, qty=qty, production_order_id=po.id))
+    row = SalesOrderDemand(order_id=order.id, order_line_id=line_id, kind=DEMAND_PRODUCTION,
+                           item_id=item_id, qty=qty, production_order_id=po.id)
+    session.add(row)
     try:
-        release_order(session, po.id)
+        with savepoint(session):
+            release_order(session, po.id)
     except DomainError as exc:  # the draft stays, recorded: production managers see why
         result.created.extend(exc.problems)
     session.refresh(po)
-    with unit_of_work(session):
-        row = session.scalar(select(SalesOrderDemand).where(SalesOrderDemand.production_order_id == po.id))
-        row.reference = po.number or ""
+    row.reference = po.number or ""
     result.created.append(_p("Production order %(number)s: %(qty)s of %(item)s", number=po.number or f"#{po.id}",
                              qty=qty, item=code))
 
@@ -551,37 +550,42 @@ def run_analysis(session: Session, order_id: int, today: date | None = None, loc
     from app.services.sales.reserve import top_up_reservations
 
     with unit_of_work(session):
-        order = session.scalar(select(SalesOrder).where(SalesOrder.id == order_id).with_for_update()
-                               .options(selectinload(SalesOrder.lines).selectinload(SalesOrderLine.item))
-                               .execution_options(populate_existing=True))
-        if order is None:
-            raise DomainError("Order %(id)s not found", id=order_id)
-        if order.state not in SO_OPEN:
-            raise DomainError("Only a confirmed order is analysed and acted on; this one is %(state)s",
-                              state=ORDER_STATE_LABELS[order.state])
-        if order.warehouse_id is None:
-            raise DomainError("Choose the warehouse the order ships from")
+        order = _lock_open_order(session, order_id)
         top_up_reservations(session, order)
         session.flush()
         result = analyse(session, order.id, on)
         _record_purchases(session, order, result)
         order.analysed_at = utcnow()
-    for ln in result.lines:
-        if ln.to_produce > 0:
-            _produce(session, order, ln.item_id, ln.to_produce, ln.line_id, ln.code, ln.promise_date, result)
-    final = analyse(session, order.id, on, locale)
-    # multi-stage: a release makes child orders for the nodes its warehouse lacks, judging by what is on
-    # hand; nodes that are on hand but promised to other work are still short here, so they get orders too
-    for _ in range(dbom.MAX_DEPTH):
-        nodes = _short_nodes(final)
-        if not nodes:
-            break
-        for item_id, (qty, line_id, code) in sorted(nodes.items()):
-            _produce(session, order, item_id, qty, line_id, code, None, result)
+        for ln in result.lines:
+            if ln.to_produce > 0:
+                _produce(session, order, ln.item_id, ln.to_produce, ln.line_id, ln.code, ln.promise_date, result)
         final = analyse(session, order.id, on, locale)
-    final.created = result.created
-    with unit_of_work(session):
+        # multi-stage: a release makes child orders for the nodes its warehouse lacks, judging by what is on
+        # hand; nodes that are on hand but promised to other work are still short here, so they get orders too
+        for _ in range(dbom.MAX_DEPTH):
+            nodes = _short_nodes(final)
+            if not nodes:
+                break
+            for item_id, (qty, line_id, code) in sorted(nodes.items()):
+                _produce(session, order, item_id, qty, line_id, code, None, result)
+            final = analyse(session, order.id, on, locale)
+        final.created = result.created
         promised = {ln.line_id: ln.promise_date for ln in final.lines}
         for line in session.scalars(select(SalesOrderLine).where(SalesOrderLine.order_id == order_id)):
             line.promise_date = promised.get(line.id)
     return final
+
+
+def _lock_open_order(session: Session, order_id: int) -> SalesOrder:
+    """Lock the order, then re-read it and check it can be acted on (confirmed, with a warehouse)."""
+    order = session.scalar(select(SalesOrder).where(SalesOrder.id == order_id).with_for_update()
+                           .options(selectinload(SalesOrder.lines).selectinload(SalesOrderLine.item))
+                           .execution_options(populate_existing=True))
+    if order is None:
+        raise DomainError("Order %(id)s not found", id=order_id)
+    if order.state not in SO_OPEN:
+        raise DomainError("Only a confirmed order is analysed and acted on; this one is %(state)s",
+                          state=ORDER_STATE_LABELS[order.state])
+    if order.warehouse_id is None:
+        raise DomainError("Choose the warehouse the order ships from")
+    return order

@@ -7,7 +7,6 @@ from app.services.stock.documents import (  # noqa: F401
     cancel_document,
     create_document,
     post_document,
-    post_in_transaction,
     validate_document,
 )
 from app.services.stock.ledger import DocRef, MoveRequest, post_moves, reverse_moves  # noqa: F401

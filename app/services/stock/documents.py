@@ -368,14 +368,9 @@ def _origin_dates(session: Session, requests: list[MoveRequest]) -> None:
             r.lot_code = codes.get(r.origin_lot_id, "")
 
 
-def post_in_transaction(session: Session, doc: StockDocument) -> StockDocument:
-    """Post a locked draft inside the caller's transaction (other services compose this)."""
-    return _post(session, doc, doc.lines, None, None, {})
-
-
 def _post(session: Session, doc: StockDocument, lines: list, items: dict[int, ItemInfo] | None,
           warehouses: dict[int, WarehouseInfo] | None, unit_codes: dict[int, str]) -> StockDocument:
-    """post_in_transaction, given the lines (ORM objects or LineRow) and whatever else the caller read."""
+    """Post a locked draft, given its lines (ORM objects or LineRow) and whatever else the caller read."""
     assert_editable(doc)
     items = validate_document(session, doc, items=items, unit_codes=unit_codes, warehouses=warehouses, lines=lines)
     number = doc.number or next_number(session, doc.doc_type, doc.doc_date, DOC_PREFIXES.get(doc.doc_type))
@@ -401,7 +396,13 @@ def post_document(session: Session, doc_id: int) -> StockDocument:
         return _post(session, locked.doc, locked.lines, locked.items, locked.warehouses, locked.unit_codes)
 
 
-def cancel_in_transaction(session: Session, doc: StockDocument, on_date: date | None = None) -> StockDocument:
+def cancel_document(session: Session, doc_id: int, on_date: date | None = None) -> StockDocument:
+    """Cancel a posted document with reversal moves dated `on_date` (today by default)."""
+    with unit_of_work(session):
+        return _cancel(session, rows.lock_document(session, doc_id).doc, on_date)
+
+
+def _cancel(session: Session, doc: StockDocument, on_date: date | None) -> StockDocument:
     if doc.state != DocState.POSTED:
         raise DomainError("Only a posted document can be cancelled")
     on_date = on_date or date.today()
@@ -415,8 +416,3 @@ def cancel_in_transaction(session: Session, doc: StockDocument, on_date: date | 
     session.flush()
     return doc
 
-
-def cancel_document(session: Session, doc_id: int, on_date: date | None = None) -> StockDocument:
-    """Cancel a posted document with reversal moves dated `on_date` (today by default)."""
-    with unit_of_work(session):
-        return cancel_in_transaction(session, rows.lock_document(session, doc_id).doc, on_date)
