@@ -3,6 +3,7 @@
 from app.models import (  # noqa: F401
     calculators,
     crm,
+    kpi,  # KPI definitions, values with lineage, scheduled reports
     production,  # noqa: F401  (BOMs, routings, production orders)
     proposals,
     purchasing,

@@ -1,0 +1,317 @@
+"""Computing KPIs: metric facts per period and employee with their lineage, then definitions' values.
+
+`compute_kpis` is what the nightly job and "Run now" call. It works out which (metric, period kind,
+employee) figures the active definitions need, reads each metric's parts once for the whole
+horizon, buckets them, and writes only what changed:
+
+* a fact whose parts are the same as stored (same digest) is left alone: recomputing is idempotent;
+* a fact of the running period, or one not yet frozen, is overwritten;
+* a fact of a period that was already closed when last computed is frozen: if a document dated
+  inside it was posted or cancelled since, its figure is corrected *and* a KpiRestatement names
+  the KPI, the period, the old and new value and the documents that changed.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from app.calculators.errors import CalcError, Fail
+from app.calculators.evaluator import Evaluator, deadline_after
+from app.calculators.language import parse_program
+from app.domain.errors import DomainError
+from app.domain.kpi import (
+    Part,
+    Period,
+    attainment,
+    metric_value,
+    period_of,
+    periods_between,
+    sum_parts,
+    traffic_light,
+)
+from app.models.base import utcnow
+from app.models.kpi import KpiDefinition, KpiFact, KpiFactDoc, KpiRestatement, KpiValue
+from app.services.base import unit_of_work
+from app.services.kpi.metrics import BY_CODE, Metric
+
+FactKey = tuple[str, str, date, int]  # metric, period kind, period start, employee key (0 = all)
+
+
+@dataclass
+class ComputeStats:
+    facts_written: int = 0
+    facts_unchanged: int = 0
+    values_written: int = 0
+    restatements: int = 0
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _Change:
+    """A frozen fact whose parts changed: the documents that caused it, for the restatement."""
+
+    documents: list[dict[str, Any]]
+
+
+def default_since(today: date) -> date:
+    """The horizon: the previous calendar year and this one (every closed period in it is kept)."""
+    return date(today.year - 1, 1, 1)
+
+
+# --- formulas -----------------------------------------------------------------------------------
+
+
+class _NoEnvironment:
+    """KPI formulas read metrics only: no lookup tables, no item prices."""
+
+    def lookup(self, table, key, column):
+        raise CalcError([])
+
+    def item_cost(self, code, source):
+        raise CalcError([])
+
+    def item_price(self, code):
+        raise CalcError([])
+
+
+def formula_metrics(formula: str) -> set[str]:
+    """The metric codes a formula reads; a DomainError listing every problem when it is not valid."""
+    program = parse_program(f"kpi = {formula}", set(BY_CODE))
+    names: set[str] = set()
+    for line in program.lines:
+        names |= {n.id for n in ast.walk(line.expr) if isinstance(n, ast.Name) and n.id in BY_CODE}
+    return names
+
+
+def evaluate_formula(formula: str, values: dict[str, Decimal | None]) -> Decimal | None:
+    """The formula over metric values; None when a metric it reads has no value or it divides by zero."""
+    if any(v is None for v in values.values()):
+        return None
+    program = parse_program(f"kpi = {formula}", set(values))
+    names: dict[str, Any] = dict(values)
+    evaluator = Evaluator(names, _NoEnvironment(), deadline_after())
+    try:
+        for line in program.lines:
+            names[line.name] = evaluator.value(line.expr)
+    except Fail:
+        return None
+    result = names.get("kpi")
+    return result.quantize(Decimal("0.0001")) if isinstance(result, Decimal) else None
+
+
+def definition_metrics(defn: KpiDefinition) -> set[str]:
+    if defn.metric:
+        return {defn.metric}
+    return formula_metrics(defn.formula)
+
+
+def validate_definition(defn: KpiDefinition) -> None:
+    """Refuse a definition that can't be computed: unknown metric, bad formula, employee on a division metric."""
+    from app.domain.errors import Problem
+
+    problems: list[Problem] = []
+    if bool(defn.metric) == bool((defn.formula or "").strip()):
+        problems.append(Problem("Give either a metric or a formula", field="metric"))
+    elif defn.metric and defn.metric not in BY_CODE:
+        problems.append(Problem("Unknown metric: %(metric)s", {"metric": defn.metric}, field="metric"))
+    elif not defn.metric:
+        try:
+            formula_metrics(defn.formula)
+        except CalcError as exc:
+            problems.extend(exc.problems)
+    if defn.employee_id and not problems:
+        flat = [c for c in definition_metrics(defn) if not BY_CODE[c].by_employee]
+        if flat:
+            problems.append(Problem("These metrics are not kept per employee: %(metrics)s",
+                                    {"metrics": ", ".join(sorted(flat))}, field="employee"))
+    if problems:
+        raise DomainError(problems)
+
+
+# --- facts --------------------------------------------------------------------------------------
+
+
+def _digest(parts: list[Part]) -> str:
+    rows = sorted(f"{p.ref_type}:{p.ref_id}:{p.num}:{p.den}" for p in parts)
+    return hashlib.sha1("|".join(rows).encode()).hexdigest()
+
+
+def _needs(definitions: list[KpiDefinition]) -> dict[str, dict[str, set[int]]]:
+    """metric -> period kind -> employee keys the definitions read."""
+    needs: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    for defn in definitions:
+        for code in definition_metrics(defn):
+            needs[code][defn.period].add(defn.employee_id or 0)
+    return needs
+
+
+def _bucket(metric: Metric, session: Session, kinds: dict[str, set[int]], since: date, today: date
+            ) -> dict[FactKey, list[Part]]:
+    periods = {kind: periods_between(kind, since, today) for kind in kinds}
+    out: dict[FactKey, list[Part]] = {}
+    for kind, plist in periods.items():
+        for period in plist:
+            for key in kinds[kind]:
+                out[(metric.code, kind, period.start, key)] = []
+    if metric.flow is not None:
+        first = min(p[0].start for p in periods.values() if p)
+        for part in metric.flow(session, first, today):
+            for kind, keys in kinds.items():
+                start = period_of(kind, part.day).start
+                for key in (0, part.employee_id):
+                    bucket = out.get((metric.code, kind, start, key)) if key in keys else None
+                    if bucket is not None:
+                        bucket.append(part)
+    else:
+        # the running period's figure is "so far": stock and debts as of today, not its last day
+        asked = {Period(p.kind, p.start, min(p.end, today)): p for plist in periods.values() for p in plist}
+        for period, parts in metric.point(session, sorted(asked)).items():
+            if 0 in kinds.get(period.kind, ()):
+                out[(metric.code, period.kind, period.start, 0)] = parts
+    return out
+
+
+def _diff(old: list[KpiFactDoc], new: list[Part]) -> list[dict[str, Any]]:
+    before = {(d.ref_type, d.ref_id): d for d in old}
+    after = {(p.ref_type, p.ref_id): p for p in new}
+    changed = []
+    for key in sorted(set(before) | set(after), key=lambda k: (k[0], k[1])):
+        b, a = before.get(key), after.get(key)
+        if b is not None and a is not None and (b.num, b.den) == (a.num, a.den):
+            continue
+        changed.append({"type": key[0], "id": key[1], "label": (a or b).label,
+                        "old": None if b is None else str(b.num), "new": None if a is None else str(a.num)})
+    return changed
+
+
+def _write_facts(session: Session, metric: Metric, buckets: dict[FactKey, list[Part]], today: date,
+                 stats: ComputeStats) -> tuple[dict[FactKey, KpiFact], dict[FactKey, _Change]]:
+    existing = {(f.metric, f.period_kind, f.period_start, f.employee_key): f
+                for f in session.scalars(select(KpiFact).where(KpiFact.metric == metric.code))}
+    changes: dict[FactKey, _Change] = {}
+    doc_rows: list[dict[str, Any]] = []
+    stale: list[int] = []
+    fresh: list[tuple[KpiFact, list[Part]]] = []
+    for key, parts in buckets.items():
+        period = period_of(key[1], key[2])
+        digest = _digest(parts)
+        fact = existing.get(key)
+        closed = period.closed_on(today)
+        if fact is not None and fact.digest == digest:
+            fact.closed = fact.closed or closed
+            stats.facts_unchanged += 1
+            continue
+        if fact is None:
+            fact = KpiFact(metric=key[0], period_kind=key[1], period_start=key[2], period_end=period.end,
+                           employee_key=key[3])
+            session.add(fact)
+            existing[key] = fact
+        else:
+            if fact.closed:
+                old_docs = list(session.scalars(select(KpiFactDoc).where(KpiFactDoc.fact_id == fact.id)))
+                changes[key] = _Change(_diff(old_docs, parts))
+            stale.append(fact.id)
+        num, den, count = sum_parts(parts)
+        fact.num, fact.den, fact.docs, fact.digest = num, den, count, digest
+        fact.value = metric_value(num, den, metric.scale)
+        fact.closed, fact.computed_at = closed, utcnow()
+        fresh.append((fact, parts))
+        stats.facts_written += 1
+    if stale:
+        for chunk in range(0, len(stale), 500):
+            session.execute(delete(KpiFactDoc).where(KpiFactDoc.fact_id.in_(stale[chunk:chunk + 500])))
+    session.flush()
+    for fact, parts in fresh:
+        doc_rows.extend({"fact_id": fact.id, "ref_type": p.ref_type, "ref_id": p.ref_id, "label": p.label[:64],
+                         "ref_date": p.day, "num": p.num, "den": p.den} for p in parts)
+    if doc_rows:
+        session.execute(insert(KpiFactDoc), doc_rows)
+    return existing, changes
+
+
+# --- definitions' values ------------------------------------------------------------------------------
+
+
+def _definition_value(defn: KpiDefinition, period: Period, facts: dict[FactKey, KpiFact]) -> Decimal | None:
+    key = defn.employee_id or 0
+    if defn.metric:
+        fact = facts.get((defn.metric, period.kind, period.start, key))
+        return fact.value if fact is not None else None
+    values = {}
+    for code in definition_metrics(defn):
+        fact = facts.get((code, period.kind, period.start, key))
+        values[code] = fact.value if fact is not None else None
+    return evaluate_formula(defn.formula, values)
+
+
+def _write_values(session: Session, definitions: list[KpiDefinition], facts: dict[FactKey, KpiFact],
+                  changes: dict[FactKey, _Change], since: date, today: date, stats: ComputeStats) -> None:
+    ids = [d.id for d in definitions]
+    existing = {(v.definition_id, v.period_start): v
+                for v in session.scalars(select(KpiValue).where(KpiValue.definition_id.in_(ids)))} if ids else {}
+    for defn in definitions:
+        for period in periods_between(defn.period, since, today):
+            value = _definition_value(defn, period, facts)
+            row = existing.get((defn.id, period.start))
+            closed = period.closed_on(today)
+            status = traffic_light(value, defn.red_threshold, defn.green_threshold, defn.direction)
+            reached = attainment(value, defn.target, defn.direction)
+            if row is not None and (row.value, row.status, row.attainment) == (value, status, reached):
+                row.closed = row.closed or closed
+                continue
+            if row is None:
+                row = KpiValue(definition_id=defn.id, period_kind=period.kind, period_start=period.start,
+                               period_end=period.end)
+                session.add(row)
+            elif row.closed and row.value != value:
+                _restate(session, defn, period, row.value, value, changes)
+                stats.restatements += 1
+            row.value, row.status, row.attainment = value, status, reached
+            row.closed, row.computed_at = closed, utcnow()
+            stats.values_written += 1
+
+
+def _restate(session: Session, defn: KpiDefinition, period: Period, old: Decimal | None, new: Decimal | None,
+             changes: dict[FactKey, _Change]) -> None:
+    documents: list[dict[str, Any]] = []
+    for code in sorted(definition_metrics(defn)):
+        change = changes.get((code, period.kind, period.start, defn.employee_id or 0))
+        if change is not None:
+            documents.extend({**doc, "metric": code} for doc in change.documents)
+    session.add(KpiRestatement(definition_id=defn.id, period_kind=period.kind, period_start=period.start,
+                               period_end=period.end, old_value=old, new_value=new, documents=documents))
+
+
+def compute_kpis(session: Session, today: date | None = None, since: date | None = None) -> ComputeStats:
+    """Compute every active KPI for every period from `since` to the running one; one transaction."""
+    today = today or date.today()
+    since = since or default_since(today)
+    stats = ComputeStats()
+    started = time.perf_counter()
+    with unit_of_work(session):
+        definitions = list(session.scalars(select(KpiDefinition).where(KpiDefinition.active.is_(True))
+                                           .order_by(KpiDefinition.id)))
+        facts: dict[FactKey, KpiFact] = {}
+        changes: dict[FactKey, _Change] = {}
+        for code, kinds in sorted(_needs(definitions).items()):
+            metric = BY_CODE[code]
+            t0 = time.perf_counter()
+            buckets = _bucket(metric, session, kinds, since, today)
+            written, changed = _write_facts(session, metric, buckets, today, stats)
+            facts.update(written)
+            changes.update(changed)
+            stats.timings[code] = round(time.perf_counter() - t0, 3)
+        _write_values(session, definitions, facts, changes, since, today, stats)
+    stats.seconds = round(time.perf_counter() - started, 3)
+    return stats

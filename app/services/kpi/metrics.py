@@ -1,0 +1,421 @@
+"""The metric catalogue: every figure a KPI can measure, read from Fabrika's own registers.
+
+Each metric turns the registers into `Part`s (one per document, or per item for stock figures)
+with a numerator and a denominator in exact Decimal; the compute service buckets them into periods
+and employees and sums them. One query per metric for the whole horizon, never one per period or
+per employee: the parts carry their date and their employee, and Python does the bucketing.
+
+Flow metrics (revenue, output...) date each part inside the period; point-in-time metrics (stock
+value, overdue receivables) build their parts for each period's end (or start and end).
+Amounts in base currency are rounded to the kopek per document, so the lineage adds up exactly
+to the figure shown.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session, aliased
+
+from app.domain import move_kinds
+from app.domain.kpi import ZERO, Part, Period, kopeks
+from app.models.catalog import Item
+from app.models.crm import Deal, DealStage
+from app.models.production import ProductionCompletion, ProductionOrder
+from app.models.proposals import Proposal
+from app.models.purchasing import PurchaseOrder, PurchaseReceipt, PurchaseReceiptLine
+from app.models.sales import Payment, SalesInvoice, SalesOrder, SalesOrderLine, Shipment, ShipmentLine
+from app.models.stock import StockDocument, StockMove
+from app.permissions import (
+    RESOURCE_DEAL,
+    RESOURCE_INVOICE,
+    RESOURCE_PRODUCTION,
+    RESOURCE_PROPOSAL,
+    RESOURCE_PURCHASING,
+    RESOURCE_SHIPMENT,
+    RESOURCE_STOCK_REPORT,
+)
+
+HUNDRED, ONE, TWO = Decimal(100), Decimal(1), Decimal(2)
+DEAD_STOCK_DAYS = 90
+OUT_KINDS = (move_kinds.SALE, move_kinds.PRODUCTION_ISSUE, move_kinds.ISSUE)
+
+FlowSource = Callable[[Session, date, date], list[Part]]
+PointSource = Callable[[Session, Sequence[Period]], dict[Period, list[Part]]]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A catalogue entry. `scale` None: a sum; else value = num / den x scale.
+
+    `resource` is the register a reader must be allowed to read to see the figure (a storekeeper
+    can't read invoices, so margins and revenue never reach their dashboard); `link` is the list
+    behind the figure (endpoint, the state filter, the date column filtered to the period).
+    """
+
+    code: str
+    label: Any
+    division: str
+    unit: str  # money / percent / days / count / times
+    scale: Decimal | None
+    resource: str
+    link: tuple[str, str, str]  # (list endpoint, state, date column)
+    flow: FlowSource | None = None
+    point: PointSource | None = None
+    by_employee: bool = False
+    ref_type: str = ""  # what the parts are (invoice, shipment, item...)
+
+
+# --- sales -----------------------------------------------------------------------------------------
+
+
+def _revenue(session: Session, since: date, until: date) -> list[Part]:
+    rows = session.execute(
+        select(SalesInvoice.id, SalesInvoice.number, SalesInvoice.invoice_date, SalesInvoice.amount_net,
+               SalesInvoice.rate, SalesOrder.manager_id)
+        .outerjoin(SalesOrder, SalesOrder.id == SalesInvoice.order_id)
+        .where(SalesInvoice.state == "posted", SalesInvoice.invoice_date.between(since, until))
+    )
+    return [Part("invoice", i, n, d, kopeks(net * (rate or ONE)), employee_id=m) for i, n, d, net, rate, m in rows]
+
+
+def _cash_collected(session: Session, since: date, until: date) -> list[Part]:
+    rows = session.execute(
+        select(Payment.id, Payment.number, Payment.pay_date, Payment.amount, SalesInvoice.rate, SalesOrder.manager_id)
+        .join(SalesInvoice, SalesInvoice.id == Payment.invoice_id)
+        .outerjoin(SalesOrder, SalesOrder.id == SalesInvoice.order_id)
+        .where(Payment.state == "posted", Payment.pay_date.between(since, until))
+    )
+    return [Part("payment", i, n, d, kopeks(amount * (rate or ONE)), employee_id=m)
+            for i, n, d, amount, rate, m in rows]
+
+
+def _shipment_margins(session: Session, since: date, until: date) -> list[Part]:
+    """Per posted shipment: num = revenue of what left minus its FIFO cost, den = that revenue.
+
+    The revenue of a shipped line is its share of the order line's net amount (qty shipped / qty
+    ordered) in base currency; the cost is what the FIFO lots gave up at posting.
+    """
+    rows = session.execute(
+        select(Shipment.id, Shipment.number, Shipment.ship_date, SalesOrder.manager_id, SalesOrder.rate,
+               ShipmentLine.qty, ShipmentLine.cost, SalesOrderLine.qty, SalesOrderLine.amount_net)
+        .join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
+        .join(SalesOrderLine, SalesOrderLine.id == ShipmentLine.order_line_id)
+        .join(SalesOrder, SalesOrder.id == Shipment.order_id)
+        .where(Shipment.state == "posted", Shipment.ship_date.between(since, until))
+    )
+    acc: dict[int, list[Any]] = {}
+    for sid, number, day, manager, rate, qty, cost, ordered, net in rows:
+        entry = acc.setdefault(sid, [number, day, manager, ZERO, ZERO])
+        revenue = kopeks(net * qty * (rate or ONE) / ordered)
+        entry[3] += revenue - (cost or ZERO)
+        entry[4] += revenue
+    return [Part("shipment", sid, n, d, margin, revenue, m) for sid, (n, d, m, margin, revenue) in acc.items()]
+
+
+def _completed_orders(session: Session, since: date, until: date) -> list[tuple]:
+    """Orders shipped in full whose last shipment falls in the horizon: (id, number, ordered, asked, done, manager)."""
+    last = func.max(Shipment.ship_date)
+    return list(session.execute(
+        select(SalesOrder.id, SalesOrder.number, SalesOrder.order_date, SalesOrder.delivery_date, last,
+               SalesOrder.manager_id)
+        .join(Shipment, and_(Shipment.order_id == SalesOrder.id, Shipment.state == "posted"))
+        .where(SalesOrder.state.in_(("shipped", "closed")))
+        .group_by(SalesOrder.id, SalesOrder.number, SalesOrder.order_date, SalesOrder.delivery_date,
+                  SalesOrder.manager_id)
+        .having(last.between(since, until))
+    ))
+
+
+def _on_time(session: Session, since: date, until: date) -> list[Part]:
+    return [Part("sales_order", i, n, done, ONE if done <= asked else ZERO, ONE, m)
+            for i, n, _ordered, asked, done, m in _completed_orders(session, since, until) if asked is not None]
+
+
+def _lead_time(session: Session, since: date, until: date) -> list[Part]:
+    return [Part("sales_order", i, n, done, Decimal((done - ordered).days), ONE, m)
+            for i, n, ordered, _asked, done, m in _completed_orders(session, since, until)]
+
+
+def _proposals(session: Session, since: date, until: date, column, states, won=None) -> list[Part]:
+    rows = session.execute(
+        select(Proposal.id, Proposal.number, Proposal.version, column, Proposal.state)
+        .where(column.is_not(None), column >= since, column < until + timedelta(days=1), Proposal.state.in_(states))
+    )
+    parts = []
+    for pid, number, version, at, state in rows:
+        label = f"{number}/{version}" if version and version > 1 else number
+        num = ONE if won is None else (ONE if state in won else ZERO)
+        parts.append(Part("proposal", pid, label, at.date(), num, ONE))
+    return parts
+
+
+DECIDED_WON = ("approved", "converted")
+
+
+def _proposals_sent(session: Session, since: date, until: date) -> list[Part]:
+    return _proposals(session, since, until, Proposal.sent_at, ("sent", "approved", "rejected", "converted"))
+
+
+def _proposals_won(session: Session, since: date, until: date) -> list[Part]:
+    return _proposals(session, since, until, Proposal.decided_at, DECIDED_WON)
+
+
+def _proposal_win_rate(session: Session, since: date, until: date) -> list[Part]:
+    return _proposals(session, since, until, Proposal.decided_at, (*DECIDED_WON, "rejected"), won=DECIDED_WON)
+
+
+def _deal_win_rate(session: Session, since: date, until: date) -> list[Part]:
+    rows = session.execute(
+        select(Deal.id, Deal.title, Deal.closed_at, DealStage.is_won, Deal.manager_id)
+        .join(DealStage, DealStage.id == Deal.stage_id)
+        .where(Deal.closed_at.is_not(None), Deal.closed_at >= since, Deal.closed_at < until + timedelta(days=1),
+               (DealStage.is_won.is_(True)) | (DealStage.is_lost.is_(True)))
+    )
+    return [Part("deal", i, title[:64], at.date(), ONE if won else ZERO, ONE, m) for i, title, at, won, m in rows]
+
+
+# --- production --------------------------------------------------------------------------------
+
+
+def _production_output(session: Session, since: date, until: date) -> list[Part]:
+    rows = session.execute(
+        select(ProductionCompletion.id, ProductionCompletion.number, ProductionCompletion.doc_date,
+               ProductionCompletion.output_value)
+        .where(ProductionCompletion.state == "posted", ProductionCompletion.doc_date.between(since, until))
+    )
+    return [Part("production_completion", i, n, d, v) for i, n, d, v in rows]
+
+
+def _production_cost(session: Session, since: date, until: date) -> list[Part]:
+    o = ProductionOrder
+    rows = session.execute(
+        select(o.id, o.number, o.done_at, o.actual_material + o.actual_labour + o.actual_overhead,
+               o.planned_material + o.planned_labour + o.planned_overhead)
+        .where(o.state == "done", o.done_at.is_not(None), o.done_at >= since, o.done_at < until + timedelta(days=1))
+    )
+    return [Part("production_order", i, n or "", at.date(), actual, planned) for i, n, at, actual, planned in rows]
+
+
+# --- purchasing --------------------------------------------------------------------------------
+
+
+def _po_on_time(session: Session, since: date, until: date) -> list[Part]:
+    last = func.max(PurchaseReceipt.receipt_date)
+    rows = session.execute(
+        select(PurchaseOrder.id, PurchaseOrder.number, PurchaseOrder.expected_date, last)
+        .join(PurchaseReceipt, PurchaseReceipt.order_id == PurchaseOrder.id)
+        .where(PurchaseOrder.state == "received", PurchaseOrder.expected_date.is_not(None))
+        .group_by(PurchaseOrder.id, PurchaseOrder.number, PurchaseOrder.expected_date)
+        .having(last.between(since, until))
+    )
+    return [Part("purchase_order", i, n, done, ONE if done <= expected else ZERO, ONE)
+            for i, n, expected, done in rows]
+
+
+def _price_variance(session: Session, since: date, until: date) -> list[Part]:
+    """Per receipt: num = what the goods cost above the ordered price, den = their ordered value (base)."""
+    rows = session.execute(
+        select(PurchaseReceipt.id, PurchaseReceipt.doc_number, PurchaseReceipt.receipt_date, StockDocument.rate,
+               PurchaseReceiptLine.qty, PurchaseReceiptLine.price, PurchaseReceiptLine.ordered_price)
+        .join(PurchaseReceiptLine, PurchaseReceiptLine.receipt_id == PurchaseReceipt.id)
+        .join(StockDocument, StockDocument.id == PurchaseReceipt.document_id)
+        .where(StockDocument.state == "posted", PurchaseReceipt.receipt_date.between(since, until))
+    )
+    acc: dict[int, list[Any]] = {}
+    for rid, number, day, rate, qty, price, ordered in rows:
+        entry = acc.setdefault(rid, [number, day, ZERO, ZERO])
+        paid, planned = kopeks(qty * price * (rate or ONE)), kopeks(qty * ordered * (rate or ONE))
+        entry[2] += paid - planned
+        entry[3] += planned
+    return [Part("purchase_receipt", rid, n, d, num, den) for rid, (n, d, num, den) in acc.items()]
+
+
+# --- stock (point in time) -------------------------------------------------------------------------
+
+
+@dataclass
+class _ItemLedger:
+    days: list[date]
+    cumulative: list[Decimal]  # value after each day
+    out_cumulative: list[Decimal]  # consumption value (positive) after each day
+
+
+def _ledger_by_item(session: Session, until: date) -> dict[int, _ItemLedger]:
+    """Per item: value after each day with moves, and consumption (sales, production, write-offs) so far.
+
+    One grouped pass over the ledger. A reversal of a consumption move gives the consumption back
+    (read by a second, small query over the reversal rows only).
+    """
+    out_value = func.sum(case((StockMove.kind.in_(OUT_KINDS), StockMove.value), else_=0))
+    rows = session.execute(
+        select(StockMove.item_id, StockMove.move_date, func.sum(StockMove.value), out_value)
+        .where(StockMove.move_date <= until)
+        .group_by(StockMove.item_id, StockMove.move_date)
+        .order_by(StockMove.item_id, StockMove.move_date)
+    )
+    original = aliased(StockMove)
+    back: dict[tuple[int, date], Decimal] = {}
+    for item_id, day, value in session.execute(
+        select(StockMove.item_id, StockMove.move_date, func.sum(StockMove.value))
+        .join(original, original.id == StockMove.reversal_of_id)
+        .where(StockMove.kind == move_kinds.REVERSAL, original.kind.in_(OUT_KINDS), StockMove.move_date <= until)
+        .group_by(StockMove.item_id, StockMove.move_date)
+    ):
+        back[(item_id, day)] = value
+    ledgers: dict[int, _ItemLedger] = {}
+    for item_id, day, value, out in rows:
+        led = ledgers.get(item_id)
+        if led is None:
+            led = ledgers[item_id] = _ItemLedger([], [], [])
+        led.days.append(day)
+        led.cumulative.append((led.cumulative[-1] if led.cumulative else ZERO) + value)
+        consumed = -(out or ZERO) - back.get((item_id, day), ZERO)
+        led.out_cumulative.append((led.out_cumulative[-1] if led.out_cumulative else ZERO) + consumed)
+    return ledgers
+
+
+def _at(days: list[date], values: list[Decimal], day: date) -> Decimal:
+    pos = bisect_right(days, day)
+    return values[pos - 1] if pos else ZERO
+
+
+def _item_labels(session: Session, ids) -> dict[int, str]:
+    if not ids:
+        return {}
+    return {i: code for i, code in session.execute(select(Item.id, Item.code).where(Item.id.in_(list(ids))))}
+
+
+def _stock_points(kind: str) -> PointSource:
+    def build(session: Session, periods: Sequence[Period]) -> dict[Period, list[Part]]:
+        if not periods:
+            return {}
+        ledgers = _ledger_by_item(session, max(p.end for p in periods))
+        labels = _item_labels(session, ledgers)
+        out: dict[Period, list[Part]] = {}
+        for period in periods:
+            parts = []
+            for item_id, led in ledgers.items():
+                part = _stock_part(kind, item_id, labels.get(item_id, ""), led, period)
+                if part is not None:
+                    parts.append(part)
+            out[period] = parts
+        return out
+
+    return build
+
+
+def _stock_part(kind: str, item_id: int, label: str, led: _ItemLedger, period: Period) -> Part | None:
+    closing = _at(led.days, led.cumulative, period.end)
+    if kind == "value":
+        return Part("item", item_id, label, period.end, closing) if closing else None
+    if kind == "dead":
+        if closing <= 0:
+            return None
+        pos = bisect_right(led.days, period.end)
+        if led.days[pos - 1] > period.end - timedelta(days=DEAD_STOCK_DAYS):
+            return None
+        return Part("item", item_id, label, period.end, closing)
+    # turnover: consumption in the period over (opening + closing) / 2
+    start = period.start - timedelta(days=1)
+    opening = _at(led.days, led.cumulative, start)
+    consumed = _at(led.days, led.out_cumulative, period.end) - _at(led.days, led.out_cumulative, start)
+    if not consumed and not opening and not closing:
+        return None
+    return Part("item", item_id, label, period.end, consumed, opening + closing)
+
+
+def _overdue(session: Session, periods: Sequence[Period]) -> dict[Period, list[Part]]:
+    """Per period end: posted invoices past due on that day, less what was paid by that day (base)."""
+    if not periods:
+        return {}
+    last = max(p.end for p in periods)
+    invoices = session.execute(
+        select(SalesInvoice.id, SalesInvoice.number, SalesInvoice.invoice_date, SalesInvoice.due_date,
+               SalesInvoice.amount_total, SalesInvoice.rate)
+        .where(SalesInvoice.state == "posted", SalesInvoice.kind == "invoice", SalesInvoice.due_date.is_not(None),
+               SalesInvoice.due_date < last)
+    ).all()
+    paid: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+    for inv_id, day, amount in session.execute(
+        select(Payment.invoice_id, Payment.pay_date, Payment.amount)
+        .join(SalesInvoice, SalesInvoice.id == Payment.invoice_id)
+        .where(Payment.state == "posted", SalesInvoice.state == "posted", SalesInvoice.due_date < last)
+        .order_by(Payment.invoice_id, Payment.pay_date)
+    ):
+        paid[inv_id].append((day, amount))
+    out: dict[Period, list[Part]] = {}
+    for period in periods:
+        parts = []
+        for inv_id, number, _day, due, total, rate in invoices:
+            if due >= period.end:
+                continue
+            settled = sum((a for d, a in paid.get(inv_id, ()) if d <= period.end), ZERO)
+            if total - settled > 0:
+                parts.append(Part("invoice", inv_id, number, due, kopeks((total - settled) * (rate or ONE))))
+        out[period] = parts
+    return out
+
+
+# --- the catalogue -----------------------------------------------------------------------------------
+
+_INV = ("SalesInvoiceView.list", "posted", "invoice_date")
+METRICS: tuple[Metric, ...] = (
+    Metric("revenue", _l("Revenue"), "sales", "money", None, RESOURCE_INVOICE, _INV, flow=_revenue,
+           by_employee=True, ref_type="invoice"),
+    Metric("gross_margin", _l("Gross margin at FIFO cost"), "sales", "money", None, RESOURCE_INVOICE,
+           ("ShipmentView.list", "posted", "ship_date"), flow=_shipment_margins, by_employee=True,
+           ref_type="shipment"),
+    Metric("gross_margin_pct", _l("Gross margin, %"), "sales", "percent", HUNDRED, RESOURCE_INVOICE,
+           ("ShipmentView.list", "posted", "ship_date"), flow=_shipment_margins, by_employee=True,
+           ref_type="shipment"),
+    Metric("on_time_pct", _l("Orders shipped on time, %"), "sales", "percent", HUNDRED, RESOURCE_SHIPMENT,
+           ("SalesOrderView.list", "shipped", "order_date"), flow=_on_time, by_employee=True, ref_type="sales_order"),
+    Metric("order_lead_time", _l("Order lead time, days"), "sales", "days", ONE, RESOURCE_SHIPMENT,
+           ("SalesOrderView.list", "shipped", "order_date"), flow=_lead_time, by_employee=True,
+           ref_type="sales_order"),
+    Metric("proposals_sent", _l("Proposals sent"), "sales", "count", None, RESOURCE_PROPOSAL,
+           ("ProposalView.list", "", "proposal_date"), flow=_proposals_sent, ref_type="proposal"),
+    Metric("proposals_won", _l("Proposals won"), "sales", "count", None, RESOURCE_PROPOSAL,
+           ("ProposalView.list", "approved", "proposal_date"), flow=_proposals_won, ref_type="proposal"),
+    Metric("proposal_win_rate", _l("Proposal win rate, %"), "sales", "percent", HUNDRED, RESOURCE_PROPOSAL,
+           ("ProposalView.list", "", "proposal_date"), flow=_proposal_win_rate, ref_type="proposal"),
+    Metric("deal_win_rate", _l("Funnel conversion: deals won, %"), "sales", "percent", HUNDRED, RESOURCE_DEAL,
+           ("DealView.list", "", "expected_close"), flow=_deal_win_rate, by_employee=True, ref_type="deal"),
+    Metric("production_output", _l("Production output"), "production", "money", None, RESOURCE_PRODUCTION,
+           ("ProductionCompletionView.list", "posted", "doc_date"), flow=_production_output,
+           ref_type="production_completion"),
+    Metric("production_cost_pct", _l("Actual vs planned production cost, %"), "production", "percent", HUNDRED,
+           RESOURCE_PRODUCTION, ("ProductionOrderView.list", "done", "order_date"), flow=_production_cost,
+           ref_type="production_order"),
+    Metric("stock_value", _l("Stock value"), "warehouse", "money", None, RESOURCE_STOCK_REPORT,
+           ("StockOnHandReportView.index", "", ""), point=_stock_points("value"), ref_type="item"),
+    Metric("stock_turnover", _l("Stock turnover"), "warehouse", "times", TWO, RESOURCE_STOCK_REPORT,
+           ("TurnoverView.index", "", ""), point=_stock_points("turnover"), ref_type="item"),
+    Metric("dead_stock_value", _l("Dead stock value (no movement for 90 days)"), "warehouse", "money", None,
+           RESOURCE_STOCK_REPORT, ("StockOnHandReportView.index", "", ""), point=_stock_points("dead"),
+           ref_type="item"),
+    Metric("po_on_time_pct", _l("Purchase orders received on time, %"), "purchasing", "percent", HUNDRED,
+           RESOURCE_PURCHASING, ("PurchaseOrderView.list", "received", "order_date"), flow=_po_on_time,
+           ref_type="purchase_order"),
+    Metric("price_variance_pct", _l("Supplier price variance, %"), "purchasing", "percent", HUNDRED,
+           RESOURCE_PURCHASING, ("PurchaseOrderView.list", "", "order_date"), flow=_price_variance,
+           ref_type="purchase_receipt"),
+    Metric("overdue_receivables", _l("Overdue receivables"), "finance", "money", None, RESOURCE_INVOICE,
+           ("SalesInvoiceView.list", "posted", "due_date"), point=_overdue, ref_type="invoice"),
+    Metric("cash_collected", _l("Cash collected"), "finance", "money", None, RESOURCE_INVOICE,
+           ("PaymentView.list", "posted", "pay_date"), flow=_cash_collected, by_employee=True, ref_type="payment"),
+)
+BY_CODE: dict[str, Metric] = {m.code: m for m in METRICS}
+
+
+def get_metric(code: str) -> Metric | None:
+    return BY_CODE.get(code)
