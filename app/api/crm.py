@@ -100,6 +100,15 @@ class ActivityApi(_Api):
     add_columns = edit_columns = ["kind", "subject", "due_at", "partner", "deal", "assignee", "result"]
     search_columns = ["kind", "subject", "due_at", "partner", "deal", "assignee", "done"]
 
+    def pre_add(self, item: Activity) -> None:
+        """As on the page: the deal's partner when only the deal is given; the token's user when nobody is
+        assigned."""
+        self.pre_update(item)
+        crm.default_assignee(db.session, item)
+
+    def pre_update(self, item: Activity) -> None:
+        crm.link_activity(item)
+
     @expose("/<int:pk>/complete", methods=["POST"])
     @protect()
     @safe

@@ -201,6 +201,16 @@ def link_activity(act: Activity) -> None:
         raise DomainError("Choose the activity's partner or deal")
 
 
+def default_assignee(session: Session, act: Activity) -> None:
+    """An activity saved with nobody assigned goes to its author: the page's user or the API token's,
+    so an activity created through the API shows in its author's day like one made on the page."""
+    actor = current_actor()
+    if act.assignee is None and act.assignee_id is None and actor.user_id is not None:
+        from flask_appbuilder.security.sqla.models import User
+
+        act.assignee = session.get(User, actor.user_id)
+
+
 def create_activity(session: Session, data: ActivityInput) -> Activity:
     errors = Collector()
     if not (data.subject or "").strip():

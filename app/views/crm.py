@@ -115,8 +115,7 @@ class ActivityView(BlankChoiceMixin, BaseModelView):
     def pre_add(self, item: Activity) -> None:
         """The deal's partner when only the deal is given; the author when nobody is assigned."""
         self.pre_update(item)
-        if item.assignee is None and current_user.is_authenticated:
-            item.assignee = db.session.get(User, current_user.id)
+        crm.default_assignee(db.session, item)
 
     def pre_update(self, item: Activity) -> None:
         try:
