@@ -3,11 +3,20 @@
 Money is Numeric(18, 4), quantities Numeric(18, 6); rounding is half-up (the accountant's rule).
 Parsing refuses NaN, infinities, over-precise and over-large values instead of silently rounding,
 because a silently rounded quantity is a stock error nobody can find later.
+
+Amounts of documents (proposals, orders, invoices, acts, waybills and their PDFs) follow ONE rule,
+`line_amounts`: per line, net = qty x unit price less the discount, rounded to the kopek (cent);
+tax = the rounded net x rate, rounded to the kopek; a document's totals are the sums of its rounded
+lines (`document_totals`). Tax is per line because Russian and Spanish invoices print VAT per line
+and the printed lines must add up to the printed total; a document converted from another (TCP ->
+order -> invoice) carries the same lines and so the same totals, to the kopek.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 MONEY_PLACES = 4
 QTY_PLACES = 6
@@ -17,6 +26,8 @@ QTY_Q = Decimal(1).scaleb(-QTY_PLACES)
 MAX_QTY = Decimal(10) ** (18 - QTY_PLACES) - QTY_Q
 MAX_MONEY = Decimal(10) ** (18 - MONEY_PLACES) - MONEY_Q
 ZERO = Decimal(0)
+AMOUNT_Q = Decimal("0.01")  # the kopek (cent): document amounts, tax and totals
+HUNDRED = Decimal(100)
 
 
 def D(value: object) -> Decimal:
@@ -36,6 +47,39 @@ def round_money(value: Decimal) -> Decimal:
 
 def round_qty(value: Decimal) -> Decimal:
     return D(value).quantize(QTY_Q, rounding=ROUND_HALF_UP)
+
+
+def round_amount(value: Decimal) -> Decimal:
+    """The one rounding of document amounts: half-up to the kopek (cent)."""
+    return D(value).quantize(AMOUNT_Q, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class LineAmounts:
+    """A document line's (or a document's) net, tax and total, each a whole number of kopeks."""
+
+    net: Decimal  # after discount, without tax
+    tax: Decimal
+    total: Decimal
+
+
+def line_amounts(qty: Decimal, unit_price: Decimal, discount_pct: Decimal = ZERO,
+                 tax_rate: Decimal = ZERO) -> LineAmounts:
+    """Net, tax and total of one line under the rule of this module (tax on the rounded net)."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        net = round_amount(qty * unit_price * (HUNDRED - discount_pct) / HUNDRED)
+        tax = round_amount(net * tax_rate / HUNDRED)
+    return LineAmounts(net, tax, net + tax)
+
+
+def document_totals(lines: Iterable[LineAmounts]) -> LineAmounts:
+    """A document's totals: the sums of its rounded lines (never re-rounded, never taxed again)."""
+    net = tax = ZERO
+    for line in lines:
+        net += line.net
+        tax += line.tax
+    return LineAmounts(net, tax, net + tax)
 
 
 def parse_decimal(raw: object, places: int, maximum: Decimal) -> tuple[Decimal | None, str | None]:

@@ -15,14 +15,14 @@ stock is a shortfall the caller prices another way (and says so).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal, localcontext
 from typing import NamedTuple
 
 from app.domain.errors import Problem
-from app.domain.money import ZERO, round_money
+from app.domain.money import ZERO, LineAmounts, document_totals, line_amounts, round_money
 
 HUNDRED = Decimal(100)
 PCT_Q = Decimal("0.01")
@@ -215,6 +215,42 @@ class LineOut:
         return self.margin_pct is not None and self.margin_pct < self.terms.floor_margin_pct
 
 
+@dataclass(frozen=True)
+class SaleLine:
+    """A line as the order and invoice made from the proposal will carry it, with its amounts.
+
+    The configured product (the proposal's built-in lines) is sold as one line of the proposal's
+    quantity at their summed price per unit; every other line is sold as it is.
+    """
+
+    keys: tuple[object, ...]  # the proposal lines it sells
+    qty: Decimal
+    unit_price: Decimal
+    amounts: LineAmounts
+
+
+def bundle_unit_price(price: Decimal, qty: Decimal) -> Decimal:
+    """The unit price of the configured product: its lines' summed price per product (4 places)."""
+    with localcontext() as ctx:
+        ctx.prec = _PREC
+        return round_money(price / qty)
+
+
+def sale_lines(lines: Sequence[LineOut], tax_pct: Decimal, bundle: Collection[object] = (),
+               bundle_qty: Decimal = Decimal(1)) -> list[SaleLine]:
+    """The proposal's lines as they will be sold (product first, then the rest in order), each line's
+    amounts under the one rule of app.domain.money (so the order and invoice equal the proposal)."""
+    inside = [ln for ln in lines if ln.key in bundle]
+    out = []
+    if inside:
+        unit = bundle_unit_price(sum((ln.price for ln in inside), ZERO), bundle_qty)
+        out.append(SaleLine(tuple(ln.key for ln in inside), bundle_qty, unit,
+                            line_amounts(bundle_qty, unit, ZERO, tax_pct)))
+    out += [SaleLine((ln.key,), ln.qty, ln.unit_price, line_amounts(ln.qty, ln.unit_price, ZERO, tax_pct))
+            for ln in lines if ln.key not in bundle]
+    return out
+
+
 @dataclass
 class Priced:
     lines: list[LineOut] = field(default_factory=list)
@@ -222,6 +258,7 @@ class Priced:
     price: Decimal = ZERO  # proposal currency, before tax
     tax: Decimal = ZERO
     total: Decimal = ZERO
+    sold: list[SaleLine] = field(default_factory=list)
     margin_pct: Decimal | None = None
     floor_pct: Decimal = ZERO
 
@@ -235,11 +272,15 @@ class Priced:
 
 
 def price_lines(lines: Sequence[LineIn], rate: Decimal = Decimal(1), tax_pct: Decimal = ZERO,
-                floor_pct: Decimal = ZERO) -> Priced:
+                floor_pct: Decimal = ZERO, bundle: Collection[object] = (),
+                bundle_qty: Decimal = Decimal(1)) -> Priced:
     """Price every line from its cost and terms; totals, tax and the total margin.
 
     `rate`: base currency per unit of the proposal currency. Unit prices are rounded to money
-    places, the line price is unit price x quantity, so a printed line always multiplies out.
+    places; the line price is unit price x quantity rounded to the kopek, the line rule of
+    app.domain.money. Tax and totals are those of the lines as they will be sold (`sale_lines`:
+    the `bundle` keys are the configured product, sold as one line of `bundle_qty`), so the order
+    and the invoice made from the proposal carry exactly its totals.
     """
     out = Priced(floor_pct=floor_pct)
     cost_exact = ZERO
@@ -249,15 +290,15 @@ def price_lines(lines: Sequence[LineIn], rate: Decimal = Decimal(1), tax_pct: De
             unit_cost = ln.cost / ln.qty if ln.qty else ZERO
             list_unit = round_money(price_for_margin(unit_cost, ln.terms.margin_pct) / rate)
             unit_price = round_money(list_unit * (HUNDRED - ln.terms.discount_pct) / HUNDRED)
-            price = round_money(unit_price * ln.qty)
+            price = line_amounts(ln.qty, unit_price).net
             cost = round_money(ln.cost)
             out.lines.append(LineOut(ln.key, ln.qty, cost, round_money(unit_cost), list_unit, unit_price, price,
                                      margin_of(cost, price * rate), ln.terms))
-            out.price += price
             cost_exact += ln.cost
         out.cost = round_money(cost_exact)
-        out.tax = round_money(out.price * tax_pct / HUNDRED)
-        out.total = out.price + out.tax
+        out.sold = sale_lines(out.lines, tax_pct, bundle, bundle_qty)
+        totals = document_totals(s.amounts for s in out.sold)
+        out.price, out.tax, out.total = totals.net, totals.tax, totals.total
         out.margin_pct = margin_of(out.cost, out.price * rate)
     return out
 

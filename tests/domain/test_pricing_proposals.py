@@ -65,8 +65,10 @@ def test_prices_margins_tax_and_currency_exactly():
                                                                         D("11.11"))
     assert a.below_floor and not b.below_floor
     assert (b.unit_cost, b.unit_price, b.price) == (D("16.6650"), D("33.3300"), D("66.6600"))
-    assert (priced.cost, priced.price, priced.tax, priced.total) == (D("433.3300"), D("516.6600"), D("103.3320"),
-                                                                     D("619.9920"))
+    # VAT per line, each to the kopek (app.domain.money): 90.00 + 13.332 -> 13.33 = 103.33
+    assert (priced.cost, priced.price, priced.tax, priced.total) == (D("433.3300"), D("516.66"), D("103.33"),
+                                                                     D("619.99"))
+    assert [s.amounts.tax for s in priced.sold] == [D("90.00"), D("13.33")]
     assert priced.margin_pct == D("16.13") and not priced.total_below_floor
     in_eur = p.price_lines([p.LineIn("a", D(1), D(1000), p.Terms(D(20)))], rate=D(100))
     assert in_eur.lines[0].unit_price == D("12.5000") and in_eur.margin_pct == D("20.00")

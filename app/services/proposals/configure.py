@@ -22,6 +22,7 @@ from app.domain import pricing as dp
 from app.domain import rules as drules
 from app.domain.errors import Collector, Problem
 from app.domain.money import ZERO, parse_decimal, parse_money, parse_quantity
+from app.models.catalog import Item
 from app.models.core import Currency, CurrencyRate
 from app.models.proposals import (
     COST_SOURCES,
@@ -163,6 +164,21 @@ def _number(raw: object, label: str, problems: Collector, parser=parse_pct) -> D
     if err:
         problems.add(err, field=label, value=raw, places=8)
     return value
+
+
+def built_in(line_kind: str, item_id: int | None, item_kind: str | None) -> bool:
+    """Whether a proposal line is built into the configured product (its BOM, one order line) rather
+    than sold beside it. A service option (software setup, training) is no part of a bill of
+    materials: it is sold as an order line of its own. Conversion and pricing both ask this, so the
+    proposal's tax is computed on the very lines its order will have."""
+    return line_kind in (LINE_BASE, LINE_OPTION) and item_id is not None and item_kind != "service"
+
+
+def _bundle(session: Session, specs: list) -> set[str]:
+    """The keys of the lines built into the configured product (one query for the items' kinds)."""
+    ids = {s.item_id for s in specs if s.item_id is not None}
+    kinds = dict(session.execute(select(Item.id, Item.kind).where(Item.id.in_(sorted(ids)))).all()) if ids else {}
+    return {s.key for s in specs if built_in(s.kind, s.item_id, kinds.get(s.item_id))}
 
 
 def _whole_qty(raw: object, problems: Collector) -> Decimal:
@@ -316,7 +332,7 @@ def evaluate(session: Session, data: ProposalInput, locale: str = "en", source: 
                            s.own_margin if s.own_margin is not None else margin,
                            s.own_discount if s.own_discount is not None else discount)
         inputs.append(dp.LineIn(s.key, s.qty, cost.lines[s.key].cost, terms))
-    priced = dp.price_lines(inputs, rate, tax, proposal_terms.floor_margin_pct)
+    priced = dp.price_lines(inputs, rate, tax, proposal_terms.floor_margin_pct, _bundle(session, specs), qty)
     labels = item_labels(session, {p.item_id for lc in cost.lines.values() for p in lc.parts}, locale)
     lines = []
     for s, out in zip(specs, priced.lines, strict=True):

@@ -1,52 +1,32 @@
-"""Prices and amounts of order and invoice lines: one rounding rule, one price look-up.
+"""Prices and amounts of order and invoice lines: one price look-up, and the one rounding rule.
 
-Every line amount is rounded to the currency's minor unit (the kopek) here and nowhere else, and
-document totals are sums of rounded lines, so a printed invoice adds up to the last kopek.
+Line amounts come from app.domain.money.line_amounts (per line, to the kopek, tax on the rounded
+net) and document totals are sums of rounded lines, so a printed invoice adds up to the last kopek
+and equals the proposal it was made from; the names below re-export that rule for the sales code.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal, localcontext
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.money import ZERO
+from app.domain.money import LineAmounts, document_totals, round_amount, round_money
+from app.domain.money import line_amounts as line_amounts  # re-exported: the one line rule
 from app.models.catalog import Item, PriceList, PriceListItem
 from app.models.core import Company, Currency, CurrencyRate
 
-KOPEK = Decimal("0.01")
 HUNDRED = Decimal(100)
-
-
-def round_kopek(value: Decimal) -> Decimal:
-    """The one rounding helper of sales amounts: half-up to the kopek (cent)."""
-    return Decimal(value).quantize(KOPEK, rounding=ROUND_HALF_UP)
-
-
-@dataclass(frozen=True)
-class LineAmounts:
-    net: Decimal  # after discount, without tax
-    tax: Decimal
-    total: Decimal
-
-
-def line_amounts(qty: Decimal, unit_price: Decimal, discount_pct: Decimal, tax_rate: Decimal) -> LineAmounts:
-    """Net, tax and total of a line, each rounded once to the kopek (tax on the rounded net)."""
-    with localcontext() as ctx:
-        ctx.prec = 60
-        net = round_kopek(qty * unit_price * (HUNDRED - discount_pct) / HUNDRED)
-        tax = round_kopek(net * tax_rate / HUNDRED)
-    return LineAmounts(net, tax, net + tax)
+round_kopek = round_amount  # the sales name of the one rounding helper
 
 
 def net_price(unit_price: Decimal, discount_pct: Decimal) -> Decimal:
     """Unit price after discount, to 4 places (the Money column), for invoice lines."""
     with localcontext() as ctx:
         ctx.prec = 60
-        return (unit_price * (HUNDRED - discount_pct) / HUNDRED).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+        return round_money(unit_price * (HUNDRED - discount_pct) / HUNDRED)
 
 
 def base_currency(session: Session) -> Currency | None:
@@ -89,10 +69,11 @@ def fallback_price(item: Item, rate: Decimal) -> Decimal | None:
         return item.sale_price
     with localcontext() as ctx:
         ctx.prec = 60
-        return (item.sale_price / rate).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+        return round_money(item.sale_price / rate)
 
 
 def totals(lines) -> tuple[Decimal, Decimal, Decimal]:
-    net = sum((line.amount_net for line in lines), ZERO)
-    tax = sum((line.amount_tax for line in lines), ZERO)
-    return net, tax, net + tax
+    """A document's (net, tax, total) from its stored line amounts: sums of rounded lines."""
+    out = document_totals(LineAmounts(line.amount_net, line.amount_tax, line.amount_net + line.amount_tax)
+                          for line in lines)
+    return out.net, out.tax, out.total

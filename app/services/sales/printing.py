@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.domain.money import ZERO
+from app.domain.money import ZERO, round_amount
 from app.models.sales import (
     INVOICE_KIND_ACT,
     SalesInvoice,
@@ -151,7 +150,7 @@ def order_context(session: Session, order: SalesOrder, locale: str, gettext: Get
         "no": ln.line_no, "code": ln.item.code if ln.item else "",
         "name": ln.description or (ln.item.label(lang) if ln.item else ""),
         "unit": unit_label(ln.item.unit, locale) if ln.item else "", "qty": ln.qty,
-        "price": (ln.amount_net / ln.qty).quantize(Decimal("0.01")) if ln.discount_pct else ln.unit_price,
+        "price": round_amount(ln.amount_net / ln.qty) if ln.discount_pct else ln.unit_price,
         "amount": ln.amount_net, "tax": ln.amount_tax, "total": ln.amount_total,
     } for ln in order.lines]
     return {
