@@ -61,7 +61,7 @@ def existing_triggers(conn: Connection) -> set[tuple[str, str]]:
 
 
 class CreateAppendOnlyTriggersOp(MigrateOperation):
-    """Make the database refuse UPDATE and DELETE on one table."""
+    """Make the database refuse UPDATE, DELETE and (PostgreSQL) TRUNCATE on one table."""
 
     def __init__(self, table_name: str) -> None:
         self.table_name = table_name
@@ -78,7 +78,7 @@ class CreateAppendOnlyTriggersOp(MigrateOperation):
 
 
 class DropAppendOnlyTriggersOp(MigrateOperation):
-    """Allow UPDATE and DELETE on one table again (its append-only triggers are dropped)."""
+    """Allow UPDATE, DELETE and TRUNCATE on one table again (its append-only triggers are dropped)."""
 
     def __init__(self, table_name: str) -> None:
         self.table_name = table_name

@@ -2,7 +2,9 @@
 
 The schema and the role users are built once; each test then starts from that state: on SQLite by
 copying a template file back (triggers make the audit log undeletable, so no DELETE-based reset),
-on PostgreSQL (TEST_DATABASE_URL) by TRUNCATE of every non-security table.
+on PostgreSQL (TEST_DATABASE_URL) by TRUNCATE of every non-security table with triggers off for
+that one transaction (session_replication_role = replica, which needs the superuser the test cluster
+runs as): the append-only tables refuse TRUNCATE otherwise.
 """
 
 from __future__ import annotations
@@ -119,6 +121,7 @@ def _reset(app, db_file, template) -> None:
 
     names = [t.name for t in Model.metadata.sorted_tables if not t.name.startswith("ab_")]
     with db.engine.begin() as conn:
+        conn.execute(text("SET LOCAL session_replication_role = replica"))  # append-only triggers off
         conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
 
 

@@ -31,7 +31,11 @@ class DocState:
 
 
 def append_only_sql(name: str, dialect: str) -> list[str]:
-    """Trigger DDL that makes the database refuse UPDATE and DELETE on table `name`."""
+    """Trigger DDL that makes the database refuse UPDATE and DELETE on table `name`.
+
+    On PostgreSQL also TRUNCATE, which fires no row trigger and would empty the table in one
+    statement. SQLite has no TRUNCATE (its `DELETE FROM t` fires the delete trigger).
+    """
     msg = f"{name} is append-only"
     if dialect == "sqlite":
         return [
@@ -44,12 +48,14 @@ def append_only_sql(name: str, dialect: str) -> list[str]:
             f"RAISE EXCEPTION '{msg}'; END; $$ LANGUAGE plpgsql",
             f"CREATE TRIGGER {name}_no_change BEFORE UPDATE OR DELETE ON {name} "
             f"FOR EACH ROW EXECUTE FUNCTION {name}_append_only()",
+            f"CREATE TRIGGER {name}_no_truncate BEFORE TRUNCATE ON {name} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {name}_append_only()",
         ]
     return []
 
 
 def make_append_only(table: Table) -> None:
-    """Make the database itself refuse UPDATE and DELETE on `table` (SQLite and PostgreSQL).
+    """Make the database itself refuse UPDATE, DELETE and (PostgreSQL) TRUNCATE on `table`.
 
     The triggers are created with the table (create_all; migrations call append_only_sql), so no
     view, API or hand-written SQL can rewrite history.
