@@ -34,6 +34,7 @@ RESOURCE_INVOICE = "Invoices"  # invoices, acts, payments; post = issue / regist
 RESOURCE_PURCHASING = "Purchasing"  # supplier offers, purchase requests and orders, reorder points
 RESOURCE_PROPOSAL = "Proposals"  # TCPs and configurable product models
 RESOURCE_CALCULATOR = "Calculators"  # calculator definitions (write = edit formulas)
+RESOURCE_KPI = "KPIs"  # dashboards (read), KPI definitions and scheduled reports (write), recompute (run)
 
 # ModelView / ModelRestApi method -> action. Reading covers list, show, export and the API GETs.
 _READ_METHODS = (

@@ -26,6 +26,7 @@ from app.permissions import (
     RESOURCE_ENGINEERING,
     RESOURCE_INVOICE,
     RESOURCE_JOBS,
+    RESOURCE_KPI,
     RESOURCE_OUTBOX,
     RESOURCE_PARTNER,
     RESOURCE_PRODUCTION,
@@ -119,6 +120,11 @@ ROLE_CONFIGS: dict[str, dict[str, tuple[str, ...]]] = {
         RESOURCE_PARTNER: (R,), RESOURCE_WAREHOUSE: (R,), RESOURCE_DEAL: (R,), RESOURCE_SALES_ORDER: (R,),
     },
 }
+# every role opens its dashboard; the director's roles define KPIs and scheduled reports
+for _role, _kpi in {"Manager": (R, W, X), "Economist": (R, W)}.items():
+    ROLE_CONFIGS[_role][RESOURCE_KPI] = _kpi
+for _grants in ROLE_CONFIGS.values():
+    _grants.setdefault(RESOURCE_KPI, (R,))
 ROLE_NAMES = ("Admin", *ROLE_CONFIGS)
 # Resources only the Admin role holds (it holds every permission): settings write, backups.
 ADMIN_ONLY = (RESOURCE_BACKUP,)

@@ -141,12 +141,13 @@ def sum_parts(parts: Iterable[Part]) -> tuple[Decimal, Decimal, int]:
 
 
 def traffic_light(value: Decimal | None, red: Decimal | None, green: Decimal | None, direction: str) -> str:
-    """green at or beyond `green`, red beyond `red` on the bad side, amber between; grey with no value.
+    """green at or beyond `green`, red beyond `red` on the bad side, amber between; grey with no value
+    or no thresholds at all (nothing to judge against).
 
     Higher is better: green when value >= green, red when value < red. Lower is better: green when
     value <= green, red when value > red. A missing threshold never fires.
     """
-    if value is None:
+    if value is None or (red is None and green is None):
         return GREY
     if direction == LOWER:
         if green is not None and value <= green:

@@ -16,7 +16,7 @@ from apscheduler.triggers.cron import CronTrigger
 from flask_babel import lazy_gettext as _l
 
 from app.domain.errors import DomainError
-from app.permissions import RESOURCE_BACKUP, RESOURCE_JOBS
+from app.permissions import RESOURCE_BACKUP, RESOURCE_JOBS, RESOURCE_KPI
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,10 @@ JOBS: list[JobSpec] = [
             resource=RESOURCE_BACKUP),
     JobSpec("purchasing-reorder", "app.jobs.purchasing:nightly_reorder", "30 3 * * *",
             _l("Nightly reorder: purchase requests")),
+    JobSpec("kpi", "app.jobs.kpi:nightly_kpi", "15 4 * * *", _l("Nightly KPI computation"), resource=RESOURCE_KPI),
+    # every minute: a report leaves the outbox within a minute of its time
+    JobSpec("scheduled-reports", "app.jobs.kpi:send_due_reports", "* * * * *", _l("Scheduled reports by e-mail"),
+            resource=RESOURCE_KPI),
 ]
 
 

@@ -146,6 +146,11 @@ class KpiRestatement(Model):
     documents: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, nullable=False)
     detected_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False, index=True)
 
+    @property
+    def documents_text(self) -> str:
+        """The documents that changed, for the list: "INV-7 700.7000 -> —"."""
+        return ", ".join(f"{d.get('label')} {d.get('old') or '—'} → {d.get('new') or '—'}" for d in self.documents)
+
 
 class DashboardPreference(Model):
     """Which dashboard tiles a user has hidden (everything their role may see is shown by default)."""
@@ -180,6 +185,14 @@ class ScheduledReport(Audited, TimestampMixin, Model):
 
     def __repr__(self) -> str:
         return self.name
+
+    @property
+    def schedule_words(self) -> str:
+        """The crontab in the reader's words ("every week, Monday, at 07:00")."""
+        from app.services.kpi.reports import describe_cron
+        from app.views.base import locale_name
+
+        return describe_cron(self.cron, locale_name()[:2])
 
 
 class ScheduledReportRun(Model):

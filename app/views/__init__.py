@@ -11,6 +11,7 @@ def register_views(appbuilder) -> None:
         core,
         crm,
         jobs,
+        kpi,
         mail,
         partners,
         production,
@@ -21,6 +22,7 @@ def register_views(appbuilder) -> None:
         stock_reports,
     )
 
+    kpi.register(appbuilder)  # the dashboard menu first: it is every role's home page
     partners.register(appbuilder)
     crm.register(appbuilder)
     sales.register(appbuilder)

@@ -19,6 +19,7 @@ from app.models.kpi import KpiDefinition
 from app.models.production import ProductionCompletion, ProductionOrder
 from app.models.proposals import Proposal
 from app.models.purchasing import PurchaseOrder, PurchaseOrderLine, PurchaseReceipt, PurchaseReceiptLine
+from app.services.kpi.metrics import BY_CODE
 from app.services.sales import PaymentInput, confirm_order, create_invoice, register_payment
 from app.services.sales.shipments import ShipmentInput, ShipmentLineInput, ship_order
 from tests import factories as f
@@ -113,6 +114,7 @@ def other_history(session, client, wh, robot) -> None:
 
 def define(session, metric: str, **kw) -> KpiDefinition:
     kw.setdefault("period", "month")
+    kw.setdefault("division", BY_CODE[metric].division)
     defn = KpiDefinition(code=kw.pop("code", metric), name=kw.pop("name", metric), metric=metric, **kw)
     session.add(defn)
     session.commit()

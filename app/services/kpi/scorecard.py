@@ -1,0 +1,159 @@
+"""The KPI scorecard as a read model: which KPIs a reader sees, their stored values, trends and scores.
+
+Dashboards, the scorecard page, its PDF and the scheduled reports all read this, and it reads only
+stored values (KpiValue, KpiFact), never the registers, so a dashboard costs the same at a million
+ledger rows as at a hundred.
+
+What a reader sees: the divisions of their role (a director - Manager or Admin - sees all), and of
+those only the KPIs whose metrics read registers the reader may read (a storekeeper can't read
+invoices, so revenue and margins never reach their dashboard).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.domain.kpi import Period, Scored, period_of, weighted_score
+from app.models.kpi import DIVISIONS, KpiDefinition, KpiFact, KpiValue
+from app.services.kpi.compute import definition_metrics
+from app.services.kpi.metrics import BY_CODE
+
+ALL = frozenset(DIVISIONS)
+ROLE_DIVISIONS: dict[str, frozenset[str]] = {
+    "Admin": ALL, "Manager": ALL, "Economist": frozenset({"finance", "sales", "production", "purchasing"}),
+    "Sales": frozenset({"sales"}), "Production": frozenset({"production"}), "Engineer": frozenset({"production"}),
+    "Warehouse": frozenset({"warehouse"}), "Purchasing": frozenset({"purchasing", "warehouse"}),
+    "Service": frozenset({"sales"}),
+}
+TREND_POINTS = 12
+
+
+def period_label(period: Period, lang: str) -> str:
+    """A period as people name it: "ноябрь 2026", "T4 2026", "2026", "30.11–06.12.2026"."""
+    from babel.dates import format_date
+
+    from app.printing.formatting import date as numeric_date
+
+    if period.kind == "month":
+        return format_date(period.start, "LLLL yyyy", locale=lang)
+    if period.kind == "quarter":
+        return format_date(period.start, "QQQ yyyy", locale=lang)
+    if period.kind == "year":
+        return str(period.start.year)
+    return f"{numeric_date(period.start, lang)[:5]}–{numeric_date(period.end, lang)}"
+
+
+def role_divisions(roles: Iterable[str]) -> frozenset[str]:
+    out: set[str] = set()
+    for role in roles:
+        out |= ROLE_DIVISIONS.get(role, frozenset())
+    return frozenset(out)
+
+
+def readable(defn: KpiDefinition, can_read: Callable[[str], bool]) -> bool:
+    """The reader may read every register the KPI's metrics come from."""
+    try:
+        codes = definition_metrics(defn)
+    except Exception:  # noqa: BLE001 - a broken formula is not shown (its edit form says why)
+        return False
+    return all(code in BY_CODE and can_read(BY_CODE[code].resource) for code in codes)
+
+
+def visible_definitions(session: Session, divisions: frozenset[str], can_read: Callable[[str], bool]
+                        ) -> list[KpiDefinition]:
+    rows = session.scalars(select(KpiDefinition).options(selectinload(KpiDefinition.employee))
+                           .where(KpiDefinition.active.is_(True), KpiDefinition.division.in_(sorted(divisions)))
+                           .order_by(KpiDefinition.division, KpiDefinition.sort, KpiDefinition.id))
+    return [d for d in rows if readable(d, can_read)]
+
+
+@dataclass
+class Tile:
+    """One KPI as a dashboard tile: the last closed period, the running one so far, the trend."""
+
+    definition: KpiDefinition
+    unit: str
+    period: Period  # the last closed period
+    value: Decimal | None
+    status: str
+    attainment: Decimal | None
+    value_id: int | None
+    running: Decimal | None
+    trend: list[tuple[date, Decimal | None]] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"kpi:{self.definition.code}"
+
+    @property
+    def metric(self) -> str:
+        return self.definition.metric or sorted(definition_metrics(self.definition))[0]
+
+
+def _unit(defn: KpiDefinition) -> str:
+    if defn.metric:
+        return BY_CODE[defn.metric].unit
+    return "number"
+
+
+def tiles(session: Session, definitions: list[KpiDefinition], today: date) -> list[Tile]:
+    """Every definition's tile from stored values: one query for all of them."""
+    if not definitions:
+        return []
+    since = today - timedelta(days=370 * 3)
+    values: dict[int, list[KpiValue]] = defaultdict(list)
+    for row in session.scalars(select(KpiValue).where(KpiValue.definition_id.in_([d.id for d in definitions]),
+                                                      KpiValue.period_start >= since)
+                               .order_by(KpiValue.period_start)):
+        values[row.definition_id].append(row)
+    out = []
+    for defn in definitions:
+        running_period = period_of(defn.period, today)
+        closed_period = running_period.previous()
+        rows = {v.period_start: v for v in values[defn.id]}
+        closed, running = rows.get(closed_period.start), rows.get(running_period.start)
+        trend = [(v.period_start, v.value) for v in values[defn.id] if v.period_start <= closed_period.start]
+        out.append(Tile(defn, _unit(defn), closed_period, closed.value if closed else None,
+                        closed.status if closed else "grey", closed.attainment if closed else None,
+                        closed.id if closed else None, running.value if running else None,
+                        trend[-TREND_POINTS:]))
+    return out
+
+
+@dataclass(frozen=True)
+class Score:
+    label: str  # a division code or an employee's name
+    is_employee: bool
+    score: Decimal | None
+    count: int
+
+
+def scores(tile_list: list[Tile]) -> list[Score]:
+    """Weighted attainment per division and per employee over their last closed periods."""
+    groups: dict[tuple[bool, str], list[Scored]] = defaultdict(list)
+    for t in tile_list:
+        defn = t.definition
+        key = (True, str(defn.employee)) if defn.employee_id else (False, defn.division)
+        groups[key].append(Scored(defn.weight or Decimal(0), t.attainment))
+    return [Score(label, is_emp, weighted_score(items), len(items))
+            for (is_emp, label), items in sorted(groups.items())]
+
+
+def monthly_series(session: Session, metric: str, today: date, points: int = TREND_POINTS
+                   ) -> list[tuple[date, Decimal | None]]:
+    """A metric's stored monthly figures (everyone), oldest first: revenue by month, output, stock value."""
+    first = period_of("month", today)
+    for _ in range(points - 1):
+        first = first.previous()
+    rows = session.execute(select(KpiFact.period_start, KpiFact.value)
+                           .where(KpiFact.metric == metric, KpiFact.period_kind == "month", KpiFact.employee_key == 0,
+                                  KpiFact.period_start >= first.start)
+                           .order_by(KpiFact.period_start)).all()
+    return [(start, value) for start, value in rows]
