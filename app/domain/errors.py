@@ -24,7 +24,7 @@ class Problem:
         """Return the message, translated by `translate` (a gettext) when given."""
         text = translate(self.msgid) if translate else self.msgid
         try:
-            params = {k: plain_number(v) for k, v in self.params.items()}
+            params = {k: _word(v, translate) for k, v in self.params.items()}
             text = text % params  # always: a msgid's "%%" must come out as "%"
         except (KeyError, ValueError, TypeError):
             pass
@@ -32,6 +32,23 @@ class Problem:
             prefix = translate("Line %(line)s") if translate else "Line %(line)s"
             text = f"{prefix % {'line': self.line}}: {text}"
         return text
+
+
+class Word(str):
+    """A parameter that is itself a msgid (a state, an action, a document's name): translated with the
+    message, so "Order SO-1 is “Cancelled”" reads in the user's language."""
+
+
+class Words(tuple):
+    """Several msgids shown as one parameter, joined with commas after translation."""
+
+
+def _word(value: Any, translate) -> Any:
+    if isinstance(value, Words):
+        return ", ".join(_word(w, translate) for w in value)
+    if isinstance(value, Word):
+        return translate(value) if translate else str(value)
+    return plain_number(value)
 
 
 class DomainError(Exception):
@@ -88,6 +105,9 @@ class Collector:
     def raise_if_any(self) -> None:
         if self.problems:
             raise DomainError(self.problems)
+
+    def extend(self, problems: list[Problem]) -> None:
+        self.problems.extend(problems)
 
     def __bool__(self) -> bool:
         return bool(self.problems)

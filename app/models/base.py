@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DDL, DateTime, Table, event
+from sqlalchemy import DDL, DateTime, String, Table, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -15,6 +15,16 @@ def utcnow() -> datetime:
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+
+class PostingStamps:
+    """Who posted a document and who cancelled it, and when: stamped by the workflow's transitions
+    (app/services/workflow.transition), the same four columns on every posted document."""
+
+    posted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    posted_by: Mapped[str] = mapped_column(String(100), default="", nullable=False)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    cancelled_by: Mapped[str] = mapped_column(String(100), default="", nullable=False)
 
 
 class Audited:

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, TimestampMixin
+from app.models.base import Audited, PostingStamps, TimestampMixin
 from app.models.catalog import Item
 from app.models.core import Unit
 from app.models.stock import Warehouse
@@ -261,7 +261,7 @@ class ProductionOperation(Audited, Model):
         return f"{self.seq} {self.name}"
 
 
-class ProductionCompletion(Audited, Model):
+class ProductionCompletion(PostingStamps, Audited, Model):
     """An output receipt: `qty` of the order made, its components issued, the product received at cost."""
 
     __tablename__ = "production_completion"
@@ -282,10 +282,6 @@ class ProductionCompletion(Audited, Model):
     byproduct_value = mapped_column(Money(), nullable=False, default=0)
     output_value = mapped_column(Money(), nullable=False, default=0)  # of the main product
     setup_minutes_charged = mapped_column(Quantity(), nullable=False, default=0)
-    posted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    posted_by: Mapped[str] = mapped_column(String(100), default="", nullable=False)
-    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    cancelled_by: Mapped[str] = mapped_column(String(100), default="", nullable=False)
 
     def __repr__(self) -> str:
         return self.number
@@ -295,7 +291,7 @@ class ProductionCompletion(Audited, Model):
         return self.output_value / self.qty if self.qty else None
 
 
-class Transformation(Audited, TimestampMixin, Model):
+class Transformation(PostingStamps, Audited, TimestampMixin, Model):
     """Disassembly (one item into its parts) or conversion (N of A into M of B), cost carried over."""
 
     __tablename__ = "transformation"
@@ -319,10 +315,6 @@ class Transformation(Audited, TimestampMixin, Model):
     share_rule: Mapped[str] = mapped_column(String(16), default=SHARE_STANDARD, nullable=False)
     consumed_value = mapped_column(Money(), nullable=True)  # filled at posting: the cost that left
     note: Mapped[str] = mapped_column(Text, default="", nullable=False)
-    posted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    posted_by: Mapped[str] = mapped_column(String(100), default="", nullable=False)
-    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    cancelled_by: Mapped[str] = mapped_column(String(100), default="", nullable=False)
     lines: Mapped[list[TransformationLine]] = relationship(
         back_populates="document", order_by="TransformationLine.line_no", cascade="all, delete-orphan")
 

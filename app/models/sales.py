@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, TimestampMixin, utcnow
+from app.models.base import Audited, PostingStamps, TimestampMixin, utcnow
 from app.models.catalog import Item, PriceList
 from app.models.core import Currency
 from app.models.partners import Partner
@@ -199,7 +199,7 @@ class SalesOrderDemand(Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
 
-class Shipment(Audited, TimestampMixin, Model):
+class Shipment(PostingStamps, Audited, TimestampMixin, Model):
     """Goods leaving for a client (part or all of an order) and how they travel."""
 
     __tablename__ = "sales_shipment"
@@ -230,8 +230,6 @@ class Shipment(Audited, TimestampMixin, Model):
     transport_cost = mapped_column(Money(), nullable=False, default=0)
     amount_total = mapped_column(Money(), nullable=False, default=0)  # with tax, order currency
     note: Mapped[str] = mapped_column(Text, default="", nullable=False)
-    posted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    posted_by: Mapped[str] = mapped_column(String(100), default="", nullable=False)
     lines: Mapped[list[ShipmentLine]] = relationship(
         back_populates="shipment", order_by="ShipmentLine.line_no", cascade="all, delete-orphan")
 
@@ -257,7 +255,7 @@ class ShipmentLine(Audited, Model):
         return f"{self.line_no}: {self.item}"
 
 
-class SalesInvoice(Audited, TimestampMixin, Model):
+class SalesInvoice(PostingStamps, Audited, TimestampMixin, Model):
     """An invoice for payment (kind "invoice") or an act of services rendered (kind "act").
 
     Read by purchasing's invoice analysis: item, qty, price and amount per line, date and partner here.
@@ -291,10 +289,6 @@ class SalesInvoice(Audited, TimestampMixin, Model):
     amount_total = mapped_column(Money(), nullable=False, default=0)
     amount_paid = mapped_column(Money(), nullable=False, default=0)
     note: Mapped[str] = mapped_column(Text, default="", nullable=False)
-    posted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    posted_by: Mapped[str] = mapped_column(String(100), default="", nullable=False)
-    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    cancelled_by: Mapped[str] = mapped_column(String(100), default="", nullable=False)
     lines: Mapped[list[SalesInvoiceLine]] = relationship(
         back_populates="invoice", order_by="SalesInvoiceLine.line_no", cascade="all, delete-orphan")
 
@@ -347,7 +341,7 @@ class SalesInvoiceLine(Audited, Model):
         return self.description or (self.item.label() if self.item else "")
 
 
-class Payment(Audited, TimestampMixin, Model):
+class Payment(PostingStamps, Audited, TimestampMixin, Model):
     """Money received from a client against one invoice (part or all of what is due)."""
 
     __tablename__ = "sales_payment"
@@ -369,7 +363,6 @@ class Payment(Audited, TimestampMixin, Model):
     method: Mapped[str] = mapped_column(String(32), default="bank", nullable=False)
     reference: Mapped[str] = mapped_column(String(100), default="", nullable=False)
     state: Mapped[str] = mapped_column(String(16), default=DOC_POSTED, nullable=False)
-    posted_by: Mapped[str] = mapped_column(String(100), default="", nullable=False)
 
     def __repr__(self) -> str:
         return self.number

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, DocState, TimestampMixin, make_append_only, utcnow
+from app.models.base import Audited, DocState, PostingStamps, TimestampMixin, make_append_only, utcnow
 from app.models.catalog import Item
 from app.models.core import Currency, Unit
 from app.models.types import Money, Quantity, Rate
@@ -62,7 +62,7 @@ class Warehouse(Audited, Model):
         return self.valuation == VALUATION_FIFO
 
 
-class StockDocument(Audited, TimestampMixin, Model):
+class StockDocument(PostingStamps, Audited, TimestampMixin, Model):
     """Receipt, issue / write-off, transfer, stock count, customer return, return to supplier."""
 
     __tablename__ = "stock_document"
@@ -87,10 +87,6 @@ class StockDocument(Audited, TimestampMixin, Model):
     reason: Mapped[str] = mapped_column(String(300), default="", nullable=False)
     note: Mapped[str] = mapped_column(Text, default="", nullable=False)
     source_ref: Mapped[str] = mapped_column(String(64), default="", nullable=False)
-    posted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    posted_by: Mapped[str] = mapped_column(String(100), default="", nullable=False)
-    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    cancelled_by: Mapped[str] = mapped_column(String(100), default="", nullable=False)
     lines: Mapped[list[StockDocumentLine]] = relationship(
         back_populates="document", order_by="StockDocumentLine.line_no", cascade="all, delete-orphan"
     )

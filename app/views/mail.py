@@ -11,12 +11,14 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from app.domain.documents import OUTBOX_MESSAGE
 from app.extensions import db
-from app.models.mail import MAIL_FAILED, MAIL_QUEUED, MAIL_SENT, OutboxAttachment, OutboxMessage
+from app.models.mail import OutboxAttachment, OutboxMessage
 from app.permissions import ACTION_READ, ACTION_WRITE, READ_ONLY, RESOURCE_OUTBOX
+from app.services.workflow import lazy_state_labels
 from app.views.base import ReadOnlyModelView, fmt_date, interface, run_command
 
-MAIL_STATE_LABELS = {MAIL_QUEUED: _l("Queued"), MAIL_SENT: _l("Sent"), MAIL_FAILED: _l("Failed")}
+MAIL_STATE_LABELS = lazy_state_labels(OUTBOX_MESSAGE)
 
 
 def fmt_mail_state(value: Any) -> Markup:

@@ -13,15 +13,14 @@ from babel.numbers import format_decimal
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
+from app.domain.documents import PURCHASE_ORDER, PURCHASE_REQUEST
 from app.services.jobs import TRIGGER_LABELS
+from app.services.workflow import lazy_state_labels
 from app.views.base import fmt_date, fmt_number, locale_name
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-REQUEST_STATE_LABELS = {
-    "draft": _l("Draft"), "sent": _l("Sent"), "confirmed": _l("Confirmed"), "received": _l("Received in full"),
-    "cancelled": _l("Cancelled"),
-}
-ORDER_STATE_LABELS = REQUEST_STATE_LABELS | {"partial": _l("Partly received")}
+REQUEST_STATE_LABELS = lazy_state_labels(PURCHASE_REQUEST)  # declared with the workflows
+ORDER_STATE_LABELS = lazy_state_labels(PURCHASE_ORDER)
 METHOD_LABELS = {
     "sales": _l("Sales analysis"), "invoices": _l("Invoice analysis"), "matrix": _l("Product matrix minimum"),
     "abc": _l("ABC analysis"), "minmax": _l("Min / max reorder points"), "manual": _l("Entered by hand"),
@@ -113,6 +112,16 @@ def _number(text: str, money: bool = False) -> str:
         return text
 
 
+def _exact(text: str) -> str:
+    """A quantity with every decimal it has (2,3331 must not read 2,333 where rounding is explained)."""
+    try:
+        from decimal import Decimal
+
+        return format_decimal(Decimal(text), locale=locale_name(), decimal_quantization=False)
+    except Exception:  # noqa: BLE001 - not a number: shown as it is
+        return text
+
+
 def _period(text: str) -> str:
     """"2026-09-29 – 2026-11-27" with the dates as the reader writes them."""
     from datetime import date
@@ -138,6 +147,27 @@ def _value(key: str, value: Any) -> str:
     return _number(str(value), money=key in ("price", "price_base"))
 
 
+ROUNDING_TEXTS = {
+    "whole": _l("Rounded up to a whole number: %(from)s → %(to)s"),
+    "unit": _l("Rounded up to %(places)s decimal places of the unit: %(from)s → %(to)s"),
+    "min": _l("Raised to the supplier's minimum order quantity of %(min_qty)s: %(from)s → %(to)s"),
+    "pack": _l("Rounded up to whole packs of %(pack_qty)s (%(packs)s packs): %(from)s → %(to)s"),
+}
+
+
+def rounding_text(step: dict) -> str:
+    """One rounding step of a request line (app.domain.reorder.order_qty) as a sentence in the reader's language."""
+    kind = step.get("step")
+    if kind == "unit" and str(step.get("places")) == "0":
+        kind = "whole"
+    template = ROUNDING_TEXTS.get(kind)
+    if template is None:
+        return ""
+    figures = {k: (_exact(str(v)) if k not in ("places", "step") else str(v)) for k, v in step.items()}
+    return str(template) % {key: figures.get(key, "") for key in ("from", "to", "places", "min_qty", "pack_qty",
+                                                                   "packs")}
+
+
 def reason_table(reason: Any) -> Markup:
     """Every figure of the reason, labelled, then the formula with its numbers and the alternatives."""
     if not isinstance(reason, dict) or not reason:
@@ -150,6 +180,11 @@ def reason_table(reason: Any) -> Markup:
     out = Markup('<table class="table table-condensed fab-reason">%s</table>') % Markup("").join(rows)
     if formula:
         out += Markup('<p><strong>%s:</strong> <code class="fab-formula">%s</code></p>') % (_l("Formula"), formula)
+    steps = [text for text in (rounding_text(s) for s in reason.get("rounding_steps") or []
+                               if isinstance(s, dict)) if text]
+    if steps:
+        out += Markup("<p><strong>%s:</strong></p><ul class='fab-rounding'>%s</ul>") % (
+            _l("How the quantity was rounded"), Markup("").join(Markup("<li>%s</li>") % s for s in steps))
     alternatives = reason.get("alternatives") or []
     if alternatives:
         items = Markup("").join(

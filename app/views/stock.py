@@ -17,6 +17,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from app.domain.documents import STOCK_DOCUMENT
 from app.domain.errors import DomainError
 from app.extensions import db
 from app.models.base import DocState
@@ -35,11 +36,12 @@ from app.models.stock import (
 )
 from app.permissions import ACTION_POST, ACTION_READ, CRUD, RESOURCE_STOCK_DOCUMENT, RESOURCE_STOCK_REPORT
 from app.services.stock import assert_editable, cancel_document, post_document
+from app.services.workflow import lazy_state_labels
 from app.views.base import BaseModelView, ReadOnlyModelView, fmt_date, interface, run_command
 
 CAT_STOCK = "StockMenu"
 
-STATE_LABELS = {DocState.DRAFT: _l("Draft"), DocState.POSTED: _l("Posted"), DocState.CANCELLED: _l("Cancelled")}
+STATE_LABELS = lazy_state_labels(STOCK_DOCUMENT)
 DOC_LABELS = {
     "number": _l("Number"), "doc_date": _l("Date"), "state": _l("State"), "warehouse": _l("Warehouse"),
     "dest_warehouse": _l("Destination warehouse"), "partner_name": _l("Partner"), "currency": _l("Currency"),

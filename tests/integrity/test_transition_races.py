@@ -44,7 +44,9 @@ def test_one_payment_cancelled_twice_at_once(app, monkeypatch, invoice_with_two_
 
     assert Counter(kind for kind, _ in results) == {"ok": 1, "refused": 1}
     [(_, problems)] = [r for r in results if r[0] == "refused"]
-    assert problems[0].msgid == "The payment is already cancelled"
+    number = db.session.get(Payment, pid).number
+    assert problems[0].render() == (f"Payment {number} is “Cancelled”: "
+                                    "“Cancellation” is possible only in these states: Posted")
     db.session.expire_all()
     inv = db.session.get(SalesInvoice, iid)
     states = dict(db.session.execute(select(Payment.id, Payment.state)).all())

@@ -101,6 +101,6 @@ def test_only_drafts_change(app, session):
     update_order(session, o.id, OrderInput(o.partner_id, [OrderLineInput(r.id, D(2))], tax_rate=D(0)))
     assert (len(o.lines), o.lines[0].qty, o.amount_total) == (1, D(2), D("200.00"))
     confirm_order(session, o.id)
-    with pytest.raises(DomainError, match="Only a draft order can be changed"):
+    with pytest.raises(DomainError, match="is “Order confirmed”: “Editing” is possible only in these states: Draft"):
         update_order(session, o.id, OrderInput(o.partner_id, [OrderLineInput(r.id, D(3))]))
     db.session.rollback()

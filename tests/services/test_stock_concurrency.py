@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.domain.errors import DomainError
+from app.domain.workflow import MSG_NOT_ALLOWED
 from app.extensions import db
 from app.models.stock import StockBalance, StockDocument, StockMove, StockReservation
 from app.services.base import unit_of_work
@@ -101,8 +102,9 @@ def test_same_document_posted_from_two_tabs(app, session):
     [problems] = [p for kind, p in results if kind == "refused"]
     [number] = [n for kind, n in results if kind == "ok"]
     [problem] = problems
-    assert problem.msgid == "Document %(number)s is %(state)s and cannot be changed; cancel it instead"
-    assert problem.params == {"number": number, "state": "posted"}
+    assert problem.msgid == MSG_NOT_ALLOWED
+    assert (problem.params["number"], problem.params["state"], problem.params["action"]) == (number, "Posted",
+                                                                                             "Posting")
     moves = session.scalars(select(StockMove).where(StockMove.doc_type == "issue", StockMove.doc_id == draft_id)).all()
     assert sorted(m.qty for m in moves) == [D(-3), D(-2)]
     assert f.balance(it, wh) == (D(5), D(35))

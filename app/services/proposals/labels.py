@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-STATE_LABELS = {
-    "draft": _l("Draft"), "sent": _l("Sent"), "approved": _l("Approved"), "rejected": _l("Rejected"),
-    "converted": _l("Converted"),
-}
+from app.domain.documents import PROPOSAL
+from app.services.workflow import lazy_state_labels
+
+STATE_LABELS = lazy_state_labels(PROPOSAL)  # declared with the workflow (app/domain/documents.py)
 SOURCE_LABELS = {
     "fifo": _l("FIFO layers net of reservations"), "average": _l("Average cost"),
     "last_purchase": _l("Last purchase price"), "best_offer": _l("Best supplier offer"),

@@ -49,8 +49,10 @@ def card_sections(session: Session, partner_id: int, limit: int = 20) -> list:
                    "url": _url("SupplierOfferView.show", pk=o.id)} for o in offers],
             total=_count(session, SupplierOffer, SupplierOffer.supplier_id, partner_id),
             more_url=_url("SupplierOfferView.list", _flt_0_supplier=partner_id)))
-    from app.views.purchasing_labels import ORDER_STATE_LABELS as order_labels
-    from app.views.purchasing_labels import REQUEST_STATE_LABELS as request_labels
+    from app.domain.documents import PURCHASE_ORDER, PURCHASE_REQUEST
+    from app.services.workflow import lazy_state_labels
+
+    order_labels, request_labels = lazy_state_labels(PURCHASE_ORDER), lazy_state_labels(PURCHASE_REQUEST)
 
     requests = session.scalars(select(PurchaseRequest).where(PurchaseRequest.supplier_id == partner_id)
                                .order_by(PurchaseRequest.id.desc()).limit(limit)).all()

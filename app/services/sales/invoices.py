@@ -16,12 +16,12 @@ from decimal import Decimal
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.domain.documents import PAYMENT, SALES_INVOICE, SALES_ORDER
 from app.domain.errors import Collector, DomainError
 from app.domain.money import MAX_MONEY, ZERO, round_qty
 from app.models.base import utcnow
 from app.models.core import Currency
 from app.models.sales import (
-    DOC_CANCELLED,
     DOC_PAYMENT,
     DOC_POSTED,
     DOC_SALES_ACT,
@@ -29,7 +29,6 @@ from app.models.sales import (
     INVOICE_KIND_ACT,
     INVOICE_KIND_INVOICE,
     SALES_PREFIXES,
-    SO_CANCELLED,
     Payment,
     SalesInvoice,
     SalesInvoiceLine,
@@ -40,6 +39,7 @@ from app.services.base import current_actor, unit_of_work
 from app.services.locking import column_of, lock_row, reread
 from app.services.sales import pricing
 from app.services.sequences import next_number
+from app.services.workflow import check, refused, transition
 
 LineQty = tuple[int, Decimal]
 
@@ -113,8 +113,7 @@ def _make(session: Session, order_id: int, lines: list[LineQty] | None, kind: st
     with unit_of_work(session):
         order = _load_order(session, order_id)
         problems = Collector()
-        if order.state == SO_CANCELLED:
-            problems.add("The order is cancelled")
+        problems.extend(refused(SALES_ORDER, order, "invoice"))
         done = invoiced_by_line(session, order.id, kind)
         pairs = _requested(order, lines, done, kind, problems)
         if not problems and not pairs:
@@ -170,13 +169,10 @@ def cancel_invoice(session: Session, invoice_id: int) -> SalesInvoice:
     """Cancel an invoice or act that has no payments (its quantities can be invoiced again)."""
     with unit_of_work(session):
         inv = _lock_invoice(session, invoice_id)
-        if inv.state != DOC_POSTED:
-            raise DomainError("The invoice is already cancelled")
+        check(SALES_INVOICE, inv, "cancel")
         if inv.amount_paid > 0:
             raise DomainError("The invoice has payments: cancel them first")
-        inv.state = DOC_CANCELLED
-        inv.cancelled_at = utcnow()
-        inv.cancelled_by = current_actor().username
+        transition(session, SALES_INVOICE, inv, "cancel")
     return inv
 
 
@@ -208,8 +204,7 @@ def register_payment(session: Session, data: PaymentInput) -> Payment:
                          places=2)
         if inv.kind != INVOICE_KIND_INVOICE:
             problems.add("Payments are registered against invoices, not acts")
-        if inv.state != DOC_POSTED:
-            problems.add("The invoice is cancelled")
+        problems.extend(refused(SALES_INVOICE, inv, "pay"))
         due = inv.amount_total - inv.amount_paid
         if not problems and amount > due:
             problems.add("The payment of %(amount)s is more than the %(due)s due on invoice %(number)s",
@@ -221,7 +216,8 @@ def register_payment(session: Session, data: PaymentInput) -> Payment:
         actor = current_actor()
         pay = Payment(number=next_number(session, DOC_PAYMENT, on, prefix=SALES_PREFIXES[DOC_PAYMENT]),
                       invoice_id=inv.id, partner_id=inv.partner_id, pay_date=on, amount=amount, method=data.method,
-                      reference=(data.reference or "")[:100], state=DOC_POSTED, posted_by=actor.username)
+                      reference=(data.reference or "")[:100], state=DOC_POSTED, posted_by=actor.username,
+                      posted_at=utcnow())
         inv.amount_paid = inv.amount_paid + amount
         session.add(pay)
         session.flush()
@@ -238,9 +234,7 @@ def cancel_payment(session: Session, payment_id: int) -> Payment:
         pay = reread(session, Payment, payment_id)
         if pay is None:
             raise DomainError("Payment %(id)s not found", id=payment_id)
-        if pay.state != DOC_POSTED:
-            raise DomainError("The payment is already cancelled")
-        pay.state = DOC_CANCELLED
+        transition(session, PAYMENT, pay, "cancel")
         inv.amount_paid = inv.amount_paid - pay.amount
     return pay
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-ORDER_STATE_LABELS = {
-    "draft": _l("Draft"), "confirmed": _l("Order confirmed"), "in_fulfilment": _l("In fulfilment"),
-    "shipped": _l("Shipped"), "closed": _l("Order closed"), "cancelled": _l("Cancelled"),
-}
-DOC_STATE_LABELS = {"draft": _l("Draft"), "posted": _l("Posted"), "cancelled": _l("Cancelled")}
+from app.domain.documents import SALES_ORDER, SHIPMENT
+from app.services.workflow import lazy_state_labels
+
+# state names come from the workflow declarations (app/domain/documents.py), the one place they live
+ORDER_STATE_LABELS = lazy_state_labels(SALES_ORDER)
+DOC_STATE_LABELS = lazy_state_labels(SHIPMENT)
 INVOICE_KIND_LABELS = {"invoice": _l("Invoice"), "act": _l("Act")}
 PAYMENT_STATUS_LABELS = {
     "unpaid": _l("Unpaid"), "partial": _l("Partly paid"), "paid": _l("Paid"), "overdue": _l("Payment overdue"),

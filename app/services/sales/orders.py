@@ -15,9 +15,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.domain.documents import SALES_ORDER
 from app.domain.errors import Collector, DomainError
 from app.domain.money import MAX_MONEY, MAX_QTY, ZERO, round_qty
-from app.models.base import utcnow
 from app.models.catalog import Item
 from app.models.core import Currency
 from app.models.partners import Partner
@@ -26,8 +26,6 @@ from app.models.sales import (
     DOC_POSTED,
     DOC_SALES_ORDER,
     SALES_PREFIXES,
-    SO_CANCELLED,
-    SO_CLOSED,
     SO_CONFIRMED,
     SO_DRAFT,
     SO_IN_FULFILMENT,
@@ -42,8 +40,8 @@ from app.models.sales import (
 from app.models.stock import VALUATION_FIFO, Warehouse
 from app.services.base import current_actor, unit_of_work
 from app.services.sales import pricing
-from app.services.sales.labels import ORDER_STATE_LABELS
 from app.services.sequences import next_number
+from app.services.workflow import check, refused, transition
 
 DEFAULT_TAX_RATE = Decimal(20)
 DEFAULT_MAX_DISCOUNT = Decimal(15)
@@ -298,9 +296,7 @@ def update_order(session: Session, order_id: int, data: OrderInput) -> SalesOrde
     """Replace a draft order's header and lines (re-priced); refused once it is confirmed or invoiced."""
     with unit_of_work(session):
         order = _lock(session, order_id)
-        if order.state != SO_DRAFT:
-            raise DomainError("Only a draft order can be changed; this one is %(state)s",
-                              state=ORDER_STATE_LABELS[order.state])
+        check(SALES_ORDER, order, "edit")
         if has_documents(session, order.id):
             raise DomainError("The order has invoices or shipments: its lines can't change")
         head, lines = build_order(session, data)
@@ -333,19 +329,14 @@ def confirm_order(session: Session, order_id: int, override: bool = False) -> Sa
     with unit_of_work(session):
         order = _lock(session, order_id)
         problems = Collector()
-        if order.state != SO_DRAFT:
-            problems.add("Only a draft order can be confirmed; this one is %(state)s",
-                         state=ORDER_STATE_LABELS[order.state])
+        problems.extend(refused(SALES_ORDER, order, "confirm"))
         if not order.lines:
             problems.add("The order has no lines: add what the client buys before confirming")
         if order.warehouse_id is None and any(_stocked(line) for line in order.lines):
             problems.add("Choose the warehouse the order ships from", field="warehouse")
         _discount_problems(order, override, problems)
         problems.raise_if_any()
-        actor = current_actor()
-        order.state = SO_CONFIRMED
-        order.confirmed_at = utcnow()
-        order.confirmed_by = actor.username
+        transition(session, SALES_ORDER, order, "confirm")
         top_up_reservations(session, order)
     return order
 
@@ -360,8 +351,7 @@ def cancel_order(session: Session, order_id: int) -> SalesOrder:
 
     with unit_of_work(session):
         order = _lock(session, order_id)
-        if order.state not in (SO_DRAFT, SO_CONFIRMED, SO_IN_FULFILMENT):
-            raise DomainError("An order that is %(state)s can't be cancelled", state=ORDER_STATE_LABELS[order.state])
+        check(SALES_ORDER, order, "cancel")
         shipped = session.scalar(select(func.count()).select_from(Shipment).where(
             Shipment.order_id == order.id, Shipment.state == DOC_POSTED))
         invoiced = session.scalar(select(func.count()).select_from(SalesInvoice).where(
@@ -374,10 +364,7 @@ def cancel_order(session: Session, order_id: int) -> SalesOrder:
         problems.raise_if_any()
         release(session, DOC_SALES_ORDER, order.id)
         _withdraw_purchase_suggestions(session, order)
-        actor = current_actor()
-        order.state = SO_CANCELLED
-        order.cancelled_at = utcnow()
-        order.cancelled_by = actor.username
+        transition(session, SALES_ORDER, order, "cancel")
     return order
 
 
@@ -423,18 +410,19 @@ def close_order(session: Session, order_id: int) -> SalesOrder:
     """Close a shipped order (nothing more will happen on it)."""
     with unit_of_work(session):
         order = _lock(session, order_id)
-        if order.state != SO_SHIPPED:
-            raise DomainError("Only a shipped order can be closed; this one is %(state)s",
-                              state=ORDER_STATE_LABELS[order.state])
-        order.state = SO_CLOSED
+        transition(session, SALES_ORDER, order, "close")
     return order
+
+
+#: where shipments move an order: confirmed (nothing shipped), in fulfilment (part), shipped (all)
+SHIPPING_STATES = (SO_CONFIRMED, SO_IN_FULFILMENT, SO_SHIPPED)
 
 
 def refresh_state(session: Session, order: SalesOrder) -> None:
     """After a shipment is posted or cancelled: in fulfilment while part is shipped, shipped when all is."""
     from app.services.sales.shipments import shipped_by_line
 
-    if order.state not in (SO_CONFIRMED, SO_IN_FULFILMENT, SO_SHIPPED):
+    if order.state not in SHIPPING_STATES:
         return
     shipped = shipped_by_line(session, order.id)
     goods = [line for line in order.lines if _stocked(line)]

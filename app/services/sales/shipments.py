@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain import move_kinds
+from app.domain.documents import SALES_ORDER, SHIPMENT
 from app.domain.errors import Collector, DomainError
 from app.domain.money import MAX_MONEY, ZERO, round_qty
-from app.models.base import utcnow
 from app.models.partners import Partner
 from app.models.sales import (
     DOC_CANCELLED,
@@ -30,18 +30,17 @@ from app.models.sales import (
     DOC_SALES_ORDER,
     DOC_SHIPMENT,
     SALES_PREFIXES,
-    SO_OPEN,
     SalesOrder,
     SalesOrderLine,
     Shipment,
     ShipmentLine,
 )
-from app.services.base import current_actor, unit_of_work
+from app.services.base import unit_of_work
 from app.services.sales import pricing
-from app.services.sales.labels import DOC_STATE_LABELS, ORDER_STATE_LABELS
 from app.services.sequences import next_number
 from app.services.stock.ledger import DocRef, MoveRequest, post_moves, reverse_moves
 from app.services.stock.reservations import reserved_for
+from app.services.workflow import refused, transition
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -202,9 +201,7 @@ def _share(ln: SalesOrderLine, qty: Decimal) -> Decimal:
 def _create(session: Session, data: ShipmentInput) -> Shipment:
     order = _lock_order(session, data.order_id)
     problems = Collector()
-    if order.state not in SO_OPEN:
-        problems.add("Only a confirmed order can be shipped; this one is %(state)s",
-                     state=ORDER_STATE_LABELS[order.state])
+    problems.extend(refused(SALES_ORDER, order, "ship"))
     cost = _transport_problems(session, data.transport, problems)
     pairs = _plan_lines(session, order, data.lines, problems)
     if not problems and not pairs:
@@ -234,11 +231,7 @@ def create_shipment(session: Session, data: ShipmentInput) -> Shipment:
 def _post(session: Session, ship: Shipment) -> Shipment:
     order = _lock_order(session, ship.order_id)
     problems = Collector()
-    if ship.state != DOC_DRAFT:
-        problems.add("Only a draft shipment can be posted; this one is %(state)s", state=DOC_STATE_LABELS[ship.state])
-    if order.state not in SO_OPEN:
-        problems.add("Only a confirmed order can be shipped; this one is %(state)s",
-                     state=ORDER_STATE_LABELS[order.state])
+    problems.extend(refused(SHIPMENT, ship, "post") + refused(SALES_ORDER, order, "ship"))
     problems.raise_if_any()
     wanted = [ShipmentLineInput(sl.order_line_id, sl.qty) for sl in ship.lines]
     pairs = _plan_lines(session, order, wanted, problems)
@@ -251,9 +244,7 @@ def _post(session: Session, ship: Shipment) -> Shipment:
     posted = post_moves(session, ref, requests)
     for sl, pm in zip(ship.lines, posted, strict=True):
         sl.cost = -pm.value
-    ship.state = DOC_POSTED
-    ship.posted_at = utcnow()
-    ship.posted_by = current_actor().username
+    transition(session, SHIPMENT, ship, "post")
     session.flush()
     from app.services.sales.orders import refresh_state
 
@@ -311,10 +302,8 @@ def cancel_shipment(session: Session, shipment_id: int, on_date: date | None = N
 
     with unit_of_work(session):
         ship = _load(session, shipment_id)
-        if ship.state == DOC_CANCELLED:
-            raise DomainError("The shipment is already cancelled")
         was_posted = ship.state == DOC_POSTED
-        ship.state = DOC_CANCELLED
+        transition(session, SHIPMENT, ship, "cancel")
         if was_posted:
             on = on_date or date.today()
             reverse_moves(session, DocRef(DOC_SHIPMENT, ship.id, ship.number, ship.ship_date),

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.domain import move_kinds
+from app.domain.documents import STOCK_DOCUMENT
 from app.domain.errors import Collector, DomainError
 from app.domain.money import (
     MAX_MONEY,
@@ -27,7 +28,7 @@ from app.domain.money import (
     round_money,
     round_qty,
 )
-from app.models.base import DocState, utcnow
+from app.models.base import DocState
 from app.models.catalog import Item, UnitConversion
 from app.models.core import Unit
 from app.models.stock import (
@@ -43,12 +44,12 @@ from app.models.stock import (
     StockDocumentLine,
     StockLot,
 )
-from app.services import audit
 from app.services.base import current_actor, unit_of_work
 from app.services.sequences import next_number
 from app.services.stock import document_rows as rows
 from app.services.stock.document_rows import ItemInfo, WarehouseInfo
 from app.services.stock.ledger import DocRef, MoveRequest, lock_balances, post_moves, reverse_moves
+from app.services.workflow import check, transition
 
 INBOUND_COSTED = (DOC_RECEIPT, DOC_CUSTOMER_RETURN)
 # exchange rates are stored with 8 places (StockDocument.rate, CurrencyRate.rate), not money's 4
@@ -270,9 +271,7 @@ def create_document(session: Session, data: DocumentInput) -> StockDocument:
 
 def assert_editable(doc: StockDocument) -> None:
     """Posted and cancelled documents are history: refuse any edit."""
-    if doc.state != DocState.DRAFT:
-        raise DomainError("Document %(number)s is %(state)s and cannot be changed; cancel it instead",
-                          number=doc.number or doc.id, state=doc.state)
+    check(STOCK_DOCUMENT, doc, "edit")
 
 
 def _cost_in_base(doc: StockDocument, unit_cost: Decimal, factor_qty: Decimal, qty: Decimal) -> Decimal:
@@ -371,7 +370,7 @@ def _origin_dates(session: Session, requests: list[MoveRequest]) -> None:
 def _post(session: Session, doc: StockDocument, lines: list, items: dict[int, ItemInfo] | None,
           warehouses: dict[int, WarehouseInfo] | None, unit_codes: dict[int, str]) -> StockDocument:
     """Post a locked draft, given its lines (ORM objects or LineRow) and whatever else the caller read."""
-    assert_editable(doc)
+    check(STOCK_DOCUMENT, doc, "post")
     items = validate_document(session, doc, items=items, unit_codes=unit_codes, warehouses=warehouses, lines=lines)
     number = doc.number or next_number(session, doc.doc_type, doc.doc_date, DOC_PREFIXES.get(doc.doc_type))
     ref = DocRef(doc.doc_type, doc.id, number, doc.doc_date)
@@ -403,16 +402,13 @@ def cancel_document(session: Session, doc_id: int, on_date: date | None = None) 
 
 
 def _cancel(session: Session, doc: StockDocument, on_date: date | None) -> StockDocument:
-    if doc.state != DocState.POSTED:
-        raise DomainError("Only a posted document can be cancelled")
+    check(STOCK_DOCUMENT, doc, "cancel")
     on_date = on_date or date.today()
     if on_date < doc.doc_date:
         raise DomainError("The cancellation date cannot be before the document date")
     ref = DocRef(doc.doc_type, doc.id, doc.number or "", doc.doc_date)
     reverse_moves(session, ref, DocRef(doc.doc_type, doc.id, doc.number or "", on_date))
-    actor = current_actor()
-    audit.transition(session, "cancel", doc)
-    doc.state, doc.cancelled_at, doc.cancelled_by = DocState.CANCELLED, utcnow(), actor.username
+    transition(session, STOCK_DOCUMENT, doc, "cancel")
     session.flush()
     return doc
 

@@ -19,17 +19,16 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
+from app.domain.documents import PRODUCTION_ORDER, TRANSFORMATION
 from app.domain.errors import DomainError
 from app.extensions import db
-from app.models.production import ORDER_CANCELLED, ORDER_DONE, ORDER_DRAFT, ORDER_IN_PROGRESS, ORDER_RELEASED
+from app.services.workflow import lazy_state_labels
 from app.views.base import BaseModelView
 
 CAT_PRODUCTION = "ProductionMenu"
 
-ORDER_STATE_LABELS = {
-    ORDER_DRAFT: _l("Draft"), ORDER_RELEASED: _l("Released"), ORDER_IN_PROGRESS: _l("In progress"),
-    ORDER_DONE: _l("Done"), ORDER_CANCELLED: _l("Cancelled"), "posted": _l("Posted"),
-}
+# orders' states and, for output receipts and transformations, the posting states (one declaration each)
+ORDER_STATE_LABELS = lazy_state_labels(TRANSFORMATION) | lazy_state_labels(PRODUCTION_ORDER)
 SHARE_CHOICES = [("standard", _l("By standard cost")), ("weight", _l("By weight")), ("manual", _l("By hand"))]
 COST_METHOD_LABELS = {
     "standard": _l("Standard cost"), "last_purchase": _l("Last purchase price"),

@@ -1,0 +1,144 @@
+"""Every document type's workflow, in one place: its states (with their names) and its transitions.
+
+Read a row as "action: from these states -> to this state, needs this permission, stamps who/when".
+A target of None means the service decides the next state from the document's content (a shipment
+makes an order "in fulfilment" or "shipped"); an action that keeps the state (analyse, edit, pay an
+invoice) leads to its own state. Services check transitions here, pages show buttons from here,
+lists, cards, printed forms and the API name states from here.
+"""
+
+from __future__ import annotations
+
+from app.domain.workflow import Transition, Workflow, _l, workflow
+from app.permissions import (
+    ACTION_POST,
+    ACTION_WRITE,
+    RESOURCE_INVOICE,
+    RESOURCE_OUTBOX,
+    RESOURCE_PRODUCTION,
+    RESOURCE_PROPOSAL,
+    RESOURCE_PURCHASING,
+    RESOURCE_SALES_ORDER,
+    RESOURCE_SHIPMENT,
+    RESOURCE_STOCK_DOCUMENT,
+)
+
+# --- the words ------------------------------------------------------------------------------------
+
+DRAFT, POSTED, CANCELLED = "draft", "posted", "cancelled"
+POSTING_STATES = {DRAFT: _l("Draft"), POSTED: _l("Posted"), CANCELLED: _l("Cancelled")}
+
+POST = _l("Posting")
+CANCEL = _l("Cancellation")
+EDIT = _l("Editing")
+CONFIRM = _l("Confirmation")
+SEND = _l("Sending")
+
+
+def _t(action: str, label: str, sources: tuple[str, ...], target: str | None, permission: str = ACTION_POST,
+       stamp: str | None = None) -> Transition:
+    return Transition(action, label, sources, target, permission, stamp)
+
+
+def _posting(doc_type: str, name: str, resource: str, cancel_from: tuple[str, ...] = (POSTED,)) -> Workflow:
+    """draft -> posted -> cancelled (by reversal): stock documents, shipments, disassembly, conversion."""
+    return workflow(doc_type, name, resource, POSTING_STATES,
+                    _t("edit", EDIT, (DRAFT,), DRAFT, ACTION_WRITE),
+                    _t("post", POST, (DRAFT,), POSTED, stamp="posted"),
+                    _t("cancel", CANCEL, cancel_from, CANCELLED, stamp="cancelled"))
+
+
+# --- warehouse ------------------------------------------------------------------------------------
+
+STOCK_DOCUMENT = _posting("stock_document", _l("Stock document"), RESOURCE_STOCK_DOCUMENT)
+
+# --- production -----------------------------------------------------------------------------------
+
+PRODUCTION_ORDER = workflow(
+    "production_order", _l("Production order"), RESOURCE_PRODUCTION,
+    {"draft": _l("Draft"), "released": _l("Released"), "in_progress": _l("In progress"), "done": _l("Done"),
+     "cancelled": _l("Cancelled")},
+    _t("edit", EDIT, ("draft",), "draft", ACTION_WRITE),
+    _t("release", _l("Release"), ("draft",), "released"),
+    _t("report", _l("Operation report"), ("released", "in_progress"), "in_progress", ACTION_WRITE),
+    _t("complete", _l("Completion"), ("released", "in_progress"), None),
+    _t("cancel", CANCEL, ("draft", "released", "in_progress", "done"), "cancelled", stamp="cancelled"),
+)
+#: an output receipt is posted when the order is completed, and cancelled by reversal
+PRODUCTION_RECEIPT = workflow("production_receipt", _l("Output receipt"), RESOURCE_PRODUCTION, POSTING_STATES,
+                              _t("cancel", CANCEL, (POSTED,), CANCELLED, stamp="cancelled"), initial=POSTED)
+TRANSFORMATION = _posting("transformation", _l("Disassembly or conversion"), RESOURCE_PRODUCTION)
+
+# --- sales ----------------------------------------------------------------------------------------
+
+SALES_ORDER = workflow(
+    "sales_order", _l("Customer order"), RESOURCE_SALES_ORDER,
+    {"draft": _l("Draft"), "confirmed": _l("Order confirmed"), "in_fulfilment": _l("In fulfilment"),
+     "shipped": _l("Shipped"), "closed": _l("Order closed"), "cancelled": _l("Cancelled")},
+    _t("edit", EDIT, ("draft",), "draft", ACTION_WRITE),
+    _t("confirm", CONFIRM, ("draft",), "confirmed", stamp="confirmed"),
+    _t("analyse", _l("Logistics analysis"), ("confirmed", "in_fulfilment"), None),
+    _t("ship", _l("Shipping"), ("confirmed", "in_fulfilment"), None),
+    _t("invoice", _l("Invoicing"), ("draft", "confirmed", "in_fulfilment", "shipped", "closed"), None),
+    _t("close", _l("Closing"), ("shipped",), "closed"),
+    _t("cancel", CANCEL, ("draft", "confirmed", "in_fulfilment"), "cancelled", stamp="cancelled"),
+)
+#: states in which an order holds reservations and can be shipped
+SALES_ORDER_OPEN = SALES_ORDER.in_states("ship")
+SHIPMENT = _posting("shipment", _l("Shipment"), RESOURCE_SHIPMENT, cancel_from=(DRAFT, POSTED))
+SALES_INVOICE = workflow("sales_invoice", _l("Invoice"), RESOURCE_INVOICE, POSTING_STATES,
+                         _t("pay", _l("Payment"), (POSTED,), POSTED),
+                         _t("cancel", CANCEL, (POSTED,), CANCELLED, stamp="cancelled"), initial=POSTED)
+PAYMENT = workflow("payment", _l("Payment"), RESOURCE_INVOICE, POSTING_STATES,
+                   _t("cancel", CANCEL, (POSTED,), CANCELLED, stamp="cancelled"), initial=POSTED)
+
+# --- purchasing -----------------------------------------------------------------------------------
+
+PURCHASE_REQUEST = workflow(
+    "purchase_request", _l("Purchase request"), RESOURCE_PURCHASING,
+    {"draft": _l("Draft"), "sent": _l("Sent"), "confirmed": _l("Confirmed"), "received": _l("Received in full"),
+     "cancelled": _l("Cancelled")},
+    _t("edit", EDIT, ("draft",), "draft", ACTION_WRITE),
+    _t("send", SEND, ("draft",), "sent", stamp="sent"),
+    _t("confirm", CONFIRM, ("draft", "sent"), "confirmed"),
+    _t("receive", _l("Receiving"), ("confirmed",), "received"),
+    _t("cancel", CANCEL, ("draft", "sent"), "cancelled"),
+    _t("withdraw", CANCEL, ("confirmed",), "cancelled"),  # its orders were all cancelled
+)
+PURCHASE_ORDER = workflow(
+    "purchase_order", _l("Purchase order"), RESOURCE_PURCHASING,
+    {"draft": _l("Draft"), "sent": _l("Sent"), "confirmed": _l("Confirmed"), "partial": _l("Partly received"),
+     "received": _l("Received in full"), "cancelled": _l("Cancelled")},
+    _t("edit", EDIT, ("draft",), "draft", ACTION_WRITE),
+    _t("send", SEND, ("draft",), "sent", stamp="sent"),
+    _t("confirm", CONFIRM, ("draft", "sent"), "confirmed", stamp="confirmed"),
+    _t("receive", _l("Receiving"), ("sent", "confirmed", "partial"), None),
+    _t("close", _l("Closing"), ("partial",), "received"),
+    _t("cancel", CANCEL, ("draft", "sent", "confirmed"), "cancelled"),
+)
+
+# --- proposals ------------------------------------------------------------------------------------
+
+PROPOSAL = workflow(
+    "proposal", _l("Proposal (TCP)"), RESOURCE_PROPOSAL,
+    {"draft": _l("Draft"), "sent": _l("Sent"), "approved": _l("Approved"), "rejected": _l("Rejected"),
+     "converted": _l("Converted")},
+    _t("edit", EDIT, ("draft",), "draft", ACTION_WRITE),
+    _t("send", SEND, ("draft",), "sent", stamp="sent"),
+    _t("approve", _l("Approval"), ("sent",), "approved", stamp="decided"),
+    _t("reject", _l("Rejection"), ("sent",), "rejected", stamp="decided"),
+    _t("revise", _l("New version"), ("sent", "rejected"), None, ACTION_WRITE),
+    _t("convert", _l("Conversion to an order"), ("approved",), "converted"),
+)
+
+# --- mail -----------------------------------------------------------------------------------------
+
+OUTBOX_MESSAGE = workflow(
+    "outbox_message", _l("E-mail"), RESOURCE_OUTBOX,
+    {"queued": _l("Queued"), "sent": _l("Sent"), "failed": _l("Failed")},
+    _t("retry", _l("Sending again"), ("queued", "failed"), None), initial="queued",
+)
+
+WORKFLOWS: dict[str, Workflow] = {wf.doc_type: wf for wf in (
+    STOCK_DOCUMENT, PRODUCTION_ORDER, PRODUCTION_RECEIPT, TRANSFORMATION, SALES_ORDER, SHIPMENT, SALES_INVOICE,
+    PAYMENT, PURCHASE_REQUEST, PURCHASE_ORDER, PROPOSAL, OUTBOX_MESSAGE)}
