@@ -5,8 +5,9 @@ order, consumption) and these turn them into a quantity and a human-readable for
 sees exactly how "buy 30" came about and can trust or correct it.
 
 Common terms: available = on hand - reserved; covered = available + on order + already requested.
-Rounding to the supplier's terms (minimum order quantity, pack size) always goes up: buying less
-than needed is the failure this module exists to prevent.
+Rounding always goes up, in three steps each recorded for the buyer: to the unit's precision
+(pieces are whole: nobody buys 0.351 of a lidar), to the supplier offer's minimum order quantity,
+then to whole packs. Buying less than needed is the failure this module exists to prevent.
 """
 
 from __future__ import annotations
@@ -123,21 +124,52 @@ def minmax_need(minimum: Decimal, maximum: Decimal, stock: Stock) -> Need:
     return Need(max(net, ZERO), f"{plain(stock.covered)} < {plain(minimum)}; {tail} = {plain(net)}", figures)
 
 
-def round_order_qty(need: Decimal, min_qty: Decimal | None = None, pack_qty: Decimal | None = None) -> Decimal:
-    """The quantity to order for a net need: at least the minimum, a whole number of packs, never less.
+#: the rounding steps a line's reason may name (the pages say them in the reader's language)
+STEP_UNIT = "unit"  # up to the unit's precision (whole pieces)
+STEP_MIN = "min"  # up to the offer's minimum order quantity
+STEP_PACK = "pack"  # up to whole packs
 
-    Zero or negative need orders nothing. Pack rounding comes after the minimum, so 7 with a
-    minimum of 10 and packs of 4 gives 12 (three packs), not 10.
+
+@dataclass(frozen=True)
+class OrderQty:
+    """The quantity to order and the rounding steps that changed it, in order, each with its figures."""
+
+    qty: Decimal
+    steps: tuple[dict[str, str], ...] = ()
+
+
+def order_qty(need: Decimal, min_qty: Decimal | None = None, pack_qty: Decimal | None = None,
+              unit_places: int | None = None) -> OrderQty:
+    """The quantity to order for a net need: to the unit's precision, at least the minimum, whole packs.
+
+    Zero or negative need orders nothing. The unit comes first (0.351 pieces -> 1), the minimum
+    next, packs last, so 7 with a minimum of 10 and packs of 4 gives 12 (three packs), not 10.
+    `unit_places` is the unit's number of decimals (0 for pieces); None leaves the quantity as it is.
     """
     if need <= 0:
-        return ZERO
-    qty = need
+        return OrderQty(ZERO)
+    qty, steps = need, []
+    if unit_places is not None and unit_places >= 0:
+        rounded = qty.quantize(Decimal(1).scaleb(-unit_places), rounding=ROUND_CEILING)
+        if rounded != qty:
+            steps.append({"step": STEP_UNIT, "from": plain(qty), "to": plain(rounded), "places": str(unit_places)})
+            qty = rounded
     if min_qty and min_qty > qty:
+        steps.append({"step": STEP_MIN, "from": plain(qty), "to": plain(min_qty), "min_qty": plain(min_qty)})
         qty = min_qty
     if pack_qty and pack_qty > 0:
         packs = (qty / pack_qty).to_integral_value(rounding=ROUND_CEILING)
+        if packs * pack_qty != qty:
+            steps.append({"step": STEP_PACK, "from": plain(qty), "to": plain(packs * pack_qty),
+                          "pack_qty": plain(pack_qty), "packs": plain(packs)})
         qty = packs * pack_qty
-    return qty.quantize(QTY_Q)
+    return OrderQty(qty.quantize(QTY_Q), tuple(steps))
+
+
+def round_order_qty(need: Decimal, min_qty: Decimal | None = None, pack_qty: Decimal | None = None,
+                    unit_places: int | None = None) -> Decimal:
+    """The quantity alone of `order_qty`."""
+    return order_qty(need, min_qty, pack_qty, unit_places).qty
 
 
 def rounding_note(need: Decimal, ordered: Decimal) -> str:

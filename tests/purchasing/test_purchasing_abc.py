@@ -86,8 +86,9 @@ def test_per_class_policy_skips_c(shop):
     pf.run("abc", warehouse_id=wh.id, date_from=TODAY - timedelta(days=29), date_to=TODAY, threshold_a="75",
            threshold_b="90", cover_A="30", cover_B="10", policy_C="skip")
     got = {ln.item.code: (ln.qty, ln.reason["abc_class"]) for ln in pf.lines_of()}
-    # P: 1.6667 x 30 = 50.001 - 10 on hand = 40.001; Q: 1 x 30 = 30 - 10 = 20; R: 3.3333 x 10 = 33.333 - 10
-    assert got == {"P": (D("40.001"), "A"), "Q": (D(20), "A"), "R": (D("23.333"), "B")}
+    # P: 1.6667 x 30 = 50.001 - 10 on hand = 40.001; Q: 1 x 30 = 30 - 10 = 20; R: 3.3333 x 10 = 33.333 - 10;
+    # pieces are whole: 41, 20, 24
+    assert got == {"P": (D(41), "A"), "Q": (D(20), "A"), "R": (D(24), "B")}
     assert "S" not in got  # class C skipped although S (30 on hand) would need 70 for 30 days
     p_line = pf.lines_of(items["P"])[0]
     assert p_line.reason["formula"] == "1.6667 × 30 = 50.001; 50.001 − 10 − 0 = 40.001"

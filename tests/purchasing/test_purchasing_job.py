@@ -43,15 +43,15 @@ def test_job_registered_and_runs_configured_methods(base):
     assert outcome.counts["requests"] == 1 and outcome.counts["lines"] == 2
     lines = {ln.item.code: ln for ln in db.session.scalars(select(PurchaseRequestLine))}
     # BOLT: 50 < 100 -> 300 - 50 = 250 -> packs of 100: 300; CPU: 28 / 30 x (0 lead + 0) ... offer lead 5:
-    # 0.9333 x 5 = 4.6665 - 2 on hand = 2.6665
+    # 0.9333 x 5 = 4.6665 - 2 on hand = 2.6665, whole pieces: 3
     assert lines["BOLT"].qty == D(300) and lines["BOLT"].source == "minmax"
-    assert lines["CPU"].qty == D("2.6665") and lines["CPU"].source == "sales"
+    assert lines["CPU"].qty == D(3) and lines["CPU"].source == "sales"
     run = db.session.scalar(select(PurchasingRun))
     assert (run.trigger, run.methods, run.requests_created, run.lines_created, run.value_base) == (
-        "schedule", "sales,minmax", 1, 2, D("866.65"))
+        "schedule", "sales,minmax", 1, 2, D("900.00"))
     assert db.session.scalar(select(JobRun.status).where(JobRun.job_id == "purchasing-reorder")) == "success"
     board = dashboard(db.session)
-    assert board.latest.id == run.id and board.requests_by_state["draft"] == (1, D("866.65"))
+    assert board.latest.id == run.id and board.requests_by_state["draft"] == (1, D("900.00"))
     again = run_job("purchasing-reorder")
     assert again.counts["lines"] == 0
     assert db.session.scalar(select(func.count()).select_from(PurchaseRequestLine)) == 2

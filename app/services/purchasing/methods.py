@@ -41,7 +41,14 @@ from app.services.base import current_actor, unit_of_work
 from app.services.purchasing.figures import stock_figures
 from app.services.purchasing.offers import OfferChoice, best_offers
 from app.services.purchasing.params import MethodParams
-from app.services.purchasing.requests import WriteStats, new_context, refresh_totals, serialize_demand, upsert_demand
+from app.services.purchasing.requests import (
+    WriteStats,
+    load_unit_places,
+    new_context,
+    refresh_totals,
+    serialize_demand,
+    upsert_demand,
+)
 from app.services.purchasing.sources import (
     CONSUMPTION_KINDS,
     WRITEOFF_KINDS,
@@ -277,6 +284,7 @@ def write_plan(session: Session, method: str, plan: Plan, warehouse_ids: set[int
                today: date) -> WriteStats:
     """Turn suggestions into request lines; this method's old draft lines not suggested again go."""
     ctx = new_context(today)
+    load_unit_places(session, ctx, {s.item_id for s in plan.suggestions})
     own = _own_lines(session, method, warehouse_ids)
     seen = set()
     for s in plan.suggestions:

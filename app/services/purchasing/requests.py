@@ -4,8 +4,9 @@ request's life (draft -> sent -> confirmed -> received / cancelled).
 A line is identified by (source, source_ref, item): "sales_order" + "SO-2026-00012" + processor,
 or "minmax" + "wh:1" + processor. Adding the same key again updates the draft line instead of
 adding a second one, so neither a re-run of the nightly job nor a second logistics analysis of
-the same customer order duplicates anything. Quantities are rounded up to the offer's minimum
-and pack; the line keeps the reason it was suggested (JSON of strings) for the buyer to check.
+the same customer order duplicates anything. Quantities are rounded up to the unit's precision
+(whole pieces), the offer's minimum and pack; the line keeps the reason it was suggested (JSON of
+strings, with the rounding steps) for the buyer to check.
 """
 
 from __future__ import annotations
@@ -18,20 +19,22 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.domain.documents import PURCHASE_REQUEST
 from app.domain.errors import DomainError
 from app.domain.money import ZERO, round_money
-from app.domain.reorder import plain, round_order_qty, rounding_note
+from app.domain.reorder import OrderQty, order_qty, plain, rounding_note
+from app.models.catalog import Item
+from app.models.core import Unit
 from app.models.purchasing import (
     REQ_CANCELLED,
     REQ_DRAFT,
-    REQ_SENT,
     PurchaseRequest,
     PurchaseRequestLine,
 )
-from app.services import audit
 from app.services.base import current_actor, unit_of_work
 from app.services.purchasing.offers import OfferChoice, best_offer
 from app.services.sequences import next_number
+from app.services.workflow import check, transition
 
 DOC_TYPE = "purchase_request"
 PREFIX = "PR"
@@ -58,6 +61,17 @@ class _Context:
     stats: WriteStats = field(default_factory=WriteStats)
     drafts: dict[tuple[int | None, int | None], PurchaseRequest] = field(default_factory=dict)
     next_no: dict[int, int] = field(default_factory=dict)
+    unit_places: dict[int, int] = field(default_factory=dict)  # item id -> decimals of its unit
+
+
+def load_unit_places(session: Session, ctx: _Context, item_ids: set[int]) -> None:
+    """Read the unit precision of these items into the batch (one query; pieces have 0 decimals)."""
+    from app.services.purchasing.bulk import rows_for_ids
+
+    missing = {i for i in item_ids if i not in ctx.unit_places}
+    if missing:
+        stmt = select(Item.id, Unit.decimals).join(Unit, Unit.id == Item.unit_id)
+        ctx.unit_places.update({i: d for i, d in rows_for_ids(session, stmt, Item.id, missing)})
 
 
 def _find_draft(session: Session, supplier_id: int | None, warehouse_id: int | None) -> PurchaseRequest | None:
@@ -110,7 +124,7 @@ def _offer_reason(offer: OfferChoice | None) -> dict[str, Any]:
     }
 
 
-def _full_reason(reason: dict[str, Any], need: Decimal, qty: Decimal, offer: OfferChoice | None,
+def _full_reason(reason: dict[str, Any], need: Decimal, rounded: OrderQty, offer: OfferChoice | None,
                  source: str) -> dict[str, Any]:
     out = {k: (plain(v) if isinstance(v, Decimal) else v) for k, v in reason.items()}
     out.setdefault("method", source)  # a caller's own reason (a customer order's) still says where it came from
@@ -118,8 +132,9 @@ def _full_reason(reason: dict[str, Any], need: Decimal, qty: Decimal, offer: Off
     for key, value in offer_part.items():
         out.setdefault(key, value)
     out["need"] = plain(need)
-    out["ordered"] = plain(qty)
-    out["rounding"] = rounding_note(need, qty)
+    out["ordered"] = plain(rounded.qty)
+    out["rounding"] = rounding_note(need, rounded.qty)
+    out["rounding_steps"] = [dict(step) for step in rounded.steps]
     return out
 
 
@@ -159,10 +174,13 @@ def upsert_demand(session: Session, ctx: _Context, *, item_id: int, need: Decima
     returned unchanged (a customer order's demand is never asked twice). `known`: the lines of
     the key when the caller has fetched them already (a run prefetches its own in one query).
     """
-    qty = round_order_qty(need, offer.min_qty if offer else None, offer.pack_qty if offer else None)
+    load_unit_places(session, ctx, {item_id})
+    rounded = order_qty(need, offer.min_qty if offer else None, offer.pack_qty if offer else None,
+                        ctx.unit_places.get(item_id))
+    qty = rounded.qty
     if need_by is None and offer is not None:
         need_by = ctx.today + timedelta(days=offer.lead_time_days)
-    full = _full_reason(reason, need, qty, offer, source)
+    full = _full_reason(reason, need, rounded, offer, source)
     existing = known if known is not None else _existing(session, item_id, source, source_ref, warehouse_id,
                                                          drafts_only)
     line = existing[0] if existing else None
@@ -272,9 +290,7 @@ def _load(session: Session, request_id: int) -> PurchaseRequest:
 
 
 def assert_draft(req: PurchaseRequest) -> None:
-    if req.state != REQ_DRAFT:
-        raise DomainError("Purchase request %(number)s is %(state)s and cannot be changed",
-                          number=req.number, state=req.state)
+    check(PURCHASE_REQUEST, req, "edit")
 
 
 def mark_sent(session: Session, request_id: int) -> PurchaseRequest:
@@ -286,7 +302,7 @@ def mark_sent(session: Session, request_id: int) -> PurchaseRequest:
 
 
 def _mark_sent(session: Session, req: PurchaseRequest) -> None:
-    assert_draft(req)
+    check(PURCHASE_REQUEST, req, "send")
     problems = []
     if req.supplier_id is None:
         problems.append("Choose the supplier of the request first")
@@ -294,10 +310,7 @@ def _mark_sent(session: Session, req: PurchaseRequest) -> None:
         problems.append("The request has no lines")
     if problems:
         raise DomainError([_p(m) for m in problems])
-    from app.models.base import utcnow
-
-    audit.transition(session, "send", req)
-    req.state, req.sent_at, req.sent_by = REQ_SENT, utcnow(), current_actor().username
+    transition(session, PURCHASE_REQUEST, req, "send")
     session.flush()
 
 
@@ -305,10 +318,7 @@ def cancel_request(session: Session, request_id: int) -> PurchaseRequest:
     """Cancel a draft or sent request (a confirmed one is cancelled through its order)."""
     with unit_of_work(session):
         req = _load(session, request_id)
-        if req.state not in (REQ_DRAFT, REQ_SENT):
-            raise DomainError("Only a draft or sent request can be cancelled")
-        audit.transition(session, "cancel", req)
-        req.state = REQ_CANCELLED
+        transition(session, PURCHASE_REQUEST, req, "cancel")
         session.flush()
         return req
 
