@@ -254,6 +254,14 @@ class FabrikaSecurityManager(SecurityManager):
         ).all()
         return frozenset((p, v) for p, v in rows)
 
+    def create_jwt_manager(self, app):
+        """FAB's JWT manager, answering a malformed token 401 (app/api/auth.py)."""
+        from app.api.auth import install_jwt_errors
+
+        jwt_manager = super().create_jwt_manager(app)
+        install_jwt_errors(jwt_manager)
+        return jwt_manager
+
     def create_limiter(self, flask_app):
         """FAB's Flask-Limiter, after registering the `fabrikadb://` storage it may be told to use."""
         from app import ratelimit  # noqa: F401  (importing registers the storage scheme)

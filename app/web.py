@@ -24,6 +24,8 @@ from flask_talisman import Talisman
 from markupsafe import escape
 from werkzeug.exceptions import TooManyRequests
 
+from app.api import auth as api_auth
+
 CSP = {
     "default-src": "'self'",
     "img-src": ["'self'", "data:"],
@@ -52,6 +54,7 @@ def register_web_hooks(app: Flask) -> None:
         strict_transport_security=https,
         referrer_policy="same-origin",
     )
+    api_auth.register(app)
     user_logged_in.connect(_restore_locale, app)
     app.after_request(_remember_locale)
     app.after_request(_guard_redirect)

@@ -98,10 +98,12 @@ def _isolate_requests(app) -> None:
     """
     from flask import g
 
-    @app.before_request
     def _forget_user() -> None:
         for key in ("_login_user", "_jwt_extended_jwt", "_jwt_extended_jwt_header", "_jwt_extended_jwt_user"):
             g.pop(key, None)
+
+    # first of all hooks: the app's own (app/api/auth.py) may set the request's user in `g`
+    app.before_request_funcs.setdefault(None, []).insert(0, _forget_user)
 
 
 def _reset(app, db_file, template) -> None:
