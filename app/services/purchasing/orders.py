@@ -18,6 +18,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from app.domain.documents import PURCHASE_ORDER, PURCHASE_REQUEST
 from app.domain.errors import Collector, DomainError
 from app.domain.money import ZERO, parse_money, parse_quantity, round_money
 from app.models.base import DocState, utcnow
@@ -27,11 +28,7 @@ from app.models.purchasing import (
     PO_DRAFT,
     PO_PARTIAL,
     PO_RECEIVED,
-    PO_SENT,
     REQ_CONFIRMED,
-    REQ_DRAFT,
-    REQ_RECEIVED,
-    REQ_SENT,
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseReceipt,
@@ -40,16 +37,16 @@ from app.models.purchasing import (
     SupplierOffer,
 )
 from app.models.stock import DOC_RECEIPT, StockDocument, StockDocumentLine
-from app.services import audit
 from app.services.base import current_actor, unit_of_work
 from app.services.locking import lock_row
 from app.services.purchasing.offers import base_currency_id, rates_on
 from app.services.sequences import next_number
 from app.services.stock import post_document
+from app.services.workflow import check, refused, transition
 
 DOC_TYPE = "purchase_order"
 PREFIX = "PO"
-RECEIVABLE = (PO_SENT, PO_CONFIRMED, PO_PARTIAL)
+RECEIVABLE = PURCHASE_ORDER.in_states("receive")
 
 
 def _load(session: Session, order_id: int) -> PurchaseOrder:
@@ -99,17 +96,14 @@ def orders_from_request(session: Session, request_id: int, on_date: date | None 
             order.total = sum((ol.amount for ol in order.lines), ZERO)
             session.add(order)
             orders.append(order)
-        audit.transition(session, "confirm", req)
-        req.state = REQ_CONFIRMED
+        transition(session, PURCHASE_REQUEST, req, "confirm")
         session.flush()
         return orders
 
 
 def _check_convertible(req: PurchaseRequest) -> None:
     problems = Collector()
-    if req.state not in (REQ_DRAFT, REQ_SENT):
-        problems.add("Purchase request %(number)s is %(state)s and cannot be changed", number=req.number,
-                     state=req.state)
+    problems.extend(refused(PURCHASE_REQUEST, req, "confirm"))
     if req.supplier_id is None:
         problems.add("Choose the supplier of the request first")
     if req.warehouse_id is None:
@@ -123,41 +117,31 @@ def _check_convertible(req: PurchaseRequest) -> None:
     problems.raise_if_any()
 
 
-def _transition(session: Session, order_id: int, allowed: tuple[str, ...], action: str, new_state: str,
-                msgid: str, check: Callable[[PurchaseOrder], None] | None = None) -> PurchaseOrder:
+def _transition(session: Session, order_id: int, action: str,
+                guard: Callable[[PurchaseOrder], None] | None = None) -> PurchaseOrder:
     with unit_of_work(session):
         order = _load(session, order_id)
-        if order.state not in allowed:
-            raise DomainError(msgid, number=order.number, state=order.state)
-        if check is not None:
-            check(order)
-        audit.transition(session, action, order)
-        actor = current_actor().username
-        if new_state == PO_SENT:
-            order.sent_at, order.sent_by = utcnow(), actor
-        if new_state == PO_CONFIRMED:
-            order.confirmed_at, order.confirmed_by = utcnow(), actor
-        order.state = new_state
-        if new_state == PO_CANCELLED and order.request_id:
+        check(PURCHASE_ORDER, order, action)
+        if guard is not None:
+            guard(order)
+        transition(session, PURCHASE_ORDER, order, action)
+        if order.state == PO_CANCELLED and order.request_id:
             _cancel_request_if_all_cancelled(session, order)
         session.flush()
         return order
 
 
 def mark_order_sent(session: Session, order_id: int) -> PurchaseOrder:
-    return _transition(session, order_id, (PO_DRAFT,), "send", PO_SENT,
-                       "Purchase order %(number)s is %(state)s: only a draft can be sent")
+    return _transition(session, order_id, "send")
 
 
 def confirm_order(session: Session, order_id: int) -> PurchaseOrder:
-    return _transition(session, order_id, (PO_DRAFT, PO_SENT), "confirm", PO_CONFIRMED,
-                       "Purchase order %(number)s is %(state)s: only a draft or sent order can be confirmed")
+    return _transition(session, order_id, "confirm")
 
 
 def cancel_order(session: Session, order_id: int) -> PurchaseOrder:
     """Cancel an order nothing was received against (a partly received one is closed by receiving)."""
-    return _transition(session, order_id, (PO_DRAFT, PO_SENT, PO_CONFIRMED), "cancel", PO_CANCELLED,
-                       "Purchase order %(number)s is %(state)s and cannot be cancelled", _nothing_received)
+    return _transition(session, order_id, "cancel", _nothing_received)
 
 
 def _nothing_received(order: PurchaseOrder) -> None:
@@ -173,7 +157,7 @@ def _cancel_request_if_all_cancelled(session: Session, order: PurchaseOrder) -> 
     siblings = session.scalars(select(PurchaseOrder.state).where(PurchaseOrder.request_id == order.request_id,
                                                                  PurchaseOrder.id != order.id)).all()
     if all(s == PO_CANCELLED for s in siblings) and req is not None and req.state == REQ_CONFIRMED:
-        req.state = "cancelled"
+        transition(session, PURCHASE_REQUEST, req, "withdraw")
 
 
 # --- receiving ------------------------------------------------------------------------------------
@@ -229,9 +213,7 @@ def receive_order(session: Session, order_id: int, lines: list[ReceiveLine], on_
     with unit_of_work(session):
         order = _load(session, order_id)
         problems = Collector()
-        if order.state not in RECEIVABLE:
-            problems.add("Purchase order %(number)s is %(state)s: goods can be received only against a sent or "
-                         "confirmed order", number=order.number, state=order.state)
+        problems.extend(refused(PURCHASE_ORDER, order, "receive"))
         parsed = _parse_receive(order, lines, problems)
         rate = _rate(session, order, on_date, problems)
         problems.raise_if_any()
@@ -282,24 +264,20 @@ def _record(session: Session, order: PurchaseOrder, doc: StockDocument, parsed: 
 
 def _advance(session: Session, order: PurchaseOrder) -> None:
     done = all(ln.received_qty >= ln.qty for ln in order.lines)
-    audit.transition(session, "receive", order)
-    order.state = PO_RECEIVED if done else PO_PARTIAL
+    transition(session, PURCHASE_ORDER, order, "receive", PO_RECEIVED if done else PO_PARTIAL)
     if done and order.request_id:
         req = lock_row(session, PurchaseRequest, order.request_id)  # before its orders are read (see above)
         open_siblings = session.scalar(select(PurchaseOrder.id).where(
             PurchaseOrder.request_id == order.request_id, PurchaseOrder.id != order.id,
             PurchaseOrder.state.in_(RECEIVABLE + (PO_DRAFT,))).limit(1))
         if open_siblings is None and req is not None and req.state == REQ_CONFIRMED:
-            req.state = REQ_RECEIVED
+            transition(session, PURCHASE_REQUEST, req, "receive")
 
 
 def close_short(session: Session, order_id: int) -> PurchaseOrder:
     """The supplier will not deliver the rest: treat a partly received order as received."""
     with unit_of_work(session):
         order = _load(session, order_id)
-        if order.state != PO_PARTIAL:
-            raise DomainError("Only a partly received order can be closed")
-        audit.transition(session, "close", order)
-        order.state = PO_RECEIVED
+        transition(session, PURCHASE_ORDER, order, "close")
         session.flush()
         return order

@@ -84,10 +84,11 @@ def request_total(req: PurchaseRequest, line: PurchaseRequestLine | None = None,
 
 def price_order_line(order: PurchaseOrder, line: PurchaseOrderLine) -> None:
     """A purchase order line added by hand: only on a draft order; the amount follows qty x price."""
+    from app.domain.documents import PURCHASE_ORDER
+    from app.services.workflow import refused
+
     problems = Collector()
-    if order.state != "draft":
-        problems.add("Purchase order %(number)s is %(state)s and cannot be changed", number=order.number,
-                     state=order.state)
+    problems.extend(refused(PURCHASE_ORDER, order, "edit"))
     if line.qty is None or line.qty <= 0:
         problems.add("Quantity must be positive", field="qty")
     if line.price is None or line.price < 0:

@@ -20,8 +20,6 @@ from sqlalchemy.orm import Session, selectinload
 from app.domain.errors import DomainError
 from app.domain.money import ZERO, round_money
 from app.models.purchasing import (
-    PO_DRAFT,
-    REQ_DRAFT,
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseRequest,
@@ -157,19 +155,19 @@ def email(session: Session, kind: str, doc_id: int, lang: str | None = None, use
 
 
 def _check_sendable(kind: str, doc) -> None:
-    problems = []
-    if doc.supplier is None:
-        problems.append("Choose the supplier of the request first")
-    elif not doc.supplier.email:
-        problems.append("The supplier has no e-mail address")
-    if not doc.lines:
-        problems.append("The request has no lines")
-    if kind == "request" and doc.state != REQ_DRAFT or kind == "order" and doc.state != PO_DRAFT:
-        problems.append("Only a draft can be sent")
-    if problems:
-        from app.domain.errors import Problem
+    from app.domain.documents import PURCHASE_ORDER, PURCHASE_REQUEST
+    from app.domain.errors import Collector
+    from app.services.workflow import refused
 
-        raise DomainError([Problem(p) for p in problems])
+    problems = Collector()
+    if doc.supplier is None:
+        problems.add("Choose the supplier of the request first")
+    elif not doc.supplier.email:
+        problems.add("The supplier has no e-mail address")
+    if not doc.lines:
+        problems.add("The request has no lines")
+    problems.extend(refused(PURCHASE_REQUEST if kind == "request" else PURCHASE_ORDER, doc, "send"))
+    problems.raise_if_any()
 
 
 def _letter(session: Session, kind: str, number: str, lang: str) -> tuple[str, str]:
