@@ -18,6 +18,7 @@ from typing import Any
 from flask_appbuilder.api import ModelRestApi
 from flask_babel import gettext
 
+from app.api.related import IdOnlyConverter
 from app.domain.errors import DomainError
 from app.extensions import db
 from app.permissions import CRUD, READ_ONLY
@@ -31,6 +32,7 @@ class FabrikaApi(ModelRestApi):
     allow_browser_login = True
     page_size = 50
     max_page_size = 1000
+    model2schemaconverter = IdOnlyConverter  # related records by id only (app/api/related.py)
 
     def post_headless(self):
         """FAB's create, with a row refused by pre_add (a DomainError) answered 422, nothing saved."""
