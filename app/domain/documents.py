@@ -36,14 +36,15 @@ SEND = _l("Sending")
 
 
 def _t(action: str, label: str, sources: tuple[str, ...], target: str | None, permission: str = ACTION_POST,
-       stamp: str | None = None) -> Transition:
-    return Transition(action, label, sources, target, permission, stamp)
+       stamp: str | None = None, hint: str | None = None) -> Transition:
+    return Transition(action, label, sources, target, permission, stamp, hint)
 
 
 def _posting(doc_type: str, name: str, resource: str, cancel_from: tuple[str, ...] = (POSTED,)) -> Workflow:
     """draft -> posted -> cancelled (by reversal): stock documents, shipments, disassembly, conversion."""
     return workflow(doc_type, name, resource, POSTING_STATES,
-                    _t("edit", EDIT, (DRAFT,), DRAFT, ACTION_WRITE),
+                    _t("edit", EDIT, (DRAFT,), DRAFT, ACTION_WRITE,
+                       hint=_l("A posted document is never changed: cancel it and enter a new one")),
                     _t("post", POST, (DRAFT,), POSTED, stamp="posted"),
                     _t("cancel", CANCEL, cancel_from, CANCELLED, stamp="cancelled"))
 
@@ -123,7 +124,8 @@ PROPOSAL = workflow(
     "proposal", _l("Proposal (TCP)"), RESOURCE_PROPOSAL,
     {"draft": _l("Draft"), "sent": _l("Sent"), "approved": _l("Approved"), "rejected": _l("Rejected"),
      "converted": _l("Converted")},
-    _t("edit", EDIT, ("draft",), "draft", ACTION_WRITE),
+    _t("edit", EDIT, ("draft",), "draft", ACTION_WRITE,
+       hint=_l("Revise proposal %(number)s to make a new version, and change that one")),
     _t("send", SEND, ("draft",), "sent", stamp="sent"),
     _t("approve", _l("Approval"), ("sent",), "approved", stamp="decided"),
     _t("reject", _l("Rejection"), ("sent",), "rejected", stamp="decided"),

@@ -38,6 +38,7 @@ class Transition:
     target: str | None
     permission: str
     stamp: str | None = None
+    hint: str | None = None  # what to do instead (a msgid with %(number)s), said after the refusal
 
 
 @dataclass(frozen=True)
@@ -73,13 +74,17 @@ class Workflow:
         """The states from which any of `actions` is possible (for queries: "still cancellable")."""
         return tuple(s for s in self.states if any(self.allows(s, a) for a in actions))
 
-    def refusal(self, state: str, action: str, number: object = "") -> Problem:
+    def refusal(self, state: str, action: str, number: object = "") -> list[Problem]:
+        """Why `action` is refused in `state`, in words (and what to do instead, where declared)."""
         t = self.transitions.get(action)
         if t is None:
-            return Problem(MSG_UNKNOWN_ACTION, {"action": action, "document": Word(self.name)})
-        return Problem(MSG_NOT_ALLOWED, {
+            return [Problem(MSG_UNKNOWN_ACTION, {"action": action, "document": Word(self.name)})]
+        problems = [Problem(MSG_NOT_ALLOWED, {
             "document": Word(self.name), "number": number or "", "state": Word(self.label(state)),
-            "action": Word(t.label), "allowed": Words(Word(self.label(s)) for s in t.sources)})
+            "action": Word(t.label), "allowed": Words(Word(self.label(s)) for s in t.sources)})]
+        if t.hint:
+            problems.append(Problem(t.hint, {"number": number or ""}))
+        return problems
 
     def check(self, state: str, action: str, number: object = "") -> Transition:
         """The transition `action` from `state`, or a DomainError saying in words why not."""

@@ -33,7 +33,7 @@ def check(wf: Workflow, doc: Any, action: str) -> Transition:
 
 def refused(wf: Workflow, doc: Any, action: str) -> list[Problem]:
     """[] when `action` is allowed, else its refusal: to collect with the other problems of a command."""
-    return [] if wf.allows(doc.state, action) else [wf.refusal(doc.state, action, doc_label(doc))]
+    return [] if wf.allows(doc.state, action) else wf.refusal(doc.state, action, doc_label(doc))
 
 
 def transition(session: Session, wf: Workflow, doc: Any, action: str, target: str | None = None) -> Transition:

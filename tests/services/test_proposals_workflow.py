@@ -102,7 +102,8 @@ def test_workflow_states_and_versions(app):
     p = svc.save_proposal(db.session, _input(robot))
     with pytest.raises(DomainError) as err:
         svc.approve_proposal(db.session, p.id)
-    assert err.value.messages() == [f"Proposal {p.number} is draft: it can't be approved"]
+    assert err.value.messages() == [f"Proposal (TCP) {p.label} is “Draft”: “Approval” is possible only in these "
+                                    "states: Sent"]
     svc.send_proposal(db.session, p.id)
     with pytest.raises(DomainError):
         svc.save_proposal(db.session, _input(robot), p.id)

@@ -19,15 +19,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain import pricing as dp
+from app.domain.documents import PROPOSAL
 from app.domain.errors import DomainError, Problem, plain_number
 from app.domain.money import ZERO, round_money
 from app.models.base import utcnow
 from app.models.catalog import Item
-from app.models.proposals import LINE_BASE, LINE_OPTION, STATE_APPROVED, STATE_CONVERTED, ProductModel, Proposal
+from app.models.proposals import LINE_BASE, LINE_OPTION, ProductModel, Proposal
 from app.models.stock import Warehouse
 from app.services.base import current_actor, unit_of_work
 from app.services.proposals.configure import built_in
-from app.services.proposals.workflow import MSG_NOT_CURRENT, MSG_STATE, get
+from app.services.proposals.workflow import MSG_NOT_CURRENT, get
+from app.services.workflow import refused, transition
 
 MSG_NO_WAREHOUSE = "There is no active warehouse to produce in"
 MSG_NO_UNIT = "The model's items have no unit: the custom item can't be created"
@@ -50,8 +52,7 @@ def _check(session: Session, p: Proposal, warehouse_id: int | None) -> int | Non
     problems = []
     if not p.is_current:
         problems.append(Problem(MSG_NOT_CURRENT, {"number": p.label}))
-    if p.state != STATE_APPROVED:
-        problems.append(Problem(MSG_STATE, {"number": p.label, "state": p.state, "action": "converted"}))
+    problems += refused(PROPOSAL, p, "convert")
     if warehouse_id is None and _model_lines(p):
         warehouse_id = session.scalar(select(Warehouse.id).where(Warehouse.active.is_(True))
                                       .order_by(Warehouse.id).limit(1))
@@ -178,7 +179,8 @@ def convert_proposal(session: Session, proposal_id: int, warehouse_id: int | Non
 
             p.production_order_id = create_mo(session, MoInput(p.custom_item_id, p.qty, warehouse_id,
                                                                note=p.label)).id
-        p.state, p.converted_at = STATE_CONVERTED, utcnow()
+        transition(session, PROPOSAL, p, "convert")
+        p.converted_at = utcnow()
         p.decided_by = p.decided_by or current_actor().username
         session.flush()
     return p

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain import pricing as dp
+from app.domain.documents import PROPOSAL
 from app.domain.errors import DomainError, Problem, plain_number
 from app.domain.money import ZERO
 from app.models.base import utcnow
@@ -30,10 +31,7 @@ from app.models.proposals import (
     DOC_PROPOSAL,
     LINE_MANUAL,
     PROPOSAL_PREFIX,
-    STATE_APPROVED,
     STATE_DRAFT,
-    STATE_REJECTED,
-    STATE_SENT,
     PaymentInstalment,
     Proposal,
     ProposalLine,
@@ -50,18 +48,16 @@ from app.services.proposals.configure import (
     selection_json,
 )
 from app.services.sequences import next_number
+from app.services.workflow import check, transition
 
 MSG_FLOOR = "The margin %(margin)s%% is below the floor of %(floor)s%%: only a manager can approve it"
 MSG_LINE_FLOOR = "'%(line)s': the margin %(margin)s%% is below the floor of %(floor)s%%"
 MSG_NOT_FOUND = "Proposal not found"
-MSG_STATE = "Proposal %(number)s is %(state)s: it can't be %(action)s"
 MSG_NOT_CURRENT = "Proposal %(number)s has a newer version: work on the current one"
 MSG_PARTNER = "Choose the client"
 MSG_NO_LINES = "The proposal has no lines"
 MSG_DEAL = "Deal not found"
-MSG_NOT_EDITABLE = "Only a draft can be changed; revise proposal %(number)s to make a new version"
-MESSAGES = (MSG_FLOOR, MSG_LINE_FLOOR, MSG_NOT_FOUND, MSG_STATE, MSG_NOT_CURRENT, MSG_PARTNER, MSG_NO_LINES,
-            MSG_NOT_EDITABLE, MSG_DEAL)
+MESSAGES = (MSG_FLOOR, MSG_LINE_FLOOR, MSG_NOT_FOUND, MSG_NOT_CURRENT, MSG_PARTNER, MSG_NO_LINES, MSG_DEAL)
 
 
 # --- who may override the floor ----------------------------------------------------------------
@@ -220,17 +216,14 @@ def save_proposal(session: Session, data: ProposalInput, proposal_id: int | None
 
 
 def _editable(p: Proposal) -> None:
-    if not p.is_current:
-        raise DomainError(MSG_NOT_CURRENT, number=p.label)
-    if p.state != STATE_DRAFT:
-        raise DomainError(MSG_NOT_EDITABLE, number=p.label)
+    _current(p)
+    check(PROPOSAL, p, "edit")
 
 
-def _transition(p: Proposal, allowed: tuple[str, ...], action: str) -> None:
+def _current(p: Proposal) -> None:
+    """An older version is history: every action is taken on the current one."""
     if not p.is_current:
         raise DomainError(MSG_NOT_CURRENT, number=p.label)
-    if p.state not in allowed:
-        raise DomainError(MSG_STATE, number=p.label, state=p.state, action=action)
 
 
 def resnapshot(session: Session, p: Proposal, locale: str = "en") -> Evaluation:
@@ -250,7 +243,8 @@ def send_proposal(session: Session, proposal_id: int) -> Proposal:
     """draft -> sent: the client has it; costs are snapshotted again for the drift shown later."""
     with unit_of_work(session):
         p = get(session, proposal_id, lock=True)
-        _transition(p, (STATE_DRAFT,), "sent")
+        _current(p)
+        check(PROPOSAL, p, "send")
         if not p.lines:
             raise DomainError(MSG_NO_LINES)
         problems = dp.schedule_problems([dp.Instalment(i.seq, i.pct, i.event, i.due_date, i.days)
@@ -258,7 +252,7 @@ def send_proposal(session: Session, proposal_id: int) -> Proposal:
         if problems:
             raise DomainError(problems)
         resnapshot(session, p)
-        p.state, p.sent_at, p.sent_by = STATE_SENT, utcnow(), current_actor().username
+        transition(session, PROPOSAL, p, "send")
         return p
 
 
@@ -266,8 +260,8 @@ def approve_proposal(session: Session, proposal_id: int) -> Proposal:
     """sent -> approved: the client accepted it."""
     with unit_of_work(session):
         p = get(session, proposal_id, lock=True)
-        _transition(p, (STATE_SENT,), "approved")
-        p.state, p.decided_at, p.decided_by = STATE_APPROVED, utcnow(), current_actor().username
+        _current(p)
+        transition(session, PROPOSAL, p, "approve")
         return p
 
 
@@ -275,8 +269,8 @@ def reject_proposal(session: Session, proposal_id: int, reason: str = "") -> Pro
     """sent -> rejected, with the client's reason."""
     with unit_of_work(session):
         p = get(session, proposal_id, lock=True)
-        _transition(p, (STATE_SENT,), "rejected")
-        p.state, p.decided_at, p.decided_by = STATE_REJECTED, utcnow(), current_actor().username
+        _current(p)
+        transition(session, PROPOSAL, p, "reject")
         p.reject_reason = (reason or "").strip()[:300]
         return p
 
@@ -285,7 +279,8 @@ def revise_proposal(session: Session, proposal_id: int) -> Proposal:
     """A sent or rejected proposal becomes version n+1 (a draft copy); the old version stays readable."""
     with unit_of_work(session):
         old = get(session, proposal_id, lock=True)
-        _transition(old, (STATE_SENT, STATE_REJECTED), "revised")
+        _current(old)
+        transition(session, PROPOSAL, old, "revise")
         last = session.scalar(select(Proposal.version).where(Proposal.root_id == old.root_id)
                               .order_by(Proposal.version.desc()).limit(1)) or old.version
         new = Proposal(number=old.number, version=last + 1, root_id=old.root_id, is_current=True, state=STATE_DRAFT,
