@@ -15,6 +15,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import force_locale
+
 from app.models.kpi import KpiDefinition
 from app.models.production import ProductionCompletion, ProductionOrder
 from app.models.proposals import Proposal
@@ -115,7 +117,12 @@ def other_history(session, client, wh, robot) -> None:
 def define(session, metric: str, **kw) -> KpiDefinition:
     kw.setdefault("period", "month")
     kw.setdefault("division", BY_CODE[metric].division)
-    defn = KpiDefinition(code=kw.pop("code", metric), name=kw.pop("name", metric), metric=metric, **kw)
+    label = BY_CODE[metric].label
+    with force_locale("ru"):
+        kw.setdefault("name_ru", str(label))
+    with force_locale("es"):
+        kw.setdefault("name_es", str(label))
+    defn = KpiDefinition(code=kw.pop("code", metric), name=kw.pop("name", str(label)), metric=metric, **kw)
     session.add(defn)
     session.commit()
     return defn

@@ -130,7 +130,8 @@ def validate_definition(defn: KpiDefinition) -> None:
             formula_metrics(defn.formula)
         except CalcError as exc:
             problems.extend(exc.problems)
-    if defn.employee_id and not problems:
+    # on a form the relationship is set before the id is (nothing is flushed while validating)
+    if (defn.employee_id or defn.employee is not None) and not problems:
         flat = [c for c in definition_metrics(defn) if not BY_CODE[c].by_employee]
         if flat:
             problems.append(Problem("These metrics are not kept per employee: %(metrics)s",

@@ -18,6 +18,7 @@ Sending rules (the scheduler calls `send_due` every minute):
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -235,7 +236,9 @@ def report_choices() -> list[tuple[str, Any]]:
 def _pdf(session: Session, table: Table, lang: str, today: date) -> bytes:
     company = current_company(session)
     top = max((abs(v) for _, v in table.chart), default=Decimal(0))
-    bars = [(label, value, int(abs(value) * 100 / top) if top else 0) for label, value in table.chart]
+    # at least 4 % wide, so a small bar is still a bar (and xhtml2pdf never gets a cell narrower than its padding)
+    bars = [(label, value, max(4, min(100, int(abs(value) * 100 / top))) if top and value else 0)
+            for label, value in table.chart]
     context = {"company": company_view_model(company, lang, gettext), "printed_at": today, "user": "",
                "table": table, "bars": bars, "currency": base_currency_code(company) or ""}
     return render_pdf("kpi_report.html", context, lang, get_translations())
@@ -275,9 +278,25 @@ def _timezone() -> str:
     return current_app.config.get("SCHEDULER_TIMEZONE") or "UTC"
 
 
+_DOW_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def cron_trigger(cron: str, timezone: str | None = None) -> CronTrigger:
+    """The crontab as an APScheduler trigger, weekdays as cron counts them (0 or 7 Sunday, 1 Monday).
+
+    APScheduler 3 numbers weekdays from Monday = 0, so "0 7 * * 1" would fire on Tuesdays: the
+    weekday numbers are turned into names first.
+    """
+    fields = (cron or "").split()
+    if len(fields) == 5 and any(ch.isdigit() for ch in fields[4]) and "/" not in fields[4]:
+        fields[4] = re.sub(r"\d+", lambda m: _DOW_NAMES[int(m.group())] if int(m.group()) < 8 else m.group(),
+                           fields[4])
+    return CronTrigger.from_crontab(" ".join(fields), timezone=timezone)
+
+
 def next_slot(cron: str, after: datetime) -> datetime:
     """The first time the crontab fires strictly after `after` (naive UTC in, naive UTC out)."""
-    trigger = CronTrigger.from_crontab(cron, timezone=_timezone())
+    trigger = cron_trigger(cron, _timezone())
     fire = trigger.get_next_fire_time(None, after.replace(tzinfo=UTC))
     return fire.astimezone(UTC).replace(tzinfo=None)
 
@@ -310,12 +329,16 @@ def describe_cron(cron: str, lang: str) -> str:
 def validate_report(report: ScheduledReport, now: datetime) -> None:
     """Refuse what could never be sent; set the first time it goes out."""
     problems: list[Problem] = []
+    report.fmt, report.language = report.fmt or "pdf", report.language or "ru"
+    report.cron = (report.cron or "0 7 * * 1").strip()
+    report.skip_empty = True if report.skip_empty is None else report.skip_empty
+    report.active = True if report.active is None else report.active
     if report.report not in REPORTS:
         problems.append(Problem("Unknown report: %(report)s", {"report": report.report}, field="report"))
     if report.fmt not in REPORT_FORMATS:
         problems.append(Problem("Unknown format: %(fmt)s", {"fmt": report.fmt}, field="fmt"))
     try:
-        CronTrigger.from_crontab(report.cron or "")
+        cron_trigger(report.cron)
     except ValueError:
         problems.append(Problem("Not a valid schedule: %(cron)s", {"cron": report.cron}, field="cron"))
     if isinstance(report.params, str):
