@@ -10,6 +10,7 @@ and what goods receipts are posted against. Quantities and prices are Decimal co
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from flask_appbuilder import Model
@@ -160,6 +161,12 @@ class PurchaseRequestLine(Audited, Model):
     def why(self) -> str:
         """The reason's formula: the lines list shows it, the line's page shows every figure."""
         return (self.reason or {}).get("formula", "")
+
+    @property
+    def excess(self) -> Decimal | None:
+        """What a sent line asks beyond its source's need now (recorded when the need went down)."""
+        value = (self.reason or {}).get("excess")
+        return Decimal(value) if value else None
 
 
 class PurchaseOrder(Audited, TimestampMixin, Model):

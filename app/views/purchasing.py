@@ -113,7 +113,8 @@ class PurchaseRequestLineView(ShowWithActions):
     show_title = _l("Request line")
     add_title = _l("Add line")
     edit_title = _l("Edit line")
-    list_columns = ["line_no", "item", "qty", "price", "currency", "amount_base", "need_by", "source", "why"]
+    list_columns = ["line_no", "item", "qty", "excess", "price", "currency", "amount_base", "need_by", "source",
+                    "why"]
     add_columns = ["request", "item", "qty", "note"]
     edit_columns = ["item", "qty", "note"]
     show_columns = ["request", "line_no", "item", "qty", "price", "currency", "amount_base", "need_by", "source",
@@ -121,7 +122,7 @@ class PurchaseRequestLineView(ShowWithActions):
     label_columns = LABELS | {"why": _l("Why")}
     show_template = "fabrika/purchasing_show.html"
     formatters_columns = {"reason": reason_table, "source": fmt_method, "why": reason_short,
-                          "source_ref": fmt_source_ref}
+                          "source_ref": fmt_source_ref, "excess": fmt_qty}
     base_order = ("line_no", "asc")
     page_size = 100
 

@@ -45,7 +45,7 @@ LABELS = {
     "receipt_date": _l("Date"), "price_difference": _l("Price difference"), "received_by": _l("Received by"),
     "started_at": _l("Started"), "trigger": _l("Trigger"), "methods": _l("Methods"), "username": _l("User"),
     "requests_created": _l("New requests"), "lines_created": _l("New lines"), "lines_updated": _l("Updated lines"),
-    "value_base": _l("Value, base currency"),
+    "value_base": _l("Value, base currency"), "excess": _l("More than needed now"),
 }
 #: who started a reorder run: the scheduler, a user's button, or the demo loader
 RUN_TRIGGER_LABELS = {**TRIGGER_LABELS, "demo": _l("Demo data")}
@@ -60,7 +60,8 @@ REASON_LABELS = [
     ("requested", _l("In other open requests")), ("consumed", _l("Consumed in the period")),
     ("days", _l("Days in the period")), ("daily", _l("Average per day")), ("lead_time", _l("Lead time, days")),
     ("safety_days", _l("Safety days")), ("cover_days", _l("Cover days")), ("demand", _l("Demand")),
-    ("min", _l("Minimum")), ("max", _l("Maximum")), ("need", _l("Net need")), ("min_qty", _l("Minimum order quantity")),
+    ("min", _l("Minimum")), ("max", _l("Maximum")), ("need", _l("Net need")), ("needed_now", _l("Needed now")),
+    ("excess", _l("More than needed now")), ("min_qty", _l("Minimum order quantity")),
     ("pack_qty", _l("Pack size")), ("ordered", _l("To order")), ("supplier", _l("Supplier")),
     ("price", _l("Price")), ("currency", _l("Currency")), ("price_base", _l("Price, base currency")),
 ]

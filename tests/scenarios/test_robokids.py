@@ -175,11 +175,52 @@ def test_robokids_from_order_to_paid_and_shipped(factory, session):
     run_analysis(session, order.id)  # reserves the robots made for the order
     assert reserved_for(session, "sales_order", order.id) == {(items["ROBOT-STD"].id, wh.id): D(5),
                                                               (items["ROBOT-XL"].id, wh.id): D(4)}
+    # the parts came and were used: the draft requests nobody sent ask for nothing any more
+    assert session.scalar(select(func.count()).select_from(PurchaseRequestLine)) == 0
 
     second = ship_order(session, ShipmentInput(order.id, lines=[
         ShipmentLineInput(order.lines[0].id, "5"), ShipmentLineInput(order.lines[2].id, "4")]))
     assert second.state == "posted" and order.state == "shipped"
     assert reserved_for(session, "sales_order", order.id) == {}
+    assert verify_stock(session) == []
+
+
+def _order_lines(session) -> dict[str, tuple]:
+    """item code -> (qty, request state, excess) of the purchase request lines made for orders."""
+    rows = session.execute(select(PurchaseRequestLine, PurchaseRequest).join(PurchaseRequest)
+                           .where(PurchaseRequestLine.source == "sales_order")).all()
+    return {ln.item.code: (ln.qty, r.state, ln.excess) for ln, r in rows}
+
+
+def test_robokids_requests_follow_the_need_as_stock_arrives(factory, session):
+    """The analysis asked for 2 CPUs (a draft to ChipOpt) and 3 boards (sent to ChipSnab). Then goods arrive
+    from elsewhere: a CPU back from warranty repair and 2 boards. The draft shrinks to what is still
+    short, the sent request tells the buyer it asks 2 boards too many; when the second CPU comes back
+    the CPU line is withdrawn and its emptied draft request goes. No line asks for what is not needed."""
+    from app.services.purchasing.requests import mark_sent
+
+    wh, items = factory
+    order = _order(session, items)
+    confirm_order(session, order.id)
+    run_analysis(session, order.id)
+    mark_sent(session, session.scalar(select(PurchaseRequestLine.request_id).join(PurchaseRequestLine.item)
+                                      .where(PurchaseRequestLine.item_id == items["MB"].id)))
+    assert _order_lines(session) == {"CPU": (D(2), "draft", None), "MB": (D(3), "sent", None)}
+
+    f.receipt(wh, [(items["CPU"], 1, "1800"), (items["MB"], 2, "2350")], on=TODAY)
+    done = run_analysis(session, order.id)
+    assert done.to_buy() == {}
+    assert _order_lines(session) == {"CPU": (D(1), "draft", None), "MB": (D(3), "sent", D(2))}
+    mb = session.scalar(select(PurchaseRequestLine).where(PurchaseRequestLine.item_id == items["MB"].id))
+    assert (mb.reason["needed_now"], mb.reason["excess"]) == ("1", "2")
+    assert any(p.msgid.startswith("Purchase request %(number)s asks") for p in done.created)
+
+    f.receipt(wh, [(items["CPU"], 1, "1800")], on=TODAY)
+    done = run_analysis(session, order.id)
+    assert _order_lines(session) == {"MB": (D(3), "sent", D(2))}
+    assert session.scalar(select(func.count()).select_from(PurchaseRequest)) == 1  # the CPU draft went
+    assert [p.msgid for p in done.created if "withdrawn" in p.msgid] == [
+        "Purchase request line for %(item)s withdrawn: no longer needed"]
     assert verify_stock(session) == []
 
 

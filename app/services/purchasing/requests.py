@@ -277,6 +277,43 @@ def add_demand(session: Session, *, item_id: int, qty: Decimal, warehouse_id: in
     return line
 
 
+def follow_need(session: Session, *, item_id: int, need: Decimal, warehouse_id: int | None, reason: dict,
+                source: str, source_ref: str, need_by: date | None = None) -> PurchaseRequestLine | None:
+    """Make the line of (source, source_ref, item) ask for what its source needs NOW.
+
+    A draft line is a suggestion nobody has acted on: it is set to `need` (rounded up as always),
+    removed when nothing is needed any more (the stock arrived, the order changed, another request
+    covers it), created when there is none. A line already sent stays as the supplier knows it;
+    what it asks beyond the need is recorded on it (`excess`) for the buyer to settle with the
+    supplier. Returns the line that now carries the demand, or None.
+    """
+    serialize_demand(session)
+    ctx = new_context()
+    existing = _existing(session, item_id, source, source_ref, warehouse_id, drafts_only=False)
+    line = existing[0] if existing else None
+    if line is not None and line.request.state != REQ_DRAFT:
+        mark_excess(line, need)
+        return line
+    if line is None and need <= 0:
+        return None
+    offer = best_offer(session, item_id, ctx.today, need) if need > 0 else None
+    line = upsert_demand(session, ctx, item_id=item_id, need=need, warehouse_id=warehouse_id, reason=reason,
+                         source=source, source_ref=source_ref, need_by=need_by, offer=offer, drafts_only=False,
+                         known=existing)
+    refresh_totals(session, ctx.stats.touched)
+    return line
+
+
+def mark_excess(line: PurchaseRequestLine, need: Decimal) -> None:
+    """Record on a sent line how much it asks beyond what its source needs now (or clear it)."""
+    reason = {k: v for k, v in (line.reason or {}).items() if k not in ("excess", "needed_now")}
+    excess = line.qty - max(need, ZERO)
+    if excess > 0:
+        reason["needed_now"], reason["excess"] = plain(max(need, ZERO)), plain(excess)
+    if reason != (line.reason or {}):
+        line.reason = reason  # a new dict: the JSON column sees the change
+
+
 # --- the request's life -----------------------------------------------------------------------------
 
 

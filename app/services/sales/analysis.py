@@ -116,6 +116,18 @@ class OrderAnalysis:
                     out[c.item_id] += c.to_buy
         return dict(out)
 
+    def purchase_need(self) -> dict[int, Decimal]:
+        """item -> what the order needs bought now: the part its requests already cover plus what is left
+        to buy (free stock that arrived since is taken first, so this shrinks as goods come in)."""
+        out: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        for ln in self.lines:
+            if ln.item_id and (ln.requested or ln.to_buy):
+                out[ln.item_id] += ln.requested + ln.to_buy
+            for c in ln.components:
+                if c.requested or c.to_buy:
+                    out[c.item_id] += c.requested + c.to_buy
+        return dict(out)
+
     @property
     def promise_date(self) -> date | None:
         dates = [ln.promise_date for ln in self.lines if ln.promise_date]
@@ -479,26 +491,43 @@ def analyse(session: Session, order_id: int, today: date | None = None, locale: 
 
 
 def _record_purchases(session: Session, order: SalesOrder, result: OrderAnalysis) -> None:
-    from app.services.purchasing import add_demand
+    """Make the order's purchase request lines follow what it needs bought now (purchasing.follow_need):
+    new needs are requested, draft lines shrink or go when stock arrived or the order needs less, a
+    sent line that asks too much says so to the buyer."""
+    from app.models.purchasing import REQ_DRAFT
+    from app.services.purchasing.requests import follow_need
 
-    wanted = result.to_buy()
-    if not wanted:
-        return
+    needed = result.purchase_need()
     existing = {d.item_id: d for d in session.scalars(select(SalesOrderDemand).where(
         SalesOrderDemand.order_id == order.id, SalesOrderDemand.kind == DEMAND_PURCHASE))}
-    for item_id in sorted(wanted):
-        row = existing.get(item_id)
-        total = (row.qty if row else ZERO) + wanted[item_id]
+    for item_id in sorted(set(needed) | set(existing)):
+        row, total = existing.get(item_id), needed.get(item_id, ZERO)
+        if row is not None and row.qty == total:
+            continue
         reason = {"kind": SOURCE, "order": order.number, "client": order.partner.name, "qty": str(total)}
-        line = add_demand(session, item_id=item_id, qty=total, warehouse_id=order.warehouse_id, reason=reason,
-                          source=SOURCE, source_ref=order.number, need_by=order.delivery_date)
-        ref = getattr(getattr(line, "request", None), "number", "") or ""
+        line = follow_need(session, item_id=item_id, need=total, warehouse_id=order.warehouse_id, reason=reason,
+                           source=SOURCE, source_ref=order.number, need_by=order.delivery_date)
+        code = _code(session, item_id)
+        if line is None:
+            if row is not None:
+                session.delete(row)
+                result.created.append(_p("Purchase request line for %(item)s withdrawn: no longer needed",
+                                         item=code))
+            continue
+        sent = line.request.state != REQ_DRAFT
         if row is None:
             row = SalesOrderDemand(order_id=order.id, kind=DEMAND_PURCHASE, item_id=item_id, qty=total)
             session.add(row)
-        row.qty, row.purchase_line_id, row.reference = total, line.id, ref
-        result.created.append(_p("Purchase request %(number)s: %(qty)s of %(item)s", number=ref or "-", qty=total,
-                                 item=_code(session, item_id)))
+        # a sent line is what the supplier will deliver: it keeps covering the order in full
+        row.qty, row.purchase_line_id, row.reference = line.qty if sent else total, line.id, line.request.number
+        if sent:
+            if line.excess:
+                result.created.append(_p("Purchase request %(number)s asks %(excess)s of %(item)s more than "
+                                         "the order needs now", number=line.request.number, excess=line.excess,
+                                         item=code))
+            continue
+        result.created.append(_p("Purchase request %(number)s: %(qty)s of %(item)s", number=line.request.number,
+                                 qty=total, item=code))
 
 
 def _code(session: Session, item_id: int) -> str:

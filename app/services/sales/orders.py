@@ -430,6 +430,7 @@ def refresh_state(session: Session, order: SalesOrder) -> None:
         order.state = SO_CONFIRMED
     elif all(shipped.get(line.id, ZERO) >= line.qty for line in goods):
         order.state = SO_SHIPPED
+        _withdraw_purchase_suggestions(session, order)  # all delivered: nothing left to buy for it
     else:
         order.state = SO_IN_FULFILMENT
 
