@@ -60,7 +60,7 @@ PRODUCTION_ORDER = workflow(
     {"draft": _l("Draft"), "released": _l("Released"), "in_progress": _l("In progress"), "done": _l("Done"),
      "cancelled": _l("Cancelled")},
     _t("edit", EDIT, ("draft",), "draft", ACTION_WRITE),
-    _t("release", _l("Release"), ("draft",), "released"),
+    _t("release", _l("Release"), ("draft",), "released", stamp="released"),
     _t("report", _l("Operation report"), ("released", "in_progress"), "in_progress", ACTION_WRITE),
     _t("complete", _l("Completion"), ("released", "in_progress"), None),
     _t("cancel", CANCEL, ("draft", "released", "in_progress", "done"), "cancelled", stamp="cancelled"),

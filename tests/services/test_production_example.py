@@ -245,7 +245,7 @@ def test_partial_completion_and_completing_twice(session):
         complete_order(session, order.id, "2.5", DAY)
     complete_order(session, order.id, "2", DAY)
     before = f.row_counts()
-    with pytest.raises(DomainError, match="already done"):
+    with pytest.raises(DomainError, match="is “Done”: “Completion” is possible only in these states: Released, In"):
         complete_order(session, order.id, "1", DAY)
     assert f.row_counts() == before
     assert f.balance(plant["N-BRAIN"], plant.main)[0] == D(3)
@@ -299,7 +299,7 @@ def test_cancel_done_order_reverses_its_moves(session):
     reversals = session.scalars(select(StockMove).where(StockMove.kind == "reversal")).all()
     assert len(reversals) == 4 and all(m.move_date == date(2026, 11, 3) for m in reversals)
     assert verify_stock(session) == []
-    with pytest.raises(DomainError, match="already cancelled"):
+    with pytest.raises(DomainError, match="is “Cancelled”: “Cancellation” is possible only"):
         cancel_order(session, order.id)
 
 
@@ -337,7 +337,7 @@ def test_release_only_once_and_only_with_a_bom(session):
     plant = build_plant()
     order = order_for(plant, "N-BRAIN", 1)
     release_order(session, order.id)
-    with pytest.raises(DomainError, match="Only a draft order"):
+    with pytest.raises(DomainError, match="is “Released”: “Release” is possible only in these states: Draft"):
         release_order(session, order.id)
     no_bom = order_for(plant, "CPU", 1)
     with pytest.raises(DomainError, match="No active bill of materials for CPU"):
@@ -389,7 +389,7 @@ def test_cancel_one_output_receipt(session):
     assert order.state == "in_progress" and order.qty_done == D(1)
     assert order.actual_material == first.material_cost
     assert f.balance(plant["N-BRAIN"], plant.main) == (D(1), first.output_value)
-    with pytest.raises(DomainError, match="Only a posted"):
+    with pytest.raises(DomainError, match="is “Cancelled”: “Cancellation” is possible only in these states: Posted"):
         cancel_completion(session, second.id, DAY)
     again = complete_order(session, order.id, "2", DAY)
     assert again.material_cost == second.material_cost  # the same lots come back and go again

@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from app.domain import move_kinds
+from app.domain.documents import PRODUCTION_ORDER, PRODUCTION_RECEIPT
 from app.domain.errors import Collector, DomainError, Problem
 from app.domain.money import ZERO, parse_quantity
 from app.models.base import utcnow
@@ -32,7 +33,6 @@ from app.models.catalog import Item
 from app.models.production import (
     DOC_PRODUCTION,
     DOC_PRODUCTION_ORDER,
-    ORDER_CANCELLED,
     ORDER_DONE,
     ORDER_DRAFT,
     ORDER_IN_PROGRESS,
@@ -53,6 +53,7 @@ from app.services.production import costing
 from app.services.production.engineering import active_bom, active_boms, active_routing
 from app.services.sequences import next_number
 from app.services.stock.ledger import DocRef, MoveRequest, post_moves, reverse_moves
+from app.services.workflow import check, refused, transition
 
 MAX_CHILD_DEPTH = 32
 # one alias for the whole process: a new alias per call would defeat SQLAlchemy's statement cache
@@ -255,9 +256,7 @@ def create_order(session: Session, data: OrderInput) -> ProductionOrder:
 
 def assert_editable(order: ProductionOrder) -> None:
     """Only a draft order is edited; a released one is changed by its commands."""
-    if order.state != ORDER_DRAFT:
-        raise DomainError("Order %(number)s is %(state)s and cannot be changed", number=_label(order),
-                          state=order.state)
+    check(PRODUCTION_ORDER, order, "edit")
 
 
 # --- release -----------------------------------------------------------------------------------
@@ -306,9 +305,8 @@ def _release_one(session: Session, order: ProductionOrder, claimed: dict[int, De
     _copy_operations(order, order.routing)
     order.planned_material = costing.planned_material(session, reqs)
     order.planned_labour, order.planned_overhead = costing.planned_labour(order.operations, order.qty)
-    order.state, order.released_at, order.released_by = ORDER_RELEASED, utcnow(), current_actor().username
+    transition(session, PRODUCTION_ORDER, order, "release")
     session.flush()
-    audit.record(session, "release", order, summary=order.number)
     _cover_shortages(session, order, costing.totals(reqs), claimed, result, depth)
 
 
@@ -342,9 +340,7 @@ def release_order(session: Session, order_id: int) -> ReleaseResult:
     """Release a draft order; nodes it lacks get child orders (released too), other shortages are listed."""
     with unit_of_work(session):
         order = _lock(session, order_id)
-        if order.state != ORDER_DRAFT:
-            raise DomainError("Only a draft order can be released; %(number)s is %(state)s", number=_label(order),
-                              state=order.state)
+        check(PRODUCTION_ORDER, order, "release")
         result = ReleaseResult(order)
         _release_one(session, order, {}, result, 0)
         return result
@@ -363,9 +359,7 @@ def report_operation(session: Session, operation_id: int, qty: object, setup_min
         order = _lock(session, order_id)  # an order's operations change under its lock only
         op = reread(session, ProductionOperation, operation_id)
         problems = Collector()
-        if order.state not in (ORDER_RELEASED, ORDER_IN_PROGRESS):
-            problems.add("Only a released order's operations can be reported; %(number)s is %(state)s",
-                         number=_label(order), state=order.state)
+        problems.extend(refused(PRODUCTION_ORDER, order, "report"))
         q, err = parse_quantity(qty)
         if err or q is None or q < 0:
             problems.add(err or "Quantity cannot be negative", field="qty", value=qty, places=6)
@@ -396,15 +390,12 @@ def report_operation(session: Session, operation_id: int, qty: object, setup_min
 
 def _completion_problems(session: Session, order: ProductionOrder, open_children: int, qty: Decimal | None,
                          problems: Collector) -> None:
-    if order.state == ORDER_DONE:
-        problems.add("Order %(number)s is already done", number=_label(order))
-    elif order.state not in (ORDER_RELEASED, ORDER_IN_PROGRESS):
-        problems.add("Only a released order can be completed; %(number)s is %(state)s", number=_label(order),
-                     state=order.state)
-    elif qty is not None and qty > order.qty_remaining:
+    refusal = refused(PRODUCTION_ORDER, order, "complete")
+    problems.extend(refusal)
+    if not refusal and qty is not None and qty > order.qty_remaining:
         problems.add("You can complete at most %(remaining)s of %(number)s", field="qty",
                      remaining=plain(order.qty_remaining), number=_label(order))
-    if open_children and order.state in (ORDER_RELEASED, ORDER_IN_PROGRESS):
+    if open_children and PRODUCTION_ORDER.allows(order.state, "complete"):
         numbers = session.scalars(select(ProductionOrder.number).where(
             ProductionOrder.parent_id == order.id, ProductionOrder.state.in_(ORDER_OPEN)).order_by(ProductionOrder.id))
         problems.add("Order %(number)s waits for its child orders: %(children)s", number=_label(order),
@@ -464,12 +455,10 @@ def complete_order(session: Session, order_id: int, qty: object, on_date: date |
         session.flush()
         _post_completion(session, order, completion, reqs)
         order.qty_done = order.qty_done + q
-        if order.qty_done >= order.qty:
-            order.state, order.done_at = ORDER_DONE, utcnow()
-        else:
-            order.state = ORDER_IN_PROGRESS
+        done = order.qty_done >= order.qty
+        transition(session, PRODUCTION_ORDER, order, "complete", ORDER_DONE if done else ORDER_IN_PROGRESS)
+        order.done_at = utcnow() if done else None
         session.flush()
-        audit.record(session, "complete", order, summary=f"{order.number} {number} {q}")
         return completion
 
 
@@ -482,8 +471,7 @@ def _reverse_completion(session: Session, order: ProductionOrder, completion: Pr
         raise DomainError("The cancellation date cannot be before the document date")
     original = DocRef(DOC_PRODUCTION, completion.id, completion.number, completion.doc_date)
     reverse_moves(session, original, DocRef(DOC_PRODUCTION, completion.id, completion.number, on_date))
-    completion.state, completion.cancelled_at = "cancelled", utcnow()
-    completion.cancelled_by = current_actor().username
+    transition(session, PRODUCTION_RECEIPT, completion, "cancel")
     order.qty_done = order.qty_done - completion.qty
     order.actual_material = order.actual_material - completion.material_cost
     order.actual_labour = order.actual_labour - completion.labour_cost
@@ -520,9 +508,7 @@ def _cancel_tree(session: Session, order: ProductionOrder, on_date: date, depth:
             ProductionCompletion.order_id == child.id, ProductionCompletion.state == "posted").limit(1))
         if child.state in ORDER_OPEN and made is None:
             _cancel_tree(session, child, on_date, depth + 1)
-    actor = current_actor()
-    order.state, order.cancelled_at, order.cancelled_by = ORDER_CANCELLED, utcnow(), actor.username
-    audit.record(session, "cancel", order, summary=_label(order))
+    transition(session, PRODUCTION_ORDER, order, "cancel")
 
 
 def cancel_order(session: Session, order_id: int, on_date: date | None = None) -> ProductionOrder:
@@ -533,8 +519,7 @@ def cancel_order(session: Session, order_id: int, on_date: date | None = None) -
     """
     with unit_of_work(session):
         order = _lock(session, order_id)
-        if order.state == ORDER_CANCELLED:
-            raise DomainError("Order %(number)s is already cancelled", number=_label(order))
+        check(PRODUCTION_ORDER, order, "cancel")
         _cancel_tree(session, order, on_date or date.today())
         session.flush()
         return order
@@ -548,11 +533,9 @@ def cancel_completion(session: Session, completion_id: int, on_date: date | None
             raise DomainError("Output receipt not found")
         order = _lock(session, order_id)  # an order's receipts change under its lock only
         completion = reread(session, ProductionCompletion, completion_id)
-        if completion.state != "posted":
-            raise DomainError("Only a posted document can be cancelled")
+        check(PRODUCTION_RECEIPT, completion, "cancel")
         _reverse_completion(session, order, completion, on_date or date.today())
         if order.state == ORDER_DONE:
             order.state, order.done_at = ORDER_IN_PROGRESS, None
         session.flush()
-        audit.record(session, "cancel", completion, summary=completion.number)
         return completion

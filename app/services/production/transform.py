@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.domain import bom as dbom
 from app.domain import move_kinds
+from app.domain.documents import TRANSFORMATION
 from app.domain.errors import Collector, DomainError
 from app.domain.money import ZERO, parse_quantity, round_qty
-from app.models.base import utcnow
 from app.models.catalog import Item
 from app.models.production import (
     DOC_CONVERSION,
@@ -33,12 +33,12 @@ from app.models.production import (
     TransformationLine,
 )
 from app.models.stock import Warehouse
-from app.services import audit
-from app.services.base import current_actor, unit_of_work
+from app.services.base import unit_of_work
 from app.services.production import costing
 from app.services.production.engineering import active_bom
 from app.services.sequences import next_number
 from app.services.stock.ledger import DocRef, MoveRequest, post_moves, reverse_moves
+from app.services.workflow import check, transition
 
 
 @dataclass
@@ -178,9 +178,7 @@ def post_transformation(session: Session, doc_id: int) -> Transformation:
     """Issue the item, receive the outputs with the issued cost shared out; all or nothing."""
     with unit_of_work(session):
         doc = _lock(session, doc_id)
-        if doc.state != "draft":
-            raise DomainError("Document %(number)s is %(state)s and cannot be changed; cancel it instead",
-                              number=doc.number or doc.id, state=doc.state)
+        check(TRANSFORMATION, doc, "post")
         if not doc.lines and doc.kind == DOC_DISASSEMBLY and doc.item_id and doc.qty:
             doc.lines = _lines_from_bom(session, doc.item_id, doc.qty, doc.doc_date)
             session.flush()
@@ -201,10 +199,9 @@ def post_transformation(session: Session, doc_id: int) -> Transformation:
                                   for ln, v in zip(doc.lines, shares, strict=True)])
         for ln, v in zip(doc.lines, shares, strict=True):
             ln.value = v
-        doc.consumed_value, doc.number, doc.state = consumed, number, "posted"
-        doc.posted_at, doc.posted_by = utcnow(), current_actor().username
+        doc.consumed_value, doc.number = consumed, number
+        transition(session, TRANSFORMATION, doc, "post")
         session.flush()
-        audit.record(session, "post", doc, summary=number)
         return doc
 
 
@@ -212,16 +209,14 @@ def cancel_transformation(session: Session, doc_id: int, on_date: date | None = 
     """Reverse a posted transformation (refused if its outputs were already used)."""
     with unit_of_work(session):
         doc = _lock(session, doc_id)
-        if doc.state != "posted":
-            raise DomainError("Only a posted document can be cancelled")
+        check(TRANSFORMATION, doc, "cancel")
         on_date = on_date or date.today()
         if on_date < doc.doc_date:
             raise DomainError("The cancellation date cannot be before the document date")
         reverse_moves(session, DocRef(doc.kind, doc.id, doc.number, doc.doc_date),
                       DocRef(doc.kind, doc.id, doc.number, on_date))
-        doc.state, doc.cancelled_at, doc.cancelled_by = "cancelled", utcnow(), current_actor().username
+        transition(session, TRANSFORMATION, doc, "cancel")
         session.flush()
-        audit.record(session, "cancel", doc, summary=doc.number)
         return doc
 
 
