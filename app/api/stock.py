@@ -27,6 +27,7 @@ from app.permissions import (
     RESOURCE_WAREHOUSE,
 )
 from app.services.stock import DocumentInput, LineInput, cancel_document, create_document, post_document
+from app.services.stock.structure import check_item_change, check_warehouse_change
 from app.views.base import FabrikaInterface
 
 
@@ -41,6 +42,10 @@ class ItemApi(_Api):
     list_columns = ["id", "code", "name", "name_ru", "name_es", "kind", "unit.code", "group.name",
                     "standard_cost", "sale_price", "active"]
 
+    def pre_update(self, item: Item) -> None:
+        super().pre_update(item)
+        check_item_change(db.session, item)  # no unit / kind change under stock (as on the page)
+
 
 class ItemGroupApi(_Api):
     resource_name = "item_group"
@@ -52,6 +57,10 @@ class WarehouseApi(_Api):
     resource_name = "warehouse"
     class_permission_name = RESOURCE_WAREHOUSE
     datamodel = FabrikaInterface(Warehouse)
+
+    def pre_update(self, item: Warehouse) -> None:
+        super().pre_update(item)
+        check_warehouse_change(db.session, item)  # no valuation change under stock (as on the page)
 
 
 class StockBalanceApi(_Api):

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from app.extensions import db
 from app.models.catalog import Item, ItemGroup, PriceList, PriceListItem, UnitConversion
 from app.models.stock import Warehouse
 from app.permissions import RESOURCE_CATALOG, RESOURCE_WAREHOUSE
+from app.services.stock.structure import check_item_change, check_warehouse_change
 from app.views.base import BaseModelView, choice_field, interface
+from app.views.production.common import guarded
 
 CAT_CATALOG = "CatalogMenu"
 
@@ -62,6 +65,9 @@ class ItemView(BaseModelView):
         "kind": choice_field(_l("Kind"), ITEM_KINDS_CHOICES, "component"),
         "tracking": choice_field(_l("Tracking"), TRACKING_CHOICES, "lots"),
     }
+
+    def pre_update(self, item: Item) -> None:
+        guarded(lambda: check_item_change(db.session, item))  # no unit / kind change under stock
 
 
 class UnitConversionView(BaseModelView):
@@ -121,6 +127,9 @@ class WarehouseView(BaseModelView):
         "valuation": _l("fifo: batch (lot) accounting, stock never negative; average: moving average cost, "
                         "negative stock allowed"),
     }
+
+    def pre_update(self, item: Warehouse) -> None:
+        guarded(lambda: check_warehouse_change(db.session, item))  # no valuation change under stock
 
 
 def register(appbuilder) -> None:
