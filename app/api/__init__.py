@@ -5,6 +5,9 @@ from __future__ import annotations
 
 def register_apis(appbuilder) -> None:
     from app.api import calculators, core, crm, partners, production, proposals, purchasing, sales, stock
+    from app.api.errors import register_json_errors
+
+    register_json_errors(appbuilder.app)
 
     core.register(appbuilder)
     stock.register(appbuilder)

@@ -7,16 +7,11 @@ by the commands, so the API can't do what the pages forbid.
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
-
-from flask import request
 from flask_appbuilder.api import expose, protect, safe
 from flask_babel import gettext
 
+from app.api import params as p
 from app.api.base import ReadOnlyApi
-from app.domain.errors import DomainError
-from app.domain.money import parse_quantity
 from app.extensions import db
 from app.models.production import Bom, ProductionCompletion, ProductionOrder
 from app.permissions import (
@@ -34,10 +29,6 @@ from app.views.base import FabrikaInterface
 
 class _Api(ReadOnlyApi):
     """Base of this context's APIs."""
-
-
-def _date(body: dict, key: str) -> date | None:
-    return date.fromisoformat(body[key]) if body.get(key) else None
 
 
 def _order_json(order: ProductionOrder) -> dict:
@@ -70,28 +61,19 @@ class ProductionOrderApi(_Api):
         ---
         post:
           requestBody:
+            required: true
             content:
               application/json:
-                schema:
-                  type: object
+                schema: {$ref: '#/components/schemas/ProductionOrderDraft'}
           responses:
-            201: {description: created}
-            422: {description: validation problems}
+            201:
+              description: the draft
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/ProductionOrderState'}
         """
-        body = request.get_json(silent=True) or {}
-        try:
-            order = svc.create_order(db.session, svc.OrderInput(
-                item_id=body.get("item_id"), qty=body.get("qty"),
-                component_warehouse_id=body.get("component_warehouse_id"),
-                output_warehouse_id=body.get("output_warehouse_id"), bom_id=body.get("bom_id"),
-                routing_id=body.get("routing_id"), order_date=_date(body, "order_date"),
-                planned_start=_date(body, "planned_start"), planned_end=_date(body, "planned_end"),
-                note=body.get("note", "")))
-        except DomainError as exc:
-            return self.response(422, message=exc.messages(gettext))
-        except (ValueError, TypeError) as exc:
-            return self.response(400, message=str(exc))
-        return self.response(201, **_order_json(order))
+        return self.command(lambda: svc.create_order(db.session, _order_input(p.json_body(required=True))),
+                            _order_json, status=201)
 
     @expose("/<int:pk>/release", methods=["POST"])
     @protect()
@@ -101,17 +83,16 @@ class ProductionOrderApi(_Api):
         ---
         post:
           responses:
-            200: {description: released, with the child orders and the shortages left}
-            422: {description: refused}
+            200:
+              description: released, with the child orders and the shortages left
+              content:
+                application/json:
+                  schema: {type: object}
         """
-        try:
-            result = svc.release_order(db.session, pk)
-        except DomainError as exc:
-            return self.response(422, message=exc.messages(gettext))
-        return self.response(200, **_order_json(result.order),
-                             children=[_order_json(c) for c in result.children],
-                             shortages=[{"order": s.order, "item_id": s.item_id, "short": str(s.short),
-                                         "message": s.problem().render(gettext)} for s in result.shortages])
+        return self.command(lambda: svc.release_order(db.session, pk), lambda result: {
+            **_order_json(result.order), "children": [_order_json(c) for c in result.children],
+            "shortages": [{"order": s.order, "item_id": s.item_id, "short": str(s.short),
+                           "message": s.problem().render(gettext)} for s in result.shortages]})
 
     @expose("/<int:pk>/complete", methods=["POST"])
     @protect()
@@ -120,21 +101,28 @@ class ProductionOrderApi(_Api):
         """Complete a quantity of a released order (body: qty, optional date).
         ---
         post:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/CompleteBody'}
           responses:
-            200: {description: output receipt posted}
-            422: {description: refused, with every shortage}
+            200:
+              description: output receipt posted
+              content:
+                application/json:
+                  schema: {type: object}
         """
-        body = request.get_json(silent=True) or {}
-        try:
-            rec = svc.complete_order(db.session, pk, body.get("qty"), _date(body, "date"))
-        except DomainError as exc:
-            return self.response(422, message=exc.messages(gettext))
-        except ValueError as exc:
-            return self.response(400, message=str(exc))
-        return self.response(200, id=rec.id, number=rec.number, qty=str(rec.qty),
-                             material_cost=str(rec.material_cost), labour_cost=str(rec.labour_cost),
-                             overhead_cost=str(rec.overhead_cost), output_value=str(rec.output_value),
-                             order=_order_json(rec.order))
+        def use_case():
+            body = p.json_body(required=True)
+            qty, on = p.collect(lambda: p.number(body.get("qty"), "qty", required=True),
+                                lambda: p.day(body.get("date"), "date"))
+            return svc.complete_order(db.session, pk, qty, on)
+
+        return self.command(use_case, lambda rec: {
+            "id": rec.id, "number": rec.number, "qty": str(rec.qty), "material_cost": str(rec.material_cost),
+            "labour_cost": str(rec.labour_cost), "overhead_cost": str(rec.overhead_cost),
+            "output_value": str(rec.output_value), "order": _order_json(rec.order)})
 
     @expose("/<int:pk>/cancel", methods=["POST"])
     @protect()
@@ -143,18 +131,19 @@ class ProductionOrderApi(_Api):
         """Cancel an order; its output receipts are reversed (body: optional date).
         ---
         post:
+          requestBody:
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/DateBody'}
           responses:
-            200: {description: cancelled}
-            422: {description: refused}
+            200:
+              description: cancelled
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/ProductionOrderState'}
         """
-        body = request.get_json(silent=True) or {}
-        try:
-            order = svc.cancel_order(db.session, pk, _date(body, "date"))
-        except DomainError as exc:
-            return self.response(422, message=exc.messages(gettext))
-        except ValueError as exc:
-            return self.response(400, message=str(exc))
-        return self.response(200, **_order_json(order))
+        return self.command(lambda: svc.cancel_order(db.session, pk, p.day(p.json_body().get("date"), "date")),
+                            _order_json)
 
     @expose("/<int:pk>/availability", methods=["GET"])
     @protect()
@@ -164,18 +153,34 @@ class ProductionOrderApi(_Api):
         ---
         get:
           responses:
-            200: {description: components}
-            422: {description: no BOM}
+            200:
+              description: components
+              content:
+                application/json:
+                  schema: {type: object}
         """
-        try:
-            rows = svc.check_availability(db.session, pk)
-        except DomainError as exc:
-            return self.response(422, message=exc.messages(gettext))
-        return self.response(200, result=[{
+        return self.command(lambda: svc.check_availability(db.session, pk), lambda rows: {"result": [{
             "item_id": c.item_id, "code": c.code, "required": str(c.required), "available": str(c.available),
             "byproduct": c.byproduct, "short": str(c.shortage.short) if c.shortage else "0",
             "sources": [{"warehouse": w, "qty": str(q)} for w, q in (c.shortage.sources if c.shortage else [])],
-            "being_made_by": c.open_orders} for c in rows])
+            "being_made_by": c.open_orders} for c in rows]})
+
+
+def _order_input(body: dict) -> svc.OrderInput:
+    item_id, qty, component_wh, output_wh, bom_id, routing_id, order_date, start, end, note = p.collect(
+        lambda: p.ident(body.get("item_id"), "item_id", required=True),
+        lambda: p.number(body.get("qty"), "qty", required=True),
+        lambda: p.ident(body.get("component_warehouse_id"), "component_warehouse_id"),
+        lambda: p.ident(body.get("output_warehouse_id"), "output_warehouse_id"),
+        lambda: p.ident(body.get("bom_id"), "bom_id"),
+        lambda: p.ident(body.get("routing_id"), "routing_id"),
+        lambda: p.day(body.get("order_date"), "order_date"),
+        lambda: p.day(body.get("planned_start"), "planned_start"),
+        lambda: p.day(body.get("planned_end"), "planned_end"),
+        lambda: p.text(body.get("note"), "note"))
+    return svc.OrderInput(item_id=item_id, qty=qty, component_warehouse_id=component_wh,
+                          output_warehouse_id=output_wh, bom_id=bom_id, routing_id=routing_id, order_date=order_date,
+                          planned_start=start, planned_end=end, note=note)
 
 
 class ProductionCompletionApi(_Api):
@@ -201,22 +206,24 @@ class BomApi(_Api):
         """Multi-level explosion of an item (query: qty, date).
         ---
         get:
+          parameters:
+          - {in: query, name: qty, required: false, schema: {type: string, format: decimal, example: "1"}}
+          - {in: query, name: date, required: false, schema: {type: string, format: date}}
           responses:
-            200: {description: rows and totals}
-            422: {description: no BOM, bad quantity}
+            200:
+              description: rows and totals
+              content:
+                application/json:
+                  schema: {type: object}
         """
-        qty, err = parse_quantity(request.args.get("qty") or "1")
-        try:
-            on = date.fromisoformat(request.args["date"]) if request.args.get("date") else None
-            ex = engineering.explode_bom(db.session, item_id, qty if not err else Decimal(0), on)
-        except DomainError as exc:
-            return self.response(422, message=exc.messages(gettext))
-        except ValueError as exc:
-            return self.response(400, message=str(exc))
-        return self.response(200, rows=[{"level": r.level, "parent_id": r.parent, "item_id": r.component,
-                                         "qty": str(r.qty), "byproduct": r.byproduct, "has_bom": r.has_bom}
-                                        for r in ex.rows],
-                             totals={str(i): str(q) for i, q in ex.leaves().items()})
+        def use_case():
+            qty, on = p.collect(lambda: p.query_number("qty", "1"), lambda: p.query_day("date"))
+            return engineering.explode_bom(db.session, item_id, qty, on)
+
+        return self.command(use_case, lambda ex: {
+            "rows": [{"level": r.level, "parent_id": r.parent, "item_id": r.component, "qty": str(r.qty),
+                      "byproduct": r.byproduct, "has_bom": r.has_bom} for r in ex.rows],
+            "totals": {str(i): str(q) for i, q in ex.leaves().items()}})
 
 
 APIS = (ProductionOrderApi, ProductionCompletionApi, BomApi)

@@ -1,8 +1,8 @@
 """REST API of purchasing: the product matrix and reorder points (CRUD), requests and orders (read,
 plus commands: generate, best offer, send, confirm into orders, receive).
 
-Commands call the same services as the pages: a DomainError becomes 422 with every message
-translated; a malformed body 400. Permissions are those of the pages (Purchasing resource: read,
+Commands call the same services as the pages: a DomainError (bad input included) becomes 422 with
+every message translated. Permissions are those of the pages (Purchasing resource: read,
 write to generate / edit, post to send / confirm / receive).
 """
 
@@ -10,13 +10,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import request
 from flask_appbuilder.api import expose, protect, safe
-from flask_babel import gettext
 
+from app.api import params as p
 from app.api.base import FabrikaApi
-from app.domain.errors import DomainError
-from app.domain.money import parse_quantity
 from app.extensions import db
 from app.models.purchasing import (
     METHODS,
@@ -39,21 +36,6 @@ from app.views.base import FabrikaInterface
 class _Api(FabrikaApi):
     class_permission_name = RESOURCE_PURCHASING
 
-    def post_headless(self):
-        """FAB's create, with a refused row (pre_add raises DomainError) answered 422, nothing saved."""
-        try:
-            return super().post_headless()
-        except DomainError as exc:
-            db.session.rollback()
-            return self._refused(exc)
-
-    def put_headless(self, pk):
-        try:
-            return super().put_headless(pk)
-        except DomainError as exc:
-            db.session.rollback()
-            return self._refused(exc)
-
 
 class SupplierOfferApi(_Api):
     resource_name = "supplier_offer"
@@ -65,6 +47,7 @@ class SupplierOfferApi(_Api):
                                   "pack_qty", "lead_time_days", "supplier_item_code", "characteristics", "active"]
 
     def pre_add(self, item: SupplierOffer) -> None:
+        super().pre_add(item)
         validate_offer(item)
 
     pre_update = pre_add
@@ -76,20 +59,23 @@ class SupplierOfferApi(_Api):
         """The best valid offer for ?item=<id>&qty=<n>&date=<YYYY-MM-DD>, with the alternatives.
         ---
         get:
+          parameters:
+          - {in: query, name: item, required: true, schema: {type: integer, minimum: 1}}
+          - {in: query, name: qty, required: false, schema: {type: string, format: decimal, example: "1"}}
+          - {in: query, name: date, required: false, schema: {type: string, format: date}}
           responses:
-            200: {description: the best offer, or null}
-            400: {description: bad arguments}
+            200:
+              description: the best offer, or null
+              content:
+                application/json:
+                  schema: {type: object, properties: {result: {type: object, nullable: true}}}
         """
-        try:
-            item_id = int(request.args["item"])
-            qty, err = parse_quantity(request.args.get("qty", "1"))
-            on = date.fromisoformat(request.args["date"]) if request.args.get("date") else date.today()
-        except (KeyError, ValueError):
-            return self.response(400, message="item (id), qty and date (YYYY-MM-DD) are expected")
-        if err or qty is None:
-            return self.response(400, message=gettext(err or "A number is required", value=request.args.get("qty")))
-        choice = best_offer(db.session, item_id, on, qty)
-        return self.response(200, result=_choice(choice) if choice else None)
+        def use_case():
+            item_id, qty, on = p.collect(lambda: p.query_id("item", required=True),
+                                         lambda: p.query_number("qty", "1"), lambda: p.query_day("date"))
+            return best_offer(db.session, item_id, on or date.today(), qty)
+
+        return self.command(use_case, lambda choice: {"result": _choice(choice) if choice else None})
 
 
 def _choice(c) -> dict:
@@ -107,6 +93,7 @@ class ReorderPointApi(_Api):
     add_columns = edit_columns = ["item", "warehouse", "min_qty", "max_qty", "active"]
 
     def pre_add(self, item: ReorderPoint) -> None:
+        super().pre_add(item)
         validate_reorder_point(item)
 
     pre_update = pre_add
@@ -140,31 +127,32 @@ class PurchaseRequestApi(_Api):
         """Run one or more methods: {"methods": {"minmax": {...params}, "sales": {...}}}.
         ---
         post:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/GenerateBody'}
           responses:
-            200: {description: the run summary}
-            422: {description: bad parameters, nothing written}
+            200:
+              description: the run summary
+              content:
+                application/json:
+                  schema: {type: object}
         """
-        body = request.get_json(silent=True) or {}
-        methods = body.get("methods")
-        if not isinstance(methods, dict) or not methods:
-            return self.response(400, message="methods: {method: parameters} expected")
-        try:
-            params = []
-            problems = []
+        def use_case():
+            methods = p.mapping(p.json_body(required=True).get("methods"), "methods")
+            if not methods:
+                raise p.refuse(p.MSG_REQUIRED, "methods")
             order = {m: n for n, m in enumerate(METHODS)}  # run (and report) in the methods' own order
-            for method, raw in sorted(methods.items(), key=lambda kv: order.get(kv[0], len(order))):
-                try:
-                    params.append(parse_params(method, raw if isinstance(raw, dict) else {}))
-                except DomainError as exc:
-                    problems += exc.problems
-            if problems:
-                raise DomainError(problems)
-            s = generate(db.session, params, trigger="api")
-        except DomainError as exc:
-            return self._refused(exc)
-        return self.response(200, run_id=s.run_id, requests_created=s.stats.requests_created,
-                             lines_created=s.stats.lines_created, lines_updated=s.stats.lines_updated,
-                             lines_removed=s.stats.lines_removed, value_base=str(s.value_base))
+            ordered = sorted(methods.items(), key=lambda kv: order.get(kv[0], len(order)))
+            params = p.collect(*[lambda m=m, raw=raw: parse_params(m, p.mapping(raw, f"methods.{m}"))
+                                 for m, raw in ordered])
+            return generate(db.session, params, trigger="api")
+
+        return self.command(use_case, lambda s: {
+            "run_id": s.run_id, "requests_created": s.stats.requests_created, "lines_created": s.stats.lines_created,
+            "lines_updated": s.stats.lines_updated, "lines_removed": s.stats.lines_removed,
+            "value_base": str(s.value_base)})
 
     @expose("/<int:pk>/send", methods=["POST"])
     @protect()
@@ -174,14 +162,13 @@ class PurchaseRequestApi(_Api):
         ---
         post:
           responses:
-            200: {description: sent}
-            422: {description: refused}
+            200:
+              description: sent
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/DocumentState'}
         """
-        try:
-            req = request_svc.mark_sent(db.session, pk)
-        except DomainError as exc:
-            return self._refused(exc)
-        return self.response(200, id=req.id, number=req.number, state=req.state)
+        return self.command(lambda: request_svc.mark_sent(db.session, pk), _state)
 
     @expose("/<int:pk>/confirm", methods=["POST"])
     @protect()
@@ -191,14 +178,14 @@ class PurchaseRequestApi(_Api):
         ---
         post:
           responses:
-            200: {description: the orders made}
-            422: {description: refused}
+            200:
+              description: the orders made
+              content:
+                application/json:
+                  schema: {type: object}
         """
-        try:
-            orders = order_svc.orders_from_request(db.session, pk)
-        except DomainError as exc:
-            return self._refused(exc)
-        return self.response(200, orders=[{"id": o.id, "number": o.number, "total": str(o.total)} for o in orders])
+        return self.command(lambda: order_svc.orders_from_request(db.session, pk), lambda orders: {
+            "orders": [{"id": o.id, "number": o.number, "total": str(o.total)} for o in orders]})
 
     @expose("/<int:pk>/cancel", methods=["POST"])
     @protect()
@@ -208,14 +195,17 @@ class PurchaseRequestApi(_Api):
         ---
         post:
           responses:
-            200: {description: cancelled}
-            422: {description: refused}
+            200:
+              description: cancelled
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/DocumentState'}
         """
-        try:
-            req = request_svc.cancel_request(db.session, pk)
-        except DomainError as exc:
-            return self._refused(exc)
-        return self.response(200, id=req.id, state=req.state)
+        return self.command(lambda: request_svc.cancel_request(db.session, pk), _state)
+
+
+def _state(doc) -> dict:
+    return {"id": doc.id, "number": doc.number, "state": doc.state}
 
 
 class PurchaseOrderApi(_Api):
@@ -236,26 +226,33 @@ class PurchaseOrderApi(_Api):
         """Post a goods receipt: {"date": "YYYY-MM-DD", "lines": [{"order_line_id", "qty", "price"}]}.
         ---
         post:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/ReceiveBody'}
           responses:
-            200: {description: the receipt}
-            422: {description: refused, nothing posted}
+            200:
+              description: the receipt
+              content:
+                application/json:
+                  schema: {type: object}
         """
-        body = request.get_json(silent=True) or {}
-        try:
-            on = date.fromisoformat(body["date"]) if body.get("date") else None
-            lines = [order_svc.ReceiveLine(int(ln["order_line_id"]), ln.get("qty"), ln.get("price"))
-                     for ln in body.get("lines", [])]
-        except (KeyError, TypeError, ValueError) as exc:
-            return self.response(400, message=str(exc))
-        try:
-            receipt = order_svc.receive_order(db.session, pk, lines, on, str(body.get("note", "")))
-        except DomainError as exc:
-            return self._refused(exc)
-        order = db.session.get(PurchaseOrder, pk)
-        return self.response(200, receipt_id=receipt.id, document=receipt.doc_number, state=order.state,
-                             price_difference=receipt.price_difference,
-                             lines=[{"order_line_id": ln.order_line_id, "qty": str(ln.qty), "price": str(ln.price),
-                                     "price_difference": ln.price_difference} for ln in receipt.lines])
+        def use_case():
+            body = p.json_body(required=True)
+            on, note, lines = p.collect(
+                lambda: p.day(body.get("date"), "date"), lambda: p.text(body.get("note"), "note"),
+                lambda: [order_svc.ReceiveLine(
+                    p.ident(ln.get("order_line_id"), "order_line_id", required=True, line=n),
+                    p.number(ln.get("qty"), "qty", required=True, line=n),
+                    p.number(ln.get("price"), "price", money=True, line=n)) for n, ln in p.lines(body, required=True)])
+            return order_svc.receive_order(db.session, pk, lines, on, note), db.session.get(PurchaseOrder, pk)
+
+        return self.command(use_case, lambda r: {
+            "receipt_id": r[0].id, "document": r[0].doc_number, "state": r[1].state,
+            "price_difference": r[0].price_difference,
+            "lines": [{"order_line_id": ln.order_line_id, "qty": str(ln.qty), "price": str(ln.price),
+                       "price_difference": ln.price_difference} for ln in r[0].lines]})
 
 
 APIS = (SupplierOfferApi, ReorderPointApi, PurchaseRequestApi, PurchaseRequestLineApi, PurchaseOrderApi)

@@ -8,16 +8,15 @@ once as a 422 with translated messages, nothing half-saved) exactly as in the pa
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
 
-from flask import request
 from flask_appbuilder.api import expose, protect, safe
 from flask_babel import gettext
 
+from app.api import params as p
 from app.api.base import ReadOnlyApi
-from app.domain.errors import DomainError
 from app.extensions import db
+from app.models.partners import Partner
 from app.models.sales import Payment, SalesInvoice, SalesInvoiceLine, SalesOrder, SalesOrderLine, Shipment
 from app.permissions import (
     ACTION_APPROVE,
@@ -40,21 +39,79 @@ class _Api(ReadOnlyApi):
     """Base of this context's APIs."""
 
 
-def _problems(exc: DomainError):
-    return {"message": exc.messages(gettext)}
+def _order_input(body: dict) -> order_svc.OrderInput:
+    """A draft order as the service takes it: ids, dates, texts and lines checked, every problem at once."""
+    partner_id, currency, order_date, proposal_id, warehouse_id, delivery_date, terms_days, address, terms, note, \
+        lines = p.collect(
+            lambda: p.ident(body.get("partner_id"), "partner_id", required=True),
+            lambda: p.text(body.get("currency"), "currency", max_len=3) or None,
+            lambda: p.day(body.get("order_date"), "order_date"),
+            lambda: p.ident(body.get("proposal_id"), "proposal_id"),
+            lambda: p.ident(body.get("warehouse_id"), "warehouse_id"),
+            lambda: p.day(body.get("delivery_date"), "delivery_date"),
+            lambda: p.integer(body.get("payment_terms_days"), "payment_terms_days"),
+            lambda: p.text(body.get("delivery_address"), "delivery_address"),
+            lambda: p.text(body.get("delivery_terms"), "delivery_terms", max_len=p.size(SalesOrder.delivery_terms)),
+            lambda: p.text(body.get("note"), "note"),
+            lambda: [_order_line(n, ln) for n, ln in p.lines(body, required=True)])
+    tax_rate = p.number(body.get("tax_rate"), "tax_rate")
+    return order_svc.OrderInput(
+        partner_id=partner_id, currency_code=currency, order_date=order_date, delivery_address=address, note=note,
+        proposal_id=proposal_id, tax_rate=tax_rate, warehouse_id=warehouse_id, delivery_terms=terms,
+        delivery_date=delivery_date, payment_terms_days=terms_days, lines=lines)
 
 
-def _dec(value: Any) -> Any:
-    if value is None or value == "":
+def _order_line(n: int, ln: dict) -> order_svc.OrderLineInput:
+    item_id, qty, price, discount, description, version_id, inputs, proposal_line_id, cost = p.collect(
+        lambda: p.ident(ln.get("item_id"), "item_id", line=n),
+        lambda: p.number(ln.get("qty"), "qty", required=True, line=n),
+        lambda: p.number(ln.get("unit_price"), "unit_price", money=True, line=n),
+        lambda: p.number(ln.get("discount_pct"), "discount_pct", line=n),
+        lambda: p.text(ln.get("description"), "description", max_len=p.size(SalesOrderLine.description), line=n),
+        lambda: p.ident(ln.get("calculator_version_id"), "calculator_version_id", line=n),
+        lambda: p.mapping(ln.get("calculator_inputs"), "calculator_inputs") if ln.get("calculator_inputs") else None,
+        lambda: p.ident(ln.get("proposal_line_id"), "proposal_line_id", line=n),
+        lambda: p.number(ln.get("unit_cost_estimate"), "unit_cost_estimate", money=True, line=n))
+    return order_svc.OrderLineInput(
+        item_id=item_id, qty=qty, unit_price=price, discount_pct=discount or Decimal(0), description=description,
+        calculator_version_id=version_id, calculator_inputs=inputs, proposal_line_id=proposal_line_id,
+        unit_cost_estimate=cost)
+
+
+def _line_parts(body: dict) -> list[tuple[int, object]] | None:
+    """[{"order_line_id", "qty"}] as (order line id, raw qty) pairs; None when absent (the service's default)."""
+    numbered = p.lines(body)
+    if numbered is None:
         return None
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return value  # the service refuses it with a clear message
+    return [(p.ident(ln.get("order_line_id"), "order_line_id", SalesOrderLine, required=True, line=n),
+             p.number(ln.get("qty"), "qty", line=n)) for n, ln in numbered]
 
 
-def _date(value: Any) -> date | None:
-    return date.fromisoformat(value) if value else None
+def _ship_input(body: dict) -> ship_svc.ShipmentInput:
+    order_id, on, parts, carrier_id, vehicle, driver, address, delivery, window_from, window_to, cost, note = \
+        p.collect(
+            lambda: p.ident(body.get("order_id"), "order_id", SalesOrder, required=True),
+            lambda: p.day(body.get("ship_date"), "ship_date"),
+            lambda: _line_parts(body),
+            lambda: p.ident(body.get("carrier_id"), "carrier_id", Partner),
+            lambda: p.text(body.get("vehicle"), "vehicle", max_len=p.size(Shipment.vehicle)),
+            lambda: p.text(body.get("driver"), "driver", max_len=p.size(Shipment.driver)),
+            lambda: p.text(body.get("delivery_address"), "delivery_address"),
+            lambda: p.day(body.get("delivery_date"), "delivery_date"),
+            lambda: p.text(body.get("window_from"), "window_from", max_len=p.size(Shipment.window_from)),
+            lambda: p.text(body.get("window_to"), "window_to", max_len=p.size(Shipment.window_to)),
+            lambda: p.number(body.get("transport_cost"), "transport_cost", money=True),
+            lambda: p.text(body.get("note"), "note"))
+    lines = None if parts is None else [ship_svc.ShipmentLineInput(line_id, qty) for line_id, qty in parts]
+    return ship_svc.ShipmentInput(
+        order_id=order_id, ship_date=on, lines=lines,
+        transport=ship_svc.TransportInput(carrier_id=carrier_id, vehicle=vehicle, driver=driver,
+                                          delivery_address=address, delivery_date=delivery, window_from=window_from,
+                                          window_to=window_to, transport_cost=cost, note=note))
+
+
+def _state(doc) -> dict:
+    return {"id": doc.id, "number": doc.number, "state": doc.state}
 
 
 def _analysis_json(result) -> dict:
@@ -105,35 +162,19 @@ class SalesOrderApi(_Api):
         ---
         post:
           requestBody:
+            required: true
             content:
               application/json:
-                schema:
-                  type: object
+                schema: {$ref: '#/components/schemas/SalesOrderDraft'}
           responses:
-            201: {description: created}
-            422: {description: validation problems}
+            201:
+              description: the draft
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/SalesOrderCreated'}
         """
-        body = request.get_json(silent=True) or {}
-        try:
-            data = order_svc.OrderInput(
-                partner_id=body.get("partner_id") or 0, currency_code=body.get("currency"),
-                order_date=_date(body.get("order_date")), delivery_address=body.get("delivery_address", ""),
-                note=body.get("note", ""), proposal_id=body.get("proposal_id"), tax_rate=_dec(body.get("tax_rate")),
-                warehouse_id=body.get("warehouse_id"), delivery_terms=body.get("delivery_terms", ""),
-                delivery_date=_date(body.get("delivery_date")), payment_terms_days=body.get("payment_terms_days"),
-                lines=[order_svc.OrderLineInput(
-                    item_id=ln.get("item_id"), qty=_dec(ln.get("qty")), unit_price=_dec(ln.get("unit_price")),
-                    discount_pct=_dec(ln.get("discount_pct")) or Decimal(0), description=ln.get("description", ""),
-                    calculator_version_id=ln.get("calculator_version_id"),
-                    calculator_inputs=ln.get("calculator_inputs"), proposal_line_id=ln.get("proposal_line_id"),
-                    unit_cost_estimate=_dec(ln.get("unit_cost_estimate"))) for ln in body.get("lines", [])])
-            order = order_svc.create_order(db.session, data)
-        except DomainError as exc:
-            return self.response(422, **_problems(exc))
-        except (ValueError, TypeError, AttributeError) as exc:
-            return self.response(400, message=str(exc))
-        return self.response(201, id=order.id, number=order.number, state=order.state,
-                             amount_total=str(order.amount_total))
+        return self.command(lambda: order_svc.create_order(db.session, _order_input(p.json_body(required=True))),
+                            lambda o: {**_state(o), "amount_total": str(o.amount_total)}, status=201)
 
     @expose("/<int:pk>/confirm", methods=["POST"])
     @protect()
@@ -142,18 +183,23 @@ class SalesOrderApi(_Api):
         """Confirm a draft order and reserve its stock ({"override": true} needs the approve permission).
         ---
         post:
+          requestBody:
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/ConfirmBody'}
           responses:
-            200: {description: confirmed}
-            422: {description: refused}
+            200:
+              description: confirmed
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/DocumentState'}
         """
-        body = request.get_json(silent=True) or {}
-        override = bool(body.get("override")) and self.appbuilder.sm.has_access(
-            f"can_{ACTION_APPROVE}", RESOURCE_SALES_ORDER)
-        try:
-            order = order_svc.confirm_order(db.session, pk, override=override)
-        except DomainError as exc:
-            return self.response(422, **_problems(exc))
-        return self.response(200, id=order.id, number=order.number, state=order.state)
+        def use_case():
+            override = p.flag(p.json_body().get("override"), "override") and self.appbuilder.sm.has_access(
+                f"can_{ACTION_APPROVE}", RESOURCE_SALES_ORDER)
+            return order_svc.confirm_order(db.session, pk, override=override)
+
+        return self.command(use_case, _state)
 
     @expose("/<int:pk>/cancel", methods=["POST"])
     @protect()
@@ -163,14 +209,13 @@ class SalesOrderApi(_Api):
         ---
         post:
           responses:
-            200: {description: cancelled}
-            422: {description: refused}
+            200:
+              description: cancelled
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/DocumentState'}
         """
-        try:
-            order = order_svc.cancel_order(db.session, pk)
-        except DomainError as exc:
-            return self.response(422, **_problems(exc))
-        return self.response(200, id=order.id, number=order.number, state=order.state)
+        return self.command(lambda: order_svc.cancel_order(db.session, pk), _state)
 
     @expose("/<int:pk>/analysis", methods=["GET"])
     @protect()
@@ -180,13 +225,13 @@ class SalesOrderApi(_Api):
         ---
         get:
           responses:
-            200: {description: the analysis}
-            422: {description: refused}
+            200:
+              description: the analysis
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/OrderAnalysis'}
         """
-        try:
-            return self.response(200, **_analysis_json(analyse(db.session, pk)))
-        except DomainError as exc:
-            return self.response(422, **_problems(exc))
+        return self.command(lambda: analyse(db.session, pk), _analysis_json)
 
     @expose("/<int:pk>/analyse", methods=["POST"])
     @protect()
@@ -196,14 +241,13 @@ class SalesOrderApi(_Api):
         ---
         post:
           responses:
-            200: {description: the analysis after acting}
-            422: {description: refused}
+            200:
+              description: the analysis after acting
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/OrderAnalysis'}
         """
-        try:
-            return self.response(200, **_analysis_json(run_analysis(db.session, pk)))
-        except DomainError as exc:
-            db.session.rollback()
-            return self.response(422, **_problems(exc))
+        return self.command(lambda: run_analysis(db.session, pk), _analysis_json)
 
     @expose("/popular", methods=["GET"])
     @protect()
@@ -212,13 +256,19 @@ class SalesOrderApi(_Api):
         """The most popular items for a client (?partner_id=) and overall.
         ---
         get:
+          parameters:
+          - {in: query, name: partner_id, required: false, schema: {type: integer, minimum: 1}}
           responses:
-            200: {description: two lists}
+            200:
+              description: two lists
+              content:
+                application/json:
+                  schema: {type: object}
         """
         from app.services.sales.popular import suggestions
 
-        pid = request.args.get("partner_id", "")
-        return self.response(200, **suggestions(db.session, int(pid) if pid.isdigit() else None))
+        return self.command(lambda: suggestions(db.session, p.query_id("partner_id", Partner)), lambda r: r)
+
 
 
 class SalesOrderLineApi(_Api):
@@ -250,29 +300,22 @@ class ShipmentApi(_Api):
         """Ship (part of) an order: {"order_id", "lines": [{"order_line_id", "qty"}], transport fields}.
         ---
         post:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/ShipBody'}
           responses:
-            201: {description: posted}
-            422: {description: refused}
+            201:
+              description: posted
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/Shipped'}
         """
-        body = request.get_json(silent=True) or {}
-        try:
-            lines = body.get("lines")
-            data = ship_svc.ShipmentInput(
-                order_id=body.get("order_id") or 0, ship_date=_date(body.get("ship_date")),
-                lines=None if lines is None else [ship_svc.ShipmentLineInput(ln.get("order_line_id"), ln.get("qty"))
-                                                  for ln in lines],
-                transport=ship_svc.TransportInput(
-                    carrier_id=body.get("carrier_id"), vehicle=body.get("vehicle", ""), driver=body.get("driver", ""),
-                    delivery_address=body.get("delivery_address", ""), delivery_date=_date(body.get("delivery_date")),
-                    window_from=body.get("window_from", ""), window_to=body.get("window_to", ""),
-                    transport_cost=body.get("transport_cost"), note=body.get("note", "")))
-            ship = ship_svc.ship_order(db.session, data)
-        except DomainError as exc:
-            return self.response(422, **_problems(exc))
-        except (ValueError, TypeError, AttributeError) as exc:
-            return self.response(400, message=str(exc))
-        return self.response(201, id=ship.id, number=ship.number, state=ship.state,
-                             lines=[{"order_line_id": sl.order_line_id, "qty": str(sl.qty)} for sl in ship.lines])
+        return self.command(lambda: ship_svc.ship_order(db.session, _ship_input(p.json_body(required=True))),
+                            lambda ship: {**_state(ship), "lines": [{"order_line_id": sl.order_line_id,
+                                                                     "qty": str(sl.qty)} for sl in ship.lines]},
+                            status=201)
 
     @expose("/<int:pk>/cancel", methods=["POST"])
     @protect()
@@ -282,14 +325,14 @@ class ShipmentApi(_Api):
         ---
         post:
           responses:
-            200: {description: cancelled}
-            422: {description: refused}
+            200:
+              description: cancelled
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/DocumentState'}
         """
-        try:
-            ship = ship_svc.cancel_shipment(db.session, pk)
-        except DomainError as exc:
-            return self.response(422, **_problems(exc))
-        return self.response(200, id=ship.id, number=ship.number, state=ship.state)
+        return self.command(lambda: ship_svc.cancel_shipment(db.session, pk), _state)
+
 
 
 class SalesInvoiceApi(_Api):
@@ -307,16 +350,15 @@ class SalesInvoiceApi(_Api):
     search_columns = ["number", "kind", "state", "invoice_date", "due_date", "partner", "order"]
 
     def _issue(self, make):
-        body = request.get_json(silent=True) or {}
-        try:
-            lines = body.get("lines")
-            parts = None if lines is None else [(ln.get("order_line_id"), ln.get("qty")) for ln in lines]
-            inv = make(db.session, body.get("order_id") or 0, parts, _date(body.get("invoice_date")))
-        except DomainError as exc:
-            return self.response(422, **_problems(exc))
-        except (ValueError, TypeError, AttributeError) as exc:
-            return self.response(400, message=str(exc))
-        return self.response(201, id=inv.id, number=inv.number, kind=inv.kind, amount_total=str(inv.amount_total))
+        def use_case():
+            body = p.json_body(required=True)
+            order_id, parts, on = p.collect(
+                lambda: p.ident(body.get("order_id"), "order_id", SalesOrder, required=True),
+                lambda: _line_parts(body), lambda: p.day(body.get("invoice_date"), "invoice_date"))
+            return make(db.session, order_id, parts, on)
+
+        return self.command(use_case, lambda inv: {"id": inv.id, "number": inv.number, "kind": inv.kind,
+                                                   "amount_total": str(inv.amount_total)}, status=201)
 
     @expose("/invoice", methods=["POST"])
     @protect()
@@ -325,9 +367,17 @@ class SalesInvoiceApi(_Api):
         """Issue an invoice from an order: {"order_id", "lines": [{"order_line_id", "qty"}] (optional: all)}.
         ---
         post:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/IssueBody'}
           responses:
-            201: {description: issued}
-            422: {description: refused}
+            201:
+              description: issued
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/Issued'}
         """
         return self._issue(inv_svc.create_invoice)
 
@@ -338,9 +388,17 @@ class SalesInvoiceApi(_Api):
         """Issue an act of services from an order's service lines.
         ---
         post:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/IssueBody'}
           responses:
-            201: {description: issued}
-            422: {description: refused}
+            201:
+              description: issued
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/Issued'}
         """
         return self._issue(inv_svc.create_act)
 
@@ -351,22 +409,32 @@ class SalesInvoiceApi(_Api):
         """Register a payment against the invoice: {"amount", "pay_date", "method", "reference"}.
         ---
         post:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/PaymentBody'}
           responses:
-            201: {description: registered}
-            422: {description: refused}
+            201:
+              description: registered
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/PaymentRegistered'}
         """
-        body = request.get_json(silent=True) or {}
-        try:
+        def use_case():
+            body = p.json_body(required=True)
+            amount, on, method, reference = p.collect(
+                lambda: p.number(body.get("amount"), "amount", money=True, required=True),
+                lambda: p.day(body.get("pay_date"), "pay_date"),
+                lambda: p.choice(body.get("method"), "method", inv_svc.PAYMENT_METHODS, default="bank"),
+                lambda: p.text(body.get("reference"), "reference", max_len=p.size(Payment.reference)))
             pay = inv_svc.register_payment(db.session, inv_svc.PaymentInput(
-                invoice_id=pk, amount=body.get("amount"), pay_date=_date(body.get("pay_date")),
-                method=body.get("method", "bank"), reference=body.get("reference", "")))
-        except DomainError as exc:
-            return self.response(422, **_problems(exc))
-        except (ValueError, TypeError) as exc:
-            return self.response(400, message=str(exc))
-        inv = db.session.get(SalesInvoice, pk)
-        return self.response(201, id=pay.id, number=pay.number, amount_paid=str(inv.amount_paid),
-                             status=inv.payment_status)
+                invoice_id=pk, amount=amount, pay_date=on, method=method, reference=reference))
+            return pay, db.session.get(SalesInvoice, pk)
+
+        return self.command(use_case, lambda r: {"id": r[0].id, "number": r[0].number,
+                                                 "amount_paid": str(r[1].amount_paid), "status": r[1].payment_status},
+                            status=201)
 
     @expose("/<int:pk>/cancel", methods=["POST"])
     @protect()
@@ -376,14 +444,13 @@ class SalesInvoiceApi(_Api):
         ---
         post:
           responses:
-            200: {description: cancelled}
-            422: {description: refused}
+            200:
+              description: cancelled
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/DocumentState'}
         """
-        try:
-            inv = inv_svc.cancel_invoice(db.session, pk)
-        except DomainError as exc:
-            return self.response(422, **_problems(exc))
-        return self.response(200, id=inv.id, number=inv.number, state=inv.state)
+        return self.command(lambda: inv_svc.cancel_invoice(db.session, pk), _state)
 
 
 class SalesInvoiceLineApi(_Api):

@@ -6,17 +6,22 @@ posted documents are read-only here exactly as in the pages.
 
 from __future__ import annotations
 
-from datetime import date
-
-from flask import request
 from flask_appbuilder.api import expose, protect, safe
-from flask_babel import gettext
 
+from app.api import params as p
 from app.api.base import FabrikaApi
-from app.domain.errors import DomainError
 from app.extensions import db
 from app.models.catalog import Item, ItemGroup
-from app.models.stock import StockBalance, StockDocument, StockLot, StockMove, Warehouse
+from app.models.core import Currency, Unit
+from app.models.stock import (
+    STOCK_DOC_TYPES,
+    StockBalance,
+    StockDocument,
+    StockDocumentLine,
+    StockLot,
+    StockMove,
+    Warehouse,
+)
 from app.permissions import (
     ACTION_POST,
     ACTION_WRITE,
@@ -109,7 +114,30 @@ class StockDocumentApi(_Api):
     @protect()
     @safe
     def create_draft(self):
-        """Create a draft stock document.
+        """Create a draft stock document (validated whole: every problem at once, nothing saved).
+        ---
+        post:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/StockDocumentDraft'}
+          responses:
+            201:
+              description: the draft
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/DocumentState'}
+        """
+        return self.command(lambda: create_document(db.session, _draft_input(p.json_body(required=True))),
+                            _state, status=201)
+
+    @expose("/<int:pk>/post", methods=["POST"])
+    @protect()
+    @safe
+    def post_doc(self, pk: int):
+        """Post a draft document. A backdated one that later documents depend on is refused (422 naming
+        them, field confirm_backdated) unless the body says {"confirm_backdated": true}.
         ---
         post:
           requestBody:
@@ -117,65 +145,70 @@ class StockDocumentApi(_Api):
               application/json:
                 schema:
                   type: object
+                  properties:
+                    confirm_backdated: {type: boolean}
           responses:
-            201: {description: created}
-            422: {description: validation problems}
+            200:
+              description: posted
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/DocumentState'}
         """
-        body = request.get_json(silent=True) or {}
-        try:
-            data = DocumentInput(
-                doc_type=body.get("doc_type", ""), warehouse_id=body.get("warehouse_id"),
-                doc_date=date.fromisoformat(body["doc_date"]) if body.get("doc_date") else None,
-                dest_warehouse_id=body.get("dest_warehouse_id"), partner_name=body.get("partner_name", ""),
-                currency_id=body.get("currency_id"), rate=body.get("rate"), reason=body.get("reason", ""),
-                note=body.get("note", ""),
-                lines=[LineInput(ln.get("item_id"), ln.get("qty"), ln.get("unit"), ln.get("unit_cost"),
-                                 ln.get("lot_id"), ln.get("note", "")) for ln in body.get("lines", [])],
-            )
-            doc = create_document(db.session, data)
-        except DomainError as exc:
-            return self.response(422, message=exc.messages(gettext))
-        except (ValueError, TypeError, AttributeError) as exc:
-            return self.response(400, message=str(exc))
-        return self.response(201, id=doc.id, state=doc.state)
-
-    @expose("/<int:pk>/post", methods=["POST"])
-    @protect()
-    @safe
-    def post_doc(self, pk: int):
-        """Post a draft document.
-        ---
-        post:
-          responses:
-            200: {description: posted}
-            422: {description: refused}
-        """
-        try:
-            doc = post_document(db.session, pk)
-        except DomainError as exc:
-            return self.response(422, message=exc.messages(gettext))
-        return self.response(200, id=doc.id, number=doc.number, state=doc.state)
+        return self.command(lambda: post_document(db.session, pk, confirm_backdated=p.flag(
+            p.json_body().get("confirm_backdated"), "confirm_backdated")), _state)
 
     @expose("/<int:pk>/cancel", methods=["POST"])
     @protect()
     @safe
     def cancel_doc(self, pk: int):
-        """Cancel a posted document with reversal entries dated today.
+        """Cancel a posted document with reversal entries (dated today unless a date is given).
         ---
         post:
+          requestBody:
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/DateBody'}
           responses:
-            200: {description: cancelled}
-            422: {description: refused}
+            200:
+              description: cancelled
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/DocumentState'}
         """
-        body = request.get_json(silent=True) or {}
-        try:
-            on = date.fromisoformat(body["date"]) if body.get("date") else None
-            doc = cancel_document(db.session, pk, on)
-        except DomainError as exc:
-            return self.response(422, message=exc.messages(gettext))
-        except ValueError as exc:
-            return self.response(400, message=str(exc))
-        return self.response(200, id=doc.id, number=doc.number, state=doc.state)
+        return self.command(lambda: cancel_document(db.session, pk, p.day(p.json_body().get("date"), "date")),
+                            _state)
+
+
+def _state(doc: StockDocument) -> dict:
+    return {"id": doc.id, "number": doc.number, "state": doc.state}
+
+
+def _draft_input(body: dict) -> DocumentInput:
+    """The draft as the service takes it; ids, dates, texts and lines checked first, every problem at once."""
+    doc_type, warehouse_id, doc_date, dest_id, currency_id, partner, reason, note, lines = p.collect(
+        lambda: p.choice(body.get("doc_type"), "doc_type", STOCK_DOC_TYPES),
+        lambda: p.ident(body.get("warehouse_id"), "warehouse_id", Warehouse, required=True),
+        lambda: p.day(body.get("doc_date"), "doc_date"),
+        lambda: p.ident(body.get("dest_warehouse_id"), "dest_warehouse_id", Warehouse),
+        lambda: p.ident(body.get("currency_id"), "currency_id", Currency),
+        lambda: p.text(body.get("partner_name"), "partner_name", max_len=p.size(StockDocument.partner_name)),
+        lambda: p.text(body.get("reason"), "reason", max_len=p.size(StockDocument.reason)),
+        lambda: p.text(body.get("note"), "note"),
+        lambda: [_line_input(n, ln) for n, ln in p.lines(body, required=True)],
+    )
+    return DocumentInput(doc_type=doc_type, warehouse_id=warehouse_id, doc_date=doc_date, dest_warehouse_id=dest_id,
+                         partner_name=partner, currency_id=currency_id, rate=body.get("rate"), reason=reason,
+                         note=note, lines=lines)
+
+
+def _line_input(n: int, ln: dict) -> LineInput:
+    item_id, unit, lot_id, note = p.collect(
+        lambda: p.ident(ln.get("item_id"), "item_id", Item, required=True, line=n),
+        lambda: p.text(ln.get("unit"), "unit", max_len=p.size(Unit.code), line=n) or None,
+        lambda: p.ident(ln.get("lot_id"), "lot_id", StockLot, line=n),
+        lambda: p.text(ln.get("note"), "note", max_len=p.size(StockDocumentLine.note), line=n),
+    )
+    return LineInput(item_id, ln.get("qty"), unit, ln.get("unit_cost"), lot_id, note)
 
 
 APIS = (ItemApi, ItemGroupApi, WarehouseApi, StockBalanceApi, StockMoveApi, StockLotApi, StockDocumentApi)

@@ -59,10 +59,15 @@ def test_bad_draft_lists_every_problem_and_roles(app, client):
     f.currency("RUB")
     h = token(client, "Sales")
     resp = client.post("/api/v1/sales_order/draft", headers=h, json={
-        "partner_id": 999, "lines": [{"qty": "1"}, {"description": "x", "qty": "abc"}]})
+        "partner_id": 999, "lines": [{"qty": "1"}, {"description": "x", "qty": "-1"}]})
     assert resp.status_code == 422
     assert resp.json["message"] == ["Choose the client", "Line 1: Choose an item or describe the line",
                                     "Line 2: Quantity must be positive"]
+    # malformed values are refused before the service, each naming its field and line
+    resp = client.post("/api/v1/sales_order/draft", headers=h, json={
+        "partner_id": "abc", "lines": [{"qty": "1"}, {"description": "x", "qty": "abc"}]})
+    assert resp.status_code == 422
+    assert [(e["field"], e["line"]) for e in resp.json["errors"]] == [("partner_id", None), ("qty", 2)]
     assert client.post("/api/v1/shipment/ship", headers=h, json={}).status_code == 403  # Sales can't ship
     hp = token(client, "Production")
     assert client.get("/api/v1/sales_order/", headers=hp).status_code == 200

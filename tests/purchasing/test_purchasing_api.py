@@ -44,7 +44,8 @@ def test_best_offer_and_alternatives(story, client):
     assert (best["supplier_name"], best["price"], best["currency"], best["price_base"]) == ("Alpha", "10.0000", "EUR",
                                                                                           "1000.0000")
     assert [a["supplier_name"] for a in best["alternatives"]] == ["Beta"]
-    assert client.get("/api/v1/supplier_offer/best?item=x", headers=token(client, "Sales")).status_code == 400
+    bad = client.get("/api/v1/supplier_offer/best?item=x", headers=token(client, "Sales"))
+    assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "item"  # the one refusal contract
 
 
 def test_generate_confirm_receive(story, client):

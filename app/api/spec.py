@@ -1,0 +1,225 @@
+"""The OpenAPI document as integrators and generated clients read it: exactly what each endpoint takes
+and answers.
+
+FAB writes most of it (the registers' schemas and their CRUD paths); this module adds what FAB leaves
+out and mends what it gets wrong, once for every FabrikaApi:
+
+- shared components: `Refusal` (the one error body: 400, 404, 405, 422, 500, 503 answer it) and the
+  request / answer bodies of the command endpoints (named in their docstrings by `$ref`);
+- every operation declares its path parameters (`{pk}` is a positive integer) and every status code
+  it can answer, each error with the `Refusal` schema;
+- numbers: FAB's schemas say `number` where the JSON holds a Decimal as text ("1.500000"), so a
+  decimal is a number or its text; a related record that may be empty is nullable; a list's `ids`
+  are integers; `_info`'s add / edit columns are lists.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from app.models.stock import STOCK_DOC_TYPES
+
+DECIMAL = {"anyOf": [{"type": "number"}, {"type": "string", "format": "decimal"}], "example": "12.5"}
+DECIMAL_OUT = {"type": "string", "format": "decimal", "example": "12.500000"}
+DATE = {"type": "string", "format": "date", "example": "2026-11-27"}
+ID = {"type": "integer", "minimum": 1, "maximum": 2147483647}
+NULLABLE_ID = {**ID, "nullable": True}
+TEXT = {"type": "string"}
+
+
+def _obj(properties: dict, required: tuple[str, ...] = (), **extra: Any) -> dict:
+    schema = {"type": "object", "properties": properties, **extra}
+    if required:
+        schema["required"] = list(required)
+    return schema
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _list(item: dict) -> dict:
+    return {"type": "array", "items": item}
+
+
+def _dec(nullable: bool = False) -> dict:
+    if not nullable:
+        return copy.deepcopy(DECIMAL)
+    return {"anyOf": [{"type": "number", "nullable": True}, {"type": "string", "format": "decimal", "nullable": True}]}
+
+
+PROBLEM = _obj({"message": TEXT, "field": {"type": "string", "nullable": True},
+                "line": {"type": "integer", "nullable": True}}, ("message", "field", "line"))
+REFUSAL = _obj({"message": _list(TEXT), "errors": _list(_ref("Problem"))}, ("message", "errors"),
+               description="Every problem found, each in the caller's language, naming its field and line")
+
+STATE = _obj({"id": ID, "number": {"type": "string", "nullable": True}, "state": TEXT}, ("id", "state"))
+ORDER_LINE_QTY = _obj({"order_line_id": ID, "qty": _dec()}, ("order_line_id",))
+DAY = _obj({"date": {**DATE, "nullable": True}})
+
+SCHEMAS: dict[str, dict] = {
+    "Problem": PROBLEM,
+    "Refusal": REFUSAL,
+    "DocumentState": STATE,
+    "DateBody": DAY,
+    "StockDocumentDraft": _obj({
+        "doc_type": {"type": "string", "enum": list(STOCK_DOC_TYPES)},
+        "warehouse_id": ID, "doc_date": {**DATE, "nullable": True}, "dest_warehouse_id": NULLABLE_ID,
+        "partner_name": TEXT, "currency_id": NULLABLE_ID, "rate": _dec(True), "reason": TEXT, "note": TEXT,
+        "lines": _list(_ref("StockDocumentLineInput"))}, ("doc_type", "warehouse_id", "lines")),
+    "StockDocumentLineInput": _obj({
+        "item_id": ID, "qty": _dec(), "unit": {"type": "string", "nullable": True,
+                                                "description": "a unit code (the item's own unit when absent)"},
+        "unit_cost": _dec(True), "lot_id": NULLABLE_ID, "note": TEXT}, ("item_id", "qty")),
+    "SalesOrderDraft": _obj({
+        "partner_id": ID, "currency": {"type": "string", "nullable": True, "description": "currency code"},
+        "order_date": {**DATE, "nullable": True}, "delivery_address": TEXT, "note": TEXT,
+        "proposal_id": NULLABLE_ID, "tax_rate": _dec(True), "warehouse_id": NULLABLE_ID, "delivery_terms": TEXT,
+        "delivery_date": {**DATE, "nullable": True},
+        "payment_terms_days": {"type": "integer", "minimum": 0, "maximum": 3650, "nullable": True},
+        "lines": _list(_ref("SalesOrderLineInput"))}, ("partner_id", "lines")),
+    "SalesOrderLineInput": _obj({
+        "item_id": NULLABLE_ID, "qty": _dec(), "unit_price": _dec(True), "discount_pct": _dec(True),
+        "description": TEXT, "calculator_version_id": NULLABLE_ID,
+        "calculator_inputs": {"type": "object", "nullable": True}, "proposal_line_id": NULLABLE_ID,
+        "unit_cost_estimate": _dec(True)}, ("qty",)),
+    "SalesOrderCreated": _obj({"id": ID, "number": TEXT, "state": TEXT, "amount_total": DECIMAL_OUT},
+                              ("id", "number", "state", "amount_total")),
+    "ConfirmBody": _obj({"override": {"type": "boolean",
+                                      "description": "confirm past the credit check (needs the approve permission)"}}),
+    "OrderAnalysis": _obj({"order_id": ID, "number": TEXT, "promise_date": {**DATE, "nullable": True},
+                           "created": _list(TEXT), "lines": _list({"type": "object"})},
+                          ("order_id", "number", "lines")),
+    "ShipBody": _obj({
+        "order_id": ID, "ship_date": {**DATE, "nullable": True},
+        "lines": {**_list(_ref("OrderLineQty")), "nullable": True,
+                  "description": "omitted: every reserved quantity"},
+        "carrier_id": NULLABLE_ID, "vehicle": TEXT, "driver": TEXT, "delivery_address": TEXT,
+        "delivery_date": {**DATE, "nullable": True}, "window_from": TEXT, "window_to": TEXT,
+        "transport_cost": _dec(True), "note": TEXT}, ("order_id",)),
+    "OrderLineQty": ORDER_LINE_QTY,
+    "Shipped": _obj({"id": ID, "number": TEXT, "state": TEXT,
+                     "lines": _list(_obj({"order_line_id": ID, "qty": DECIMAL_OUT}))}, ("id", "state")),
+    "IssueBody": _obj({"order_id": ID, "invoice_date": {**DATE, "nullable": True},
+                       "lines": {**_list(_ref("OrderLineQty")), "nullable": True,
+                                 "description": "omitted: everything not yet invoiced"}}, ("order_id",)),
+    "Issued": _obj({"id": ID, "number": TEXT, "kind": TEXT, "amount_total": DECIMAL_OUT}, ("id", "number")),
+    "PaymentBody": _obj({"amount": _dec(), "pay_date": {**DATE, "nullable": True},
+                         "method": {"type": "string", "enum": ["bank", "cash", "card"]},
+                         "reference": TEXT}, ("amount",)),
+    "PaymentRegistered": _obj({"id": ID, "number": TEXT, "amount_paid": DECIMAL_OUT, "status": TEXT},
+                              ("id", "number")),
+    "ProductionOrderDraft": _obj({
+        "item_id": ID, "qty": _dec(), "component_warehouse_id": ID, "output_warehouse_id": ID,
+        "bom_id": NULLABLE_ID, "routing_id": NULLABLE_ID, "order_date": {**DATE, "nullable": True},
+        "planned_start": {**DATE, "nullable": True}, "planned_end": {**DATE, "nullable": True}, "note": TEXT},
+        ("item_id", "qty", "component_warehouse_id", "output_warehouse_id")),
+    "ProductionOrderState": _obj({"id": ID, "number": TEXT, "state": TEXT, "qty": DECIMAL_OUT,
+                                  "qty_done": DECIMAL_OUT}, ("id", "number", "state")),
+    "CompleteBody": _obj({"qty": _dec(), "date": {**DATE, "nullable": True}}, ("qty",)),
+    "ReceiveBody": _obj({"date": {**DATE, "nullable": True}, "note": TEXT,
+                         "lines": _list(_obj({"order_line_id": ID, "qty": _dec(), "price": _dec(True)},
+                                             ("order_line_id", "qty")))}, ("lines",)),
+    "GenerateBody": _obj({"methods": {"type": "object", "minProperties": 1,
+                                      "additionalProperties": {"type": "object"},
+                                      "description": "{method: parameters}, e.g. {\"minmax\": {}}"}},
+                         ("methods",)),
+    "DealDraft": _obj({
+        "title": TEXT, "partner_id": ID, "amount": _dec(True), "currency_id": NULLABLE_ID, "stage_id": NULLABLE_ID,
+        "contact_id": NULLABLE_ID, "probability": {"type": "integer", "minimum": 0, "maximum": 100, "nullable": True},
+        "manager_id": NULLABLE_ID, "expected_close": {**DATE, "nullable": True}, "source": TEXT, "note": TEXT},
+        ("title", "partner_id")),
+    "DealMove": _obj({"stage_id": ID, "reason": TEXT}, ("stage_id",)),
+    "ActivityDone": _obj({"result": TEXT}),
+    "MergeBody": _obj({"merge_id": ID}, ("merge_id",)),
+    "CalculatorRunBody": _obj({
+        "inputs": {"type": "object", "additionalProperties": True}, "version_id": NULLABLE_ID,
+        "cost_source": {"type": "string", "enum": ["standard", "last_purchase", "fifo", "average"]},
+        "record": {"type": "boolean"}}),
+    "CalculatorVersionBody": _obj({"parameters": TEXT, "formulas": TEXT, "outputs": TEXT, "note": TEXT},
+                                  ("formulas",)),
+    "LookupTableBody": _obj({"text": TEXT, "title": TEXT, "title_ru": TEXT, "title_es": TEXT}, ("text",)),
+    "Created": _obj({"id": ID}, ("id",), additionalProperties=True),
+}
+
+ERRORS = {
+    "400": ("BadRequest", "The request could not be read (a query argument, the body)"),
+    "404": ("NotFound", "No such record (or path)"),
+    "405": ("MethodNotAllowed", "This method is not allowed on this path"),
+    "422": ("Refused", "Refused: every problem with its field and line, nothing was written"),
+    "500": ("ServerError", "An unexpected error (logged); nothing internal is shown"),
+    "503": ("Unavailable", "The database is busy or not available: retry after Retry-After seconds"),
+}
+RESPONSES = {name: {"description": text, "content": {"application/json": {"schema": _ref("Refusal")}},
+                    **({"headers": {"Retry-After": {"schema": {"type": "integer"}}}} if code == "503" else {})}
+             for code, (name, text) in ERRORS.items()}
+_PATH_PARAM = re.compile(r"{(\w+)}")
+
+
+def path_parameters(path: str, operation: dict) -> None:
+    """Declare each `{name}` of the path the operation does not declare yet (ids are integers)."""
+    declared = {p.get("name") for p in operation.get("parameters", []) if p.get("in") == "path"}
+    for name in _PATH_PARAM.findall(path):
+        if name in declared:
+            continue
+        schema = dict(ID) if name == "pk" or name.endswith("_id") else {"type": "string", "pattern": r"^[\w.-]+$"}
+        operation.setdefault("parameters", []).append({"in": "path", "name": name, "required": True,
+                                                      "schema": schema})
+    for param in operation.get("parameters", []):
+        if param.get("in") == "path" and param.get("name") == "pk":
+            param["required"] = True
+            param["schema"] = dict(ID)
+
+
+def error_responses(path: str, operation: dict) -> None:
+    """Every status code the operation can answer, each error with the Refusal body."""
+    responses = {str(code): value for code, value in operation.get("responses", {}).items()}
+    codes = ["400", "405", "422", "500", "503"]
+    if "{" in path or "404" in responses:
+        codes.append("404")
+    for code in codes:
+        responses[code] = {"$ref": f"#/components/responses/{ERRORS[code][0]}"}
+    for code, value in responses.items():
+        if isinstance(value, dict) and "$ref" not in value and "content" not in value and code.startswith("2"):
+            value["content"] = {"application/json": {"schema": {"type": "object"}}}
+    operation["responses"] = responses
+
+
+def mend_schema(schema: Any) -> None:
+    """Decimals as a number or its text; related records nullable (walks the schema in place)."""
+    if isinstance(schema, list):
+        for item in schema:
+            mend_schema(item)
+        return
+    if not isinstance(schema, dict):
+        return
+    for key, value in list(schema.get("properties", {}).items()):
+        if isinstance(value, dict) and value.get("type") == "number" and "format" not in value:
+            nullable = value.get("nullable", False)
+            schema["properties"][key] = _dec(nullable)
+        elif isinstance(value, dict) and "$ref" in value:
+            schema["properties"][key] = {"allOf": [value], "nullable": True}
+        else:
+            mend_schema(value)
+    for key in ("items", "allOf", "anyOf", "oneOf", "additionalProperties"):
+        if key in schema:
+            mend_schema(schema[key])
+
+
+def mend_list_and_info(path: str, method: str, operation: dict) -> None:
+    """FAB's inline answers of list and _info: ids are integers, add / edit columns are lists."""
+    schema = (operation.get("responses", {}).get("200", {}).get("content", {})
+              .get("application/json", {}).get("schema", {}))
+    props = schema.get("properties", {}) if isinstance(schema, dict) else {}
+    if "ids" in props:
+        props["ids"] = {"type": "array", "items": {"type": "integer"}}
+    if "count" in props:
+        props["count"] = {"type": "integer"}
+    for key in ("add_columns", "edit_columns"):
+        if key in props:
+            props[key] = {"type": "array", "items": {"type": "object"}}
+    if "id" in props and props["id"].get("type") == "string":
+        props["id"] = {"type": "integer"}
+    mend_schema(schema)
