@@ -269,19 +269,37 @@ class FabrikaSecurityManager(SecurityManager):
         return super().create_limiter(flask_app)
 
     def register_views(self) -> None:
-        """FAB's security views; the sign-in limit also covers the REST API's login.
+        """FAB's security views; one sign-in limit over the form and the REST API's login together.
 
-        FAB limits only the sign-in form, so without this a password could be guessed through
-        POST /api/v1/security/login at full speed.
+        FAB limits only the form, per address: a password could be guessed as fast again through
+        POST /api/v1/security/login, and against one account from many addresses. Both endpoints
+        share two counters (Flask-Limiter shared scopes, in the database): one per client address
+        and one per user name, each AUTH_RATE_LIMIT. They replace FAB's own limit on the form
+        (route limits override a blueprint's), so an attempt is counted once in each.
         """
         super().register_views()
         if self.is_auth_limited:
-            self._limit_api_login()
+            self._limit_sign_in()
 
-    def _limit_api_login(self) -> None:
+    def _limit_sign_in(self) -> None:
         from flask import current_app
 
-        view = current_app.view_functions.get(self.API_LOGIN_ENDPOINT)
-        if view is not None:
-            limited = self.limiter.limit(self.auth_rate_limit, methods=["POST"])(view)
-            current_app.view_functions[self.API_LOGIN_ENDPOINT] = limited
+        limits = (
+            self.limiter.shared_limit(self.auth_rate_limit, scope="sign-in-address", methods=["POST"]),
+            self.limiter.shared_limit(self.auth_rate_limit, scope="sign-in-user", key_func=sign_in_user_key,
+                                      methods=["POST"]),
+        )
+        for endpoint in (f"{type(self.auth_view).__name__}.login", self.API_LOGIN_ENDPOINT):
+            view = current_app.view_functions.get(endpoint)
+            if view is None:
+                continue
+            for limit in limits:
+                view = limit(view)
+            current_app.view_functions[endpoint] = view
+
+
+def sign_in_user_key() -> str:
+    """The account a sign-in attempt names (form field or JSON body), as FAB matches it: case-insensitively."""
+    body = request.get_json(silent=True) if request.is_json else None
+    name = body.get("username") if isinstance(body, dict) else request.form.get("username")
+    return "user:" + str(name or "").strip().lower()[:64]
