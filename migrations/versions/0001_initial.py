@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 14:44:26.793423
+Create Date: 2026-12-07 12:19:32.874461
 
 """
 import sqlalchemy as sa
@@ -196,6 +196,23 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_job_run_job_id'), ['job_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_job_run_started_at'), ['started_at'], unique=False)
 
+    op.create_table('kpi_fact',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('metric', sa.String(length=48), nullable=False),
+    sa.Column('period_kind', sa.String(length=8), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('employee_key', sa.Integer(), nullable=False),
+    sa.Column('num', app.models.types.Money(), nullable=False),
+    sa.Column('den', app.models.types.Money(), nullable=False),
+    sa.Column('value', app.models.types.Money(), nullable=True),
+    sa.Column('docs', sa.Integer(), nullable=False),
+    sa.Column('digest', sa.String(length=40), nullable=False),
+    sa.Column('closed', sa.Boolean(), nullable=False),
+    sa.Column('computed_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('metric', 'period_kind', 'period_start', 'employee_key', name='uq_kpi_fact')
+    )
     op.create_table('purchasing_run',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('started_at', sa.DateTime(), nullable=False),
@@ -220,6 +237,28 @@ def upgrade():
     )
     with op.batch_alter_table('rate_limit_hit', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_rate_limit_hit_expires_at'), ['expires_at'], unique=False)
+
+    op.create_table('scheduled_report',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('report', sa.String(length=32), nullable=False),
+    sa.Column('params', sa.JSON(), nullable=False),
+    sa.Column('fmt', sa.String(length=8), nullable=False),
+    sa.Column('language', sa.String(length=8), nullable=False),
+    sa.Column('recipients', sa.Text(), nullable=False),
+    sa.Column('recipient_users', sa.JSON(), nullable=False),
+    sa.Column('cron', sa.String(length=64), nullable=False),
+    sa.Column('skip_empty', sa.Boolean(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('next_run_at', sa.DateTime(), nullable=True),
+    sa.Column('last_run_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("fmt IN ('pdf','xlsx','csv')", name='ck_sched_fmt'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('scheduled_report', schema=None) as batch_op:
+        batch_op.create_index('ix_sched_due', ['active', 'next_run_at'], unique=False)
 
     op.create_table('tag',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -403,6 +442,14 @@ def upgrade():
     with op.batch_alter_table('currency_rate', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_currency_rate_currency_id'), ['currency_id'], unique=False)
 
+    op.create_table('dashboard_preference',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('hidden', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['ab_user.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('user_id')
+    )
     op.create_table('item',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=64), nullable=False),
@@ -432,6 +479,52 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_item_barcode'), ['barcode'], unique=False)
         batch_op.create_index(batch_op.f('ix_item_group_id'), ['group_id'], unique=False)
         batch_op.create_index('ix_item_name', ['name'], unique=False)
+
+    op.create_table('kpi_definition',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=48), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('name_ru', sa.String(length=200), nullable=False),
+    sa.Column('name_es', sa.String(length=200), nullable=False),
+    sa.Column('metric', sa.String(length=48), nullable=False),
+    sa.Column('formula', sa.Text(), nullable=False),
+    sa.Column('division', sa.String(length=24), nullable=False),
+    sa.Column('employee_id', sa.Integer(), nullable=True),
+    sa.Column('period', sa.String(length=8), nullable=False),
+    sa.Column('target', app.models.types.Money(), nullable=True),
+    sa.Column('weight', app.models.types.Money(), nullable=False),
+    sa.Column('red_threshold', app.models.types.Money(), nullable=True),
+    sa.Column('green_threshold', app.models.types.Money(), nullable=True),
+    sa.Column('direction', sa.String(length=8), nullable=False),
+    sa.Column('sort', sa.Integer(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("direction IN ('higher','lower')", name='ck_kpi_direction'),
+    sa.CheckConstraint("period IN ('week','month','quarter','year')", name='ck_kpi_period'),
+    sa.CheckConstraint('weight >= 0', name='ck_kpi_weight'),
+    sa.ForeignKeyConstraint(['employee_id'], ['ab_user.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('code')
+    )
+    with op.batch_alter_table('kpi_definition', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_kpi_definition_employee_id'), ['employee_id'], unique=False)
+        batch_op.create_index('ix_kpi_division', ['division', 'sort'], unique=False)
+
+    op.create_table('kpi_fact_doc',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('fact_id', sa.Integer(), nullable=False),
+    sa.Column('ref_type', sa.String(length=24), nullable=False),
+    sa.Column('ref_id', sa.Integer(), nullable=False),
+    sa.Column('label', sa.String(length=64), nullable=False),
+    sa.Column('ref_date', sa.Date(), nullable=True),
+    sa.Column('num', app.models.types.Money(), nullable=False),
+    sa.Column('den', app.models.types.Money(), nullable=False),
+    sa.ForeignKeyConstraint(['fact_id'], ['kpi_fact.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('kpi_fact_doc', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_kpi_fact_doc_fact_id'), ['fact_id'], unique=False)
 
     op.create_table('partner',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -495,6 +588,24 @@ def upgrade():
     sa.ForeignKeyConstraint(['warehouse_id'], ['warehouse.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('scheduled_report_run',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('report_id', sa.Integer(), nullable=False),
+    sa.Column('slot', sa.DateTime(), nullable=True),
+    sa.Column('trigger', sa.String(length=16), nullable=False),
+    sa.Column('started_at', sa.DateTime(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('recipients', sa.Text(), nullable=False),
+    sa.Column('outbox_ids', sa.JSON(), nullable=False),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['report_id'], ['scheduled_report.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('report_id', 'slot', name='uq_sched_run_slot')
+    )
+    with op.batch_alter_table('scheduled_report_run', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_scheduled_report_run_report_id'), ['report_id'], unique=False)
+
     op.create_table('stock_document',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('doc_type', sa.String(length=24), nullable=False),
@@ -620,6 +731,41 @@ def upgrade():
         batch_op.create_index('ix_deal_manager', ['manager_id'], unique=False)
         batch_op.create_index('ix_deal_partner', ['partner_id'], unique=False)
         batch_op.create_index('ix_deal_stage', ['stage_id'], unique=False)
+
+    op.create_table('kpi_restatement',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('definition_id', sa.Integer(), nullable=False),
+    sa.Column('period_kind', sa.String(length=8), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('old_value', app.models.types.Money(), nullable=True),
+    sa.Column('new_value', app.models.types.Money(), nullable=True),
+    sa.Column('documents', sa.JSON(), nullable=False),
+    sa.Column('detected_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['definition_id'], ['kpi_definition.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('kpi_restatement', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_kpi_restatement_definition_id'), ['definition_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_kpi_restatement_detected_at'), ['detected_at'], unique=False)
+
+    op.create_table('kpi_value',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('definition_id', sa.Integer(), nullable=False),
+    sa.Column('period_kind', sa.String(length=8), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('value', app.models.types.Money(), nullable=True),
+    sa.Column('status', sa.String(length=8), nullable=False),
+    sa.Column('attainment', app.models.types.Money(), nullable=True),
+    sa.Column('closed', sa.Boolean(), nullable=False),
+    sa.Column('computed_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['definition_id'], ['kpi_definition.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('definition_id', 'period_start', name='uq_kpi_value')
+    )
+    with op.batch_alter_table('kpi_value', schema=None) as batch_op:
+        batch_op.create_index('ix_kpi_value_period', ['period_kind', 'period_start'], unique=False)
 
     op.create_table('outbox_message',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1361,6 +1507,8 @@ def upgrade():
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('posted_at', sa.DateTime(), nullable=True),
     sa.Column('posted_by', sa.String(length=100), nullable=False),
+    sa.Column('cancelled_at', sa.DateTime(), nullable=True),
+    sa.Column('cancelled_by', sa.String(length=100), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint("state IN ('draft','posted','cancelled')", name='ck_ship_state'),
@@ -1643,7 +1791,10 @@ def upgrade():
     sa.Column('method', sa.String(length=32), nullable=False),
     sa.Column('reference', sa.String(length=100), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('posted_at', sa.DateTime(), nullable=True),
     sa.Column('posted_by', sa.String(length=100), nullable=False),
+    sa.Column('cancelled_at', sa.DateTime(), nullable=True),
+    sa.Column('cancelled_by', sa.String(length=100), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint("state IN ('posted','cancelled')", name='ck_pay_state'),
@@ -2002,6 +2153,15 @@ def downgrade():
         batch_op.drop_index('ix_outbox_entity')
 
     op.drop_table('outbox_message')
+    with op.batch_alter_table('kpi_value', schema=None) as batch_op:
+        batch_op.drop_index('ix_kpi_value_period')
+
+    op.drop_table('kpi_value')
+    with op.batch_alter_table('kpi_restatement', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_kpi_restatement_detected_at'))
+        batch_op.drop_index(batch_op.f('ix_kpi_restatement_definition_id'))
+
+    op.drop_table('kpi_restatement')
     with op.batch_alter_table('deal', schema=None) as batch_op:
         batch_op.drop_index('ix_deal_stage')
         batch_op.drop_index('ix_deal_partner')
@@ -2031,6 +2191,10 @@ def downgrade():
         batch_op.drop_index('ix_sdoc_type_date')
 
     op.drop_table('stock_document')
+    with op.batch_alter_table('scheduled_report_run', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_scheduled_report_run_report_id'))
+
+    op.drop_table('scheduled_report_run')
     op.drop_table('purchasing_settings')
     op.drop_table('price_list')
     with op.batch_alter_table('partner', schema=None) as batch_op:
@@ -2046,12 +2210,22 @@ def downgrade():
         batch_op.drop_index('ix_partner_carrier')
 
     op.drop_table('partner')
+    with op.batch_alter_table('kpi_fact_doc', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_kpi_fact_doc_fact_id'))
+
+    op.drop_table('kpi_fact_doc')
+    with op.batch_alter_table('kpi_definition', schema=None) as batch_op:
+        batch_op.drop_index('ix_kpi_division')
+        batch_op.drop_index(batch_op.f('ix_kpi_definition_employee_id'))
+
+    op.drop_table('kpi_definition')
     with op.batch_alter_table('item', schema=None) as batch_op:
         batch_op.drop_index('ix_item_name')
         batch_op.drop_index(batch_op.f('ix_item_group_id'))
         batch_op.drop_index(batch_op.f('ix_item_barcode'))
 
     op.drop_table('item')
+    op.drop_table('dashboard_preference')
     with op.batch_alter_table('currency_rate', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_currency_rate_currency_id'))
 
@@ -2091,6 +2265,10 @@ def downgrade():
     op.drop_table('warehouse')
     op.drop_table('unit')
     op.drop_table('tag')
+    with op.batch_alter_table('scheduled_report', schema=None) as batch_op:
+        batch_op.drop_index('ix_sched_due')
+
+    op.drop_table('scheduled_report')
     with op.batch_alter_table('rate_limit_hit', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_rate_limit_hit_expires_at'))
 
@@ -2099,6 +2277,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_purchasing_run_started_at'))
 
     op.drop_table('purchasing_run')
+    op.drop_table('kpi_fact')
     with op.batch_alter_table('job_run', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_job_run_started_at'))
         batch_op.drop_index(batch_op.f('ix_job_run_job_id'))
