@@ -40,6 +40,14 @@ ensure_debian_packages
 echo "== ruff"
 $BIN/ruff check . || status=1
 
+echo "== dependency audit (pip-audit; waivers in .pip-audit-waivers)"
+$BIN/python scripts/audit_deps.py
+case $? in
+  0) ;;
+  3) skipped+=("dependency audit of the packages listed above") ;;
+  *) echo "!! dependency audit failed"; status=1 ;;
+esac
+
 run_pytest "tests on SQLite" -q -p no:cacheprovider -n 2 --ignore=tests/e2e tests
 
 PGBIN=$(pg_bin)
