@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def register_apis(appbuilder) -> None:
-    from app.api import calculators, core, crm, partners, production, proposals, purchasing, sales, stock
+    from app.api import calculators, core, crm, kpi, partners, production, proposals, purchasing, sales, stock
     from app.api.errors import register_json_errors
 
     register_json_errors(appbuilder.app)
@@ -18,3 +18,4 @@ def register_apis(appbuilder) -> None:
     purchasing.register(appbuilder)
     proposals.register(appbuilder)
     calculators.register(appbuilder)
+    kpi.register(appbuilder)

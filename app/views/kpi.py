@@ -105,6 +105,11 @@ def _roles() -> list[str]:
     return [r.name for r in getattr(g.user, "roles", [])]
 
 
+def reader_scope() -> tuple[frozenset[str], Any]:
+    """The signed-in reader's divisions and register check (pages and API show the same KPIs)."""
+    return scorecard.role_divisions(_roles()), _can_read
+
+
 # --- the dashboard -----------------------------------------------------------------------------------
 
 
