@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, localcontext
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from app.domain import bom as dbom
@@ -23,7 +23,7 @@ from app.models.catalog import Item, UnitConversion
 from app.models.core import Unit
 from app.models.production import Bom, BomLine, Routing, RoutingOperation
 from app.models.stock import StockBalance, StockLot, Warehouse
-from app.services.base import unit_of_work
+from app.services.base import is_postgres, unit_of_work
 
 COST_STANDARD = "standard"
 COST_LAST_PURCHASE = "last_purchase"
@@ -151,9 +151,25 @@ def _codes(session: Session, ids: list[int]) -> dict[int, str]:
     return dict(session.execute(select(Item.id, Item.code).where(Item.id.in_(set(ids)))).all())
 
 
+BOM_STRUCTURE_LOCK = 0x46414242  # the advisory lock key every BOM structure change takes ("FABB")
+
+
+def lock_bom_structure(session: Session) -> None:
+    """Serialise BOM structure changes until the transaction ends; the cycle check runs after it.
+
+    Two users adding D -> E and E -> D at once each found no cycle in what was committed and both
+    saved one. On PostgreSQL a transaction-level advisory lock queues the second until the first
+    commits (READ COMMITTED: its check then sees the first's line); on SQLite every transaction
+    already holds the database's write lock from its first statement (app/database.py).
+    """
+    if is_postgres(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": BOM_STRUCTURE_LOCK})
+
+
 def cycle_problem(session: Session, parent_id: int, component_id: int, line_id: int | None = None,
                   line_no: int | None = None) -> Problem | None:
     """The problem of a line parent -> component that would close a cycle (A -> B -> A), with its path."""
+    lock_bom_structure(session)
     graph = reachable_graph(session, component_id, skip_line_id=line_id)
     path = dbom.cycle_if_added(graph, parent_id, component_id)
     if path is None:
@@ -446,13 +462,18 @@ def load_book(session: Session, item_id: int, on_date: date | None = None,
         for item, bom in boms.items():
             book[item] = spec_of(bom, lines.get(bom.id, []), factors, base)
         frontier = {ln.item_id for ln in all_lines if not ln.is_byproduct} - seen
+    refuse_cycles(session, book)
+    return book
+
+
+def refuse_cycles(session: Session, book: dbom.BomBook) -> None:
+    """A cycle already stored (saved before the checks were serialised, or by hand) named, not followed."""
     # only items with a BOM can be on a cycle: leave the bought-in parts out of the search
     graph = {parent: {c for c in comps if c in book} for parent, comps in dbom.edges_of(book).items()}
     cycle = dbom.find_cycle(graph)
     if cycle is not None:
         codes = _codes(session, cycle)
         raise DomainError(dbom.MSG_CYCLE_FOUND, path=" → ".join(codes.get(i, str(i)) for i in cycle))
-    return book
 
 
 def explode_bom(session: Session, item_id: int, qty: Decimal, on_date: date | None = None,
@@ -487,6 +508,7 @@ def where_used(session: Session, item_id: int, on_date: date | None = None) -> l
             if any(ln.item_id in frontier and not ln.is_byproduct for ln in lines.get(bom.id, [])):
                 using.add(parent)
         frontier = using - seen
+    refuse_cycles(session, book)
     return dbom.where_used(book, item_id)
 
 

@@ -185,7 +185,11 @@ class BomView(ShowWithActions):
     @has_access
     def whereused(self, pk: int) -> str:
         bom = self._bom(pk)
-        rows = engineering.where_used(db.session, bom.item_id)
+        try:  # a cycle already stored is named on the page, not a 500
+            rows = engineering.where_used(db.session, bom.item_id)
+        except DomainError as exc:
+            flash_domain_error(exc)
+            rows = []
         items = engineering.items_by_id(db.session, {i for r in rows for i in r.path})
         table = dict(headers=[t("level"), t("used_in"), t("per_unit"), t("path")], rows=[
             ([r.level, item_cell(items, r.item, r.top), fmt_qty(r.qty_per_unit),
