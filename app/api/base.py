@@ -73,7 +73,7 @@ class FabrikaApi(ModelRestApi):
     def put_headless(self, pk):
         """FAB's update, with a change refused by pre_update answered 422, nothing saved."""
         try:
-            if not _possible_pk(pk):
+            if not possible_pk(pk):
                 return self.response_404()
             params.json_body(required=True)
             return super().put_headless(pk)
@@ -150,11 +150,11 @@ class FabrikaApi(ModelRestApi):
 
     def get_headless(self, pk, **kwargs):
         """FAB's read; an id no INTEGER column can hold is simply not found (not an overflow inside)."""
-        return super().get_headless(pk, **kwargs) if _possible_pk(pk) else self.response_404()
+        return super().get_headless(pk, **kwargs) if possible_pk(pk) else self.response_404()
 
     def delete_headless(self, pk):
         """FAB's delete; a row still used elsewhere (FAB's DatabaseException) is refused in words."""
-        if not _possible_pk(pk):
+        if not possible_pk(pk):
             return self.response_404()
         self._deleting = True
         try:
@@ -215,7 +215,7 @@ def _add_component(register: Callable, name: str, value: dict) -> None:
         pass  # another API registered it first: the same dict
 
 
-def _possible_pk(pk: Any) -> bool:
+def possible_pk(pk: Any) -> bool:
     """A primary key value some row could have: a whole number within the INTEGER range."""
     text = str(pk)
     return text.isascii() and text.isdigit() and 0 < int(text) <= params.MAX_ID

@@ -7,17 +7,17 @@ back as 422 with every translated message.
 
 from __future__ import annotations
 
-from flask import request
 from flask_appbuilder.api import expose, protect, safe
-from flask_babel import gettext
 
-from app.api.base import FabrikaApi
-from app.calculators import CalcError
+from app.api import params as p
+from app.api.base import FabrikaApi, possible_pk
 from app.extensions import db
 from app.models.calculators import CalculationRun, Calculator, CalculatorVersion, LookupTable
 from app.permissions import ACTION_READ, ACTION_WRITE, CRUD, READ_ONLY, RESOURCE_CALCULATOR
 from app.services import calculators as svc
 from app.views.base import FabrikaInterface
+
+MSG_NOT_ITS_VERSION = "%(field)s: version %(value)s is not a version of this calculator"
 
 
 class _Api(FabrikaApi):
@@ -38,38 +38,41 @@ class CalculatorApi(_Api):
     @protect()
     @safe
     def run_calc(self, pk: int):
-        """Run a calculator on inputs.
+        """Run a calculator on inputs (its current version, or version_id of it); "record" stores the result.
         ---
         post:
           requestBody:
             content:
               application/json:
-                schema:
-                  type: object
-                  properties:
-                    inputs: {type: object}
-                    version_id: {type: integer}
-                    cost_source: {type: string, enum: [standard, last_purchase, fifo, average]}
-                    record: {type: boolean}
+                schema: {$ref: '#/components/schemas/CalculatorRunBody'}
           responses:
-            200: {description: the result (numbers as strings)}
-            422: {description: invalid inputs or a failing formula}
+            200:
+              description: the result (numbers as strings)
+              content:
+                application/json:
+                  schema: {type: object}
         """
-        body = request.get_json(silent=True) or {}
-        inputs = body.get("inputs") if isinstance(body.get("inputs"), dict) else {}
-        try:
-            if db.session.get(Calculator, pk) is None:
-                return self.response_404()
-            result = svc.run_calculator(db.session, pk if not body.get("version_id") else None, inputs,
-                                        version_id=body.get("version_id"),
-                                        cost_source=str(body.get("cost_source") or "standard"))
-            if result.calculator_id != pk:
-                return self.response_404()
-            if body.get("record"):
+        if not possible_pk(pk) or db.session.get(Calculator, pk) is None:
+            return self.response_404()
+
+        def use_case():
+            body = p.json_body()
+            inputs, version_id, source, record = p.collect(
+                lambda: p.mapping(body.get("inputs"), "inputs"),
+                lambda: p.ident(body.get("version_id"), "version_id"),
+                lambda: p.choice(body.get("cost_source"), "cost_source", svc.COST_SOURCES, default="standard"),
+                lambda: p.flag(body.get("record"), "record"))
+            if version_id is not None:
+                version = db.session.get(CalculatorVersion, version_id)
+                if version is None or version.calculator_id != pk:
+                    raise p.refuse(MSG_NOT_ITS_VERSION, "version_id", value=version_id)
+            result = svc.run_calculator(db.session, pk if version_id is None else None, inputs,
+                                        version_id=version_id, cost_source=source)
+            if record:
                 svc.record_run(db.session, result)
-        except CalcError as exc:
-            return self.response(422, message=exc.messages(gettext))
-        return self.response(200, **result.as_json())
+            return result
+
+        return self.command(use_case, lambda result: result.as_json())
 
     @expose("/<int:pk>/version", methods=["POST"])
     @protect()
@@ -79,27 +82,27 @@ class CalculatorApi(_Api):
         ---
         post:
           requestBody:
+            required: true
             content:
               application/json:
-                schema:
-                  type: object
-                  properties:
-                    parameters: {type: string}
-                    formulas: {type: string}
-                    outputs: {type: string}
-                    note: {type: string}
+                schema: {$ref: '#/components/schemas/CalculatorVersionBody'}
           responses:
-            201: {description: saved}
-            422: {description: every problem, with its line}
+            201:
+              description: saved
+              content:
+                application/json:
+                  schema: {type: object, properties: {id: {type: integer}, number: {type: integer}}}
         """
-        body = request.get_json(silent=True) or {}
-        data = svc.VersionInput(str(body.get("parameters", "[]")), str(body.get("formulas", "")),
-                                str(body.get("outputs", "{}")), str(body.get("note", "")))
-        try:
-            version = svc.save_version(db.session, pk, data)
-        except CalcError as exc:
-            return self.response(422, message=exc.messages(gettext))
-        return self.response(201, id=version.id, number=version.number)
+        def use_case():
+            body = p.json_body(required=True)
+            data = svc.VersionInput(*p.collect(
+                lambda: p.text(body.get("parameters"), "parameters", default="[]"),
+                lambda: p.text(body.get("formulas"), "formulas"),
+                lambda: p.text(body.get("outputs"), "outputs", default="{}"),
+                lambda: p.text(body.get("note"), "note", max_len=p.size(CalculatorVersion.note))))
+            return svc.save_version(db.session, pk, data)
+
+        return self.command(use_case, lambda version: {"id": version.id, "number": version.number}, status=201)
 
 
 class CalculatorVersionApi(_Api):
@@ -127,25 +130,27 @@ class LookupTableApi(_Api):
         ---
         put:
           requestBody:
+            required: true
             content:
               application/json:
-                schema:
-                  type: object
-                  properties:
-                    text: {type: string}
-                    title: {type: string}
+                schema: {$ref: '#/components/schemas/LookupTableBody'}
           responses:
-            200: {description: saved}
-            422: {description: problems with their lines}
+            200:
+              description: saved
+              content:
+                application/json:
+                  schema: {type: object, properties: {id: {type: integer}, rows: {type: integer}}}
         """
-        body = request.get_json(silent=True) or {}
-        try:
-            table = svc.save_table(db.session, svc.TableInput(name, str(body.get("title", "")),
-                                                              str(body.get("title_ru", "")),
-                                                              str(body.get("title_es", "")), str(body.get("text", ""))))
-        except CalcError as exc:
-            return self.response(422, message=exc.messages(gettext))
-        return self.response(200, id=table.id, rows=len(table.rows))
+        def use_case():
+            body = p.json_body(required=True)
+            table, title, title_ru, title_es, text = p.collect(
+                lambda: p.text(name, "name", max_len=p.size(LookupTable.name)),
+                *[lambda k=k: p.text(body.get(k), k, max_len=p.size(getattr(LookupTable, k)))
+                  for k in ("title", "title_ru", "title_es")],
+                lambda: p.text(body.get("text"), "text"))
+            return svc.save_table(db.session, svc.TableInput(table, title, title_ru, title_es, text))
+
+        return self.command(use_case, lambda table: {"id": table.id, "rows": len(table.rows)})
 
 
 class CalculationRunApi(_Api):

@@ -7,14 +7,12 @@ marks an activity done.
 
 from __future__ import annotations
 
-from datetime import date
-
-from flask import request
 from flask_appbuilder.api import expose, protect, safe
-from flask_babel import gettext
+from marshmallow import Schema, fields, validate
 
+from app.api import params as p
+from app.api import spec
 from app.api.base import FabrikaApi
-from app.domain.errors import DomainError
 from app.extensions import db
 from app.models.crm import Activity, Deal, DealStage
 from app.permissions import ACTION_WRITE, CRUD, RESOURCE_DEAL
@@ -35,6 +33,22 @@ DEAL_COLUMNS = ["id", "title", "partner.id", "partner.name", "contact.id", "amou
                 "expected_close", "stage.id", "stage.name", "manager.id", "source", "closed_at", "close_reason"]
 
 
+class DealInputSchema(Schema):
+    """A new deal as `POST /api/v1/deal/` reads it (crm.DealInput)."""
+
+    title = fields.String(required=True, validate=validate.Length(max=200))
+    partner_id = fields.Integer(required=True)
+    amount = fields.Decimal(as_string=True, allow_none=True)
+    currency_id = fields.Integer(allow_none=True)
+    stage_id = fields.Integer(allow_none=True, metadata={"description": "the first stage when absent"})
+    contact_id = fields.Integer(allow_none=True)
+    probability = fields.Integer(allow_none=True, validate=validate.Range(0, 100))
+    expected_close = fields.Date(allow_none=True)
+    manager_id = fields.Integer(allow_none=True)
+    source = fields.String(validate=validate.Length(max=64))
+    note = fields.String()
+
+
 class DealApi(_Api):
     resource_name = "deal"
     datamodel = FabrikaInterface(Deal)
@@ -44,23 +58,15 @@ class DealApi(_Api):
                     "note"]
     search_columns = ["title", "partner", "stage", "manager", "expected_close"]
 
+    # what the create reads (the service's DealInput): `_info` and the document name exactly these fields
+    add_model_schema = DealInputSchema()
+    add_columns = list(DealInputSchema._declared_fields)
+    openapi_spec_methods = {"post": {"post": spec.command_doc(None, "DealCreated", 201)}}
+
     def post_headless(self):
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            return self.response_400(message="Request is not JSON")
-        try:
-            data = crm.DealInput(
-                title=body.get("title", ""), partner_id=body.get("partner_id"), amount=body.get("amount", "0"),
-                currency_id=body.get("currency_id"), stage_id=body.get("stage_id"), contact_id=body.get("contact_id"),
-                probability=body.get("probability"), manager_id=body.get("manager_id"),
-                expected_close=date.fromisoformat(body["expected_close"]) if body.get("expected_close") else None,
-                source=body.get("source", ""), note=body.get("note", ""))
-            deal = crm.create_deal(db.session, data)
-        except DomainError as exc:
-            return self.response(422, message=exc.messages(gettext))
-        except (TypeError, ValueError) as exc:
-            return self.response_400(message=str(exc))
-        return self.response(201, id=deal.id, stage_id=deal.stage_id)
+        """Create a deal through the funnel's service (first stage, stage history), not FAB's CRUD."""
+        return self.command(lambda: crm.create_deal(db.session, _deal_input(p.json_body(required=True))),
+                            lambda deal: {"id": deal.id, "stage_id": deal.stage_id}, status=201)
 
     @expose("/<int:pk>/move", methods=["POST"])
     @protect()
@@ -70,25 +76,44 @@ class DealApi(_Api):
         ---
         post:
           requestBody:
+            required: true
             content:
               application/json:
-                schema:
-                  type: object
-                  properties:
-                    stage_id: {type: integer}
-                    reason: {type: string}
+                schema: {$ref: '#/components/schemas/DealMove'}
           responses:
-            200: {description: moved}
-            422: {description: refused (e.g. a closed deal)}
+            200:
+              description: moved
+              content:
+                application/json:
+                  schema: {type: object}
         """
-        body = request.get_json(silent=True) or {}
-        try:
-            deal = crm.move_deal(db.session, pk, int(body.get("stage_id")), str(body.get("reason") or ""))
-        except DomainError as exc:
-            return self.response(422, message=exc.messages(gettext))
-        except (TypeError, ValueError):
-            return self.response_400(message="stage_id")
-        return self.response(200, id=deal.id, stage_id=deal.stage_id, probability=deal.probability)
+        def use_case():
+            body = p.json_body(required=True)
+            stage_id, reason = p.collect(lambda: p.ident(body.get("stage_id"), "stage_id", required=True),
+                                         lambda: p.text(body.get("reason"), "reason"))
+            return crm.move_deal(db.session, pk, stage_id, reason)
+
+        return self.command(use_case, lambda deal: {"id": deal.id, "stage_id": deal.stage_id,
+                                                    "probability": deal.probability})
+
+
+def _deal_input(body: dict) -> crm.DealInput:
+    title, partner_id, amount, currency_id, stage_id, contact_id, probability, manager_id, close, source, note = \
+        p.collect(
+            lambda: p.text(body.get("title"), "title", max_len=p.size(Deal.title), required=True),
+            lambda: p.ident(body.get("partner_id"), "partner_id", required=True),
+            lambda: p.number(body.get("amount"), "amount", money=True),
+            lambda: p.ident(body.get("currency_id"), "currency_id"),
+            lambda: p.ident(body.get("stage_id"), "stage_id"),
+            lambda: p.ident(body.get("contact_id"), "contact_id"),
+            lambda: p.integer(body.get("probability"), "probability", high=100),
+            lambda: p.ident(body.get("manager_id"), "manager_id"),
+            lambda: p.day(body.get("expected_close"), "expected_close"),
+            lambda: p.text(body.get("source"), "source", max_len=p.size(Deal.source)),
+            lambda: p.text(body.get("note"), "note"))
+    return crm.DealInput(title=title, partner_id=partner_id, amount=amount if amount is not None else "0",
+                         currency_id=currency_id, stage_id=stage_id, contact_id=contact_id, probability=probability,
+                         manager_id=manager_id, expected_close=close, source=source, note=note)
 
 
 class ActivityApi(_Api):
@@ -108,6 +133,7 @@ class ActivityApi(_Api):
 
     def pre_update(self, item: Activity) -> None:
         crm.link_activity(item)
+        super().pre_update(item)
 
     @expose("/<int:pk>/complete", methods=["POST"])
     @protect()
@@ -116,16 +142,20 @@ class ActivityApi(_Api):
         """Mark an activity done.
         ---
         post:
+          requestBody:
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/ActivityDone'}
           responses:
-            200: {description: done}
-            422: {description: refused}
+            200:
+              description: done
+              content:
+                application/json:
+                  schema: {type: object, properties: {id: {type: integer}, done: {type: boolean}}}
         """
-        body = request.get_json(silent=True) or {}
-        try:
-            act = crm.complete_activity(db.session, pk, str(body.get("result") or ""))
-        except DomainError as exc:
-            return self.response(422, message=exc.messages(gettext))
-        return self.response(200, id=act.id, done=act.done)
+        return self.command(
+            lambda: crm.complete_activity(db.session, pk, p.text(p.json_body().get("result"), "result")),
+            lambda act: {"id": act.id, "done": act.done})
 
 
 APIS = (DealStageApi, DealApi, ActivityApi)

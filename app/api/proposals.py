@@ -7,12 +7,10 @@ buttons): the API reads them, so no client can bypass the floor margin or the ru
 
 from __future__ import annotations
 
-from flask import request
 from flask_appbuilder.api import expose, protect, safe
-from flask_babel import gettext
 
+from app.api import params as p
 from app.api.base import FabrikaApi
-from app.domain.errors import DomainError
 from app.extensions import db
 from app.models.proposals import PricingRule, ProductModel, Proposal
 from app.permissions import ACTION_READ, READ_ONLY, RESOURCE_PROPOSAL
@@ -41,25 +39,38 @@ class ProposalApi(_Api):
         """Check, cost and price a configuration (the configurator's JSON body); writes nothing.
         ---
         post:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/ConfigurationBody'}
           responses:
             200:
               description: lines, totals, violations and option states
-            422:
-              description: the problems found
+              content:
+                application/json:
+                  schema: {type: object}
         """
         from app.services.proposals import configure
         from app.views.proposals.configurator import evaluation_json, input_from_json
 
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            return self.response_400(message=gettext("Bad request"))
-        try:
-            ev = configure.evaluate(db.session, input_from_json(db.session, body))
-        except DomainError as exc:
-            return self.response(422, errors=exc.messages(gettext))
-        finally:
-            db.session.rollback()
-        return self.response(200, **evaluation_json(ev))
+        def use_case():
+            body = p.json_body(required=True)
+            p.collect(*[lambda k=k: p.ident(body.get(k), k) for k in ID_FIELDS],
+                      lambda: p.mapping(body.get("selection"), "selection"),
+                      lambda: _objects(body, "extra_lines"), lambda: _objects(body, "instalments"),
+                      lambda: p.mapping(body.get("line_terms"), "line_terms"))
+            return configure.evaluate(db.session, input_from_json(db.session, body))
+
+        return self.command(use_case, evaluation_json)
+
+
+ID_FIELDS = ("partner_id", "model_id", "currency_id", "contact_id", "deal_id")
+
+
+def _objects(body: dict, key: str) -> None:
+    """A list of objects (the configurator skips anything else, but a wrong type is the caller's mistake)."""
+    p.lines(body, key)
 
 
 class ProductModelApi(_Api):

@@ -126,11 +126,6 @@ SCHEMAS: dict[str, dict] = {
                                       "additionalProperties": {"type": "object"},
                                       "description": "{method: parameters}, e.g. {\"minmax\": {}}"}},
                          ("methods",)),
-    "DealDraft": _obj({
-        "title": TEXT, "partner_id": ID, "amount": _dec(True), "currency_id": NULLABLE_ID, "stage_id": NULLABLE_ID,
-        "contact_id": NULLABLE_ID, "probability": {"type": "integer", "minimum": 0, "maximum": 100, "nullable": True},
-        "manager_id": NULLABLE_ID, "expected_close": {**DATE, "nullable": True}, "source": TEXT, "note": TEXT},
-        ("title", "partner_id")),
     "DealMove": _obj({"stage_id": ID, "reason": TEXT}, ("stage_id",)),
     "ActivityDone": _obj({"result": TEXT}),
     "MergeBody": _obj({"merge_id": ID}, ("merge_id",)),
@@ -142,6 +137,19 @@ SCHEMAS: dict[str, dict] = {
                                   ("formulas",)),
     "LookupTableBody": _obj({"text": TEXT, "title": TEXT, "title_ru": TEXT, "title_es": TEXT}, ("text",)),
     "Created": _obj({"id": ID}, ("id",), additionalProperties=True),
+    "ConfigurationBody": _obj({
+        "partner_id": NULLABLE_ID, "model_id": ID, "qty": _dec(True), "currency_id": NULLABLE_ID,
+        "selection": {"type": "object", "description": "option group code -> chosen option code(s) / quantity"},
+        "cost_source": {"type": "string", "enum": ["standard", "last_purchase", "fifo", "average"]},
+        "margin_pct": _dec(True), "discount_pct": _dec(True), "tax_pct": _dec(True), "contact_id": NULLABLE_ID,
+        "deal_id": NULLABLE_ID, "valid_until": {**DATE, "nullable": True}, "note": TEXT,
+        "line_terms": {"type": "object"}, "extra_lines": _list({"type": "object"}),
+        "instalments": _list({"type": "object"})}, ("model_id",)),
+    "DealCreated": _obj({"id": ID, "stage_id": ID}, ("id", "stage_id")),
+    "PartnerSaved": _obj({"id": ID, "result": {"type": "object"}}, ("id", "result")),
+    "Duplicates": _obj({"message": _list(TEXT), "errors": _list(_ref("Problem")),
+                        "duplicates": _list(_obj({"id": ID, "name": TEXT, "reason": TEXT}))},
+                       ("message", "duplicates")),
 }
 
 ERRORS = {
@@ -155,6 +163,24 @@ ERRORS = {
 RESPONSES = {name: {"description": text, "content": {"application/json": {"schema": _ref("Refusal")}},
                     **({"headers": {"Retry-After": {"schema": {"type": "integer"}}}} if code == "503" else {})}
              for code, (name, text) in ERRORS.items()}
+def _json(schema: dict) -> dict:
+    return {"application/json": {"schema": schema}}
+
+
+def command_doc(body: str | None, answer: str, status: int, conflict: bool = False) -> dict:
+    """The operation of a create / update that runs a service (FAB's generic doc would name its own answer).
+
+    `body` None keeps FAB's request body (the API's add / edit schema).
+    """
+    doc: dict = {"responses": {str(status): {"description": "saved", "content": _json(_ref(answer))}}}
+    if body:
+        doc["requestBody"] = {"required": True, "content": _json(_ref(body))}
+    if conflict:
+        doc["responses"]["409"] = {"description": "look-alike records found: send confirm_duplicate true to save",
+                                   "content": _json(_ref("Duplicates"))}
+    return doc
+
+
 _PATH_PARAM = re.compile(r"{(\w+)}")
 
 
