@@ -206,13 +206,27 @@ def flash_domain_error(exc: Exception) -> None:
 def run_command(command, success, back: str) -> Response:
     """Run a service command from a page (post, cancel): flash its result or every problem, go back.
 
-    `command` calls the service; `success` turns its result into the translated message.
+    `command` calls the service; `success` turns its result into the translated message. The command
+    is one use case (one transaction, retried on a deadlock), exactly as its REST endpoint runs it.
     """
     from app.domain.errors import DomainError
+    from app.extensions import db
+    from app.services.base import run_use_case
 
     try:
-        result = command()
+        result = run_use_case(db.session, command)
         flash(success(result), "success")
     except DomainError as exc:
         flash_domain_error(exc)
     return redirect(back)
+
+
+def command_button(url: str, label: str, icon: str, css: str = "btn-default", method: str = "get",
+                   confirm: str = "", override: bool = False) -> dict:
+    """A button of a document page's action bar (a link, or a form posting to a command)."""
+    return dict(url=url, label=label, icon=icon, css=css, method=method, confirm=confirm, override=override)
+
+
+def pdf_response(data: bytes, filename: str) -> Response:
+    """A printed form, shown in the browser's PDF viewer."""
+    return Response(data, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'})

@@ -40,8 +40,16 @@ from app.services.base import current_actor
 from app.services.purchasing import orders as order_svc
 from app.services.purchasing import registers, requests, sending
 from app.services.sequences import next_number
-from app.views.base import BaseModelView, ReadOnlyModelView, flash_domain_error, fmt_money, fmt_qty, interface
-from app.views.production.common import ShowWithActions, action, guarded, pdf_response
+from app.views.base import (
+    BaseModelView,
+    ReadOnlyModelView,
+    flash_domain_error,
+    fmt_money,
+    fmt_qty,
+    interface,
+    pdf_response,
+)
+from app.views.production.common import ShowWithActions, action, guarded
 from app.views.purchasing_labels import (
     LABELS,
     REORDER_LABELS,

@@ -36,6 +36,7 @@ from app.models.stock import (
 )
 from app.permissions import ACTION_POST, ACTION_READ, CRUD, RESOURCE_STOCK_DOCUMENT, RESOURCE_STOCK_REPORT
 from app.services.stock import assert_editable, cancel_document, post_document
+from app.services.stock.drafts import validate_header, validate_line
 from app.services.workflow import lazy_state_labels
 from app.views.base import BaseModelView, ReadOnlyModelView, fmt_date, interface, run_command
 
@@ -62,6 +63,16 @@ def fmt_state(value: Any) -> Markup:
     return Markup('<span class="state-%s">%s</span>') % (value, label)
 
 
+def refuse_as_page(check) -> None:
+    """Run a service check in a FAB form hook: its problems become the form's error message, nothing saved."""
+    try:
+        with db.session.no_autoflush:
+            check()
+    except DomainError as exc:
+        db.session.rollback()
+        raise ValueError(" ".join(exc.messages(gettext))) from exc
+
+
 class StockDocumentLineView(BaseModelView):
     datamodel = interface(StockDocumentLine)
     class_permission_name = RESOURCE_STOCK_DOCUMENT
@@ -79,9 +90,11 @@ class StockDocumentLineView(BaseModelView):
     def pre_add(self, item: StockDocumentLine) -> None:
         self._guard(item.document)
         item.line_no = 1 + max((ln.line_no for ln in item.document.lines if ln is not item), default=0)
+        refuse_as_page(lambda: validate_line(db.session, item))
 
     def pre_update(self, item: StockDocumentLine) -> None:
         self._guard(item.document)
+        refuse_as_page(lambda: validate_line(db.session, item))
 
     def pre_delete(self, item: StockDocumentLine) -> None:
         self._guard(item.document)
@@ -119,11 +132,14 @@ class _DocumentView(BaseModelView):
         super().__init__(**kwargs)
 
     def pre_add(self, item: StockDocument) -> None:
+        """The API's checks (create_document's), so a page refuses what the API refuses, in the same words."""
         item.doc_type = self.doc_type
         item.state = DocState.DRAFT
+        refuse_as_page(lambda: validate_header(db.session, item))
 
     def pre_update(self, item: StockDocument) -> None:
         self._guard(item)
+        refuse_as_page(lambda: validate_header(db.session, item))
 
     def pre_delete(self, item: StockDocument) -> None:
         self._guard(item)

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, abort, render_template_string, request
+from flask import abort, render_template_string, request
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
@@ -158,10 +158,6 @@ def render_page(view, title: str, tables: Iterable[dict] = (), links: list | Non
     return render_template_string(PAGE, title=title, tables=list(tables), links=links or [], form=form,
                                   empty=t("nothing"), appbuilder=view.appbuilder,
                                   base_template=view.appbuilder.base_template)
-
-
-def pdf_response(data: bytes, filename: str) -> Response:
-    return Response(data, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'})
 
 
 def decimal_arg(name: str, default: str) -> Decimal | None:

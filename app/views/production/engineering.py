@@ -38,6 +38,7 @@ from app.views.base import (
     fmt_money,
     fmt_qty,
     interface,
+    pdf_response,
 )
 from app.views.production.common import (
     COST_METHOD_LABELS,
@@ -49,7 +50,6 @@ from app.views.production.common import (
     guarded,
     indent,
     item_cell,
-    pdf_response,
     render_page,
     short_qty,
     t,

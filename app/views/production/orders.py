@@ -42,6 +42,7 @@ from app.views.base import (
     fmt_money,
     fmt_qty,
     interface,
+    pdf_response,
 )
 from app.views.production.common import (
     COST_KEYS,
@@ -53,7 +54,6 @@ from app.views.production.common import (
     fmt_order_state,
     guarded,
     indent,
-    pdf_response,
     plain_qty,
     render_page,
     short_qty,

@@ -38,9 +38,10 @@ from app.views.base import (
     fmt_money,
     fmt_number,
     interface,
+    pdf_response,
     run_command,
 )
-from app.views.production.common import ShowWithActions, action, pdf_response, render_page
+from app.views.production.common import ShowWithActions, action, render_page
 
 LABELS = {
     "number": _l("Number"), "version": _l("Version"), "proposal_date": _l("Date"), "valid_until": _l("Valid until"),

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, request
+from flask import request
 from flask_appbuilder.models.filters import BaseFilter
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -52,10 +52,6 @@ def fmt_payment_status(value: Any) -> Markup:
 
 def can(view, action: str, resource: str | None = None) -> bool:
     return view.appbuilder.sm.has_access(f"can_{action}", resource or view.class_permission_name)
-
-
-def pdf_response(data: bytes, filename: str) -> Response:
-    return Response(data, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'})
 
 
 def form_date(name: str) -> date | None:

@@ -38,7 +38,16 @@ from app.services.sales import invoices as inv_svc
 from app.services.sales import shipments as ship_svc
 from app.services.sales.labels import PAYMENT_METHOD_LABELS
 from app.services.stock.reservations import reserved_for
-from app.views.base import BaseModelView, ReadOnlyModelView, flash_domain_error, fmt_date, interface, run_command
+from app.views.base import (
+    BaseModelView,
+    ReadOnlyModelView,
+    flash_domain_error,
+    fmt_date,
+    interface,
+    pdf_response,
+    run_command,
+)
+from app.views.base import command_button as _act
 from app.views.sales.common import (
     LABELS,
     NumberSearch,
@@ -48,17 +57,12 @@ from app.views.sales.common import (
     fmt_payment_status,
     form_date,
     page_helpers,
-    pdf_response,
 )
 from app.views.sales.orders import _partner_lookup
 
 SHOW_TEMPLATE = "fabrika/sales_document_show.html"
 SHIP_TEMPLATE = "fabrika/sales_ship_form.html"
 SCHEDULE_TEMPLATE = "fabrika/sales_schedule.html"
-
-
-def _act(url: str, label: str, icon: str, css: str = "btn-default", method: str = "get", confirm: str = "") -> dict:
-    return dict(url=url, label=label, icon=icon, css=css, method=method, confirm=confirm)
 
 
 # --- shipments ------------------------------------------------------------------------------------------

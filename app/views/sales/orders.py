@@ -51,7 +51,16 @@ from app.services.sales.analysis import analyse, run_analysis
 from app.services.sales.invoices import invoiced_by_line, is_service_line
 from app.services.sales.popular import suggestions
 from app.services.sales.shipments import shipped_by_line
-from app.views.base import BaseModelView, ReadOnlyModelView, flash_domain_error, interface, locale_name, run_command
+from app.views.base import (
+    BaseModelView,
+    ReadOnlyModelView,
+    flash_domain_error,
+    interface,
+    locale_name,
+    pdf_response,
+    run_command,
+)
+from app.views.base import command_button as _act
 from app.views.sales.common import (
     LABELS,
     NumberSearch,
@@ -61,7 +70,6 @@ from app.views.sales.common import (
     form_date,
     form_decimal,
     page_helpers,
-    pdf_response,
 )
 
 ENTRY_TEMPLATE = "fabrika/sales_order_entry.html"
@@ -425,11 +433,6 @@ def _order_documents(order_id: int) -> tuple[list[SalesInvoice], list[Shipment]]
     shipments = db.session.scalars(select(Shipment).where(Shipment.order_id == order_id)
                                    .order_by(Shipment.id)).all()
     return list(invoices), list(shipments)
-
-
-def _act(url: str, label: str, icon: str, css: str = "btn-default", method: str = "get", confirm: str = "",
-         override: bool = False) -> dict:
-    return dict(url=url, label=label, icon=icon, css=css, method=method, confirm=confirm, override=override)
 
 
 def _int(value: Any) -> int | None:
