@@ -44,7 +44,7 @@ class _Kpi:
 
 
 KPIS = (
-    _Kpi("revenue", "revenue", ("Revenue", "Выручка", "Ingresos"), "sales", "300000", "150000", "270000", weight="3"),
+    _Kpi("revenue", "revenue", ("Revenue", "Выручка", "Ingresos"), "sales", "60000", "30000", "54000", weight="3"),
     _Kpi("margin-pct", "gross_margin_pct", ("Gross margin, %", "Валовая маржа, %", "Margen bruto, %"), "sales",
          "35", "20", "30", weight="2"),
     _Kpi("on-time", "on_time_pct", ("Orders shipped on time, %", "Заказы в срок, %", "Pedidos a tiempo, %"),
@@ -56,12 +56,12 @@ KPIS = (
     _Kpi("deals-won", "deal_win_rate", ("Deals won, %", "Выигранные сделки, %", "Tratos ganados, %"), "sales",
          "40", "20", "35", period="quarter"),
     _Kpi("output", "production_output", ("Production output", "Выпуск продукции", "Producción"), "production",
-         "100000", "50000", "90000", weight="2"),
+         "10000", "5000", "9000", weight="2"),
     _Kpi("cost-var", "production_cost_pct", ("Actual vs planned cost, %", "Факт к плану по себестоимости, %",
                                              "Coste real frente al plan, %"), "production", "100", "110", "102",
          "lower"),
     _Kpi("stock-value", "stock_value", ("Stock value", "Стоимость запасов", "Valor de existencias"), "warehouse",
-         "800000", "1200000", "900000", "lower"),
+         "150000", "250000", "170000", "lower"),
     _Kpi("turnover", "stock_turnover", ("Stock turnover", "Оборачиваемость запасов", "Rotación de existencias"),
          "warehouse", "1", "0.3", "0.8"),
     _Kpi("dead-stock", "dead_stock_value", ("Dead stock", "Неликвиды", "Existencias inmovilizadas"), "warehouse",
@@ -72,8 +72,8 @@ KPIS = (
                                              "Desviación de precios, %"), "purchasing", "0", "5", "1", "lower"),
     _Kpi("overdue", "overdue_receivables", ("Overdue receivables", "Просроченная дебиторка", "Cobros vencidos"),
          "finance", "0", "100000", "20000", "lower", weight="2"),
-    _Kpi("cash", "cash_collected", ("Cash collected", "Поступления денег", "Cobros"), "finance", "300000",
-         "150000", "270000", weight="2"),
+    _Kpi("cash", "cash_collected", ("Cash collected", "Поступления денег", "Cobros"), "finance", "60000",
+         "30000", "54000", weight="2"),
 )
 
 
@@ -99,6 +99,8 @@ def _history(today: date) -> None:
     main = Warehouse(code="SHOWROOM", name="Шоурум / Showroom", valuation="fifo")
     db.session.add(main)
     db.session.flush()
+    manager = current_app.appbuilder.sm.find_user(username="sales")
+    manager_id = manager.id if manager is not None else None
     month = today.replace(day=1)
     for n in range(6, 0, -1):
         start = (month - timedelta(days=28 * n)).replace(day=3)
@@ -109,6 +111,7 @@ def _history(today: date) -> None:
         order = create_order(db.session, OrderInput(
             partner_id=client.id, order_date=start + timedelta(days=1), tax_rate=D(20), warehouse_id=main.id,
             delivery_date=start + timedelta(days=8), lines=[OrderLineInput(kit.id, D(3 + n))]))
+        order.manager_id = manager_id
         confirm_order(db.session, order.id)
         late = 12 if n % 3 == 0 else 6  # every third month ships after the promised date
         ship_order(db.session, ShipmentInput(order.id, ship_date=start + timedelta(days=late)))
@@ -129,8 +132,8 @@ def _definitions() -> None:
     if sales_user is not None:
         db.session.add(KpiDefinition(
             code="revenue-sales", metric="revenue", name="My revenue", name_ru="Моя выручка", name_es="Mis ingresos",
-            division="sales", employee_id=sales_user.id, target=D("150000"), red_threshold=D("75000"),
-            green_threshold=D("135000"), weight=D(2), sort=100))
+            division="sales", employee_id=sales_user.id, target=D("40000"), red_threshold=D("20000"),
+            green_threshold=D("36000"), weight=D(2), sort=100))
         db.session.add(KpiDefinition(
             code="margin-ratio", formula="gross_margin / revenue * 100", name="Margin on revenue, %",
             name_ru="Маржа к выручке, %", name_es="Margen sobre ingresos, %", division="company",

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from babel.dates import format_date
+from babel.numbers import format_decimal
 from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView
 from flask_appbuilder.actions import action
@@ -83,12 +85,21 @@ CAT = "KpiMenu"
 UNIT_PLACES = {"money": 2, "percent": 1, "days": 1, "count": 0, "times": 2, "number": 2}
 
 
-def fmt_kpi(value: Any, unit: str) -> Any:
-    """A KPI figure in the reader's locale: money with kopeks, percent with one place, counts whole."""
+def fmt_kpi(value: Any, unit: str) -> str:
+    """A KPI figure in the reader's locale, inline: money with kopeks, percent with one place, counts whole.
+
+    Plain text, not fmt_number's right-aligned cell span: it sits inside sentences and tile headings.
+    """
     if value is None:
         return "—"
-    text = fmt_number(value, UNIT_PLACES.get(unit, 2))
-    return text + " %" if unit == "percent" else text
+    places = UNIT_PLACES.get(unit, 2)
+    text = format_decimal(value, format="#,##0." + "0" * places if places else "#,##0", locale=locale_name())
+    return f"{text}\u00a0%" if unit == "percent" else text
+
+
+def fmt_month(day: date) -> str:
+    """A chart's month label: "нояб. 2026", "nov 2026"."""
+    return format_date(day, "LLL yyyy", locale=locale_name())
 
 
 def _can_read(resource: str) -> bool:
@@ -125,13 +136,13 @@ def dashboard_context(today: date) -> dict[str, Any]:
     shown_tiles = [t for t in all_tiles if t.key not in hidden]
     charts: dict[str, Any] = {"locale": locale_name().replace("_", "-"), "tiles": {}, "series": {}}
     for t in shown_tiles:
-        charts["tiles"][t.key] = {"labels": [fmt_date(d) for d, _ in t.trend],
+        charts["tiles"][t.key] = {"labels": [fmt_month(d) for d, _ in t.trend],
                                   "values": [float(v) if v is not None else None for _, v in t.trend]}
     for key, panel in panels_available.items():
         if key in hidden or "series" not in panel:
             continue
         charts["series"][key] = {"label": str(panel["title"]),
-                                 "labels": [fmt_date(d) for d, _ in panel["series"]],
+                                 "labels": [fmt_month(d) for d, _ in panel["series"]],
                                  "values": [float(v) if v is not None else None for _, v in panel["series"]]}
     if "panel:funnel" in panels_available and "panel:funnel" not in hidden:
         rows = panels_available["panel:funnel"]["rows"]
@@ -173,7 +184,7 @@ def render_dashboard(view: BaseView) -> str:
         "fabrika/kpi_dashboard.html", title=_l("Dashboard"), fmt_kpi=fmt_kpi, fmt_money=fmt_money,
         fmt_number=fmt_number, fmt_date=fmt_date, light=light, list_url=list_url, period_text=period_text,
         division_labels=DIVISION_LABELS, status_labels=STATUS_LABELS, locale=locale_name()[:2],
-        period_label=scorecard.period_label, **context)
+        period_label=scorecard.period_label, fmt_month=fmt_month, **context)
 
 
 class KpiView(BaseView):
