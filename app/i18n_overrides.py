@@ -190,4 +190,7 @@ DOMAIN_MESSAGES = (
     _l("The received goods have already been used by %(documents)s: cancel those documents first"),
     # app/services/stock/reservations.py
     _l("Cannot reserve %(requested)s of %(item)s: available %(available)s"),
+    # app/services/stock/backdating.py
+    _l("The document is dated %(date)s, and later documents already took these goods from the warehouse: "
+       "%(documents)s. Their cost will not be recalculated. Confirm to post it anyway"),
 )

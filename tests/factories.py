@@ -66,8 +66,13 @@ def _line_input(line: tuple | LineInput) -> LineInput:
     return LineInput(it.id, str(q), unit_cost=str(c[0]) if c else None)
 
 
-def doc(doc_type: str, wh: Warehouse, lines: list[tuple], on: date | None = None, post: bool = True, **kw):
-    """lines: (item, qty[, unit_cost]) tuples or LineInput; returns the (posted) document."""
+def doc(doc_type: str, wh: Warehouse, lines: list[tuple], on: date | None = None, post: bool = True,
+        confirm_backdated: bool = True, **kw):
+    """lines: (item, qty[, unit_cost]) tuples or LineInput; returns the (posted) document.
+
+    Tests write history in any date order, so a backdated document is posted as confirmed unless a
+    test asks for the refusal (`confirm_backdated=False`, tests/services/test_stock_backdating.py).
+    """
     data = DocumentInput(
         doc_type=doc_type, warehouse_id=wh.id, doc_date=on or date(2026, 11, 1),
         lines=[_line_input(ln) for ln in lines], **kw,
@@ -75,7 +80,7 @@ def doc(doc_type: str, wh: Warehouse, lines: list[tuple], on: date | None = None
     if doc_type == "issue" and "reason" not in kw:
         data.reason = "test"
     d = create_document(db.session, data)
-    return post_document(db.session, d.id) if post else d
+    return post_document(db.session, d.id, confirm_backdated=confirm_backdated) if post else d
 
 
 def receipt(wh, lines, **kw):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Response, abort, request, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access
@@ -38,7 +38,14 @@ from app.permissions import ACTION_POST, ACTION_READ, CRUD, RESOURCE_STOCK_DOCUM
 from app.services.stock import assert_editable, cancel_document, post_document
 from app.services.stock.drafts import validate_header, validate_line
 from app.services.workflow import lazy_state_labels
-from app.views.base import BaseModelView, ReadOnlyModelView, fmt_date, interface, run_command
+from app.views.base import (
+    BaseModelView,
+    ReadOnlyModelView,
+    flash_domain_error,
+    fmt_date,
+    interface,
+    run_command,
+)
 
 CAT_STOCK = "StockMenu"
 
@@ -181,10 +188,23 @@ class _DocumentView(BaseModelView):
     @expose("/post/<int:pk>", methods=["POST"])
     @has_access
     def post_doc(self, pk: int) -> Response:
+        """Post; a backdated document that later documents depend on gets a confirm step naming them."""
+        from app.services.stock.backdating import is_backdated_refusal
+
         self._check_type(pk)
-        return run_command(lambda: post_document(db.session, pk),
-                           lambda doc: gettext("Document %(number)s posted", number=doc.number),
-                           url_for(f"{self.endpoint}.show", pk=pk))
+        confirmed = request.form.get("confirm_backdated") == "1"
+        back = url_for(f"{self.endpoint}.show", pk=pk)
+        try:
+            doc = post_document(db.session, pk, confirm_backdated=confirmed)
+        except DomainError as exc:
+            if not confirmed and is_backdated_refusal(exc):
+                return self.render_template("fabrika/stock_backdated_confirm.html", back=back,
+                                            messages=exc.messages(gettext),
+                                            action=url_for(f"{self.endpoint}.post_doc", pk=pk))
+            flash_domain_error(exc)
+            return redirect(back)
+        flash(gettext("Document %(number)s posted", number=doc.number), "success")
+        return redirect(back)
 
     @expose("/cancel/<int:pk>", methods=["POST"])
     @has_access

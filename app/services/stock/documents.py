@@ -388,10 +388,18 @@ def _post(session: Session, doc: StockDocument, lines: list, items: dict[int, It
     return doc
 
 
-def post_document(session: Session, doc_id: int) -> StockDocument:
-    """Post a draft document: all lines or nothing; a second post (another tab) is refused."""
+def post_document(session: Session, doc_id: int, confirm_backdated: bool = False) -> StockDocument:
+    """Post a draft document: all lines or nothing; a second post (another tab) is refused.
+
+    A backdated document that later documents already depend on is refused, naming them, unless
+    the user confirmed it (`confirm_backdated`): see app.services.stock.backdating.
+    """
+    from app.services.stock.backdating import check_backdated
+
     with unit_of_work(session):
         locked = rows.lock_document(session, doc_id)
+        if locked.doc.state == DocState.DRAFT:
+            check_backdated(session, locked.doc, locked.lines, confirm_backdated)
         return _post(session, locked.doc, locked.lines, locked.items, locked.warehouses, locked.unit_codes)
 
 
