@@ -4,10 +4,26 @@ from __future__ import annotations
 
 
 def register_apis(appbuilder) -> None:
-    from app.api import calculators, core, crm, kpi, partners, production, proposals, purchasing, sales, stock
+    from flask import current_app
+
+    from app.api import (
+        analysis,
+        calculators,
+        core,
+        crm,
+        engineering,
+        kpi,
+        partners,
+        production,
+        proposals,
+        purchasing,
+        sales,
+        settings,
+        stock,
+    )
     from app.api.errors import register_json_errors
 
-    register_json_errors(appbuilder.app)
+    register_json_errors(current_app._get_current_object())  # register_apis runs in the app's context
 
     core.register(appbuilder)
     stock.register(appbuilder)
@@ -19,3 +35,6 @@ def register_apis(appbuilder) -> None:
     proposals.register(appbuilder)
     calculators.register(appbuilder)
     kpi.register(appbuilder)
+    engineering.register(appbuilder)
+    settings.register(appbuilder)
+    analysis.register(appbuilder)

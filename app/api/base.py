@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from apispec.exceptions import DuplicateComponentNameError
-from flask_appbuilder.api import ModelRestApi
+from flask_appbuilder.api import BaseApi, ModelRestApi
 from flask_babel import gettext
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -44,7 +44,75 @@ _MARSHMALLOW = {
 }
 
 
-class FabrikaApi(ModelRestApi):
+class ApiContract:
+    """What every Fabrika API answers alike: the refusal contract, JSON errors, commands, its OpenAPI part."""
+
+    def response_400(self, message=None):
+        """FAB's 400s (an unreadable `q`, a body that is not JSON) in the one error shape, in words."""
+        text = str(message or "")
+        if text.startswith("Not a valid rison"):
+            return errors.json_error(400, gettext(errors.MSG_QUERY), field="q")
+        return errors.json_error(400, gettext(errors.MSG_BAD_REQUEST))
+
+    def response_404(self):
+        return errors.json_error(404, gettext(errors.MSG_NOT_FOUND))
+
+    # --- the OpenAPI document (app/api/spec.py) ---------------------------------------------------
+
+    def add_apispec_components(self, api_spec) -> None:
+        """FAB's components, the shared ones (Refusal, command bodies), this API's schemas mended."""
+        super().add_apispec_components(api_spec)
+        for name, schema in spec.SCHEMAS.items():
+            _add_component(api_spec.components.schema, name, schema)
+        for name, response in spec.RESPONSES.items():
+            _add_component(api_spec.components.response, name, response)
+        prefix = f"{type(self).__name__}."
+        for name, schema in api_spec.components.schemas.items():
+            if name.startswith(prefix):
+                spec.mend_schema(schema)
+
+    def operation_helper(self, path=None, operations=None, methods=None, func=None, **kwargs) -> None:
+        """FAB's operation from the docstring, with its path parameters and every status code it answers."""
+        super().operation_helper(path=path, operations=operations, methods=methods, func=func, **kwargs)
+        for method, operation in operations.items():
+            spec.path_parameters(path, operation)
+            spec.error_responses(path, operation)
+            spec.mend_list_and_info(path, method, operation)
+
+    def response_500(self, message=None):
+        """FAB's @safe: a database that is down or locked is 503 (retry); nothing internal is ever shown."""
+        exc = sys.exc_info()[1]
+        db.session.rollback()
+        if exc is not None and errors.is_unavailable(exc):
+            return errors.unavailable()
+        return errors.internal_error()
+
+    def _refused(self, exc: DomainError):
+        """A DomainError as 422 with every problem in the caller's language; nothing was written."""
+        if isinstance(exc, Busy):
+            resp = self.response(503, message=exc.messages(gettext), errors=refusal(exc))
+            resp.headers["Retry-After"] = "1"
+            return resp
+        return self.response(422, message=exc.messages(gettext), errors=refusal(exc))
+
+    def command(self, use_case: Callable[[], Any], render: Callable[[Any], dict], status: int = 200):
+        """Run one command endpoint's use case (the same service its page button calls) and answer it.
+
+        `use_case` parses the request and calls the service (parsing problems are DomainErrors too, so
+        they are answered like the service's own); `render` turns its result into the JSON body.
+        """
+        try:
+            result = run_use_case(db.session, use_case)
+        except DomainError as exc:
+            return self._refused(exc)
+        except SQLAlchemyError as exc:  # run_use_case rolled back: nothing of the use case was kept
+            if errors.is_unavailable(exc):
+                return errors.unavailable()
+            raise
+        return self.response(status, **render(result))
+
+
+class FabrikaApi(ApiContract, ModelRestApi):
     """A register's REST API with the same permissions as its pages (CRUD unless a subclass says otherwise)."""
 
     method_permission_name = CRUD
@@ -93,38 +161,6 @@ class FabrikaApi(ModelRestApi):
     def pre_update(self, item) -> None:
         check_row(db.session, item)
 
-    def response_400(self, message=None):
-        """FAB's 400s (an unreadable `q`, a body that is not JSON) in the one error shape, in words."""
-        text = str(message or "")
-        if text.startswith("Not a valid rison"):
-            return errors.json_error(400, gettext(errors.MSG_QUERY), field="q")
-        return errors.json_error(400, gettext(errors.MSG_BAD_REQUEST))
-
-    def response_404(self):
-        return errors.json_error(404, gettext(errors.MSG_NOT_FOUND))
-
-    # --- the OpenAPI document (app/api/spec.py) ---------------------------------------------------
-
-    def add_apispec_components(self, api_spec) -> None:
-        """FAB's components, the shared ones (Refusal, command bodies), this API's schemas mended."""
-        super().add_apispec_components(api_spec)
-        for name, schema in spec.SCHEMAS.items():
-            _add_component(api_spec.components.schema, name, schema)
-        for name, response in spec.RESPONSES.items():
-            _add_component(api_spec.components.response, name, response)
-        prefix = f"{type(self).__name__}."
-        for name, schema in api_spec.components.schemas.items():
-            if name.startswith(prefix):
-                spec.mend_schema(schema)
-
-    def operation_helper(self, path=None, operations=None, methods=None, func=None, **kwargs) -> None:
-        """FAB's operation from the docstring, with its path parameters and every status code it answers."""
-        super().operation_helper(path=path, operations=operations, methods=methods, func=func, **kwargs)
-        for method, operation in operations.items():
-            spec.path_parameters(path, operation)
-            spec.error_responses(path, operation)
-            spec.mend_list_and_info(path, method, operation)
-
     def _database_refused(self, exc: SQLAlchemyError, msgid: str):
         """A write the database refused after all: 503 when it is unavailable, else 422 without SQL."""
         db.session.rollback()
@@ -139,14 +175,6 @@ class FabrikaApi(ModelRestApi):
         cause = sys.exc_info()[1]
         in_use = cause is not None and getattr(self, "_deleting", False)
         return self._refused(DomainError(MSG_IN_USE if in_use else MSG_CONFLICT))
-
-    def response_500(self, message=None):
-        """FAB's @safe: a database that is down or locked is 503 (retry); nothing internal is ever shown."""
-        exc = sys.exc_info()[1]
-        db.session.rollback()
-        if exc is not None and errors.is_unavailable(exc):
-            return errors.unavailable()
-        return errors.internal_error()
 
     def get_headless(self, pk, **kwargs):
         """FAB's read; an id no INTEGER column can hold is simply not found (not an overflow inside)."""
@@ -170,35 +198,22 @@ class FabrikaApi(ModelRestApi):
         return super()._handle_page_args(rison_args)
 
     def get_list_headless(self, **kwargs):
-        """FAB's list, with bad paging answered 422 instead of a query the database refuses."""
+        """FAB's list, with bad paging answered 422 and a filter value the query cannot take (a list where
+        a text is compared, a text for a date) answered 400 on `q`, instead of a query the database refuses."""
         try:
             return super().get_list_headless(**kwargs)
         except DomainError as exc:
             return self._refused(exc)
-
-    def _refused(self, exc: DomainError):
-        """A DomainError as 422 with every problem in the caller's language; nothing was written."""
-        if isinstance(exc, Busy):
-            resp = self.response(503, message=exc.messages(gettext), errors=refusal(exc))
-            resp.headers["Retry-After"] = "1"
-            return resp
-        return self.response(422, message=exc.messages(gettext), errors=refusal(exc))
-
-    def command(self, use_case: Callable[[], Any], render: Callable[[Any], dict], status: int = 200):
-        """Run one command endpoint's use case (the same service its page button calls) and answer it.
-
-        `use_case` parses the request and calls the service (parsing problems are DomainErrors too, so
-        they are answered like the service's own); `render` turns its result into the JSON body.
-        """
-        try:
-            result = run_use_case(db.session, use_case)
-        except DomainError as exc:
-            return self._refused(exc)
-        except SQLAlchemyError as exc:  # run_use_case rolled back: nothing of the use case was kept
+        except (SQLAlchemyError, TypeError, ValueError, AttributeError) as exc:
+            db.session.rollback()
             if errors.is_unavailable(exc):
-                return errors.unavailable()
-            raise
-        return self.response(status, **render(result))
+                raise
+            return errors.json_error(400, gettext(errors.MSG_QUERY), field="q")
+
+class CommandApi(ApiContract, BaseApi):
+    """Endpoints that are commands or reports over several registers (no model of their own)."""
+
+    allow_browser_login = True
 
 
 class ReadOnlyApi(FabrikaApi):

@@ -17,6 +17,7 @@ from app.permissions import ACTION_READ, ACTION_WRITE, CRUD, READ_ONLY, RESOURCE
 from app.services import calculators as svc
 from app.views.base import FabrikaInterface
 
+MSG_CODE = "The code has letters, digits, '-', '_' or '.' (at most 40)"
 MSG_NOT_ITS_VERSION = "%(field)s: version %(value)s is not a version of this calculator"
 
 
@@ -27,12 +28,21 @@ class _Api(FabrikaApi):
 class CalculatorApi(_Api):
     resource_name = "calculator"
     method_permission_name = CRUD | {"run_calc": ACTION_READ, "new_version": ACTION_WRITE}
-    include_route_methods = {"get", "get_list", "info", "put", "run_calc", "new_version"}
+    include_route_methods = {"get", "get_list", "info", "post", "put", "run_calc", "new_version"}
     datamodel = FabrikaInterface(Calculator)
     list_columns = ["id", "code", "name", "name_ru", "name_es", "description", "active", "current_version.id",
                     "current_version.number"]
     show_columns = list_columns
+    add_columns = ["code", "name", "name_ru", "name_es", "description", "active"]
     edit_columns = ["name", "name_ru", "name_es", "description", "active"]
+
+    def pre_add(self, item: Calculator) -> None:
+        """The page's code rule (CODE_RE), then the row's column checks."""
+        from app.services.calculators.definitions import CODE_RE
+
+        if not CODE_RE.match(item.code or ""):
+            raise p.refuse(MSG_CODE, "code")
+        super().pre_add(item)
 
     @expose("/<int:pk>/run", methods=["POST"])
     @protect()

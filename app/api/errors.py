@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 import prison
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, has_request_context, jsonify, request, session
 from flask_babel import gettext
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -28,6 +28,7 @@ MSG_METHOD = "This method is not allowed here"
 MSG_BAD_REQUEST = "The request could not be read"
 MSG_QUERY = "q is not a valid query argument (Rison or JSON: filters, order, page, page_size)"
 RETRY_AFTER = "5"
+MAX_ID = 2**31 - 1  # ids are INTEGER columns
 
 
 def is_api_request() -> bool:
@@ -89,10 +90,16 @@ def _database_error(exc: Exception):
     return internal_error()
 
 
-def _guard_query():
-    """A `q` argument FAB's Rison parser cannot survive (unbalanced brackets recurse without end)."""
+def _guard_request():
+    """Before an API endpoint runs: a path id no row can have is not found (the routes' <int:pk> takes any
+    size, and the database driver overflows); a `q` FAB's Rison parser cannot survive is refused."""
+    if not request.path.startswith("/api/"):
+        return None
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and not 0 < value <= MAX_ID:
+            return json_error(404, gettext(MSG_NOT_FOUND))
     raw = request.args.get("q")
-    if raw is None or not request.path.startswith("/api/"):
+    if raw is None:
         return None
     try:
         prison.loads(raw)
@@ -103,8 +110,29 @@ def _guard_query():
     return None
 
 
+def _api_locale(app: Flask) -> None:
+    """An API client's language: FAB's `?_l_=` or the session's choice, else its Accept-Language header.
+
+    FAB's selector knows only the session (a browser's /lang/ choice) and falls back to the default, so
+    a client with a bearer token could never read a refusal in Russian or Spanish.
+    """
+    babel = app.extensions["babel"]
+    fab_selector = babel.locale_selector
+
+    def selector():
+        if (has_request_context() and request.path.startswith("/api/") and "_l_" not in request.args
+                and not session.get("locale") and request.accept_languages):
+            best = request.accept_languages.best_match(list(app.config.get("LANGUAGES") or {}))
+            if best:
+                return best
+        return fab_selector() if fab_selector else None
+
+    babel.locale_selector = selector
+
+
 def register_json_errors(app: Flask) -> None:
     """Answer API clients' errors in JSON (pages are untouched: their handlers return the error as is)."""
-    app.before_request(_guard_query)
+    _api_locale(app)
+    app.before_request(_guard_request)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(DBAPIError, _database_error)

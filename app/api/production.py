@@ -1,4 +1,5 @@
-"""REST API of production: orders with release / complete / cancel commands, output receipts, BOM explosion.
+"""REST API of production: orders with release / complete / cancel commands, output receipts (BOMs and
+routings: app/api/engineering.py).
 
 Commands call app.services.production exactly as the pages do; a refusal is 422 with every
 problem translated. Orders are created as drafts through the service (validated) and changed only
@@ -13,17 +14,15 @@ from flask_babel import gettext
 from app.api import params as p
 from app.api.base import ReadOnlyApi
 from app.extensions import db
-from app.models.production import Bom, ProductionCompletion, ProductionOrder
+from app.models.production import ProductionCompletion, ProductionOrder
 from app.permissions import (
     ACTION_POST,
     ACTION_READ,
     ACTION_WRITE,
     READ_ONLY,
-    RESOURCE_ENGINEERING,
     RESOURCE_PRODUCTION,
 )
 from app.services import production as svc
-from app.services.production import engineering
 from app.views.base import FabrikaInterface
 
 
@@ -191,42 +190,7 @@ class ProductionCompletionApi(_Api):
                     "overhead_cost", "byproduct_value", "output_value"]
 
 
-class BomApi(_Api):
-    resource_name = "bom"
-    class_permission_name = RESOURCE_ENGINEERING
-    method_permission_name = READ_ONLY | {"explode": ACTION_READ}
-    include_route_methods = {"get", "get_list", "info", "explode"}
-    datamodel = FabrikaInterface(Bom)
-    list_columns = ["id", "item.id", "item.code", "version", "name", "output_qty", "valid_from", "valid_to", "active"]
-
-    @expose("/explode/<int:item_id>", methods=["GET"])
-    @protect()
-    @safe
-    def explode(self, item_id: int):
-        """Multi-level explosion of an item (query: qty, date).
-        ---
-        get:
-          parameters:
-          - {in: query, name: qty, required: false, schema: {type: string, format: decimal, example: "1"}}
-          - {in: query, name: date, required: false, schema: {type: string, format: date}}
-          responses:
-            200:
-              description: rows and totals
-              content:
-                application/json:
-                  schema: {type: object}
-        """
-        def use_case():
-            qty, on = p.collect(lambda: p.query_number("qty", "1"), lambda: p.query_day("date"))
-            return engineering.explode_bom(db.session, item_id, qty, on)
-
-        return self.command(use_case, lambda ex: {
-            "rows": [{"level": r.level, "parent_id": r.parent, "item_id": r.component, "qty": str(r.qty),
-                      "byproduct": r.byproduct, "has_bom": r.has_bom} for r in ex.rows],
-            "totals": {str(i): str(q) for i, q in ex.leaves().items()}})
-
-
-APIS = (ProductionOrderApi, ProductionCompletionApi, BomApi)
+APIS = (ProductionOrderApi, ProductionCompletionApi)
 
 
 def register(appbuilder) -> None:

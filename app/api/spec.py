@@ -145,6 +145,18 @@ SCHEMAS: dict[str, dict] = {
         "deal_id": NULLABLE_ID, "valid_until": {**DATE, "nullable": True}, "note": TEXT,
         "line_terms": {"type": "object"}, "extra_lines": _list({"type": "object"}),
         "instalments": _list({"type": "object"})}, ("model_id",)),
+    "AbcParameters": _obj({
+        "date_from": {**DATE, "nullable": True}, "date_to": {**DATE, "nullable": True},
+        "criterion": {"type": "string", "enum": ["revenue", "quantity", "margin", "orders"]},
+        "source": {"type": "string", "enum": ["ledger", "invoices"]},
+        "threshold_a": _dec(True), "threshold_b": _dec(True)}),
+    "AbcAnalysis": _obj({
+        "criterion": TEXT, "date_from": {**DATE, "nullable": True}, "date_to": {**DATE, "nullable": True},
+        "threshold_a": DECIMAL_OUT, "threshold_b": DECIMAL_OUT, "summary": {"type": "object"},
+        "rows": _list(_obj({"rank": {"type": "integer"}, "item_id": ID, "code": TEXT, "name": TEXT,
+                            "qty": DECIMAL_OUT, "value": DECIMAL_OUT, "share": DECIMAL_OUT,
+                            "cumulative": DECIMAL_OUT, "class": {"type": "string", "enum": ["A", "B", "C"]}}))},
+        ("criterion", "summary", "rows")),
     "DealCreated": _obj({"id": ID, "stage_id": ID}, ("id", "stage_id")),
     "PartnerSaved": _obj({"id": ID, "result": {"type": "object"}}, ("id", "result")),
     "Duplicates": _obj({"message": _list(TEXT), "errors": _list(_ref("Problem")),
@@ -221,6 +233,9 @@ def mend_schema(schema: Any) -> None:
         return
     if not isinstance(schema, dict):
         return
+    if schema.get("format") == "date-time":  # FAB writes the server's local time without a zone: not RFC 3339
+        schema.pop("format")
+        schema.setdefault("description", "date and time, ISO 8601 (the server's local time)")
     for key, value in list(schema.get("properties", {}).items()):
         if isinstance(value, dict) and value.get("type") == "number" and "format" not in value:
             nullable = value.get("nullable", False)
@@ -235,9 +250,9 @@ def mend_schema(schema: Any) -> None:
 
 
 def mend_list_and_info(path: str, method: str, operation: dict) -> None:
-    """FAB's inline answers of list and _info: ids are integers, add / edit columns are lists."""
-    schema = (operation.get("responses", {}).get("200", {}).get("content", {})
-              .get("application/json", {}).get("schema", {}))
+    """FAB's inline answers of list, create and _info: ids are integers, add / edit columns are lists."""
+    answer = operation.get("responses", {}).get("200") or operation.get("responses", {}).get("201") or {}
+    schema = answer.get("content", {}).get("application/json", {}).get("schema", {}) if "$ref" not in answer else {}
     props = schema.get("properties", {}) if isinstance(schema, dict) else {}
     if "ids" in props:
         props["ids"] = {"type": "array", "items": {"type": "integer"}}
