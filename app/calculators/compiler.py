@@ -20,9 +20,12 @@ from app.calculators.language import Program, check_program, parse_expression
 from app.calculators.schema import (
     NUMERIC_OUTPUTS,
     BomLine,
+    Limit,
     Param,
     Template,
+    limit_problems,
     load_json,
+    parse_limits,
     parse_parameters,
     parse_template,
 )
@@ -37,6 +40,7 @@ class Compiled:
     bom: tuple[BomLine, ...]
     item_codes: frozenset[str]  # named literally: prefetched before a run
     tables: frozenset[str]
+    limits: dict[str, Limit] = field(default_factory=dict)  # output -> its bounds, checked on every run
 
     @property
     def table_params(self) -> dict[str, str]:
@@ -113,9 +117,16 @@ def _compile(parameters: str, formulas: str, outputs: str) -> Compiled:
         except CalcError as exc:
             problems.extend(exc.problems)  # type: ignore[arg-type]
     tables |= {p.table for p in params if p.kind == "table"}
+    bounds: dict[str, Limit] = {}
+    try:
+        bounds = parse_limits(spec.get("limits"))
+    except CalcError as exc:
+        problems.extend(exc.problems)  # type: ignore[arg-type]
+    problems.extend(problem("the output is required but has no formula", target=name)
+                    for name, limit in bounds.items() if limit.required and name not in exprs)
     if problems:
         raise CalcError(problems)
-    return Compiled(params, program, exprs, template, tuple(bom), frozenset(codes), frozenset(tables))
+    return Compiled(params, program, exprs, template, tuple(bom), frozenset(codes), frozenset(tables), bounds)
 
 
 def evaluate(compiled: Compiled, inputs: dict[str, Any], env: Environment,
@@ -133,6 +144,9 @@ def evaluate(compiled: Compiled, inputs: dict[str, Any], env: Environment,
     outputs: dict[str, Decimal | None] = {key: None for key in NUMERIC_OUTPUTS}
     for key, expr in compiled.outputs.items():
         outputs[key] = _number(evaluator, expr, key)
+    outside = limit_problems(outputs, compiled.limits)
+    if outside:
+        raise CalcError(outside)
     bom = []
     for line in compiled.bom:
         qty = _number(evaluator, line.qty, f"bom #{line.index} ({line.code})")

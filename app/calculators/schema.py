@@ -3,8 +3,11 @@
 Parameters (a JSON list): {"name", "kind": number | choice | table | bool, "label": {"en","ru","es"},
 "unit", "min", "max", "integer", "default", "choices": [{"value", "label": {...}}], "table"}.
 Outputs (a JSON object): {"cost", "price", "weight": expressions, "description": a template with
-{name} or {name:2} (two decimals), "bom": [{"item": code, "qty": expression}]}. Numbers in JSON
-are read as Decimal (never float); inputs are validated per parameter with translated messages.
+{name} or {name:2} (two decimals), "bom": [{"item": code, "qty": expression}], "limits": {output:
+{"min", "max", "required"}}}. Limits are the calculator's own promise about its results (a price is
+never negative, a weight at most 500 kg): they are checked on every run and a result outside them is
+refused naming the output, never recorded. Numbers in JSON are read as Decimal (never float); inputs
+are validated per parameter with translated messages.
 """
 
 from __future__ import annotations
@@ -56,6 +59,69 @@ class BomLine:
     code: str
     qty: Any  # a checked expression (ast)
     index: int
+
+
+@dataclass(frozen=True)
+class Limit:
+    """The bounds of one numeric output: at least `min`, at most `max`, and whether it must have a value."""
+
+    min: Decimal | None = None
+    max: Decimal | None = None
+    required: bool = False
+
+
+LIMIT_KEYS = ("min", "max", "required")
+
+
+def parse_limits(raw: Any) -> dict[str, Limit]:
+    """The outputs' "limits" object: only cost / price / weight, only min / max / required; every problem."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise CalcError([problem("limits must be an object of outputs and their bounds", target="limits")])
+    problems: list[CalcProblem] = []
+    out: dict[str, Limit] = {}
+    for name, spec in raw.items():
+        target = f"limits ({name})"
+        if name not in NUMERIC_OUTPUTS:
+            problems.append(problem("only cost, price and weight can have limits", target=target))
+            continue
+        if not isinstance(spec, dict) or set(spec) - set(LIMIT_KEYS):
+            problems.append(problem("a limit has min, max and required only", target=target))
+            continue
+        bounds = {}
+        for key in ("min", "max"):
+            bounds[key] = _decimal(spec.get(key))
+            if spec.get(key) not in (None, "") and bounds[key] is None:
+                problems.append(problem("%(key)s must be a number", target=target, key=key))
+        required = spec.get("required", False)
+        if not isinstance(required, bool):
+            problems.append(problem("required is true or false", target=target))
+        elif bounds["min"] is not None and bounds["max"] is not None and bounds["min"] > bounds["max"]:
+            problems.append(problem("the minimum is greater than the maximum", target=target))
+        else:
+            out[name] = Limit(bounds["min"], bounds["max"], required)
+    if problems:
+        raise CalcError(problems)
+    return out
+
+
+def limit_problems(outputs: dict[str, Decimal | None], limits: dict[str, Limit]) -> list[CalcProblem]:
+    """Every output outside its limits, named: "price: the result -12.5 is below the minimum 0"."""
+    problems = []
+    for name, limit in limits.items():
+        value = outputs.get(name)
+        if value is None:
+            if limit.required:
+                problems.append(problem("a result is required", target=name))
+            continue
+        if limit.min is not None and value < limit.min:
+            problems.append(problem("the result %(value)s is below the minimum %(min)s", target=name, value=value,
+                                    min=limit.min))
+        if limit.max is not None and value > limit.max:
+            problems.append(problem("the result %(value)s is above the maximum %(max)s", target=name, value=value,
+                                    max=limit.max))
+    return problems
 
 
 def load_json(text: str | None, what: str, empty: Any) -> Any:

@@ -51,7 +51,8 @@ TEXT = {
     "editor": _l("Calculator editor"), "run": _l("Run"), "versions": _l("Versions"),
     "save": _l("Save as a new version"), "test_run": _l("Test run"), "parameters_json": _l("Parameters (JSON)"),
     "formulas_help": _l("One 'name = expression' per line, evaluated in order; # starts a comment"),
-    "outputs_json": _l("Outputs (JSON): cost, price, weight, description, bom"),
+    "outputs_json": _l('Outputs (JSON): cost, price, weight, description, bom; limits of the results, '
+                       'e.g. "limits": {"price": {"min": 0, "required": true}}'),
     "functions": _l("Functions"), "tables": _l("Lookup tables"), "intermediates": _l("Intermediate results"),
     "bom": _l("Bill of materials"), "item": _l("Item"), "qty": _l("Quantity"), "description": _l("Description"),
     "cost": _l("Cost"), "price": _l("Price"), "weight": _l("Weight, kg"), "calculate": _l("Calculate"),

@@ -6,6 +6,16 @@ The engine raises plain English msgids (app.calculators.errors); they are transl
 from flask_babel import lazy_gettext as _l
 
 CALCULATOR_MESSAGES = (
+    # output limits (app.calculators.schema.parse_limits / limit_problems)
+    _l("limits must be an object of outputs and their bounds"),
+    _l("only cost, price and weight can have limits"),
+    _l("a limit has min, max and required only"),
+    _l("%(key)s must be a number"),
+    _l("required is true or false"),
+    _l("a result is required"),
+    _l("the result %(value)s is below the minimum %(min)s"),
+    _l("the result %(value)s is above the maximum %(max)s"),
+    _l("the output is required but has no formula"),
     _l("a number was expected, got text '%(value)s'"),
     _l("number too large (at most %(max)s)"),
     _l("text too long (at most %(max)s characters)"),
