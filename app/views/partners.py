@@ -94,14 +94,11 @@ class LookupWidget:
         url = url_for(self.endpoint, **self.args)
         current = field.label_of(field.data)
         option = Markup('<option value="%s" selected>%s</option>') % (field.data, current) if field.data else ""
+        # app/static/js/fabrika.js turns every select.fab-lookup into a select2 (no inline script: CSP)
         return Markup(
             '<select id="%s" name="%s" class="form-control fab-lookup" data-url="%s" style="width:100%%">'
             '<option value=""></option>%s</select>'
-            "<script>window.addEventListener('load', function () {"
-            "var el = $(document.getElementById('%s'));"
-            "el.select2({allowClear: true, placeholder: '', minimumInputLength: 1, ajax: {url: el.data('url'),"
-            " dataType: 'json', delay: 250, data: function (p) { return {q: p.term}; }}});});</script>"
-        ) % (field.id, field.name, url, option, field.id)
+        ) % (field.id, field.name, url, option)
 
 
 class LookupField(AJAXSelectField):
