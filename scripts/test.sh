@@ -48,7 +48,13 @@ case $? in
   *) echo "!! dependency audit failed"; status=1 ;;
 esac
 
-run_pytest "tests on SQLite" -q -p no:cacheprovider -n 2 --ignore=tests/e2e tests
+run_pytest "tests on SQLite" -q -p no:cacheprovider -n 2 --ignore=tests/e2e --ignore=tests/fuzz tests
+
+# The REST API under schemathesis, driven by our own OpenAPI document (server errors, status codes,
+# content types, answer schemas): on SQLite, bounded by the examples per operation and mode.
+FABRIKA_FUZZ_EXAMPLES=${FABRIKA_FUZZ_EXAMPLES:-5} \
+  run_pytest "API fuzzer (schemathesis, ${FABRIKA_FUZZ_EXAMPLES:-5} examples per operation and mode)" \
+  -q -p no:cacheprovider tests/fuzz
 
 PGBIN=$(pg_bin)
 if [ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ]; then
@@ -61,7 +67,7 @@ if [ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ]; then
     psql -h 127.0.0.1 -p "$PGPORT" -U postgres -q -c "create database fabrika_test" >/dev/null
     TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/fabrika_test" \
       run_pytest "tests on PostgreSQL" -q -p no:cacheprovider -n 2 --ignore=tests/e2e --ignore=tests/domain \
-        --ignore=tests/printing tests
+        --ignore=tests/printing --ignore=tests/fuzz tests
     run_pg "$PGBIN/pg_ctl -D $PGDATA -m fast stop" >/dev/null
   else
     echo "!! could not start PostgreSQL"; status=1
