@@ -93,11 +93,7 @@ class Config:
     SCHEDULER_ENABLED = os.environ.get("SCHEDULER_ENABLED", "0") == "1"
     BACKUP_DIR = os.environ.get("BACKUP_DIR", os.path.join(INSTANCE_DIR, "backups"))
     BACKUP_KEEP = 14
-    STOCK_ALLOW_NEGATIVE_AVERAGE = True
-
-    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
-    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
-    MAIL_FROM = os.environ.get("MAIL_FROM", "fabrika@localhost")
+    # the SMTP server is a company setting (Settings > Company); SMTP_PASSWORD here overrides its password
 
 
 class DevConfig(Config):

@@ -63,6 +63,7 @@ PRODUCTION_ORDER = workflow(
     _t("release", _l("Release"), ("draft",), "released", stamp="released"),
     _t("report", _l("Operation report"), ("released", "in_progress"), "in_progress", ACTION_WRITE),
     _t("complete", _l("Completion"), ("released", "in_progress"), None),
+    _t("reopen", _l("Back to work"), ("done",), "in_progress"),  # an output receipt was cancelled
     _t("cancel", CANCEL, ("draft", "released", "in_progress", "done"), "cancelled", stamp="cancelled"),
 )
 #: an output receipt is posted when the order is completed, and cancelled by reversal
@@ -80,13 +81,19 @@ SALES_ORDER = workflow(
     _t("confirm", CONFIRM, ("draft",), "confirmed", stamp="confirmed"),
     _t("analyse", _l("Logistics analysis"), ("confirmed", "in_fulfilment"), None),
     _t("ship", _l("Shipping"), ("confirmed", "in_fulfilment"), None),
+    # a shipment posted or cancelled: confirmed (none shipped), in fulfilment (part) or shipped (all)
+    _t("fulfil", _l("Shipping"), ("confirmed", "in_fulfilment", "shipped"), None, stamp=None),
     _t("invoice", _l("Invoicing"), ("draft", "confirmed", "in_fulfilment", "shipped", "closed"), None),
     _t("close", _l("Closing"), ("shipped",), "closed"),
     _t("cancel", CANCEL, ("draft", "confirmed", "in_fulfilment"), "cancelled", stamp="cancelled"),
 )
 #: states in which an order holds reservations and can be shipped
 SALES_ORDER_OPEN = SALES_ORDER.in_states("ship")
-SHIPMENT = _posting("shipment", _l("Shipment"), RESOURCE_SHIPMENT, cancel_from=(DRAFT, POSTED))
+SHIPMENT = workflow("shipment", _l("Shipment"), RESOURCE_SHIPMENT, POSTING_STATES,
+                    _t("edit", EDIT, (DRAFT,), DRAFT, ACTION_WRITE),
+                    _t("transport", _l("Transport details"), (DRAFT, POSTED), None, ACTION_WRITE),
+                    _t("post", _l("Shipping"), (DRAFT,), POSTED, stamp="posted"),
+                    _t("cancel", CANCEL, (DRAFT, POSTED), CANCELLED, stamp="cancelled"))
 SALES_INVOICE = workflow("sales_invoice", _l("Invoice"), RESOURCE_INVOICE, POSTING_STATES,
                          _t("pay", _l("Payment"), (POSTED,), POSTED),
                          _t("cancel", CANCEL, (POSTED,), CANCELLED, stamp="cancelled"), initial=POSTED)
@@ -131,6 +138,7 @@ PROPOSAL = workflow(
     _t("reject", _l("Rejection"), ("sent",), "rejected", stamp="decided"),
     _t("revise", _l("New version"), ("sent", "rejected"), None, ACTION_WRITE),
     _t("convert", _l("Conversion to an order"), ("approved",), "converted"),
+    _t("email", _l("E-mail to the client"), ("draft", "sent", "approved", "rejected"), None),
 )
 
 # --- mail -----------------------------------------------------------------------------------------

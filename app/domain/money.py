@@ -15,6 +15,7 @@ order -> invoice) carries the same lines and so the same totals, to the kopek.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
@@ -26,6 +27,13 @@ QTY_Q = Decimal(1).scaleb(-QTY_PLACES)
 MAX_QTY = Decimal(10) ** (18 - QTY_PLACES) - QTY_Q
 MAX_MONEY = Decimal(10) ** (18 - MONEY_PLACES) - MONEY_Q
 ZERO = Decimal(0)
+#: digits kept while computing (shares, rates, per-unit costs) before the one rounding at the end
+EXACT_PREC = 60
+
+
+def exact() -> AbstractContextManager:
+    """The one computing context: enough digits that only the final round_money / round_qty rounds."""
+    return localcontext(prec=EXACT_PREC)
 AMOUNT_Q = Decimal("0.01")  # the kopek (cent): document amounts, tax and totals
 HUNDRED = Decimal(100)
 
@@ -66,8 +74,7 @@ class LineAmounts:
 def line_amounts(qty: Decimal, unit_price: Decimal, discount_pct: Decimal = ZERO,
                  tax_rate: Decimal = ZERO) -> LineAmounts:
     """Net, tax and total of one line under the rule of this module (tax on the rounded net)."""
-    with localcontext() as ctx:
-        ctx.prec = 60
+    with exact():
         net = round_amount(qty * unit_price * (HUNDRED - discount_pct) / HUNDRED)
         tax = round_amount(net * tax_rate / HUNDRED)
     return LineAmounts(net, tax, net + tax)

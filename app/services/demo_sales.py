@@ -57,15 +57,11 @@ def _service_item(items: dict[str, Item]) -> Item:
 
 def _calculator_line(item_id: int, qty: Decimal):
     """The custom robots line, priced by the robot calculator's last run when the calculators demo ran."""
+    from app.models.calculators import CalculationRun, Calculator
     from app.services.sales import OrderLineInput
 
-    try:
-        from app.models.calculators import CalculationRun, Calculator
-
-        run = db.session.scalar(select(CalculationRun).join(Calculator, Calculator.id == CalculationRun.calculator_id)
-                                .where(Calculator.code == "ROBOT").order_by(CalculationRun.id.desc()).limit(1))
-    except ImportError:
-        run = None
+    run = db.session.scalar(select(CalculationRun).join(Calculator, Calculator.id == CalculationRun.calculator_id)
+                            .where(Calculator.code == "ROBOT").order_by(CalculationRun.id.desc()).limit(1))
     if run is not None and run.price:
         return OrderLineInput(item_id, qty, unit_price=run.price, calculator_version_id=run.version_id,
                               calculator_inputs=dict(run.inputs), unit_cost_estimate=run.cost,

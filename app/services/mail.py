@@ -21,11 +21,13 @@ from email.utils import formatdate, make_msgid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.documents import OUTBOX_MESSAGE
 from app.domain.errors import DomainError, Problem
 from app.models.base import utcnow
 from app.models.core import Company
 from app.models.mail import MAIL_FAILED, MAIL_SENT, OutboxAttachment, OutboxMessage
 from app.services.base import current_actor, keep_on_rollback, unit_of_work
+from app.services.workflow import check
 
 SMTP_TIMEOUT = 20  # seconds: a dead server must not hold a web worker for minutes
 
@@ -99,8 +101,7 @@ def retry_mail(session: Session, message_id: int) -> OutboxMessage:
     msg = session.get(OutboxMessage, message_id)
     if msg is None:
         raise DomainError("No such message")
-    if msg.state == MAIL_SENT:
-        raise DomainError("This message has already been sent")
+    check(OUTBOX_MESSAGE, msg, "retry")
     with unit_of_work(session):
         return _deliver(session, msg, smtp_settings(session), stored=True)
 

@@ -4,7 +4,7 @@ The card (app/views/partners.py) knows nothing about deals, orders or proposals:
 provider listed in CARD_PROVIDERS for its sections. A provider is
 `def card_sections(session, partner_id: int, limit: int = 20) -> list[CardSection]` and must cost
 one LIMITed query plus one COUNT per section, so a card with thousands of documents stays fast.
-A provider whose module does not exist yet (a context still being built) is skipped.
+A provider that cannot be imported is a bug, reported as one (every listed context exists).
 """
 
 from __future__ import annotations
@@ -45,21 +45,10 @@ CARD_PROVIDERS: list[str] = [
 Provider = Callable[..., list[CardSection]]
 
 
-def load_provider(spec: str) -> Provider | None:
-    """The provider function named by "module:function", or None while its module does not exist.
-
-    Only a missing provider module is tolerated: an import error inside an existing module
-    (a broken dependency) propagates, so a bug is not silently hidden as "no section".
-    """
+def load_provider(spec: str) -> Provider:
+    """The provider function named by "module:function" (resolved at call time: no import cycles)."""
     module_name, _, func_name = spec.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        missing = exc.name or ""
-        if missing == module_name or module_name.startswith(missing + "."):
-            return None
-        raise
-    return getattr(module, func_name, None)
+    return getattr(importlib.import_module(module_name), func_name)
 
 
 def card_sections(session, partner_id: int, limit: int = 20,
@@ -67,9 +56,7 @@ def card_sections(session, partner_id: int, limit: int = 20,
     """Every provider's sections for one partner, in CARD_PROVIDERS order."""
     sections: list[CardSection] = []
     for spec in CARD_PROVIDERS if providers is None else providers:
-        provider = load_provider(spec)
-        if provider is not None:
-            sections.extend(provider(session, partner_id, limit=limit))
+        sections.extend(load_provider(spec)(session, partner_id, limit=limit))
     return sections
 
 

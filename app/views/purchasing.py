@@ -9,6 +9,7 @@ messages. Permissions: read to see, write to edit and generate, post to send / c
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 from flask import Response, abort, flash, redirect, request, url_for
@@ -18,14 +19,12 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from app.domain.documents import PURCHASE_ORDER, PURCHASE_REQUEST
 from app.domain.errors import DomainError
 from app.extensions import db
 from app.models.purchasing import (
     PO_DRAFT,
-    PO_PARTIAL,
-    PO_SENT,
     REQ_DRAFT,
-    REQ_SENT,
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseReceipt,
@@ -40,6 +39,7 @@ from app.services.base import current_actor
 from app.services.purchasing import orders as order_svc
 from app.services.purchasing import registers, requests, sending
 from app.services.sequences import next_number
+from app.services.workflow import check
 from app.views.base import (
     BaseModelView,
     ReadOnlyModelView,
@@ -64,11 +64,12 @@ from app.views.purchasing_labels import (
     reason_short,
     reason_table,
 )
+from app.views.versioned import VersionedEditMixin
 
 CAT = "PurchasingMenu"
 
 
-class SupplierOfferView(BaseModelView):
+class SupplierOfferView(VersionedEditMixin, BaseModelView):
     datamodel = interface(SupplierOffer)
     class_permission_name = RESOURCE_PURCHASING
     list_title = _l("Product matrix")
@@ -90,6 +91,7 @@ class SupplierOfferView(BaseModelView):
         guarded(lambda: registers.validate_offer(item))
 
     def pre_update(self, item: SupplierOffer) -> None:
+        super().pre_update(item)  # the version it was opened with
         guarded(lambda: registers.validate_offer(item))
 
 
@@ -246,17 +248,19 @@ class PurchaseRequestView(_SupplierDocumentView):
 
     def _doc_actions(self, item: PurchaseRequest) -> list[dict]:
         out = []
+        allows = partial(PURCHASE_REQUEST.allows, item.state)
         if self._can(ACTION_POST):
-            if item.state == REQ_DRAFT:
+            if allows("send"):
                 out += [action("email_doc", gettext("E-mail to the supplier"), "fa-envelope", "btn-primary", "post",
                                gettext("Send this request to the supplier by e-mail?")),
                         action("send_doc", gettext("Mark as sent"), "fa-paper-plane", "btn-default", "post",
                                gettext("Mark this request as sent to the supplier?"))]
-            if item.state in (REQ_DRAFT, REQ_SENT):
-                out += [action("confirm_doc", gettext("Confirmed: make the order"), "fa-check", "btn-success",
-                               "post", gettext("The supplier confirmed? A purchase order will be made.")),
-                        action("cancel_doc", gettext("Cancel the request"), "fa-ban", "btn-warning", "post",
-                               gettext("Cancel this request?"))]
+            if allows("confirm"):
+                out.append(action("confirm_doc", gettext("Confirmed: make the order"), "fa-check", "btn-success",
+                                  "post", gettext("The supplier confirmed? A purchase order will be made.")))
+            if allows("cancel"):
+                out.append(action("cancel_doc", gettext("Cancel the request"), "fa-ban", "btn-warning", "post",
+                                  gettext("Cancel this request?")))
         return out + self._file_actions()
 
     @expose("/send/<int:pk>", methods=["POST"])
@@ -311,8 +315,7 @@ class PurchaseOrderLineView(BaseModelView):
         self._guard(item)
 
     def pre_delete(self, item: PurchaseOrderLine) -> None:
-        if item.order.state != PO_DRAFT:
-            raise ValueError(gettext("Only a draft order can be changed"))
+        guarded(lambda: check(PURCHASE_ORDER, item.order, "edit"))
         item.order.total = registers.order_total(item.order, item, removed=True)
 
 
@@ -368,28 +371,28 @@ class PurchaseOrderView(_SupplierDocumentView):
         item.number = next_number(db.session, order_svc.DOC_TYPE, item.order_date, order_svc.PREFIX)
 
     def pre_update(self, item: PurchaseOrder) -> None:
-        if item.state != PO_DRAFT:
-            raise ValueError(gettext("Only a draft order can be changed"))
+        guarded(lambda: check(PURCHASE_ORDER, item, "edit"))
 
     pre_delete = pre_update
 
     def _doc_actions(self, item: PurchaseOrder) -> list[dict]:
         out = []
+        allows = partial(PURCHASE_ORDER.allows, item.state)
         if self._can(ACTION_POST):
-            if item.state == PO_DRAFT:
+            if allows("send"):
                 out += [action("email_doc", gettext("E-mail to the supplier"), "fa-envelope", "btn-primary", "post",
                                gettext("Send this order to the supplier by e-mail?")),
                         action("send_doc", gettext("Mark as sent"), "fa-paper-plane", "btn-default", "post",
                                gettext("Mark this order as sent to the supplier?"))]
-            if item.state in (PO_DRAFT, PO_SENT):
+            if allows("confirm"):
                 out.append(action("confirm_doc", gettext("Confirmed by the supplier"), "fa-check", "btn-default",
                                   "post", gettext("Mark this order as confirmed by the supplier?")))
-            if item.state in order_svc.RECEIVABLE:
+            if allows("receive"):
                 out.append(action("receive", gettext("Receive goods"), "fa-truck", "btn-success"))
-            if item.state == PO_PARTIAL:
+            if allows("close"):
                 out.append(action("close_doc", gettext("Close: the rest will not come"), "fa-stop", "btn-warning",
                                   "post", gettext("Close this order? The rest will no longer count as on order.")))
-            if item.state in (PO_DRAFT, PO_SENT, "confirmed"):
+            if allows("cancel"):
                 out.append(action("cancel_doc", gettext("Cancel the order"), "fa-ban", "btn-warning", "post",
                                   gettext("Cancel this order?")))
         return out + self._file_actions()

@@ -161,10 +161,12 @@ class _DocumentView(BaseModelView):
     def _doc_actions(self, item: StockDocument) -> list[dict]:
         actions = []
         sm = self.appbuilder.sm
-        if item.state == DocState.DRAFT and sm.has_access(f"can_{ACTION_POST}", self.class_permission_name):
+        if STOCK_DOCUMENT.allows(item.state, "post") and sm.has_access(f"can_{ACTION_POST}",
+                                                                       self.class_permission_name):
             actions.append(dict(endpoint="post_doc", method="post", label=gettext("Post"), icon="fa-check",
                                 css="btn-primary", confirm=gettext("Post this document? It moves stock.")))
-        if item.state == DocState.POSTED and sm.has_access(f"can_{ACTION_POST}", self.class_permission_name):
+        if STOCK_DOCUMENT.allows(item.state, "cancel") and sm.has_access(f"can_{ACTION_POST}",
+                                                                         self.class_permission_name):
             actions.append(dict(endpoint="cancel_doc", method="post", label=gettext("Cancel posting"),
                                 icon="fa-undo", css="btn-warning",
                                 confirm=gettext("Cancel this document? Reversal entries will be posted today.")))

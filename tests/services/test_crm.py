@@ -164,13 +164,16 @@ def test_card_sections_count_all_and_show_a_page(app):
     assert (acts.total, acts.rows[0]["subject"]) == (1, "call")
 
 
-def test_card_providers_missing_modules_are_skipped(app):
-    assert load_provider("app.services.no_such_context.card:card_sections") is None
-    with pytest.raises(ModuleNotFoundError):  # a broken import inside an existing module is not hidden
+def test_card_providers_all_load_and_a_broken_one_is_not_hidden(app):
+    from app.services.partner_card import CARD_PROVIDERS
+
+    assert all(callable(load_provider(spec)) for spec in CARD_PROVIDERS)
+    with pytest.raises(ModuleNotFoundError):  # a missing context is a bug, not an empty section
+        load_provider("app.services.no_such_context.card:card_sections")
+    with pytest.raises(ModuleNotFoundError):  # nor is a broken import inside an existing module
         load_provider("tests.services.broken_card_provider:card_sections")
     p = partner("Школа")
-    sections = card_sections(db.session, p.id, providers=["app.services.crm:card_sections",
-                                                          "app.services.nothing_here:card_sections"])
+    sections = card_sections(db.session, p.id, providers=["app.services.crm:card_sections"])
     assert [s.key for s in sections] == ["deals", "activities"]
 
 

@@ -95,7 +95,7 @@ def test_stock_reserved_by_others_and_needed_by_production_is_not_free(plant, se
 def test_run_twice_creates_once_and_refuses_drafts(plant, session):
     wh, it = plant
     o = fs.order(fs.client(), [(it["robot"], 2)])
-    with pytest.raises(DomainError, match="Only a confirmed order is analysed and acted on"):
+    with pytest.raises(DomainError, match="is “Draft”: “Logistics analysis” is possible only in these states"):
         run_analysis(session, o.id)
     confirm_order(session, o.id)
     first = run_analysis(session, o.id)

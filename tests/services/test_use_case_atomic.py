@@ -96,7 +96,7 @@ def test_conversion_makes_every_document_in_one_commit(approved_proposal, monkey
 
 
 ANALYSIS_STEPS = [
-    "app.services.sales.reserve:top_up_reservations",
+    "app.services.sales.analysis:top_up_reservations",
     "app.services.purchasing.requests:follow_need",
     "app.services.production:create_order",
     "app.services.production:release_order",

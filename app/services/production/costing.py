@@ -11,13 +11,13 @@ routing, so the comparison shows what changed since.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain import bom as dbom
-from app.domain.money import ZERO, round_money, round_qty
+from app.domain.money import ZERO, exact, round_money, round_qty
 from app.models.catalog import Item
 from app.models.production import Bom, BomLine, ProductionOperation, ProductionOrder
 from app.services.production.engineering import _base_units, _factors, spec_of
@@ -72,8 +72,7 @@ class Charge:
 
 def _run_per_unit(op: ProductionOperation) -> Decimal:
     if op.qty_reported and op.actual_run_minutes is not None:
-        with localcontext() as ctx:
-            ctx.prec = 60
+        with exact():
             return op.actual_run_minutes / op.qty_reported
     return op.planned_run_minutes
 
@@ -84,8 +83,7 @@ def charges(order: ProductionOrder, qty: Decimal) -> list[Charge]:
     for op in order.operations:
         setup_basis = op.actual_setup_minutes if op.actual_setup_minutes is not None else op.planned_setup_minutes
         setup = max(setup_basis - op.charged_setup_minutes, ZERO)
-        with localcontext() as ctx:
-            ctx.prec = 60
+        with exact():
             run = _run_per_unit(op) * qty
         out.append(Charge(op, setup, run))
     return out
@@ -102,8 +100,7 @@ def planned_labour(operations: list[ProductionOperation], qty: Decimal) -> tuple
     """(labour, overhead) of `qty` by the planned times: one set-up plus run time per unit."""
     if not qty:
         return ZERO, ZERO
-    with localcontext() as ctx:
-        ctx.prec = 60
+    with exact():
         return dbom.operations_cost(
             dbom.OperationTime(op.planned_setup_minutes, op.planned_run_minutes * qty, op.labour_rate,
                                op.overhead_rate) for op in operations)
@@ -113,8 +110,7 @@ def planned_material(session: Session, reqs: list[Requirement]) -> Decimal:
     """Components at standard cost (a component without one counts as zero)."""
     ids = {r.item_id for r in reqs if not r.byproduct}
     costs = dict(session.execute(select(Item.id, Item.standard_cost).where(Item.id.in_(ids))).all()) if ids else {}
-    with localcontext() as ctx:
-        ctx.prec = 60
+    with exact():
         total = sum((r.qty * (costs.get(r.item_id) or ZERO) for r in reqs if not r.byproduct), ZERO)
     return round_money(total)
 
@@ -159,8 +155,7 @@ class CostLine:
 def comparison(order: ProductionOrder) -> list[CostLine]:
     """Planned vs actual per cost element, planned scaled to what was completed."""
     done = order.qty_done or ZERO
-    with localcontext() as ctx:
-        ctx.prec = 60
+    with exact():
         material_done = round_money(order.planned_material * done / order.qty) if order.qty else ZERO
     labour_done, overhead_done = planned_labour(list(order.operations), done)
     lines = [

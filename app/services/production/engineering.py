@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
 from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from app.domain import bom as dbom
 from app.domain.errors import Collector, DomainError, Problem
-from app.domain.money import ZERO, parse_quantity
+from app.domain.money import ZERO, exact, parse_quantity
 from app.models.catalog import Item, UnitConversion
 from app.models.core import Unit
 from app.models.production import Bom, BomLine, Routing, RoutingOperation
@@ -412,8 +412,7 @@ def spec_of(bom: Bom, lines: list, factors: dict[tuple[int, int], Decimal],
             base_units: dict[int, int]) -> dbom.BomSpec:
     """The pure BomSpec of a BOM: every quantity in its component's base unit."""
     specs = []
-    with localcontext() as ctx:
-        ctx.prec = 60
+    with exact():
         for ln in lines:
             qty = ln.qty
             if ln.unit_id and ln.unit_id != base_units.get(ln.item_id):
@@ -534,8 +533,7 @@ def _last_purchase(session: Session, ids: set[int], warehouse_id: int | None) ->
 
 
 def _ratio(value: Decimal, qty: Decimal) -> Decimal:
-    with localcontext() as ctx:
-        ctx.prec = 60
+    with exact():
         return value / qty
 
 
@@ -579,8 +577,7 @@ def routing_labour(session: Session, item_ids: set[int], on_date: date | None = 
         if routing is None:
             continue
         fixed = per_unit = ZERO
-        with localcontext() as ctx:
-            ctx.prec = 60
+        with exact():
             for op in routing.operations:
                 rate = (op.work_center.labour_rate + op.work_center.overhead_rate) / 60
                 fixed += op.setup_minutes * rate

@@ -37,7 +37,6 @@ from app.models.production import (
     ORDER_DRAFT,
     ORDER_IN_PROGRESS,
     ORDER_OPEN,
-    ORDER_RELEASED,
     PRODUCTION_PREFIXES,
     Bom,
     ProductionCompletion,
@@ -378,8 +377,7 @@ def report_operation(session: Session, operation_id: int, qty: object, setup_min
         op.actual_run_minutes = (op.actual_run_minutes or ZERO) + minutes["run_minutes"]
         op.done = bool(done) or op.qty_reported >= order.qty
         op.reported_at, op.reported_by = utcnow(), current_actor().username
-        if order.state == ORDER_RELEASED:
-            order.state = ORDER_IN_PROGRESS
+        transition(session, PRODUCTION_ORDER, order, "report")
         session.flush()
         audit.record(session, "report", order, summary=f"{order.number} {op.seq} {op.name}")
         return op
@@ -483,7 +481,7 @@ def _give_back_setup(order: ProductionOrder, completion: ProductionCompletion) -
     """A cancelled receipt's set-up minutes may be charged again by the next one."""
     if not completion.setup_minutes_charged:
         return
-    later = [c for c in order.completions if c.state == "posted" and c.id != completion.id]
+    later = [c for c in order.completions if PRODUCTION_RECEIPT.allows(c.state, "cancel") and c.id != completion.id]
     if not later:
         for op in order.operations:
             op.charged_setup_minutes = ZERO
@@ -498,7 +496,7 @@ def _cancel_tree(session: Session, order: ProductionOrder, on_date: date, depth:
     completions = session.scalars(select(ProductionCompletion).where(ProductionCompletion.order_id == order.id)
                                   .execution_options(populate_existing=True)).all()
     for completion in sorted(completions, key=lambda c: c.id, reverse=True):
-        if completion.state == "posted":
+        if PRODUCTION_RECEIPT.allows(completion.state, "cancel"):
             _reverse_completion(session, order, completion, on_date)
     child_ids = session.scalars(select(ProductionOrder.id).where(ProductionOrder.parent_id == order.id)
                                 .order_by(ProductionOrder.id)).all()
@@ -506,7 +504,7 @@ def _cancel_tree(session: Session, order: ProductionOrder, on_date: date, depth:
         child = _lock(session, child_id)
         made = session.scalar(select(ProductionCompletion.id).where(
             ProductionCompletion.order_id == child.id, ProductionCompletion.state == "posted").limit(1))
-        if child.state in ORDER_OPEN and made is None:
+        if PRODUCTION_ORDER.allows(child.state, "cancel") and made is None:
             _cancel_tree(session, child, on_date, depth + 1)
     transition(session, PRODUCTION_ORDER, order, "cancel")
 
@@ -535,7 +533,8 @@ def cancel_completion(session: Session, completion_id: int, on_date: date | None
         completion = reread(session, ProductionCompletion, completion_id)
         check(PRODUCTION_RECEIPT, completion, "cancel")
         _reverse_completion(session, order, completion, on_date or date.today())
-        if order.state == ORDER_DONE:
-            order.state, order.done_at = ORDER_IN_PROGRESS, None
+        if PRODUCTION_ORDER.allows(order.state, "reopen"):
+            transition(session, PRODUCTION_ORDER, order, "reopen")
+            order.done_at = None
         session.flush()
         return completion

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.money import ZERO, round_money, round_qty
+from app.domain.money import ZERO, exact, round_money, round_qty
 from app.models.catalog import Item
 from app.models.production import (
     DOC_PRODUCTION,
@@ -102,8 +102,7 @@ def _pick_list(session: Session, order: ProductionOrder, locale: str) -> list[di
     for n, r in enumerate(reqs, start=1):
         line = per_unit.get(r.line_no)
         on_hand = sum((lot.qty_remaining for lot in lots.get(r.item_id, [])), ZERO)
-        with localcontext() as ctx:
-            ctx.prec = 60
+        with exact():
             per = round_qty(line.qty / spec.output_qty) if line else None
         out.append({"no": n, **_item(items[r.item_id], locale), "per_unit": per,
                     "scrap": line.scrap_pct if line else ZERO, "qty": r.qty, "byproduct": r.byproduct,
@@ -116,8 +115,7 @@ def _pick_list(session: Session, order: ProductionOrder, locale: str) -> list[di
 def _operations(order: ProductionOrder) -> list[dict[str, Any]]:
     out = []
     for op in order.operations:
-        with localcontext() as ctx:
-            ctx.prec = 60
+        with exact():
             planned = op.planned_setup_minutes + op.planned_run_minutes * order.qty
         actual = None
         if op.actual_setup_minutes is not None or op.actual_run_minutes is not None:
@@ -167,8 +165,7 @@ def routing_context(session: Session, routing: Routing, locale: str, gettext: Ge
     """The view-model of the technological map (production_routing.html): operations, times, materials."""
     context = _base(session, locale, gettext, user, printed_at)
     ops, setup, run, setup_cost, run_cost = [], ZERO, ZERO, ZERO, ZERO
-    with localcontext() as ctx:
-        ctx.prec = 60
+    with exact():
         for op in routing.operations:
             rate = op.work_center.labour_rate + op.work_center.overhead_rate
             setup, run = setup + op.setup_minutes, run + op.run_minutes

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -20,7 +20,7 @@ from app.domain import bom as dbom
 from app.domain import move_kinds
 from app.domain.documents import TRANSFORMATION
 from app.domain.errors import Collector, DomainError
-from app.domain.money import ZERO, parse_quantity, round_qty
+from app.domain.money import ZERO, exact, parse_quantity, round_qty
 from app.models.catalog import Item
 from app.models.production import (
     DOC_CONVERSION,
@@ -70,8 +70,7 @@ def _lines_from_bom(session: Session, item_id: int, qty: Decimal, on_date: date)
     spec = costing.bom_spec(session, bom)
     out = []
     for n, line in enumerate((ln for ln in spec.lines if not ln.byproduct), start=1):
-        with localcontext() as ctx:
-            ctx.prec = 60
+        with exact():
             q = round_qty(qty * line.qty / spec.output_qty)
         out.append(TransformationLine(line_no=n, item_id=line.component, qty=q))
     return out
@@ -158,8 +157,7 @@ def _weights(session: Session, doc: Transformation, problems: Collector) -> list
             msg = ("%(item)s has no standard cost" if doc.share_rule == SHARE_STANDARD else "%(item)s has no weight")
             problems.add(msg, line=ln.line_no, item=item.code)
             per_unit = ZERO
-        with localcontext() as ctx:
-            ctx.prec = 60
+        with exact():
             weights.append(per_unit * ln.qty)
     if weights and all(w == 0 for w in weights) and not problems:
         problems.add("The cost cannot be shared out: every weight is zero")

@@ -13,15 +13,15 @@ first, so two users converting it at once make one order.
 
 from __future__ import annotations
 
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain import pricing as dp
-from app.domain.documents import PROPOSAL
+from app.domain.documents import PROPOSAL, SALES_ORDER
 from app.domain.errors import DomainError, Problem, plain_number
-from app.domain.money import ZERO, round_money
+from app.domain.money import ZERO, exact, round_money
 from app.models.base import utcnow
 from app.models.catalog import Item
 from app.models.proposals import LINE_BASE, LINE_OPTION, ProductModel, Proposal
@@ -72,8 +72,7 @@ def _custom_item(session: Session, p: Proposal) -> Item:
     if unit_id is None:
         raise DomainError(MSG_NO_UNIT)
     code = f"{model.code if model else 'CUSTOM'}-{p.label}"[:64]
-    with localcontext() as ctx:
-        ctx.prec = 60
+    with exact():
         unit_cost = round_money(sum((ln.cost for ln in lines), ZERO) / p.qty)
     item = Item(code=code, name=f"{model.name if model else code} ({p.label})",
                 name_ru=f"{model.name_ru} ({p.label})" if model and model.name_ru else "",
@@ -100,8 +99,7 @@ def _bom_and_routing(session: Session, p: Proposal, item: Item, model: ProductMo
 
     lines = _model_lines(p)
     per_unit: dict[int, Decimal] = {}
-    with localcontext() as ctx:
-        ctx.prec = 60
+    with exact():
         for ln in lines:
             per_unit[ln.item_id] = per_unit.get(ln.item_id, ZERO) + ln.qty / p.qty
     create_bom(session, BomInput(item.id, name=p.label, lines=[BomLineInput(i, plain_number(q))
@@ -120,8 +118,7 @@ def _order(session: Session, p: Proposal, warehouse_id: int | None = None):
     if model_lines:
         price = sum((ln.price for ln in model_lines), ZERO)
         cost = sum((ln.cost for ln in model_lines), ZERO)
-        with localcontext() as ctx:
-            ctx.prec = 60
+        with exact():
             lines.append(sales.OrderLineInput(p.custom_item_id, p.qty, dp.bundle_unit_price(price, p.qty), Decimal(0),
                                               "", unit_cost_estimate=round_money(cost / p.qty)))
     for ln in p.lines:
@@ -151,11 +148,12 @@ def _confirm(session: Session, sales, order_id: int) -> None:
     confirmed by hand meanwhile) passes through. Without a warehouse to reserve in, the order stays
     a draft for the sales manager to choose one and confirm.
     """
-    from app.models.sales import SO_DRAFT, SalesOrder
+    from app.models.sales import SalesOrder
 
     order = session.get(SalesOrder, order_id)
     stocked = order is not None and any(ln.item is not None and ln.item.kind != "service" for ln in order.lines)
-    if order is not None and order.state == SO_DRAFT and (order.warehouse_id is not None or not stocked):
+    if order is not None and SALES_ORDER.allows(order.state, "confirm") and (order.warehouse_id is not None
+                                                                           or not stocked):
         sales.confirm_order(session, order_id)
 
 

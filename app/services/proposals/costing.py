@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
 from sqlalchemy import Integer, column, func, literal, select, values
 from sqlalchemy.orm import Session, selectinload
@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.domain import bom as dbom
 from app.domain import pricing as dp
 from app.domain.errors import DomainError, Problem
-from app.domain.money import ZERO
+from app.domain.money import ZERO, exact
 from app.models.catalog import Item
 from app.models.production import Routing, RoutingOperation
 from app.models.proposals import (
@@ -48,9 +48,8 @@ from app.services.production import engineering as eng
 MSG_NO_COST = "No cost for %(item)s: counted as zero"
 MSG_FALLBACK = "%(item)s has no cost by this source: its standard cost is used"
 MSG_SHORTFALL = "%(qty)s of %(item)s beyond the free stock priced at the newest lot's cost"
-MSG_NO_MATRIX = "Supplier offers are not available yet: standard costs are used"
 MSG_UNKNOWN_SOURCE = "Unknown cost source %(source)s"
-MESSAGES = (MSG_NO_COST, MSG_FALLBACK, MSG_SHORTFALL, MSG_NO_MATRIX, MSG_UNKNOWN_SOURCE)
+MESSAGES = (MSG_NO_COST, MSG_FALLBACK, MSG_SHORTFALL, MSG_UNKNOWN_SOURCE)
 
 
 @dataclass(frozen=True)
@@ -130,8 +129,7 @@ def routing_labour(session: Session, item_ids: set[int], on_date: date | None = 
     out = {}
     for item_id, routing in eng._newest(rows).items():
         fixed = per_unit = ZERO
-        with localcontext() as ctx:
-            ctx.prec = 60
+        with exact():
             for op in routing.operations:
                 rate = (op.work_center.labour_rate + op.work_center.overhead_rate) / 60
                 fixed += op.setup_minutes * rate
@@ -222,8 +220,7 @@ def _fifo(session: Session, demand: dict[int, Decimal], codes: dict[int, str],
         result = dp.fifo_cost(((lays, reserved.get((item_id, wh), ZERO)) for wh, lays in stores.items()), qty)
         value = result.value
         if result.shortfall > 0 and result.last_unit_cost is not None:
-            with localcontext() as ctx:
-                ctx.prec = 60
+            with exact():
                 value += result.shortfall * result.last_unit_cost
             notes.append(Problem(MSG_SHORTFALL, {"qty": result.shortfall, "item": codes.get(item_id, item_id)}))
         out[item_id] = dp.ratio(value, qty)
@@ -232,20 +229,10 @@ def _fifo(session: Session, demand: dict[int, Decimal], codes: dict[int, str],
 
 def _best_offer(session: Session, demand: dict[int, Decimal], on_date: date,
                 notes: list[Problem]) -> dict[int, Decimal]:
-    """The product matrix's best offer per item (purchasing's batched best_offers when it has one)."""
-    try:
-        from app.services import purchasing
-    except ImportError:
-        purchasing = None
-    batched = getattr(purchasing, "best_offers", None)
-    single = getattr(purchasing, "best_offer", None)
-    if batched is None and single is None:
-        notes.append(Problem(MSG_NO_MATRIX))
-        return {}
-    if batched is not None:
-        choices = batched(session, list(demand), on_date, dict(demand))
-    else:
-        choices = {i: single(session, i, on_date, q) for i, q in demand.items()}
+    """The product matrix's best offer per item (one batched query)."""
+    from app.services.purchasing import best_offers
+
+    choices = best_offers(session, list(demand), on_date, dict(demand))
     return {i: c.price_base for i, c in choices.items() if c is not None and c.price_base is not None}
 
 
@@ -292,8 +279,7 @@ def unit_costs(session: Session, demand: dict[int, Decimal], source: str, on_dat
 
 def _leaf_demand(book: dict[int, dbom.BomSpec], demands: Iterable[Demand]) -> dict[int, Decimal]:
     out: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    with localcontext() as ctx:
-        ctx.prec = 60
+    with exact():
         for d in demands:
             if d.item_id is None or d.fixed_unit_cost is not None or d.qty <= 0:
                 continue
@@ -314,8 +300,7 @@ def cost_demands(session: Session, demands: list[Demand], source: str, on_date: 
     leaf = _leaf_demand(book, demands)
     result.unit_costs = unit_costs(session, leaf, source, on_date, result.notes)
     labour = routing_labour(session, set(book), on_date)
-    with localcontext() as ctx:
-        ctx.prec = 60
+    with exact():
         for d in demands:
             if d.fixed_unit_cost is not None or d.item_id is None:
                 result.lines[d.key] = LineCost(d.key, d.qty * (d.fixed_unit_cost or ZERO))

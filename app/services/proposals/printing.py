@@ -159,9 +159,12 @@ def email_proposal(session: Session, proposal_id: int, to: str | None = None, la
     """Send the customer form to the client (its e-mail, or `to`), recorded in the outbox."""
     from flask_babel import force_locale, gettext
 
+    from app.domain.documents import PROPOSAL
     from app.services.mail import Attachment, send_mail
+    from app.services.workflow import check
 
     p = get(session, proposal_id)
+    check(PROPOSAL, p, "email")
     address = to or (p.contact.email if p.contact and p.contact.email else "") or p.partner.email
     if not address:
         raise DomainError(MSG_NO_EMAIL)

@@ -147,11 +147,9 @@ def _validate(session: Session, data: ProposalInput, ev: Evaluation) -> list[Pro
 
 
 def _deal_exists(session: Session, deal_id: int) -> bool:
-    """A proposal may name a deal of the crm context; without that context the link is not checked."""
-    try:
-        from app.models.crm import Deal
-    except ImportError:
-        return True
+    """A proposal may name a deal of the sales funnel."""
+    from app.models.crm import Deal
+
     return session.get(Deal, deal_id) is not None
 
 

@@ -28,7 +28,6 @@ from app.models.purchasing import (
     PO_DRAFT,
     PO_PARTIAL,
     PO_RECEIVED,
-    REQ_CONFIRMED,
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseReceipt,
@@ -125,7 +124,7 @@ def _transition(session: Session, order_id: int, action: str,
         if guard is not None:
             guard(order)
         transition(session, PURCHASE_ORDER, order, action)
-        if order.state == PO_CANCELLED and order.request_id:
+        if action == "cancel" and order.request_id:
             _cancel_request_if_all_cancelled(session, order)
         session.flush()
         return order
@@ -156,7 +155,8 @@ def _cancel_request_if_all_cancelled(session: Session, order: PurchaseOrder) -> 
     req = lock_row(session, PurchaseRequest, order.request_id)
     siblings = session.scalars(select(PurchaseOrder.state).where(PurchaseOrder.request_id == order.request_id,
                                                                  PurchaseOrder.id != order.id)).all()
-    if all(s == PO_CANCELLED for s in siblings) and req is not None and req.state == REQ_CONFIRMED:
+    if all(s == PO_CANCELLED for s in siblings) and req is not None and PURCHASE_REQUEST.allows(req.state,
+                                                                                                  "withdraw"):
         transition(session, PURCHASE_REQUEST, req, "withdraw")
 
 
@@ -270,7 +270,7 @@ def _advance(session: Session, order: PurchaseOrder) -> None:
         open_siblings = session.scalar(select(PurchaseOrder.id).where(
             PurchaseOrder.request_id == order.request_id, PurchaseOrder.id != order.id,
             PurchaseOrder.state.in_(RECEIVABLE + (PO_DRAFT,))).limit(1))
-        if open_siblings is None and req is not None and req.state == REQ_CONFIRMED:
+        if open_siblings is None and req is not None and PURCHASE_REQUEST.allows(req.state, "receive"):
             transition(session, PURCHASE_REQUEST, req, "receive")
 
 

@@ -184,7 +184,7 @@ def upsert_demand(session: Session, ctx: _Context, *, item_id: int, need: Decima
     existing = known if known is not None else _existing(session, item_id, source, source_ref, warehouse_id,
                                                          drafts_only)
     line = existing[0] if existing else None
-    if line is not None and line.request.state != REQ_DRAFT:
+    if line is not None and not PURCHASE_REQUEST.allows(line.request.state, "edit"):
         ctx.stats.kept += 1
         return line
     if line is not None:
@@ -230,7 +230,7 @@ def refresh_totals(session: Session, request_ids: set[int]) -> None:
                                 .where(PurchaseRequestLine.request_id.in_(ids))
                                 .group_by(PurchaseRequestLine.request_id)).all())
     for req in session.scalars(select(PurchaseRequest).where(PurchaseRequest.id.in_(ids))):
-        if req.id not in sums and req.state == REQ_DRAFT:
+        if req.id not in sums and PURCHASE_REQUEST.allows(req.state, "edit"):  # an empty draft goes
             session.delete(req)
             continue
         req.total_base = sums.get(req.id) or ZERO
@@ -291,7 +291,7 @@ def follow_need(session: Session, *, item_id: int, need: Decimal, warehouse_id: 
     ctx = new_context()
     existing = _existing(session, item_id, source, source_ref, warehouse_id, drafts_only=False)
     line = existing[0] if existing else None
-    if line is not None and line.request.state != REQ_DRAFT:
+    if line is not None and not PURCHASE_REQUEST.allows(line.request.state, "edit"):
         mark_excess(line, need)
         return line
     if line is None and need <= 0:

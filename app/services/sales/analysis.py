@@ -32,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain import bom as dbom
+from app.domain.documents import SALES_ORDER
 from app.domain.errors import DomainError, Problem
 from app.domain.money import ZERO, round_qty
 from app.models.base import utcnow
@@ -41,14 +42,15 @@ from app.models.sales import (
     DEMAND_PRODUCTION,
     DEMAND_PURCHASE,
     DOC_SALES_ORDER,
-    SO_OPEN,
     SalesOrder,
     SalesOrderDemand,
     SalesOrderLine,
 )
 from app.models.stock import StockBalance
 from app.services.base import savepoint, unit_of_work
-from app.services.sales.labels import ORDER_STATE_LABELS
+from app.services.sales.queries import shipped_by_line
+from app.services.sales.reserve import top_up_reservations
+from app.services.workflow import check
 
 WORK_MINUTES_PER_DAY = Decimal(480)
 DEFAULT_SUPPLY_DAYS = 14  # when no supplier offer says otherwise
@@ -286,15 +288,12 @@ def _routings(session: Session, item_ids: set[int], on_date: date) -> dict[int, 
 def _offers(session: Session, item_ids: set[int], on_date: date) -> dict[int, object]:
     if not item_ids:
         return {}
-    try:
-        from app.services.purchasing import best_offers
-    except ImportError:  # purchasing not installed: promise dates use the default supply time
-        return {}
+    from app.services.purchasing import best_offers
+
     return best_offers(session, item_ids, on_date)
 
 
 def _context(session: Session, order: SalesOrder, today: date) -> _Ctx:
-    from app.services.sales.shipments import shipped_by_line
     from app.services.stock.reservations import reserved_for
 
     wh = order.warehouse_id
@@ -576,7 +575,6 @@ def run_analysis(session: Session, order_id: int, today: date | None = None, loc
     Safe to repeat: what was created before is counted as requested / in production.
     """
     on = today or date.today()
-    from app.services.sales.reserve import top_up_reservations
 
     with unit_of_work(session):
         order = _lock_open_order(session, order_id)
@@ -612,9 +610,7 @@ def _lock_open_order(session: Session, order_id: int) -> SalesOrder:
                            .execution_options(populate_existing=True))
     if order is None:
         raise DomainError("Order %(id)s not found", id=order_id)
-    if order.state not in SO_OPEN:
-        raise DomainError("Only a confirmed order is analysed and acted on; this one is %(state)s",
-                          state=ORDER_STATE_LABELS[order.state])
+    check(SALES_ORDER, order, "analyse")
     if order.warehouse_id is None:
         raise DomainError("Choose the warehouse the order ships from")
     return order

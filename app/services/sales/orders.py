@@ -40,6 +40,9 @@ from app.models.sales import (
 from app.models.stock import VALUATION_FIFO, Warehouse
 from app.services.base import current_actor, unit_of_work
 from app.services.sales import pricing
+from app.services.sales.analysis import SOURCE
+from app.services.sales.queries import shipped_by_line
+from app.services.sales.reserve import top_up_reservations
 from app.services.sequences import next_number
 from app.services.workflow import check, refused, transition
 
@@ -163,9 +166,13 @@ def _lines(session: Session, data: OrderInput, head: dict, problems: Collector) 
     ids = {raw.item_id for raw in data.lines if raw.item_id}
     items = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(sorted(ids))))} if ids else {}
     currency, rate = head["currency"], head["rate"]
-    price_list = pricing.price_list_for(session, currency.id) if currency is not None else None
-    prices = pricing.list_prices(session, price_list.id if price_list else None, ids)
-    head["price_list"] = price_list
+    prices: dict = {}
+    head["price_list"] = None
+    if currency is not None:
+        from app.services.sales.prices import order_prices, price_list_used
+
+        head["price_list"] = price_list_used(session, head["partner"], currency)
+        prices = order_prices(session, head["partner"], currency, rate, items, head["order_date"])
     tax = head["tax_rate"] if head["tax_rate"] is not None else ZERO
     out = []
     for n, raw in enumerate(data.lines, start=1):
@@ -175,7 +182,7 @@ def _lines(session: Session, data: OrderInput, head: dict, problems: Collector) 
     return out
 
 
-def _line(raw: OrderLineInput, n: int, items: dict[int, Item], prices: dict[int, Decimal], rate, tax: Decimal,
+def _line(raw: OrderLineInput, n: int, items: dict[int, Item], prices: dict, rate, tax: Decimal,
           currency, problems: Collector) -> SalesOrderLine | None:
     item = items.get(raw.item_id) if raw.item_id else None
     ok = True
@@ -200,10 +207,10 @@ def _line(raw: OrderLineInput, n: int, items: dict[int, Item], prices: dict[int,
     if raw.unit_price is not None and (price is None or price < 0 or price > MAX_MONEY):
         problems.add("The price must be zero or positive", line=n)
         ok = False
+    found = None
     if raw.unit_price is None and ok:
-        price = prices.get(item.id) if item is not None else None
-        if price is None and item is not None and rate:
-            price = pricing.fallback_price(item, rate)
+        found = prices.get(item.id) if item is not None else None  # prices.LinePrice
+        price = found.price if found is not None else None
         if price is None:
             problems.add("No price for %(item)s in %(currency)s: enter it", line=n,
                          item=item.code if item else raw.description, currency=currency.code if currency else "")
@@ -216,7 +223,8 @@ def _line(raw: OrderLineInput, n: int, items: dict[int, Item], prices: dict[int,
     amounts = pricing.line_amounts(qty, price, discount, tax)
     return SalesOrderLine(
         line_no=n, item_id=item.id if item else None, item=item, description=(raw.description or "").strip(),
-        qty=qty, unit_price=price, discount_pct=discount, amount_net=amounts.net, amount_tax=amounts.tax,
+        qty=qty, unit_price=price, base_price=found.base_price if found else None,
+        price_rate=found.rate if found else None, discount_pct=discount, amount_net=amounts.net, amount_tax=amounts.tax,
         amount_total=amounts.total, unit_cost_estimate=_as_decimal(raw.unit_cost_estimate),
         calculator_version_id=raw.calculator_version_id, calculator_inputs=raw.calculator_inputs,
         proposal_line_id=raw.proposal_line_id,
@@ -324,7 +332,6 @@ def confirm_order(session: Session, order_id: int, override: bool = False) -> Sa
     Reserves per item up to the ordered quantity (less when stock is short); `override` is a
     manager's word for discounts above the limit (the view passes it only with the approve permission).
     """
-    from app.services.sales.reserve import top_up_reservations
 
     with unit_of_work(session):
         order = _lock(session, order_id)
@@ -376,7 +383,6 @@ def _withdraw_purchase_suggestions(session: Session, order: SalesOrder) -> int:
     """
     from app.models.purchasing import REQ_DRAFT, PurchaseRequest, PurchaseRequestLine
     from app.services.purchasing.requests import refresh_totals
-    from app.services.sales.analysis import SOURCE
 
     lines = session.scalars(
         select(PurchaseRequestLine).join(PurchaseRequest)
@@ -414,25 +420,22 @@ def close_order(session: Session, order_id: int) -> SalesOrder:
     return order
 
 
-#: where shipments move an order: confirmed (nothing shipped), in fulfilment (part), shipped (all)
-SHIPPING_STATES = (SO_CONFIRMED, SO_IN_FULFILMENT, SO_SHIPPED)
-
-
 def refresh_state(session: Session, order: SalesOrder) -> None:
     """After a shipment is posted or cancelled: in fulfilment while part is shipped, shipped when all is."""
-    from app.services.sales.shipments import shipped_by_line
 
-    if order.state not in SHIPPING_STATES:
+    if not SALES_ORDER.allows(order.state, "fulfil"):
         return
     shipped = shipped_by_line(session, order.id)
     goods = [line for line in order.lines if _stocked(line)]
     if not any(shipped.get(line.id, ZERO) for line in goods):
-        order.state = SO_CONFIRMED
+        new_state = SO_CONFIRMED
     elif all(shipped.get(line.id, ZERO) >= line.qty for line in goods):
-        order.state = SO_SHIPPED
+        new_state = SO_SHIPPED
         _withdraw_purchase_suggestions(session, order)  # all delivered: nothing left to buy for it
     else:
-        order.state = SO_IN_FULFILMENT
+        new_state = SO_IN_FULFILMENT
+    if new_state != order.state:
+        transition(session, SALES_ORDER, order, "fulfil", new_state)
 
 
 # --- attachments ---------------------------------------------------------------------------------------

@@ -8,12 +8,12 @@ and equals the proposal it was made from; the names below re-export that rule fo
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.money import LineAmounts, document_totals, round_amount, round_money
+from app.domain.money import LineAmounts, document_totals, exact, round_amount, round_money
 from app.domain.money import line_amounts as line_amounts  # re-exported: the one line rule
 from app.models.catalog import Item, PriceList, PriceListItem
 from app.models.core import Company, Currency, CurrencyRate
@@ -24,8 +24,7 @@ round_kopek = round_amount  # the sales name of the one rounding helper
 
 def net_price(unit_price: Decimal, discount_pct: Decimal) -> Decimal:
     """Unit price after discount, to 4 places (the Money column), for invoice lines."""
-    with localcontext() as ctx:
-        ctx.prec = 60
+    with exact():
         return round_money(unit_price * (HUNDRED - discount_pct) / HUNDRED)
 
 
@@ -48,7 +47,8 @@ def rate_on(session: Session, currency: Currency, on_date: date) -> Decimal | No
 
 
 def price_list_for(session: Session, currency_id: int) -> PriceList | None:
-    return session.scalar(select(PriceList).where(PriceList.currency_id == currency_id, PriceList.active.is_(True))
+    return session.scalar(select(PriceList).where(PriceList.currency_id == currency_id, PriceList.active.is_(True),
+                                                  PriceList.partner_id.is_(None))  # a client's own list is not for all
                           .order_by(PriceList.id).limit(1))
 
 
@@ -67,8 +67,7 @@ def fallback_price(item: Item, rate: Decimal) -> Decimal | None:
         return None
     if rate == 1:
         return item.sale_price
-    with localcontext() as ctx:
-        ctx.prec = 60
+    with exact():
         return round_money(item.sale_price / rate)
 
 

@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session
 
 from app.domain.money import ZERO
 from app.models.sales import DOC_SALES_ORDER, SalesOrder
+from app.services.sales.queries import shipped_by_line
 from app.services.stock.ledger import lock_balances
 from app.services.stock.reservations import reserve, reserved_for
 
 
 def open_needs(session: Session, order: SalesOrder) -> dict[int, Decimal]:
     """Per item: ordered minus shipped, over the order's stocked lines."""
-    from app.services.sales.shipments import shipped_by_line
 
     shipped = shipped_by_line(session, order.id)
     needs: dict[int, Decimal] = defaultdict(lambda: ZERO)

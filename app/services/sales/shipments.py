@@ -13,18 +13,17 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain import move_kinds
 from app.domain.documents import SALES_ORDER, SHIPMENT
 from app.domain.errors import Collector, DomainError
-from app.domain.money import MAX_MONEY, ZERO, round_qty
+from app.domain.money import MAX_MONEY, ZERO, exact, round_qty
 from app.models.partners import Partner
 from app.models.sales import (
-    DOC_CANCELLED,
     DOC_DRAFT,
     DOC_POSTED,
     DOC_SALES_ORDER,
@@ -37,6 +36,9 @@ from app.models.sales import (
 )
 from app.services.base import unit_of_work
 from app.services.sales import pricing
+from app.services.sales.orders import refresh_state
+from app.services.sales.queries import shipped_by_line  # noqa: F401  (re-exported)
+from app.services.sales.reserve import top_up_reservations
 from app.services.sequences import next_number
 from app.services.stock.ledger import DocRef, MoveRequest, post_moves, reverse_moves
 from app.services.stock.reservations import reserved_for
@@ -72,17 +74,6 @@ class ShipmentInput:
     lines: list[ShipmentLineInput] | None = None  # None: everything reserved and not yet shipped
     ship_date: date | None = None
     transport: TransportInput = field(default_factory=TransportInput)
-
-
-def shipped_by_line(session: Session, order_id: int, exclude_shipment: int | None = None) -> dict[int, Decimal]:
-    """Per order line: quantity on posted shipments."""
-    q = (select(ShipmentLine.order_line_id, func.sum(ShipmentLine.qty))
-         .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
-         .where(Shipment.order_id == order_id, Shipment.state == DOC_POSTED)
-         .group_by(ShipmentLine.order_line_id))
-    if exclude_shipment is not None:
-        q = q.where(Shipment.id != exclude_shipment)
-    return {lid: qty for lid, qty in session.execute(q)}
 
 
 def _lock_order(session: Session, order_id: int) -> SalesOrder:
@@ -193,8 +184,7 @@ def _reservation_problems(session: Session, order: SalesOrder, pairs, warehouse_
 
 
 def _share(ln: SalesOrderLine, qty: Decimal) -> Decimal:
-    with localcontext() as ctx:
-        ctx.prec = 60
+    with exact():
         return pricing.round_kopek(ln.amount_total * qty / ln.qty)
 
 
@@ -246,8 +236,6 @@ def _post(session: Session, ship: Shipment) -> Shipment:
         sl.cost = -pm.value
     transition(session, SHIPMENT, ship, "post")
     session.flush()
-    from app.services.sales.orders import refresh_state
-
     refresh_state(session, order)
     return ship
 
@@ -278,8 +266,8 @@ def check_transport(session: Session, state: str, data: TransportInput) -> Decim
     """The rules of a transport change, shared by update_transport and the shipment's edit form:
     a cancelled shipment keeps its transport; otherwise every problem of the new one is named at once.
     Returns the transport cost as a Decimal."""
-    if state == DOC_CANCELLED:
-        raise DomainError("The shipment is cancelled")
+    if not SHIPMENT.allows(state, "transport"):
+        raise DomainError(SHIPMENT.refusal(state, "transport"))
     problems = Collector()
     cost = _transport_problems(session, data, problems)
     problems.raise_if_any()
@@ -297,9 +285,6 @@ def update_transport(session: Session, shipment_id: int, data: TransportInput) -
 
 def cancel_shipment(session: Session, shipment_id: int, on_date: date | None = None) -> Shipment:
     """Cancel a shipment: a draft is just dropped; a posted one is reversed and its goods held again."""
-    from app.services.sales.orders import refresh_state
-    from app.services.sales.reserve import top_up_reservations
-
     with unit_of_work(session):
         ship = _load(session, shipment_id)
         was_posted = ship.state == DOC_POSTED

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ from app.domain.money import (
     MAX_MONEY,
     MAX_QTY,
     ZERO,
+    exact,
     parse_decimal,
     parse_money,
     parse_quantity,
@@ -161,8 +162,7 @@ def _validate_range(doc: StockDocument, line: StockDocumentLine, factor: Decimal
     """
     if line.qty is None:
         return
-    with localcontext() as ctx:
-        ctx.prec = 60
+    with exact():
         if factor is not None and abs(line.qty * factor) > MAX_QTY:
             problems.add("The number %(value)s is too large", line=line.line_no, value=line.qty * factor)
         if line.unit_cost is not None and abs(line.qty * line.unit_cost * (doc.rate or 1)) > MAX_MONEY:
@@ -276,8 +276,7 @@ def assert_editable(doc: StockDocument) -> None:
 
 def _cost_in_base(doc: StockDocument, unit_cost: Decimal, factor_qty: Decimal, qty: Decimal) -> Decimal:
     """Exact value in base currency of `qty` doc units at `unit_cost` (document currency)."""
-    with localcontext() as ctx:
-        ctx.prec = 60
+    with exact():
         return round_money(qty * unit_cost * (doc.rate or Decimal(1)))
 
 
@@ -304,8 +303,7 @@ def _count_requests(session: Session, doc: StockDocument, lines: list, quantitie
 def _default_cost(session: Session, item: ItemInfo, bal: StockBalance, wh: WarehouseInfo) -> Decimal:
     """Cost of a count surplus: the current average, else the last lot's cost, else the standard cost."""
     if bal.qty > 0:
-        with localcontext() as ctx:
-            ctx.prec = 60
+        with exact():
             return bal.value / bal.qty
     if not wh.is_fifo and bal.last_unit_cost:
         return bal.last_unit_cost
@@ -398,7 +396,7 @@ def post_document(session: Session, doc_id: int, confirm_backdated: bool = False
 
     with unit_of_work(session):
         locked = rows.lock_document(session, doc_id)
-        if locked.doc.state == DocState.DRAFT:
+        if STOCK_DOCUMENT.allows(locked.doc.state, "post"):
             check_backdated(session, locked.doc, locked.lines, confirm_backdated)
         return _post(session, locked.doc, locked.lines, locked.items, locked.warehouses, locked.unit_codes)
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -31,7 +31,7 @@ from sqlalchemy.orm.util import identity_key
 
 from app.domain import move_kinds
 from app.domain.errors import Collector, DomainError, InsufficientStock
-from app.domain.money import ZERO, round_money
+from app.domain.money import ZERO, exact, round_money
 from app.domain.valuation import Allocation, AverageCost, Layer, allocate_fifo, fifo_reverse, total_qty
 from app.models.base import utcnow
 from app.models.catalog import Item
@@ -311,8 +311,7 @@ def _plan_in(st: _State, req: MoveRequest, ref: DocRef, problems: Collector) -> 
         unit_cost = round_money(value / qty)
     elif req.unit_cost is not None:
         unit_cost = req.unit_cost
-        with localcontext() as ctx:
-            ctx.prec = 60
+        with exact():
             value = round_money(qty * unit_cost)
     else:
         problems.add("A unit cost is required for an incoming quantity", line=req.line_no)
@@ -323,8 +322,7 @@ def _plan_in(st: _State, req: MoveRequest, ref: DocRef, problems: Collector) -> 
     if not st.fifo:
         assert st.average is not None
         before = st.average.value
-        with localcontext() as ctx:
-            ctx.prec = 60
+        with exact():
             exact_unit = value / qty
         receipt = st.average.receive(qty, exact_unit)
         added = st.average.value - before

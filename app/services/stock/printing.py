@@ -16,13 +16,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.domain.money import ZERO, round_money
+from app.domain.money import ZERO, exact, round_money
 from app.models.base import DocState
 from app.models.catalog import ItemGroup
 from app.models.core import Unit
@@ -87,8 +87,7 @@ def words(amount: Decimal | None, currency: str | None, locale: str) -> str:
 
 
 def _multiply(*factors: Decimal) -> Decimal:
-    with localcontext() as ctx:
-        ctx.prec = 60
+    with exact():
         out = Decimal(1)
         for factor in factors:
             out *= factor

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from functools import lru_cache
 from operator import itemgetter
 from typing import NamedTuple
@@ -41,7 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from app.domain.money import ZERO, round_money
+from app.domain.money import ZERO, exact, round_money
 from app.models.catalog import Item, ItemGroup
 from app.models.core import Unit
 from app.models.stock import StockBalance, StockLot, StockMove, Warehouse
@@ -156,8 +156,7 @@ def unit_cost(value: Decimal | None, qty: Decimal | None) -> Decimal | None:
     """value / qty rounded to money places; None when the quantity is zero."""
     if value is None or not qty:
         return None
-    with localcontext() as ctx:
-        ctx.prec = 60
+    with exact():
         return round_money(value / qty)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder.baseviews import expose
@@ -14,13 +15,11 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
+from app.domain.documents import PRODUCTION_ORDER, PRODUCTION_RECEIPT
 from app.domain.errors import DomainError
 from app.extensions import db
 from app.models.production import (
-    ORDER_CANCELLED,
     ORDER_DRAFT,
-    ORDER_IN_PROGRESS,
-    ORDER_RELEASED,
     ProductionCompletion,
     ProductionOperation,
     ProductionOrder,
@@ -76,7 +75,7 @@ class ProductionOperationView(ShowWithActions, ReadOnlyModelView):
     page_size = 100
 
     def _doc_actions(self, item: ProductionOperation) -> list[dict]:
-        if item.order.state in (ORDER_RELEASED, ORDER_IN_PROGRESS) and self._can(ACTION_WRITE):
+        if PRODUCTION_ORDER.allows(item.order.state, "report") and self._can(ACTION_WRITE):
             return [action("report", t("report"), "fa-clock-o", "btn-primary")]
         return []
 
@@ -123,7 +122,7 @@ class ProductionCompletionView(ShowWithActions, ReadOnlyModelView):
 
     def _doc_actions(self, item: ProductionCompletion) -> list[dict]:
         out = [action("print_receipt", gettext("Print"), "fa-print")]
-        if item.state == "posted" and self._can(ACTION_POST):
+        if PRODUCTION_RECEIPT.allows(item.state, "cancel") and self._can(ACTION_POST):
             out.append(action("cancel_receipt", gettext("Cancel posting"), "fa-undo", "btn-warning", "post",
                                gettext("Cancel this output receipt? Reversal entries will be posted today.")))
         return out
@@ -193,12 +192,13 @@ class ProductionOrderView(ShowWithActions):
     def _doc_actions(self, item: ProductionOrder) -> list[dict]:
         post = self._can(ACTION_POST)
         out = []
-        if item.state == ORDER_DRAFT and post:
+        allows = partial(PRODUCTION_ORDER.allows, item.state)
+        if allows("release") and post:
             out.append(action("release", gettext("Release"), "fa-play", "btn-primary", "post",
                                gettext("Release this order? Child orders are created for missing nodes.")))
-        if item.state in (ORDER_RELEASED, ORDER_IN_PROGRESS) and post:
+        if allows("complete") and post:
             out.append(action("complete", gettext("Complete"), "fa-check", "btn-primary"))
-        if item.state != ORDER_CANCELLED and post:
+        if allows("cancel") and post:
             out.append(action("cancel_order", gettext("Cancel order"), "fa-undo", "btn-warning", "post",
                                gettext("Cancel this order? Its output receipts are reversed today.")))
         out += [action("tree", t("order_tree"), "fa-sitemap"), action("availability", t("availability"), "fa-cubes"),

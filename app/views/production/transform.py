@@ -12,6 +12,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from app.domain.documents import TRANSFORMATION
 from app.extensions import db
 from app.models.production import (
     DOC_CONVERSION,
@@ -25,6 +26,7 @@ from app.permissions import (
     RESOURCE_PRODUCTION,
 )
 from app.services.production import transform
+from app.services.workflow import check
 from app.views.base import (
     BaseModelView,
     choice_field,
@@ -37,6 +39,7 @@ from app.views.production.common import (
     ShowWithActions,
     action,
     fmt_order_state,
+    guarded,
 )
 
 
@@ -66,9 +69,9 @@ class TransformationLineView(BaseModelView):
 
     def _guard(self, item: TransformationLine) -> None:
         doc = item.document
-        if doc is None or doc.state != "draft":
-            db.session.rollback()
+        if doc is None:
             raise ValueError(gettext("Only a draft document can be changed"))
+        guarded(lambda: check(TRANSFORMATION, doc, "edit"))
         if item.qty is not None and item.qty <= 0:
             db.session.rollback()
             raise ValueError(gettext("Quantity must be positive"))
@@ -109,17 +112,15 @@ class _TransformationView(ShowWithActions):
         self._guard(item)
 
     def _guard(self, item: Transformation) -> None:
-        if item.state != "draft":
-            db.session.rollback()
-            raise ValueError(gettext("Only a draft document can be changed"))
+        guarded(lambda: check(TRANSFORMATION, item, "edit"))
 
     def _doc_actions(self, item: Transformation) -> list[dict]:
         if not self._can(ACTION_POST):
             return []
-        if item.state == "draft":
+        if TRANSFORMATION.allows(item.state, "post"):
             return [action("post_doc", gettext("Post"), "fa-check", "btn-primary", "post",
                             gettext("Post this document? It moves stock."))]
-        if item.state == "posted":
+        if TRANSFORMATION.allows(item.state, "cancel"):
             return [action("cancel_doc", gettext("Cancel posting"), "fa-undo", "btn-warning", "post",
                             gettext("Cancel this document? Reversal entries will be posted today."))]
         return []

@@ -299,14 +299,10 @@ class ConfiguratorView(BaseView):
 
 
 def _deal(session, deal_id: int | None):
-    """The crm context's deal a proposal is made for, when that context exists (it is optional)."""
-    if deal_id is None:
-        return None
-    try:
-        from app.models.crm import Deal
-    except ImportError:
-        return None
-    return session.get(Deal, deal_id)
+    """The funnel's deal a proposal is made for."""
+    from app.models.crm import Deal
+
+    return None if deal_id is None else session.get(Deal, deal_id)
 
 
 def _plain(value: Decimal | None) -> str:

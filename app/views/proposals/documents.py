@@ -7,6 +7,7 @@ of app.services.proposals and a DomainError becomes translated flash messages.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import Response, abort, redirect, request, url_for
@@ -16,14 +17,10 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from app.domain.documents import PROPOSAL
 from app.domain.errors import DomainError
 from app.extensions import db
 from app.models.proposals import (
-    STATE_APPROVED,
-    STATE_CONVERTED,
-    STATE_DRAFT,
-    STATE_REJECTED,
-    STATE_SENT,
     PaymentInstalment,
     Proposal,
     ProposalLine,
@@ -76,10 +73,7 @@ def _doc_link(model_path: str, endpoint: str, attr: str):
         import importlib
 
         module, cls = model_path.rsplit(".", 1)
-        try:
-            doc = db.session.get(getattr(importlib.import_module(module), cls), value)
-        except ImportError:
-            doc = None
+        doc = db.session.get(getattr(importlib.import_module(module), cls), value)
         text = getattr(doc, attr, None) if doc is not None else None
         try:
             url = url_for(endpoint, pk=value)
@@ -180,23 +174,25 @@ class ProposalView(ShowWithActions, ReadOnlyModelView):
                action("what_if", gettext("What if"), "fa-balance-scale")]
         if not item.is_current:
             return out
-        if item.state == STATE_DRAFT and write:
+        allows = partial(PROPOSAL.allows, item.state)
+        if allows("edit") and write:
             out.insert(0, action("configure", gettext("Open in the configurator"), "fa-sliders", "btn-primary"))
-        if item.state == STATE_DRAFT and post:
+        if allows("send") and post:
             out.append(action("send", gettext("Send"), "fa-paper-plane", "btn-primary", "post",
                               gettext("Mark this proposal as sent to the client?")))
-        if item.state == STATE_SENT and post:
+        if allows("approve") and post:
             out.append(action("approve", gettext("Approved by the client"), "fa-check", "btn-success", "post",
                               gettext("Mark this proposal as approved by the client?")))
+        if allows("reject") and post:
             out.append(action("reject", gettext("Rejected by the client"), "fa-times", "btn-warning", "post",
                               gettext("Mark this proposal as rejected?"), reason=gettext("Client's reason")))
-        if item.state in (STATE_SENT, STATE_REJECTED) and write:
+        if allows("revise") and write:
             out.append(action("revise", gettext("Revise (new version)"), "fa-copy", "btn-default", "post",
                               gettext("Make a new version of this proposal? This one stays as it is.")))
-        if item.state == STATE_APPROVED and post:
+        if allows("convert") and post:
             out.append(action("convert", gettext("Make the order and invoice"), "fa-shopping-cart", "btn-primary",
                               "post", gettext("Make the customer order, the invoice and the production order?")))
-        if item.state != STATE_CONVERTED and post:
+        if allows("email") and post:
             out.append(action("email", gettext("E-mail to the client"), "fa-envelope", "btn-default", "post",
                               gettext("E-mail the customer form to the client?")))
         return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView
@@ -17,13 +18,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.domain.documents import SALES_INVOICE, SHIPMENT
 from app.domain.errors import DomainError
 from app.extensions import db
 from app.models.partners import Partner
 from app.models.sales import (
     DOC_CANCELLED,
     DOC_DRAFT,
-    DOC_POSTED,
     INVOICE_KIND_INVOICE,
     Payment,
     SalesInvoice,
@@ -124,7 +125,7 @@ class ShipmentView(NumberSearch, BaseModelView):
             raise ValueError(" ".join(exc.messages(gettext))) from exc
 
     def pre_delete(self, item: Shipment) -> None:
-        if item.state != DOC_DRAFT:
+        if not SHIPMENT.allows(item.state, "edit"):
             db.session.rollback()
             raise ValueError(gettext("Only a draft shipment can be deleted"))
 
@@ -136,14 +137,15 @@ class ShipmentView(NumberSearch, BaseModelView):
             abort(404)
         actions = []
         post = can(self, ACTION_POST)
-        if item.state == DOC_DRAFT and post:
+        allows = partial(SHIPMENT.allows, item.state)
+        if allows("post") and post:
             actions.append(_act(url_for(".post_doc", pk=item.id), gettext("Ship"), "fa-truck", "btn-primary", "post",
                                 gettext("Post the shipment? The goods leave the warehouse.")))
-        if item.state == DOC_POSTED and post:
+        if allows("cancel") and item.state != SHIPMENT.initial and post:  # a draft is deleted instead
             actions.append(_act(url_for(".cancel_doc", pk=item.id), gettext("Cancel posting"), "fa-undo",
                                 "btn-warning", "post",
                                 gettext("Cancel the shipment? The goods come back and are held for the order.")))
-        if item.state != DOC_CANCELLED and can(self, ACTION_WRITE):
+        if allows("transport") and can(self, ACTION_WRITE):
             actions.append(_act(url_for(".edit", pk=item.id), gettext("Edit transport"), "fa-edit"))
         actions.append(_act(url_for(".print_doc", pk=item.id), gettext("Print waybill"), "fa-print"))
         actions.append(_act(url_for("SalesOrderView.show", pk=item.order_id), gettext("Customer order"),
@@ -329,11 +331,12 @@ class SalesInvoiceView(NumberSearch, ReadOnlyModelView):
             actions.append(_act(url_for("SalesOrderView.show", pk=inv.order_id), gettext("Customer order"),
                                 "fa-shopping-cart"))
             actions.append(_act(url_for("SalesOrderView.email", pk=inv.order_id), gettext("E-mail"), "fa-envelope"))
-        if inv.state == DOC_POSTED and inv.amount_paid == 0 and can(self, ACTION_POST):
+        if SALES_INVOICE.allows(inv.state, "cancel") and inv.amount_paid == 0 and can(self, ACTION_POST):
             actions.append(_act(url_for(".cancel_doc", pk=inv.id), gettext("Cancel"), "fa-ban", "btn-warning", "post",
                                 gettext("Cancel this invoice?")))
         payments = db.session.scalars(select(Payment).where(Payment.invoice_id == inv.id).order_by(Payment.id)).all()
-        pay_form = (inv.kind == INVOICE_KIND_INVOICE and inv.state == DOC_POSTED and inv.amount_paid < inv.amount_total
+        pay_form = (inv.kind == INVOICE_KIND_INVOICE and SALES_INVOICE.allows(inv.state, "pay")
+                    and inv.amount_paid < inv.amount_total
                     and can(self, ACTION_POST))
         return _render(self, SHOW_TEMPLATE, pk=pk, title=self.show_title, widgets=self._show(pk),
                                     related_views=self._related_views, actions=actions, invoice=inv,

@@ -8,6 +8,7 @@ messages and the form is shown again with what the user typed.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from flask import Response, abort, flash, jsonify, redirect, request, url_for
@@ -18,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from app.domain.documents import SALES_ORDER
 from app.domain.errors import DomainError
 from app.extensions import db
 from app.models.catalog import Item
@@ -25,10 +27,6 @@ from app.models.core import Currency
 from app.models.partners import Partner
 from app.models.sales import (
     INVOICE_KIND_ACT,
-    SO_CONFIRMED,
-    SO_DRAFT,
-    SO_IN_FULFILMENT,
-    SO_SHIPPED,
     SalesInvoice,
     SalesOrder,
     SalesOrderAttachment,
@@ -141,7 +139,7 @@ class SalesOrderView(NumberSearch, BaseModelView):
         return redirect(url_for(".entry", pk=pk))
 
     def pre_delete(self, item: SalesOrder) -> None:
-        if item.state != SO_DRAFT or svc.has_documents(db.session, item.id):
+        if not SALES_ORDER.allows(item.state, "edit") or svc.has_documents(db.session, item.id):
             db.session.rollback()
             raise ValueError(gettext("Only a draft order without documents can be deleted"))
 
@@ -191,7 +189,7 @@ class SalesOrderView(NumberSearch, BaseModelView):
         order = db.session.get(SalesOrder, pk)
         if order is None:
             abort(404)
-        return order if order.state == SO_DRAFT else None
+        return order if SALES_ORDER.allows(order.state, "edit") else None
 
     # --- the order page -------------------------------------------------------------------------------
 
@@ -209,20 +207,22 @@ class SalesOrderView(NumberSearch, BaseModelView):
             SHOW_TEMPLATE, order=order, shipped=shipped, invoiced={k: v[0] for k, v in invoiced.items()},
             invoices=invoices, shipments=shipments,
             actions=self._actions(order, shipped, invoiced, bool(invoices or shipments)),
-            popular=suggestions(db.session, order.partner_id, locale=locale_name()[:2]) if order.state == SO_DRAFT
+            popular=suggestions(db.session, order.partner_id, locale=locale_name()[:2])
+            if SALES_ORDER.allows(order.state, "edit")
             else None, can_write=can(self, ACTION_WRITE), title=self.show_title)
 
     def _actions(self, order: SalesOrder, shipped: dict, invoiced: dict, has_docs: bool) -> list[dict]:
         """The next steps that make sense now (a button that could only be refused is not offered)."""
         out = []
         post = can(self, ACTION_POST)
-        if order.state == SO_DRAFT and can(self, ACTION_WRITE):
+        allows = partial(SALES_ORDER.allows, order.state)
+        if allows("edit") and can(self, ACTION_WRITE):
             out.append(_act(url_for(".entry", pk=order.id), gettext("Edit"), "fa-edit"))
-        if order.state == SO_DRAFT and post:
+        if allows("confirm") and post:
             out.append(_act(url_for(".confirm", pk=order.id), gettext("Confirm"), "fa-check", "btn-primary", "post",
                             gettext("Confirm the order? Stock will be reserved for it."),
                             override=can(self, ACTION_APPROVE)))
-        if order.state in (SO_CONFIRMED, SO_IN_FULFILMENT):
+        if allows("analyse"):
             out.append(_act(url_for(".analysis", pk=order.id), gettext("Logistics analysis"), "fa-sitemap",
                             "btn-primary"))
             to_ship = any(not is_service_line(ln) and shipped.get(ln.id, 0) < ln.qty for ln in order.lines)
@@ -230,22 +230,22 @@ class SalesOrderView(NumberSearch, BaseModelView):
                 out.append(_act(url_for("ShipmentView.new", order_id=order.id), gettext("Ship"), "fa-truck",
                                 "btn-primary"))
         left_to_invoice = any(invoiced.get(ln.id, (0,))[0] < ln.qty for ln in order.lines)
-        if order.state != "cancelled" and left_to_invoice and can(self, ACTION_POST, RESOURCE_INVOICE):
+        if allows("invoice") and left_to_invoice and can(self, ACTION_POST, RESOURCE_INVOICE):
             out.append(_act(url_for("SalesInvoiceView.from_order", order_id=order.id), gettext("Invoice"),
                             "fa-file-text-o", "btn-default", "post",
                             gettext("Issue an invoice for all not invoiced yet?")))
-        if order.state != "cancelled" and can(self, ACTION_POST, RESOURCE_INVOICE):
+        if allows("invoice") and can(self, ACTION_POST, RESOURCE_INVOICE):
             acted = invoiced_by_line(db.session, order.id, INVOICE_KIND_ACT)
             if any(is_service_line(ln) and acted.get(ln.id, (0,))[0] < ln.qty for ln in order.lines):
                 out.append(_act(url_for("SalesInvoiceView.act_from_order", order_id=order.id), gettext("Act"),
                                 "fa-file-o", "btn-default", "post", gettext("Issue an act for the services?")))
-        if order.state == SO_SHIPPED and post:
+        if allows("close") and post:
             out.append(_act(url_for(".close_order", pk=order.id), gettext("Close"), "fa-lock", "btn-default", "post",
                             gettext("Close the order?")))
-        if order.state in (SO_DRAFT, SO_CONFIRMED, SO_IN_FULFILMENT) and post and not has_docs:
+        if allows("cancel") and post and not has_docs:
             out.append(_act(url_for(".cancel_order", pk=order.id), gettext("Cancel order"), "fa-ban", "btn-warning",
                             "post", gettext("Cancel the order? Its reservations will be released.")))
-        if order.state != SO_DRAFT:
+        if order.state != SALES_ORDER.initial:  # a draft is not a document yet
             out.append(_act(url_for(".print_doc", pk=order.id), gettext("Print"), "fa-print"))
         if can(self, ACTION_WRITE):
             out.append(_act(url_for(".email", pk=order.id), gettext("E-mail"), "fa-envelope"))
@@ -304,7 +304,7 @@ class SalesOrderView(NumberSearch, BaseModelView):
             flash_domain_error(exc)
             return redirect(url_for(".show", pk=pk))
         return _render(self, ANALYSIS_TEMPLATE, order=order, result=result, created=None,
-                                    can_run=can(self, ACTION_POST) and order.state in (SO_CONFIRMED, SO_IN_FULFILMENT),
+                                    can_run=can(self, ACTION_POST) and SALES_ORDER.allows(order.state, "analyse"),
                                     title=gettext("Logistics analysis of order %(number)s", number=order.number))
 
     @expose("/analysis/<int:pk>", methods=["POST"])
