@@ -149,3 +149,13 @@ def test_the_api_login_needs_no_csrf_token(csrf_app):
     resp = browser.post("/api/v1/security/login", json={"username": "admin", "password": ROLE_PASSWORD,
                                                         "provider": "db"})
     assert resp.status_code == 200
+
+
+def test_swagger_try_it_out_sends_the_sessions_csrf_token(csrf_app):
+    browser = _browser(csrf_app, "Admin")
+    page = browser.get("/swagger/v1")
+    assert page.status_code == 200
+    token = re.search(r'data-csrf="([^"]+)"', page.text).group(1)
+    assert "requestInterceptor" in page.text
+    resp = browser.post("/api/v1/currency/", json={"code": "XSW", "name": "Swagger"}, headers={"X-CSRFToken": token})
+    assert resp.status_code == 201

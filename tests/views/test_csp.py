@@ -23,7 +23,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.services.demo import load_demo
 
-SKIP = re.compile(r"/(api|static|appbuilder|swagger)/|/logout|/lang/|export|/pdf|/print|/download|/backup")
+SKIP = re.compile(r"/(api|static|appbuilder)/|/logout|/lang/|export|/pdf|/print|/download|/backup")
 
 
 class _Markup(HTMLParser):
