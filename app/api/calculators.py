@@ -60,7 +60,7 @@ class CalculatorApi(_Api):
               description: the result (numbers as strings)
               content:
                 application/json:
-                  schema: {type: object}
+                  schema: {$ref: '#/components/schemas/CalculatorResult'}
         """
         if not possible_pk(pk) or db.session.get(Calculator, pk) is None:
             return self.response_404()

@@ -85,7 +85,7 @@ class DealApi(_Api):
               description: moved
               content:
                 application/json:
-                  schema: {type: object}
+                  schema: {$ref: '#/components/schemas/DealMoved'}
         """
         def use_case():
             body = p.json_body(required=True)

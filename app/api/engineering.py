@@ -63,7 +63,7 @@ class BomApi(_Api):
               description: rows and totals
               content:
                 application/json:
-                  schema: {type: object}
+                  schema: {$ref: '#/components/schemas/BomExplosion'}
         """
         def use_case():
             qty, on = p.collect(lambda: p.query_number("qty", "1"), lambda: p.query_day("date"))

@@ -134,7 +134,7 @@ class PartnerApi(_Api):
               description: merged
               content:
                 application/json:
-                  schema: {type: object}
+                  schema: {$ref: '#/components/schemas/Merged'}
         """
         def use_case():
             merge_id = p.ident(p.json_body(required=True).get("merge_id"), "merge_id", required=True)

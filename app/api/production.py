@@ -86,7 +86,7 @@ class ProductionOrderApi(_Api):
               description: released, with the child orders and the shortages left
               content:
                 application/json:
-                  schema: {type: object}
+                  schema: {$ref: '#/components/schemas/Released'}
         """
         return self.command(lambda: svc.release_order(db.session, pk), lambda result: {
             **_order_json(result.order), "children": [_order_json(c) for c in result.children],
@@ -110,7 +110,7 @@ class ProductionOrderApi(_Api):
               description: output receipt posted
               content:
                 application/json:
-                  schema: {type: object}
+                  schema: {$ref: '#/components/schemas/Completion'}
         """
         def use_case():
             body = p.json_body(required=True)
@@ -156,7 +156,7 @@ class ProductionOrderApi(_Api):
               description: components
               content:
                 application/json:
-                  schema: {type: object}
+                  schema: {$ref: '#/components/schemas/Availability'}
         """
         return self.command(lambda: svc.check_availability(db.session, pk), lambda rows: {"result": [{
             "item_id": c.item_id, "code": c.code, "required": str(c.required), "available": str(c.available),

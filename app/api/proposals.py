@@ -49,7 +49,7 @@ class ProposalApi(_Api):
               description: lines, totals, violations and option states
               content:
                 application/json:
-                  schema: {type: object}
+                  schema: {$ref: '#/components/schemas/Evaluation'}
         """
         from app.services.proposals import configure
         from app.views.proposals.configurator import evaluation_json, input_from_json

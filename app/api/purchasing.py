@@ -137,7 +137,7 @@ class PurchaseRequestApi(_Api):
               description: the run summary
               content:
                 application/json:
-                  schema: {type: object}
+                  schema: {$ref: '#/components/schemas/GenerateSummary'}
         """
         def use_case():
             methods = p.mapping(p.json_body(required=True).get("methods"), "methods")
@@ -182,7 +182,7 @@ class PurchaseRequestApi(_Api):
               description: the orders made
               content:
                 application/json:
-                  schema: {type: object}
+                  schema: {$ref: '#/components/schemas/OrdersMade'}
         """
         return self.command(lambda: order_svc.orders_from_request(db.session, pk), lambda orders: {
             "orders": [{"id": o.id, "number": o.number, "total": str(o.total)} for o in orders]})
@@ -236,7 +236,7 @@ class PurchaseOrderApi(_Api):
               description: the receipt
               content:
                 application/json:
-                  schema: {type: object}
+                  schema: {$ref: '#/components/schemas/Receipt'}
         """
         def use_case():
             body = p.json_body(required=True)

@@ -263,7 +263,7 @@ class SalesOrderApi(_Api):
               description: two lists
               content:
                 application/json:
-                  schema: {type: object}
+                  schema: {$ref: '#/components/schemas/Popular'}
         """
         from app.services.sales.popular import suggestions
 
