@@ -118,8 +118,8 @@ class KpiValueApi(ReadOnlyApi):
         from app.views.kpi import reader_scope
 
         divisions, can_read = reader_scope()
-        tiles = scorecard.tiles(db.session, scorecard.visible_definitions(db.session, divisions, can_read),
-                                date.today())
+        definitions = scorecard.visible_definitions(db.session, divisions, can_read)
+        tiles = scorecard.tiles(db.session, definitions, date.today())
         return self.response(200, tiles=[{
             "code": t.definition.code, "name": t.definition.name, "division": t.definition.division,
             "employee_id": t.definition.employee_id, "period_start": t.period.start.isoformat(),
@@ -127,7 +127,7 @@ class KpiValueApi(ReadOnlyApi):
             "status": t.status, "attainment": _plain(t.attainment), "running": _plain(t.running),
             "value_id": t.value_id} for t in tiles],
             scores=[{"division" if not s.is_employee else "employee": s.label, "score": _plain(s.score)}
-                    for s in scorecard.scores(tiles)])
+                    for s in scorecard.scores(db.session, definitions, date.today())])
 
     @expose("/compute", methods=["POST"])
     @protect()

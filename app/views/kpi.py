@@ -129,7 +129,7 @@ def dashboard_context(today: date) -> dict[str, Any]:
     session = db.session
     divisions = scorecard.role_divisions(_roles())
     definitions = scorecard.visible_definitions(session, divisions, _can_read)
-    all_tiles = scorecard.tiles(session, definitions, today)
+    all_tiles = scorecard.tiles(session, scorecard.tile_definitions(definitions, g.user.id), today)
     panels_available = _panels(today)
     available = {t.key for t in all_tiles} | set(panels_available)
     hidden = panels.hidden_tiles(session, g.user.id)
@@ -149,7 +149,8 @@ def dashboard_context(today: date) -> dict[str, Any]:
         charts["funnel"] = {"labels": [r.stage.label() for r in rows], "reached": [r.reached for r in rows],
                             "title": str(_l("Deals reached the stage"))}
     return {
-        "tiles": shown_tiles, "scores": scorecard.scores(all_tiles), "panels": panels_available, "hidden": hidden,
+        "tiles": shown_tiles, "scores": scorecard.scores(session, definitions, today), "panels": panels_available,
+        "hidden": hidden,
         "available": available, "all_tiles": all_tiles, "charts": charts, "divisions": divisions,
         "may_run": _sm().has_access(perm(ACTION_RUN), RESOURCE_KPI),
     }
@@ -250,7 +251,7 @@ class KpiView(BaseView):
         """The reader's scorecard as PDF in ?lang= (their language by default)."""
         lang = request.args.get("lang") or locale_name()[:2]
         divisions = scorecard.role_divisions(_roles())
-        data = report_svc.scorecard_document(db.session, lang, date.today(), divisions, _can_read)
+        data = report_svc.scorecard_document(db.session, lang, date.today(), divisions, _can_read, g.user.id)
         return Response(data.content, mimetype=data.mimetype,
                         headers={"Content-Disposition": f'inline; filename="{data.filename}"'})
 

@@ -22,7 +22,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.calculators.errors import CalcError, Fail
@@ -42,7 +42,7 @@ from app.domain.kpi import (
 from app.models.base import utcnow
 from app.models.kpi import KpiDefinition, KpiFact, KpiFactDoc, KpiRestatement, KpiValue
 from app.services.base import unit_of_work
-from app.services.kpi.metrics import BY_CODE, Metric
+from app.services.kpi.metrics import BY_CODE, LEDGER_CACHE, Metric
 
 FactKey = tuple[str, str, date, int]  # metric, period kind, period start, employee key (0 = all)
 
@@ -148,17 +148,19 @@ def _digest(parts: list[Part]) -> str:
     return hashlib.sha1("|".join(rows).encode()).hexdigest()
 
 
-def _needs(definitions: list[KpiDefinition]) -> dict[str, dict[str, set[int]]]:
+def _needs(definitions: list[KpiDefinition], metrics_of: dict[int, set[str]]) -> dict[str, dict[str, set[int]]]:
     """metric -> period kind -> employee keys the definitions read."""
     needs: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
     for defn in definitions:
-        for code in definition_metrics(defn):
+        for code in metrics_of[defn.id]:
             needs[code][defn.period].add(defn.employee_id or 0)
     return needs
 
 
-def _bucket(metric: Metric, session: Session, kinds: dict[str, set[int]], since: date, today: date
-            ) -> dict[FactKey, list[Part]]:
+def _bucket(metric: Metric, session: Session, kinds: dict[str, set[int]], since: date, today: date,
+            reads: dict[Any, Any]) -> dict[FactKey, list[Part]]:
+    """The metric's parts per (period, employee key); `reads` shares one read between metrics that
+    use the same source (margin and margin %, on time and lead time)."""
     periods = {kind: periods_between(kind, since, today) for kind in kinds}
     out: dict[FactKey, list[Part]] = {}
     for kind, plist in periods.items():
@@ -167,7 +169,10 @@ def _bucket(metric: Metric, session: Session, kinds: dict[str, set[int]], since:
                 out[(metric.code, kind, period.start, key)] = []
     if metric.flow is not None:
         first = min(p[0].start for p in periods.values() if p)
-        for part in metric.flow(session, first, today):
+        cache_key = (metric.flow, first, today)
+        if cache_key not in reads:
+            reads[cache_key] = metric.flow(session, first, today)
+        for part in reads[cache_key]:
             for kind, keys in kinds.items():
                 start = period_of(kind, part.day).start
                 for key in (0, part.employee_id):
@@ -183,110 +188,149 @@ def _bucket(metric: Metric, session: Session, kinds: dict[str, set[int]], since:
     return out
 
 
-def _diff(old: list[KpiFactDoc], new: list[Part]) -> list[dict[str, Any]]:
-    before = {(d.ref_type, d.ref_id): d for d in old}
+def _diff(old: list[tuple], new: list[Part]) -> list[dict[str, Any]]:
+    """The documents whose share changed: (ref_type, ref_id, label, num, den) rows before, parts after."""
+    before = {(r[0], r[1]): r for r in old}
     after = {(p.ref_type, p.ref_id): p for p in new}
     changed = []
     for key in sorted(set(before) | set(after), key=lambda k: (k[0], k[1])):
         b, a = before.get(key), after.get(key)
-        if b is not None and a is not None and (b.num, b.den) == (a.num, a.den):
+        if b is not None and a is not None and (b[3], b[4]) == (a.num, a.den):
             continue
-        changed.append({"type": key[0], "id": key[1], "label": (a or b).label,
-                        "old": None if b is None else str(b.num), "new": None if a is None else str(a.num)})
+        changed.append({"type": key[0], "id": key[1], "label": a.label if a is not None else b[2],
+                        "old": None if b is None else str(b[3]), "new": None if a is None else str(a.num)})
     return changed
 
 
 def _write_facts(session: Session, metric: Metric, buckets: dict[FactKey, list[Part]], today: date,
-                 stats: ComputeStats) -> tuple[dict[FactKey, KpiFact], dict[FactKey, _Change]]:
-    existing = {(f.metric, f.period_kind, f.period_start, f.employee_key): f
-                for f in session.scalars(select(KpiFact).where(KpiFact.metric == metric.code))}
+                 stats: ComputeStats) -> tuple[dict[FactKey, Decimal | None], dict[FactKey, _Change]]:
+    """Insert new figures, rewrite changed ones (their lineage replaced), leave the same ones alone.
+
+    Core statements in bulk: a first run writes tens of thousands of figures and their documents.
+    """
+    t, docs_t = KpiFact.__table__, KpiFactDoc.__table__
+    existing = {(r.metric, r.period_kind, r.period_start, r.employee_key): r for r in session.execute(
+        select(t.c.id, t.c.metric, t.c.period_kind, t.c.period_start, t.c.employee_key, t.c.digest, t.c.closed,
+               t.c.value).where(t.c.metric == metric.code))}
+    values: dict[FactKey, Decimal | None] = {}
     changes: dict[FactKey, _Change] = {}
-    doc_rows: list[dict[str, Any]] = []
-    stale: list[int] = []
-    fresh: list[tuple[KpiFact, list[Part]]] = []
+    inserts: list[tuple[dict[str, Any], list[Part]]] = []
+    updates: list[tuple[dict[str, Any], list[Part]]] = []
+    newly_closed: list[int] = []
+    now = utcnow()
     for key, parts in buckets.items():
         period = period_of(key[1], key[2])
-        digest = _digest(parts)
-        fact = existing.get(key)
-        closed = period.closed_on(today)
-        if fact is not None and fact.digest == digest:
-            fact.closed = fact.closed or closed
+        digest, closed = _digest(parts), period.closed_on(today)
+        row = existing.get(key)
+        if row is not None and row.digest == digest:
+            values[key] = row.value
+            if closed and not row.closed:
+                newly_closed.append(row.id)
             stats.facts_unchanged += 1
             continue
-        if fact is None:
-            fact = KpiFact(metric=key[0], period_kind=key[1], period_start=key[2], period_end=period.end,
-                           employee_key=key[3])
-            session.add(fact)
-            existing[key] = fact
-        else:
-            if fact.closed:
-                old_docs = list(session.scalars(select(KpiFactDoc).where(KpiFactDoc.fact_id == fact.id)))
-                changes[key] = _Change(_diff(old_docs, parts))
-            stale.append(fact.id)
         num, den, count = sum_parts(parts)
-        fact.num, fact.den, fact.docs, fact.digest = num, den, count, digest
-        fact.value = metric_value(num, den, metric.scale)
-        fact.closed, fact.computed_at = closed, utcnow()
-        fresh.append((fact, parts))
+        value = metric_value(num, den, metric.scale)
+        values[key] = value
+        fields = {"num": num, "den": den, "docs": count, "digest": digest, "value": value, "closed": closed,
+                  "computed_at": now}
+        if row is None:
+            inserts.append(({"metric": key[0], "period_kind": key[1], "period_start": key[2],
+                             "period_end": period.end, "employee_key": key[3], **fields}, parts))
+        else:
+            if row.closed:
+                old = session.execute(select(docs_t.c.ref_type, docs_t.c.ref_id, docs_t.c.label, docs_t.c.num,
+                                             docs_t.c.den).where(docs_t.c.fact_id == row.id)).all()
+                changes[key] = _Change(_diff(old, parts))
+            updates.append(({"b_id": row.id, **{f"b_{k}": v for k, v in fields.items()}}, parts))
         stats.facts_written += 1
-    if stale:
-        for chunk in range(0, len(stale), 500):
-            session.execute(delete(KpiFactDoc).where(KpiFactDoc.fact_id.in_(stale[chunk:chunk + 500])))
-    session.flush()
-    for fact, parts in fresh:
-        doc_rows.extend({"fact_id": fact.id, "ref_type": p.ref_type, "ref_id": p.ref_id, "label": p.label[:64],
-                         "ref_date": p.day, "num": p.num, "den": p.den} for p in parts)
-    if doc_rows:
-        session.execute(insert(KpiFactDoc), doc_rows)
-    return existing, changes
+    if newly_closed:
+        session.execute(update(t).where(t.c.id.in_(newly_closed)).values(closed=True))
+    if updates:
+        ids = [u["b_id"] for u, _ in updates]
+        for chunk in range(0, len(ids), 500):
+            session.execute(delete(docs_t).where(docs_t.c.fact_id.in_(ids[chunk:chunk + 500])))
+        session.execute(update(t).where(t.c.id == bindparam("b_id")).values(
+            **{k: bindparam(f"b_{k}") for k in ("num", "den", "docs", "digest", "value", "closed", "computed_at")}),
+            [u for u, _ in updates])
+    doc_rows: list[dict[str, Any]] = []
+    if inserts:
+        ids = session.scalars(insert(t).returning(t.c.id, sort_by_parameter_order=True), [r for r, _ in inserts])
+        for fact_id, (_, parts) in zip(ids, inserts, strict=True):
+            doc_rows.extend(_doc_rows(fact_id, parts))
+    for u, parts in updates:
+        doc_rows.extend(_doc_rows(u["b_id"], parts))
+    for chunk in range(0, len(doc_rows), 20_000):
+        session.execute(insert(docs_t), doc_rows[chunk:chunk + 20_000])
+    return values, changes
+
+
+def _doc_rows(fact_id: int, parts: list[Part]) -> list[dict[str, Any]]:
+    return [{"fact_id": fact_id, "ref_type": p.ref_type, "ref_id": p.ref_id, "label": p.label[:64],
+             "ref_date": p.day, "num": p.num, "den": p.den} for p in parts]
 
 
 # --- definitions' values ------------------------------------------------------------------------------
 
 
-def _definition_value(defn: KpiDefinition, period: Period, facts: dict[FactKey, KpiFact]) -> Decimal | None:
+def _definition_value(defn: KpiDefinition, codes: set[str], period: Period,
+                      facts: dict[FactKey, Decimal | None]) -> Decimal | None:
     key = defn.employee_id or 0
     if defn.metric:
-        fact = facts.get((defn.metric, period.kind, period.start, key))
-        return fact.value if fact is not None else None
-    values = {}
-    for code in definition_metrics(defn):
-        fact = facts.get((code, period.kind, period.start, key))
-        values[code] = fact.value if fact is not None else None
+        return facts.get((defn.metric, period.kind, period.start, key))
+    values = {code: facts.get((code, period.kind, period.start, key)) for code in codes}
     return evaluate_formula(defn.formula, values)
 
 
-def _write_values(session: Session, definitions: list[KpiDefinition], facts: dict[FactKey, KpiFact],
-                  changes: dict[FactKey, _Change], since: date, today: date, stats: ComputeStats) -> None:
-    ids = [d.id for d in definitions]
-    existing = {(v.definition_id, v.period_start): v
-                for v in session.scalars(select(KpiValue).where(KpiValue.definition_id.in_(ids)))} if ids else {}
+def _write_values(session: Session, definitions: list[KpiDefinition], metrics_of: dict[int, set[str]],
+                  facts: dict[FactKey, Decimal | None], changes: dict[FactKey, _Change], since: date, today: date,
+                  stats: ComputeStats) -> None:
+    """Every definition's value per period, its light and attainment; bulk insert / update of what changed."""
+    t = KpiValue.__table__
+    existing = {(r.definition_id, r.period_start): r for r in session.execute(
+        select(t.c.id, t.c.definition_id, t.c.period_start, t.c.value, t.c.status, t.c.attainment, t.c.closed)
+        .where(t.c.period_start >= period_of("week", since).start))}
+    periods = {kind: periods_between(kind, since, today) for kind in {d.period for d in definitions}}
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    newly_closed: list[int] = []
+    now = utcnow()
     for defn in definitions:
-        for period in periods_between(defn.period, since, today):
-            value = _definition_value(defn, period, facts)
+        for period in periods[defn.period]:
+            value = _definition_value(defn, metrics_of[defn.id], period, facts)
             row = existing.get((defn.id, period.start))
             closed = period.closed_on(today)
             status = traffic_light(value, defn.red_threshold, defn.green_threshold, defn.direction)
             reached = attainment(value, defn.target, defn.direction)
             if row is not None and (row.value, row.status, row.attainment) == (value, status, reached):
-                row.closed = row.closed or closed
+                if closed and not row.closed:
+                    newly_closed.append(row.id)
                 continue
             if row is None:
-                row = KpiValue(definition_id=defn.id, period_kind=period.kind, period_start=period.start,
-                               period_end=period.end)
-                session.add(row)
-            elif row.closed and row.value != value:
-                _restate(session, defn, period, row.value, value, changes)
-                stats.restatements += 1
-            row.value, row.status, row.attainment = value, status, reached
-            row.closed, row.computed_at = closed, utcnow()
+                inserts.append({"definition_id": defn.id, "period_kind": period.kind, "period_start": period.start,
+                                "period_end": period.end, "value": value, "status": status, "attainment": reached,
+                                "closed": closed, "computed_at": now})
+            else:
+                if row.closed and row.value != value:
+                    _restate(session, defn, metrics_of[defn.id], period, row.value, value, changes)
+                    stats.restatements += 1
+                updates.append({"b_id": row.id, "b_value": value, "b_status": status, "b_attainment": reached,
+                                "b_closed": closed, "b_computed_at": now})
             stats.values_written += 1
+    if newly_closed:
+        for chunk in range(0, len(newly_closed), 500):
+            session.execute(update(t).where(t.c.id.in_(newly_closed[chunk:chunk + 500])).values(closed=True))
+    if inserts:
+        session.execute(insert(t), inserts)
+    if updates:
+        session.execute(update(t).where(t.c.id == bindparam("b_id")).values(
+            value=bindparam("b_value"), status=bindparam("b_status"), attainment=bindparam("b_attainment"),
+            closed=bindparam("b_closed"), computed_at=bindparam("b_computed_at")), updates)
 
 
-def _restate(session: Session, defn: KpiDefinition, period: Period, old: Decimal | None, new: Decimal | None,
-             changes: dict[FactKey, _Change]) -> None:
+def _restate(session: Session, defn: KpiDefinition, codes: set[str], period: Period, old: Decimal | None,
+             new: Decimal | None, changes: dict[FactKey, _Change]) -> None:
     documents: list[dict[str, Any]] = []
-    for code in sorted(definition_metrics(defn)):
+    for code in sorted(codes):
         change = changes.get((code, period.kind, period.start, defn.employee_id or 0))
         if change is not None:
             documents.extend({**doc, "metric": code} for doc in change.documents)
@@ -303,16 +347,24 @@ def compute_kpis(session: Session, today: date | None = None, since: date | None
     with unit_of_work(session):
         definitions = list(session.scalars(select(KpiDefinition).where(KpiDefinition.active.is_(True))
                                            .order_by(KpiDefinition.id)))
-        facts: dict[FactKey, KpiFact] = {}
+        metrics_of = {d.id: definition_metrics(d) for d in definitions}
+        facts: dict[FactKey, Decimal | None] = {}
         changes: dict[FactKey, _Change] = {}
-        for code, kinds in sorted(_needs(definitions).items()):
-            metric = BY_CODE[code]
-            t0 = time.perf_counter()
-            buckets = _bucket(metric, session, kinds, since, today)
-            written, changed = _write_facts(session, metric, buckets, today, stats)
-            facts.update(written)
-            changes.update(changed)
-            stats.timings[code] = round(time.perf_counter() - t0, 3)
-        _write_values(session, definitions, facts, changes, since, today, stats)
+        reads: dict[Any, Any] = {}
+        session.info[LEDGER_CACHE] = {}
+        try:
+            for code, kinds in sorted(_needs(definitions, metrics_of).items()):
+                metric = BY_CODE[code]
+                t0 = time.perf_counter()
+                buckets = _bucket(metric, session, kinds, since, today, reads)
+                written, changed = _write_facts(session, metric, buckets, today, stats)
+                facts.update(written)
+                changes.update(changed)
+                stats.timings[code] = round(time.perf_counter() - t0, 3)
+        finally:
+            session.info.pop(LEDGER_CACHE, None)
+        t0 = time.perf_counter()
+        _write_values(session, definitions, metrics_of, facts, changes, since, today, stats)
+        stats.timings["(values)"] = round(time.perf_counter() - t0, 3)
     stats.seconds = round(time.perf_counter() - started, 3)
     return stats

@@ -48,6 +48,7 @@ HUNDRED, ONE, TWO = Decimal(100), Decimal(1), Decimal(2)
 DEAD_STOCK_DAYS = 90
 OUT_KINDS = (move_kinds.SALE, move_kinds.PRODUCTION_ISSUE, move_kinds.ISSUE)
 
+LEDGER_CACHE = "kpi_ledger_cache"  # session.info key: one ledger pass per computation, shared by stock metrics
 FlowSource = Callable[[Session, date, date], list[Part]]
 PointSource = Callable[[Session, Sequence[Period]], dict[Period, list[Part]]]
 
@@ -298,7 +299,14 @@ def _stock_points(kind: str) -> PointSource:
     def build(session: Session, periods: Sequence[Period]) -> dict[Period, list[Part]]:
         if not periods:
             return {}
-        ledgers = _ledger_by_item(session, max(p.end for p in periods))
+        until = max(p.end for p in periods)
+        cache = session.info.get(LEDGER_CACHE)
+        if cache is not None and until in cache:
+            ledgers = cache[until]
+        else:
+            ledgers = _ledger_by_item(session, until)
+            if cache is not None:
+                cache[until] = ledgers
         labels = _item_labels(session, ledgers)
         out: dict[Period, list[Part]] = {}
         for period in periods:

@@ -108,11 +108,14 @@ def _scorecard(session: Session, params: dict[str, Any], lang: str, today: date)
 
 
 def scorecard_table(session: Session, lang: str, today: date, divisions: frozenset[str],
-                    can_read: Callable[[str], bool], division_labels: dict, status_labels: dict) -> Table:
-    """The scorecard: every visible KPI's last closed period against its target, and weighted scores."""
+                    can_read: Callable[[str], bool], division_labels: dict, status_labels: dict,
+                    user_id: int | None = None) -> Table:
+    """The scorecard: the division KPIs (and the reader's own) against their targets, last closed period,
+    and the weighted scores of every division and employee."""
     from app.services.kpi import scorecard
 
-    tiles = scorecard.tiles(session, scorecard.visible_definitions(session, divisions, can_read), today)
+    definitions = scorecard.visible_definitions(session, divisions, can_read)
+    tiles = scorecard.tiles(session, scorecard.tile_definitions(definitions, user_id), today)
     table = Table(gettext("KPI scorecard"), gettext("as of %(date)s", date=_day(today, lang)),
                   [gettext("Division"), gettext("KPI"), gettext("Employee"), gettext("Period"), gettext("Value"),
                    gettext("Target"), gettext("Status"), gettext("Attainment, %")],
@@ -126,7 +129,8 @@ def scorecard_table(session: Session, lang: str, today: date, divisions: frozens
         if reached is not None:
             table.chart.append((defn.label(lang), reached))
     table.chart_title = gettext("Attainment of target, %")
-    table.extra["scores"] = [(str(division_labels.get(s.label, s.label)), s.score) for s in scorecard.scores(tiles)]
+    table.extra["scores"] = [(str(division_labels.get(s.label, s.label)), s.score)
+                             for s in scorecard.scores(session, definitions, today)]
     table.extra["statuses"] = [t.status for t in tiles]
     return table
 
@@ -260,13 +264,13 @@ def build_document(session: Session, report: ScheduledReport, lang: str, today: 
 
 
 def scorecard_document(session: Session, lang: str, today: date, divisions: frozenset[str],
-                       can_read: Callable[[str], bool]) -> Document:
+                       can_read: Callable[[str], bool], user_id: int | None = None) -> Document:
     """The scorecard PDF of one reader (their divisions and registers), for the dashboard's button."""
     from app.views.kpi_labels import DIVISION_LABELS, STATUS_LABELS
 
     lang = lang if lang in LANGUAGES else "en"
     with force_locale(lang):
-        table = scorecard_table(session, lang, today, divisions, can_read, DIVISION_LABELS, STATUS_LABELS)
+        table = scorecard_table(session, lang, today, divisions, can_read, DIVISION_LABELS, STATUS_LABELS, user_id)
         content = _pdf(session, table, lang, today)
     return Document(f"kpi-scorecard-{today.isoformat()}.pdf", content, MIME["pdf"], len(table.rows))
 

@@ -135,15 +135,32 @@ class Score:
     count: int
 
 
-def scores(tile_list: list[Tile]) -> list[Score]:
-    """Weighted attainment per division and per employee over their last closed periods."""
+def scores(session: Session, definitions: list[KpiDefinition], today: date) -> list[Score]:
+    """Weighted attainment per division and per employee over their last closed periods.
+
+    One query for every definition (a director's 5,000 employee KPIs included): the value of each
+    definition's last closed period, by (definition, period start).
+    """
+    wanted = {d.id: period_of(d.period, today).previous().start for d in definitions}
+    reached: dict[int, Decimal | None] = {}
+    starts = sorted(set(wanted.values()))
+    if starts:
+        for def_id, start, value in session.execute(
+                select(KpiValue.definition_id, KpiValue.period_start, KpiValue.attainment)
+                .where(KpiValue.period_start.in_(starts))):
+            if wanted.get(def_id) == start:
+                reached[def_id] = value
     groups: dict[tuple[bool, str], list[Scored]] = defaultdict(list)
-    for t in tile_list:
-        defn = t.definition
+    for defn in definitions:
         key = (True, str(defn.employee)) if defn.employee_id else (False, defn.division)
-        groups[key].append(Scored(defn.weight or Decimal(0), t.attainment))
+        groups[key].append(Scored(defn.weight or Decimal(0), reached.get(defn.id)))
     return [Score(label, is_emp, weighted_score(items), len(items))
             for (is_emp, label), items in sorted(groups.items())]
+
+
+def tile_definitions(definitions: list[KpiDefinition], user_id: int | None) -> list[KpiDefinition]:
+    """Tiles show the division KPIs and the reader's own; other employees' KPIs count in the scores."""
+    return [d for d in definitions if d.employee_id is None or d.employee_id == user_id]
 
 
 def monthly_series(session: Session, metric: str, today: date, points: int = TREND_POINTS
