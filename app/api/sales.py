@@ -276,8 +276,8 @@ class SalesOrderLineApi(_Api):
     class_permission_name = RESOURCE_SALES_ORDER
     datamodel = FabrikaInterface(SalesOrderLine)
     list_columns = ["id", "order.id", "line_no", "item.id", "item.code", "description", "qty", "unit_price",
-                    "discount_pct", "amount_net", "amount_tax", "amount_total", "promise_date",
-                    "calculator_version_id", "calculator_inputs", "proposal_line_id"]
+                    "base_price", "price_rate", "discount_pct", "amount_net", "amount_tax", "amount_total",
+                    "promise_date", "calculator_version_id", "calculator_inputs", "proposal_line_id"]
 
 
 class ShipmentApi(_Api):
@@ -352,10 +352,12 @@ class SalesInvoiceApi(_Api):
     def _issue(self, make):
         def use_case():
             body = p.json_body(required=True)
-            order_id, parts, on = p.collect(
+            order_id, parts, on, currency = p.collect(
                 lambda: p.ident(body.get("order_id"), "order_id", SalesOrder, required=True),
-                lambda: _line_parts(body), lambda: p.day(body.get("invoice_date"), "invoice_date"))
-            return make(db.session, order_id, parts, on)
+                lambda: _line_parts(body), lambda: p.day(body.get("invoice_date"), "invoice_date"),
+                lambda: p.text(body.get("currency"), "currency", max_len=3))
+            # a currency other than the order's is refused by the service, saying so (never silently ignored)
+            return make(db.session, order_id, parts, on, currency_code=currency or None)
 
         return self.command(use_case, lambda inv: {"id": inv.id, "number": inv.number, "kind": inv.kind,
                                                    "amount_total": str(inv.amount_total)}, status=201)

@@ -96,6 +96,9 @@ class PriceList(Audited, Model):
     currency_id: Mapped[int] = mapped_column(ForeignKey("currency.id"), nullable=False)
     currency: Mapped[Currency] = relationship()
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    # a client's own price list (orders of that client take their prices from it first); None: for everyone
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"), nullable=True, index=True)
+    partner = relationship("Partner")
 
     def __repr__(self) -> str:
         return self.name

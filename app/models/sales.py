@@ -139,6 +139,9 @@ class SalesOrderLine(Audited, Model):
     description: Mapped[str] = mapped_column(String(500), default="", nullable=False)
     qty = mapped_column(Quantity(), nullable=False)
     unit_price = mapped_column(Money(), nullable=False)  # before discount and tax, order currency
+    # when the price was converted from the base price list: that price and the day's rate used
+    base_price = mapped_column(Money(), nullable=True)
+    price_rate = mapped_column(Rate(), nullable=True)
     discount_pct = mapped_column(Rate(), nullable=False, default=0)
     amount_net = mapped_column(Money(), nullable=False, default=0)
     amount_tax = mapped_column(Money(), nullable=False, default=0)

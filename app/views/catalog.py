@@ -103,10 +103,10 @@ class PriceListView(BaseModelView):
     show_title = _l("Price list")
     add_title = _l("Add price list")
     edit_title = _l("Edit price list")
-    list_columns = ["name", "currency", "active"]
+    list_columns = ["name", "currency", "partner", "active"]
     add_columns = edit_columns = show_columns = list_columns
     related_views = [PriceListItemView]
-    label_columns = ITEM_LABELS
+    label_columns = ITEM_LABELS | {"partner": _l("Client (own prices)")}
 
 
 class WarehouseView(BaseModelView):

@@ -17,7 +17,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain.documents import PAYMENT, SALES_INVOICE, SALES_ORDER
-from app.domain.errors import Collector, DomainError
+from app.domain.errors import Collector, DomainError, Problem
 from app.domain.money import MAX_MONEY, ZERO, round_qty
 from app.models.base import utcnow
 from app.models.core import Currency
@@ -42,6 +42,8 @@ from app.services.sequences import next_number
 from app.services.workflow import check, refused, transition
 
 LineQty = tuple[int, Decimal]
+MSG_OTHER_CURRENCY = ("An invoice is issued in its order's currency, %(currency)s; an invoice in %(wanted)s is not "
+                      "supported: make the order in %(wanted)s")
 
 
 def is_service_line(line: SalesOrderLine) -> bool:
@@ -146,14 +148,32 @@ class _Amounts:
 
 
 def create_invoice(session: Session, order_id: int, lines: list[LineQty] | None = None,
-                   invoice_date: date | None = None, note: str = "") -> SalesInvoice:
-    """Issue an invoice for payment from an order: all that is not invoiced yet, or (order line id, qty) parts."""
+                   invoice_date: date | None = None, note: str = "", currency_code: str | None = None) -> SalesInvoice:
+    """Issue an invoice for payment from an order: all that is not invoiced yet, or (order line id, qty) parts.
+
+    An invoice is in its order's currency; asking for another one is refused, saying so (an invoice
+    in another currency would need its own rate and rounding, which nothing here supports).
+    """
+    if currency_code:
+        _refuse_other_currency(session, order_id, currency_code)
     return _make(session, order_id, lines, INVOICE_KIND_INVOICE, invoice_date, note)
 
 
+def _refuse_other_currency(session: Session, order_id: int, currency_code: str) -> None:
+    order = session.get(SalesOrder, order_id)
+    if order is None:
+        raise DomainError("Order %(id)s not found", id=order_id)
+    wanted = currency_code.strip().upper()
+    if wanted != order.currency.code:
+        raise DomainError([Problem(MSG_OTHER_CURRENCY, {"currency": order.currency.code, "wanted": wanted},
+                                   field="currency")])
+
+
 def create_act(session: Session, order_id: int, lines: list[LineQty] | None = None,
-               invoice_date: date | None = None, note: str = "") -> SalesInvoice:
-    """Issue an act of services rendered from an order's service lines."""
+               invoice_date: date | None = None, note: str = "", currency_code: str | None = None) -> SalesInvoice:
+    """Issue an act of services rendered from an order's service lines (in the order's currency, as invoices)."""
+    if currency_code:
+        _refuse_other_currency(session, order_id, currency_code)
     return _make(session, order_id, lines, INVOICE_KIND_ACT, invoice_date, note)
 
 

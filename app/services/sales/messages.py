@@ -16,6 +16,8 @@ MESSAGES = (
     _l('%(qty)s more free in the warehouse (on hand %(on_hand)s): can be reserved now'),
     _l('Purchase request %(number)s: %(qty)s of %(item)s'),
     _l('Purchase request line for %(item)s withdrawn: no longer needed'),
+    _l("An invoice is issued in its order's currency, %(currency)s; an invoice in %(wanted)s is not supported: "
+       "make the order in %(wanted)s"),
     _l('Purchase request %(number)s asks %(excess)s of %(item)s more than the order needs now'),
     _l('Only a confirmed order is analysed and acted on; this one is %(state)s'),
     _l('Choose the warehouse the order ships from'),
