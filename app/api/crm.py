@@ -13,6 +13,7 @@ from marshmallow import Schema, fields, validate
 from app.api import params as p
 from app.api import spec
 from app.api.base import FabrikaApi
+from app.api.versioned import VersionedApiMixin
 from app.extensions import db
 from app.models.crm import Activity, Deal, DealStage
 from app.permissions import ACTION_WRITE, CRUD, RESOURCE_DEAL
@@ -49,7 +50,7 @@ class DealInputSchema(Schema):
     note = fields.String()
 
 
-class DealApi(_Api):
+class DealApi(VersionedApiMixin, _Api):
     resource_name = "deal"
     datamodel = FabrikaInterface(Deal)
     method_permission_name = CRUD | {"move": ACTION_WRITE}

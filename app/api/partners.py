@@ -17,6 +17,7 @@ from marshmallow import Schema, fields, validate
 from app.api import params as p
 from app.api import spec
 from app.api.base import FabrikaApi, possible_pk, refusal
+from app.api.versioned import opened_version
 from app.domain.errors import DomainError
 from app.extensions import db
 from app.models.partners import Partner, PartnerAddress, PartnerBankAccount, Tag
@@ -89,6 +90,7 @@ class PartnerApi(_Api):
         data.clear = tuple(k for k in ("company_id", "manager_id") if k in body and body[k] is None)
         if self.fixed_kind:
             data.kind = self.fixed_kind
+        data.opened_version = opened_version()  # If-Match: refused when the partner changed since
         return data
 
     def _save(self, pk: int | None):

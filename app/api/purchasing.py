@@ -14,6 +14,7 @@ from flask_appbuilder.api import expose, protect, safe
 
 from app.api import params as p
 from app.api.base import FabrikaApi
+from app.api.versioned import VersionedApiMixin
 from app.extensions import db
 from app.models.purchasing import (
     METHODS,
@@ -37,7 +38,7 @@ class _Api(FabrikaApi):
     class_permission_name = RESOURCE_PURCHASING
 
 
-class SupplierOfferApi(_Api):
+class SupplierOfferApi(VersionedApiMixin, _Api):
     resource_name = "supplier_offer"
     method_permission_name = CRUD | {"best": ACTION_READ}
     datamodel = FabrikaInterface(SupplierOffer)
@@ -50,7 +51,9 @@ class SupplierOfferApi(_Api):
         super().pre_add(item)
         validate_offer(item)
 
-    pre_update = pre_add
+    def pre_update(self, item: SupplierOffer) -> None:
+        super().pre_update(item)  # the version it was opened with (If-Match)
+        validate_offer(item)
 
     @expose("/best", methods=["GET"])
     @protect()

@@ -16,7 +16,7 @@ from typing import Any
 from flask_appbuilder.api.convert import Model2SchemaConverter
 from flask_babel import gettext
 from marshmallow import ValidationError
-from marshmallow.fields import Field
+from marshmallow.fields import Field, Integer
 from marshmallow_sqlalchemy.fields import Related, RelatedList
 
 MSG_ID_ONLY = "Give the id of an existing record: related records are not created or changed here"
@@ -49,10 +49,16 @@ def ids_only(field: Field) -> Field:
 
 
 class IdOnlyConverter(Model2SchemaConverter):
-    """FAB's schema converter with every non-nested relationship field id-only (see the module doc).
+    """FAB's schema converter with every non-nested relationship field id-only (see the module doc),
+    and a versioned row's `row_version` read-only (a client sends it as If-Match, app/api/versioned.py).
 
     Nested fields (dotted list / show columns) only ever dump, so they are left as they are.
     """
+
+    def _column2field(self, datamodel, column, nested: bool = True, parent_schema_name=None) -> Field:
+        if column.name == "row_version":
+            return Integer(dump_only=True)
+        return super()._column2field(datamodel, column, nested=nested, parent_schema_name=parent_schema_name)
 
     def _column2relation(self, datamodel, column, nested: bool = False, parent_schema_name=None) -> Field:
         field = super()._column2relation(datamodel, column, nested=nested, parent_schema_name=parent_schema_name)

@@ -10,6 +10,7 @@ from flask_appbuilder.api import expose, protect, safe
 
 from app.api import params as p
 from app.api.base import FabrikaApi
+from app.api.versioned import VersionedApiMixin
 from app.extensions import db
 from app.models.catalog import Item, ItemGroup
 from app.models.core import Currency, Unit
@@ -40,7 +41,7 @@ class _Api(FabrikaApi):
     """Base of this context's APIs."""
 
 
-class ItemApi(_Api):
+class ItemApi(VersionedApiMixin, _Api):
     resource_name = "item"
     class_permission_name = RESOURCE_CATALOG
     datamodel = FabrikaInterface(Item)
@@ -58,7 +59,7 @@ class ItemGroupApi(_Api):
     datamodel = FabrikaInterface(ItemGroup)
 
 
-class WarehouseApi(_Api):
+class WarehouseApi(VersionedApiMixin, _Api):
     resource_name = "warehouse"
     class_permission_name = RESOURCE_WAREHOUSE
     datamodel = FabrikaInterface(Warehouse)

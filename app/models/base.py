@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DDL, DateTime, String, Table, event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import DDL, DateTime, Integer, String, Table, event
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 
 def utcnow() -> datetime:
@@ -31,6 +31,25 @@ class Audited:
     """Marker: every insert, update and delete of this model is written to the audit log."""
 
     __audit_exclude__: tuple[str, ...] = ("updated_at",)
+
+
+class Versioned:
+    """An editable register row that carries a version, so a save over a newer one is refused.
+
+    `row_version` goes up by one with every UPDATE (SQLAlchemy's version_id_col: the UPDATE also
+    checks the version it read, so a change committed in between fails the flush instead of being
+    overwritten). An edit form and an API client carry the version they opened the row with, and
+    app.services.versioning refuses the save when the stored one is newer ("changed by X at HH:MM").
+    Named row_version, not version: a BOM already has a `version` (its engineering revision).
+    Listed before Audited in the bases so the audit log leaves the counter out.
+    """
+
+    __audit_exclude__: tuple[str, ...] = ("updated_at", "row_version")
+    row_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.row_version}
 
 
 class DocState:

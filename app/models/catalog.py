@@ -6,7 +6,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, TimestampMixin
+from app.models.base import Audited, TimestampMixin, Versioned
 from app.models.core import Currency, Unit
 from app.models.types import Money, Quantity, Rate
 
@@ -40,7 +40,7 @@ class ItemGroup(Audited, Model):
         return self.name
 
 
-class Item(Audited, TimestampMixin, Model):
+class Item(Versioned, Audited, TimestampMixin, Model):
     __tablename__ = "item"
     __table_args__ = (
         CheckConstraint("kind IN ('material','component','node','product','kit','service')", name="ck_item_kind"),
@@ -89,7 +89,7 @@ class UnitConversion(Audited, Model):
         return f"{self.item}: 1 {self.unit} = {self.factor}"
 
 
-class PriceList(Audited, Model):
+class PriceList(Versioned, Audited, Model):
     __tablename__ = "price_list"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)

@@ -13,7 +13,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, TimestampMixin, utcnow
+from app.models.base import Audited, TimestampMixin, Versioned, utcnow
 from app.models.types import Money
 
 ACTIVITY_KINDS = ("call", "meeting", "task", "email")
@@ -50,7 +50,7 @@ class DealStage(Audited, Model):
         return self.label()
 
 
-class Deal(Audited, TimestampMixin, Model):
+class Deal(Versioned, Audited, TimestampMixin, Model):
     """A sales opportunity with a partner, moved through the stages by app.services.crm only."""
 
     __tablename__ = "deal"

@@ -13,7 +13,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Index, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, TimestampMixin
+from app.models.base import Audited, TimestampMixin, Versioned
 
 PARTNER_KINDS = ("company", "person")
 ADDRESS_KINDS = ("legal", "delivery", "postal")
@@ -36,7 +36,7 @@ class Tag(Audited, Model):
         return self.name
 
 
-class Partner(Audited, TimestampMixin, Model):
+class Partner(Versioned, Audited, TimestampMixin, Model):
     """A company or a person we deal with; a person may belong to a company (a contact)."""
 
     __tablename__ = "partner"

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, PostingStamps, TimestampMixin
+from app.models.base import Audited, PostingStamps, TimestampMixin, Versioned
 from app.models.catalog import Item
 from app.models.core import Unit
 from app.models.stock import Warehouse
@@ -69,7 +69,7 @@ class WorkCenter(Audited, Model):
         return f"{self.code} {self.name}"
 
 
-class Bom(Audited, TimestampMixin, Model):
+class Bom(Versioned, Audited, TimestampMixin, Model):
     """One version of an item's bill of materials, valid between two dates (open ends allowed)."""
 
     __tablename__ = "bom"

@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, TimestampMixin, utcnow
+from app.models.base import Audited, TimestampMixin, Versioned, utcnow
 from app.models.catalog import Item
 from app.models.core import Currency
 from app.models.partners import Partner
@@ -68,7 +68,7 @@ def _states_check(name: str, states: tuple[str, ...]) -> CheckConstraint:
     return CheckConstraint(f"state IN ({values})", name=name)
 
 
-class SupplierOffer(Audited, TimestampMixin, Model):
+class SupplierOffer(Versioned, Audited, TimestampMixin, Model):
     """One supplier's price for one item, valid for a period (a row of the product matrix)."""
 
     __tablename__ = "supplier_offer"

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, DocState, PostingStamps, TimestampMixin, make_append_only, utcnow
+from app.models.base import Audited, DocState, PostingStamps, TimestampMixin, Versioned, make_append_only, utcnow
 from app.models.catalog import Item
 from app.models.core import Currency, Unit
 from app.models.types import Money, Quantity, Rate
@@ -44,7 +44,7 @@ DOC_PREFIXES = {
 }
 
 
-class Warehouse(Audited, Model):
+class Warehouse(Versioned, Audited, Model):
     __tablename__ = "warehouse"
     __table_args__ = (CheckConstraint("valuation IN ('fifo','average')", name="ck_wh_valuation"),)
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -24,6 +24,7 @@ from app.models.partners import PARTNER_KINDS, Partner, PartnerAddress, PartnerB
 from app.services import audit
 from app.services.base import is_postgres, unit_of_work
 from app.services.locking import lock_row
+from app.services.versioning import check_opened_version
 
 # Legal forms dropped from names before comparing (lower-case, without punctuation).
 LEGAL_FORMS = frozenset({
@@ -88,6 +89,7 @@ class PartnerInput:
     active: bool | None = None
     tag_ids: list[int] | None = None
     clear: tuple[str, ...] = ()  # fields to set to None (company_id, manager_id): None alone means "unchanged"
+    opened_version: int | str | None = None  # the row_version the form / client opened (None: not checked)
 
     def values(self) -> dict[str, Any]:
         out = {k: getattr(self, k) for k in PARTNER_FIELDS if getattr(self, k) is not None}
@@ -206,13 +208,15 @@ def save_partner(session: Session, data: PartnerInput, partner_id: int | None = 
     Contacts (people of a company) are checked on phone and e-mail only: two companies may well
     have a "Ivan Petrov" each.
     """
-    partner = session.get(Partner, partner_id) if partner_id is not None else None
-    if partner_id is not None and partner is None:
-        raise DomainError("No such partner: %(id)s", id=partner_id)
     values = data.values()
-    _validate(session, values, partner)
     with unit_of_work(session):
         _serialise_saves(session)
+        partner = lock_row(session, Partner, partner_id) if partner_id is not None else None  # re-read under the lock
+        if partner_id is not None and partner is None:
+            raise DomainError("No such partner: %(id)s", id=partner_id)
+        if partner is not None:  # a save over someone else's newer one is refused, both versions named
+            check_opened_version(session, partner, data.opened_version, partner.name, mine=values)
+        _validate(session, values, partner)
         if partner is None:
             partner = Partner(kind="company")
             session.add(partner)

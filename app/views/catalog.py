@@ -11,6 +11,7 @@ from app.permissions import RESOURCE_CATALOG, RESOURCE_WAREHOUSE
 from app.services.stock.structure import check_item_change, check_warehouse_change
 from app.views.base import BaseModelView, choice_field, interface
 from app.views.production.common import guarded
+from app.views.versioned import VersionedEditMixin
 
 CAT_CATALOG = "CatalogMenu"
 
@@ -45,7 +46,7 @@ class ItemGroupView(BaseModelView):
     label_columns = ITEM_LABELS
 
 
-class ItemView(BaseModelView):
+class ItemView(VersionedEditMixin, BaseModelView):
     datamodel = interface(Item)
     class_permission_name = RESOURCE_CATALOG
     list_title = _l("Items")
@@ -67,6 +68,7 @@ class ItemView(BaseModelView):
     }
 
     def pre_update(self, item: Item) -> None:
+        super().pre_update(item)  # the version it was opened with
         guarded(lambda: check_item_change(db.session, item))  # no unit / kind change under stock
 
 
@@ -96,7 +98,7 @@ class PriceListItemView(BaseModelView):
     label_columns = ITEM_LABELS
 
 
-class PriceListView(BaseModelView):
+class PriceListView(VersionedEditMixin, BaseModelView):
     datamodel = interface(PriceList)
     class_permission_name = RESOURCE_CATALOG
     list_title = _l("Price lists")
@@ -109,7 +111,7 @@ class PriceListView(BaseModelView):
     label_columns = ITEM_LABELS | {"partner": _l("Client (own prices)")}
 
 
-class WarehouseView(BaseModelView):
+class WarehouseView(VersionedEditMixin, BaseModelView):
     datamodel = interface(Warehouse)
     class_permission_name = RESOURCE_WAREHOUSE
     list_title = _l("Warehouses")
@@ -129,6 +131,7 @@ class WarehouseView(BaseModelView):
     }
 
     def pre_update(self, item: Warehouse) -> None:
+        super().pre_update(item)  # the version it was opened with
         guarded(lambda: check_warehouse_change(db.session, item))  # no valuation change under stock
 
 

@@ -47,6 +47,7 @@ from app.views.partners import (
     fmt_source,
     partner_lookup,
 )
+from app.views.versioned import VersionedEditMixin
 
 CAT_CRM = "CrmMenu"
 
@@ -133,7 +134,7 @@ class ActivityView(BlankChoiceMixin, BaseModelView):
                            lambda a: gettext("Activity %(subject)s done", subject=a.subject), back)
 
 
-class DealView(BlankChoiceMixin, BaseModelView):
+class DealView(VersionedEditMixin, BlankChoiceMixin, BaseModelView):
     datamodel = EagerInterface(Deal, "partner", "stage", "currency", "manager")
     class_permission_name = RESOURCE_DEAL
     method_permission_name = CRUD | {"move": ACTION_WRITE, "lookup": ACTION_READ}
@@ -170,6 +171,7 @@ class DealView(BlankChoiceMixin, BaseModelView):
         crm.record_created(db.session, item)
 
     def pre_update(self, item: Deal) -> None:
+        super().pre_update(item)  # the version it was opened with
         if item.partner is None:
             raise ValueError(gettext("Choose the deal's partner"))
 

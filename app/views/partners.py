@@ -22,6 +22,7 @@ from flask_appbuilder.urltools import get_filter_args
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import BooleanField
 from wtforms.fields.core import UnboundField
@@ -53,6 +54,7 @@ from app.services.partners import (
     partner_lookup_rows,
     save_partner,
 )
+from app.services.versioning import is_version_conflict
 from app.views.base import (
     BaseModelView,
     FabrikaInterface,
@@ -63,6 +65,7 @@ from app.views.base import (
     interface,
     run_command,
 )
+from app.views.versioned import OPENED, with_opened_version
 
 CAT_PARTNERS = "PartnersMenu"
 LOOKUP_LIMIT = 20
@@ -385,6 +388,10 @@ class _PartnerFormView(BlankChoiceMixin, BaseModelView):
             for filters in {id(x): x for x in lists if x is not None}.values():  # the search widget's and the URL's
                 filters[:0] = mine
 
+    def _init_forms(self) -> None:
+        super()._init_forms()
+        self.edit_form = with_opened_version(self.edit_form)  # the version the form was opened with
+
     def _input(self, form) -> PartnerInput:
         data = form.data
         values = {k: data[k] for k in PARTNER_FIELDS if k in data and k not in ("company_id", "manager_id")}
@@ -402,6 +409,7 @@ class _PartnerFormView(BlankChoiceMixin, BaseModelView):
             result.tag_ids = [t.id for t in data["tags"] or []]
         if self.fixed_kind:
             result.kind = self.fixed_kind
+        result.opened_version = data.get(OPENED)
         return result
 
     def _save(self, form, pk: int | None) -> Partner | None:
@@ -417,6 +425,9 @@ class _PartnerFormView(BlankChoiceMixin, BaseModelView):
             return None
         except DomainError as exc:
             flash_domain_error(exc)
+            if pk is not None and OPENED in form and is_version_conflict(exc):
+                # both versions are now on the page: a second save replaces the saved one on purpose
+                form[OPENED].data = db.session.scalar(select(Partner.row_version).where(Partner.id == pk))
             return None
 
     @expose("/add", methods=["GET", "POST"])
@@ -451,6 +462,7 @@ class _PartnerFormView(BlankChoiceMixin, BaseModelView):
                     return redirect(url_for("PartnerView.card", pk=partner.id))
         else:
             form = self.edit_form.refresh(obj=item)
+            form[OPENED].data = item.row_version
         widgets = self._get_edit_widget(form=form, exclude_cols=[])
         return self.render_template(self.edit_template, title=self.edit_title, widgets=widgets)
 

@@ -54,6 +54,7 @@ from app.views.production.common import (
     short_qty,
     t,
 )
+from app.views.versioned import VersionedEditMixin
 
 
 class WorkCenterView(BaseModelView):
@@ -107,7 +108,7 @@ class BomLineView(BaseModelView):
         guarded(lambda: engineering.validate_line(db.session, item))
 
 
-class BomView(ShowWithActions):
+class BomView(VersionedEditMixin, ShowWithActions):
     datamodel = interface(Bom)
     class_permission_name = RESOURCE_ENGINEERING
     method_permission_name = CRUD | {"explode": ACTION_READ, "cost": ACTION_READ, "whereused": ACTION_READ}
@@ -127,6 +128,7 @@ class BomView(ShowWithActions):
         guarded(lambda: engineering.validate_bom(db.session, item))
 
     def pre_update(self, item: Bom) -> None:
+        super().pre_update(item)  # the version it was opened with
         guarded(lambda: engineering.validate_bom(db.session, item))
 
     def _doc_actions(self, item: Bom) -> list[dict]:
