@@ -235,8 +235,34 @@ def _calculators(walk: Walk) -> None:
     walk("PUT", "/api/v1/calculator_table/walk_table/rows", {"title": "Walk", "text": "key;label;k\na;A;1"})
 
 
+def _engineering(walk: Walk) -> None:
+    """Work centres, BOMs and their lines, routings and their operations (the engineering pages' registers)."""
+    paint, bolt = _id(Item, code="PAINT-B"), _id(Item, code="BOLT-M3")
+    centre = walk("POST", "/api/v1/work_center/", {"code": "WALK-WC", "name": "Walk", "labour_rate": "100",
+                                                   "overhead_rate": "10"})["id"]
+    walk("PUT", f"/api/v1/work_center/{centre}", {"name": "Walk centre"})
+    bom = walk("POST", "/api/v1/bom/", {"item": paint, "version": "WALK", "name": "Walk", "output_qty": 1,
+                                        "valid_from": "2040-01-01"})["id"]
+    walk("PUT", f"/api/v1/bom/{bom}", {"name": "Walk BOM"})
+    _crud(walk, "bom_line", {"bom": bom, "item": bolt, "qty": 2}, {"qty": "3"})
+    walk("DELETE", f"/api/v1/bom/{bom}")
+    routing = walk("POST", "/api/v1/routing/", {"item": paint, "version": "WALK", "name": "Walk",
+                                                "valid_from": "2040-01-01"})["id"]
+    walk("PUT", f"/api/v1/routing/{routing}", {"name": "Walk routing"})
+    _crud(walk, "routing_operation", {"routing": routing, "seq": 10, "name": "Mix", "work_center": centre,
+                                      "setup_minutes": "5", "run_minutes": "1"}, {"run_minutes": "2"})
+    walk("DELETE", f"/api/v1/routing/{routing}")
+    walk("DELETE", f"/api/v1/work_center/{centre}")
+
+
+def _settings(walk: Walk) -> None:
+    _crud(walk, "company", {"name": "Walk Ltd", "base_currency": _id(Currency, code="RUB")}, {"phone": "+7 1"})
+    walk("POST", "/api/v1/calculator/", {"code": "WALK", "name": "Walk calculator"})
+    walk("POST", "/api/v1/abc_analysis/run", {"criterion": "quantity"}, audited=False)  # reads only
+
+
 STEPS: list[Callable[[Walk], None]] = [_references, _partners, _crm, _stock, _sales, _production, _purchasing,
-                                       _proposals, _calculators]
+                                       _proposals, _calculators, _engineering, _settings]
 
 
 @pytest.fixture
