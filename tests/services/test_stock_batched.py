@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy import event, select
 from sqlalchemy.dialects import sqlite
 
+from app.domain import move_kinds
 from app.extensions import db
 from app.models.audit import AuditLog
 from app.models.stock import StockBalance, StockLot, StockMove
@@ -120,7 +121,7 @@ def test_posted_moves_are_persistent_rows_and_loaded_caches_follow(session):
         bal = session.scalar(select(StockBalance).where(StockBalance.item_id == cpu.id))
         lot = session.scalar(select(StockLot).where(StockLot.item_id == cpu.id))
         (pm,) = post_moves(session, DocRef("shipment", 7, "SH-7", ON),
-                           [MoveRequest(cpu.id, wh.id, D(-4), reservation=("shipment", 7), kind="shipment")])
+                           [MoveRequest(cpu.id, wh.id, D(-4), reservation=("shipment", 7), kind=move_kinds.SALE)])
         # objects the caller already held show what posting wrote, in the same transaction
         assert (bal.qty, bal.value, bal.reserved, bal.last_move_date) == (D(6), D(600), D(0), ON)
         assert (lot.qty_remaining, lot.value_remaining) == (D(6), D(600))
@@ -128,7 +129,7 @@ def test_posted_moves_are_persistent_rows_and_loaded_caches_follow(session):
         move = pm.move
         assert session.get(StockMove, move.id) is move
         assert (move.qty, move.value, move.kind, move.username, move.item.code) == (
-            D(-4), D(-400), "shipment", "seller", "CPU")
+            D(-4), D(-400), move_kinds.SALE, "seller", "CPU")
         session.commit()
     row = session.get(StockMove, move.id)
     assert (row.qty, row.value, row.doc_number, row.lot_id) == (D(-4), D(-400), "SH-7", None)

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from app.domain import move_kinds
 from app.domain.errors import DomainError
 from app.models.stock import StockBalance, StockReservation
 from app.services.base import unit_of_work
@@ -44,7 +45,7 @@ def _ship(session, it, wh, qty, holder=ORDER, number="SH-1"):
     """A shipment of the holder's order: what later services will do with MoveRequest.reservation."""
     with unit_of_work(session):
         return post_moves(session, DocRef("shipment", holder[1], number, date(2026, 11, 2)),
-                          [MoveRequest(it.id, wh.id, D(-qty), reservation=holder, kind="shipment", line_no=1)])
+                          [MoveRequest(it.id, wh.id, D(-qty), reservation=holder, kind=move_kinds.SALE, line_no=1)])
 
 
 def _reserved(session, it, wh) -> tuple[Decimal, Decimal]:
