@@ -14,20 +14,9 @@ from decimal import Decimal
 from typing import Any
 
 from flask_appbuilder import Model
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    CheckConstraint,
-    Date,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.schema import CheckConstraint, ForeignKey, Index, UniqueConstraint
+from sqlalchemy.types import JSON, Boolean, Date, DateTime, Integer, String, Text
 
 from app.models.base import Audited, TimestampMixin, Versioned, utcnow
 from app.models.catalog import Item
