@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.domain import move_kinds
@@ -47,14 +47,20 @@ def later_consumers(session: Session, doc: StockDocument, item_ids: set[int],
     if doc.doc_date is None or doc.doc_date >= today or not item_ids:
         return []
     warehouses = {w for w in (doc.warehouse_id, doc.dest_warehouse_id) if w is not None}
-    rows = session.execute(
-        select(StockMove.doc_type, StockMove.doc_number, func.min(StockMove.move_date).label("first"))
-        .where(StockMove.item_id.in_(sorted(item_ids)), StockMove.warehouse_id.in_(sorted(warehouses)),
-               StockMove.move_date > doc.doc_date, StockMove.qty < 0, StockMove.kind != move_kinds.REVERSAL,
-               StockMove.reversal_of_id.is_(None))
-        .group_by(StockMove.doc_type, StockMove.doc_id, StockMove.doc_number)
-        .order_by("first", StockMove.doc_number))
+    rows = session.execute(_LATER, {"items": sorted(item_ids), "warehouses": sorted(warehouses),
+                                    "after": doc.doc_date, "reversal": move_kinds.REVERSAL})
     return [LaterDocument(t, n or "?", d) for t, n, d in rows]
+
+
+# built once: posting runs it for every backdated document, and building a select costs more than running it
+_LATER = (
+    select(StockMove.doc_type, StockMove.doc_number, func.min(StockMove.move_date).label("first"))
+    .where(StockMove.item_id.in_(bindparam("items", expanding=True)),
+           StockMove.warehouse_id.in_(bindparam("warehouses", expanding=True)),
+           StockMove.move_date > bindparam("after"), StockMove.qty < 0, StockMove.kind != bindparam("reversal"),
+           StockMove.reversal_of_id.is_(None))
+    .group_by(StockMove.doc_type, StockMove.doc_id, StockMove.doc_number)
+    .order_by("first", StockMove.doc_number))
 
 
 def named(documents: list[LaterDocument]) -> str:
