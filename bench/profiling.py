@@ -33,8 +33,9 @@ def run_phase(pg_url: str | None, n: int, top: int = 35) -> dict:
         prof = cProfile.Profile()
         with acting_as(ACTOR):
             prof.enable()
-            post_one_by_one(wh_id, "receipt", ins[20:], date(2026, 1, 5))
-            post_one_by_one(wh_id, "issue", outs, date(2026, 3, 1))
+            # after the documents statements_per_call posted on 2026-09-01: nothing backdated
+            post_one_by_one(wh_id, "receipt", ins[20:], date(2026, 9, 2))
+            post_one_by_one(wh_id, "issue", outs, date(2026, 11, 1))
             prof.disable()
         buf = io.StringIO()
         stats = pstats.Stats(prof, stream=buf)
