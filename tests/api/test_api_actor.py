@@ -261,8 +261,20 @@ def _settings(walk: Walk) -> None:
     walk("POST", "/api/v1/abc_analysis/run", {"criterion": "quantity"}, audited=False)  # reads only
 
 
+def _kpi(walk: Walk) -> None:
+    """KPI definitions, the recomputation run, scheduled reports (sent now into the outbox)."""
+    _crud(walk, "kpi_definition", {"code": "walk_revenue", "name": "Walk revenue", "metric": "revenue"},
+          {"target": "1000"})
+    walk("POST", "/api/v1/kpi_value/compute", audited=False)  # recorded as a job run by the user
+    report = walk("POST", "/api/v1/scheduled_report/", {"name": "Walk report", "report": "stock_on_hand",
+                                                        "recipients": "boss@example.com"})["id"]
+    walk("PUT", f"/api/v1/scheduled_report/{report}", {"name": "Walk report 2"})
+    walk("POST", f"/api/v1/scheduled_report/{report}/send")
+    walk("DELETE", f"/api/v1/scheduled_report/{report}")
+
+
 STEPS: list[Callable[[Walk], None]] = [_references, _partners, _crm, _stock, _sales, _production, _purchasing,
-                                       _proposals, _calculators, _engineering, _settings]
+                                       _proposals, _calculators, _engineering, _settings, _kpi]
 
 
 @pytest.fixture
