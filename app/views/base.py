@@ -12,7 +12,7 @@ from typing import Any
 
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
-from flask import Response, flash, redirect, request
+from flask import Response, abort, flash, redirect, request
 from flask_appbuilder import ModelView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -86,6 +86,16 @@ class BaseModelView(ModelView):
         super().__init__(**kwargs)
         self._auto_formatters()
         self._blank_choice_text()
+
+    def _list(self, **kwargs: Any):
+        """FAB's list, with a page or page size in the address that is not a whole number (page >= 0,
+        size >= 1) answered 400: FAB's int() raised a 500, and PostgreSQL refuses a negative LIMIT."""
+        for key, value in request.args.items():
+            if key.startswith("page_") and not (value.isascii() and value.isdigit() and int(value) < 10**9):
+                abort(400)
+            if key.startswith("psize_") and not (value.isascii() and value.isdigit() and 0 < int(value) <= 10_000):
+                abort(400)
+        return super()._list(**kwargs)
 
     def _blank_choice_text(self) -> None:
         """Empty related selects read "—": FAB's blank option has no text, so select2 shows "__None"."""

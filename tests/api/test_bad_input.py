@@ -226,3 +226,14 @@ def test_a_bom_line_without_scrap_and_with_an_integer_quantity(app, client, admi
     cycle = client.post("/api/v1/bom_line/", headers=admin, json={"bom": bom.json["id"], "item": top.id, "qty": 1})
     assert cycle.status_code == 422  # the page's own check (a BOM containing its own item)
     _clean(cycle)
+
+
+@pytest.mark.parametrize("query", ["page_ItemView=-1", "page_ItemView=abc", "psize_ItemView=-5", "psize_ItemView=x",
+                                   "psize_ItemView=0", "page_ItemView=99999999999999999999"])
+def test_list_pages_refuse_bad_paging(app, login_as, query):
+    resp = login_as("Admin").get(f"/itemview/list/?{query}")
+    assert resp.status_code == 400
+
+
+def test_list_pages_still_page(app, login_as):
+    assert login_as("Admin").get("/itemview/list/?page_ItemView=2&psize_ItemView=10").status_code == 200
