@@ -35,6 +35,7 @@ from app.views.base import (
     locale_name,
 )
 from app.views.production.common import ShowWithActions, action
+from app.views.titles import titles
 
 CAT = "CalculatorsMenu"
 LABELS = {
@@ -155,11 +156,10 @@ def result_json(result: svc.CalcResult, compiled) -> dict:
     }
 
 
+@titles(_l("Calculator versions"), _l("Calculator version"))
 class CalculatorVersionView(ReadOnlyModelView):
     datamodel = interface(CalculatorVersion)
     class_permission_name = RESOURCE_CALCULATOR
-    list_title = _l("Calculator versions")
-    show_title = _l("Calculator version")
     list_columns = ["calculator", "number", "note", "created_by", "created_at"]
     show_columns = ["calculator", "number", "note", "created_by", "created_at", "parameters", "formulas",
                     "outputs"]
@@ -183,14 +183,11 @@ class LookupRowView(ReadOnlyModelView):
     formatters_columns = {"values": lambda v: "; ".join(f"{k} = {x}" for k, x in (v or {}).items())}
 
 
+@titles(_l("Lookup tables"), _l("Lookup table"), _l("Add lookup table"), _l("Edit lookup table"))
 class LookupTableView(ShowWithActions):
     datamodel = interface(LookupTable)
     class_permission_name = RESOURCE_CALCULATOR
     method_permission_name = CRUD | {"rows": ACTION_WRITE}
-    list_title = _l("Lookup tables")
-    show_title = _l("Lookup table")
-    add_title = _l("Add lookup table")
-    edit_title = _l("Edit lookup table")
     related_views = [LookupRowView]
     list_columns = ["name", "title", "title_ru", "title_es"]
     add_columns = edit_columns = ["name", "title", "title_ru", "title_es"]
@@ -233,14 +230,11 @@ class LookupTableView(ShowWithActions):
                                     problems=problems, t=TEXT)
 
 
+@titles(_l("Calculators"), _l("Calculator"), _l("Add calculator"), _l("Edit calculator"))
 class CalculatorView(ShowWithActions):
     datamodel = interface(Calculator)
     class_permission_name = RESOURCE_CALCULATOR
     method_permission_name = CRUD | {"editor": ACTION_WRITE, "testrun": ACTION_WRITE, "run": ACTION_READ}
-    list_title = _l("Calculators")
-    show_title = _l("Calculator")
-    add_title = _l("Add calculator")
-    edit_title = _l("Edit calculator")
     related_views = [CalculatorVersionView]
     list_columns = ["code", "name", "name_ru", "name_es", "active", "current_version"]
     add_columns = edit_columns = ["code", "name", "name_ru", "name_es", "description", "active"]
@@ -344,12 +338,11 @@ class CalculatorView(ShowWithActions):
                                     fields=form_fields(compiled, values, tables), problems=problems)
 
 
+@titles(_l("Calculation results"), _l("Calculation result"))
 class CalculationRunView(ReadOnlyModelView):
     datamodel = interface(CalculationRun)
     class_permission_name = RESOURCE_CALCULATOR
     method_permission_name = READ_ONLY
-    list_title = _l("Calculation results")
-    show_title = _l("Calculation result")
     list_columns = ["id", "calculator", "version", "description", "cost", "price", "weight", "created_by",
                     "created_at"]
     search_columns = ["calculator", "description", "created_by", "created_at", "cost", "price"]

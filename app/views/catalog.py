@@ -11,6 +11,7 @@ from app.permissions import RESOURCE_CATALOG, RESOURCE_WAREHOUSE
 from app.services.stock.structure import check_item_change, check_warehouse_change
 from app.views.base import BaseModelView, choice_field, interface
 from app.views.production.common import guarded
+from app.views.titles import titles
 from app.views.versioned import VersionedEditMixin
 
 CAT_CATALOG = "CatalogMenu"
@@ -33,26 +34,20 @@ TRACKING_CHOICES = [("lots", _l("Lots")), ("serials", _l("Serial numbers")), ("n
 VALUATION_CHOICES = [("fifo", _l("Batch (FIFO)")), ("average", _l("Average cost"))]
 
 
+@titles(_l("Item groups"), _l("Item group"), _l("Add item group"), _l("Edit item group"))
 class ItemGroupView(BaseModelView):
     datamodel = interface(ItemGroup)
     class_permission_name = RESOURCE_CATALOG
-    list_title = _l("Item groups")
-    show_title = _l("Item group")
-    add_title = _l("Add item group")
-    edit_title = _l("Edit item group")
     list_columns = ["code", "name", "name_ru", "name_es", "parent"]
     add_columns = edit_columns = show_columns = list_columns
     search_columns = ["code", "name", "parent"]
     label_columns = ITEM_LABELS
 
 
+@titles(_l("Items"), _l("Item"), _l("Add item"), _l("Edit item"))
 class ItemView(VersionedEditMixin, BaseModelView):
     datamodel = interface(Item)
     class_permission_name = RESOURCE_CATALOG
-    list_title = _l("Items")
-    show_title = _l("Item")
-    add_title = _l("Add item")
-    edit_title = _l("Edit item")
     list_columns = ["code", "name", "kind", "unit", "group", "standard_cost", "sale_price", "active"]
     add_columns = edit_columns = [
         "code", "name", "name_ru", "name_es", "kind", "unit", "group", "barcode", "weight", "standard_cost",
@@ -72,52 +67,40 @@ class ItemView(VersionedEditMixin, BaseModelView):
         guarded(lambda: check_item_change(db.session, item))  # no unit / kind change under stock
 
 
+@titles(_l("Unit conversions"), _l("Unit conversion"), _l("Add unit conversion"), _l("Edit unit conversion"))
 class UnitConversionView(BaseModelView):
     datamodel = interface(UnitConversion)
     class_permission_name = RESOURCE_CATALOG
-    list_title = _l("Unit conversions")
-    show_title = _l("Unit conversion")
-    add_title = _l("Add unit conversion")
-    edit_title = _l("Edit unit conversion")
     list_columns = ["item", "unit", "factor"]
     add_columns = edit_columns = show_columns = list_columns
     search_columns = ["item", "unit"]
     label_columns = ITEM_LABELS
 
 
+@titles(_l("Prices"), _l("Price"), _l("Add price"), _l("Edit price"))
 class PriceListItemView(BaseModelView):
     datamodel = interface(PriceListItem)
     class_permission_name = RESOURCE_CATALOG
-    list_title = _l("Prices")
-    show_title = _l("Price")
-    add_title = _l("Add price")
-    edit_title = _l("Edit price")
     list_columns = ["price_list", "item", "price"]
     add_columns = edit_columns = show_columns = list_columns
     search_columns = ["price_list", "item"]
     label_columns = ITEM_LABELS
 
 
+@titles(_l("Price lists"), _l("Price list"), _l("Add price list"), _l("Edit price list"))
 class PriceListView(VersionedEditMixin, BaseModelView):
     datamodel = interface(PriceList)
     class_permission_name = RESOURCE_CATALOG
-    list_title = _l("Price lists")
-    show_title = _l("Price list")
-    add_title = _l("Add price list")
-    edit_title = _l("Edit price list")
     list_columns = ["name", "currency", "partner", "active"]
     add_columns = edit_columns = show_columns = list_columns
     related_views = [PriceListItemView]
     label_columns = ITEM_LABELS | {"partner": _l("Client (own prices)")}
 
 
+@titles(_l("Warehouses"), _l("Warehouse"), _l("Add warehouse"), _l("Edit warehouse"))
 class WarehouseView(VersionedEditMixin, BaseModelView):
     datamodel = interface(Warehouse)
     class_permission_name = RESOURCE_WAREHOUSE
-    list_title = _l("Warehouses")
-    show_title = _l("Warehouse")
-    add_title = _l("Add warehouse")
-    edit_title = _l("Edit warehouse")
     list_columns = ["code", "name", "valuation", "active"]
     add_columns = edit_columns = show_columns = ["code", "name", "valuation", "address", "active"]
     search_columns = ["code", "name", "valuation", "active"]

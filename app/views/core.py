@@ -13,18 +13,16 @@ from app.models.audit import AuditLog, JobRun
 from app.models.core import Company, Currency, CurrencyRate, DocumentSequence, Unit
 from app.permissions import RESOURCE_AUDIT, RESOURCE_JOBS, RESOURCE_REFERENCE, RESOURCE_SETTINGS
 from app.views.base import BaseModelView, ReadOnlyModelView, interface
+from app.views.titles import titles
 
 CAT_SETTINGS = "Setup"
 CAT_REFERENCE = "References"
 
 
+@titles(_l("Company"), _l("Company"), _l("Add company"), _l("Edit company"))
 class CompanyView(BaseModelView):
     datamodel = interface(Company)
     class_permission_name = RESOURCE_SETTINGS
-    list_title = _l("Company")
-    show_title = _l("Company")
-    add_title = _l("Add company")
-    edit_title = _l("Edit company")
     list_columns = ["name", "tax_id", "base_currency", "phone", "email"]
     add_columns = edit_columns = [
         "name", "legal_name", "tax_id", "tax_id2", "registration_no", "address", "phone", "email",
@@ -57,13 +55,10 @@ class CompanyView(BaseModelView):
                         headers={"Content-Disposition": f'inline; filename="{filename}"'})
 
 
+@titles(_l("Currencies"), _l("Currency"), _l("Add currency"), _l("Edit currency"))
 class CurrencyView(BaseModelView):
     datamodel = interface(Currency)
     class_permission_name = RESOURCE_REFERENCE
-    list_title = _l("Currencies")
-    show_title = _l("Currency")
-    add_title = _l("Add currency")
-    edit_title = _l("Edit currency")
     list_columns = ["code", "name", "symbol", "decimals", "active"]
     add_columns = edit_columns = show_columns = list_columns
     search_columns = ["code", "name", "active"]
@@ -73,13 +68,10 @@ class CurrencyView(BaseModelView):
     }
 
 
+@titles(_l("Exchange rates"), _l("Exchange rate"), _l("Add exchange rate"), _l("Edit exchange rate"))
 class CurrencyRateView(BaseModelView):
     datamodel = interface(CurrencyRate)
     class_permission_name = RESOURCE_REFERENCE
-    list_title = _l("Exchange rates")
-    show_title = _l("Exchange rate")
-    add_title = _l("Add exchange rate")
-    edit_title = _l("Edit exchange rate")
     list_columns = ["currency", "on_date", "rate"]
     add_columns = edit_columns = show_columns = list_columns
     search_columns = ["currency", "on_date"]
@@ -87,13 +79,10 @@ class CurrencyRateView(BaseModelView):
     label_columns = {"currency": _l("Currency"), "on_date": _l("Date"), "rate": _l("Rate")}
 
 
+@titles(_l("Units of measure"), _l("Unit of measure"), _l("Add unit of measure"), _l("Edit unit of measure"))
 class UnitView(BaseModelView):
     datamodel = interface(Unit)
     class_permission_name = RESOURCE_REFERENCE
-    list_title = _l("Units of measure")
-    show_title = _l("Unit of measure")
-    add_title = _l("Add unit of measure")
-    edit_title = _l("Edit unit of measure")
     list_columns = ["code", "name", "name_ru", "name_es", "decimals"]
     add_columns = edit_columns = show_columns = list_columns
     search_columns = ["code", "name"]
@@ -103,13 +92,10 @@ class UnitView(BaseModelView):
     }
 
 
+@titles(_l("Document numbering"), _l("Document numbering"), _l("Add numbering"), _l("Edit numbering"))
 class DocumentSequenceView(BaseModelView):
     datamodel = interface(DocumentSequence)
     class_permission_name = RESOURCE_SETTINGS
-    list_title = _l("Document numbering")
-    show_title = _l("Document numbering")
-    add_title = _l("Add numbering")
-    edit_title = _l("Edit numbering")
     list_columns = ["doc_type", "year", "prefix", "padding", "next_value"]
     add_columns = edit_columns = show_columns = list_columns
     label_columns = {
@@ -118,11 +104,10 @@ class DocumentSequenceView(BaseModelView):
     }
 
 
+@titles(_l("Audit log"), _l("Audit record"))
 class AuditLogView(ReadOnlyModelView):
     datamodel = interface(AuditLog)
     class_permission_name = RESOURCE_AUDIT
-    list_title = _l("Audit log")
-    show_title = _l("Audit record")
     list_columns = ["at", "username", "ip", "action", "entity", "entity_id", "summary"]
     show_columns = list_columns + ["changes"]
     search_columns = ["at", "username", "ip", "action", "entity", "entity_id"]
@@ -142,11 +127,10 @@ class MyActivityView(AuditLogView):
     base_filters = [["user_id", FilterEqualFunction, lambda: current_user.id]]
 
 
+@titles(_l("Job runs"), _l("Job run"))
 class JobRunView(ReadOnlyModelView):
     datamodel = interface(JobRun)
     class_permission_name = RESOURCE_JOBS
-    list_title = _l("Job runs")
-    show_title = _l("Job run")
     list_columns = ["job_id", "trigger", "started_at", "finished_at", "status", "username", "message"]
     show_columns = list_columns + ["counts"]
     search_columns = ["job_id", "status", "started_at", "trigger"]

@@ -47,6 +47,7 @@ from app.views.partners import (
     fmt_source,
     partner_lookup,
 )
+from app.views.titles import titles
 from app.views.versioned import VersionedEditMixin
 
 CAT_CRM = "CrmMenu"
@@ -72,13 +73,10 @@ def fmt_activity_kind(value: Any) -> str:
     return str(ACTIVITY_KIND_LABELS.get(value, value or ""))
 
 
+@titles(_l("Deal stages"), _l("Deal stage"), _l("New deal stage"), _l("Edit deal stage"))
 class DealStageView(BaseModelView):
     datamodel = interface(DealStage)
     class_permission_name = RESOURCE_DEAL
-    list_title = _l("Deal stages")
-    show_title = _l("Deal stage")
-    add_title = _l("New deal stage")
-    edit_title = _l("Edit deal stage")
     list_columns = ["sort_order", "name", "name_ru", "name_es", "probability", "is_won", "is_lost", "active"]
     add_columns = edit_columns = show_columns = list_columns
     search_columns = ["name", "is_won", "is_lost", "active"]
@@ -88,14 +86,11 @@ class DealStageView(BaseModelView):
     base_order = ("sort_order", "asc")
 
 
+@titles(_l("Activities"), _l("Activity"), _l("New activity"), _l("Edit activity"))
 class ActivityView(BlankChoiceMixin, BaseModelView):
     datamodel = EagerInterface(Activity, "partner", "deal", "assignee")
     class_permission_name = RESOURCE_DEAL
     method_permission_name = CRUD | {"complete": ACTION_WRITE}
-    list_title = _l("Activities")
-    show_title = _l("Activity")
-    add_title = _l("New activity")
-    edit_title = _l("Edit activity")
     list_columns = ["due_at", "kind", "subject", "partner", "deal", "assignee", "done"]
     add_columns = edit_columns = ["kind", "subject", "due_at", "partner", "deal", "assignee", "result"]
     show_columns = ["kind", "subject", "due_at", "partner", "deal", "assignee", "done", "done_at", "result"]
@@ -134,14 +129,11 @@ class ActivityView(BlankChoiceMixin, BaseModelView):
                            lambda a: gettext("Activity %(subject)s done", subject=a.subject), back)
 
 
+@titles(_l("Deals"), _l("Deal"), _l("New deal"), _l("Edit deal"))
 class DealView(VersionedEditMixin, BlankChoiceMixin, BaseModelView):
     datamodel = EagerInterface(Deal, "partner", "stage", "currency", "manager")
     class_permission_name = RESOURCE_DEAL
     method_permission_name = CRUD | {"move": ACTION_WRITE, "lookup": ACTION_READ}
-    list_title = _l("Deals")
-    show_title = _l("Deal")
-    add_title = _l("New deal")
-    edit_title = _l("Edit deal")
     show_template = "fabrika/crm_deal_show.html"
     related_views = [ActivityView]
     list_columns = ["title", "partner", "stage", "amount", "currency", "probability", "expected_close", "manager"]

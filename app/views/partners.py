@@ -65,6 +65,7 @@ from app.views.base import (
     interface,
     run_command,
 )
+from app.views.titles import titles
 from app.views.versioned import OPENED, with_opened_version
 
 CAT_PARTNERS = "PartnersMenu"
@@ -477,14 +478,11 @@ PARTNER_FORM = ["name", "kind", "legal_name", "company", "position", "tax_id", "
                 "confirm_duplicate"]
 
 
+@titles(_l("Partners"), _l("Client card"), _l("New partner"), _l("Edit partner"))
 class PartnerView(_PartnerFormView):
     """Every partner: companies and people, customers, suppliers and carriers; the card."""
 
     route_base = "/partnerview"
-    list_title = _l("Partners")
-    show_title = _l("Client card")
-    add_title = _l("New partner")
-    edit_title = _l("Edit partner")
     list_columns = ["name", "kind", "company", "tax_id", "phone", "email", "roles", "manager", "source"]
     export_columns = ["id", "name", "kind", "legal_name", "company", "position", "tax_id", "tax_id2", "phone", "email",
                       "website", "is_customer", "is_supplier", "is_carrier", "manager", "source", "language", "active"]
@@ -541,14 +539,11 @@ class PartnerView(_PartnerFormView):
                            url_for(".card", pk=pk))
 
 
+@titles(_l("Contacts"), _l("Contact"), _l("New contact"), _l("Edit contact"))
 class ContactView(_PartnerFormView):
     """People, most of them contact persons of a company."""
 
     fixed_kind = "person"
-    list_title = _l("Contacts")
-    show_title = _l("Contact")
-    add_title = _l("New contact")
-    edit_title = _l("Edit contact")
     list_columns = ["name", "company", "position", "phone", "email", "roles"]
     order_columns = ["name", "position", "phone", "email"]
     search_columns = ["name", "company", "position", "phone", "email", "is_customer", "is_supplier", "tags"]
@@ -564,13 +559,10 @@ class ContactView(_PartnerFormView):
     }
 
 
+@titles(_l("Addresses"), _l("Address"), _l("New address"), _l("Edit address"))
 class PartnerAddressView(BlankChoiceMixin, BaseModelView):
     datamodel = EagerInterface(PartnerAddress, "partner")
     class_permission_name = RESOURCE_PARTNER
-    list_title = _l("Addresses")
-    show_title = _l("Address")
-    add_title = _l("New address")
-    edit_title = _l("Edit address")
     list_columns = ["partner", "kind", "address", "city", "country", "is_default"]
     search_columns = ["partner", "kind", "address", "city", "country"]
     add_columns = edit_columns = show_columns = ["partner", "kind", "address", "city", "country", "is_default"]
@@ -584,13 +576,10 @@ class PartnerAddressView(BlankChoiceMixin, BaseModelView):
     base_order = ("id", "desc")
 
 
+@titles(_l("Bank accounts"), _l("Bank account"), _l("New bank account"), _l("Edit bank account"))
 class PartnerBankAccountView(BlankChoiceMixin, BaseModelView):
     datamodel = EagerInterface(PartnerBankAccount, "partner", "currency")
     class_permission_name = RESOURCE_PARTNER
-    list_title = _l("Bank accounts")
-    show_title = _l("Bank account")
-    add_title = _l("New bank account")
-    edit_title = _l("Edit bank account")
     list_columns = ["partner", "bank_name", "bic", "account", "currency", "is_default"]
     search_columns = ["partner", "bank_name", "bic", "account", "currency"]
     add_columns = edit_columns = show_columns = ["partner", "bank_name", "bic", "account", "corr_account", "currency",
@@ -602,13 +591,10 @@ class PartnerBankAccountView(BlankChoiceMixin, BaseModelView):
         "partner": partner_lookup(_l("Partner"), interface(PartnerBankAccount), "partner")}
 
 
+@titles(_l("Tags"), _l("Tag"), _l("New tag"), _l("Edit tag"))
 class TagView(BaseModelView):
     datamodel = interface(Tag)
     class_permission_name = RESOURCE_PARTNER
-    list_title = _l("Tags")
-    show_title = _l("Tag")
-    add_title = _l("New tag")
-    edit_title = _l("Edit tag")
     list_columns = add_columns = edit_columns = show_columns = ["name", "color"]
     search_columns = ["name"]
     label_columns = LABELS

@@ -64,18 +64,16 @@ from app.views.purchasing_labels import (
     reason_short,
     reason_table,
 )
+from app.views.titles import titles
 from app.views.versioned import VersionedEditMixin
 
 CAT = "PurchasingMenu"
 
 
+@titles(_l("Product matrix"), _l("Supplier offer"), _l("New supplier offer"), _l("Edit supplier offer"))
 class SupplierOfferView(VersionedEditMixin, BaseModelView):
     datamodel = interface(SupplierOffer)
     class_permission_name = RESOURCE_PURCHASING
-    list_title = _l("Product matrix")
-    show_title = _l("Supplier offer")
-    add_title = _l("New supplier offer")
-    edit_title = _l("Edit supplier offer")
     list_columns = ["item", "supplier", "price", "currency", "valid_from", "valid_to", "min_qty", "pack_qty",
                     "lead_time_days", "supplier_item_code", "active"]
     add_columns = edit_columns = ["supplier", "item", "price", "currency", "valid_from", "valid_to", "min_qty",
@@ -95,13 +93,10 @@ class SupplierOfferView(VersionedEditMixin, BaseModelView):
         guarded(lambda: registers.validate_offer(item))
 
 
+@titles(_l("Reorder points (min / max)"), _l("Reorder point"), _l("New reorder point"), _l("Edit reorder point"))
 class ReorderPointView(BaseModelView):
     datamodel = interface(ReorderPoint)
     class_permission_name = RESOURCE_PURCHASING
-    list_title = _l("Reorder points (min / max)")
-    show_title = _l("Reorder point")
-    add_title = _l("New reorder point")
-    edit_title = _l("Edit reorder point")
     list_columns = ["item", "warehouse", "min_qty", "max_qty", "active"]
     add_columns = edit_columns = show_columns = list_columns
     search_columns = list_columns
@@ -116,13 +111,10 @@ class ReorderPointView(BaseModelView):
         guarded(lambda: registers.validate_reorder_point(item))
 
 
+@titles(_l("Lines"), _l("Request line"), _l("Add line"), _l("Edit line"))
 class PurchaseRequestLineView(ShowWithActions):
     datamodel = interface(PurchaseRequestLine)
     class_permission_name = RESOURCE_PURCHASING
-    list_title = _l("Lines")
-    show_title = _l("Request line")
-    add_title = _l("Add line")
-    edit_title = _l("Edit line")
     list_columns = ["line_no", "item", "qty", "excess", "price", "currency", "amount_base", "need_by", "source",
                     "why"]
     add_columns = ["request", "item", "qty", "note"]
@@ -205,6 +197,7 @@ class _SupplierDocumentView(ShowWithActions):
         return redirect(url_for(f"{self.endpoint}.show", pk=pk))
 
 
+@titles(_l("Purchase requests"), _l("Purchase request"), _l("New purchase request"), _l("Edit purchase request"))
 class PurchaseRequestView(_SupplierDocumentView):
     kind = "request"
     datamodel = interface(PurchaseRequest)
@@ -214,10 +207,6 @@ class PurchaseRequestView(_SupplierDocumentView):
         "confirm_doc": ACTION_POST, "cancel_doc": ACTION_POST,
     }
     show_template = "fabrika/purchasing_show.html"
-    list_title = _l("Purchase requests")
-    show_title = _l("Purchase request")
-    add_title = _l("New purchase request")
-    edit_title = _l("Edit purchase request")
     related_views = [PurchaseRequestLineView]
     list_columns = ["number", "request_date", "state", "supplier", "warehouse", "total_base", "created_by", "sent_at"]
     add_columns = ["supplier", "warehouse", "request_date", "note"]
@@ -286,13 +275,10 @@ class PurchaseRequestView(_SupplierDocumentView):
                              gettext("Request %(number)s cancelled"))
 
 
+@titles(_l("Lines"), _l("Order line"), _l("Add line"), _l("Edit line"))
 class PurchaseOrderLineView(BaseModelView):
     datamodel = interface(PurchaseOrderLine)
     class_permission_name = RESOURCE_PURCHASING
-    list_title = _l("Lines")
-    show_title = _l("Order line")
-    add_title = _l("Add line")
-    edit_title = _l("Edit line")
     list_columns = ["line_no", "item", "supplier_item_code", "qty", "price", "amount", "received_qty"]
     add_columns = ["order", "item", "qty", "price", "supplier_item_code"]
     edit_columns = ["item", "qty", "price", "supplier_item_code"]
@@ -327,11 +313,10 @@ def _stock_document_link(doc: Any) -> Markup | str:
     return Markup('<a href="%s">%s</a>') % (url_for("ReceiptView.show", pk=doc.id), doc.number)
 
 
+@titles(_l("Receipts against orders"), _l("Receipt against an order"))
 class PurchaseReceiptView(ReadOnlyModelView):
     datamodel = interface(PurchaseReceipt)
     class_permission_name = RESOURCE_PURCHASING
-    list_title = _l("Receipts against orders")
-    show_title = _l("Receipt against an order")
     list_columns = ["document", "receipt_date", "order", "price_difference", "received_by"]
     show_columns = list_columns
     search_columns = ["doc_number", "receipt_date", "order", "price_difference"]
@@ -341,6 +326,7 @@ class PurchaseReceiptView(ReadOnlyModelView):
         gettext("Price differs"),) if v else "", "document": _stock_document_link}
 
 
+@titles(_l("Purchase orders"), _l("Purchase order"), _l("New purchase order"), _l("Edit purchase order"))
 class PurchaseOrderView(_SupplierDocumentView):
     kind = "order"
     datamodel = interface(PurchaseOrder)
@@ -350,10 +336,6 @@ class PurchaseOrderView(_SupplierDocumentView):
         "confirm_doc": ACTION_POST, "cancel_doc": ACTION_POST, "receive": ACTION_POST, "close_doc": ACTION_POST,
     }
     show_template = "fabrika/purchasing_show.html"
-    list_title = _l("Purchase orders")
-    show_title = _l("Purchase order")
-    add_title = _l("New purchase order")
-    edit_title = _l("Edit purchase order")
     related_views = [PurchaseOrderLineView, PurchaseReceiptView]
     list_columns = ["number", "order_date", "state", "supplier", "warehouse", "total", "currency", "expected_date"]
     add_columns = ["supplier", "warehouse", "currency", "order_date", "expected_date", "note"]
@@ -428,9 +410,10 @@ class PurchaseOrderView(_SupplierDocumentView):
             lines = [order_svc.ReceiveLine(ln.id, request.form.get(f"qty_{ln.id}", ""),
                                            request.form.get(f"price_{ln.id}") or None) for ln in order.lines]
             on = request.form.get("date", "")
+            confirmed = request.form.get("confirm_backdated") == "1"
             try:
                 receipt = order_svc.receive_order(db.session, pk, lines, date.fromisoformat(on) if on else None,
-                                                  request.form.get("note", ""))
+                                                  request.form.get("note", ""), confirm_backdated=confirmed)
                 flash(gettext("Goods receipt %(number)s posted", number=receipt.doc_number), "success")
                 if receipt.price_difference:
                     flash(gettext("Prices differ from the order on some lines: settle them with the supplier"),
@@ -439,9 +422,13 @@ class PurchaseOrderView(_SupplierDocumentView):
             except ValueError:
                 flash(gettext("Not a date: %(value)s", value=on), "danger")
             except DomainError as exc:
+                from app.services.stock.backdating import is_backdated_refusal
+
+                ask_backdated = is_backdated_refusal(exc)  # the form comes back with the confirm box
                 flash_domain_error(exc)
         return self.render_template("fabrika/purchasing_receive.html", order=order, fmt_qty=fmt_qty, plain=_plain,
                                     fmt_money=fmt_money, today=date.today(), form=request.form,
+                                    ask_backdated=locals().get("ask_backdated", False),
                                     title=gettext("Receive goods against order %(number)s", number=order.number))
 
 
@@ -450,12 +437,11 @@ def _plain(value: Any) -> str:
     return format(value.normalize(), "f") if value is not None else ""
 
 
+@titles(_l("Reorder runs"), _l("Reorder run"))
 class PurchasingRunView(ReadOnlyModelView):
     datamodel = interface(PurchasingRun)
     class_permission_name = RESOURCE_PURCHASING
     method_permission_name = READ_ONLY
-    list_title = _l("Reorder runs")
-    show_title = _l("Reorder run")
     list_columns = ["started_at", "trigger", "methods", "username", "requests_created", "lines_created",
                     "lines_updated", "value_base"]
     show_columns = list_columns

@@ -46,6 +46,7 @@ from app.views.base import (
     interface,
     run_command,
 )
+from app.views.titles import titles
 
 CAT_STOCK = "StockMenu"
 
@@ -80,13 +81,10 @@ def refuse_as_page(check) -> None:
         raise ValueError(" ".join(exc.messages(gettext))) from exc
 
 
+@titles(_l("Lines"), _l("Line"), _l("Add line"), _l("Edit line"))
 class StockDocumentLineView(BaseModelView):
     datamodel = interface(StockDocumentLine)
     class_permission_name = RESOURCE_STOCK_DOCUMENT
-    list_title = _l("Lines")
-    show_title = _l("Line")
-    add_title = _l("Add line")
-    edit_title = _l("Edit line")
     list_columns = ["line_no", "item", "unit", "qty", "unit_cost", "book_qty", "value", "note"]
     add_columns = edit_columns = ["document", "item", "unit", "qty", "unit_cost", "note"]
     show_columns = list_columns
@@ -232,68 +230,50 @@ class _DocumentView(BaseModelView):
             abort(404)
 
 
+@titles(_l("Goods receipts"), _l("Goods receipt"), _l("New goods receipt"), _l("Edit goods receipt"))
 class ReceiptView(_DocumentView):
     doc_type = DOC_RECEIPT
-    list_title = _l("Goods receipts")
-    show_title = _l("Goods receipt")
-    add_title = _l("New goods receipt")
-    edit_title = _l("Edit goods receipt")
     add_columns = edit_columns = ["doc_date", "warehouse", "partner_name", "currency", "rate", "note"]
     show_columns = _DocumentView.show_columns + ["currency", "rate"]
 
 
+@titles(_l("Goods issues and write-offs"), _l("Goods issue"), _l("New goods issue"), _l("Edit goods issue"))
 class IssueView(_DocumentView):
     doc_type = DOC_ISSUE
-    list_title = _l("Goods issues and write-offs")
-    show_title = _l("Goods issue")
-    add_title = _l("New goods issue")
-    edit_title = _l("Edit goods issue")
     list_columns = ["number", "doc_date", "state", "warehouse", "reason", "posted_by"]
     add_columns = edit_columns = ["doc_date", "warehouse", "reason", "partner_name", "note"]
     show_columns = _DocumentView.show_columns + ["reason"]
 
 
+@titles(_l("Transfers"), _l("Transfer"), _l("New transfer"), _l("Edit transfer"))
 class TransferView(_DocumentView):
     doc_type = DOC_TRANSFER
-    list_title = _l("Transfers")
-    show_title = _l("Transfer")
-    add_title = _l("New transfer")
-    edit_title = _l("Edit transfer")
     list_columns = ["number", "doc_date", "state", "warehouse", "dest_warehouse", "posted_by"]
     add_columns = edit_columns = ["doc_date", "warehouse", "dest_warehouse", "note"]
     show_columns = _DocumentView.show_columns + ["dest_warehouse"]
 
 
+@titles(_l("Stock counts"), _l("Stock count"), _l("New stock count"), _l("Edit stock count"))
 class CountView(_DocumentView):
     doc_type = DOC_COUNT
-    list_title = _l("Stock counts")
-    show_title = _l("Stock count")
-    add_title = _l("New stock count")
-    edit_title = _l("Edit stock count")
     add_columns = edit_columns = ["doc_date", "warehouse", "note"]
 
 
+@titles(_l("Customer returns"), _l("Customer return"), _l("New customer return"), _l("Edit customer return"))
 class CustomerReturnView(_DocumentView):
     doc_type = DOC_CUSTOMER_RETURN
-    list_title = _l("Customer returns")
-    show_title = _l("Customer return")
-    add_title = _l("New customer return")
-    edit_title = _l("Edit customer return")
 
 
+@titles(_l("Returns to suppliers"), _l("Return to supplier"),
+        _l("New return to supplier"), _l("Edit return to supplier"))
 class SupplierReturnView(_DocumentView):
     doc_type = DOC_SUPPLIER_RETURN
-    list_title = _l("Returns to suppliers")
-    show_title = _l("Return to supplier")
-    add_title = _l("New return to supplier")
-    edit_title = _l("Edit return to supplier")
 
 
+@titles(_l("Stock on hand"), _l("Stock on hand"))
 class StockBalanceView(ReadOnlyModelView):
     datamodel = interface(StockBalance)
     class_permission_name = RESOURCE_STOCK_REPORT
-    list_title = _l("Stock on hand")
-    show_title = _l("Stock on hand")
     list_columns = ["item", "warehouse", "qty", "reserved", "value", "last_move_date"]
     show_columns = list_columns + ["last_unit_cost"]
     search_columns = ["item", "warehouse", "qty", "last_move_date"]
@@ -302,11 +282,10 @@ class StockBalanceView(ReadOnlyModelView):
     page_size = 50
 
 
+@titles(_l("Stock ledger"), _l("Stock move"))
 class StockMoveView(ReadOnlyModelView):
     datamodel = interface(StockMove)
     class_permission_name = RESOURCE_STOCK_REPORT
-    list_title = _l("Stock ledger")
-    show_title = _l("Stock move")
     list_columns = ["move_date", "doc_number", "kind", "item", "warehouse", "qty", "value", "username"]
     show_columns = list_columns + ["lot", "revaluation", "created_at"]
     search_columns = ["move_date", "doc_number", "kind", "item", "warehouse"]
@@ -315,11 +294,10 @@ class StockMoveView(ReadOnlyModelView):
     page_size = 50
 
 
+@titles(_l("Lots"), _l("Lot"))
 class StockLotView(ReadOnlyModelView):
     datamodel = interface(StockLot)
     class_permission_name = RESOURCE_STOCK_REPORT
-    list_title = _l("Lots")
-    show_title = _l("Lot")
     list_columns = ["code", "item", "warehouse", "received_on", "qty", "unit_cost", "qty_remaining",
                     "value_remaining", "age_days"]
     show_columns = list_columns + ["doc_number"]

@@ -54,16 +54,14 @@ from app.views.production.common import (
     short_qty,
     t,
 )
+from app.views.titles import titles
 from app.views.versioned import VersionedEditMixin
 
 
+@titles(_l("Work centres"), _l("Work centre"), _l("Add work centre"), _l("Edit work centre"))
 class WorkCenterView(BaseModelView):
     datamodel = interface(WorkCenter)
     class_permission_name = RESOURCE_ENGINEERING
-    list_title = _l("Work centres")
-    show_title = _l("Work centre")
-    add_title = _l("Add work centre")
-    edit_title = _l("Edit work centre")
     list_columns = ["code", "name", "labour_rate", "overhead_rate", "active"]
     add_columns = edit_columns = show_columns = list_columns
     search_columns = ["code", "name", "active"]
@@ -81,13 +79,10 @@ class WorkCenterView(BaseModelView):
             raise ValueError(gettext("Rates cannot be negative"))
 
 
+@titles(_l("Components"), _l("Component"), _l("Add component"), _l("Edit component"))
 class BomLineView(BaseModelView):
     datamodel = interface(BomLine)
     class_permission_name = RESOURCE_ENGINEERING
-    list_title = _l("Components")
-    show_title = _l("Component")
-    add_title = _l("Add component")
-    edit_title = _l("Edit component")
     list_columns = ["line_no", "item", "qty", "unit", "scrap_pct", "is_byproduct", "note"]
     add_columns = edit_columns = ["bom", "item", "qty", "unit", "scrap_pct", "is_byproduct", "note"]
     show_columns = ["bom", *list_columns]
@@ -108,14 +103,11 @@ class BomLineView(BaseModelView):
         guarded(lambda: engineering.validate_line(db.session, item))
 
 
+@titles(_l("Bills of materials"), _l("Bill of materials"), _l("Add bill of materials"), _l("Edit bill of materials"))
 class BomView(VersionedEditMixin, ShowWithActions):
     datamodel = interface(Bom)
     class_permission_name = RESOURCE_ENGINEERING
     method_permission_name = CRUD | {"explode": ACTION_READ, "cost": ACTION_READ, "whereused": ACTION_READ}
-    list_title = _l("Bills of materials")
-    show_title = _l("Bill of materials")
-    add_title = _l("Add bill of materials")
-    edit_title = _l("Edit bill of materials")
     related_views = [BomLineView]
     list_columns = ["item", "version", "name", "output_qty", "valid_from", "valid_to", "active"]
     add_columns = edit_columns = ["item", "version", "name", "output_qty", "valid_from", "valid_to", "active", "note"]
@@ -236,13 +228,10 @@ def _cost_tables(tree, items: dict) -> list[dict]:
     ]
 
 
+@titles(_l("Operations"), _l("Operation"), _l("Add operation"), _l("Edit operation"))
 class RoutingOperationView(BaseModelView):
     datamodel = interface(RoutingOperation)
     class_permission_name = RESOURCE_ENGINEERING
-    list_title = _l("Operations")
-    show_title = _l("Operation")
-    add_title = _l("Add operation")
-    edit_title = _l("Edit operation")
     list_columns = ["seq", "name", "work_center", "setup_minutes", "run_minutes", "is_software"]
     add_columns = edit_columns = ["routing", "seq", "name", "work_center", "setup_minutes", "run_minutes",
                                   "is_software", "software_version", "instructions"]
@@ -258,14 +247,11 @@ class RoutingOperationView(BaseModelView):
         guarded(lambda: engineering.validate_operation(item))
 
 
+@titles(_l("Routings"), _l("Routing"), _l("Add routing"), _l("Edit routing"))
 class RoutingView(ShowWithActions):
     datamodel = interface(Routing)
     class_permission_name = RESOURCE_ENGINEERING
     method_permission_name = CRUD | {"print_map": ACTION_READ}
-    list_title = _l("Routings")
-    show_title = _l("Routing")
-    add_title = _l("Add routing")
-    edit_title = _l("Edit routing")
     related_views = [RoutingOperationView]
     list_columns = ["item", "version", "name", "valid_from", "valid_to", "active"]
     add_columns = edit_columns = ["item", "version", "name", "valid_from", "valid_to", "active", "note"]

@@ -58,15 +58,15 @@ from app.views.production.common import (
     short_qty,
     t,
 )
+from app.views.titles import titles
 
 
+@titles(_l("Operations"), _l("Operation"))
 class ProductionOperationView(ShowWithActions, ReadOnlyModelView):
     datamodel = interface(ProductionOperation)
     class_permission_name = RESOURCE_PRODUCTION
     method_permission_name = READ_ONLY | {"report": ACTION_WRITE}
     include_route_methods = {"list", "show", "export", "report"}
-    list_title = _l("Operations")
-    show_title = _l("Operation")
     list_columns = ["seq", "name", "work_center", "planned_setup_minutes", "planned_run_minutes", "qty_reported",
                     "actual_setup_minutes", "actual_run_minutes", "done"]
     show_columns = ["order", *list_columns, "is_software", "software_version", "instructions", "reported_by"]
@@ -105,13 +105,12 @@ class ProductionOperationView(ShowWithActions, ReadOnlyModelView):
         return render_page(self, title, [], [(t("back"), back, "fa-arrow-left")], form)
 
 
+@titles(_l("Output receipts"), _l("Output receipt"))
 class ProductionCompletionView(ShowWithActions, ReadOnlyModelView):
     datamodel = interface(ProductionCompletion)
     class_permission_name = RESOURCE_PRODUCTION
     method_permission_name = READ_ONLY | {"print_receipt": ACTION_READ, "cancel_receipt": ACTION_POST}
     include_route_methods = {"list", "show", "export", "print_receipt", "cancel_receipt"}
-    list_title = _l("Output receipts")
-    show_title = _l("Output receipt")
     list_columns = ["number", "doc_date", "order", "qty", "material_cost", "labour_cost", "overhead_cost",
                     "output_value", "state"]
     show_columns = [*list_columns, "byproduct_value", "posted_by", "posted_at", "cancelled_by", "cancelled_at"]
@@ -148,6 +147,7 @@ class ProductionCompletionView(ShowWithActions, ReadOnlyModelView):
         return redirect(url_for(f"{self.endpoint}.show", pk=pk))
 
 
+@titles(_l("Production orders"), _l("Production order"), _l("New production order"), _l("Edit production order"))
 class ProductionOrderView(ShowWithActions):
     datamodel = interface(ProductionOrder)
     class_permission_name = RESOURCE_PRODUCTION
@@ -155,10 +155,6 @@ class ProductionOrderView(ShowWithActions):
         "release": ACTION_POST, "complete": ACTION_POST, "cancel_order": ACTION_POST, "tree": ACTION_READ,
         "availability": ACTION_READ, "costs": ACTION_READ, "print_order": ACTION_READ,
     }
-    list_title = _l("Production orders")
-    show_title = _l("Production order")
-    add_title = _l("New production order")
-    edit_title = _l("Edit production order")
     related_views = [ProductionOperationView, ProductionCompletionView]
     list_columns = ["number", "order_date", "item", "qty", "qty_done", "state", "planned_start", "planned_end",
                     "parent"]

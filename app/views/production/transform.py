@@ -41,15 +41,13 @@ from app.views.production.common import (
     fmt_order_state,
     guarded,
 )
+from app.views.titles import titles
 
 
+@titles(_l("Output lines"), _l("Output line"), _l("Add output line"), _l("Edit output line"))
 class TransformationLineView(BaseModelView):
     datamodel = interface(TransformationLine)
     class_permission_name = RESOURCE_PRODUCTION
-    list_title = _l("Output lines")
-    show_title = _l("Output line")
-    add_title = _l("Add output line")
-    edit_title = _l("Edit output line")
     list_columns = ["line_no", "item", "qty", "share", "value"]
     add_columns = edit_columns = ["document", "item", "qty", "share"]
     show_columns = ["document", *list_columns]
@@ -147,19 +145,13 @@ class _TransformationView(ShowWithActions):
                            url_for(f"{self.endpoint}.show", pk=pk))
 
 
+@titles(_l("Disassemblies"), _l("Disassembly"), _l("New disassembly"), _l("Edit disassembly"))
 class DisassemblyView(_TransformationView):
     kind = DOC_DISASSEMBLY
-    list_title = _l("Disassemblies")
-    show_title = _l("Disassembly")
-    add_title = _l("New disassembly")
-    edit_title = _l("Edit disassembly")
     description_columns = {"item": _l("Without output lines, the item's BOM components are used")}
 
 
+@titles(_l("Conversions"), _l("Conversion"), _l("New conversion"), _l("Edit conversion"))
 class ConversionView(_TransformationView):
     kind = DOC_CONVERSION
-    list_title = _l("Conversions")
-    show_title = _l("Conversion")
-    add_title = _l("New conversion")
-    edit_title = _l("Edit conversion")
 

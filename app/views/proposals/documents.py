@@ -39,6 +39,7 @@ from app.views.base import (
     run_command,
 )
 from app.views.production.common import ShowWithActions, action, render_page
+from app.views.titles import titles
 
 LABELS = {
     "number": _l("Number"), "version": _l("Version"), "proposal_date": _l("Date"), "valid_until": _l("Valid until"),
@@ -119,6 +120,7 @@ class PaymentInstalmentView(ReadOnlyModelView):
     base_order = ("seq", "asc")
 
 
+@titles(_l("Proposals (TCP)"), _l("Proposal (TCP)"))
 class ProposalView(ShowWithActions, ReadOnlyModelView):
     datamodel = interface(Proposal)
     class_permission_name = RESOURCE_PROPOSAL
@@ -129,8 +131,6 @@ class ProposalView(ShowWithActions, ReadOnlyModelView):
     }
     include_route_methods = {"list", "show", "export", "add", "send", "approve", "reject", "convert", "email", "revise",
                              "configure", "print_customer", "print_internal", "what_if"}
-    list_title = _l("Proposals (TCP)")
-    show_title = _l("Proposal (TCP)")
     related_views = [ProposalLineView, PaymentInstalmentView]
     list_columns = ["number", "version", "proposal_date", "partner", "model", "state", "grand_total", "currency",
                     "margin_actual_pct", "is_current"]

@@ -17,6 +17,7 @@ from app.models.proposals import (
 from app.permissions import RESOURCE_PROPOSAL
 from app.services.proposals.labels import GROUP_KIND_LABELS, RULE_KIND_LABELS, SCOPE_LABELS
 from app.views.base import BaseModelView, choice_field, interface
+from app.views.titles import titles
 
 LABELS = {
     "code": _l("Code"), "name": _l("Name"), "name_ru": _l("Name (ru)"), "name_es": _l("Name (es)"),
@@ -47,11 +48,10 @@ class ModelLineView(BaseModelView):
     base_order = ("sort", "asc")
 
 
+@titles(_l("Options"), _l("Option"))
 class ProductOptionView(BaseModelView):
     datamodel = interface(ProductOption)
     class_permission_name = RESOURCE_PROPOSAL
-    list_title = _l("Options")
-    show_title = _l("Option")
     list_columns = ["group", "sort", "code", "name", "item", "qty", "is_default", "max_qty"]
     add_columns = edit_columns = ["group", "sort", "code", "name", "name_ru", "name_es", "item", "qty", "is_default",
                                   "max_qty", "characteristics", "marketing_text", "image"]
@@ -61,11 +61,10 @@ class ProductOptionView(BaseModelView):
     base_order = ("sort", "asc")
 
 
+@titles(_l("Option groups"), _l("Option group"))
 class OptionGroupView(BaseModelView):
     datamodel = interface(OptionGroup)
     class_permission_name = RESOURCE_PROPOSAL
-    list_title = _l("Option groups")
-    show_title = _l("Option group")
     related_views = [ProductOptionView]
     list_columns = ["model", "sort", "code", "name", "kind", "min_select", "max_select", "parent_option"]
     add_columns = edit_columns = ["model", "parent_option", "sort", "code", "name", "name_ru", "name_es", "kind",
@@ -96,13 +95,10 @@ class CompatibilityRuleView(BaseModelView):
     }
 
 
+@titles(_l("Product models"), _l("Product model"), _l("New product model"), _l("Edit product model"))
 class ProductModelView(BaseModelView):
     datamodel = interface(ProductModel)
     class_permission_name = RESOURCE_PROPOSAL
-    list_title = _l("Product models")
-    show_title = _l("Product model")
-    add_title = _l("New product model")
-    edit_title = _l("Edit product model")
     related_views = [ModelLineView, OptionGroupView, CompatibilityRuleView]
     list_columns = ["code", "name", "base_item", "active"]
     add_columns = edit_columns = ["code", "name", "name_ru", "name_es", "base_item", "description", "marketing_text",

@@ -60,6 +60,7 @@ from app.views.sales.common import (
     page_helpers,
 )
 from app.views.sales.orders import _partner_lookup
+from app.views.titles import titles
 
 SHOW_TEMPLATE = "fabrika/sales_document_show.html"
 SHIP_TEMPLATE = "fabrika/sales_ship_form.html"
@@ -69,11 +70,10 @@ SCHEDULE_TEMPLATE = "fabrika/sales_schedule.html"
 # --- shipments ------------------------------------------------------------------------------------------
 
 
+@titles(_l("Shipment lines"), _l("Shipment line"))
 class ShipmentLineView(ReadOnlyModelView):
     datamodel = interface(ShipmentLine)
     class_permission_name = RESOURCE_SHIPMENT
-    list_title = _l("Shipment lines")
-    show_title = _l("Shipment line")
     list_columns = ["line_no", "item", "qty", "cost"]
     show_columns = ["shipment", *list_columns]
     base_order = ("line_no", "asc")
@@ -259,24 +259,22 @@ class DeliveryScheduleView(BaseView):
 # --- invoices and payments -------------------------------------------------------------------------------
 
 
+@titles(_l("Invoice lines"), _l("Invoice line"))
 class SalesInvoiceLineView(ReadOnlyModelView):
     datamodel = interface(SalesInvoiceLine)
     class_permission_name = RESOURCE_INVOICE
-    list_title = _l("Invoice lines")
-    show_title = _l("Invoice line")
     list_columns = ["line_no", "item", "description", "qty", "price", "amount", "amount_tax", "amount_total"]
     show_columns = ["invoice", *list_columns]
     base_order = ("line_no", "asc")
     label_columns = LABELS
 
 
+@titles(_l("Payments"), _l("Payment"))
 class PaymentView(NumberSearch, ReadOnlyModelView):
     datamodel = eager_interface(Payment, "partner", "invoice")
     class_permission_name = RESOURCE_INVOICE
     method_permission_name = READ_ONLY | {"cancel_doc": ACTION_POST}
     include_route_methods = {"list", "show", "export", "cancel_doc"}
-    list_title = _l("Payments")
-    show_title = _l("Payment")
     list_columns = ["number", "pay_date", "partner", "invoice", "amount", "method", "reference", "state"]
     search_columns = ["number", "pay_date", "partner", "state", "method", "reference"]
     search_form_extra_fields = {"partner": _partner_lookup(Payment, "partner")}
@@ -294,6 +292,7 @@ class PaymentView(NumberSearch, ReadOnlyModelView):
                            request.referrer or url_for(".list"))
 
 
+@titles(_l("Invoices and acts"), _l("Invoice"))
 class SalesInvoiceView(NumberSearch, ReadOnlyModelView):
     """Invoices and acts: made from an order, printed, paid (partially), cancelled while unpaid."""
 
@@ -303,8 +302,6 @@ class SalesInvoiceView(NumberSearch, ReadOnlyModelView):
                                           "pay": ACTION_POST, "cancel_doc": ACTION_POST, "print_doc": ACTION_READ}
     include_route_methods = {"list", "show", "export", "from_order", "act_from_order", "pay", "cancel_doc",
                              "print_doc"}
-    list_title = _l("Invoices and acts")
-    show_title = _l("Invoice")
     list_columns = ["number", "kind", "invoice_date", "partner", "order", "amount_total", "amount_paid", "due_date",
                     "payment_status", "currency"]
     search_columns = ["number", "kind", "invoice_date", "partner", "state", "due_date"]

@@ -69,6 +69,7 @@ from app.views.sales.common import (
     form_decimal,
     page_helpers,
 )
+from app.views.titles import titles
 
 ENTRY_TEMPLATE = "fabrika/sales_order_entry.html"
 SHOW_TEMPLATE = "fabrika/sales_order_show.html"
@@ -83,11 +84,10 @@ def _partner_lookup(model, column: str):
     return partner_lookup(LABELS[column], interface(model), column)
 
 
+@titles(_l("Order lines"), _l("Order line"))
 class SalesOrderLineView(ReadOnlyModelView):
     datamodel = eager_interface(SalesOrderLine, "order", "item")
     class_permission_name = RESOURCE_SALES_ORDER
-    list_title = _l("Order lines")
-    show_title = _l("Order line")
     list_columns = ["order", "line_no", "item", "description", "qty", "unit_price", "discount_pct", "amount_net",
                     "amount_tax", "amount_total", "promise_date"]
     show_columns = [*list_columns, "unit_cost_estimate", "calculator_version_id"]
@@ -96,6 +96,7 @@ class SalesOrderLineView(ReadOnlyModelView):
     label_columns = LABELS
 
 
+@titles(_l("Customer orders"), _l("Customer order"), _l("New customer order"), _l("Edit customer order"))
 class SalesOrderView(NumberSearch, BaseModelView):
     """The customer orders register; add and edit go to the order entry page."""
 
@@ -107,10 +108,6 @@ class SalesOrderView(NumberSearch, BaseModelView):
         "attachment": ACTION_READ, "drop_attachment": ACTION_WRITE, "popular": ACTION_READ, "lookup": ACTION_READ,
         "email": ACTION_WRITE, "print_doc": ACTION_READ,
     }
-    list_title = _l("Customer orders")
-    show_title = _l("Customer order")
-    add_title = _l("New customer order")
-    edit_title = _l("Edit customer order")
     list_columns = ["number", "order_date", "partner", "state", "amount_total", "currency", "delivery_date",
                     "manager"]
     search_columns = ["number", "order_date", "partner", "state", "delivery_date", "warehouse", "manager"]
