@@ -15,13 +15,15 @@ from dataclasses import dataclass, field
 
 from app.domain.errors import DomainError, Problem, Word, Words
 
-MSG_NOT_ALLOWED = "%(document)s %(number)s is “%(state)s”: “%(action)s” is possible only in these states: %(allowed)s"
-MSG_UNKNOWN_ACTION = "“%(action)s” is not an action of %(document)s"
-
 
 def _l(msgid: str) -> str:
     """Marks a msgid for extraction (pybabel's `_l` keyword); translated where it is shown."""
     return msgid
+
+
+MSG_NOT_ALLOWED = _l("%(document)s %(number)s is “%(state)s”: “%(action)s” is possible only in these states: "
+                     "%(allowed)s")
+MSG_UNKNOWN_ACTION = _l("“%(action)s” is not an action of %(document)s")
 
 
 @dataclass(frozen=True)

@@ -12,3 +12,5 @@ MAIL_MESSAGES = (
     _l("This message has already been sent"),
     _l("The mail server refused the message: %(error)s"),
 )
+#: the edge's answer when the database stays busy (app/services/base.run_use_case)
+EDGE_MESSAGES = (_l("The database is busy with other work: try again in a moment"),)
