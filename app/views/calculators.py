@@ -34,19 +34,17 @@ from app.views.base import (
     interface,
     locale_name,
 )
+from app.views.labels import COMMON_LABELS
 from app.views.production.common import ShowWithActions, action
 from app.views.titles import titles
 
 CAT = "CalculatorsMenu"
-LABELS = {
-    "code": _l("Code"), "name": _l("Name"), "name_ru": _l("Name (Russian)"), "name_es": _l("Name (Spanish)"),
-    "description": _l("Description"), "active": _l("Active"), "current_version": _l("Current version"),
-    "calculator": _l("Calculator"), "number": _l("Version"), "note": _l("Note"), "created_by": _l("Created by"),
-    "created_at": _l("Created at"), "parameters": _l("Parameters"), "formulas": _l("Formulas"),
-    "outputs": _l("Outputs"), "title": _l("Title"), "title_ru": _l("Title (Russian)"),
-    "title_es": _l("Title (Spanish)"), "key": _l("Key"), "label": _l("Label"), "values": _l("Values"),
-    "table": _l("Table"), "version": _l("Version"), "cost": _l("Cost"), "price": _l("Price"),
-    "weight": _l("Weight, kg"), "inputs": _l("Inputs"), "id": _l("No."), "columns": _l("Columns"),
+LABELS = COMMON_LABELS | {
+    "name_ru": _l("Name (Russian)"), "name_es": _l("Name (Spanish)"), "current_version": _l("Current version"),
+    "calculator": _l("Calculator"), "number": _l("Version"), "created_at": _l("Created at"),
+    "parameters": _l("Parameters"), "formulas": _l("Formulas"), "outputs": _l("Outputs"), "title": _l("Title"),
+    "title_ru": _l("Title (Russian)"), "title_es": _l("Title (Spanish)"), "key": _l("Key"), "label": _l("Label"),
+    "values": _l("Values"), "table": _l("Table"), "inputs": _l("Inputs"), "id": _l("No."), "columns": _l("Columns"),
 }
 TEXT = {
     "editor": _l("Calculator editor"), "run": _l("Run"), "versions": _l("Versions"),

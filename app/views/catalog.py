@@ -10,19 +10,17 @@ from app.models.stock import Warehouse
 from app.permissions import RESOURCE_CATALOG, RESOURCE_WAREHOUSE
 from app.services.stock.structure import check_item_change, check_warehouse_change
 from app.views.base import BaseModelView, choice_field, interface
+from app.views.labels import COMMON_LABELS
 from app.views.production.common import guarded
 from app.views.titles import titles
 from app.views.versioned import VersionedEditMixin
 
 CAT_CATALOG = "CatalogMenu"
 
-ITEM_LABELS = {
-    "code": _l("Code"), "name": _l("Name"), "name_ru": _l("Name (Russian)"), "name_es": _l("Name (Spanish)"),
-    "kind": _l("Kind"), "unit": _l("Unit"), "group": _l("Group"), "barcode": _l("Barcode"),
-    "weight": _l("Weight, kg"), "standard_cost": _l("Standard cost"), "sale_price": _l("Sale price"),
-    "tracking": _l("Tracking"), "active": _l("Active"), "parent": _l("Parent group"),
-    "item": _l("Item"), "factor": _l("Base units per unit"), "price_list": _l("Price list"),
-    "price": _l("Price"), "currency": _l("Currency"), "valuation": _l("Valuation"), "address": _l("Address"),
+ITEM_LABELS = COMMON_LABELS | {
+    "name_ru": _l("Name (Russian)"), "name_es": _l("Name (Spanish)"), "group": _l("Group"), "barcode": _l("Barcode"),
+    "standard_cost": _l("Standard cost"), "sale_price": _l("Sale price"), "tracking": _l("Tracking"),
+    "parent": _l("Parent group"), "factor": _l("Base units per unit"), "valuation": _l("Valuation"),
 }
 ITEM_KINDS_CHOICES = [
     ("material", _l("Material")), ("component", _l("Component")), ("node", _l("Node")),

@@ -37,6 +37,7 @@ from app.views.base import (
     locale_name,
     run_command,
 )
+from app.views.labels import COMMON_LABELS
 from app.views.partners import (
     LOOKUP_LIMIT,
     BlankChoiceMixin,
@@ -52,15 +53,13 @@ from app.views.versioned import VersionedEditMixin
 
 CAT_CRM = "CrmMenu"
 
-LABELS = {
-    "title": _l("Deal"), "partner": _l("Partner"), "contact": _l("Contact person"), "amount": _l("Amount"),
-    "currency": _l("Currency"), "probability": _l("Probability, %"), "expected_close": _l("Expected close"),
-    "stage": _l("Stage"), "manager": _l("Manager"), "source": _l("Lead source"), "note": _l("Note"),
-    "closed_at": _l("Closed"), "close_reason": _l("Why won / lost"), "created_at": _l("Created"),
-    "name": _l("Name"), "name_ru": _l("Name (ru)"), "name_es": _l("Name (es)"), "sort_order": _l("Order"),
-    "is_won": _l("Won"), "is_lost": _l("Lost"), "active": _l("Active"), "kind": _l("Kind"), "deal": _l("Deal"),
-    "subject": _l("Subject"), "due_at": _l("Due"), "done": _l("Done"), "done_at": _l("Done at"),
-    "assignee": _l("Assignee"), "result": _l("Result"),
+LABELS = COMMON_LABELS | {
+    "created_at": _l("Created"), "source": _l("Lead source"),
+    "title": _l("Deal"), "partner": _l("Partner"), "contact": _l("Contact person"),
+    "probability": _l("Probability, %"), "expected_close": _l("Expected close"), "stage": _l("Stage"),
+    "closed_at": _l("Closed"), "close_reason": _l("Why won / lost"), "sort_order": _l("Order"), "is_won": _l("Won"),
+    "is_lost": _l("Lost"), "deal": _l("Deal"), "subject": _l("Subject"), "due_at": _l("Due"),
+    "done_at": _l("Done at"), "assignee": _l("Assignee"), "result": _l("Result"),
 }
 
 

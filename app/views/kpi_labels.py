@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from app.domain.kpi import Period
 from app.services.kpi.metrics import BY_CODE
+from app.views.labels import COMMON_LABELS
 
 DIVISION_LABELS = {
     "company": _l("Company"), "sales": _l("Sales"), "production": _l("Production"), "warehouse": _l("Warehouse"),
@@ -25,19 +26,17 @@ DIRECTION_LABELS = {"higher": _l("Higher is better"), "lower": _l("Lower is bett
 STATUS_LABELS = {"green": _l("On target"), "amber": _l("Watch"), "red": _l("Off target"), "grey": _l("No data")}
 FORMAT_LABELS = {"pdf": "PDF", "xlsx": "XLSX", "csv": "CSV"}
 RUN_STATUS_LABELS = {"sent": _l("Sent"), "skipped": _l("Skipped (empty)"), "failed": _l("Failed")}
-LABELS = {
-    "code": _l("Code"), "name": _l("Name"), "name_ru": _l("Name (ru)"), "name_es": _l("Name (es)"),
+LABELS = COMMON_LABELS | {
     "metric": _l("Metric"), "formula": _l("Formula over metrics"), "division": _l("Division"),
     "employee": _l("Employee"), "period": _l("Period"), "target": _l("Target"), "weight": _l("Weight"),
     "red_threshold": _l("Red beyond"), "green_threshold": _l("Green from"), "direction": _l("Direction"),
-    "sort": _l("Order"), "active": _l("Active"), "definition": _l("KPI"), "period_start": _l("Period from"),
-    "period_end": _l("Period to"), "old_value": _l("Old value"), "new_value": _l("New value"),
-    "detected_at": _l("Detected"), "documents_text": _l("Documents"), "report": _l("Report"),
-    "params": _l("Parameters"), "fmt": _l("Format"), "language": _l("Language"), "recipients": _l("Addresses"),
-    "recipient_users": _l("Users"), "cron": _l("Schedule (cron)"), "schedule_words": _l("Schedule"),
-    "skip_empty": _l("Skip when empty"), "next_run_at": _l("Next run"), "last_run_at": _l("Last run"),
-    "slot": _l("Slot"), "trigger": _l("Trigger"), "started_at": _l("Started"), "status": _l("Status"),
-    "rows": _l("Rows"), "message": _l("Message"), "outbox_ids": _l("Outbox messages"),
+    "definition": _l("KPI"), "period_start": _l("Period from"), "period_end": _l("Period to"),
+    "old_value": _l("Old value"), "new_value": _l("New value"), "detected_at": _l("Detected"),
+    "documents_text": _l("Documents"), "report": _l("Report"), "params": _l("Parameters"), "fmt": _l("Format"),
+    "recipients": _l("Addresses"), "recipient_users": _l("Users"), "cron": _l("Schedule (cron)"),
+    "schedule_words": _l("Schedule"), "skip_empty": _l("Skip when empty"), "next_run_at": _l("Next run"),
+    "last_run_at": _l("Last run"), "slot": _l("Slot"), "status": _l("Status"), "rows": _l("Rows"),
+    "message": _l("Message"), "outbox_ids": _l("Outbox messages"),
 }
 
 # a lineage row's document -> the page that shows it

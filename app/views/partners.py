@@ -65,6 +65,7 @@ from app.views.base import (
     interface,
     run_command,
 )
+from app.views.labels import COMMON_LABELS
 from app.views.titles import titles
 from app.views.versioned import OPENED, with_opened_version
 
@@ -140,16 +141,15 @@ SOURCE_LABELS = {"website": _l("Website"), "exhibition": _l("Exhibition"), "call
 AUDIT_ENTITIES = {"Partner": _l("Partner"), "PartnerAddress": _l("Address"),
                   "PartnerBankAccount": _l("Bank account")}
 
-LABELS = {
-    "name": _l("Name"), "kind": _l("Kind"), "legal_name": _l("Legal name"), "company": _l("Company"),
-    "position": _l("Position"), "tax_id": _l("Tax id"), "tax_id2": _l("Tax id 2 (KPP)"), "phone": _l("Phone"),
-    "email": _l("E-mail"), "website": _l("Website"), "is_customer": _l("Customer"), "is_supplier": _l("Supplier"),
-    "is_carrier": _l("Carrier"), "manager": _l("Manager"), "source": _l("Lead source"), "language": _l("Language"),
-    "note": _l("Note"), "active": _l("Active"), "tags": _l("Tags"), "roles": _l("Roles"),
-    "merged_into": _l("Merged into"), "created_at": _l("Created"), "confirm_duplicate": _l("Save anyway"),
-    "partner": _l("Partner"), "address": _l("Address"), "city": _l("City"), "country": _l("Country"),
-    "is_default": _l("Default"), "bank_name": _l("Bank"), "bic": _l("BIC"), "account": _l("Account"),
-    "corr_account": _l("Correspondent account"), "currency": _l("Currency"), "color": _l("Colour"),
+LABELS = COMMON_LABELS | {
+    "created_at": _l("Created"), "source": _l("Lead source"),
+    "legal_name": _l("Legal name"), "company": _l("Company"), "position": _l("Position"), "tax_id": _l("Tax id"),
+    "tax_id2": _l("Tax id 2 (KPP)"), "phone": _l("Phone"), "email": _l("E-mail"), "website": _l("Website"),
+    "is_customer": _l("Customer"), "is_supplier": _l("Supplier"), "is_carrier": _l("Carrier"), "tags": _l("Tags"),
+    "roles": _l("Roles"), "merged_into": _l("Merged into"), "confirm_duplicate": _l("Save anyway"),
+    "partner": _l("Partner"), "city": _l("City"), "country": _l("Country"), "is_default": _l("Default"),
+    "bank_name": _l("Bank"), "bic": _l("BIC"), "account": _l("Account"), "corr_account": _l("Correspondent account"),
+    "color": _l("Colour"),
 }
 
 

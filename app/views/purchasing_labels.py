@@ -17,6 +17,7 @@ from app.domain.documents import PURCHASE_ORDER, PURCHASE_REQUEST
 from app.services.jobs import TRIGGER_LABELS
 from app.services.workflow import lazy_state_labels
 from app.views.base import fmt_date, fmt_number, locale_name
+from app.views.labels import COMMON_LABELS
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 REQUEST_STATE_LABELS = lazy_state_labels(PURCHASE_REQUEST)  # declared with the workflows
@@ -29,23 +30,18 @@ METHOD_LABELS = {
 CRITERION_LABELS = {"revenue": _l("Revenue"), "quantity": _l("Quantity"), "margin": _l("Margin"),
                     "orders": _l("Number of orders")}
 SOURCE_LABELS = {"ledger": _l("Stock ledger (shipments and production issues)"), "invoices": _l("Sales invoices")}
-LABELS = {
-    "supplier": _l("Supplier"), "item": _l("Item"), "price": _l("Price"), "currency": _l("Currency"),
-    "valid_from": _l("Valid from"), "valid_to": _l("Valid to"), "min_qty": _l("Minimum order quantity"),
-    "pack_qty": _l("Pack size"), "lead_time_days": _l("Lead time, days"), "supplier_item_code": _l("Supplier's code"),
-    "characteristics": _l("Characteristics"), "active": _l("Active"), "warehouse": _l("Warehouse"),
-    "max_qty": _l("Maximum"), "number": _l("Number"), "request_date": _l("Date"), "state": _l("State"),
-    "total_base": _l("Total, base currency"), "created_by": _l("Created by"), "sent_at": _l("Sent on"),
-    "sent_by": _l("Sent by"), "note": _l("Note"), "line_no": _l("No."), "qty": _l("Quantity"),
-    "amount_base": _l("Amount, base currency"), "need_by": _l("Needed by"), "source": _l("Suggested by"),
-    "source_ref": _l("Source document"), "reason": _l("Why it was suggested"), "request": _l("Purchase request"),
-    "order_date": _l("Date"), "total": _l("Total"), "expected_date": _l("Expected delivery"),
-    "confirmed_by": _l("Confirmed by"), "confirmed_at": _l("Confirmed at"), "amount": _l("Amount"),
-    "received_qty": _l("Received so far"), "order": _l("Purchase order"), "doc_number": _l("Goods receipt"),
-    "receipt_date": _l("Date"), "price_difference": _l("Price difference"), "received_by": _l("Received by"),
-    "started_at": _l("Started"), "trigger": _l("Trigger"), "methods": _l("Methods"), "username": _l("User"),
-    "requests_created": _l("New requests"), "lines_created": _l("New lines"), "lines_updated": _l("Updated lines"),
-    "value_base": _l("Value, base currency"), "excess": _l("More than needed now"),
+LABELS = COMMON_LABELS | {
+    "supplier": _l("Supplier"), "min_qty": _l("Minimum order quantity"), "pack_qty": _l("Pack size"),
+    "lead_time_days": _l("Lead time, days"), "supplier_item_code": _l("Supplier's code"),
+    "characteristics": _l("Characteristics"), "max_qty": _l("Maximum"), "request_date": _l("Date"),
+    "total_base": _l("Total, base currency"), "sent_at": _l("Sent on"), "amount_base": _l("Amount, base currency"),
+    "need_by": _l("Needed by"), "source": _l("Suggested by"), "source_ref": _l("Source document"),
+    "reason": _l("Why it was suggested"), "request": _l("Purchase request"), "total": _l("Total"),
+    "expected_date": _l("Expected delivery"), "received_qty": _l("Received so far"), "order": _l("Purchase order"),
+    "doc_number": _l("Goods receipt"), "receipt_date": _l("Date"), "price_difference": _l("Price difference"),
+    "received_by": _l("Received by"), "methods": _l("Methods"), "requests_created": _l("New requests"),
+    "lines_created": _l("New lines"), "lines_updated": _l("Updated lines"), "value_base": _l("Value, base currency"),
+    "excess": _l("More than needed now"),
 }
 #: who started a reorder run: the scheduler, a user's button, or the demo loader
 RUN_TRIGGER_LABELS = {**TRIGGER_LABELS, "demo": _l("Demo data")}

@@ -46,23 +46,18 @@ from app.views.base import (
     interface,
     run_command,
 )
+from app.views.labels import COMMON_LABELS
 from app.views.titles import titles
 
 CAT_STOCK = "StockMenu"
 
 STATE_LABELS = lazy_state_labels(STOCK_DOCUMENT)
-DOC_LABELS = {
-    "number": _l("Number"), "doc_date": _l("Date"), "state": _l("State"), "warehouse": _l("Warehouse"),
-    "dest_warehouse": _l("Destination warehouse"), "partner_name": _l("Partner"), "currency": _l("Currency"),
-    "rate": _l("Exchange rate"), "reason": _l("Reason"), "note": _l("Note"), "posted_by": _l("Posted by"),
-    "posted_at": _l("Posted at"), "cancelled_by": _l("Cancelled by"), "cancelled_at": _l("Cancelled at"),
-    "source_ref": _l("Source"), "line_no": _l("No."), "item": _l("Item"), "unit": _l("Unit"),
-    "qty": _l("Quantity"), "unit_cost": _l("Unit cost"), "value": _l("Value"), "lot": _l("Lot"),
-    "book_qty": _l("Book quantity"), "document": _l("Document"), "move_date": _l("Date"),
-    "kind": _l("Operation"), "doc_number": _l("Document"), "revaluation": _l("Revaluation"),
-    "username": _l("User"), "received_on": _l("Received"), "code": _l("Lot"), "qty_remaining": _l("Remaining"),
-    "value_remaining": _l("Remaining value"), "age_days": _l("Age, days"), "reserved": _l("Reserved"),
-    "available": _l("Available"), "last_move_date": _l("Last move"),
+DOC_LABELS = COMMON_LABELS | {
+    "partner_name": _l("Partner"), "reason": _l("Reason"), "source_ref": _l("Source"), "unit_cost": _l("Unit cost"),
+    "lot": _l("Lot"), "book_qty": _l("Book quantity"), "move_date": _l("Date"), "kind": _l("Operation"),
+    "doc_number": _l("Document"), "revaluation": _l("Revaluation"), "received_on": _l("Received"), "code": _l("Lot"),
+    "qty_remaining": _l("Remaining"), "value_remaining": _l("Remaining value"), "age_days": _l("Age, days"),
+    "reserved": _l("Reserved"), "available": _l("Available"), "last_move_date": _l("Last move"),
 }
 
 

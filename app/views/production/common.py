@@ -24,6 +24,7 @@ from app.domain.errors import DomainError
 from app.extensions import db
 from app.services.workflow import lazy_state_labels
 from app.views.base import BaseModelView
+from app.views.labels import COMMON_LABELS
 
 CAT_PRODUCTION = "ProductionMenu"
 
@@ -34,32 +35,24 @@ COST_METHOD_LABELS = {
     "standard": _l("Standard cost"), "last_purchase": _l("Last purchase price"),
     "fifo": _l("FIFO layers on hand"), "average": _l("Average cost"),
 }
-LABELS = {
-    "code": _l("Code"), "name": _l("Name"), "labour_rate": _l("Labour rate per hour"),
-    "overhead_rate": _l("Overhead rate per hour"), "active": _l("Active"), "item": _l("Item"),
-    "version": _l("Version"), "output_qty": _l("Output quantity"), "valid_from": _l("Valid from"),
-    "valid_to": _l("Valid to"), "note": _l("Note"), "bom": _l("Bill of materials"), "line_no": _l("No."),
-    "qty": _l("Quantity"), "unit": _l("Unit"), "scrap_pct": _l("Scrap, %"), "is_byproduct": _l("By-product"),
-    "routing": _l("Routing"), "seq": _l("Step"), "work_center": _l("Work centre"),
+LABELS = COMMON_LABELS | {
+    "labour_rate": _l("Labour rate per hour"), "overhead_rate": _l("Overhead rate per hour"),
+    "output_qty": _l("Output quantity"), "bom": _l("Bill of materials"), "scrap_pct": _l("Scrap, %"),
+    "is_byproduct": _l("By-product"), "routing": _l("Routing"), "seq": _l("Step"), "work_center": _l("Work centre"),
     "setup_minutes": _l("Set-up, min"), "run_minutes": _l("Run per unit, min"), "is_software": _l("Software stage"),
-    "software_version": _l("Software version"), "instructions": _l("Instructions"), "number": _l("Number"),
-    "order_date": _l("Date"), "state": _l("State"), "qty_done": _l("Completed"),
+    "software_version": _l("Software version"), "instructions": _l("Instructions"), "qty_done": _l("Completed"),
     "component_warehouse": _l("Components from"), "output_warehouse": _l("Output to"),
     "planned_start": _l("Planned start"), "planned_end": _l("Planned end"), "parent": _l("Parent order"),
     "planned_material": _l("Planned material"), "planned_labour": _l("Planned labour"),
     "planned_overhead": _l("Planned overhead"), "actual_material": _l("Actual material"),
-    "actual_labour": _l("Actual labour"), "actual_overhead": _l("Actual overhead"),
-    "released_by": _l("Released by"), "released_at": _l("Released at"), "cancelled_by": _l("Cancelled by"),
-    "cancelled_at": _l("Cancelled at"), "planned_setup_minutes": _l("Planned set-up, min"),
+    "actual_labour": _l("Actual labour"), "actual_overhead": _l("Actual overhead"), "released_by": _l("Released by"),
+    "released_at": _l("Released at"), "planned_setup_minutes": _l("Planned set-up, min"),
     "planned_run_minutes": _l("Planned run per unit, min"), "qty_reported": _l("Reported quantity"),
     "actual_setup_minutes": _l("Actual set-up, min"), "actual_run_minutes": _l("Actual run, min"),
-    "done": _l("Done"), "reported_by": _l("Reported by"), "order": _l("Production order"),
-    "doc_date": _l("Date"), "material_cost": _l("Material"), "labour_cost": _l("Labour"),
-    "overhead_cost": _l("Overhead"), "output_value": _l("Output value"), "byproduct_value": _l("By-products"),
-    "posted_by": _l("Posted by"), "posted_at": _l("Posted at"), "warehouse": _l("Warehouse"),
-    "dest_warehouse": _l("Destination warehouse"), "share_rule": _l("Cost sharing"), "share": _l("Share"),
-    "consumed_value": _l("Consumed cost"), "value": _l("Value"), "document": _l("Document"),
-    "kind": _l("Kind"),
+    "reported_by": _l("Reported by"), "order": _l("Production order"), "material_cost": _l("Material"),
+    "labour_cost": _l("Labour"), "overhead_cost": _l("Overhead"), "output_value": _l("Output value"),
+    "byproduct_value": _l("By-products"), "share_rule": _l("Cost sharing"), "share": _l("Share"),
+    "consumed_value": _l("Consumed cost"),
 }
 PAGE_TEXT = {
     "order_tree": _l("Production order tree"), "availability": _l("Component availability"),

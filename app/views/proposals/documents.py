@@ -38,24 +38,21 @@ from app.views.base import (
     pdf_response,
     run_command,
 )
+from app.views.labels import COMMON_LABELS
 from app.views.production.common import ShowWithActions, action, render_page
 from app.views.titles import titles
 
-LABELS = {
-    "number": _l("Number"), "version": _l("Version"), "proposal_date": _l("Date"), "valid_until": _l("Valid until"),
-    "state": _l("State"), "partner": _l("Client"), "contact": _l("Contact"), "model": _l("Product model"),
-    "qty": _l("Quantity"), "currency": _l("Currency"), "rate": _l("Exchange rate"), "cost_source": _l("Cost source"),
-    "margin_pct": _l("Target margin, %"), "discount_pct": _l("Discount, %"), "tax_pct": _l("Tax, %"),
-    "floor_margin_pct": _l("Floor margin, %"), "floor_override_by": _l("Floor overridden by"),
-    "cost_total": _l("Cost"), "price_total": _l("Amount before tax"), "tax_total": _l("Tax"),
-    "grand_total": _l("Total"), "margin_actual_pct": _l("Margin, %"), "snapshot_at": _l("Costs taken at"),
-    "note": _l("Note"), "sent_at": _l("Sent at"), "sent_by": _l("Sent by"), "decided_at": _l("Decided at"),
+LABELS = COMMON_LABELS | {
+    "proposal_date": _l("Date"), "valid_until": _l("Valid until"), "contact": _l("Contact"),
+    "cost_source": _l("Cost source"), "margin_pct": _l("Target margin, %"), "tax_pct": _l("Tax, %"),
+    "floor_override_by": _l("Floor overridden by"), "cost_total": _l("Cost"), "price_total": _l("Amount before tax"),
+    "tax_total": _l("Tax"), "grand_total": _l("Total"), "margin_actual_pct": _l("Margin, %"),
+    "snapshot_at": _l("Costs taken at"), "sent_at": _l("Sent at"), "decided_at": _l("Decided at"),
     "decided_by": _l("Decided by"), "reject_reason": _l("Reason"), "converted_at": _l("Converted at"),
-    "is_current": _l("Current version"), "custom_item": _l("Custom item"), "line_no": _l("No."), "kind": _l("Kind"),
-    "group_label": _l("Group"), "description": _l("Description"), "item": _l("Item"), "unit_cost": _l("Cost per unit"),
-    "cost": _l("Cost"), "unit_price": _l("Unit price"), "price": _l("Amount"), "seq": _l("No."),
-    "pct": _l("Share, %"), "event": _l("On event"), "due_date": _l("Due date"), "days": _l("Days after"),
-    "deal_id": _l("Deal"), "sales_order_id": _l("Customer order"), "invoice_id": _l("Invoice"),
+    "is_current": _l("Current version"), "custom_item": _l("Custom item"), "group_label": _l("Group"),
+    "unit_cost": _l("Cost per unit"), "unit_price": _l("Unit price"), "price": _l("Amount"), "seq": _l("No."),
+    "pct": _l("Share, %"), "event": _l("On event"), "days": _l("Days after"), "deal_id": _l("Deal"),
+    "sales_order_id": _l("Customer order"), "invoice_id": _l("Invoice"),
     "production_order_id": _l("Production order"),
 }
 PAGE = {

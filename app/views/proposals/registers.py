@@ -17,19 +17,16 @@ from app.models.proposals import (
 from app.permissions import RESOURCE_PROPOSAL
 from app.services.proposals.labels import GROUP_KIND_LABELS, RULE_KIND_LABELS, SCOPE_LABELS
 from app.views.base import BaseModelView, choice_field, interface
+from app.views.labels import COMMON_LABELS
 from app.views.titles import titles
 
-LABELS = {
-    "code": _l("Code"), "name": _l("Name"), "name_ru": _l("Name (ru)"), "name_es": _l("Name (es)"),
-    "base_item": _l("Base item"), "description": _l("Description"), "marketing_text": _l("Marketing text"),
-    "image": _l("Image (data: URI)"), "active": _l("Active"), "model": _l("Product model"), "sort": _l("Order"),
-    "item": _l("Item"), "qty": _l("Quantity"), "characteristics": _l("Technical characteristics"),
-    "parent_option": _l("Under option"), "kind": _l("Kind"), "min_select": _l("At least"),
-    "max_select": _l("At most"), "group": _l("Option group"), "is_default": _l("Chosen by default"),
-    "max_qty": _l("Largest quantity"), "option": _l("Option"), "target": _l("Other option"),
-    "limit_qty": _l("Quantity limit"), "note": _l("Note"), "scope": _l("Applies to"), "item_group": _l("Item group"),
-    "partner": _l("Client"), "margin_pct": _l("Margin, %"), "discount_pct": _l("Discount, %"),
-    "floor_margin_pct": _l("Floor margin, %"),
+LABELS = COMMON_LABELS | {
+    "base_item": _l("Base item"), "marketing_text": _l("Marketing text"), "image": _l("Image (data: URI)"),
+    "characteristics": _l("Technical characteristics"), "parent_option": _l("Under option"),
+    "min_select": _l("At least"), "max_select": _l("At most"), "group": _l("Option group"),
+    "is_default": _l("Chosen by default"), "max_qty": _l("Largest quantity"), "option": _l("Option"),
+    "target": _l("Other option"), "limit_qty": _l("Quantity limit"), "scope": _l("Applies to"),
+    "item_group": _l("Item group"), "margin_pct": _l("Margin, %"),
 }
 
 

@@ -13,27 +13,20 @@ from markupsafe import Markup
 
 from app.domain.money import parse_money, parse_quantity
 from app.services.sales.labels import DOC_STATE_LABELS, ORDER_STATE_LABELS, PAYMENT_STATUS_LABELS
+from app.views.labels import COMMON_LABELS
 
 CAT_SALES = "SalesMenu"
 
-LABELS = {
-    "number": _l("Number"), "order_date": _l("Date"), "state": _l("State"), "partner": _l("Client"),
-    "warehouse": _l("Warehouse"), "price_list": _l("Price list"), "currency": _l("Currency"),
-    "rate": _l("Exchange rate"), "tax_rate": _l("VAT, %"), "amount_net": _l("Amount without VAT"),
-    "amount_tax": _l("VAT"), "amount_total": _l("Amount with VAT"), "delivery_address": _l("Delivery address"),
+LABELS = COMMON_LABELS | {
+    "tax_rate": _l("VAT, %"), "amount_net": _l("Amount without VAT"), "amount_tax": _l("VAT"),
+    "amount_total": _l("Amount with VAT"), "delivery_address": _l("Delivery address"),
     "delivery_terms": _l("Delivery terms"), "delivery_date": _l("Delivery date"),
-    "payment_terms_days": _l("Payment terms, days"), "note": _l("Note"), "manager": _l("Manager"),
-    "confirmed_at": _l("Confirmed at"), "confirmed_by": _l("Confirmed by"), "cancelled_at": _l("Cancelled at"),
-    "cancelled_by": _l("Cancelled by"), "analysed_at": _l("Analysed at"), "line_no": _l("No."), "item": _l("Item"),
-    "description": _l("Description"), "qty": _l("Quantity"), "unit_price": _l("Price"),
-    "discount_pct": _l("Discount, %"), "promise_date": _l("Promise date"), "order": _l("Customer order"),
-    "ship_date": _l("Date"), "carrier": _l("Carrier"), "vehicle": _l("Vehicle"), "driver": _l("Driver"),
-    "window_from": _l("Window from"), "window_to": _l("Window to"), "transport_cost": _l("Transport cost"),
-    "posted_at": _l("Posted at"), "posted_by": _l("Posted by"), "cost": _l("Cost"), "kind": _l("Kind"),
-    "invoice_date": _l("Date"), "due_date": _l("Due date"), "amount_paid": _l("Paid"),
-    "payment_status": _l("Payment status"),
-    "price": _l("Price"), "amount": _l("Amount"), "invoice": _l("Invoice"), "pay_date": _l("Date"),
-    "method": _l("Method"), "reference": _l("Reference"), "order_line": _l("Order line"),
+    "payment_terms_days": _l("Payment terms, days"), "analysed_at": _l("Analysed at"), "unit_price": _l("Price"),
+    "promise_date": _l("Promise date"), "order": _l("Customer order"), "ship_date": _l("Date"),
+    "carrier": _l("Carrier"), "vehicle": _l("Vehicle"), "driver": _l("Driver"), "window_from": _l("Window from"),
+    "window_to": _l("Window to"), "transport_cost": _l("Transport cost"), "invoice_date": _l("Date"),
+    "amount_paid": _l("Paid"), "payment_status": _l("Payment status"), "invoice": _l("Invoice"),
+    "pay_date": _l("Date"), "method": _l("Method"), "reference": _l("Reference"), "order_line": _l("Order line"),
     "unit_cost_estimate": _l("Estimated unit cost"), "calculator_version_id": _l("Calculator version"),
 }
 

@@ -1,0 +1,26 @@
+"""Column labels that mean the same on every page (code, name, note, quantity, posted by...).
+
+Each context's LABELS starts from COMMON_LABELS and adds or overrides its own words, so a generic
+column is translated once and reads the same in every list, card and form.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+COMMON_LABELS = {
+    "active": _l("Active"), "address": _l("Address"), "amount": _l("Amount"), "cancelled_at": _l("Cancelled at"),
+    "cancelled_by": _l("Cancelled by"), "code": _l("Code"), "confirmed_at": _l("Confirmed at"),
+    "confirmed_by": _l("Confirmed by"), "cost": _l("Cost"), "created_by": _l("Created by"),
+    "currency": _l("Currency"), "description": _l("Description"), "dest_warehouse": _l("Destination warehouse"),
+    "discount_pct": _l("Discount, %"), "doc_date": _l("Date"), "document": _l("Document"), "done": _l("Done"),
+    "due_date": _l("Due date"), "floor_margin_pct": _l("Floor margin, %"), "item": _l("Item"), "kind": _l("Kind"),
+    "language": _l("Language"), "line_no": _l("No."), "manager": _l("Manager"), "model": _l("Product model"),
+    "name": _l("Name"), "name_es": _l("Name (es)"), "name_ru": _l("Name (ru)"), "note": _l("Note"),
+    "number": _l("Number"), "order_date": _l("Date"), "partner": _l("Client"), "posted_at": _l("Posted at"),
+    "posted_by": _l("Posted by"), "price": _l("Price"), "price_list": _l("Price list"), "qty": _l("Quantity"),
+    "rate": _l("Exchange rate"), "sent_by": _l("Sent by"), "sort": _l("Order"), "started_at": _l("Started"),
+    "state": _l("State"), "trigger": _l("Trigger"), "unit": _l("Unit"), "username": _l("User"),
+    "valid_from": _l("Valid from"), "valid_to": _l("Valid to"), "value": _l("Value"), "version": _l("Version"),
+    "warehouse": _l("Warehouse"), "weight": _l("Weight, kg"),
+}
