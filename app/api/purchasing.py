@@ -243,13 +243,15 @@ class PurchaseOrderApi(_Api):
         """
         def use_case():
             body = p.json_body(required=True)
-            on, note, lines = p.collect(
+            on, note, confirmed, lines = p.collect(
                 lambda: p.day(body.get("date"), "date"), lambda: p.text(body.get("note"), "note"),
+                lambda: p.flag(body.get("confirm_backdated"), "confirm_backdated"),
                 lambda: [order_svc.ReceiveLine(
                     p.ident(ln.get("order_line_id"), "order_line_id", required=True, line=n),
                     p.number(ln.get("qty"), "qty", required=True, line=n),
                     p.number(ln.get("price"), "price", money=True, line=n)) for n, ln in p.lines(body, required=True)])
-            return order_svc.receive_order(db.session, pk, lines, on, note), db.session.get(PurchaseOrder, pk)
+            return (order_svc.receive_order(db.session, pk, lines, on, note, confirm_backdated=confirmed),
+                    db.session.get(PurchaseOrder, pk))
 
         return self.command(use_case, lambda r: {
             "receipt_id": r[0].id, "document": r[0].doc_number, "state": r[1].state,

@@ -406,6 +406,7 @@ class PurchaseOrderView(_SupplierDocumentView):
         order = db.session.get(PurchaseOrder, pk)
         if order is None:
             abort(404)
+        ask_backdated = False
         if request.method == "POST":
             lines = [order_svc.ReceiveLine(ln.id, request.form.get(f"qty_{ln.id}", ""),
                                            request.form.get(f"price_{ln.id}") or None) for ln in order.lines]
@@ -428,7 +429,7 @@ class PurchaseOrderView(_SupplierDocumentView):
                 flash_domain_error(exc)
         return self.render_template("fabrika/purchasing_receive.html", order=order, fmt_qty=fmt_qty, plain=_plain,
                                     fmt_money=fmt_money, today=date.today(), form=request.form,
-                                    ask_backdated=locals().get("ask_backdated", False),
+                                    ask_backdated=ask_backdated,
                                     title=gettext("Receive goods against order %(number)s", number=order.number))
 
 

@@ -74,3 +74,30 @@ def test_the_api_refuses_with_422_naming_the_later_documents(late_receipt, clien
     assert all(n in str(resp.json) for n in later) and "confirm_backdated" in str(resp.json)
     resp = client.post(f"/api/v1/stock_document/{draft.id}/post", headers=h, json={"confirm_backdated": True})
     assert resp.status_code == 200 and resp.json["state"] == "posted"
+
+
+def test_a_backdated_purchase_receipt_asks_too(late_receipt, login_as, client):
+    """Goods received against a purchase order three weeks back: the receive page brings back the form with a
+    confirm box, the API wants confirm_backdated; confirmed, the receipt is posted."""
+    from app.models.purchasing import PurchaseOrder
+    from tests.purchasing import factories_purchasing as pf
+
+    wh, cpu, _, later = late_receipt
+    pf.company()
+    order = pf.purchase_order(pf.supplier("ChipSnab"), wh, [(cpu, "4", "120")], state="confirmed")
+    line_id = order.lines[0].id
+    c = login_as("Warehouse")
+    form = {"date": THREE_WEEKS_AGO.isoformat(), f"qty_{line_id}": "4", f"price_{line_id}": "120"}
+    page = c.post(f"/purchaseorderview/receive/{order.id}", data=form).data.decode()
+    assert 'name="confirm_backdated"' in page and all(n in page for n in later)
+    assert db.session.get(PurchaseOrder, order.id).state == "confirmed"
+    h = token(client, "Warehouse")
+    body = {"date": THREE_WEEKS_AGO.isoformat(), "lines": [{"order_line_id": line_id, "qty": "2"}]}
+    assert client.post(f"/api/v1/purchase_order/{order.id}/receive", headers=h, json=body).status_code == 422
+    resp = client.post(f"/api/v1/purchase_order/{order.id}/receive", headers=h, json=body | {"confirm_backdated": True})
+    assert resp.status_code == 200, resp.json
+    confirmed = form | {f"qty_{line_id}": "2", "confirm_backdated": "1"}
+    resp = c.post(f"/purchaseorderview/receive/{order.id}", data=confirmed)
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(PurchaseOrder, order.id).state == "received"

@@ -207,8 +207,12 @@ def _parse_receive(order: PurchaseOrder, lines: list[ReceiveLine], problems: Col
 
 
 def receive_order(session: Session, order_id: int, lines: list[ReceiveLine], on_date: date | None = None,
-                  note: str = "") -> PurchaseReceipt:
-    """Post a goods receipt for what arrived (all or part of the order); flag price differences."""
+                  note: str = "", confirm_backdated: bool = False) -> PurchaseReceipt:
+    """Post a goods receipt for what arrived (all or part of the order); flag price differences.
+
+    A backdated receipt of goods that later documents already took needs `confirm_backdated`
+    (app.services.stock.backdating), as any stock document does.
+    """
     on_date = on_date or date.today()
     with unit_of_work(session):
         order = _load(session, order_id)
@@ -217,7 +221,7 @@ def receive_order(session: Session, order_id: int, lines: list[ReceiveLine], on_
         parsed = _parse_receive(order, lines, problems)
         rate = _rate(session, order, on_date, problems)
         problems.raise_if_any()
-        doc = _post_receipt(session, order, parsed, on_date, rate, note)
+        doc = _post_receipt(session, order, parsed, on_date, rate, note, confirm_backdated)
         receipt = _record(session, order, doc, parsed, on_date)
         _advance(session, order)
         session.flush()
@@ -235,7 +239,7 @@ def _rate(session: Session, order: PurchaseOrder, on_date: date, problems: Colle
 
 
 def _post_receipt(session: Session, order: PurchaseOrder, parsed: list[tuple], on_date: date,
-                  rate: Decimal | None, note: str) -> StockDocument:
+                  rate: Decimal | None, note: str, confirm_backdated: bool = False) -> StockDocument:
     doc = StockDocument(doc_type=DOC_RECEIPT, warehouse_id=order.warehouse_id, doc_date=on_date,
                         partner_name=order.supplier.legal_name or order.supplier.name,
                         currency_id=order.currency_id if rate is not None else None, rate=rate,
@@ -245,7 +249,7 @@ def _post_receipt(session: Session, order: PurchaseOrder, parsed: list[tuple], o
                  for n, (ol, qty, price) in enumerate(parsed, start=1)]
     session.add(doc)
     session.flush()
-    return post_document(session, doc.id)
+    return post_document(session, doc.id, confirm_backdated=confirm_backdated)
 
 
 def _record(session: Session, order: PurchaseOrder, doc: StockDocument, parsed: list[tuple],
