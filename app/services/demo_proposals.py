@@ -18,14 +18,7 @@ from app.extensions import db
 from app.models.catalog import Item, ItemGroup
 from app.models.core import Currency, Unit
 from app.models.production import WorkCenter
-from app.models.proposals import (
-    CompatibilityRule,
-    ModelLine,
-    OptionGroup,
-    PricingRule,
-    ProductModel,
-    ProductOption,
-)
+from app.models.proposals import CompatibilityRule, ModelLine, OptionGroup, PricingRule, ProductModel, ProductOption
 from app.services.proposals import InstalmentInput, ProposalInput, approve_proposal, save_proposal, send_proposal
 
 # code, en, ru, es, kind, group, standard cost

@@ -26,14 +26,7 @@ from app.models.calculators import CalculationRun, Calculator, CalculatorVersion
 from app.permissions import ACTION_READ, ACTION_WRITE, CRUD, READ_ONLY, RESOURCE_CALCULATOR
 from app.services import calculators as svc
 from app.services.calculators.environment import load_tables
-from app.views.base import (
-    ReadOnlyModelView,
-    fmt_date,
-    fmt_money,
-    fmt_qty,
-    interface,
-    locale_name,
-)
+from app.views.base import ReadOnlyModelView, fmt_date, fmt_money, fmt_qty, interface, locale_name
 from app.views.labels import COMMON_LABELS
 from app.views.production.common import ShowWithActions, action
 from app.views.titles import titles

@@ -38,14 +38,7 @@ from app.permissions import ACTION_POST, ACTION_READ, CRUD, RESOURCE_STOCK_DOCUM
 from app.services.stock import assert_editable, cancel_document, post_document
 from app.services.stock.drafts import validate_header, validate_line
 from app.services.workflow import lazy_state_labels
-from app.views.base import (
-    BaseModelView,
-    ReadOnlyModelView,
-    flash_domain_error,
-    fmt_date,
-    interface,
-    run_command,
-)
+from app.views.base import BaseModelView, ReadOnlyModelView, flash_domain_error, fmt_date, interface, run_command
 from app.views.labels import COMMON_LABELS
 from app.views.titles import titles
 

@@ -24,14 +24,7 @@ from app.domain.errors import Collector, Problem
 from app.domain.money import ZERO, parse_decimal, parse_money, parse_quantity
 from app.models.catalog import Item
 from app.models.core import Currency, CurrencyRate
-from app.models.proposals import (
-    COST_SOURCES,
-    LINE_BASE,
-    LINE_CALCULATOR,
-    LINE_MANUAL,
-    LINE_OPTION,
-    PricingRule,
-)
+from app.models.proposals import COST_SOURCES, LINE_BASE, LINE_CALCULATOR, LINE_MANUAL, LINE_OPTION, PricingRule
 from app.services.company import current_company
 from app.services.proposals import costing
 from app.services.proposals.spec import ModelData, item_labels, load_model

@@ -19,13 +19,7 @@ from app.domain.errors import DomainError, plain_number
 from app.domain.money import ZERO
 from app.models.proposals import ProductModel, ProductOption, Proposal
 from app.printing import render_pdf
-from app.services.company import (
-    company_view_model,
-    current_company,
-    print_locale,
-    printed_by,
-    safe_filename,
-)
+from app.services.company import company_view_model, current_company, print_locale, printed_by, safe_filename
 from app.services.proposals.workflow import get
 from app.services.stock.printing import words
 from app.services.stock.reports import language

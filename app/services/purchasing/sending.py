@@ -19,12 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.domain.errors import DomainError
 from app.domain.money import ZERO, round_money
-from app.models.purchasing import (
-    PurchaseOrder,
-    PurchaseOrderLine,
-    PurchaseRequest,
-    PurchaseRequestLine,
-)
+from app.models.purchasing import PurchaseOrder, PurchaseOrderLine, PurchaseRequest, PurchaseRequestLine
 from app.printing import render_pdf
 from app.services.company import company_view_model, current_company, safe_filename
 from app.services.export import to_csv, to_xlsx

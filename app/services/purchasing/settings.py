@@ -19,13 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from app.domain.errors import DomainError, Problem
 from app.domain.money import ZERO
-from app.models.purchasing import (
-    METHODS,
-    PurchaseOrder,
-    PurchaseRequest,
-    PurchasingRun,
-    PurchasingSettings,
-)
+from app.models.purchasing import METHODS, PurchaseOrder, PurchaseRequest, PurchasingRun, PurchasingSettings
 from app.services.base import unit_of_work
 from app.services.purchasing.methods import RunSummary, generate
 from app.services.purchasing.orders import RECEIVABLE

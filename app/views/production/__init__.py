@@ -11,13 +11,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.views.production.common import CAT_PRODUCTION
-from app.views.production.engineering import (
-    BomLineView,
-    BomView,
-    RoutingOperationView,
-    RoutingView,
-    WorkCenterView,
-)
+from app.views.production.engineering import BomLineView, BomView, RoutingOperationView, RoutingView, WorkCenterView
 from app.views.production.orders import ProductionCompletionView, ProductionOperationView, ProductionOrderView
 from app.views.production.transform import ConversionView, DisassemblyView, TransformationLineView
 

@@ -19,27 +19,10 @@ from markupsafe import Markup, escape
 
 from app.domain.errors import DomainError
 from app.extensions import db
-from app.models.production import (
-    Bom,
-    BomLine,
-    Routing,
-    RoutingOperation,
-    WorkCenter,
-)
-from app.permissions import (
-    ACTION_READ,
-    CRUD,
-    RESOURCE_ENGINEERING,
-)
+from app.models.production import Bom, BomLine, Routing, RoutingOperation, WorkCenter
+from app.permissions import ACTION_READ, CRUD, RESOURCE_ENGINEERING
 from app.services.production import engineering
-from app.views.base import (
-    BaseModelView,
-    flash_domain_error,
-    fmt_money,
-    fmt_qty,
-    interface,
-    pdf_response,
-)
+from app.views.base import BaseModelView, flash_domain_error, fmt_money, fmt_qty, interface, pdf_response
 from app.views.production.common import (
     COST_METHOD_LABELS,
     LABELS,

@@ -18,31 +18,11 @@ from markupsafe import Markup, escape
 from app.domain.documents import PRODUCTION_ORDER, PRODUCTION_RECEIPT
 from app.domain.errors import DomainError
 from app.extensions import db
-from app.models.production import (
-    ORDER_DRAFT,
-    ProductionCompletion,
-    ProductionOperation,
-    ProductionOrder,
-)
-from app.permissions import (
-    ACTION_POST,
-    ACTION_READ,
-    ACTION_WRITE,
-    CRUD,
-    READ_ONLY,
-    RESOURCE_PRODUCTION,
-)
+from app.models.production import ORDER_DRAFT, ProductionCompletion, ProductionOperation, ProductionOrder
+from app.permissions import ACTION_POST, ACTION_READ, ACTION_WRITE, CRUD, READ_ONLY, RESOURCE_PRODUCTION
 from app.services import production as svc
 from app.services.production import orders, status
-from app.views.base import (
-    ReadOnlyModelView,
-    flash_domain_error,
-    fmt_date,
-    fmt_money,
-    fmt_qty,
-    interface,
-    pdf_response,
-)
+from app.views.base import ReadOnlyModelView, flash_domain_error, fmt_date, fmt_money, fmt_qty, interface, pdf_response
 from app.views.production.common import (
     COST_KEYS,
     LABELS,

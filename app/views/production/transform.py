@@ -14,33 +14,12 @@ from flask_babel import lazy_gettext as _l
 
 from app.domain.documents import TRANSFORMATION
 from app.extensions import db
-from app.models.production import (
-    DOC_CONVERSION,
-    DOC_DISASSEMBLY,
-    Transformation,
-    TransformationLine,
-)
-from app.permissions import (
-    ACTION_POST,
-    CRUD,
-    RESOURCE_PRODUCTION,
-)
+from app.models.production import DOC_CONVERSION, DOC_DISASSEMBLY, Transformation, TransformationLine
+from app.permissions import ACTION_POST, CRUD, RESOURCE_PRODUCTION
 from app.services.production import transform
 from app.services.workflow import check
-from app.views.base import (
-    BaseModelView,
-    choice_field,
-    interface,
-    run_command,
-)
-from app.views.production.common import (
-    LABELS,
-    SHARE_CHOICES,
-    ShowWithActions,
-    action,
-    fmt_order_state,
-    guarded,
-)
+from app.views.base import BaseModelView, choice_field, interface, run_command
+from app.views.production.common import LABELS, SHARE_CHOICES, ShowWithActions, action, fmt_order_state, guarded
 from app.views.titles import titles
 
 

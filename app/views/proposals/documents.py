@@ -20,11 +20,7 @@ from markupsafe import Markup
 from app.domain.documents import PROPOSAL
 from app.domain.errors import DomainError
 from app.extensions import db
-from app.models.proposals import (
-    PaymentInstalment,
-    Proposal,
-    ProposalLine,
-)
+from app.models.proposals import PaymentInstalment, Proposal, ProposalLine
 from app.permissions import ACTION_POST, ACTION_READ, ACTION_WRITE, READ_ONLY, RESOURCE_PROPOSAL
 from app.services import proposals as svc
 from app.services.proposals.labels import EVENT_LABELS, LINE_KIND_LABELS, SOURCE_LABELS, STATE_LABELS

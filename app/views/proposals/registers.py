@@ -6,14 +6,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.models.proposals import (
-    CompatibilityRule,
-    ModelLine,
-    OptionGroup,
-    PricingRule,
-    ProductModel,
-    ProductOption,
-)
+from app.models.proposals import CompatibilityRule, ModelLine, OptionGroup, PricingRule, ProductModel, ProductOption
 from app.permissions import RESOURCE_PROPOSAL
 from app.services.proposals.labels import GROUP_KIND_LABELS, RULE_KIND_LABELS, SCOPE_LABELS
 from app.views.base import BaseModelView, choice_field, interface

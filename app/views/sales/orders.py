@@ -25,14 +25,7 @@ from app.extensions import db
 from app.models.catalog import Item
 from app.models.core import Currency
 from app.models.partners import Partner
-from app.models.sales import (
-    INVOICE_KIND_ACT,
-    SalesInvoice,
-    SalesOrder,
-    SalesOrderAttachment,
-    SalesOrderLine,
-    Shipment,
-)
+from app.models.sales import INVOICE_KIND_ACT, SalesInvoice, SalesOrder, SalesOrderAttachment, SalesOrderLine, Shipment
 from app.models.stock import VALUATION_FIFO, Warehouse
 from app.permissions import (
     ACTION_APPROVE,
