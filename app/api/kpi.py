@@ -31,10 +31,9 @@ from app.views.base import FabrikaInterface
 
 def _visible_ids() -> list[int]:
     """Ids of the definitions the caller's dashboard shows (their divisions, registers they may read)."""
-    from app.views.kpi import reader_scope
+    from app.views.kpi import reader
 
-    divisions, can_read = reader_scope()
-    return [d.id for d in scorecard.visible_definitions(db.session, divisions, can_read)] or [-1]
+    return scorecard.visible_ids(db.session, reader()) or [-1]
 
 
 def _plain(value):
@@ -115,11 +114,10 @@ class KpiValueApi(ReadOnlyApi):
           responses:
             200: {description: the tiles and the weighted scores}
         """
-        from app.views.kpi import reader_scope
+        from app.views.kpi import reader
 
-        divisions, can_read = reader_scope()
-        definitions = scorecard.visible_definitions(db.session, divisions, can_read)
-        tiles = scorecard.tiles(db.session, definitions, date.today())
+        who = reader()
+        tiles = scorecard.tiles(db.session, scorecard.visible_definitions(db.session, who), date.today())
         return self.response(200, tiles=[{
             "code": t.definition.code, "name": t.definition.name, "division": t.definition.division,
             "employee_id": t.definition.employee_id, "period_start": t.period.start.isoformat(),
@@ -127,7 +125,7 @@ class KpiValueApi(ReadOnlyApi):
             "status": t.status, "attainment": _plain(t.attainment), "running": _plain(t.running),
             "value_id": t.value_id} for t in tiles],
             scores=[{"division" if not s.is_employee else "employee": s.label, "score": _plain(s.score)}
-                    for s in scorecard.scores(db.session, definitions, date.today())])
+                    for s in scorecard.scores(db.session, who, date.today())])
 
     @expose("/compute", methods=["POST"])
     @protect()

@@ -103,7 +103,11 @@ def fmt_month(day: date) -> str:
 
 
 def _can_read(resource: str) -> bool:
-    return bool(g.user and _sm().has_access(perm(ACTION_READ), resource))
+    """May the signed-in user read `resource` (memoized for the request: a dashboard asks per KPI)."""
+    memo = request.environ.setdefault("fabrika.kpi_can_read", {})  # per request, whatever `g` outlives
+    if resource not in memo:
+        memo[resource] = bool(g.user and _sm().has_access(perm(ACTION_READ), resource))
+    return memo[resource]
 
 
 def _sm():
@@ -116,9 +120,11 @@ def _roles() -> list[str]:
     return [r.name for r in getattr(g.user, "roles", [])]
 
 
-def reader_scope() -> tuple[frozenset[str], Any]:
-    """The signed-in reader's divisions and register check (pages and API show the same KPIs)."""
-    return scorecard.role_divisions(_roles()), _can_read
+def reader() -> scorecard.Reader:
+    """The signed-in reader: divisions, register check, themselves (pages and API show the same KPIs)."""
+    roles = _roles()
+    return scorecard.Reader(scorecard.role_divisions(roles), _can_read, getattr(g.user, "id", None),
+                            bool(scorecard.EVERYONE_ROLES & set(roles)))
 
 
 # --- the dashboard -----------------------------------------------------------------------------------
@@ -127,9 +133,8 @@ def reader_scope() -> tuple[frozenset[str], Any]:
 def dashboard_context(today: date) -> dict[str, Any]:
     """Everything the role's dashboard shows, as plain values (the template formats, the JS draws)."""
     session = db.session
-    divisions = scorecard.role_divisions(_roles())
-    definitions = scorecard.visible_definitions(session, divisions, _can_read)
-    all_tiles = scorecard.tiles(session, scorecard.tile_definitions(definitions, g.user.id), today)
+    who = reader()
+    all_tiles = scorecard.tiles(session, scorecard.visible_definitions(session, who), today)
     panels_available = _panels(today)
     available = {t.key for t in all_tiles} | set(panels_available)
     hidden = panels.hidden_tiles(session, g.user.id)
@@ -149,9 +154,9 @@ def dashboard_context(today: date) -> dict[str, Any]:
         charts["funnel"] = {"labels": [r.stage.label() for r in rows], "reached": [r.reached for r in rows],
                             "title": str(_l("Deals reached the stage"))}
     return {
-        "tiles": shown_tiles, "scores": scorecard.scores(session, definitions, today), "panels": panels_available,
+        "tiles": shown_tiles, "scores": scorecard.scores(session, who, today), "panels": panels_available,
         "hidden": hidden,
-        "available": available, "all_tiles": all_tiles, "charts": charts, "divisions": divisions,
+        "available": available, "all_tiles": all_tiles, "charts": charts, "divisions": who.divisions,
         "may_run": _sm().has_access(perm(ACTION_RUN), RESOURCE_KPI),
     }
 
@@ -207,8 +212,7 @@ class KpiView(BaseView):
     def value(self, pk: int) -> Any:
         """The documents behind a stored KPI value; their sum is the value."""
         row = db.session.get(KpiValue, pk)
-        if row is None or not scorecard.readable(row.definition, _can_read) or row.definition.division not in (
-                scorecard.role_divisions(_roles())):
+        if row is None or row.definition_id not in scorecard.visible_ids(db.session, reader()):
             abort(404)
         defn = row.definition
         facts = []
@@ -250,8 +254,7 @@ class KpiView(BaseView):
     def scorecard_pdf(self) -> Response:
         """The reader's scorecard as PDF in ?lang= (their language by default)."""
         lang = request.args.get("lang") or locale_name()[:2]
-        divisions = scorecard.role_divisions(_roles())
-        data = report_svc.scorecard_document(db.session, lang, date.today(), divisions, _can_read, g.user.id)
+        data = report_svc.scorecard_document(db.session, lang, date.today(), reader())
         return Response(data.content, mimetype=data.mimetype,
                         headers={"Content-Disposition": f'inline; filename="{data.filename}"'})
 

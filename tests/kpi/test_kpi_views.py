@@ -113,3 +113,17 @@ def test_a_bad_definition_is_refused_on_the_form(app, login_as, session):
                        follow_redirects=True)
     assert b"not kept per employee" in resp.data
     assert session.scalar(select(KpiDefinition).where(KpiDefinition.code == "bad")) is None
+
+
+def test_employees_see_their_own_kpis_the_director_everyones_scores(computed, login_as, session):
+    fk.define(session, "revenue", code="rev-sales", name="Revenue of Sales", employee_id=fk.user_id("sales"),
+              target=500, red_threshold=100, green_threshold=400)
+    fk.define(session, "revenue", code="rev-purchasing", name="Revenue of Purchasing",
+              employee_id=fk.user_id("purchasing"), target=500)
+    compute_kpis(session, today=fk.TODAY)
+    own = login_as("Sales").get("/").get_data(as_text=True)
+    assert 'data-tile="kpi:rev-sales"' in own and "rev-purchasing" not in own
+    director = login_as("Manager").get("/").get_data(as_text=True)
+    assert 'id="kpi-employee-scores"' in director
+    scores = director.split('id="kpi-employee-scores"')[1].split("</details>")[0]
+    assert "140.1\u00a0%" in scores and "0.0\u00a0%" in scores  # sales: 700.70 of 500; purchasing: nothing

@@ -172,9 +172,12 @@ def _bucket(metric: Metric, session: Session, kinds: dict[str, set[int]], since:
         cache_key = (metric.flow, first, today)
         if cache_key not in reads:
             reads[cache_key] = metric.flow(session, first, today)
+        starts: dict[tuple[str, date], date] = {}
         for part in reads[cache_key]:
             for kind, keys in kinds.items():
-                start = period_of(kind, part.day).start
+                start = starts.get((kind, part.day))
+                if start is None:
+                    start = starts[(kind, part.day)] = period_of(kind, part.day).start
                 for key in (0, part.employee_id):
                     bucket = out.get((metric.code, kind, start, key)) if key in keys else None
                     if bucket is not None:

@@ -104,18 +104,17 @@ def _scorecard(session: Session, params: dict[str, Any], lang: str, today: date)
     from app.views.kpi_labels import DIVISION_LABELS, STATUS_LABELS
 
     divisions = frozenset(params.get("divisions") or scorecard.ALL)
-    return scorecard_table(session, lang, today, divisions, lambda _r: True, DIVISION_LABELS, STATUS_LABELS)
+    who = scorecard.Reader(divisions, lambda _resource: True)  # a report's recipients get what it names
+    return scorecard_table(session, lang, today, who, DIVISION_LABELS, STATUS_LABELS)
 
 
-def scorecard_table(session: Session, lang: str, today: date, divisions: frozenset[str],
-                    can_read: Callable[[str], bool], division_labels: dict, status_labels: dict,
-                    user_id: int | None = None) -> Table:
+def scorecard_table(session: Session, lang: str, today: date, reader: Any, division_labels: dict,
+                    status_labels: dict) -> Table:
     """The scorecard: the division KPIs (and the reader's own) against their targets, last closed period,
     and the weighted scores of every division and employee."""
     from app.services.kpi import scorecard
 
-    definitions = scorecard.visible_definitions(session, divisions, can_read)
-    tiles = scorecard.tiles(session, scorecard.tile_definitions(definitions, user_id), today)
+    tiles = scorecard.tiles(session, scorecard.visible_definitions(session, reader), today)
     table = Table(gettext("KPI scorecard"), gettext("as of %(date)s", date=_day(today, lang)),
                   [gettext("Division"), gettext("KPI"), gettext("Employee"), gettext("Period"), gettext("Value"),
                    gettext("Target"), gettext("Status"), gettext("Attainment, %")],
@@ -130,7 +129,7 @@ def scorecard_table(session: Session, lang: str, today: date, divisions: frozens
             table.chart.append((defn.label(lang), reached))
     table.chart_title = gettext("Attainment of target, %")
     table.extra["scores"] = [(str(division_labels.get(s.label, s.label)), s.score)
-                             for s in scorecard.scores(session, definitions, today)]
+                             for s in scorecard.scores(session, reader, today)]
     table.extra["statuses"] = [t.status for t in tiles]
     return table
 
@@ -263,14 +262,13 @@ def build_document(session: Session, report: ScheduledReport, lang: str, today: 
     return Document(name, content, MIME[report.fmt], len(table.rows))
 
 
-def scorecard_document(session: Session, lang: str, today: date, divisions: frozenset[str],
-                       can_read: Callable[[str], bool], user_id: int | None = None) -> Document:
+def scorecard_document(session: Session, lang: str, today: date, reader: Any) -> Document:
     """The scorecard PDF of one reader (their divisions and registers), for the dashboard's button."""
     from app.views.kpi_labels import DIVISION_LABELS, STATUS_LABELS
 
     lang = lang if lang in LANGUAGES else "en"
     with force_locale(lang):
-        table = scorecard_table(session, lang, today, divisions, can_read, DIVISION_LABELS, STATUS_LABELS, user_id)
+        table = scorecard_table(session, lang, today, reader, DIVISION_LABELS, STATUS_LABELS)
         content = _pdf(session, table, lang, today)
     return Document(f"kpi-scorecard-{today.isoformat()}.pdf", content, MIME["pdf"], len(table.rows))
 

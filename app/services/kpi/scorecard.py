@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain.kpi import Period, Scored, period_of, weighted_score
 from app.models.kpi import DIVISIONS, KpiDefinition, KpiFact, KpiValue
-from app.services.kpi.compute import definition_metrics
+from app.services.kpi.compute import definition_metrics, formula_metrics
 from app.services.kpi.metrics import BY_CODE
 
 ALL = frozenset(DIVISIONS)
@@ -57,21 +57,58 @@ def role_divisions(roles: Iterable[str]) -> frozenset[str]:
     return frozenset(out)
 
 
+EVERYONE_ROLES = frozenset({"Admin", "Manager", "Economist"})  # see every employee's KPIs, not only their own
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Whose dashboard: their divisions, the registers they may read, themselves, and whether they
+    see other employees' KPIs (the director and the economist do; an employee sees only their own)."""
+
+    divisions: frozenset[str]
+    can_read: Callable[[str], bool]
+    user_id: int | None = None
+    everyone: bool = True
+
+
+def _metrics_readable(metric: str, formula: str, can_read: Callable[[str], bool], memo: dict) -> bool:
+    key = (metric, formula)
+    if key not in memo:
+        try:
+            codes = {metric} if metric else formula_metrics(formula)
+        except Exception:  # noqa: BLE001 - a broken formula is not shown (its edit form says why)
+            codes = {"?"}
+        memo[key] = all(code in BY_CODE and can_read(BY_CODE[code].resource) for code in codes)
+    return memo[key]
+
+
 def readable(defn: KpiDefinition, can_read: Callable[[str], bool]) -> bool:
     """The reader may read every register the KPI's metrics come from."""
-    try:
-        codes = definition_metrics(defn)
-    except Exception:  # noqa: BLE001 - a broken formula is not shown (its edit form says why)
-        return False
-    return all(code in BY_CODE and can_read(BY_CODE[code].resource) for code in codes)
+    return _metrics_readable(defn.metric, defn.formula, can_read, {})
 
 
-def visible_definitions(session: Session, divisions: frozenset[str], can_read: Callable[[str], bool]
-                        ) -> list[KpiDefinition]:
+def _scope(reader: Reader, own_only: bool) -> list:
+    where = [KpiDefinition.active.is_(True), KpiDefinition.division.in_(sorted(reader.divisions))]
+    if own_only or not reader.everyone:
+        where.append(or_(KpiDefinition.employee_id.is_(None), KpiDefinition.employee_id == reader.user_id))
+    return where
+
+
+def visible_definitions(session: Session, reader: Reader, own_only: bool = True) -> list[KpiDefinition]:
+    """The reader's KPIs as objects: division KPIs and their own (every employee's with own_only=False)."""
     rows = session.scalars(select(KpiDefinition).options(selectinload(KpiDefinition.employee))
-                           .where(KpiDefinition.active.is_(True), KpiDefinition.division.in_(sorted(divisions)))
+                           .where(*_scope(reader, own_only))
                            .order_by(KpiDefinition.division, KpiDefinition.sort, KpiDefinition.id))
-    return [d for d in rows if readable(d, can_read)]
+    memo: dict = {}
+    return [d for d in rows if _metrics_readable(d.metric, d.formula, reader.can_read, memo)]
+
+
+def visible_ids(session: Session, reader: Reader) -> list[int]:
+    """Ids of every KPI the reader may see (employees' included when they see everyone), light."""
+    memo: dict = {}
+    return [i for i, metric, formula in session.execute(
+        select(KpiDefinition.id, KpiDefinition.metric, KpiDefinition.formula).where(*_scope(reader, False)))
+            if _metrics_readable(metric, formula, reader.can_read, memo)]
 
 
 @dataclass
@@ -135,32 +172,42 @@ class Score:
     count: int
 
 
-def scores(session: Session, definitions: list[KpiDefinition], today: date) -> list[Score]:
+def scores(session: Session, reader: Reader, today: date) -> list[Score]:
     """Weighted attainment per division and per employee over their last closed periods.
 
-    One query for every definition (a director's 5,000 employee KPIs included): the value of each
-    definition's last closed period, by (definition, period start).
+    Read as plain rows, not objects: a director's scores cover every employee's KPIs (5,000 of them
+    at 100 employees), each definition's value of its last closed period, in two queries.
     """
-    wanted = {d.id: period_of(d.period, today).previous().start for d in definitions}
+    memo: dict = {}
+    rows = [r for r in session.execute(
+        select(KpiDefinition.id, KpiDefinition.division, KpiDefinition.employee_id, KpiDefinition.weight,
+               KpiDefinition.period, KpiDefinition.metric, KpiDefinition.formula).where(*_scope(reader, False)))
+            if _metrics_readable(r.metric, r.formula, reader.can_read, memo)]
+    closed = {kind: period_of(kind, today).previous().start for kind in {r.period for r in rows}}
     reached: dict[int, Decimal | None] = {}
-    starts = sorted(set(wanted.values()))
-    if starts:
+    if closed:
+        wanted = {r.id: closed[r.period] for r in rows}
         for def_id, start, value in session.execute(
                 select(KpiValue.definition_id, KpiValue.period_start, KpiValue.attainment)
-                .where(KpiValue.period_start.in_(starts))):
+                .where(KpiValue.period_start.in_(sorted(set(closed.values()))))):
             if wanted.get(def_id) == start:
                 reached[def_id] = value
+    names = _user_names(session, {r.employee_id for r in rows if r.employee_id})
     groups: dict[tuple[bool, str], list[Scored]] = defaultdict(list)
-    for defn in definitions:
-        key = (True, str(defn.employee)) if defn.employee_id else (False, defn.division)
-        groups[key].append(Scored(defn.weight or Decimal(0), reached.get(defn.id)))
+    for r in rows:
+        key = (True, names.get(r.employee_id, str(r.employee_id))) if r.employee_id else (False, r.division)
+        groups[key].append(Scored(r.weight or Decimal(0), reached.get(r.id)))
     return [Score(label, is_emp, weighted_score(items), len(items))
             for (is_emp, label), items in sorted(groups.items())]
 
 
-def tile_definitions(definitions: list[KpiDefinition], user_id: int | None) -> list[KpiDefinition]:
-    """Tiles show the division KPIs and the reader's own; other employees' KPIs count in the scores."""
-    return [d for d in definitions if d.employee_id is None or d.employee_id == user_id]
+def _user_names(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    from flask_appbuilder.security.sqla.models import User
+
+    return {i: f"{first} {last}".strip() for i, first, last in session.execute(
+        select(User.id, User.first_name, User.last_name).where(User.id.in_(sorted(ids))))}
 
 
 def monthly_series(session: Session, metric: str, today: date, points: int = TREND_POINTS
