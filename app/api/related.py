@@ -21,6 +21,7 @@ from marshmallow_sqlalchemy.fields import Related, RelatedList
 
 MSG_ID_ONLY = "Give the id of an existing record: related records are not created or changed here"
 MSG_NO_SUCH = "No record with id %(id)s"
+MAX_ID = 2**31 - 1
 
 
 class IdOnly(Related):
@@ -33,7 +34,8 @@ class IdOnly(Related):
             pk = int(value)
         except ValueError:
             raise ValidationError(gettext(MSG_ID_ONLY)) from None
-        row = self.session.get(self.related_model, pk)
+        # an id no INTEGER column holds names no row (and would overflow the driver)
+        row = self.session.get(self.related_model, pk) if 0 < pk <= MAX_ID else None
         if row is None:
             raise ValidationError(gettext(MSG_NO_SUCH, id=pk))
         return row

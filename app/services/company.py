@@ -78,6 +78,15 @@ def base_currency_code(company: Company | None) -> str | None:
     return company.base_currency.code if company is not None and company.base_currency else None
 
 
+def form_context(session: Session, locale: str, gettext: Gettext | None = None, user: str = "",
+                 printed_at: date | None = None) -> dict[str, Any]:
+    """What every printed form's context starts with: the company header, the 'Printed' footer
+    (date and user) and the base currency code; each form adds its own document to it."""
+    company = current_company(session)
+    return {"company": company_view_model(company, locale, gettext), "printed_at": printed_at or date.today(),
+            "user": user, "currency": base_currency_code(company)}
+
+
 # --- Flask edge: locale, translations and who prints -------------------------------------------
 
 

@@ -12,7 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, func, select
@@ -25,7 +24,7 @@ from app.models.crm import ACTIVITY_KINDS, Activity, Deal, DealStage, DealStageC
 from app.models.partners import Partner
 from app.services.base import current_actor, unit_of_work
 from app.services.locking import lock_row
-from app.services.partner_card import CardSection
+from app.services.partner_card import CardSection, url_or_none
 
 # name, ru, es, probability %, won, lost
 DEFAULT_STAGES = [
@@ -382,14 +381,6 @@ def funnel(session: Session, date_from: date | None = None, date_to: date | None
 
 # --- the client card -----------------------------------------------------------------------------
 
-def _url(endpoint: str, **values: Any) -> str | None:
-    try:
-        from flask import url_for
-
-        return url_for(endpoint, **values)
-    except (RuntimeError, Exception):  # noqa: BLE001 - outside a request (bench, jobs): no links
-        return None
-
 
 ACTIVITY_KIND_LABELS = {"call": _l("Call"), "meeting": _l("Meeting"), "task": _l("Task"), "email": _l("E-mail")}
 
@@ -414,8 +405,8 @@ def _deal_section(session: Session, partner_id: int, limit: int) -> CardSection:
                  ("probability", _l("Probability, %")), ("expected_close", _l("Expected close"))],
         rows=[{"title": r.title, "stage": r.DealStage.label(), "amount": r.amount, "currency": r.code or "",
                "probability": r.probability, "expected_close": r.expected_close,
-               "url": _url("DealView.show", pk=r.id)} for r in rows],
-        more_url=_url("DealView.list", _flt_0_partner=partner_id),
+               "url": url_or_none("DealView.show", pk=r.id)} for r in rows],
+        more_url=url_or_none("DealView.list", _flt_0_partner=partner_id),
     )
 
 
@@ -431,6 +422,6 @@ def _activity_section(session: Session, partner_id: int, limit: int) -> CardSect
         columns=[("due_at", _l("Due")), ("kind", _l("Kind")), ("subject", _l("Subject")), ("done", _l("Done")),
                  ("result", _l("Result"))],
         rows=[{"due_at": r.due_at, "kind": str(ACTIVITY_KIND_LABELS.get(r.kind, r.kind)), "subject": r.subject,
-               "done": r.done, "result": r.result, "url": _url("ActivityView.show", pk=r.id)} for r in rows],
-        more_url=_url("ActivityView.list", _flt_0_partner=partner_id),
+               "done": r.done, "result": r.result, "url": url_or_none("ActivityView.show", pk=r.id)} for r in rows],
+        more_url=url_or_none("ActivityView.list", _flt_0_partner=partner_id),
     )

@@ -35,6 +35,16 @@ class CardSection:
     more_url: str | None = None
 
 
+def url_or_none(endpoint: str, **values: Any) -> str | None:
+    """The link of a card row or section, or None outside a request (bench, jobs, tests): no links."""
+    try:
+        from flask import url_for
+
+        return url_for(endpoint, **values)
+    except Exception:  # noqa: BLE001 - no app or request context: the card is built without links
+        return None
+
+
 CARD_PROVIDERS: list[str] = [
     "app.services.crm:card_sections",
     "app.services.sales.card:card_sections",

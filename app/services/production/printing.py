@@ -28,14 +28,7 @@ from app.models.production import (
 )
 from app.models.stock import StockLot, StockMove, Warehouse
 from app.printing import render_pdf
-from app.services.company import (
-    base_currency_code,
-    company_view_model,
-    current_company,
-    print_locale,
-    printed_by,
-    safe_filename,
-)
+from app.services.company import form_context, print_locale, printed_by, safe_filename
 from app.services.production import costing, engineering
 from app.services.stock.printing import unit_label, words
 from app.services.stock.reports import language
@@ -52,12 +45,6 @@ def _wh(wh: Warehouse | None) -> str:
 def _stamp_state(state: str) -> str:
     """The forms' DRAFT / CANCELLED mark (stock_macros.stamp) knows these two states."""
     return {ORDER_DRAFT: "draft", ORDER_CANCELLED: "cancelled", "cancelled": "cancelled"}.get(state, "posted")
-
-
-def _base(session: Session, locale: str, gettext: Gettext | None, user: str, printed_at: date | None) -> dict:
-    company = current_company(session)
-    return {"company": company_view_model(company, locale, gettext), "printed_at": printed_at or date.today(),
-            "user": user, "currency": base_currency_code(company)}
 
 
 def _item(item: Item, locale: str) -> dict[str, str]:
@@ -130,7 +117,7 @@ def _operations(order: ProductionOrder) -> list[dict[str, Any]]:
 def order_context(session: Session, order: ProductionOrder, locale: str, gettext: Gettext | None = None,
                   user: str = "", printed_at: date | None = None) -> dict[str, Any]:
     """The view-model of the production order form (production_order.html)."""
-    context = _base(session, locale, gettext, user, printed_at)
+    context = form_context(session, locale, gettext, user, printed_at)
     context["doc"] = {
         "number": order.number or "", "date": order.order_date, "state": _stamp_state(order.state),
         "order_state": order.state, **_item(order.item, locale), "qty": order.qty, "qty_done": order.qty_done,
@@ -163,7 +150,7 @@ def order_pdf(session: Session, order_id: int, lang: str | None = None) -> tuple
 def routing_context(session: Session, routing: Routing, locale: str, gettext: Gettext | None = None,
                     user: str = "", printed_at: date | None = None) -> dict[str, Any]:
     """The view-model of the technological map (production_routing.html): operations, times, materials."""
-    context = _base(session, locale, gettext, user, printed_at)
+    context = form_context(session, locale, gettext, user, printed_at)
     ops, setup, run, setup_cost, run_cost = [], ZERO, ZERO, ZERO, ZERO
     with exact():
         for op in routing.operations:
@@ -224,7 +211,7 @@ def _ledger_lines(session: Session, completion: ProductionCompletion, locale: st
 def completion_context(session: Session, completion: ProductionCompletion, locale: str,
                        gettext: Gettext | None = None, user: str = "", printed_at: date | None = None) -> dict:
     """The view-model of the output receipt (production_receipt.html)."""
-    context = _base(session, locale, gettext, user, printed_at)
+    context = form_context(session, locale, gettext, user, printed_at)
     order = completion.order
     consumed, produced = _ledger_lines(session, completion, locale)
     total = completion.material_cost + completion.labour_cost + completion.overhead_cost

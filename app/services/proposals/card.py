@@ -5,24 +5,14 @@ One LIMITed query plus one COUNT (app.services.partner_card's contract).
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models.core import Currency
 from app.models.proposals import Proposal
+from app.services.partner_card import url_or_none
 from app.services.proposals.labels import state_label
-
-
-def _url(endpoint: str, **values: Any) -> str | None:
-    try:
-        from flask import url_for
-
-        return url_for(endpoint, **values)
-    except Exception:  # noqa: BLE001 - outside a request (bench, jobs): no links
-        return None
 
 
 def card_sections(session: Session, partner_id: int, limit: int = 20) -> list:
@@ -41,6 +31,6 @@ def card_sections(session: Session, partner_id: int, limit: int = 20) -> list:
                  ("currency", _l("Currency"))],
         rows=[{"number": r.number if r.version == 1 else f"{r.number}/{r.version}", "date": r.proposal_date,
                "state": state_label(r.state), "amount": r.grand_total, "currency": r.code,
-               "url": _url("ProposalView.show", pk=r.id)} for r in rows],
-        more_url=_url("ProposalView.list", _flt_0_partner=partner_id),
+               "url": url_or_none("ProposalView.show", pk=r.id)} for r in rows],
+        more_url=url_or_none("ProposalView.list", _flt_0_partner=partner_id),
     )]

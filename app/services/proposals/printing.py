@@ -9,7 +9,6 @@ any cost key, so the template could not print one even by mistake.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -19,7 +18,7 @@ from app.domain.errors import DomainError, plain_number
 from app.domain.money import ZERO
 from app.models.proposals import ProductModel, ProductOption, Proposal
 from app.printing import render_pdf
-from app.services.company import company_view_model, current_company, print_locale, printed_by, safe_filename
+from app.services.company import form_context, print_locale, printed_by, safe_filename
 from app.services.proposals.workflow import get
 from app.services.stock.printing import words
 from app.services.stock.reports import language
@@ -53,10 +52,8 @@ def _label(obj: Any, locale: str) -> str:
 
 
 def _head(session: Session, p: Proposal, locale: str, gettext: Gettext | None, user: str) -> dict[str, Any]:
-    company = current_company(session)
     model = session.get(ProductModel, p.model_id) if p.model_id else None
-    return {
-        "company": company_view_model(company, locale, gettext), "printed_at": date.today(), "user": user,
+    return form_context(session, locale, gettext, user) | {
         "doc": {"number": p.label, "date": p.proposal_date, "valid_until": p.valid_until, "state": p.state,
                 "partner": p.partner.legal_name or p.partner.name, "contact": p.contact.name if p.contact else "",
                 "currency": p.currency.code, "qty": p.qty, "note": p.note,

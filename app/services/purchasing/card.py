@@ -14,15 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.models.purchasing import PurchaseOrder, PurchaseRequest, SupplierOffer
-
-
-def _url(endpoint: str, **kw: Any) -> str | None:
-    try:
-        from flask import url_for
-
-        return url_for(endpoint, **kw)
-    except Exception:  # noqa: BLE001 - outside a request (tests, jobs) there are no links
-        return None
+from app.services.partner_card import url_or_none
 
 
 def _count(session: Session, model: type, column: Any, partner_id: int) -> int:
@@ -46,9 +38,9 @@ def card_sections(session: Session, partner_id: int, limit: int = 20) -> list:
                      ("lead_time", _l("Lead time, days"))],
             rows=[{"item": str(o.item), "price": o.price, "currency": o.currency.code, "valid_from": o.valid_from,
                    "valid_to": o.valid_to, "lead_time": o.lead_time_days,
-                   "url": _url("SupplierOfferView.show", pk=o.id)} for o in offers],
+                   "url": url_or_none("SupplierOfferView.show", pk=o.id)} for o in offers],
             total=_count(session, SupplierOffer, SupplierOffer.supplier_id, partner_id),
-            more_url=_url("SupplierOfferView.list", _flt_0_supplier=partner_id)))
+            more_url=url_or_none("SupplierOfferView.list", _flt_0_supplier=partner_id)))
     from app.domain.documents import PURCHASE_ORDER, PURCHASE_REQUEST
     from app.services.workflow import lazy_state_labels
 
@@ -63,9 +55,9 @@ def card_sections(session: Session, partner_id: int, limit: int = 20) -> list:
                      ("total", _l("Total, base currency"))],
             rows=[{"number": r.number, "date": r.request_date, "state": request_labels.get(r.state, r.state),
                    "total": r.total_base,
-                   "url": _url("PurchaseRequestView.show", pk=r.id)} for r in requests],
+                   "url": url_or_none("PurchaseRequestView.show", pk=r.id)} for r in requests],
             total=_count(session, PurchaseRequest, PurchaseRequest.supplier_id, partner_id),
-            more_url=_url("PurchaseRequestView.list", _flt_0_supplier=partner_id)))
+            more_url=url_or_none("PurchaseRequestView.list", _flt_0_supplier=partner_id)))
     orders = session.scalars(select(PurchaseOrder).where(PurchaseOrder.supplier_id == partner_id)
                              .options(joinedload(PurchaseOrder.currency))
                              .order_by(PurchaseOrder.id.desc()).limit(limit)).all()
@@ -76,7 +68,7 @@ def card_sections(session: Session, partner_id: int, limit: int = 20) -> list:
                      ("total", _l("Total")), ("currency", _l("Currency"))],
             rows=[{"number": o.number, "date": o.order_date, "state": order_labels.get(o.state, o.state),
                    "total": o.total,
-                   "currency": o.currency.code, "url": _url("PurchaseOrderView.show", pk=o.id)} for o in orders],
+                   "currency": o.currency.code, "url": url_or_none("PurchaseOrderView.show", pk=o.id)} for o in orders],
             total=_count(session, PurchaseOrder, PurchaseOrder.supplier_id, partner_id),
-            more_url=_url("PurchaseOrderView.list", _flt_0_supplier=partner_id)))
+            more_url=url_or_none("PurchaseOrderView.list", _flt_0_supplier=partner_id)))
     return sections

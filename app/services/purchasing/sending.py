@@ -21,7 +21,7 @@ from app.domain.errors import DomainError
 from app.domain.money import ZERO, round_money
 from app.models.purchasing import PurchaseOrder, PurchaseOrderLine, PurchaseRequest, PurchaseRequestLine
 from app.printing import render_pdf
-from app.services.company import company_view_model, current_company, safe_filename
+from app.services.company import current_company, form_context, safe_filename
 from app.services.export import to_csv, to_xlsx
 from app.services.stock.printing import unit_label, words
 
@@ -74,9 +74,7 @@ def document_context(session: Session, kind: str, doc_id: int, locale: str, gett
             totals[ln["currency"]] += ln["amount"]
     single = next(iter(totals)) if len(totals) == 1 else ""
     supplier = doc.supplier
-    return {
-        "company": company_view_model(current_company(session), locale, gettext),
-        "printed_at": printed_at or date.today(), "user": user,
+    return form_context(session, locale, gettext, user, printed_at) | {
         "doc": {"kind": kind, "number": doc.number,
                 "date": doc.request_date if kind == "request" else doc.order_date,
                 "state": "cancelled" if doc.state == "cancelled" else "",

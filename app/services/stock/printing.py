@@ -40,14 +40,7 @@ from app.models.stock import (
     Warehouse,
 )
 from app.printing import amount_in_words, render_pdf
-from app.services.company import (
-    base_currency_code,
-    company_view_model,
-    current_company,
-    print_locale,
-    printed_by,
-    safe_filename,
-)
+from app.services.company import form_context, print_locale, printed_by, safe_filename
 from app.services.stock import reports
 from app.services.stock.documents import base_qty
 
@@ -206,15 +199,9 @@ def _doc_header(doc: StockDocument, base_currency: str | None) -> dict[str, Any]
 def document_context(session: Session, doc: StockDocument, locale: str, gettext: Gettext | None = None,
                      user: str = "", printed_at: date | None = None) -> dict[str, Any]:
     """The view-model of a stock document's printed form (see the stock_*.html templates)."""
-    company = current_company(session)
-    currency = base_currency_code(company)
-    context: dict[str, Any] = {
-        "company": company_view_model(company, locale, gettext),
-        "printed_at": printed_at or date.today(),
-        "user": user,
-        "doc": _doc_header(doc, currency),
-        "currency": currency,
-    }
+    context = form_context(session, locale, gettext, user, printed_at)
+    currency = context["currency"]
+    context["doc"] = _doc_header(doc, currency)
     if doc.doc_type == DOC_COUNT:
         lines = _count_lines(session, doc, locale)
         totals = _count_totals(lines)
@@ -257,17 +244,13 @@ def on_hand_context(session: Session, locale: str, warehouse_id: int | None = No
                     only_nonzero: bool = True, gettext: Gettext | None = None, user: str = "",
                     printed_at: date | None = None) -> dict[str, Any]:
     """The view-model of the printed stock on hand report (every row, no pagination)."""
-    company = current_company(session)
-    currency = base_currency_code(company)
+    context = form_context(session, locale, gettext, user, printed_at)
+    currency = context["currency"]
     report = reports.on_hand(session, warehouse_id, group_id, only_nonzero, page_size=None, locale=locale)
     per_warehouse: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for row in report.rows:
         per_warehouse[row.warehouse_code] += row.value
-    return {
-        "company": company_view_model(company, locale, gettext),
-        "printed_at": printed_at or date.today(),
-        "user": user,
-        "currency": currency,
+    return context | {
         "on_date": printed_at or date.today(),
         "warehouse": _warehouse_label(session.get(Warehouse, warehouse_id)) if warehouse_id else "",
         "group": _group_label(session, group_id, locale),
