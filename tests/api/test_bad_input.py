@@ -237,3 +237,9 @@ def test_list_pages_refuse_bad_paging(app, login_as, query):
 
 def test_list_pages_still_page(app, login_as):
     assert login_as("Admin").get("/itemview/list/?page_ItemView=2&psize_ItemView=10").status_code == 200
+
+
+def test_a_related_id_no_row_can_have(app, client, admin):
+    for unit in (2**70, str(2**70), -1, 0):
+        resp = client.post("/api/v1/item/", headers=admin, json={"code": "X", "name": "X", "unit": unit})
+        assert resp.status_code == 422 and _fields(resp) == {"unit"}, (unit, resp.status_code)
