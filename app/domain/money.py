@@ -27,6 +27,8 @@ QTY_Q = Decimal(1).scaleb(-QTY_PLACES)
 MAX_QTY = Decimal(10) ** (18 - QTY_PLACES) - QTY_Q
 MAX_MONEY = Decimal(10) ** (18 - MONEY_PLACES) - MONEY_Q
 ZERO = Decimal(0)
+AMOUNT_Q = Decimal("0.01")  # the kopek (cent): document amounts, tax and totals
+HUNDRED = Decimal(100)
 #: digits kept while computing (shares, rates, per-unit costs) before the one rounding at the end
 EXACT_PREC = 60
 
@@ -34,8 +36,6 @@ EXACT_PREC = 60
 def exact() -> AbstractContextManager:
     """The one computing context: enough digits that only the final round_money / round_qty rounds."""
     return localcontext(prec=EXACT_PREC)
-AMOUNT_Q = Decimal("0.01")  # the kopek (cent): document amounts, tax and totals
-HUNDRED = Decimal(100)
 
 
 def D(value: object) -> Decimal:

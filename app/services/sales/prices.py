@@ -12,12 +12,12 @@ priced anywhere is refused.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.money import round_money
+from app.domain.money import exact, round_money
 from app.models.catalog import Item, PriceList
 from app.models.core import Currency
 from app.models.partners import Partner
@@ -34,8 +34,7 @@ class LinePrice:
 
 
 def _converted(base_price: Decimal, rate: Decimal) -> LinePrice:
-    with localcontext() as ctx:
-        ctx.prec = 60
+    with exact():
         return LinePrice(round_money(base_price / rate), base_price, rate)
 
 

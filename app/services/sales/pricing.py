@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.money import LineAmounts, document_totals, exact, round_amount, round_money
 from app.domain.money import line_amounts as line_amounts  # re-exported: the one line rule
-from app.models.catalog import Item, PriceList, PriceListItem
+from app.models.catalog import PriceList, PriceListItem
 from app.models.core import Company, Currency, CurrencyRate
 
 HUNDRED = Decimal(100)
@@ -59,16 +59,6 @@ def list_prices(session: Session, price_list_id: int | None, item_ids: set[int])
     rows = session.execute(select(PriceListItem.item_id, PriceListItem.price).where(
         PriceListItem.price_list_id == price_list_id, PriceListItem.item_id.in_(sorted(item_ids))))
     return {i: p for i, p in rows}
-
-
-def fallback_price(item: Item, rate: Decimal) -> Decimal | None:
-    """An item's own sale price (base currency) converted to the order currency, when no list has it."""
-    if item.sale_price is None or not rate:
-        return None
-    if rate == 1:
-        return item.sale_price
-    with exact():
-        return round_money(item.sale_price / rate)
 
 
 def totals(lines) -> tuple[Decimal, Decimal, Decimal]:
