@@ -79,15 +79,7 @@ KPIS = (
 
 def _history(today: date) -> None:
     """Six past months of kit sales through the services: receipt, order, shipment, invoice, payment."""
-    from app.services.sales import (
-        OrderInput,
-        OrderLineInput,
-        PaymentInput,
-        confirm_order,
-        create_invoice,
-        create_order,
-        register_payment,
-    )
+    from app.services import sales
     from app.services.sales.shipments import ShipmentInput, ship_order
     from app.services.stock.documents import DocumentInput, LineInput, create_document, post_document
 
@@ -108,17 +100,17 @@ def _history(today: date) -> None:
                                                         lines=[LineInput(kit.id, str(4 + n), unit_cost="5200")],
                                                         partner_name="ЭлектроКомп"))
         post_document(db.session, doc.id)
-        order = create_order(db.session, OrderInput(
+        order = sales.create_order(db.session, sales.OrderInput(
             partner_id=client.id, order_date=start + timedelta(days=1), tax_rate=D(20), warehouse_id=main.id,
-            delivery_date=start + timedelta(days=8), lines=[OrderLineInput(kit.id, D(3 + n))]))
+            delivery_date=start + timedelta(days=8), lines=[sales.OrderLineInput(kit.id, D(3 + n))]))
         order.manager_id = manager_id
-        confirm_order(db.session, order.id)
+        sales.confirm_order(db.session, order.id)
         late = 12 if n % 3 == 0 else 6  # every third month ships after the promised date
         ship_order(db.session, ShipmentInput(order.id, ship_date=start + timedelta(days=late)))
-        invoice = create_invoice(db.session, order.id, invoice_date=start + timedelta(days=late))
+        invoice = sales.create_invoice(db.session, order.id, invoice_date=start + timedelta(days=late))
         if n > 1:
-            register_payment(db.session, PaymentInput(invoice.id, invoice.amount_total,
-                                                      pay_date=start + timedelta(days=late + 9)))
+            sales.register_payment(db.session, sales.PaymentInput(invoice.id, invoice.amount_total,
+                                                                  pay_date=start + timedelta(days=late + 9)))
 
 
 def _definitions() -> None:

@@ -574,16 +574,21 @@ def routing_labour(session: Session, item_ids: set[int], on_date: date | None = 
     out = {}
     for item_id in item_ids:
         routing = active_routing(session, item_id, on_date)
-        if routing is None:
-            continue
-        fixed = per_unit = ZERO
-        with exact():
-            for op in routing.operations:
-                rate = (op.work_center.labour_rate + op.work_center.overhead_rate) / 60
-                fixed += op.setup_minutes * rate
-                per_unit += op.run_minutes * rate
-        out[item_id] = dbom.Labour(fixed, per_unit)
+        if routing is not None:
+            out[item_id] = labour_of(routing)
     return out
+
+
+def labour_of(routing: Routing) -> dbom.Labour:
+    """A routing's set-up cost per batch and run cost per unit: minutes times the work centre's
+    labour plus overhead rate per hour (the one formula of the BOM cost roll-up and TCP costing)."""
+    fixed = per_unit = ZERO
+    with exact():
+        for op in routing.operations:
+            rate = (op.work_center.labour_rate + op.work_center.overhead_rate) / 60
+            fixed += op.setup_minutes * rate
+            per_unit += op.run_minutes * rate
+    return dbom.Labour(fixed, per_unit)
 
 
 def cost_rollup(session: Session, item_id: int, method: str = COST_STANDARD, qty: Decimal = Decimal(1),

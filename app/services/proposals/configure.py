@@ -84,7 +84,9 @@ class ProposalInput:
 
 
 @dataclass
-class EvalLine:
+class LineHead:
+    """What a configured line is, before and after costing: where it comes from and how many."""
+
     key: str
     kind: str
     group_label: str
@@ -93,6 +95,10 @@ class EvalLine:
     description: str
     characteristics: str
     qty: Decimal
+
+
+@dataclass
+class EvalLine(LineHead):
     cost: Decimal
     unit_cost: Decimal
     unit_price: Decimal
@@ -217,15 +223,7 @@ def load_rules(session: Session) -> list[dp.Rule]:
 
 
 @dataclass
-class _Spec:
-    key: str
-    kind: str
-    group_label: str
-    option_id: int | None
-    item_id: int | None
-    description: str
-    characteristics: str
-    qty: Decimal
+class _Spec(LineHead):
     fixed_unit_cost: Decimal | None = None
     own_margin: Decimal | None = None
     own_discount: Decimal | None = None

@@ -126,16 +126,7 @@ def routing_labour(session: Session, item_ids: set[int], on_date: date | None = 
     rows = session.scalars(select(Routing).where(Routing.item_id.in_(sorted(item_ids)),
                                                  eng._in_force(Routing, on_date or date.today()))
                            .options(selectinload(Routing.operations).joinedload(RoutingOperation.work_center)))
-    out = {}
-    for item_id, routing in eng._newest(rows).items():
-        fixed = per_unit = ZERO
-        with exact():
-            for op in routing.operations:
-                rate = (op.work_center.labour_rate + op.work_center.overhead_rate) / 60
-                fixed += op.setup_minutes * rate
-                per_unit += op.run_minutes * rate
-        out[item_id] = dbom.Labour(fixed, per_unit)
-    return out
+    return {item_id: eng.labour_of(routing) for item_id, routing in eng._newest(rows).items()}
 
 
 # --- unit costs by source ----------------------------------------------------------------------

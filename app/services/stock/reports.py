@@ -267,6 +267,16 @@ def on_hand(session: Session, warehouse_id: int | None = None, group_id: int | N
 # --- item card ---------------------------------------------------------------------------------
 
 
+def _incoming(move: CardMove, amount: Decimal) -> Decimal | None:
+    """The In column of the item card: the amount of an incoming move, empty for an outgoing one."""
+    return amount if move.incoming else None
+
+
+def _outgoing(move: CardMove, amount: Decimal) -> Decimal | None:
+    """The Out column: an outgoing move's amount as a positive number, empty for an incoming one."""
+    return None if move.incoming else -amount
+
+
 @dataclass(frozen=True)
 class CardMove:
     """One ledger row of an item card with the balance after it."""
@@ -287,21 +297,10 @@ class CardMove:
     def incoming(self) -> bool:
         return self.qty > 0 or (self.qty == 0 and self.value >= 0)
 
-    @property
-    def qty_in(self) -> Decimal | None:
-        return self.qty if self.incoming else None
-
-    @property
-    def qty_out(self) -> Decimal | None:
-        return None if self.incoming else -self.qty
-
-    @property
-    def value_in(self) -> Decimal | None:
-        return self.value if self.incoming else None
-
-    @property
-    def value_out(self) -> Decimal | None:
-        return None if self.incoming else -self.value
+    qty_in = property(lambda self: _incoming(self, self.qty))
+    qty_out = property(lambda self: _outgoing(self, self.qty))
+    value_in = property(lambda self: _incoming(self, self.value))
+    value_out = property(lambda self: _outgoing(self, self.value))
 
     @property
     def unit_cost(self) -> Decimal | None:
