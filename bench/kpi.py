@@ -41,7 +41,6 @@ def _users(n: int) -> list[int]:
     from sqlalchemy import insert, select
 
     from app.extensions import db
-
     from app.security import sync_roles
 
     sm = current_app.appbuilder.sm

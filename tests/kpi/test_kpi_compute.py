@@ -156,3 +156,18 @@ def test_a_formula_over_metrics(history, session):
     session.commit()
     compute_kpis(session, today=fk.TODAY)
     assert _value(session, defn, NOV) == D("22.2000")  # 200.00 / 900.90 = 0.2220002...
+
+
+def test_an_edited_target_relights_only_that_kpi(history, session):
+    revenue = fk.define(session, "revenue", target=D(1000), red_threshold=D(500), green_threshold=D(900))
+    fk.define(session, "cash_collected")
+    compute_kpis(session, today=fk.TODAY)
+    row = session.scalar(select(KpiValue).where(KpiValue.definition_id == revenue.id, KpiValue.period_start == NOV))
+    assert (row.status, row.attainment) == ("green", D("0.9009"))
+    revenue.green_threshold = D(950)
+    session.commit()
+    stats = compute_kpis(session, today=fk.TODAY)
+    assert stats.values_written == 1 and stats.restatements == 0  # November's light; nothing else changed
+    session.refresh(row)
+    assert row.status == "amber"
+    assert compute_kpis(session, today=fk.TODAY).values_written == 0

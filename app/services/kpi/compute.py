@@ -22,7 +22,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.calculators.errors import CalcError, Fail
@@ -206,7 +206,7 @@ def _diff(old: list[tuple], new: list[Part]) -> list[dict[str, Any]]:
 
 
 def _write_facts(session: Session, metric: Metric, buckets: dict[FactKey, list[Part]], today: date,
-                 stats: ComputeStats) -> tuple[dict[FactKey, Decimal | None], dict[FactKey, _Change]]:
+                 stats: ComputeStats) -> tuple[dict[FactKey, Decimal | None], dict[FactKey, _Change], set[FactKey]]:
     """Insert new figures, rewrite changed ones (their lineage replaced), leave the same ones alone.
 
     Core statements in bulk: a first run writes tens of thousands of figures and their documents.
@@ -220,6 +220,7 @@ def _write_facts(session: Session, metric: Metric, buckets: dict[FactKey, list[P
     inserts: list[tuple[dict[str, Any], list[Part]]] = []
     updates: list[tuple[dict[str, Any], list[Part]]] = []
     newly_closed: list[int] = []
+    dirty: set[FactKey] = set()
     now = utcnow()
     for key, parts in buckets.items():
         period = period_of(key[1], key[2])
@@ -229,6 +230,7 @@ def _write_facts(session: Session, metric: Metric, buckets: dict[FactKey, list[P
             values[key] = row.value
             if closed and not row.closed:
                 newly_closed.append(row.id)
+                dirty.add(key)
             stats.facts_unchanged += 1
             continue
         num, den, count = sum_parts(parts)
@@ -245,6 +247,7 @@ def _write_facts(session: Session, metric: Metric, buckets: dict[FactKey, list[P
                                              docs_t.c.den).where(docs_t.c.fact_id == row.id)).all()
                 changes[key] = _Change(_diff(old, parts))
             updates.append(({"b_id": row.id, **{f"b_{k}": v for k, v in fields.items()}}, parts))
+        dirty.add(key)
         stats.facts_written += 1
     if newly_closed:
         session.execute(update(t).where(t.c.id.in_(newly_closed)).values(closed=True))
@@ -264,7 +267,7 @@ def _write_facts(session: Session, metric: Metric, buckets: dict[FactKey, list[P
         doc_rows.extend(_doc_rows(u["b_id"], parts))
     for chunk in range(0, len(doc_rows), 20_000):
         session.execute(insert(docs_t), doc_rows[chunk:chunk + 20_000])
-    return values, changes
+    return values, changes, dirty
 
 
 def _doc_rows(fact_id: int, parts: list[Part]) -> list[dict[str, Any]]:
@@ -285,14 +288,38 @@ def _definition_value(defn: KpiDefinition, codes: set[str], period: Period,
 
 
 def _write_values(session: Session, definitions: list[KpiDefinition], metrics_of: dict[int, set[str]],
-                  facts: dict[FactKey, Decimal | None], changes: dict[FactKey, _Change], since: date, today: date,
-                  stats: ComputeStats) -> None:
-    """Every definition's value per period, its light and attainment; bulk insert / update of what changed."""
+                  facts: dict[FactKey, Decimal | None], changes: dict[FactKey, _Change], dirty: set[FactKey],
+                  since: date, today: date, stats: ComputeStats) -> None:
+    """Every definition's value per period, its light and attainment; bulk insert / update of what changed.
+
+    Only definitions with something new are looked at: a figure they read changed (or its period
+    closed), the definition was edited since its values were computed, or a period has no value yet.
+    """
     t = KpiValue.__table__
-    existing = {(r.definition_id, r.period_start): r for r in session.execute(
-        select(t.c.id, t.c.definition_id, t.c.period_start, t.c.value, t.c.status, t.c.attainment, t.c.closed)
-        .where(t.c.period_start >= period_of("week", since).start))}
     periods = {kind: periods_between(kind, since, today) for kind in {d.period for d in definitions}}
+    first = min((p[0].start for p in periods.values() if p), default=since)
+    stamps = {def_id: (at, count) for def_id, at, count in session.execute(
+        select(t.c.definition_id, func.min(t.c.computed_at), func.count())
+        .where(t.c.period_start >= first).group_by(t.c.definition_id))}
+    todo, touched = [], []
+    for defn in definitions:
+        at, count = stamps.get(defn.id, (None, 0))
+        edited = at is not None and defn.updated_at is not None and defn.updated_at > at
+        keys = ((code, defn.period, p.start, defn.employee_id or 0) for code in metrics_of[defn.id]
+                for p in periods[defn.period])
+        if at is None or count < len(periods[defn.period]) or edited or any(k in dirty for k in keys):
+            todo.append(defn)
+            if edited:
+                touched.append(defn.id)
+    if not todo:
+        return
+    ids = [d.id for d in todo]
+    existing = {}
+    for chunk in range(0, len(ids), 900):
+        existing.update({(r.definition_id, r.period_start): r for r in session.execute(
+            select(t.c.id, t.c.definition_id, t.c.period_start, t.c.value, t.c.status, t.c.attainment, t.c.closed)
+            .where(t.c.period_start >= first, t.c.definition_id.in_(ids[chunk:chunk + 900])))})
+    definitions = todo
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     newly_closed: list[int] = []
@@ -322,6 +349,9 @@ def _write_values(session: Session, definitions: list[KpiDefinition], metrics_of
     if newly_closed:
         for chunk in range(0, len(newly_closed), 500):
             session.execute(update(t).where(t.c.id.in_(newly_closed[chunk:chunk + 500])).values(closed=True))
+    if touched:  # an edited definition whose values stayed the same: they are now computed for its edit
+        for chunk in range(0, len(touched), 900):
+            session.execute(update(t).where(t.c.definition_id.in_(touched[chunk:chunk + 900])).values(computed_at=now))
     if inserts:
         session.execute(insert(t), inserts)
     if updates:
@@ -353,6 +383,7 @@ def compute_kpis(session: Session, today: date | None = None, since: date | None
         metrics_of = {d.id: definition_metrics(d) for d in definitions}
         facts: dict[FactKey, Decimal | None] = {}
         changes: dict[FactKey, _Change] = {}
+        dirty: set[FactKey] = set()
         reads: dict[Any, Any] = {}
         session.info[LEDGER_CACHE] = {}
         try:
@@ -360,14 +391,15 @@ def compute_kpis(session: Session, today: date | None = None, since: date | None
                 metric = BY_CODE[code]
                 t0 = time.perf_counter()
                 buckets = _bucket(metric, session, kinds, since, today, reads)
-                written, changed = _write_facts(session, metric, buckets, today, stats)
+                written, changed, fresh = _write_facts(session, metric, buckets, today, stats)
                 facts.update(written)
                 changes.update(changed)
+                dirty |= fresh
                 stats.timings[code] = round(time.perf_counter() - t0, 3)
         finally:
             session.info.pop(LEDGER_CACHE, None)
         t0 = time.perf_counter()
-        _write_values(session, definitions, metrics_of, facts, changes, since, today, stats)
+        _write_values(session, definitions, metrics_of, facts, changes, dirty, since, today, stats)
         stats.timings["(values)"] = round(time.perf_counter() - t0, 3)
     stats.seconds = round(time.perf_counter() - started, 3)
     return stats
