@@ -48,6 +48,7 @@ from app.views.partners import (
     fmt_source,
     partner_lookup,
 )
+from app.views.show import show_page
 from app.views.titles import titles
 from app.views.versioned import VersionedEditMixin
 
@@ -169,16 +170,11 @@ class DealView(VersionedEditMixin, BlankChoiceMixin, BaseModelView):
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
-        item = self.datamodel.get(pk, self._base_filters)
-        if item is None:
-            abort(404)
-        widgets = self._show(pk)
-        return self.render_template(
-            self.show_template, pk=pk, title=self.show_title, widgets=widgets, related_views=self._related_views,
+        return show_page(self, pk, lambda item: dict(
             deal=item, stages=crm.open_stages(db.session),
             documents=card_document_actions(item.partner, self.appbuilder.sm, roles=("customer",), deal=item.id),
             can_write=self.appbuilder.sm.has_access(f"can_{ACTION_WRITE}", RESOURCE_DEAL),
-        )
+        ))
 
     @expose("/lookup/")
     @has_access

@@ -40,6 +40,7 @@ from app.services.stock.drafts import validate_header, validate_line
 from app.services.workflow import lazy_state_labels
 from app.views.base import BaseModelView, ReadOnlyModelView, flash_domain_error, fmt_date, interface, run_command
 from app.views.labels import COMMON_LABELS
+from app.views.show import show_page
 from app.views.titles import titles
 
 CAT_STOCK = "StockMenu"
@@ -163,15 +164,8 @@ class _DocumentView(BaseModelView):
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
-        item = self.datamodel.get(pk, self._base_filters)
-        if item is None:
-            abort(404)
-        widgets = self._show(pk)
-        return self.render_template(
-            self.show_template, pk=pk, title=self.show_title, widgets=widgets,
-            related_views=self._related_views, doc_actions=self._doc_actions(item),
-            doc_locked=item.state != DocState.DRAFT,
-        )
+        return show_page(self, pk, lambda item: dict(doc_actions=self._doc_actions(item),
+                                                     doc_locked=item.state != DocState.DRAFT))
 
     @expose("/post/<int:pk>", methods=["POST"])
     @has_access

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import abort, render_template_string, request
+from flask import render_template_string, request
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
@@ -25,6 +25,7 @@ from app.extensions import db
 from app.services.workflow import lazy_state_labels
 from app.views.base import BaseModelView
 from app.views.labels import COMMON_LABELS
+from app.views.show import show_page
 
 CAT_PRODUCTION = "ProductionMenu"
 
@@ -187,12 +188,7 @@ class ShowWithActions(BaseModelView):
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
-        item = self.datamodel.get(pk, self._base_filters)
-        if item is None:
-            abort(404)
-        widgets = self._show(pk)
-        return self.render_template(self.show_template, pk=pk, title=self.show_title, widgets=widgets,
-                                    related_views=self._related_views, doc_actions=self._doc_actions(item))
+        return show_page(self, pk, lambda item: {"doc_actions": self._doc_actions(item)})
 
 
 def item_cell(items: dict, item_id: int, top: bool = False) -> Markup:
