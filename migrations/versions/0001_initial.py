@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 12:19:32.874461
+Create Date: 2026-12-07 13:05:53.266887
 
 """
 import sqlalchemy as sa
@@ -284,6 +284,7 @@ def upgrade():
     sa.Column('valuation', sa.String(length=16), nullable=False),
     sa.Column('address', sa.Text(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('row_version', sa.Integer(), server_default='1', nullable=False),
     sa.CheckConstraint("valuation IN ('fifo','average')", name='ck_wh_valuation'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('code')
@@ -466,6 +467,7 @@ def upgrade():
     sa.Column('tracking', sa.String(length=16), nullable=False),
     sa.Column('photo', sa.Text(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('row_version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint("kind IN ('material','component','node','product','kit','service')", name='ck_item_kind'),
@@ -550,6 +552,7 @@ def upgrade():
     sa.Column('name_norm', sa.String(length=300), nullable=False),
     sa.Column('phone_norm', sa.String(length=32), nullable=False),
     sa.Column('email_norm', sa.String(length=200), nullable=False),
+    sa.Column('row_version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint("kind IN ('company','person')", name='ck_partner_kind'),
@@ -570,15 +573,6 @@ def upgrade():
         batch_op.create_index('ix_partner_supplier', ['is_supplier'], unique=False)
         batch_op.create_index('ix_partner_tax_id', ['tax_id'], unique=False)
 
-    op.create_table('price_list',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('currency_id', sa.Integer(), nullable=False),
-    sa.Column('active', sa.Boolean(), nullable=False),
-    sa.ForeignKeyConstraint(['currency_id'], ['currency.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('name')
-    )
     op.create_table('purchasing_settings',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('nightly_methods', sa.JSON(), nullable=False),
@@ -669,6 +663,7 @@ def upgrade():
     sa.Column('valid_to', sa.Date(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('row_version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint('output_qty > 0', name='ck_bom_output'),
@@ -716,6 +711,7 @@ def upgrade():
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('closed_at', sa.DateTime(), nullable=True),
     sa.Column('close_reason', sa.Text(), nullable=False),
+    sa.Column('row_version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint('probability BETWEEN 0 AND 100', name='ck_deal_probability'),
@@ -830,18 +826,20 @@ def upgrade():
     sa.ForeignKeyConstraint(['tag_id'], ['tag.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('partner_id', 'tag_id')
     )
-    op.create_table('price_list_item',
+    op.create_table('price_list',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('price_list_id', sa.Integer(), nullable=False),
-    sa.Column('item_id', sa.Integer(), nullable=False),
-    sa.Column('price', app.models.types.Money(), nullable=False),
-    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
-    sa.ForeignKeyConstraint(['price_list_id'], ['price_list.id'], ),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('currency_id', sa.Integer(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=True),
+    sa.Column('row_version', sa.Integer(), server_default='1', nullable=False),
+    sa.ForeignKeyConstraint(['currency_id'], ['currency.id'], ),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('price_list_id', 'item_id')
+    sa.UniqueConstraint('name')
     )
-    with op.batch_alter_table('price_list_item', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_price_list_item_item_id'), ['item_id'], unique=False)
+    with op.batch_alter_table('price_list', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_price_list_partner_id'), ['partner_id'], unique=False)
 
     op.create_table('pricing_rule',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -942,51 +940,6 @@ def upgrade():
     with op.batch_alter_table('routing', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_routing_item_id'), ['item_id'], unique=False)
 
-    op.create_table('sales_order',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('number', sa.String(length=32), nullable=False),
-    sa.Column('order_date', sa.Date(), nullable=False),
-    sa.Column('state', sa.String(length=16), nullable=False),
-    sa.Column('partner_id', sa.Integer(), nullable=False),
-    sa.Column('warehouse_id', sa.Integer(), nullable=True),
-    sa.Column('price_list_id', sa.Integer(), nullable=True),
-    sa.Column('currency_id', sa.Integer(), nullable=False),
-    sa.Column('rate', app.models.types.Rate(), nullable=False),
-    sa.Column('tax_rate', app.models.types.Rate(), nullable=False),
-    sa.Column('amount_net', app.models.types.Money(), nullable=False),
-    sa.Column('amount_tax', app.models.types.Money(), nullable=False),
-    sa.Column('amount_total', app.models.types.Money(), nullable=False),
-    sa.Column('delivery_address', sa.Text(), nullable=False),
-    sa.Column('delivery_terms', sa.String(length=300), nullable=False),
-    sa.Column('delivery_date', sa.Date(), nullable=True),
-    sa.Column('payment_terms_days', sa.Integer(), nullable=False),
-    sa.Column('note', sa.Text(), nullable=False),
-    sa.Column('proposal_id', sa.Integer(), nullable=True),
-    sa.Column('manager_id', sa.Integer(), nullable=True),
-    sa.Column('confirmed_at', sa.DateTime(), nullable=True),
-    sa.Column('confirmed_by', sa.String(length=100), nullable=False),
-    sa.Column('cancelled_at', sa.DateTime(), nullable=True),
-    sa.Column('cancelled_by', sa.String(length=100), nullable=False),
-    sa.Column('analysed_at', sa.DateTime(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.CheckConstraint("state IN ('draft','confirmed','in_fulfilment','shipped','closed','cancelled')", name='ck_so_state'),
-    sa.ForeignKeyConstraint(['currency_id'], ['currency.id'], ),
-    sa.ForeignKeyConstraint(['manager_id'], ['ab_user.id'], ),
-    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
-    sa.ForeignKeyConstraint(['price_list_id'], ['price_list.id'], ),
-    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouse.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('number')
-    )
-    with op.batch_alter_table('sales_order', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_sales_order_proposal_id'), ['proposal_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_sales_order_warehouse_id'), ['warehouse_id'], unique=False)
-        batch_op.create_index('ix_so_date_id', ['order_date', 'id'], unique=False)
-        batch_op.create_index('ix_so_number', ['number'], unique=False)
-        batch_op.create_index('ix_so_partner_date', ['partner_id', 'order_date'], unique=False)
-        batch_op.create_index('ix_so_state_id', ['state', 'id'], unique=False)
-
     op.create_table('stock_balance',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('item_id', sa.Integer(), nullable=False),
@@ -1061,6 +1014,7 @@ def upgrade():
     sa.Column('supplier_item_code', sa.String(length=64), nullable=False),
     sa.Column('characteristics', sa.Text(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('row_version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint('lead_time_days >= 0', name='ck_offer_lead'),
@@ -1208,6 +1162,19 @@ def upgrade():
     )
     with op.batch_alter_table('outbox_attachment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outbox_attachment_message_id'), ['message_id'], unique=False)
+
+    op.create_table('price_list_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('price_list_id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('price', app.models.types.Money(), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.ForeignKeyConstraint(['price_list_id'], ['price_list.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('price_list_id', 'item_id')
+    )
+    with op.batch_alter_table('price_list_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_price_list_item_item_id'), ['item_id'], unique=False)
 
     op.create_table('product_model_line',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1408,122 +1375,50 @@ def upgrade():
     with op.batch_alter_table('routing_operation', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_routing_operation_routing_id'), ['routing_id'], unique=False)
 
-    op.create_table('sales_invoice',
+    op.create_table('sales_order',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=32), nullable=False),
-    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('order_date', sa.Date(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
-    sa.Column('invoice_date', sa.Date(), nullable=False),
-    sa.Column('due_date', sa.Date(), nullable=True),
     sa.Column('partner_id', sa.Integer(), nullable=False),
-    sa.Column('order_id', sa.Integer(), nullable=True),
+    sa.Column('warehouse_id', sa.Integer(), nullable=True),
+    sa.Column('price_list_id', sa.Integer(), nullable=True),
     sa.Column('currency_id', sa.Integer(), nullable=False),
     sa.Column('rate', app.models.types.Rate(), nullable=False),
     sa.Column('tax_rate', app.models.types.Rate(), nullable=False),
     sa.Column('amount_net', app.models.types.Money(), nullable=False),
     sa.Column('amount_tax', app.models.types.Money(), nullable=False),
     sa.Column('amount_total', app.models.types.Money(), nullable=False),
-    sa.Column('amount_paid', app.models.types.Money(), nullable=False),
-    sa.Column('note', sa.Text(), nullable=False),
-    sa.Column('posted_at', sa.DateTime(), nullable=True),
-    sa.Column('posted_by', sa.String(length=100), nullable=False),
-    sa.Column('cancelled_at', sa.DateTime(), nullable=True),
-    sa.Column('cancelled_by', sa.String(length=100), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.CheckConstraint("kind IN ('invoice','act')", name='ck_inv_kind'),
-    sa.CheckConstraint("state IN ('draft','posted','cancelled')", name='ck_inv_state'),
-    sa.CheckConstraint('amount_paid >= 0 AND amount_paid <= amount_total', name='ck_inv_paid'),
-    sa.ForeignKeyConstraint(['currency_id'], ['currency.id'], ),
-    sa.ForeignKeyConstraint(['order_id'], ['sales_order.id'], ),
-    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('number')
-    )
-    with op.batch_alter_table('sales_invoice', schema=None) as batch_op:
-        batch_op.create_index('ix_inv_date', ['invoice_date', 'id'], unique=False)
-        batch_op.create_index('ix_inv_due', ['state', 'due_date'], unique=False)
-        batch_op.create_index('ix_inv_partner_date', ['partner_id', 'invoice_date'], unique=False)
-        batch_op.create_index(batch_op.f('ix_sales_invoice_order_id'), ['order_id'], unique=False)
-
-    op.create_table('sales_order_attachment',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('order_id', sa.Integer(), nullable=False),
-    sa.Column('filename', sa.String(length=200), nullable=False),
-    sa.Column('mimetype', sa.String(length=100), nullable=False),
-    sa.Column('size', sa.Integer(), nullable=False),
-    sa.Column('content', sa.LargeBinary(), nullable=False),
-    sa.Column('uploaded_at', sa.DateTime(), nullable=False),
-    sa.Column('uploaded_by', sa.String(length=100), nullable=False),
-    sa.ForeignKeyConstraint(['order_id'], ['sales_order.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('sales_order_attachment', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_sales_order_attachment_order_id'), ['order_id'], unique=False)
-
-    op.create_table('sales_order_line',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('order_id', sa.Integer(), nullable=False),
-    sa.Column('line_no', sa.Integer(), nullable=False),
-    sa.Column('item_id', sa.Integer(), nullable=True),
-    sa.Column('description', sa.String(length=500), nullable=False),
-    sa.Column('qty', app.models.types.Quantity(), nullable=False),
-    sa.Column('unit_price', app.models.types.Money(), nullable=False),
-    sa.Column('discount_pct', app.models.types.Rate(), nullable=False),
-    sa.Column('amount_net', app.models.types.Money(), nullable=False),
-    sa.Column('amount_tax', app.models.types.Money(), nullable=False),
-    sa.Column('amount_total', app.models.types.Money(), nullable=False),
-    sa.Column('unit_cost_estimate', app.models.types.Money(), nullable=True),
-    sa.Column('calculator_version_id', sa.Integer(), nullable=True),
-    sa.Column('calculator_inputs', sa.JSON(), nullable=True),
-    sa.Column('proposal_line_id', sa.Integer(), nullable=True),
-    sa.Column('promise_date', sa.Date(), nullable=True),
-    sa.CheckConstraint('qty > 0', name='ck_sol_qty'),
-    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
-    sa.ForeignKeyConstraint(['order_id'], ['sales_order.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('sales_order_line', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_sales_order_line_order_id'), ['order_id'], unique=False)
-        batch_op.create_index('ix_sol_item', ['item_id'], unique=False)
-
-    op.create_table('sales_shipment',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('number', sa.String(length=32), nullable=False),
-    sa.Column('order_id', sa.Integer(), nullable=False),
-    sa.Column('partner_id', sa.Integer(), nullable=False),
-    sa.Column('warehouse_id', sa.Integer(), nullable=False),
-    sa.Column('ship_date', sa.Date(), nullable=False),
-    sa.Column('state', sa.String(length=16), nullable=False),
-    sa.Column('carrier_id', sa.Integer(), nullable=True),
-    sa.Column('vehicle', sa.String(length=100), nullable=False),
-    sa.Column('driver', sa.String(length=200), nullable=False),
     sa.Column('delivery_address', sa.Text(), nullable=False),
+    sa.Column('delivery_terms', sa.String(length=300), nullable=False),
     sa.Column('delivery_date', sa.Date(), nullable=True),
-    sa.Column('window_from', sa.String(length=5), nullable=False),
-    sa.Column('window_to', sa.String(length=5), nullable=False),
-    sa.Column('transport_cost', app.models.types.Money(), nullable=False),
-    sa.Column('amount_total', app.models.types.Money(), nullable=False),
+    sa.Column('payment_terms_days', sa.Integer(), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
-    sa.Column('posted_at', sa.DateTime(), nullable=True),
-    sa.Column('posted_by', sa.String(length=100), nullable=False),
+    sa.Column('proposal_id', sa.Integer(), nullable=True),
+    sa.Column('manager_id', sa.Integer(), nullable=True),
+    sa.Column('confirmed_at', sa.DateTime(), nullable=True),
+    sa.Column('confirmed_by', sa.String(length=100), nullable=False),
     sa.Column('cancelled_at', sa.DateTime(), nullable=True),
     sa.Column('cancelled_by', sa.String(length=100), nullable=False),
+    sa.Column('analysed_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.CheckConstraint("state IN ('draft','posted','cancelled')", name='ck_ship_state'),
-    sa.ForeignKeyConstraint(['carrier_id'], ['partner.id'], ),
-    sa.ForeignKeyConstraint(['order_id'], ['sales_order.id'], ),
+    sa.CheckConstraint("state IN ('draft','confirmed','in_fulfilment','shipped','closed','cancelled')", name='ck_so_state'),
+    sa.ForeignKeyConstraint(['currency_id'], ['currency.id'], ),
+    sa.ForeignKeyConstraint(['manager_id'], ['ab_user.id'], ),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.ForeignKeyConstraint(['price_list_id'], ['price_list.id'], ),
     sa.ForeignKeyConstraint(['warehouse_id'], ['warehouse.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('number')
     )
-    with op.batch_alter_table('sales_shipment', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_sales_shipment_order_id'), ['order_id'], unique=False)
-        batch_op.create_index('ix_ship_date', ['ship_date', 'id'], unique=False)
-        batch_op.create_index('ix_ship_delivery', ['delivery_date'], unique=False)
-        batch_op.create_index('ix_ship_partner', ['partner_id'], unique=False)
+    with op.batch_alter_table('sales_order', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sales_order_proposal_id'), ['proposal_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sales_order_warehouse_id'), ['warehouse_id'], unique=False)
+        batch_op.create_index('ix_so_date_id', ['order_date', 'id'], unique=False)
+        batch_op.create_index('ix_so_number', ['number'], unique=False)
+        batch_op.create_index('ix_so_partner_date', ['partner_id', 'order_date'], unique=False)
+        batch_op.create_index('ix_so_state_id', ['state', 'id'], unique=False)
 
     op.create_table('stock_document_line',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1737,6 +1632,191 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_purchase_receipt_document_id'), ['document_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_purchase_receipt_order_id'), ['order_id'], unique=False)
 
+    op.create_table('sales_invoice',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=32), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('invoice_date', sa.Date(), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=True),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=True),
+    sa.Column('currency_id', sa.Integer(), nullable=False),
+    sa.Column('rate', app.models.types.Rate(), nullable=False),
+    sa.Column('tax_rate', app.models.types.Rate(), nullable=False),
+    sa.Column('amount_net', app.models.types.Money(), nullable=False),
+    sa.Column('amount_tax', app.models.types.Money(), nullable=False),
+    sa.Column('amount_total', app.models.types.Money(), nullable=False),
+    sa.Column('amount_paid', app.models.types.Money(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('posted_at', sa.DateTime(), nullable=True),
+    sa.Column('posted_by', sa.String(length=100), nullable=False),
+    sa.Column('cancelled_at', sa.DateTime(), nullable=True),
+    sa.Column('cancelled_by', sa.String(length=100), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("kind IN ('invoice','act')", name='ck_inv_kind'),
+    sa.CheckConstraint("state IN ('draft','posted','cancelled')", name='ck_inv_state'),
+    sa.CheckConstraint('amount_paid >= 0 AND amount_paid <= amount_total', name='ck_inv_paid'),
+    sa.ForeignKeyConstraint(['currency_id'], ['currency.id'], ),
+    sa.ForeignKeyConstraint(['order_id'], ['sales_order.id'], ),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('number')
+    )
+    with op.batch_alter_table('sales_invoice', schema=None) as batch_op:
+        batch_op.create_index('ix_inv_date', ['invoice_date', 'id'], unique=False)
+        batch_op.create_index('ix_inv_due', ['state', 'due_date'], unique=False)
+        batch_op.create_index('ix_inv_partner_date', ['partner_id', 'invoice_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sales_invoice_order_id'), ['order_id'], unique=False)
+
+    op.create_table('sales_order_attachment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('mimetype', sa.String(length=100), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
+    sa.Column('uploaded_at', sa.DateTime(), nullable=False),
+    sa.Column('uploaded_by', sa.String(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['sales_order.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('sales_order_attachment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sales_order_attachment_order_id'), ['order_id'], unique=False)
+
+    op.create_table('sales_order_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('line_no', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=True),
+    sa.Column('description', sa.String(length=500), nullable=False),
+    sa.Column('qty', app.models.types.Quantity(), nullable=False),
+    sa.Column('unit_price', app.models.types.Money(), nullable=False),
+    sa.Column('base_price', app.models.types.Money(), nullable=True),
+    sa.Column('price_rate', app.models.types.Rate(), nullable=True),
+    sa.Column('discount_pct', app.models.types.Rate(), nullable=False),
+    sa.Column('amount_net', app.models.types.Money(), nullable=False),
+    sa.Column('amount_tax', app.models.types.Money(), nullable=False),
+    sa.Column('amount_total', app.models.types.Money(), nullable=False),
+    sa.Column('unit_cost_estimate', app.models.types.Money(), nullable=True),
+    sa.Column('calculator_version_id', sa.Integer(), nullable=True),
+    sa.Column('calculator_inputs', sa.JSON(), nullable=True),
+    sa.Column('proposal_line_id', sa.Integer(), nullable=True),
+    sa.Column('promise_date', sa.Date(), nullable=True),
+    sa.CheckConstraint('qty > 0', name='ck_sol_qty'),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.ForeignKeyConstraint(['order_id'], ['sales_order.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('sales_order_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sales_order_line_order_id'), ['order_id'], unique=False)
+        batch_op.create_index('ix_sol_item', ['item_id'], unique=False)
+
+    op.create_table('sales_shipment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=32), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('warehouse_id', sa.Integer(), nullable=False),
+    sa.Column('ship_date', sa.Date(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('carrier_id', sa.Integer(), nullable=True),
+    sa.Column('vehicle', sa.String(length=100), nullable=False),
+    sa.Column('driver', sa.String(length=200), nullable=False),
+    sa.Column('delivery_address', sa.Text(), nullable=False),
+    sa.Column('delivery_date', sa.Date(), nullable=True),
+    sa.Column('window_from', sa.String(length=5), nullable=False),
+    sa.Column('window_to', sa.String(length=5), nullable=False),
+    sa.Column('transport_cost', app.models.types.Money(), nullable=False),
+    sa.Column('amount_total', app.models.types.Money(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('posted_at', sa.DateTime(), nullable=True),
+    sa.Column('posted_by', sa.String(length=100), nullable=False),
+    sa.Column('cancelled_at', sa.DateTime(), nullable=True),
+    sa.Column('cancelled_by', sa.String(length=100), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("state IN ('draft','posted','cancelled')", name='ck_ship_state'),
+    sa.ForeignKeyConstraint(['carrier_id'], ['partner.id'], ),
+    sa.ForeignKeyConstraint(['order_id'], ['sales_order.id'], ),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouse.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('number')
+    )
+    with op.batch_alter_table('sales_shipment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sales_shipment_order_id'), ['order_id'], unique=False)
+        batch_op.create_index('ix_ship_date', ['ship_date', 'id'], unique=False)
+        batch_op.create_index('ix_ship_delivery', ['delivery_date'], unique=False)
+        batch_op.create_index('ix_ship_partner', ['partner_id'], unique=False)
+
+    op.create_table('compatibility_rule',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('model_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('option_id', sa.Integer(), nullable=True),
+    sa.Column('group_id', sa.Integer(), nullable=True),
+    sa.Column('target_id', sa.Integer(), nullable=True),
+    sa.Column('limit_qty', sa.Integer(), nullable=True),
+    sa.Column('note', sa.String(length=300), nullable=False),
+    sa.CheckConstraint("kind IN ('requires','excludes','max_qty')", name='ck_cr_kind'),
+    sa.ForeignKeyConstraint(['group_id'], ['option_group.id'], ),
+    sa.ForeignKeyConstraint(['model_id'], ['product_model.id'], ),
+    sa.ForeignKeyConstraint(['option_id'], ['product_option.id'], ),
+    sa.ForeignKeyConstraint(['target_id'], ['product_option.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('compatibility_rule', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_compatibility_rule_model_id'), ['model_id'], unique=False)
+
+    op.create_table('proposal_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('proposal_id', sa.Integer(), nullable=False),
+    sa.Column('line_no', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('line_key', sa.String(length=16), nullable=False),
+    sa.Column('group_label', sa.String(length=200), nullable=False),
+    sa.Column('option_id', sa.Integer(), nullable=True),
+    sa.Column('item_id', sa.Integer(), nullable=True),
+    sa.Column('description', sa.String(length=500), nullable=False),
+    sa.Column('characteristics', sa.Text(), nullable=False),
+    sa.Column('qty', app.models.types.Quantity(), nullable=False),
+    sa.Column('unit_cost', app.models.types.Money(), nullable=False),
+    sa.Column('cost', app.models.types.Money(), nullable=False),
+    sa.Column('margin_pct', app.models.types.Rate(), nullable=True),
+    sa.Column('discount_pct', app.models.types.Rate(), nullable=True),
+    sa.Column('unit_price', app.models.types.Money(), nullable=False),
+    sa.Column('price', app.models.types.Money(), nullable=False),
+    sa.Column('calculator_version_id', sa.Integer(), nullable=True),
+    sa.Column('calculation_run_id', sa.Integer(), nullable=True),
+    sa.Column('calculator_inputs', sa.Text(), nullable=False),
+    sa.CheckConstraint("kind IN ('base','option','manual','calculator')", name='ck_pl_kind'),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.ForeignKeyConstraint(['option_id'], ['product_option.id'], ),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('proposal_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_proposal_line_item_id'), ['item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_proposal_line_proposal_id'), ['proposal_id'], unique=False)
+
+    op.create_table('purchase_receipt_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('receipt_id', sa.Integer(), nullable=False),
+    sa.Column('order_line_id', sa.Integer(), nullable=False),
+    sa.Column('qty', app.models.types.Quantity(), nullable=False),
+    sa.Column('price', app.models.types.Money(), nullable=False),
+    sa.Column('ordered_price', app.models.types.Money(), nullable=False),
+    sa.Column('price_difference', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['order_line_id'], ['purchase_order_line.id'], ),
+    sa.ForeignKeyConstraint(['receipt_id'], ['purchase_receipt.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('purchase_receipt_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_purchase_receipt_line_order_line_id'), ['order_line_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_purchase_receipt_line_receipt_id'), ['receipt_id'], unique=False)
+
     op.create_table('sales_invoice_line',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('invoice_id', sa.Integer(), nullable=False),
@@ -1827,72 +1907,6 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_sales_shipment_line_order_line_id'), ['order_line_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_sales_shipment_line_shipment_id'), ['shipment_id'], unique=False)
 
-    op.create_table('compatibility_rule',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('model_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('option_id', sa.Integer(), nullable=True),
-    sa.Column('group_id', sa.Integer(), nullable=True),
-    sa.Column('target_id', sa.Integer(), nullable=True),
-    sa.Column('limit_qty', sa.Integer(), nullable=True),
-    sa.Column('note', sa.String(length=300), nullable=False),
-    sa.CheckConstraint("kind IN ('requires','excludes','max_qty')", name='ck_cr_kind'),
-    sa.ForeignKeyConstraint(['group_id'], ['option_group.id'], ),
-    sa.ForeignKeyConstraint(['model_id'], ['product_model.id'], ),
-    sa.ForeignKeyConstraint(['option_id'], ['product_option.id'], ),
-    sa.ForeignKeyConstraint(['target_id'], ['product_option.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('compatibility_rule', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_compatibility_rule_model_id'), ['model_id'], unique=False)
-
-    op.create_table('proposal_line',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('proposal_id', sa.Integer(), nullable=False),
-    sa.Column('line_no', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('line_key', sa.String(length=16), nullable=False),
-    sa.Column('group_label', sa.String(length=200), nullable=False),
-    sa.Column('option_id', sa.Integer(), nullable=True),
-    sa.Column('item_id', sa.Integer(), nullable=True),
-    sa.Column('description', sa.String(length=500), nullable=False),
-    sa.Column('characteristics', sa.Text(), nullable=False),
-    sa.Column('qty', app.models.types.Quantity(), nullable=False),
-    sa.Column('unit_cost', app.models.types.Money(), nullable=False),
-    sa.Column('cost', app.models.types.Money(), nullable=False),
-    sa.Column('margin_pct', app.models.types.Rate(), nullable=True),
-    sa.Column('discount_pct', app.models.types.Rate(), nullable=True),
-    sa.Column('unit_price', app.models.types.Money(), nullable=False),
-    sa.Column('price', app.models.types.Money(), nullable=False),
-    sa.Column('calculator_version_id', sa.Integer(), nullable=True),
-    sa.Column('calculation_run_id', sa.Integer(), nullable=True),
-    sa.Column('calculator_inputs', sa.Text(), nullable=False),
-    sa.CheckConstraint("kind IN ('base','option','manual','calculator')", name='ck_pl_kind'),
-    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
-    sa.ForeignKeyConstraint(['option_id'], ['product_option.id'], ),
-    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('proposal_line', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_proposal_line_item_id'), ['item_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_proposal_line_proposal_id'), ['proposal_id'], unique=False)
-
-    op.create_table('purchase_receipt_line',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('receipt_id', sa.Integer(), nullable=False),
-    sa.Column('order_line_id', sa.Integer(), nullable=False),
-    sa.Column('qty', app.models.types.Quantity(), nullable=False),
-    sa.Column('price', app.models.types.Money(), nullable=False),
-    sa.Column('ordered_price', app.models.types.Money(), nullable=False),
-    sa.Column('price_difference', sa.Boolean(), nullable=False),
-    sa.ForeignKeyConstraint(['order_line_id'], ['purchase_order_line.id'], ),
-    sa.ForeignKeyConstraint(['receipt_id'], ['purchase_receipt.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('purchase_receipt_line', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_purchase_receipt_line_order_line_id'), ['order_line_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_purchase_receipt_line_receipt_id'), ['receipt_id'], unique=False)
-
     op.create_append_only_triggers('audit_log')
     op.create_append_only_triggers('calculation_run')
     op.create_append_only_triggers('calculator_version')
@@ -1914,20 +1928,6 @@ def downgrade():
     op.drop_append_only_triggers('calculator_version')
     op.drop_append_only_triggers('calculation_run')
     op.drop_append_only_triggers('audit_log')
-    with op.batch_alter_table('purchase_receipt_line', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_purchase_receipt_line_receipt_id'))
-        batch_op.drop_index(batch_op.f('ix_purchase_receipt_line_order_line_id'))
-
-    op.drop_table('purchase_receipt_line')
-    with op.batch_alter_table('proposal_line', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_proposal_line_proposal_id'))
-        batch_op.drop_index(batch_op.f('ix_proposal_line_item_id'))
-
-    op.drop_table('proposal_line')
-    with op.batch_alter_table('compatibility_rule', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_compatibility_rule_model_id'))
-
-    op.drop_table('compatibility_rule')
     with op.batch_alter_table('sales_shipment_line', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sales_shipment_line_shipment_id'))
         batch_op.drop_index(batch_op.f('ix_sales_shipment_line_order_line_id'))
@@ -1949,6 +1949,43 @@ def downgrade():
         batch_op.drop_index('ix_invl_item')
 
     op.drop_table('sales_invoice_line')
+    with op.batch_alter_table('purchase_receipt_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_purchase_receipt_line_receipt_id'))
+        batch_op.drop_index(batch_op.f('ix_purchase_receipt_line_order_line_id'))
+
+    op.drop_table('purchase_receipt_line')
+    with op.batch_alter_table('proposal_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_proposal_line_proposal_id'))
+        batch_op.drop_index(batch_op.f('ix_proposal_line_item_id'))
+
+    op.drop_table('proposal_line')
+    with op.batch_alter_table('compatibility_rule', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_compatibility_rule_model_id'))
+
+    op.drop_table('compatibility_rule')
+    with op.batch_alter_table('sales_shipment', schema=None) as batch_op:
+        batch_op.drop_index('ix_ship_partner')
+        batch_op.drop_index('ix_ship_delivery')
+        batch_op.drop_index('ix_ship_date')
+        batch_op.drop_index(batch_op.f('ix_sales_shipment_order_id'))
+
+    op.drop_table('sales_shipment')
+    with op.batch_alter_table('sales_order_line', schema=None) as batch_op:
+        batch_op.drop_index('ix_sol_item')
+        batch_op.drop_index(batch_op.f('ix_sales_order_line_order_id'))
+
+    op.drop_table('sales_order_line')
+    with op.batch_alter_table('sales_order_attachment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sales_order_attachment_order_id'))
+
+    op.drop_table('sales_order_attachment')
+    with op.batch_alter_table('sales_invoice', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sales_invoice_order_id'))
+        batch_op.drop_index('ix_inv_partner_date')
+        batch_op.drop_index('ix_inv_due')
+        batch_op.drop_index('ix_inv_date')
+
+    op.drop_table('sales_invoice')
     with op.batch_alter_table('purchase_receipt', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_purchase_receipt_order_id'))
         batch_op.drop_index(batch_op.f('ix_purchase_receipt_document_id'))
@@ -1996,29 +2033,15 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_stock_document_line_document_id'))
 
     op.drop_table('stock_document_line')
-    with op.batch_alter_table('sales_shipment', schema=None) as batch_op:
-        batch_op.drop_index('ix_ship_partner')
-        batch_op.drop_index('ix_ship_delivery')
-        batch_op.drop_index('ix_ship_date')
-        batch_op.drop_index(batch_op.f('ix_sales_shipment_order_id'))
+    with op.batch_alter_table('sales_order', schema=None) as batch_op:
+        batch_op.drop_index('ix_so_state_id')
+        batch_op.drop_index('ix_so_partner_date')
+        batch_op.drop_index('ix_so_number')
+        batch_op.drop_index('ix_so_date_id')
+        batch_op.drop_index(batch_op.f('ix_sales_order_warehouse_id'))
+        batch_op.drop_index(batch_op.f('ix_sales_order_proposal_id'))
 
-    op.drop_table('sales_shipment')
-    with op.batch_alter_table('sales_order_line', schema=None) as batch_op:
-        batch_op.drop_index('ix_sol_item')
-        batch_op.drop_index(batch_op.f('ix_sales_order_line_order_id'))
-
-    op.drop_table('sales_order_line')
-    with op.batch_alter_table('sales_order_attachment', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_sales_order_attachment_order_id'))
-
-    op.drop_table('sales_order_attachment')
-    with op.batch_alter_table('sales_invoice', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_sales_invoice_order_id'))
-        batch_op.drop_index('ix_inv_partner_date')
-        batch_op.drop_index('ix_inv_due')
-        batch_op.drop_index('ix_inv_date')
-
-    op.drop_table('sales_invoice')
+    op.drop_table('sales_order')
     with op.batch_alter_table('routing_operation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_routing_operation_routing_id'))
 
@@ -2056,6 +2079,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_product_model_line_item_id'))
 
     op.drop_table('product_model_line')
+    with op.batch_alter_table('price_list_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_price_list_item_item_id'))
+
+    op.drop_table('price_list_item')
     with op.batch_alter_table('outbox_attachment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_attachment_message_id'))
 
@@ -2102,15 +2129,6 @@ def downgrade():
         batch_op.drop_index('ix_balance_wh')
 
     op.drop_table('stock_balance')
-    with op.batch_alter_table('sales_order', schema=None) as batch_op:
-        batch_op.drop_index('ix_so_state_id')
-        batch_op.drop_index('ix_so_partner_date')
-        batch_op.drop_index('ix_so_number')
-        batch_op.drop_index('ix_so_date_id')
-        batch_op.drop_index(batch_op.f('ix_sales_order_warehouse_id'))
-        batch_op.drop_index(batch_op.f('ix_sales_order_proposal_id'))
-
-    op.drop_table('sales_order')
     with op.batch_alter_table('routing', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_routing_item_id'))
 
@@ -2134,10 +2152,10 @@ def downgrade():
         batch_op.drop_index('ix_pr_scope')
 
     op.drop_table('pricing_rule')
-    with op.batch_alter_table('price_list_item', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_price_list_item_item_id'))
+    with op.batch_alter_table('price_list', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_price_list_partner_id'))
 
-    op.drop_table('price_list_item')
+    op.drop_table('price_list')
     op.drop_table('partner_tag')
     with op.batch_alter_table('partner_bank_account', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_partner_bank_account_partner_id'))
@@ -2196,7 +2214,6 @@ def downgrade():
 
     op.drop_table('scheduled_report_run')
     op.drop_table('purchasing_settings')
-    op.drop_table('price_list')
     with op.batch_alter_table('partner', schema=None) as batch_op:
         batch_op.drop_index('ix_partner_tax_id')
         batch_op.drop_index('ix_partner_supplier')
