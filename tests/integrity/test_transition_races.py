@@ -46,7 +46,7 @@ def test_one_payment_cancelled_twice_at_once(app, monkeypatch, invoice_with_two_
     [(_, problems)] = [r for r in results if r[0] == "refused"]
     number = db.session.get(Payment, pid).number
     assert problems[0].render() == (f"Payment {number} is “Cancelled”: "
-                                    "“Cancellation” is possible only in these states: Posted")
+                                    "“Cancelling” is possible only in these states: Posted")
     db.session.expire_all()
     inv = db.session.get(SalesInvoice, iid)
     states = dict(db.session.execute(select(Payment.id, Payment.state)).all())
@@ -78,3 +78,35 @@ def test_one_deal_closed_twice_at_once(app, monkeypatch):
     assert db.session.get(Deal, did).stage_id == won_by
     closing = db.session.scalars(select(DealStageChange.to_stage_id).where(DealStageChange.deal_id == did)).all()
     assert closing[-1] == won_by and len(closing) == 2  # created, then the one closing move
+
+
+def test_one_output_receipt_cancelled_twice_at_once(app, monkeypatch):
+    """The production twin of the payment race: the receipt is re-read under its order's lock."""
+    from app.models.production import ProductionCompletion, ProductionOrder
+    from app.models.stock import StockMove
+    from app.services.production import orders as orders_module
+    from app.services.production.orders import cancel_completion, complete_order, release_order
+    from app.services.stock.verify import verify_stock
+    from tests.services.test_production_example import DAY, build_plant, order_for
+
+    plant = build_plant()
+    order = order_for(plant, "N-DRIVE", 5)
+    release_order(db.session, order.id)
+    first = complete_order(db.session, order.id, "2", DAY).id
+    complete_order(db.session, order.id, "3", DAY)
+    oid = order.id
+    meet_before(monkeypatch, orders_module, "_lock", 2)
+
+    results = run_together(app, 2, lambda k: cancel_completion(db.session, first, DAY).state)
+
+    assert Counter(kind for kind, _ in results) == {"ok": 1, "refused": 1}
+    db.session.expire_all()
+    assert db.session.get(ProductionOrder, oid).qty_done == D(3)
+    assert db.session.get(ProductionCompletion, first).state == "cancelled"
+    moves = db.session.scalars(select(StockMove).where(StockMove.doc_type == "production",
+                                                       StockMove.doc_id == first)).all()
+    net: dict[int, Decimal] = {}
+    for m in moves:
+        net[m.item_id] = net.get(m.item_id, D(0)) + m.qty
+    assert moves and set(net.values()) == {D(0)}  # posted once, reversed once
+    assert verify_stock(db.session) == []
