@@ -29,7 +29,7 @@ DRAFT, POSTED, CANCELLED = "draft", "posted", "cancelled"
 POSTING_STATES = {DRAFT: _l("Draft"), POSTED: _l("Posted"), CANCELLED: _l("Cancelled")}
 
 POST = _l("Posting")
-CANCEL = _l("Cancellation")
+CANCEL = _l("Cancelling")
 EDIT = _l("Editing")
 CONFIRM = _l("Confirmation")
 SEND = _l("Sending")

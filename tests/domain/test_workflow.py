@@ -41,7 +41,7 @@ def test_a_refusal_names_the_document_its_state_the_action_and_where_it_is_possi
         docs.PURCHASE_ORDER.check("received", "cancel", "PO-7")
     [problem] = exc.value.problems
     assert problem.msgid == MSG_NOT_ALLOWED
-    assert problem.render() == ("Purchase order PO-7 is “Received in full”: “Cancellation” is possible only in these "
+    assert problem.render() == ("Purchase order PO-7 is “Received in full”: “Cancelling” is possible only in these "
                                 "states: Draft, Sent, Confirmed")
     # every word is a msgid translated with the message
     shout = problem.render(lambda s: s.upper() if "%(" not in s else s)

@@ -299,7 +299,7 @@ def test_cancel_done_order_reverses_its_moves(session):
     reversals = session.scalars(select(StockMove).where(StockMove.kind == "reversal")).all()
     assert len(reversals) == 4 and all(m.move_date == date(2026, 11, 3) for m in reversals)
     assert verify_stock(session) == []
-    with pytest.raises(DomainError, match="is “Cancelled”: “Cancellation” is possible only"):
+    with pytest.raises(DomainError, match="is “Cancelled”: “Cancelling” is possible only"):
         cancel_order(session, order.id)
 
 
@@ -389,7 +389,7 @@ def test_cancel_one_output_receipt(session):
     assert order.state == "in_progress" and order.qty_done == D(1)
     assert order.actual_material == first.material_cost
     assert f.balance(plant["N-BRAIN"], plant.main) == (D(1), first.output_value)
-    with pytest.raises(DomainError, match="is “Cancelled”: “Cancellation” is possible only in these states: Posted"):
+    with pytest.raises(DomainError, match="is “Cancelled”: “Cancelling” is possible only in these states: Posted"):
         cancel_completion(session, second.id, DAY)
     again = complete_order(session, order.id, "2", DAY)
     assert again.material_cost == second.material_cost  # the same lots come back and go again

@@ -121,6 +121,6 @@ def test_cancel_refused_when_outputs_were_used(session, plant):
     used = f.issue(main, [(items["CPU"], 1)], on=DAY)
     with pytest.raises(DomainError, match=used.number):
         cancel_transformation(session, doc.id, DAY)
-    with pytest.raises(DomainError, match="is “Draft”: “Cancellation” is possible only in these states: Posted"):
+    with pytest.raises(DomainError, match="is “Draft”: “Cancelling” is possible only in these states: Posted"):
         cancel_transformation(session, create_transformation(session, TransformInput(
             "disassembly", main.id, items["N-BRAIN"].id, "1")).id)

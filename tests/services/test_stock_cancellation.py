@@ -120,11 +120,11 @@ def test_cancelled_and_posted_documents_cannot_be_changed(session):
     cancel_document(session, d.id, CANCEL_ON)
     draft = f.issue(w.a, [(w.it, 1)], post=False)
     before = f.row_counts()
-    with pytest.raises(DomainError, match="is “Cancelled”: “Cancellation” is possible only in these states: Posted"):
+    with pytest.raises(DomainError, match="is “Cancelled”: “Cancelling” is possible only in these states: Posted"):
         cancel_document(session, d.id, CANCEL_ON)
     with pytest.raises(DomainError, match="is “Cancelled”: “Posting” is possible only in these states: Draft"):
         f.post_document(session, d.id)
-    with pytest.raises(DomainError, match="is “Draft”: “Cancellation” is possible only in these states: Posted"):
+    with pytest.raises(DomainError, match="is “Draft”: “Cancelling” is possible only in these states: Posted"):
         cancel_document(session, draft.id, CANCEL_ON)
     assert f.row_counts() == before
     assert verify_stock(session) == []
