@@ -167,3 +167,17 @@ def test_schedules_in_words(app):
             for lang, expected in zip(("en", "ru", "es"), words, strict=True):
                 with force_locale(lang):
                     assert describe_cron(cron, lang) == expected
+
+
+def test_preview_in_the_asked_language(mailing, session, login_as):
+    from pypdf import PdfReader
+
+    _, handler, economist = mailing
+    report = _report(session, economist, fmt="pdf")
+    client = login_as("Manager")
+    resp = client.get(f"/scheduledreportview/preview/{report.id}?lang=es")
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+    assert "Ingresos" in PdfReader(io.BytesIO(resp.data)).pages[0].extract_text()
+    assert handler.messages == []  # a preview sends nothing
+    page = client.get(f"/scheduledreportview/show/{report.id}").get_data(as_text=True)
+    assert "every week, Monday, at 07:00" in page

@@ -116,9 +116,10 @@ def scorecard_table(session: Session, lang: str, today: date, reader: Any, divis
 
     tiles = scorecard.tiles(session, scorecard.visible_definitions(session, reader), today)
     table = Table(gettext("KPI scorecard"), gettext("as of %(date)s", date=_day(today, lang)),
-                  [gettext("Division"), gettext("KPI"), gettext("Employee"), gettext("Period"), gettext("Value"),
+                  [gettext("Division"), gettext("KPI"), gettext("Employee"), gettext("Period"), gettext("Figure"),
                    gettext("Target"), gettext("Status"), gettext("Attainment, %")],
                   ["text", "text", "text", "text", "number", "number", "text", "percent"])
+    table.extra["widths"] = [13, 22, 11, 11, 12, 11, 10, 10]
     for t in tiles:
         defn = t.definition
         reached = t.attainment * 100 if t.attainment is not None else None
