@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DDL, DateTime, Integer, String, Table, event
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -10,6 +11,38 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def current_locale() -> str:
+    """The request's language when there is one: names show in the reader's language ('en' outside one)."""
+    try:
+        from flask_babel import get_locale
+
+        loc = get_locale()
+        return str(loc.language) if loc else "en"
+    except Exception:  # noqa: BLE001 - outside a request, the default name
+        return "en"
+
+
+class LocalizedName:
+    """label(locale): a register's name in the reader's language (name_ru, name_es), else the default."""
+
+    def label(self, locale: str | None = None) -> str:
+        return getattr(self, f"name_{locale or current_locale()}", "") or self.name
+
+
+def named(name_length: int, code_length: int | None = None) -> type:
+    """Mixin of a register users name in three languages: id, code (when `code_length` is given), name,
+    name_ru, name_es, with LocalizedName.label. The lengths differ per register (a unit's name is
+    short, an item's long), so each model asks for its own: `named(300, 64)`. The columns keep their
+    place at the head of the table (sort_order), so lists, forms and the API show them in that order."""
+    columns: dict[str, Any] = {"id": mapped_column(Integer, primary_key=True, sort_order=-1)}
+    if code_length is not None:
+        columns["code"] = mapped_column(String(code_length), unique=True, nullable=False, sort_order=-1)
+    columns["name"] = mapped_column(String(name_length), nullable=False, sort_order=-1)
+    for translated in ("name_ru", "name_es"):
+        columns[translated] = mapped_column(String(name_length), default="", nullable=False, sort_order=-1)
+    return type("Named", (LocalizedName,), columns)
 
 
 class TimestampMixin:

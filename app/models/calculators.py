@@ -16,37 +16,21 @@ from flask_appbuilder import Model
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, TimestampMixin, make_append_only, utcnow
+from app.models.base import Audited, TimestampMixin, current_locale, make_append_only, named, utcnow
 from app.models.types import Money, Quantity
 
-
-def _locale() -> str:
-    try:
-        from flask_babel import get_locale
-
-        loc = get_locale()
-        return str(loc.language) if loc else "en"
-    except Exception:  # noqa: BLE001 - outside a request, the default name
-        return "en"
+_locale = current_locale  # lookup tables' titles follow the reader's language like the names
 
 
-class Calculator(Audited, TimestampMixin, Model):
+class Calculator(named(200, 40), Audited, TimestampMixin, Model):
     """A pricing tool (interior door, robot); its definition lives in its versions."""
 
     __tablename__ = "calculator"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
-    name: Mapped[str] = mapped_column(String(200), nullable=False)
-    name_ru: Mapped[str] = mapped_column(String(200), default="", nullable=False)
-    name_es: Mapped[str] = mapped_column(String(200), default="", nullable=False)
     description: Mapped[str] = mapped_column(Text, default="", nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False, index=True)
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("calculator_version.id", use_alter=True, name="fk_calculator_current_version"), nullable=True)
     current_version = relationship("CalculatorVersion", foreign_keys=[current_version_id], post_update=True)
-
-    def label(self, locale: str | None = None) -> str:
-        return getattr(self, f"name_{locale or _locale()}", "") or self.name
 
     def __repr__(self) -> str:
         return f"{self.code} {self.label()}"

@@ -6,33 +6,16 @@ from flask_appbuilder import Model
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, TimestampMixin, Versioned
+from app.models.base import Audited, TimestampMixin, Versioned, current_locale, named
 from app.models.core import Currency, Unit
 from app.models.types import Money, Quantity, Rate
-
-
-def _current_locale() -> str:
-    """The request's language when there is one: item names show in the reader's language."""
-    try:
-        from flask_babel import get_locale
-
-        loc = get_locale()
-        return str(loc.language) if loc else "en"
-    except Exception:  # noqa: BLE001 - outside a request, the default name
-        return "en"
-
 
 ITEM_KINDS = ("material", "component", "node", "product", "kit", "service")
 TRACKING = ("none", "lots", "serials")
 
 
-class ItemGroup(Audited, Model):
+class ItemGroup(named(200, 32), Audited, Model):
     __tablename__ = "item_group"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
-    name: Mapped[str] = mapped_column(String(200), nullable=False)
-    name_ru: Mapped[str] = mapped_column(String(200), default="", nullable=False)
-    name_es: Mapped[str] = mapped_column(String(200), default="", nullable=False)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("item_group.id"), nullable=True, index=True)
     parent: Mapped[ItemGroup | None] = relationship(remote_side="ItemGroup.id")
 
@@ -40,18 +23,13 @@ class ItemGroup(Audited, Model):
         return self.name
 
 
-class Item(Versioned, Audited, TimestampMixin, Model):
+class Item(named(300, 64), Versioned, Audited, TimestampMixin, Model):
     __tablename__ = "item"
     __table_args__ = (
         CheckConstraint("kind IN ('material','component','node','product','kit','service')", name="ck_item_kind"),
         CheckConstraint("tracking IN ('none','lots','serials')", name="ck_item_tracking"),
         Index("ix_item_name", "name"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
-    name: Mapped[str] = mapped_column(String(300), nullable=False)
-    name_ru: Mapped[str] = mapped_column(String(300), default="", nullable=False)
-    name_es: Mapped[str] = mapped_column(String(300), default="", nullable=False)
     kind: Mapped[str] = mapped_column(String(16), default="component", nullable=False)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False)
     unit: Mapped[Unit] = relationship()
@@ -66,7 +44,7 @@ class Item(Versioned, Audited, TimestampMixin, Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 
     def __repr__(self) -> str:
-        return f"{self.code} {self.label(_current_locale())}"
+        return f"{self.code} {self.label(current_locale())}"
 
     def label(self, locale: str = "en") -> str:
         """The item's name in `locale`, falling back to the default name."""

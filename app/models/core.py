@@ -8,7 +8,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, TimestampMixin
+from app.models.base import Audited, TimestampMixin, current_locale, named
 from app.models.types import Rate
 
 
@@ -40,15 +40,10 @@ class CurrencyRate(Audited, Model):
         return f"{self.currency} {self.on_date}: {self.rate}"
 
 
-class Unit(Audited, Model):
+class Unit(named(64, 16), Audited, Model):
     """A unit of measure (pcs, kg, m, m2, l, box)."""
 
     __tablename__ = "unit"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(16), unique=True, nullable=False)
-    name: Mapped[str] = mapped_column(String(64), nullable=False)
-    name_ru: Mapped[str] = mapped_column(String(64), default="", nullable=False)
-    name_es: Mapped[str] = mapped_column(String(64), default="", nullable=False)
     decimals: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
 
     def __repr__(self) -> str:
@@ -56,11 +51,7 @@ class Unit(Audited, Model):
 
     def label(self, locale: str | None = None) -> str:
         """The unit's short name in the reader's language (шт, ud), else its code."""
-        if locale is None:
-            from app.models.catalog import _current_locale
-
-            locale = _current_locale()
-        return getattr(self, f"name_{locale}", "") or self.code
+        return getattr(self, f"name_{locale or current_locale()}", "") or self.code
 
 
 class Company(Audited, TimestampMixin, Model):

@@ -13,7 +13,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, TimestampMixin, Versioned, utcnow
+from app.models.base import Audited, TimestampMixin, Versioned, current_locale, utcnow
 from app.models.types import Money
 
 ACTIVITY_KINDS = ("call", "meeting", "task", "email")
@@ -40,11 +40,7 @@ class DealStage(Audited, Model):
 
     def label(self, locale: str | None = None) -> str:
         """The stage's name in the reader's language, else the English name."""
-        if locale is None:
-            from app.models.catalog import _current_locale
-
-            locale = _current_locale()
-        return {"ru": self.name_ru, "es": self.name_es}.get(locale or "", "") or self.name
+        return {"ru": self.name_ru, "es": self.name_es}.get(locale or current_locale(), "") or self.name
 
     def __repr__(self) -> str:
         return self.label()

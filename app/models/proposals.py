@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.schema import CheckConstraint, ForeignKey, Index, UniqueConstraint
 from sqlalchemy.types import Boolean, Date, DateTime, Integer, String, Text
 
-from app.models.base import Audited, TimestampMixin
+from app.models.base import Audited, LocalizedName, TimestampMixin, named
 from app.models.catalog import Item, ItemGroup
 from app.models.core import Currency
 from app.models.partners import Partner
@@ -73,23 +73,10 @@ DOC_PROPOSAL = "proposal"
 PROPOSAL_PREFIX = "TCP"
 
 
-def _label(obj, locale: str | None) -> str:
-    if locale is None:
-        from app.models.catalog import _current_locale
-
-        locale = _current_locale()
-    return getattr(obj, f"name_{locale}", "") or obj.name
-
-
-class ProductModel(Audited, TimestampMixin, Model):
+class ProductModel(named(300, 64), Audited, TimestampMixin, Model):
     """A configurable product: what the configurator starts from."""
 
     __tablename__ = "product_model"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
-    name: Mapped[str] = mapped_column(String(300), nullable=False)
-    name_ru: Mapped[str] = mapped_column(String(300), default="", nullable=False)
-    name_es: Mapped[str] = mapped_column(String(300), default="", nullable=False)
     base_item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"), nullable=True, index=True)
     base_item: Mapped[Item | None] = relationship()
     description: Mapped[str] = mapped_column(Text, default="", nullable=False)
@@ -101,9 +88,6 @@ class ProductModel(Audited, TimestampMixin, Model):
 
     def __repr__(self) -> str:
         return f"{self.code} {self.label()}"
-
-    def label(self, locale: str | None = None) -> str:
-        return _label(self, locale)
 
 
 class ModelLine(Audited, Model):
@@ -124,7 +108,7 @@ class ModelLine(Audited, Model):
         return f"{self.item}"
 
 
-class OptionGroup(Audited, Model):
+class OptionGroup(LocalizedName, Audited, Model):
     """A choice to make: one of, any of, or quantities of its options; nested under an option when set."""
 
     __tablename__ = "option_group"
@@ -156,11 +140,8 @@ class OptionGroup(Audited, Model):
     def __repr__(self) -> str:
         return self.label()
 
-    def label(self, locale: str | None = None) -> str:
-        return _label(self, locale)
 
-
-class ProductOption(Audited, Model):
+class ProductOption(LocalizedName, Audited, Model):
     """One choice in a group: an item or node with a quantity, its characteristics and marketing text."""
 
     __tablename__ = "product_option"
@@ -184,9 +165,6 @@ class ProductOption(Audited, Model):
 
     def __repr__(self) -> str:
         return self.label()
-
-    def label(self, locale: str | None = None) -> str:
-        return _label(self, locale)
 
 
 class CompatibilityRule(Audited, Model):
