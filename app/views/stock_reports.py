@@ -108,7 +108,9 @@ def _first_of_month(today: date) -> date:
 
 
 class _StockReportView(BaseView):
-    """Shared configuration: permission, template helpers, export dispatch."""
+    """Shared configuration and the one entry of every report page: permission, filters, paging,
+    template helpers, export dispatch. A report declares its URL, template, title and export file
+    name in its class line and builds its page in `build`."""
 
     class_permission_name = RESOURCE_STOCK_REPORT
     method_permission_name = {"index": ACTION_READ, "pdf": ACTION_READ}
@@ -116,6 +118,27 @@ class _StockReportView(BaseView):
     template = ""
     title: Any = ""
     export_name = "report"
+
+    def __init_subclass__(cls, route: str = "", template: str = "", title: Any = "", export: str = "report",
+                          **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.route_base, cls.template, cls.title, cls.export_name = route, template, title, export
+
+    def filter_defaults(self) -> dict[str, Any]:
+        """The filters a report starts from when the URL gives none (a date, a period)."""
+        return {}
+
+    @expose("/")
+    @has_access
+    def index(self) -> Any:
+        """Read the filters, take one page (or the whole report when exporting) and build the report."""
+        f = read_filters(**self.filter_defaults())
+        fmt = self.export_format()
+        page, size = (1, EXPORT_LIMIT) if fmt else (f.page, PAGE_SIZE)
+        return self.build(f, fmt, page, size)
+
+    def build(self, f: Filters, fmt: str | None, page: int, size: int) -> Any:
+        raise NotImplementedError
 
     def render_report(self, **context: Any) -> str:
         session = db.session
@@ -138,23 +161,14 @@ class _StockReportView(BaseView):
         return fmt if fmt in ("csv", "xlsx") else None
 
 
-class ItemCardView(_StockReportView):
+class ItemCardView(_StockReportView, route="/stock/item-card", template="fabrika/stock_item_card.html",
+                   title=_l("Item card"), export="item_card"):
     """An item's moves with the running balance (карточка товара / ficha de artículo)."""
 
-    route_base = "/stock/item-card"
-    template = "fabrika/stock_item_card.html"
-    title = _l("Item card")
-    export_name = "item_card"
-
-    @expose("/")
-    @has_access
-    def index(self) -> Any:
-        f = read_filters()
+    def build(self, f: Filters, fmt: str | None, page: int, size: int) -> Any:
         locale = locale_name()
         card = None
-        fmt = self.export_format()
         if f.item is not None:
-            page, size = (1, EXPORT_LIMIT) if fmt else (f.page, PAGE_SIZE)
             try:
                 card = reports.item_card(db.session, f.item, f.warehouse, f.date_from, f.date_to, page, size,
                                          locale=locale)
@@ -178,20 +192,14 @@ class ItemCardView(_StockReportView):
         return headers, [opening, *rows, closing]
 
 
-class ValuationView(_StockReportView):
+class ValuationView(_StockReportView, route="/stock/valuation", template="fabrika/stock_valuation.html",
+                    title=_l("Stock valuation at a date"), export="stock_valuation"):
     """Quantity and value of stock at the end of a chosen day, from the ledger."""
 
-    route_base = "/stock/valuation"
-    template = "fabrika/stock_valuation.html"
-    title = _l("Stock valuation at a date")
-    export_name = "stock_valuation"
+    def filter_defaults(self) -> dict[str, Any]:
+        return {"on_date": date.today()}
 
-    @expose("/")
-    @has_access
-    def index(self) -> Any:
-        f = read_filters(on_date=date.today())
-        fmt = self.export_format()
-        page, size = (1, EXPORT_LIMIT) if fmt else (f.page, PAGE_SIZE)
+    def build(self, f: Filters, fmt: str | None, page: int, size: int) -> Any:
         report = reports.valuation_at(db.session, f.on_date or date.today(), f.warehouse, f.group, page, size,
                                       locale=locale_name())
         if fmt:
@@ -203,24 +211,19 @@ class ValuationView(_StockReportView):
         return self.render_report(filters=f, report=report)
 
 
-class TurnoverView(_StockReportView):
+class TurnoverView(_StockReportView, route="/stock/turnover", template="fabrika/stock_turnover.html",
+                   title=_l("Stock turnover for a period"), export="stock_turnover"):
     """Opening, in, out and closing per item for a period (оборотная ведомость)."""
 
-    route_base = "/stock/turnover"
-    template = "fabrika/stock_turnover.html"
-    title = _l("Stock turnover for a period")
-    export_name = "stock_turnover"
-
-    @expose("/")
-    @has_access
-    def index(self) -> Any:
+    def filter_defaults(self) -> dict[str, Any]:
         today = date.today()
-        f = read_filters(date_from=_first_of_month(today), date_to=today)
+        return {"date_from": _first_of_month(today), "date_to": today}
+
+    def build(self, f: Filters, fmt: str | None, page: int, size: int) -> Any:
+        today = date.today()
         date_from, date_to = f.date_from or _first_of_month(today), f.date_to or today
         if date_from > date_to:
             flash(gettext("The start of the period is after its end"), "warning")
-        fmt = self.export_format()
-        page, size = (1, EXPORT_LIMIT) if fmt else (f.page, PAGE_SIZE)
         report = reports.turnover(db.session, date_from, date_to, f.warehouse, f.group, page, size,
                                   locale=locale_name())
         if fmt:
@@ -234,20 +237,11 @@ class TurnoverView(_StockReportView):
         return self.render_report(filters=f, report=report, date_from=date_from, date_to=date_to)
 
 
-class StockOnHandReportView(_StockReportView):
+class StockOnHandReportView(_StockReportView, route="/stock/on-hand", template="fabrika/stock_on_hand.html",
+                            title=_l("Stock on hand report"), export="stock_on_hand"):
     """Stock on hand by warehouse and item group, with its printed form."""
 
-    route_base = "/stock/on-hand"
-    template = "fabrika/stock_on_hand.html"
-    title = _l("Stock on hand report")
-    export_name = "stock_on_hand"
-
-    @expose("/")
-    @has_access
-    def index(self) -> Any:
-        f = read_filters()
-        fmt = self.export_format()
-        page, size = (1, EXPORT_LIMIT) if fmt else (f.page, PAGE_SIZE)
+    def build(self, f: Filters, fmt: str | None, page: int, size: int) -> Any:
         report = reports.on_hand(db.session, f.warehouse, f.group, not f.all_rows, page, size, locale=locale_name())
         if fmt:
             headers = [_l("Code"), _l("Item"), _l("Unit"), _l("Warehouse"), _l("Quantity"), _l("Reserved"),
