@@ -266,6 +266,8 @@ def error_responses(path: str, operation: dict) -> None:
         codes.append("404")
     for code in codes:
         responses[code] = {"$ref": f"#/components/responses/{ERRORS[code][0]}"}
+    for code in ("401", "403"):  # no or an expired token; a role without the permission (FAB's own answers)
+        responses.setdefault(code, {"$ref": f"#/components/responses/{code}"})
     for code, value in responses.items():
         if isinstance(value, dict) and "$ref" not in value and "content" not in value and code.startswith("2"):
             value["content"] = {"application/json": {"schema": {"type": "object"}}}
