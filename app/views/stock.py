@@ -40,7 +40,7 @@ from app.services.stock.drafts import validate_header, validate_line
 from app.services.workflow import lazy_state_labels
 from app.views.base import BaseModelView, ReadOnlyModelView, flash_domain_error, fmt_date, interface, run_command
 from app.views.labels import COMMON_LABELS
-from app.views.show import show_page
+from app.views.show import printed_form, show_page
 from app.views.titles import titles
 
 CAT_STOCK = "StockMenu"
@@ -202,9 +202,7 @@ class _DocumentView(BaseModelView):
         self._check_type(pk)
         from app.services.stock.printing import stock_document_pdf
 
-        pdf, filename = stock_document_pdf(db.session, pk, request.args.get("lang"))
-        return Response(pdf, mimetype="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="{filename}"'})
+        return printed_form(stock_document_pdf, pk)
 
     def _check_type(self, pk: int) -> None:
         doc = db.session.get(StockDocument, pk)

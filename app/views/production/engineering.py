@@ -22,7 +22,7 @@ from app.extensions import db
 from app.models.production import Bom, BomLine, Routing, RoutingOperation, WorkCenter
 from app.permissions import ACTION_READ, CRUD, RESOURCE_ENGINEERING
 from app.services.production import engineering
-from app.views.base import BaseModelView, flash_domain_error, fmt_money, fmt_qty, interface, pdf_response
+from app.views.base import BaseModelView, flash_domain_error, fmt_money, fmt_qty, interface
 from app.views.production.common import (
     COST_METHOD_LABELS,
     LABELS,
@@ -37,6 +37,7 @@ from app.views.production.common import (
     short_qty,
     t,
 )
+from app.views.show import printed_form
 from app.views.titles import titles
 from app.views.versioned import VersionedEditMixin
 
@@ -257,8 +258,5 @@ class RoutingView(ShowWithActions):
     def print_map(self, pk: int) -> Response:
         from app.services.production.printing import routing_pdf
 
-        result = routing_pdf(db.session, pk, request.args.get("lang"))
-        if result is None:
-            abort(404)
-        return pdf_response(*result)
+        return printed_form(routing_pdf, pk)
 

@@ -22,7 +22,7 @@ from app.models.production import ORDER_DRAFT, ProductionCompletion, ProductionO
 from app.permissions import ACTION_POST, ACTION_READ, ACTION_WRITE, CRUD, READ_ONLY, RESOURCE_PRODUCTION
 from app.services import production as svc
 from app.services.production import orders, status
-from app.views.base import ReadOnlyModelView, flash_domain_error, fmt_date, fmt_money, fmt_qty, interface, pdf_response
+from app.views.base import ReadOnlyModelView, flash_domain_error, fmt_date, fmt_money, fmt_qty, interface
 from app.views.production.common import (
     COST_KEYS,
     LABELS,
@@ -38,6 +38,7 @@ from app.views.production.common import (
     short_qty,
     t,
 )
+from app.views.show import printed_form
 from app.views.titles import titles
 
 
@@ -111,10 +112,7 @@ class ProductionCompletionView(ShowWithActions, ReadOnlyModelView):
     def print_receipt(self, pk: int) -> Response:
         from app.services.production.printing import completion_pdf
 
-        result = completion_pdf(db.session, pk, request.args.get("lang"))
-        if result is None:
-            abort(404)
-        return pdf_response(*result)
+        return printed_form(completion_pdf, pk)
 
     @expose("/cancel/<int:pk>", methods=["POST"])
     @has_access
@@ -290,7 +288,7 @@ class ProductionOrderView(ShowWithActions):
         from app.services.production.printing import order_pdf
 
         self._order(pk)
-        return pdf_response(*order_pdf(db.session, pk, request.args.get("lang")))
+        return printed_form(order_pdf, pk)
 
 
 def _status_cell(c) -> Markup:

@@ -10,6 +10,7 @@ JSON into ProposalInput and Evaluation into JSON.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -242,44 +243,49 @@ class ConfiguratorView(BaseView):
         body = request.get_json(silent=True)
         return body if isinstance(body, dict) else None
 
+    def _answer(self, run: Callable[[Any, dict], Any]) -> Any:
+        """The page's two JSON commands: a missing, malformed or oversized body is a 400, a refusal a 422
+        with its problems in the user's language, anything else what `run(session, body)` answers."""
+        body = self._body()
+        if body is None:
+            return jsonify({"errors": [gettext("Bad request")]}), 400
+        try:
+            return run(db.session, body)
+        except DomainError as exc:
+            return jsonify({"errors": exc.messages(gettext)}), 422
+
     @expose("/calc", methods=["POST"])
     @has_access_api
     def calc(self) -> Any:
         """Recalculate the configuration in the body; writes nothing."""
-        body = self._body()
-        if body is None:
-            return jsonify({"errors": [gettext("Bad request")]}), 400
-        session = db.session
-        try:
-            data = input_from_json(session, body)
-            locale = language(locale_name())
-            ev = configure.evaluate(session, data, locale, base_label=gettext("Base configuration"))
-            alt = body.get("what_if_source")
-            whatif = None
-            if alt in COST_SOURCES and alt != ev.source:
-                whatif = configure.evaluate(session, data, locale, source=alt)
-        except DomainError as exc:
-            return jsonify({"errors": exc.messages(gettext)}), 422
-        finally:
-            session.rollback()  # a read: nothing to keep, no transaction left open
-        return jsonify(evaluation_json(ev, whatif))
+
+        def evaluate(session: Any, body: dict) -> Any:
+            try:
+                data = input_from_json(session, body)
+                locale = language(locale_name())
+                ev = configure.evaluate(session, data, locale, base_label=gettext("Base configuration"))
+                alt = body.get("what_if_source")
+                whatif = None
+                if alt in COST_SOURCES and alt != ev.source:
+                    whatif = configure.evaluate(session, data, locale, source=alt)
+            finally:
+                session.rollback()  # a read: nothing to keep, no transaction left open
+            return jsonify(evaluation_json(ev, whatif))
+
+        return self._answer(evaluate)
 
     @expose("/save", methods=["POST"])
     @has_access_api
     def save(self) -> Any:
         """Save the configuration as a draft proposal (new, or the draft being edited)."""
-        body = self._body()
-        if body is None:
-            return jsonify({"errors": [gettext("Bad request")]}), 400
-        session = db.session
-        try:
+
+        def save(session: Any, body: dict) -> Any:
             data = input_from_json(session, body)
-            proposal = workflow.save_proposal(session, data, _id(body.get("proposal_id")),
-                                              language(locale_name()))
-        except DomainError as exc:
-            return jsonify({"errors": exc.messages(gettext)}), 422
-        return jsonify({"id": proposal.id, "number": proposal.label,
-                        "url": url_for("ProposalView.show", pk=proposal.id)})
+            proposal = workflow.save_proposal(session, data, _id(body.get("proposal_id")), language(locale_name()))
+            return jsonify({"id": proposal.id, "number": proposal.label,
+                            "url": url_for("ProposalView.show", pk=proposal.id)})
+
+        return self._answer(save)
 
     @expose("/partners")
     @has_access_api

@@ -45,7 +45,6 @@ from app.views.base import (
     flash_domain_error,
     fmt_date,
     interface,
-    pdf_response,
     run_command,
 )
 from app.views.base import command_button as _act
@@ -60,6 +59,7 @@ from app.views.sales.common import (
     page_helpers,
 )
 from app.views.sales.orders import _partner_lookup
+from app.views.show import printed_form
 from app.views.titles import titles
 
 SHOW_TEMPLATE = "fabrika/sales_document_show.html"
@@ -221,9 +221,7 @@ class ShipmentView(NumberSearch, BaseModelView):
     def print_doc(self, pk: int) -> Response:
         from app.services.sales.printing import shipment_pdf
 
-        if db.session.get(Shipment, pk) is None:
-            abort(404)
-        return pdf_response(*shipment_pdf(db.session, pk, request.args.get("lang")))
+        return printed_form(shipment_pdf, pk, Shipment)
 
 
 class DeliveryScheduleView(BaseView):
@@ -382,9 +380,7 @@ class SalesInvoiceView(NumberSearch, ReadOnlyModelView):
     def print_doc(self, pk: int) -> Response:
         from app.services.sales.printing import invoice_pdf
 
-        if db.session.get(SalesInvoice, pk) is None:
-            abort(404)
-        return pdf_response(*invoice_pdf(db.session, pk, request.args.get("lang")))
+        return printed_form(invoice_pdf, pk, SalesInvoice)
 
 
 def _render(view, template: str, **ctx):

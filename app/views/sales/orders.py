@@ -48,7 +48,6 @@ from app.views.base import (
     flash_domain_error,
     interface,
     locale_name,
-    pdf_response,
     run_command,
 )
 from app.views.base import command_button as _act
@@ -62,6 +61,7 @@ from app.views.sales.common import (
     form_decimal,
     page_helpers,
 )
+from app.views.show import printed_form
 from app.views.titles import titles
 
 ENTRY_TEMPLATE = "fabrika/sales_order_entry.html"
@@ -247,9 +247,7 @@ class SalesOrderView(NumberSearch, BaseModelView):
         """The customer order as a PDF (in the user's language, or ?lang=ru|es|en)."""
         from app.services.sales.printing import order_pdf
 
-        if db.session.get(SalesOrder, pk) is None:
-            abort(404)
-        return pdf_response(*order_pdf(db.session, pk, request.args.get("lang")))
+        return printed_form(order_pdf, pk, SalesOrder)
 
     @expose("/confirm/<int:pk>", methods=["POST"])
     @has_access
