@@ -14,7 +14,6 @@ horizon, buckets them, and writes only what changed:
 from __future__ import annotations
 
 import ast
-import hashlib
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -144,8 +143,13 @@ def validate_definition(defn: KpiDefinition) -> None:
 
 
 def _digest(parts: list[Part]) -> str:
-    rows = sorted(f"{p.ref_type}:{p.ref_id}:{p.num}:{p.den}" for p in parts)
-    return hashlib.sha1("|".join(rows).encode()).hexdigest()
+    """A fingerprint of the parts: equal when the same documents give the same shares.
+
+    Built from numbers only (ids and Decimals, whose hashes are the same in every process, unlike
+    strings'); a metric's parts are all of one kind of document, so the type needs no place in it.
+    """
+    rows = sorted((p.ref_id, p.num, p.den) for p in parts)
+    return f"{len(rows)}:{hash(tuple(rows)) & 0xFFFFFFFFFFFFFFFF:016x}"
 
 
 def _needs(definitions: list[KpiDefinition], metrics_of: dict[int, set[str]]) -> dict[str, dict[str, set[int]]]:
