@@ -27,7 +27,7 @@ def _in_child(fn, *args):
         return pool.submit(fn, *args).result()
 
 
-PHASES = ("posting", "ledger", "production", "partners", "sales", "purchasing", "proposals", "calculators")
+PHASES = ("posting", "ledger", "production", "partners", "sales", "purchasing", "proposals", "calculators", "kpi")
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -43,7 +43,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench import calculators, growth, partners, posting, production, profiling, proposals, purchasing, sales
+    from bench import calculators, growth, kpi, partners, posting, production, profiling, proposals, purchasing, sales
 
     args = _parse(sys.argv[1:] if argv is None else argv)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (
@@ -65,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
                                  ("purchasing", purchasing.run_phase,
                                   (pg, 100_000 if quick else 1_000_000, 10_000)),
                                  ("proposals", proposals.run_phase, (pg, 20 if quick else 60)),
-                                 ("calculators", calculators.run_phase, (pg, 500 if quick else 2000))):
+                                 ("calculators", calculators.run_phase, (pg, 500 if quick else 2000)),
+                                 ("kpi", kpi.run_phase, (pg, 100_000 if quick else 1_000_000))):
             if args.only and args.only != phase:
                 continue
             t0 = time.perf_counter()
