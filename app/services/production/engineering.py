@@ -45,15 +45,21 @@ class BomLineInput:
 
 
 @dataclass
-class BomInput:
+class VersionInput:
+    """What a BOM and a routing version have alike: the item, its version label, the dates it is valid."""
+
     item_id: int | None
     version: str = "1"
     name: str = ""
-    output_qty: object = "1"
     valid_from: date | None = None
     valid_to: date | None = None
     active: bool = True
     note: str = ""
+
+
+@dataclass
+class BomInput(VersionInput):
+    output_qty: object = "1"
     lines: list[BomLineInput] = field(default_factory=list)
 
 
@@ -340,14 +346,7 @@ class OperationInput:
 
 
 @dataclass
-class RoutingInput:
-    item_id: int | None
-    version: str = "1"
-    name: str = ""
-    valid_from: date | None = None
-    valid_to: date | None = None
-    active: bool = True
-    note: str = ""
+class RoutingInput(VersionInput):
     operations: list[OperationInput] = field(default_factory=list)
 
 

@@ -20,6 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
@@ -348,15 +349,21 @@ def release_order(session: Session, order_id: int) -> ReleaseResult:
 # --- operations --------------------------------------------------------------------------------
 
 
+def _lock_part(session: Session, model: type, part_id: int, not_found: str) -> tuple[ProductionOrder, Any]:
+    """An order's operation or output receipt, read again under the order's lock: its parts change
+    under that lock only, so two users reporting on one order queue instead of overwriting."""
+    order_id = column_of(session, model.order_id, model.id, part_id)
+    if order_id is None:
+        raise DomainError(not_found)
+    order = _lock(session, order_id)
+    return order, reread(session, model, part_id)
+
+
 def report_operation(session: Session, operation_id: int, qty: object, setup_minutes: object = "0",
                      run_minutes: object = "0", done: bool = False) -> ProductionOperation:
     """Record actual times of an operation for `qty` units; they replace the planned times in costing."""
     with unit_of_work(session):
-        order_id = column_of(session, ProductionOperation.order_id, ProductionOperation.id, operation_id)
-        if order_id is None:
-            raise DomainError("Operation not found")
-        order = _lock(session, order_id)  # an order's operations change under its lock only
-        op = reread(session, ProductionOperation, operation_id)
+        order, op = _lock_part(session, ProductionOperation, operation_id, "Operation not found")
         problems = Collector()
         problems.extend(refused(PRODUCTION_ORDER, order, "report"))
         q, err = parse_quantity(qty)
@@ -526,11 +533,7 @@ def cancel_order(session: Session, order_id: int, on_date: date | None = None) -
 def cancel_completion(session: Session, completion_id: int, on_date: date | None = None) -> ProductionCompletion:
     """Reverse one output receipt; the order goes back to work for that quantity."""
     with unit_of_work(session):
-        order_id = column_of(session, ProductionCompletion.order_id, ProductionCompletion.id, completion_id)
-        if order_id is None:
-            raise DomainError("Output receipt not found")
-        order = _lock(session, order_id)  # an order's receipts change under its lock only
-        completion = reread(session, ProductionCompletion, completion_id)
+        order, completion = _lock_part(session, ProductionCompletion, completion_id, "Output receipt not found")
         check(PRODUCTION_RECEIPT, completion, "cancel")
         _reverse_completion(session, order, completion, on_date or date.today())
         if PRODUCTION_ORDER.allows(order.state, "reopen"):

@@ -224,6 +224,13 @@ def _current(p: Proposal) -> None:
         raise DomainError(MSG_NOT_CURRENT, number=p.label)
 
 
+def _locked_current(session: Session, proposal_id: int) -> Proposal:
+    """The proposal an action is taken on: locked for the change, and its current version."""
+    p = get(session, proposal_id, lock=True)
+    _current(p)
+    return p
+
+
 def resnapshot(session: Session, p: Proposal, locale: str = "en") -> Evaluation:
     """Cost the stored lines again (same source) keeping their prices: the snapshot of now."""
     ev = cost_as_is(session, p, p.cost_source)
@@ -240,8 +247,7 @@ def resnapshot(session: Session, p: Proposal, locale: str = "en") -> Evaluation:
 def send_proposal(session: Session, proposal_id: int) -> Proposal:
     """draft -> sent: the client has it; costs are snapshotted again for the drift shown later."""
     with unit_of_work(session):
-        p = get(session, proposal_id, lock=True)
-        _current(p)
+        p = _locked_current(session, proposal_id)
         check(PROPOSAL, p, "send")
         if not p.lines:
             raise DomainError(MSG_NO_LINES)
@@ -257,8 +263,7 @@ def send_proposal(session: Session, proposal_id: int) -> Proposal:
 def approve_proposal(session: Session, proposal_id: int) -> Proposal:
     """sent -> approved: the client accepted it."""
     with unit_of_work(session):
-        p = get(session, proposal_id, lock=True)
-        _current(p)
+        p = _locked_current(session, proposal_id)
         transition(session, PROPOSAL, p, "approve")
         return p
 
@@ -266,8 +271,7 @@ def approve_proposal(session: Session, proposal_id: int) -> Proposal:
 def reject_proposal(session: Session, proposal_id: int, reason: str = "") -> Proposal:
     """sent -> rejected, with the client's reason."""
     with unit_of_work(session):
-        p = get(session, proposal_id, lock=True)
-        _current(p)
+        p = _locked_current(session, proposal_id)
         transition(session, PROPOSAL, p, "reject")
         p.reject_reason = (reason or "").strip()[:300]
         return p
@@ -276,8 +280,7 @@ def reject_proposal(session: Session, proposal_id: int, reason: str = "") -> Pro
 def revise_proposal(session: Session, proposal_id: int) -> Proposal:
     """A sent or rejected proposal becomes version n+1 (a draft copy); the old version stays readable."""
     with unit_of_work(session):
-        old = get(session, proposal_id, lock=True)
-        _current(old)
+        old = _locked_current(session, proposal_id)
         transition(session, PROPOSAL, old, "revise")
         last = session.scalar(select(Proposal.version).where(Proposal.root_id == old.root_id)
                               .order_by(Proposal.version.desc()).limit(1)) or old.version
