@@ -37,11 +37,21 @@ class OverdueRow:
 
 
 def overdue_invoices(session: Session, today: date) -> tuple[int, Decimal, list[OverdueRow]]:
-    """Count and amount (base currency) of invoices past due, and the oldest few."""
+    """Count and amount (base currency) of invoices past due, and the oldest few.
+
+    The count and amount are the KPI job's overdue receivables of this month when it stored them
+    (a scan of every open invoice otherwise); the oldest few come from the due-date index.
+    """
+    from app.services.kpi.scorecard import stored_figure
+
     due = SalesInvoice.amount_total - SalesInvoice.amount_paid
     where = (SalesInvoice.state == "posted", SalesInvoice.kind == "invoice", SalesInvoice.due_date < today,
              SalesInvoice.amount_paid < SalesInvoice.amount_total)
-    count, total = session.execute(select(func.count(), func.coalesce(func.sum(due), 0)).where(*where)).one()
+    stored = stored_figure(session, "overdue_receivables", today)
+    if stored is not None and stored[0] is not None:
+        total, count = stored
+    else:
+        count, total = session.execute(select(func.count(), func.coalesce(func.sum(due), 0)).where(*where)).one()
     rows = session.execute(
         select(SalesInvoice.id, SalesInvoice.number, Partner.name, SalesInvoice.due_date, due)
         .join(Partner, Partner.id == SalesInvoice.partner_id).where(*where)

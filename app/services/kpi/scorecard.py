@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain.kpi import Period, Scored, period_of, weighted_score
@@ -189,7 +189,8 @@ def scores(session: Session, reader: Reader, today: date) -> list[Score]:
         wanted = {r.id: closed[r.period] for r in rows}
         for def_id, start, value in session.execute(
                 select(KpiValue.definition_id, KpiValue.period_start, KpiValue.attainment)
-                .where(KpiValue.period_start.in_(sorted(set(closed.values()))))):
+                .where(or_(*(and_(KpiValue.period_kind == kind, KpiValue.period_start == start)
+                             for kind, start in closed.items())))):
             if wanted.get(def_id) == start:
                 reached[def_id] = value
     names = _user_names(session, {r.employee_id for r in rows if r.employee_id})
@@ -208,6 +209,14 @@ def _user_names(session: Session, ids: set[int]) -> dict[int, str]:
 
     return {i: f"{first} {last}".strip() for i, first, last in session.execute(
         select(User.id, User.first_name, User.last_name).where(User.id.in_(sorted(ids))))}
+
+
+def stored_figure(session: Session, metric: str, today: date) -> tuple[Decimal | None, int] | None:
+    """The job's figure of `metric` for the running month (everyone) and its document count, if stored."""
+    row = session.execute(select(KpiFact.value, KpiFact.docs).where(
+        KpiFact.metric == metric, KpiFact.period_kind == "month", KpiFact.employee_key == 0,
+        KpiFact.period_start == period_of("month", today).start)).first()
+    return (row.value, row.docs) if row is not None else None
 
 
 def monthly_series(session: Session, metric: str, today: date, points: int = TREND_POINTS
