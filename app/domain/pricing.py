@@ -19,7 +19,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal, localcontext
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from app.domain.errors import Problem
 from app.domain.money import ZERO, LineAmounts, document_totals, line_amounts, round_money
@@ -179,6 +179,20 @@ def price_for_margin(cost: Decimal, margin_pct: Decimal) -> Decimal:
     with localcontext() as ctx:
         ctx.prec = _PREC
         return cost * HUNDRED / (HUNDRED - margin_pct)
+
+
+def group_margins(lines: Iterable[Any], rate: Decimal) -> list[dict]:
+    """Cost, price and margin per group of lines (each with group_label, cost and price in the
+    document currency; `rate` converts the price to the cost's currency), in the lines' order:
+    the configurator's panel and the internal form show the same figures."""
+    out: dict[str, dict] = {}
+    for ln in lines:
+        g = out.setdefault(ln.group_label, {"label": ln.group_label, "cost": ZERO, "price": ZERO})
+        g["cost"] += ln.cost
+        g["price"] += ln.price
+    for g in out.values():
+        g["margin_pct"] = margin_of(g["cost"], g["price"] * rate)
+    return list(out.values())
 
 
 def margin_of(cost: Decimal, price: Decimal) -> Decimal | None:

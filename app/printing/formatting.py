@@ -71,22 +71,24 @@ def money(value: Number | None, currency: str, locale: str) -> str:
     return format_currency(amount, currency, locale=locale)
 
 
-def number(value: Number | None, locale: str, places: int = 2) -> str:
-    """A number with exactly ``places`` decimals and locale grouping; None -> ``''``."""
+def _formatted(value: Number | None, locale: str, places: int, digit: str) -> str:
+    """`value` rounded to `places` with locale grouping; `digit` "0" keeps every decimal, "#" drops
+    trailing zeros; None -> ''."""
     if value is None:
         return ""
     amount = _quantize(to_decimal(value), places)
-    pattern = "#,##0" + ("." + "0" * places if places > 0 else "")
+    pattern = "#,##0" + ("." + digit * places if places > 0 else "")
     return format_decimal(amount, format=pattern, locale=locale)
+
+
+def number(value: Number | None, locale: str, places: int = 2) -> str:
+    """A number with exactly ``places`` decimals and locale grouping; None -> ``''``."""
+    return _formatted(value, locale, places, "0")
 
 
 def qty(value: Number | None, locale: str, places: int = 3) -> str:
     """A quantity: up to ``places`` decimals, trailing zeros dropped (10, 2,5, 1,125)."""
-    if value is None:
-        return ""
-    amount = _quantize(to_decimal(value), places)
-    pattern = "#,##0" + ("." + "#" * places if places > 0 else "")
-    return format_decimal(amount, format=pattern, locale=locale)
+    return _formatted(value, locale, places, "#")
 
 
 def _numeric_date_pattern(locale: str) -> str:

@@ -179,14 +179,20 @@ def routing_context(session: Session, routing: Routing, locale: str, gettext: Ge
     return context
 
 
-def routing_pdf(session: Session, routing_id: int, lang: str | None = None) -> tuple[bytes, str] | None:
-    routing = session.get(Routing, routing_id)
-    if routing is None:
+def _pdf(session: Session, model: type, pk: int, lang: str | None, build: Callable[..., dict], template: str,
+         filename: Callable[[Any], str]) -> tuple[bytes, str] | None:
+    """Load the row, build its form's context in the print language and render it; None when there is no row."""
+    obj = session.get(model, pk)
+    if obj is None:
         return None
     locale, translations = print_locale(lang)
-    context = routing_context(session, routing, locale, translations.gettext, user=printed_by())
-    name = safe_filename(f"routing-{routing.item.code}-v{routing.version}") + ".pdf"
-    return render_pdf("production_routing.html", context, locale, translations), name
+    context = build(session, obj, locale, translations.gettext, user=printed_by())
+    return render_pdf(template, context, locale, translations), safe_filename(filename(obj)) + ".pdf"
+
+
+def routing_pdf(session: Session, routing_id: int, lang: str | None = None) -> tuple[bytes, str] | None:
+    return _pdf(session, Routing, routing_id, lang, routing_context, "production_routing.html",
+                lambda r: f"routing-{r.item.code}-v{r.version}")
 
 
 # --- output receipt ----------------------------------------------------------------------------
@@ -230,10 +236,5 @@ def completion_context(session: Session, completion: ProductionCompletion, local
 
 
 def completion_pdf(session: Session, completion_id: int, lang: str | None = None) -> tuple[bytes, str] | None:
-    completion = session.get(ProductionCompletion, completion_id)
-    if completion is None:
-        return None
-    locale, translations = print_locale(lang)
-    context = completion_context(session, completion, locale, translations.gettext, user=printed_by())
-    pdf = render_pdf("production_receipt.html", context, locale, translations)
-    return pdf, safe_filename(completion.number) + ".pdf"
+    return _pdf(session, ProductionCompletion, completion_id, lang, completion_context, "production_receipt.html",
+                lambda c: c.number)

@@ -141,14 +141,7 @@ class Evaluation:
 
     def groups(self) -> list[dict]:
         """Cost, price and margin per option group (the base configuration first)."""
-        out: dict[str, dict] = {}
-        for ln in self.lines:
-            g = out.setdefault(ln.group_label, {"label": ln.group_label, "cost": ZERO, "price": ZERO})
-            g["cost"] += ln.cost
-            g["price"] += ln.price
-        for g in out.values():
-            g["margin_pct"] = dp.margin_of(g["cost"], g["price"] * self.rate)
-        return list(out.values())
+        return dp.group_margins(self.lines, self.rate)
 
 
 def parse_pct(raw: object) -> tuple[Decimal | None, str | None]:

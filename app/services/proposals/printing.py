@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from app.domain import pricing as dp
 from app.domain.errors import DomainError, plain_number
-from app.domain.money import ZERO
 from app.models.proposals import ProductModel, ProductOption, Proposal
 from app.printing import render_pdf
 from app.services.company import form_context, print_locale, printed_by, safe_filename
@@ -120,14 +119,7 @@ def internal_context(session: Session, p: Proposal, locale: str, gettext: Gettex
         ln = by_no[row["no"]]
         row.update(unit_cost=ln.unit_cost, cost=ln.cost, margin_pct=dp.margin_of(ln.cost, ln.price * rate),
                    item=ln.item.code if ln.item else "")
-    groups: dict[str, dict] = {}
-    for ln in p.lines:
-        g = groups.setdefault(ln.group_label, {"label": ln.group_label, "cost": ZERO, "price": ZERO})
-        g["cost"] += ln.cost
-        g["price"] += ln.price
-    for g in groups.values():
-        g["margin_pct"] = dp.margin_of(g["cost"], g["price"] * rate)
-    ctx["groups"] = list(groups.values())
+    ctx["groups"] = dp.group_margins(p.lines, rate)
     ctx["totals"].update(cost=p.cost_total, margin_pct=p.margin_actual_pct, floor_pct=plain_number(p.floor_margin_pct),
                          override_by=p.floor_override_by, rate=plain_number(rate), source=p.cost_source,
                          snapshot_at=p.snapshot_at)
