@@ -280,8 +280,4 @@ def _advance(session: Session, order: PurchaseOrder) -> None:
 
 def close_short(session: Session, order_id: int) -> PurchaseOrder:
     """The supplier will not deliver the rest: treat a partly received order as received."""
-    with unit_of_work(session):
-        order = _load(session, order_id)
-        transition(session, PURCHASE_ORDER, order, "close")
-        session.flush()
-        return order
+    return _transition(session, order_id, "close")
