@@ -12,7 +12,7 @@ from app.services.stock.structure import check_item_change, check_warehouse_chan
 from app.views.base import BaseModelView, choice_field, interface
 from app.views.labels import COMMON_LABELS
 from app.views.production.common import guarded
-from app.views.titles import titles
+from app.views.titles import one_form, titles
 from app.views.versioned import VersionedEditMixin
 
 CAT_CATALOG = "CatalogMenu"
@@ -33,11 +33,10 @@ VALUATION_CHOICES = [("fifo", _l("Batch (FIFO)")), ("average", _l("Average cost"
 
 
 @titles(_l("Item groups"), _l("Item group"), _l("Add item group"), _l("Edit item group"))
+@one_form("code", "name", "name_ru", "name_es", "parent")
 class ItemGroupView(BaseModelView):
     datamodel = interface(ItemGroup)
     class_permission_name = RESOURCE_CATALOG
-    list_columns = ["code", "name", "name_ru", "name_es", "parent"]
-    add_columns = edit_columns = show_columns = list_columns
     search_columns = ["code", "name", "parent"]
     label_columns = ITEM_LABELS
 
@@ -66,31 +65,28 @@ class ItemView(VersionedEditMixin, BaseModelView):
 
 
 @titles(_l("Unit conversions"), _l("Unit conversion"), _l("Add unit conversion"), _l("Edit unit conversion"))
+@one_form("item", "unit", "factor")
 class UnitConversionView(BaseModelView):
     datamodel = interface(UnitConversion)
     class_permission_name = RESOURCE_CATALOG
-    list_columns = ["item", "unit", "factor"]
-    add_columns = edit_columns = show_columns = list_columns
     search_columns = ["item", "unit"]
     label_columns = ITEM_LABELS
 
 
 @titles(_l("Prices"), _l("Price"), _l("Add price"), _l("Edit price"))
+@one_form("price_list", "item", "price")
 class PriceListItemView(BaseModelView):
     datamodel = interface(PriceListItem)
     class_permission_name = RESOURCE_CATALOG
-    list_columns = ["price_list", "item", "price"]
-    add_columns = edit_columns = show_columns = list_columns
     search_columns = ["price_list", "item"]
     label_columns = ITEM_LABELS
 
 
 @titles(_l("Price lists"), _l("Price list"), _l("Add price list"), _l("Edit price list"))
+@one_form("name", "currency", "partner", "active")
 class PriceListView(VersionedEditMixin, BaseModelView):
     datamodel = interface(PriceList)
     class_permission_name = RESOURCE_CATALOG
-    list_columns = ["name", "currency", "partner", "active"]
-    add_columns = edit_columns = show_columns = list_columns
     related_views = [PriceListItemView]
     label_columns = ITEM_LABELS | {"partner": _l("Client (own prices)")}
 

@@ -13,7 +13,7 @@ from app.models.audit import AuditLog, JobRun
 from app.models.core import Company, Currency, CurrencyRate, DocumentSequence, Unit
 from app.permissions import RESOURCE_AUDIT, RESOURCE_JOBS, RESOURCE_REFERENCE, RESOURCE_SETTINGS
 from app.views.base import BaseModelView, ReadOnlyModelView, interface
-from app.views.titles import titles
+from app.views.titles import one_form, titles
 
 CAT_SETTINGS = "Setup"
 CAT_REFERENCE = "References"
@@ -56,11 +56,10 @@ class CompanyView(BaseModelView):
 
 
 @titles(_l("Currencies"), _l("Currency"), _l("Add currency"), _l("Edit currency"))
+@one_form("code", "name", "symbol", "decimals", "active")
 class CurrencyView(BaseModelView):
     datamodel = interface(Currency)
     class_permission_name = RESOURCE_REFERENCE
-    list_columns = ["code", "name", "symbol", "decimals", "active"]
-    add_columns = edit_columns = show_columns = list_columns
     search_columns = ["code", "name", "active"]
     label_columns = {
         "code": _l("Code"), "name": _l("Name"), "symbol": _l("Symbol"), "decimals": _l("Decimals"),
@@ -69,22 +68,20 @@ class CurrencyView(BaseModelView):
 
 
 @titles(_l("Exchange rates"), _l("Exchange rate"), _l("Add exchange rate"), _l("Edit exchange rate"))
+@one_form("currency", "on_date", "rate")
 class CurrencyRateView(BaseModelView):
     datamodel = interface(CurrencyRate)
     class_permission_name = RESOURCE_REFERENCE
-    list_columns = ["currency", "on_date", "rate"]
-    add_columns = edit_columns = show_columns = list_columns
     search_columns = ["currency", "on_date"]
     base_order = ("on_date", "desc")
     label_columns = {"currency": _l("Currency"), "on_date": _l("Date"), "rate": _l("Rate")}
 
 
 @titles(_l("Units of measure"), _l("Unit of measure"), _l("Add unit of measure"), _l("Edit unit of measure"))
+@one_form("code", "name", "name_ru", "name_es", "decimals")
 class UnitView(BaseModelView):
     datamodel = interface(Unit)
     class_permission_name = RESOURCE_REFERENCE
-    list_columns = ["code", "name", "name_ru", "name_es", "decimals"]
-    add_columns = edit_columns = show_columns = list_columns
     search_columns = ["code", "name"]
     label_columns = {
         "code": _l("Code"), "name": _l("Name"), "name_ru": _l("Name (Russian)"),
@@ -93,11 +90,10 @@ class UnitView(BaseModelView):
 
 
 @titles(_l("Document numbering"), _l("Document numbering"), _l("Add numbering"), _l("Edit numbering"))
+@one_form("doc_type", "year", "prefix", "padding", "next_value")
 class DocumentSequenceView(BaseModelView):
     datamodel = interface(DocumentSequence)
     class_permission_name = RESOURCE_SETTINGS
-    list_columns = ["doc_type", "year", "prefix", "padding", "next_value"]
-    add_columns = edit_columns = show_columns = list_columns
     label_columns = {
         "doc_type": _l("Document type"), "year": _l("Year"), "prefix": _l("Prefix"),
         "padding": _l("Digits"), "next_value": _l("Next number"),

@@ -49,7 +49,7 @@ from app.views.partners import (
     partner_lookup,
 )
 from app.views.show import show_page
-from app.views.titles import titles
+from app.views.titles import one_form, titles
 from app.views.versioned import VersionedEditMixin
 
 CAT_CRM = "CrmMenu"
@@ -74,11 +74,10 @@ def fmt_activity_kind(value: Any) -> str:
 
 
 @titles(_l("Deal stages"), _l("Deal stage"), _l("New deal stage"), _l("Edit deal stage"))
+@one_form("sort_order", "name", "name_ru", "name_es", "probability", "is_won", "is_lost", "active")
 class DealStageView(BaseModelView):
     datamodel = interface(DealStage)
     class_permission_name = RESOURCE_DEAL
-    list_columns = ["sort_order", "name", "name_ru", "name_es", "probability", "is_won", "is_lost", "active"]
-    add_columns = edit_columns = show_columns = list_columns
     search_columns = ["name", "is_won", "is_lost", "active"]
     label_columns = LABELS
     formatters_columns = {"sort_order": fmt_int, "probability": fmt_int, "is_won": fmt_check, "is_lost": fmt_check,

@@ -66,7 +66,7 @@ from app.views.base import (
     run_command,
 )
 from app.views.labels import COMMON_LABELS
-from app.views.titles import titles
+from app.views.titles import one_form, titles
 from app.views.versioned import OPENED, with_opened_version
 
 CAT_PARTNERS = "PartnersMenu"
@@ -592,10 +592,10 @@ class PartnerBankAccountView(BlankChoiceMixin, BaseModelView):
 
 
 @titles(_l("Tags"), _l("Tag"), _l("New tag"), _l("Edit tag"))
+@one_form("name", "color")
 class TagView(BaseModelView):
     datamodel = interface(Tag)
     class_permission_name = RESOURCE_PARTNER
-    list_columns = add_columns = edit_columns = show_columns = ["name", "color"]
     search_columns = ["name"]
     label_columns = LABELS
     base_order = ("name", "asc")

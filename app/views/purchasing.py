@@ -64,7 +64,7 @@ from app.views.purchasing_labels import (
     reason_short,
     reason_table,
 )
-from app.views.titles import titles
+from app.views.titles import one_form, titles
 from app.views.versioned import VersionedEditMixin
 
 CAT = "PurchasingMenu"
@@ -94,12 +94,11 @@ class SupplierOfferView(VersionedEditMixin, BaseModelView):
 
 
 @titles(_l("Reorder points (min / max)"), _l("Reorder point"), _l("New reorder point"), _l("Edit reorder point"))
+@one_form("item", "warehouse", "min_qty", "max_qty", "active")
 class ReorderPointView(BaseModelView):
     datamodel = interface(ReorderPoint)
     class_permission_name = RESOURCE_PURCHASING
-    list_columns = ["item", "warehouse", "min_qty", "max_qty", "active"]
-    add_columns = edit_columns = show_columns = list_columns
-    search_columns = list_columns
+    search_columns = ["item", "warehouse", "min_qty", "max_qty", "active"]
     label_columns = REORDER_LABELS
     formatters_columns = {"active": fmt_yes_no}
     base_order = ("id", "asc")

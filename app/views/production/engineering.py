@@ -38,16 +38,15 @@ from app.views.production.common import (
     t,
 )
 from app.views.show import printed_form
-from app.views.titles import titles
+from app.views.titles import one_form, titles
 from app.views.versioned import VersionedEditMixin
 
 
 @titles(_l("Work centres"), _l("Work centre"), _l("Add work centre"), _l("Edit work centre"))
+@one_form("code", "name", "labour_rate", "overhead_rate", "active")
 class WorkCenterView(BaseModelView):
     datamodel = interface(WorkCenter)
     class_permission_name = RESOURCE_ENGINEERING
-    list_columns = ["code", "name", "labour_rate", "overhead_rate", "active"]
-    add_columns = edit_columns = show_columns = list_columns
     search_columns = ["code", "name", "active"]
     label_columns = LABELS
 
