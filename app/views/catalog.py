@@ -32,19 +32,23 @@ TRACKING_CHOICES = [("lots", _l("Lots")), ("serials", _l("Serial numbers")), ("n
 VALUATION_CHOICES = [("fifo", _l("Batch (FIFO)")), ("average", _l("Average cost"))]
 
 
-@titles(_l("Item groups"), _l("Item group"), _l("Add item group"), _l("Edit item group"))
-@one_form("code", "name", "name_ru", "name_es", "parent")
-class ItemGroupView(BaseModelView):
-    datamodel = interface(ItemGroup)
+class _CatalogView(BaseModelView):
+    """The catalog registers: edited under one permission, labelled from one table."""
+
     class_permission_name = RESOURCE_CATALOG
-    search_columns = ["code", "name", "parent"]
     label_columns = ITEM_LABELS
 
 
+@titles(_l("Item groups"), _l("Item group"), _l("Add item group"), _l("Edit item group"))
+@one_form("code", "name", "name_ru", "name_es", "parent")
+class ItemGroupView(_CatalogView):
+    datamodel = interface(ItemGroup)
+    search_columns = ["code", "name", "parent"]
+
+
 @titles(_l("Items"), _l("Item"), _l("Add item"), _l("Edit item"))
-class ItemView(VersionedEditMixin, BaseModelView):
+class ItemView(VersionedEditMixin, _CatalogView):
     datamodel = interface(Item)
-    class_permission_name = RESOURCE_CATALOG
     list_columns = ["code", "name", "kind", "unit", "group", "standard_cost", "sale_price", "active"]
     add_columns = edit_columns = [
         "code", "name", "name_ru", "name_es", "kind", "unit", "group", "barcode", "weight", "standard_cost",
@@ -52,7 +56,6 @@ class ItemView(VersionedEditMixin, BaseModelView):
     ]
     show_columns = add_columns
     search_columns = ["code", "name", "name_ru", "name_es", "kind", "group", "barcode", "active"]
-    label_columns = ITEM_LABELS
     base_order = ("code", "asc")
     add_form_extra_fields = edit_form_extra_fields = {
         "kind": choice_field(_l("Kind"), ITEM_KINDS_CHOICES, "component"),
@@ -66,27 +69,22 @@ class ItemView(VersionedEditMixin, BaseModelView):
 
 @titles(_l("Unit conversions"), _l("Unit conversion"), _l("Add unit conversion"), _l("Edit unit conversion"))
 @one_form("item", "unit", "factor")
-class UnitConversionView(BaseModelView):
+class UnitConversionView(_CatalogView):
     datamodel = interface(UnitConversion)
-    class_permission_name = RESOURCE_CATALOG
     search_columns = ["item", "unit"]
-    label_columns = ITEM_LABELS
 
 
 @titles(_l("Prices"), _l("Price"), _l("Add price"), _l("Edit price"))
 @one_form("price_list", "item", "price")
-class PriceListItemView(BaseModelView):
+class PriceListItemView(_CatalogView):
     datamodel = interface(PriceListItem)
-    class_permission_name = RESOURCE_CATALOG
     search_columns = ["price_list", "item"]
-    label_columns = ITEM_LABELS
 
 
 @titles(_l("Price lists"), _l("Price list"), _l("Add price list"), _l("Edit price list"))
 @one_form("name", "currency", "partner", "active")
-class PriceListView(VersionedEditMixin, BaseModelView):
+class PriceListView(VersionedEditMixin, _CatalogView):
     datamodel = interface(PriceList)
-    class_permission_name = RESOURCE_CATALOG
     related_views = [PriceListItemView]
     label_columns = ITEM_LABELS | {"partner": _l("Client (own prices)")}
 
