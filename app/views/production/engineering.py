@@ -42,13 +42,17 @@ from app.views.titles import one_form, titles
 from app.views.versioned import VersionedEditMixin
 
 
+class _EngineeringView:
+    """Engineering registers (work centres, BOMs, routings): one permission, one label table."""
+
+    class_permission_name = RESOURCE_ENGINEERING
+    label_columns = LABELS
+
 @titles(_l("Work centres"), _l("Work centre"), _l("Add work centre"), _l("Edit work centre"))
 @one_form("code", "name", "labour_rate", "overhead_rate", "active")
-class WorkCenterView(BaseModelView):
+class WorkCenterView(_EngineeringView, BaseModelView):
     datamodel = interface(WorkCenter)
-    class_permission_name = RESOURCE_ENGINEERING
     search_columns = ["code", "name", "active"]
-    label_columns = LABELS
 
     def pre_add(self, item: WorkCenter) -> None:
         self._check(item)
@@ -63,14 +67,12 @@ class WorkCenterView(BaseModelView):
 
 
 @titles(_l("Components"), _l("Component"), _l("Add component"), _l("Edit component"))
-class BomLineView(BaseModelView):
+class BomLineView(_EngineeringView, BaseModelView):
     datamodel = interface(BomLine)
-    class_permission_name = RESOURCE_ENGINEERING
     list_columns = ["line_no", "item", "qty", "unit", "scrap_pct", "is_byproduct", "note"]
     add_columns = edit_columns = ["bom", "item", "qty", "unit", "scrap_pct", "is_byproduct", "note"]
     show_columns = ["bom", *list_columns]
     base_order = ("line_no", "asc")
-    label_columns = LABELS
     page_size = 100
     description_columns = {
         "qty": _l("Per output quantity of the BOM; a negative quantity is a by-product"),
@@ -87,16 +89,14 @@ class BomLineView(BaseModelView):
 
 
 @titles(_l("Bills of materials"), _l("Bill of materials"), _l("Add bill of materials"), _l("Edit bill of materials"))
-class BomView(VersionedEditMixin, ShowWithActions):
+class BomView(_EngineeringView, VersionedEditMixin, ShowWithActions):
     datamodel = interface(Bom)
-    class_permission_name = RESOURCE_ENGINEERING
     method_permission_name = CRUD | {"explode": ACTION_READ, "cost": ACTION_READ, "whereused": ACTION_READ}
     related_views = [BomLineView]
     list_columns = ["item", "version", "name", "output_qty", "valid_from", "valid_to", "active"]
     add_columns = edit_columns = ["item", "version", "name", "output_qty", "valid_from", "valid_to", "active", "note"]
     show_columns = add_columns
     search_columns = ["item", "version", "name", "valid_from", "valid_to", "active"]
-    label_columns = LABELS
     base_order = ("id", "desc")
 
     def pre_add(self, item: Bom) -> None:
@@ -212,15 +212,13 @@ def _cost_tables(tree, items: dict) -> list[dict]:
 
 
 @titles(_l("Operations"), _l("Operation"), _l("Add operation"), _l("Edit operation"))
-class RoutingOperationView(BaseModelView):
+class RoutingOperationView(_EngineeringView, BaseModelView):
     datamodel = interface(RoutingOperation)
-    class_permission_name = RESOURCE_ENGINEERING
     list_columns = ["seq", "name", "work_center", "setup_minutes", "run_minutes", "is_software"]
     add_columns = edit_columns = ["routing", "seq", "name", "work_center", "setup_minutes", "run_minutes",
                                   "is_software", "software_version", "instructions"]
     show_columns = add_columns
     base_order = ("seq", "asc")
-    label_columns = LABELS
     page_size = 100
 
     def pre_add(self, item: RoutingOperation) -> None:
@@ -231,16 +229,14 @@ class RoutingOperationView(BaseModelView):
 
 
 @titles(_l("Routings"), _l("Routing"), _l("Add routing"), _l("Edit routing"))
-class RoutingView(ShowWithActions):
+class RoutingView(_EngineeringView, ShowWithActions):
     datamodel = interface(Routing)
-    class_permission_name = RESOURCE_ENGINEERING
     method_permission_name = CRUD | {"print_map": ACTION_READ}
     related_views = [RoutingOperationView]
     list_columns = ["item", "version", "name", "valid_from", "valid_to", "active"]
     add_columns = edit_columns = ["item", "version", "name", "valid_from", "valid_to", "active", "note"]
     show_columns = add_columns
     search_columns = ["item", "version", "name", "active"]
-    label_columns = LABELS
     base_order = ("id", "desc")
 
     def pre_add(self, item: Routing) -> None:
