@@ -70,10 +70,17 @@ from app.views.versioned import VersionedEditMixin
 CAT = "PurchasingMenu"
 
 
-@titles(_l("Product matrix"), _l("Supplier offer"), _l("New supplier offer"), _l("Edit supplier offer"))
-class SupplierOfferView(VersionedEditMixin, BaseModelView):
-    datamodel = interface(SupplierOffer)
+
+
+class _PurchasingView:
+    """Purchasing registers and documents: one permission, one label table."""
+
     class_permission_name = RESOURCE_PURCHASING
+    label_columns = LABELS
+
+@titles(_l("Product matrix"), _l("Supplier offer"), _l("New supplier offer"), _l("Edit supplier offer"))
+class SupplierOfferView(_PurchasingView, VersionedEditMixin, BaseModelView):
+    datamodel = interface(SupplierOffer)
     list_columns = ["item", "supplier", "price", "currency", "valid_from", "valid_to", "min_qty", "pack_qty",
                     "lead_time_days", "supplier_item_code", "active"]
     add_columns = edit_columns = ["supplier", "item", "price", "currency", "valid_from", "valid_to", "min_qty",
@@ -81,7 +88,6 @@ class SupplierOfferView(VersionedEditMixin, BaseModelView):
     show_columns = add_columns
     search_columns = ["item", "supplier", "currency", "valid_from", "valid_to", "lead_time_days", "active",
                       "supplier_item_code"]
-    label_columns = LABELS
     formatters_columns = {"active": fmt_yes_no, "lead_time_days": fmt_count}
     base_order = ("id", "desc")
 
@@ -95,9 +101,8 @@ class SupplierOfferView(VersionedEditMixin, BaseModelView):
 
 @titles(_l("Reorder points (min / max)"), _l("Reorder point"), _l("New reorder point"), _l("Edit reorder point"))
 @one_form("item", "warehouse", "min_qty", "max_qty", "active")
-class ReorderPointView(BaseModelView):
+class ReorderPointView(_PurchasingView, BaseModelView):
     datamodel = interface(ReorderPoint)
-    class_permission_name = RESOURCE_PURCHASING
     search_columns = ["item", "warehouse", "min_qty", "max_qty", "active"]
     label_columns = REORDER_LABELS
     formatters_columns = {"active": fmt_yes_no}
@@ -111,9 +116,8 @@ class ReorderPointView(BaseModelView):
 
 
 @titles(_l("Lines"), _l("Request line"), _l("Add line"), _l("Edit line"))
-class PurchaseRequestLineView(ShowWithActions):
+class PurchaseRequestLineView(_PurchasingView, ShowWithActions):
     datamodel = interface(PurchaseRequestLine)
-    class_permission_name = RESOURCE_PURCHASING
     list_columns = ["line_no", "item", "qty", "excess", "price", "currency", "amount_base", "need_by", "source",
                     "why"]
     add_columns = ["request", "item", "qty", "note"]
@@ -197,10 +201,9 @@ class _SupplierDocumentView(ShowWithActions):
 
 
 @titles(_l("Purchase requests"), _l("Purchase request"), _l("New purchase request"), _l("Edit purchase request"))
-class PurchaseRequestView(_SupplierDocumentView):
+class PurchaseRequestView(_PurchasingView, _SupplierDocumentView):
     kind = "request"
     datamodel = interface(PurchaseRequest)
-    class_permission_name = RESOURCE_PURCHASING
     method_permission_name = CRUD | {
         "print_doc": ACTION_READ, "export_doc": ACTION_READ, "email_doc": ACTION_POST, "send_doc": ACTION_POST,
         "confirm_doc": ACTION_POST, "cancel_doc": ACTION_POST,
@@ -213,7 +216,6 @@ class PurchaseRequestView(_SupplierDocumentView):
     show_columns = ["number", "request_date", "state", "supplier", "warehouse", "total_base", "note", "created_by",
                     "sent_by", "sent_at"]
     search_columns = ["number", "request_date", "state", "supplier", "warehouse", "created_by"]
-    label_columns = LABELS
     formatters_columns = {"state": fmt_request_state}
     base_order = ("id", "desc")
 
@@ -275,14 +277,12 @@ class PurchaseRequestView(_SupplierDocumentView):
 
 
 @titles(_l("Lines"), _l("Order line"), _l("Add line"), _l("Edit line"))
-class PurchaseOrderLineView(BaseModelView):
+class PurchaseOrderLineView(_PurchasingView, BaseModelView):
     datamodel = interface(PurchaseOrderLine)
-    class_permission_name = RESOURCE_PURCHASING
     list_columns = ["line_no", "item", "supplier_item_code", "qty", "price", "amount", "received_qty"]
     add_columns = ["order", "item", "qty", "price", "supplier_item_code"]
     edit_columns = ["item", "qty", "price", "supplier_item_code"]
     show_columns = ["order", *list_columns]
-    label_columns = LABELS
     base_order = ("line_no", "asc")
     page_size = 100
 
@@ -313,9 +313,8 @@ def _stock_document_link(doc: Any) -> Markup | str:
 
 
 @titles(_l("Receipts against orders"), _l("Receipt against an order"))
-class PurchaseReceiptView(ReadOnlyModelView):
+class PurchaseReceiptView(_PurchasingView, ReadOnlyModelView):
     datamodel = interface(PurchaseReceipt)
-    class_permission_name = RESOURCE_PURCHASING
     list_columns = ["document", "receipt_date", "order", "price_difference", "received_by"]
     show_columns = list_columns
     search_columns = ["doc_number", "receipt_date", "order", "price_difference"]
@@ -326,10 +325,9 @@ class PurchaseReceiptView(ReadOnlyModelView):
 
 
 @titles(_l("Purchase orders"), _l("Purchase order"), _l("New purchase order"), _l("Edit purchase order"))
-class PurchaseOrderView(_SupplierDocumentView):
+class PurchaseOrderView(_PurchasingView, _SupplierDocumentView):
     kind = "order"
     datamodel = interface(PurchaseOrder)
-    class_permission_name = RESOURCE_PURCHASING
     method_permission_name = CRUD | {
         "print_doc": ACTION_READ, "export_doc": ACTION_READ, "email_doc": ACTION_POST, "send_doc": ACTION_POST,
         "confirm_doc": ACTION_POST, "cancel_doc": ACTION_POST, "receive": ACTION_POST, "close_doc": ACTION_POST,
@@ -342,7 +340,6 @@ class PurchaseOrderView(_SupplierDocumentView):
     show_columns = ["number", "order_date", "state", "supplier", "warehouse", "currency", "total", "expected_date",
                     "request", "note", "sent_by", "sent_at", "confirmed_by", "confirmed_at"]
     search_columns = ["number", "order_date", "state", "supplier", "warehouse", "expected_date", "request"]
-    label_columns = LABELS
     formatters_columns = {"state": fmt_order_state}
     base_order = ("id", "desc")
 
@@ -438,15 +435,13 @@ def _plain(value: Any) -> str:
 
 
 @titles(_l("Reorder runs"), _l("Reorder run"))
-class PurchasingRunView(ReadOnlyModelView):
+class PurchasingRunView(_PurchasingView, ReadOnlyModelView):
     datamodel = interface(PurchasingRun)
-    class_permission_name = RESOURCE_PURCHASING
     method_permission_name = READ_ONLY
     list_columns = ["started_at", "trigger", "methods", "username", "requests_created", "lines_created",
                     "lines_updated", "value_base"]
     show_columns = list_columns
     search_columns = ["started_at", "trigger", "methods", "username"]
-    label_columns = LABELS
     formatters_columns = {"trigger": fmt_trigger, "methods": fmt_methods, "requests_created": fmt_count,
                           "lines_created": fmt_count, "lines_updated": fmt_count}
     base_order = ("id", "desc")

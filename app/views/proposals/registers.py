@@ -27,55 +27,55 @@ def _label_of(mapping):
     return lambda value: str(mapping.get(value, value))
 
 
-class ModelLineView(BaseModelView):
-    datamodel = interface(ModelLine)
+
+
+class _ProposalRegisterView:
+    """Product models, options, rules and pricing: one permission, one label table."""
+
     class_permission_name = RESOURCE_PROPOSAL
+    label_columns = LABELS
+
+class ModelLineView(_ProposalRegisterView, BaseModelView):
+    datamodel = interface(ModelLine)
     list_title = _l("Base configuration")
     list_columns = ["sort", "item", "qty", "characteristics"]
     add_columns = edit_columns = ["model", "sort", "item", "qty", "characteristics"]
     search_columns = ["model", "item"]
-    label_columns = LABELS
     base_order = ("sort", "asc")
 
 
 @titles(_l("Options"), _l("Option"))
-class ProductOptionView(BaseModelView):
+class ProductOptionView(_ProposalRegisterView, BaseModelView):
     datamodel = interface(ProductOption)
-    class_permission_name = RESOURCE_PROPOSAL
     list_columns = ["group", "sort", "code", "name", "item", "qty", "is_default", "max_qty"]
     add_columns = edit_columns = ["group", "sort", "code", "name", "name_ru", "name_es", "item", "qty", "is_default",
                                   "max_qty", "characteristics", "marketing_text", "image"]
     show_columns = add_columns
     search_columns = ["group", "code", "name", "item"]
-    label_columns = LABELS
     base_order = ("sort", "asc")
 
 
 @titles(_l("Option groups"), _l("Option group"))
-class OptionGroupView(BaseModelView):
+class OptionGroupView(_ProposalRegisterView, BaseModelView):
     datamodel = interface(OptionGroup)
-    class_permission_name = RESOURCE_PROPOSAL
     related_views = [ProductOptionView]
     list_columns = ["model", "sort", "code", "name", "kind", "min_select", "max_select", "parent_option"]
     add_columns = edit_columns = ["model", "parent_option", "sort", "code", "name", "name_ru", "name_es", "kind",
                                   "min_select", "max_select"]
     show_columns = add_columns
     search_columns = ["model", "code", "name", "kind"]
-    label_columns = LABELS
     base_order = ("sort", "asc")
     formatters_columns = {"kind": _label_of(GROUP_KIND_LABELS)}
     add_form_extra_fields = edit_form_extra_fields = {
         "kind": choice_field(_l("Kind"), [(k, v) for k, v in GROUP_KIND_LABELS.items()], "one")}
 
 
-class CompatibilityRuleView(BaseModelView):
+class CompatibilityRuleView(_ProposalRegisterView, BaseModelView):
     datamodel = interface(CompatibilityRule)
-    class_permission_name = RESOURCE_PROPOSAL
     list_title = _l("Compatibility rules")
     list_columns = ["model", "option", "kind", "target", "group", "limit_qty", "note"]
     add_columns = edit_columns = ["model", "kind", "option", "group", "target", "limit_qty", "note"]
     search_columns = ["model", "kind", "option", "target"]
-    label_columns = LABELS
     formatters_columns = {"kind": _label_of(RULE_KIND_LABELS)}
     add_form_extra_fields = edit_form_extra_fields = {
         "kind": choice_field(_l("Kind"), [(k, v) for k, v in RULE_KIND_LABELS.items()], "requires")}
@@ -86,29 +86,25 @@ class CompatibilityRuleView(BaseModelView):
 
 
 @titles(_l("Product models"), _l("Product model"), _l("New product model"), _l("Edit product model"))
-class ProductModelView(BaseModelView):
+class ProductModelView(_ProposalRegisterView, BaseModelView):
     datamodel = interface(ProductModel)
-    class_permission_name = RESOURCE_PROPOSAL
     related_views = [ModelLineView, OptionGroupView, CompatibilityRuleView]
     list_columns = ["code", "name", "base_item", "active"]
     add_columns = edit_columns = ["code", "name", "name_ru", "name_es", "base_item", "description", "marketing_text",
                                   "image", "active"]
     show_columns = ["code", "name", "name_ru", "name_es", "base_item", "description", "marketing_text", "active"]
     search_columns = ["code", "name", "base_item", "active"]
-    label_columns = LABELS
     base_order = ("code", "asc")
 
 
-class PricingRuleView(BaseModelView):
+class PricingRuleView(_ProposalRegisterView, BaseModelView):
     datamodel = interface(PricingRule)
-    class_permission_name = RESOURCE_PROPOSAL
     list_title = _l("Pricing rules")
     list_columns = ["name", "scope", "item_group", "partner", "margin_pct", "discount_pct", "floor_margin_pct",
                     "active"]
     add_columns = edit_columns = ["name", "scope", "item_group", "partner", "margin_pct", "discount_pct",
                                   "floor_margin_pct", "active"]
     search_columns = ["name", "scope", "item_group", "partner", "active"]
-    label_columns = LABELS
     formatters_columns = {"scope": _label_of(SCOPE_LABELS)}
     add_form_extra_fields = edit_form_extra_fields = {
         "scope": choice_field(_l("Applies to"), [(k, v) for k, v in SCOPE_LABELS.items()], "all")}
