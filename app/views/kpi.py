@@ -25,6 +25,7 @@ from sqlalchemy import select
 from app.domain.errors import DomainError
 from app.extensions import db
 from app.jobs.runner import run_job
+from app.models.base import utcnow
 from app.models.kpi import (
     DIVISIONS,
     KpiDefinition,
@@ -356,7 +357,7 @@ class ScheduledReportView(BaseModelView):
         super().__init__(**kwargs)
 
     def pre_add(self, item: ScheduledReport) -> None:
-        guarded(lambda: report_svc.validate_report(item, date_now()))
+        guarded(lambda: report_svc.validate_report(item, utcnow()))
 
     pre_update = pre_add
 
@@ -390,12 +391,6 @@ class ScheduledReportView(BaseModelView):
             return redirect(url_for(f"{self.endpoint}.show", pk=pk))
         return Response(doc.content, mimetype=doc.mimetype,
                         headers={"Content-Disposition": f'inline; filename="{doc.filename}"'})
-
-
-def date_now():
-    from app.models.base import utcnow
-
-    return utcnow()
 
 
 class ScheduledReportRunView(ReadOnlyModelView):

@@ -6,7 +6,7 @@ one vocabulary.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import url_for
@@ -14,18 +14,17 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from app.domain.kpi import Period
+from app.services.kpi.labels import (  # noqa: F401  (the pages' vocabulary, kept with the service)
+    DIRECTION_LABELS,
+    DIVISION_LABELS,
+    FORMAT_LABELS,
+    PERIOD_LABELS,
+    RUN_STATUS_LABELS,
+    STATUS_LABELS,
+)
 from app.services.kpi.metrics import BY_CODE
 from app.views.labels import COMMON_LABELS
 
-DIVISION_LABELS = {
-    "company": _l("Company"), "sales": _l("Sales"), "production": _l("Production"), "warehouse": _l("Warehouse"),
-    "purchasing": _l("Purchasing"), "finance": _l("Finance"),
-}
-PERIOD_LABELS = {"week": _l("Week"), "month": _l("Month"), "quarter": _l("Quarter"), "year": _l("Year")}
-DIRECTION_LABELS = {"higher": _l("Higher is better"), "lower": _l("Lower is better")}
-STATUS_LABELS = {"green": _l("On target"), "amber": _l("Watch"), "red": _l("Off target"), "grey": _l("No data")}
-FORMAT_LABELS = {"pdf": "PDF", "xlsx": "XLSX", "csv": "CSV"}
-RUN_STATUS_LABELS = {"sent": _l("Sent"), "skipped": _l("Skipped (empty)"), "failed": _l("Failed")}
 LABELS = COMMON_LABELS | {
     "metric": _l("Metric"), "formula": _l("Formula over metrics"), "division": _l("Division"),
     "employee": _l("Employee"), "period": _l("Period"), "target": _l("Target"), "weight": _l("Weight"),
@@ -95,7 +94,3 @@ def list_url(metric_code: str, period: Period) -> str | None:
 def light(status: str) -> Markup:
     """The traffic light as a dot with its word (colour is never the only signal)."""
     return Markup('<span class="kpi-light kpi-%s" title="%s">●</span>') % (status, STATUS_LABELS.get(status, ""))
-
-
-def today() -> date:
-    return date.today()

@@ -54,6 +54,7 @@ from app.printing import render_pdf
 from app.services.base import unit_of_work
 from app.services.company import base_currency_code, company_view_model, current_company
 from app.services.export import to_csv, to_xlsx
+from app.services.kpi.labels import DIVISION_LABELS, STATUS_LABELS
 from app.services.mail import Attachment, send_mail
 
 MIME = {"pdf": "application/pdf", "csv": "text/csv",
@@ -101,8 +102,6 @@ def _dates(params: dict[str, Any], today: date, default: str = "last_month") -> 
 
 def _scorecard(session: Session, params: dict[str, Any], lang: str, today: date) -> Table:
     from app.services.kpi import scorecard
-    from app.views.kpi_labels import DIVISION_LABELS, STATUS_LABELS
-
     divisions = frozenset(params.get("divisions") or scorecard.ALL)
     who = scorecard.Reader(divisions, lambda _resource: True)  # a report's recipients get what it names
     return scorecard_table(session, lang, today, who, DIVISION_LABELS, STATUS_LABELS)
@@ -265,8 +264,6 @@ def build_document(session: Session, report: ScheduledReport, lang: str, today: 
 
 def scorecard_document(session: Session, lang: str, today: date, reader: Any) -> Document:
     """The scorecard PDF of one reader (their divisions and registers), for the dashboard's button."""
-    from app.views.kpi_labels import DIVISION_LABELS, STATUS_LABELS
-
     lang = lang if lang in LANGUAGES else "en"
     with force_locale(lang):
         table = scorecard_table(session, lang, today, reader, DIVISION_LABELS, STATUS_LABELS)
