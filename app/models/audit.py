@@ -8,10 +8,10 @@ from flask_appbuilder import Model
 from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import make_append_only, utcnow
+from app.models.base import Keyed, make_append_only, utcnow
 
 
-class AuditLog(Model):
+class AuditLog(Keyed, Model):
     """Who did what, when, from where, with the fields before and after. Never updated or deleted."""
 
     __tablename__ = "audit_log"
@@ -19,7 +19,6 @@ class AuditLog(Model):
         Index("ix_audit_entity", "entity", "entity_id"),
         Index("ix_audit_user_at", "user_id", "at"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False, index=True)
     user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     username: Mapped[str] = mapped_column(String(100), default="", nullable=False)
@@ -37,11 +36,10 @@ class AuditLog(Model):
 make_append_only(AuditLog.__table__)
 
 
-class JobRun(Model):
+class JobRun(Keyed, Model):
     """One run of a scheduled or hand-started job."""
 
     __tablename__ = "job_run"
-    id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     trigger: Mapped[str] = mapped_column(String(16), default="schedule", nullable=False)
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False, index=True)
@@ -55,11 +53,10 @@ class JobRun(Model):
         return f"{self.job_id} {self.started_at} {self.status}"
 
 
-class UserPreference(Model):
+class UserPreference(Keyed, Model):
     """Per-user settings that FAB's user table has no column for (the interface language)."""
 
     __tablename__ = "user_preference"
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), unique=True, nullable=False)
     locale: Mapped[str] = mapped_column(String(8), default="en", nullable=False)
 

@@ -24,6 +24,13 @@ def current_locale() -> str:
         return "en"
 
 
+class Keyed:
+    """The surrogate key every table has, first among its columns (sort_order), so that lists, forms
+    and the API keep showing it where the models used to declare it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-2)
+
+
 class LocalizedName:
     """label(locale): a register's name in the reader's language (name_ru, name_es), else the default."""
 
@@ -32,17 +39,17 @@ class LocalizedName:
 
 
 def named(name_length: int, code_length: int | None = None) -> type:
-    """Mixin of a register users name in three languages: id, code (when `code_length` is given), name,
+    """Mixin of a register users name in three languages: Keyed's id, code (when `code_length` is given), name,
     name_ru, name_es, with LocalizedName.label. The lengths differ per register (a unit's name is
     short, an item's long), so each model asks for its own: `named(300, 64)`. The columns keep their
     place at the head of the table (sort_order), so lists, forms and the API show them in that order."""
-    columns: dict[str, Any] = {"id": mapped_column(Integer, primary_key=True, sort_order=-1)}
+    columns: dict[str, Any] = {}
     if code_length is not None:
         columns["code"] = mapped_column(String(code_length), unique=True, nullable=False, sort_order=-1)
     columns["name"] = mapped_column(String(name_length), nullable=False, sort_order=-1)
     for translated in ("name_ru", "name_es"):
         columns[translated] = mapped_column(String(name_length), default="", nullable=False, sort_order=-1)
-    return type("Named", (LocalizedName,), columns)
+    return type("Named", (Keyed, LocalizedName), columns)
 
 
 class TimestampMixin:

@@ -16,7 +16,7 @@ from flask_appbuilder import Model
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, TimestampMixin, current_locale, make_append_only, named, utcnow
+from app.models.base import Audited, Keyed, TimestampMixin, current_locale, make_append_only, named, utcnow
 from app.models.types import Money, Quantity
 
 _locale = current_locale  # lookup tables' titles follow the reader's language like the names
@@ -36,12 +36,11 @@ class Calculator(named(200, 40), Audited, TimestampMixin, Model):
         return f"{self.code} {self.label()}"
 
 
-class CalculatorVersion(Model):
+class CalculatorVersion(Keyed, Model):
     """One definition of a calculator; never changed once written (the database refuses it)."""
 
     __tablename__ = "calculator_version"
     __table_args__ = (UniqueConstraint("calculator_id", "number", name="uq_calculator_version"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     calculator_id: Mapped[int] = mapped_column(ForeignKey("calculator.id"), nullable=False, index=True)
     calculator = relationship("Calculator", foreign_keys=[calculator_id])
     number: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -59,11 +58,10 @@ class CalculatorVersion(Model):
 make_append_only(CalculatorVersion.__table__)
 
 
-class LookupTable(Audited, TimestampMixin, Model):
+class LookupTable(Keyed, Audited, TimestampMixin, Model):
     """Reference values a formula reads by name: lookup(door_materials, material, 'price_m2')."""
 
     __tablename__ = "calc_lookup_table"
-    id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
     title: Mapped[str] = mapped_column(String(200), default="", nullable=False)
     title_ru: Mapped[str] = mapped_column(String(200), default="", nullable=False)
@@ -79,10 +77,9 @@ class LookupTable(Audited, TimestampMixin, Model):
         return self.name
 
 
-class LookupRow(Model):
+class LookupRow(Keyed, Model):
     __tablename__ = "calc_lookup_row"
     __table_args__ = (UniqueConstraint("table_id", "key", name="uq_calc_lookup_key"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     table_id: Mapped[int] = mapped_column(ForeignKey("calc_lookup_table.id"), nullable=False, index=True)
     table = relationship("LookupTable", back_populates="rows")
     position: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
@@ -91,12 +88,11 @@ class LookupRow(Model):
     values: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)  # column -> text
 
 
-class CalculationRun(Model):
+class CalculationRun(Keyed, Model):
     """A stored result: which version priced what inputs, and what it gave; picked by id by orders and TCPs."""
 
     __tablename__ = "calculation_run"
     __table_args__ = (Index("ix_calculation_run_calc_at", "calculator_id", "created_at"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     calculator_id: Mapped[int] = mapped_column(ForeignKey("calculator.id"), nullable=False)
     calculator = relationship("Calculator")
     version_id: Mapped[int] = mapped_column(ForeignKey("calculator_version.id"), nullable=False, index=True)

@@ -6,7 +6,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, TimestampMixin, Versioned, current_locale, named
+from app.models.base import Audited, Keyed, TimestampMixin, Versioned, current_locale, named
 from app.models.core import Currency, Unit
 from app.models.types import Money, Quantity, Rate
 
@@ -51,12 +51,11 @@ class Item(named(300, 64), Versioned, Audited, TimestampMixin, Model):
         return getattr(self, f"name_{locale}", "") or self.name
 
 
-class UnitConversion(Audited, Model):
+class UnitConversion(Keyed, Audited, Model):
     """1 `unit` of `item` = `factor` base units of the item (a box of 10: factor 10)."""
 
     __tablename__ = "unit_conversion"
     __table_args__ = (UniqueConstraint("item_id", "unit_id"), CheckConstraint("factor > 0", name="ck_conv_factor"))
-    id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), nullable=False)
     item: Mapped[Item] = relationship()
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False)
@@ -67,9 +66,8 @@ class UnitConversion(Audited, Model):
         return f"{self.item}: 1 {self.unit} = {self.factor}"
 
 
-class PriceList(Versioned, Audited, Model):
+class PriceList(Keyed, Versioned, Audited, Model):
     __tablename__ = "price_list"
-    id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
     currency_id: Mapped[int] = mapped_column(ForeignKey("currency.id"), nullable=False)
     currency: Mapped[Currency] = relationship()
@@ -82,10 +80,9 @@ class PriceList(Versioned, Audited, Model):
         return self.name
 
 
-class PriceListItem(Audited, Model):
+class PriceListItem(Keyed, Audited, Model):
     __tablename__ = "price_list_item"
     __table_args__ = (UniqueConstraint("price_list_id", "item_id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     price_list_id: Mapped[int] = mapped_column(ForeignKey("price_list.id"), nullable=False)
     price_list: Mapped[PriceList] = relationship()
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), nullable=False, index=True)

@@ -8,13 +8,12 @@ from flask_appbuilder import Model
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, TimestampMixin, current_locale, named
+from app.models.base import Audited, Keyed, TimestampMixin, current_locale, named
 from app.models.types import Rate
 
 
-class Currency(Audited, Model):
+class Currency(Keyed, Audited, Model):
     __tablename__ = "currency"
-    id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(3), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(String(64), nullable=False)
     symbol: Mapped[str] = mapped_column(String(8), default="", nullable=False)
@@ -25,12 +24,11 @@ class Currency(Audited, Model):
         return self.code
 
 
-class CurrencyRate(Audited, Model):
+class CurrencyRate(Keyed, Audited, Model):
     """Units of base currency for one unit of `currency` on `on_date`."""
 
     __tablename__ = "currency_rate"
     __table_args__ = (UniqueConstraint("currency_id", "on_date"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     currency_id: Mapped[int] = mapped_column(ForeignKey("currency.id"), nullable=False, index=True)
     currency: Mapped[Currency] = relationship()
     on_date: Mapped[date] = mapped_column(Date, nullable=False)
@@ -54,13 +52,12 @@ class Unit(named(64, 16), Audited, Model):
         return getattr(self, f"name_{locale or current_locale()}", "") or self.code
 
 
-class Company(Audited, TimestampMixin, Model):
+class Company(Keyed, Audited, TimestampMixin, Model):
     """The company running Fabrika: its letterhead on every printed form."""
 
     __audit_exclude__ = ("updated_at", "smtp_password")  # the audit log is readable by Managers
 
     __tablename__ = "company"
-    id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     legal_name: Mapped[str] = mapped_column(String(300), default="", nullable=False)
     tax_id: Mapped[str] = mapped_column(String(32), default="", nullable=False)
@@ -89,12 +86,11 @@ class Company(Audited, TimestampMixin, Model):
         return self.name
 
 
-class DocumentSequence(Audited, Model):
+class DocumentSequence(Keyed, Audited, Model):
     """Next number per document type and year; incremented atomically (see services.sequences)."""
 
     __tablename__ = "document_sequence"
     __table_args__ = (UniqueConstraint("doc_type", "year"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     doc_type: Mapped[str] = mapped_column(String(32), nullable=False)
     year: Mapped[int] = mapped_column(Integer, nullable=False)
     prefix: Mapped[str] = mapped_column(String(16), default="", nullable=False)

@@ -13,18 +13,17 @@ from flask_appbuilder import Model
 from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, TimestampMixin, Versioned, current_locale, utcnow
+from app.models.base import Audited, Keyed, TimestampMixin, Versioned, current_locale, utcnow
 from app.models.types import Money
 
 ACTIVITY_KINDS = ("call", "meeting", "task", "email")
 
 
-class DealStage(Audited, Model):
+class DealStage(Keyed, Audited, Model):
     """A column of the kanban and a step of the funnel; `sort_order` orders both."""
 
     __tablename__ = "deal_stage"
     __table_args__ = (CheckConstraint("probability BETWEEN 0 AND 100", name="ck_deal_stage_probability"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     name_ru: Mapped[str] = mapped_column(String(64), default="", nullable=False)
     name_es: Mapped[str] = mapped_column(String(64), default="", nullable=False)
@@ -46,7 +45,7 @@ class DealStage(Audited, Model):
         return self.label()
 
 
-class Deal(Versioned, Audited, TimestampMixin, Model):
+class Deal(Keyed, Versioned, Audited, TimestampMixin, Model):
     """A sales opportunity with a partner, moved through the stages by app.services.crm only."""
 
     __tablename__ = "deal"
@@ -57,7 +56,6 @@ class Deal(Versioned, Audited, TimestampMixin, Model):
         Index("ix_deal_manager", "manager_id"),
         Index("ix_deal_contact", "contact_id"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), nullable=False)
     partner = relationship("Partner", foreign_keys=[partner_id])
@@ -82,13 +80,12 @@ class Deal(Versioned, Audited, TimestampMixin, Model):
         return self.title
 
 
-class DealStageChange(Model):
+class DealStageChange(Keyed, Model):
     """One move of a deal into a stage (the first row has no `from_stage`: the deal was created)."""
 
     __tablename__ = "deal_stage_change"
     __table_args__ = (Index("ix_deal_stage_change_deal", "deal_id", "changed_at"),
                       Index("ix_deal_stage_change_to", "to_stage_id"))
-    id: Mapped[int] = mapped_column(primary_key=True)
     deal_id: Mapped[int] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"), nullable=False)
     deal: Mapped[Deal] = relationship()
     from_stage_id: Mapped[int | None] = mapped_column(ForeignKey("deal_stage.id"), nullable=True)
@@ -103,7 +100,7 @@ class DealStageChange(Model):
         return f"{self.deal_id}: {self.from_stage_id} -> {self.to_stage_id}"
 
 
-class Activity(Audited, TimestampMixin, Model):
+class Activity(Keyed, Audited, TimestampMixin, Model):
     """A call, meeting, task or e-mail to do for a partner (and maybe a deal) by a user."""
 
     __tablename__ = "activity"
@@ -113,7 +110,6 @@ class Activity(Audited, TimestampMixin, Model):
         Index("ix_activity_deal", "deal_id", "done", "due_at"),
         Index("ix_activity_assignee_due", "assignee_id", "done", "due_at"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), default="call", nullable=False)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), nullable=False)
     partner = relationship("Partner", foreign_keys=[partner_id])

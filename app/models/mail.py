@@ -14,7 +14,7 @@ from markupsafe import Markup
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import utcnow
+from app.models.base import Keyed, utcnow
 
 MAIL_QUEUED = "queued"
 MAIL_SENT = "sent"
@@ -22,14 +22,13 @@ MAIL_FAILED = "failed"
 MAIL_STATES = (MAIL_QUEUED, MAIL_SENT, MAIL_FAILED)
 
 
-class OutboxMessage(Model):
+class OutboxMessage(Keyed, Model):
     __tablename__ = "outbox_message"
     __table_args__ = (
         CheckConstraint("state IN ('queued','sent','failed')", name="ck_outbox_state"),
         Index("ix_outbox_entity", "entity", "entity_id"),
         Index("ix_outbox_partner", "partner_id"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     state: Mapped[str] = mapped_column(String(16), default=MAIL_QUEUED, nullable=False)
@@ -63,9 +62,8 @@ class OutboxMessage(Model):
         )
 
 
-class OutboxAttachment(Model):
+class OutboxAttachment(Keyed, Model):
     __tablename__ = "outbox_attachment"
-    id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("outbox_message.id"), nullable=False, index=True)
     message: Mapped[OutboxMessage] = relationship(back_populates="attachments")
     filename: Mapped[str] = mapped_column(String(200), nullable=False)

@@ -13,7 +13,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Index, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, TimestampMixin, Versioned
+from app.models.base import Audited, Keyed, TimestampMixin, Versioned
 
 PARTNER_KINDS = ("company", "person")
 ADDRESS_KINDS = ("legal", "delivery", "postal")
@@ -26,9 +26,8 @@ partner_tag = Table(
 )
 
 
-class Tag(Audited, Model):
+class Tag(Keyed, Audited, Model):
     __tablename__ = "tag"
-    id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     color: Mapped[str] = mapped_column(String(16), default="", nullable=False)
 
@@ -36,7 +35,7 @@ class Tag(Audited, Model):
         return self.name
 
 
-class Partner(Versioned, Audited, TimestampMixin, Model):
+class Partner(Keyed, Versioned, Audited, TimestampMixin, Model):
     """A company or a person we deal with; a person may belong to a company (a contact)."""
 
     __tablename__ = "partner"
@@ -58,7 +57,6 @@ class Partner(Versioned, Audited, TimestampMixin, Model):
         Index("ix_partner_list", "name", "id", "name_norm", sqlite_where=text("merged_into_id IS NULL"),
               postgresql_where=text("merged_into_id IS NULL")),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), default="company", nullable=False)
     name: Mapped[str] = mapped_column(String(300), nullable=False)
     legal_name: Mapped[str] = mapped_column(String(300), default="", nullable=False)
@@ -100,10 +98,9 @@ class Partner(Versioned, Audited, TimestampMixin, Model):
         return self.name
 
 
-class PartnerAddress(Audited, Model):
+class PartnerAddress(Keyed, Audited, Model):
     __tablename__ = "partner_address"
     __table_args__ = (CheckConstraint("kind IN ('legal','delivery','postal')", name="ck_address_kind"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), nullable=False, index=True)
     partner: Mapped[Partner] = relationship(back_populates="addresses")
     kind: Mapped[str] = mapped_column(String(16), default="delivery", nullable=False)
@@ -116,9 +113,8 @@ class PartnerAddress(Audited, Model):
         return ", ".join(p for p in (self.address, self.city) if p)
 
 
-class PartnerBankAccount(Audited, Model):
+class PartnerBankAccount(Keyed, Audited, Model):
     __tablename__ = "partner_bank_account"
-    id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), nullable=False, index=True)
     partner: Mapped[Partner] = relationship(back_populates="bank_accounts")
     bank_name: Mapped[str] = mapped_column(String(200), nullable=False)

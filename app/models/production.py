@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.schema import CheckConstraint, ForeignKey, Index, UniqueConstraint
 from sqlalchemy.types import Boolean, Date, DateTime, Integer, String, Text
 
-from app.models.base import Audited, PostingStamps, TimestampMixin, Versioned
+from app.models.base import Audited, Keyed, PostingStamps, TimestampMixin, Versioned
 from app.models.catalog import Item
 from app.models.core import Unit
 from app.models.stock import Warehouse
@@ -43,12 +43,11 @@ SHARE_MANUAL = "manual"
 SHARE_RULES = (SHARE_STANDARD, SHARE_WEIGHT, SHARE_MANUAL)
 
 
-class WorkCenter(Audited, Model):
+class WorkCenter(Keyed, Audited, Model):
     """Where an operation is done, and what an hour there costs (labour and overhead)."""
 
     __tablename__ = "work_center"
     __table_args__ = (CheckConstraint("labour_rate >= 0 AND overhead_rate >= 0", name="ck_wc_rates"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     labour_rate = mapped_column(Money(), nullable=False, default=0)  # per hour, base currency
@@ -59,7 +58,7 @@ class WorkCenter(Audited, Model):
         return f"{self.code} {self.name}"
 
 
-class Bom(Versioned, Audited, TimestampMixin, Model):
+class Bom(Keyed, Versioned, Audited, TimestampMixin, Model):
     """One version of an item's bill of materials, valid between two dates (open ends allowed)."""
 
     __tablename__ = "bom"
@@ -68,7 +67,6 @@ class Bom(Versioned, Audited, TimestampMixin, Model):
         CheckConstraint("output_qty > 0", name="ck_bom_output"),
         Index("ix_bom_item_dates", "item_id", "valid_from"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), nullable=False)
     item: Mapped[Item] = relationship()
     version: Mapped[str] = mapped_column(String(32), nullable=False, default="1")
@@ -85,7 +83,7 @@ class Bom(Versioned, Audited, TimestampMixin, Model):
         return f"{self.item.code if self.item else '?'} v{self.version}"
 
 
-class BomLine(Audited, Model):
+class BomLine(Keyed, Audited, Model):
     """A component per `bom.output_qty` units of the parent, with scrap; or a by-product coming out."""
 
     __tablename__ = "bom_line"
@@ -94,7 +92,6 @@ class BomLine(Audited, Model):
         CheckConstraint("scrap_pct >= 0", name="ck_bomline_scrap"),  # < 100: in the service (scaled ints on SQLite)
         Index("ix_bomline_item", "item_id"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     bom_id: Mapped[int] = mapped_column(ForeignKey("bom.id"), nullable=False, index=True)
     bom: Mapped[Bom] = relationship(back_populates="lines")
     line_no: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
@@ -111,12 +108,11 @@ class BomLine(Audited, Model):
         return f"{self.line_no}: {self.item}"
 
 
-class Routing(Audited, TimestampMixin, Model):
+class Routing(Keyed, Audited, TimestampMixin, Model):
     """One version of an item's technological map: the operations in order."""
 
     __tablename__ = "routing"
     __table_args__ = (UniqueConstraint("item_id", "version"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), nullable=False, index=True)
     item: Mapped[Item] = relationship()
     version: Mapped[str] = mapped_column(String(32), nullable=False, default="1")
@@ -132,12 +128,11 @@ class Routing(Audited, TimestampMixin, Model):
         return f"{self.item.code if self.item else '?'} v{self.version}"
 
 
-class RoutingOperation(Audited, Model):
+class RoutingOperation(Keyed, Audited, Model):
     """One step of a routing: where, how long to set up, how long per unit, what to do."""
 
     __tablename__ = "routing_operation"
     __table_args__ = (CheckConstraint("setup_minutes >= 0 AND run_minutes >= 0", name="ck_rop_times"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     routing_id: Mapped[int] = mapped_column(ForeignKey("routing.id"), nullable=False, index=True)
     routing: Mapped[Routing] = relationship(back_populates="operations")
     seq: Mapped[int] = mapped_column(Integer, default=10, nullable=False)
@@ -154,7 +149,7 @@ class RoutingOperation(Audited, Model):
         return f"{self.seq} {self.name}"
 
 
-class ProductionOrder(Audited, TimestampMixin, Model):
+class ProductionOrder(Keyed, Audited, TimestampMixin, Model):
     """Make `qty` of `item` by a BOM and routing version; children make the nodes it lacks."""
 
     __tablename__ = "production_order"
@@ -164,7 +159,6 @@ class ProductionOrder(Audited, TimestampMixin, Model):
         CheckConstraint("qty_done >= 0 AND qty_done <= qty", name="ck_mo_done"),
         Index("ix_mo_state", "state"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
     order_date: Mapped[date] = mapped_column(Date, default=date.today, nullable=False)
     state: Mapped[str] = mapped_column(String(16), default=ORDER_DRAFT, nullable=False)
@@ -220,12 +214,11 @@ class ProductionOrder(Audited, TimestampMixin, Model):
         return self.actual_material + self.actual_labour + self.actual_overhead
 
 
-class ProductionOperation(Audited, Model):
+class ProductionOperation(Keyed, Audited, Model):
     """An order's copy of a routing operation, with the rates of release and the times reported."""
 
     __tablename__ = "production_operation"
     __table_args__ = (CheckConstraint("qty_reported >= 0", name="ck_pop_qty"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("production_order.id"), nullable=False, index=True)
     order: Mapped[ProductionOrder] = relationship(back_populates="operations")
     seq: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -251,7 +244,7 @@ class ProductionOperation(Audited, Model):
         return f"{self.seq} {self.name}"
 
 
-class ProductionCompletion(PostingStamps, Audited, Model):
+class ProductionCompletion(Keyed, PostingStamps, Audited, Model):
     """An output receipt: `qty` of the order made, its components issued, the product received at cost."""
 
     __tablename__ = "production_completion"
@@ -259,7 +252,6 @@ class ProductionCompletion(PostingStamps, Audited, Model):
         CheckConstraint("state IN ('posted','cancelled')", name="ck_mr_state"),
         CheckConstraint("qty > 0", name="ck_mr_qty"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
     order_id: Mapped[int] = mapped_column(ForeignKey("production_order.id"), nullable=False, index=True)
     order: Mapped[ProductionOrder] = relationship(back_populates="completions")
@@ -281,7 +273,7 @@ class ProductionCompletion(PostingStamps, Audited, Model):
         return self.output_value / self.qty if self.qty else None
 
 
-class Transformation(PostingStamps, Audited, TimestampMixin, Model):
+class Transformation(Keyed, PostingStamps, Audited, TimestampMixin, Model):
     """Disassembly (one item into its parts) or conversion (N of A into M of B), cost carried over."""
 
     __tablename__ = "transformation"
@@ -290,7 +282,6 @@ class Transformation(PostingStamps, Audited, TimestampMixin, Model):
         CheckConstraint("state IN ('draft','posted','cancelled')", name="ck_tf_state"),
         CheckConstraint("share_rule IN ('standard','weight','manual')", name="ck_tf_rule"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
     number: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
     doc_date: Mapped[date] = mapped_column(Date, default=date.today, nullable=False)
@@ -312,12 +303,11 @@ class Transformation(PostingStamps, Audited, TimestampMixin, Model):
         return self.number or f"{self.kind} #{self.id}"
 
 
-class TransformationLine(Audited, Model):
+class TransformationLine(Keyed, Audited, Model):
     """What comes out of a transformation; `share` is the hand-set weight of the manual rule."""
 
     __tablename__ = "transformation_line"
     __table_args__ = (CheckConstraint("qty > 0", name="ck_tfl_qty"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("transformation.id"), nullable=False, index=True)
     document: Mapped[Transformation] = relationship(back_populates="lines")
     line_no: Mapped[int] = mapped_column(Integer, default=0, nullable=False)

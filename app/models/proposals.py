@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.schema import CheckConstraint, ForeignKey, Index, UniqueConstraint
 from sqlalchemy.types import Boolean, Date, DateTime, Integer, String, Text
 
-from app.models.base import Audited, LocalizedName, TimestampMixin, named
+from app.models.base import Audited, Keyed, LocalizedName, TimestampMixin, named
 from app.models.catalog import Item, ItemGroup
 from app.models.core import Currency
 from app.models.partners import Partner
@@ -90,12 +90,11 @@ class ProductModel(named(300, 64), Audited, TimestampMixin, Model):
         return f"{self.code} {self.label()}"
 
 
-class ModelLine(Audited, Model):
+class ModelLine(Keyed, Audited, Model):
     """One item or node of the base configuration, per one configured product."""
 
     __tablename__ = "product_model_line"
     __table_args__ = (CheckConstraint("qty > 0", name="ck_pml_qty"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     model_id: Mapped[int] = mapped_column(ForeignKey("product_model.id"), nullable=False, index=True)
     model: Mapped[ProductModel] = relationship(back_populates="base_lines")
     sort: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
@@ -108,7 +107,7 @@ class ModelLine(Audited, Model):
         return f"{self.item}"
 
 
-class OptionGroup(LocalizedName, Audited, Model):
+class OptionGroup(Keyed, LocalizedName, Audited, Model):
     """A choice to make: one of, any of, or quantities of its options; nested under an option when set."""
 
     __tablename__ = "option_group"
@@ -116,7 +115,6 @@ class OptionGroup(LocalizedName, Audited, Model):
         CheckConstraint("kind IN ('one','many','qty')", name="ck_og_kind"),
         CheckConstraint("min_select >= 0", name="ck_og_min"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     model_id: Mapped[int] = mapped_column(ForeignKey("product_model.id"), nullable=False, index=True)
     model: Mapped[ProductModel] = relationship()
     # options belong to groups and groups may hang under options: the key is added after both tables
@@ -141,12 +139,11 @@ class OptionGroup(LocalizedName, Audited, Model):
         return self.label()
 
 
-class ProductOption(LocalizedName, Audited, Model):
+class ProductOption(Keyed, LocalizedName, Audited, Model):
     """One choice in a group: an item or node with a quantity, its characteristics and marketing text."""
 
     __tablename__ = "product_option"
     __table_args__ = (CheckConstraint("qty > 0", name="ck_po_qty"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("option_group.id"), nullable=False, index=True)
     group: Mapped[OptionGroup] = relationship(back_populates="options", foreign_keys=[group_id])
     sort: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
@@ -167,13 +164,12 @@ class ProductOption(LocalizedName, Audited, Model):
         return self.label()
 
 
-class CompatibilityRule(Audited, Model):
+class CompatibilityRule(Keyed, Audited, Model):
     """`option` requires / excludes `target`; or at most `limit_qty` of `option` (or of `group`) when
     `target` is chosen (always, without a target)."""
 
     __tablename__ = "compatibility_rule"
     __table_args__ = (CheckConstraint("kind IN ('requires','excludes','max_qty')", name="ck_cr_kind"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     model_id: Mapped[int] = mapped_column(ForeignKey("product_model.id"), nullable=False, index=True)
     model: Mapped[ProductModel] = relationship()
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
@@ -190,7 +186,7 @@ class CompatibilityRule(Audited, Model):
         return f"{self.option or self.group} {self.kind} {self.target or self.limit_qty}"
 
 
-class PricingRule(Audited, Model):
+class PricingRule(Keyed, Audited, Model):
     """Target margin, discount and floor margin for everything, an item group, or one client.
 
     The most specific rule wins (client over group over all); a proposal line may set its own.
@@ -202,7 +198,6 @@ class PricingRule(Audited, Model):
         CheckConstraint("scope IN ('all','group','partner')", name="ck_pr_scope"),
         Index("ix_pr_scope", "scope", "item_group_id", "partner_id"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     scope: Mapped[str] = mapped_column(String(16), default=SCOPE_ALL, nullable=False)
     item_group_id: Mapped[int | None] = mapped_column(ForeignKey("item_group.id"), nullable=True)
@@ -218,7 +213,7 @@ class PricingRule(Audited, Model):
         return self.name
 
 
-class Proposal(Audited, TimestampMixin, Model):
+class Proposal(Keyed, Audited, TimestampMixin, Model):
     """One version of a TCP to a client."""
 
     __tablename__ = "proposal"
@@ -229,7 +224,6 @@ class Proposal(Audited, TimestampMixin, Model):
         Index("ix_prop_state", "state"),
         Index("ix_prop_root", "root_id", "version"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), nullable=False)
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     root_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"), nullable=True)
@@ -286,12 +280,11 @@ class Proposal(Audited, TimestampMixin, Model):
         return self.number if self.version == 1 else f"{self.number}/{self.version}"
 
 
-class ProposalLine(Audited, Model):
+class ProposalLine(Keyed, Audited, Model):
     """A line of a proposal with the cost it was priced at (base currency) and its price (proposal currency)."""
 
     __tablename__ = "proposal_line"
     __table_args__ = (CheckConstraint("kind IN ('base','option','manual','calculator')", name="ck_pl_kind"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"), nullable=False, index=True)
     proposal: Mapped[Proposal] = relationship(back_populates="lines")
     line_no: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
@@ -318,12 +311,11 @@ class ProposalLine(Audited, Model):
         return f"{self.line_no}: {self.description}"
 
 
-class PaymentInstalment(Audited, Model):
+class PaymentInstalment(Keyed, Audited, Model):
     """A share of the total due on a date or at an event (order, delivery...), `days` after it."""
 
     __tablename__ = "payment_instalment"
     __table_args__ = (CheckConstraint("pct > 0", name="ck_pi_pct"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"), nullable=False, index=True)
     proposal: Mapped[Proposal] = relationship(back_populates="instalments")
     seq: Mapped[int] = mapped_column(Integer, default=1, nullable=False)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.schema import CheckConstraint, ForeignKey, Index, UniqueConstraint
 from sqlalchemy.types import JSON, Boolean, Date, DateTime, Integer, String, Text
 
-from app.models.base import Audited, TimestampMixin, Versioned, utcnow
+from app.models.base import Audited, Keyed, TimestampMixin, Versioned, utcnow
 from app.models.catalog import Item
 from app.models.core import Currency
 from app.models.partners import Partner
@@ -57,7 +57,7 @@ def _states_check(name: str, states: tuple[str, ...]) -> CheckConstraint:
     return CheckConstraint(f"state IN ({values})", name=name)
 
 
-class SupplierOffer(Versioned, Audited, TimestampMixin, Model):
+class SupplierOffer(Keyed, Versioned, Audited, TimestampMixin, Model):
     """One supplier's price for one item, valid for a period (a row of the product matrix)."""
 
     __tablename__ = "supplier_offer"
@@ -66,7 +66,6 @@ class SupplierOffer(Versioned, Audited, TimestampMixin, Model):
         Index("ix_offer_item_valid", "item_id", "valid_from"),
         Index("ix_offer_supplier", "supplier_id"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     supplier_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), nullable=False)
     supplier: Mapped[Partner] = relationship()
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), nullable=False)
@@ -87,7 +86,7 @@ class SupplierOffer(Versioned, Audited, TimestampMixin, Model):
         return f"{self.supplier}: {self.item} {self.price} {self.currency}"
 
 
-class PurchaseRequest(Audited, TimestampMixin, Model):
+class PurchaseRequest(Keyed, Audited, TimestampMixin, Model):
     """What to buy from one supplier (or from a supplier still to be chosen) for one warehouse."""
 
     __tablename__ = "purchase_request"
@@ -95,7 +94,6 @@ class PurchaseRequest(Audited, TimestampMixin, Model):
         _states_check("ck_preq_state", REQUEST_STATES),
         Index("ix_preq_state_supplier", "state", "supplier_id", "warehouse_id"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
     request_date: Mapped[date] = mapped_column(Date, default=date.today, nullable=False)
     state: Mapped[str] = mapped_column(String(16), default=REQ_DRAFT, nullable=False)
@@ -116,7 +114,7 @@ class PurchaseRequest(Audited, TimestampMixin, Model):
         return self.number
 
 
-class PurchaseRequestLine(Audited, Model):
+class PurchaseRequestLine(Keyed, Audited, Model):
     """One item to buy, with the reason it was suggested (method, figures, formula) kept as JSON."""
 
     __tablename__ = "purchase_request_line"
@@ -124,7 +122,6 @@ class PurchaseRequestLine(Audited, Model):
         Index("ix_preql_source", "source", "source_ref", "item_id"),
         Index("ix_preql_item", "item_id"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("purchase_request.id"), nullable=False, index=True)
     request: Mapped[PurchaseRequest] = relationship(back_populates="lines")
     line_no: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
@@ -158,7 +155,7 @@ class PurchaseRequestLine(Audited, Model):
         return Decimal(value) if value else None
 
 
-class PurchaseOrder(Audited, TimestampMixin, Model):
+class PurchaseOrder(Keyed, Audited, TimestampMixin, Model):
     """An order placed with a supplier; goods receipts are posted against it."""
 
     __tablename__ = "purchase_order"
@@ -166,7 +163,6 @@ class PurchaseOrder(Audited, TimestampMixin, Model):
         _states_check("ck_po_state", ORDER_STATES),
         Index("ix_po_state_supplier", "state", "supplier_id"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
     order_date: Mapped[date] = mapped_column(Date, default=date.today, nullable=False)
     state: Mapped[str] = mapped_column(String(16), default=PO_DRAFT, nullable=False)
@@ -193,11 +189,10 @@ class PurchaseOrder(Audited, TimestampMixin, Model):
         return self.number
 
 
-class PurchaseOrderLine(Audited, Model):
+class PurchaseOrderLine(Keyed, Audited, Model):
     __tablename__ = "purchase_order_line"
     __table_args__ = (Index("ix_pol_item", "item_id"),)
     __audit_exclude__ = ("received_qty",)  # changed by receipts, which are audited themselves
-    id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("purchase_order.id"), nullable=False, index=True)
     order: Mapped[PurchaseOrder] = relationship(back_populates="lines")
     line_no: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
@@ -218,11 +213,10 @@ class PurchaseOrderLine(Audited, Model):
         return self.qty - self.received_qty
 
 
-class PurchaseReceipt(Audited, Model):
+class PurchaseReceipt(Keyed, Audited, Model):
     """A goods receipt posted against an order: which stock document, and whether prices differed."""
 
     __tablename__ = "purchase_receipt"
-    id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("purchase_order.id"), nullable=False, index=True)
     order: Mapped[PurchaseOrder] = relationship()
     document_id: Mapped[int] = mapped_column(ForeignKey("stock_document.id"), nullable=False, index=True)
@@ -237,9 +231,8 @@ class PurchaseReceipt(Audited, Model):
         return self.doc_number
 
 
-class PurchaseReceiptLine(Model):
+class PurchaseReceiptLine(Keyed, Model):
     __tablename__ = "purchase_receipt_line"
-    id: Mapped[int] = mapped_column(primary_key=True)
     receipt_id: Mapped[int] = mapped_column(ForeignKey("purchase_receipt.id"), nullable=False, index=True)
     receipt: Mapped[PurchaseReceipt] = relationship(back_populates="lines")
     order_line_id: Mapped[int] = mapped_column(ForeignKey("purchase_order_line.id"), nullable=False, index=True)
@@ -250,7 +243,7 @@ class PurchaseReceiptLine(Model):
     price_difference: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
 
 
-class ReorderPoint(Audited, Model):
+class ReorderPoint(Keyed, Audited, Model):
     """Min / max stock of an item in a warehouse: below min, order up to max."""
 
     __tablename__ = "reorder_point"
@@ -260,7 +253,6 @@ class ReorderPoint(Audited, Model):
         CheckConstraint("max_qty >= min_qty", name="ck_rp_max"),
         Index("ix_rp_wh", "warehouse_id"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), nullable=False)
     item: Mapped[Item] = relationship()
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"), nullable=False)
@@ -273,11 +265,10 @@ class ReorderPoint(Audited, Model):
         return f"{self.item} @ {self.warehouse}"
 
 
-class PurchasingSettings(Audited, Model):
+class PurchasingSettings(Keyed, Audited, Model):
     """One row: which methods the nightly reorder job runs, and their parameters (JSON per method)."""
 
     __tablename__ = "purchasing_settings"
-    id: Mapped[int] = mapped_column(primary_key=True)
     nightly_methods: Mapped[list[str]] = mapped_column(JSON, default=list, nullable=False)
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, nullable=False)
     default_lead_time_days: Mapped[int] = mapped_column(Integer, default=7, nullable=False)
@@ -285,11 +276,10 @@ class PurchasingSettings(Audited, Model):
     warehouse: Mapped[Warehouse | None] = relationship()
 
 
-class PurchasingRun(Model):
+class PurchasingRun(Keyed, Model):
     """The summary a generation run leaves for the dashboard: what it created and what it is worth."""
 
     __tablename__ = "purchasing_run"
-    id: Mapped[int] = mapped_column(primary_key=True)
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False, index=True)
     trigger: Mapped[str] = mapped_column(String(16), default="manual", nullable=False)
     methods: Mapped[str] = mapped_column(String(200), default="", nullable=False)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.schema import CheckConstraint, ForeignKey, Index, UniqueConstraint
 from sqlalchemy.types import JSON, Date, DateTime, Integer, LargeBinary, String, Text
 
-from app.models.base import Audited, PostingStamps, TimestampMixin, utcnow
+from app.models.base import Audited, Keyed, PostingStamps, TimestampMixin, utcnow
 from app.models.catalog import Item, PriceList
 from app.models.core import Currency
 from app.models.partners import Partner
@@ -56,7 +56,7 @@ DEMAND_PRODUCTION = "production"
 DEMAND_PURCHASE = "purchase"
 
 
-class SalesOrder(Audited, TimestampMixin, Model):
+class SalesOrder(Keyed, Audited, TimestampMixin, Model):
     """A customer order: what the client buys, at what price, where and when it is delivered."""
 
     __tablename__ = "sales_order"
@@ -68,7 +68,6 @@ class SalesOrder(Audited, TimestampMixin, Model):
         Index("ix_so_state_id", "state", "id"),  # a state filter pages newest first straight from the index
         Index("ix_so_number", "number"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
     order_date: Mapped[date] = mapped_column(Date, default=date.today, nullable=False)
     state: Mapped[str] = mapped_column(String(16), default=SO_DRAFT, nullable=False)
@@ -107,7 +106,7 @@ class SalesOrder(Audited, TimestampMixin, Model):
         return self.number
 
 
-class SalesOrderLine(Audited, Model):
+class SalesOrderLine(Keyed, Audited, Model):
     """One position of an order: an item (or a priced description), quantity, price, discount, tax.
 
     A line priced by a calculator remembers the calculator version and the inputs that priced it,
@@ -119,7 +118,6 @@ class SalesOrderLine(Audited, Model):
         CheckConstraint("qty > 0", name="ck_sol_qty"),
         Index("ix_sol_item", "item_id"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"), nullable=False, index=True)
     order: Mapped[SalesOrder] = relationship(back_populates="lines")
     line_no: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
@@ -149,11 +147,10 @@ class SalesOrderLine(Audited, Model):
         return self.description or (self.item.label() if self.item else "")
 
 
-class SalesOrderAttachment(Model):
+class SalesOrderAttachment(Keyed, Model):
     """A file kept with an order (the client's specification, a signed contract, a drawing)."""
 
     __tablename__ = "sales_order_attachment"
-    id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"), nullable=False, index=True)
     order: Mapped[SalesOrder] = relationship(back_populates="attachments")
     filename: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -167,7 +164,7 @@ class SalesOrderAttachment(Model):
         return self.filename
 
 
-class SalesOrderDemand(Model):
+class SalesOrderDemand(Keyed, Model):
     """What the logistics analysis ordered for an order line: a production order or a purchase request line.
 
     Re-running the analysis subtracts what is already here, so it never orders the same thing twice.
@@ -178,7 +175,6 @@ class SalesOrderDemand(Model):
         CheckConstraint("kind IN ('production','purchase')", name="ck_sod_kind"),
         Index("ix_sod_order", "order_id"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"), nullable=False)
     order_line_id: Mapped[int | None] = mapped_column(ForeignKey("sales_order_line.id"), nullable=True)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
@@ -191,7 +187,7 @@ class SalesOrderDemand(Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
 
-class Shipment(PostingStamps, Audited, TimestampMixin, Model):
+class Shipment(Keyed, PostingStamps, Audited, TimestampMixin, Model):
     """Goods leaving for a client (part or all of an order) and how they travel."""
 
     __tablename__ = "sales_shipment"
@@ -201,7 +197,6 @@ class Shipment(PostingStamps, Audited, TimestampMixin, Model):
         Index("ix_ship_partner", "partner_id"),
         Index("ix_ship_delivery", "delivery_date"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"), nullable=False, index=True)
     order: Mapped[SalesOrder] = relationship()
@@ -229,10 +224,9 @@ class Shipment(PostingStamps, Audited, TimestampMixin, Model):
         return self.number
 
 
-class ShipmentLine(Audited, Model):
+class ShipmentLine(Keyed, Audited, Model):
     __tablename__ = "sales_shipment_line"
     __table_args__ = (CheckConstraint("qty > 0", name="ck_shipl_qty"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     shipment_id: Mapped[int] = mapped_column(ForeignKey("sales_shipment.id"), nullable=False, index=True)
     shipment: Mapped[Shipment] = relationship(back_populates="lines")
     line_no: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
@@ -247,7 +241,7 @@ class ShipmentLine(Audited, Model):
         return f"{self.line_no}: {self.item}"
 
 
-class SalesInvoice(PostingStamps, Audited, TimestampMixin, Model):
+class SalesInvoice(Keyed, PostingStamps, Audited, TimestampMixin, Model):
     """An invoice for payment (kind "invoice") or an act of services rendered (kind "act").
 
     Read by purchasing's invoice analysis: item, qty, price and amount per line, date and partner here.
@@ -262,7 +256,6 @@ class SalesInvoice(PostingStamps, Audited, TimestampMixin, Model):
         Index("ix_inv_partner_date", "partner_id", "invoice_date"),
         Index("ix_inv_due", "state", "due_date"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
     kind: Mapped[str] = mapped_column(String(8), default=INVOICE_KIND_INVOICE, nullable=False)
     state: Mapped[str] = mapped_column(String(16), default=DOC_POSTED, nullable=False)
@@ -305,13 +298,12 @@ class SalesInvoice(PostingStamps, Audited, TimestampMixin, Model):
         return "partial" if self.amount_paid > 0 else "unpaid"
 
 
-class SalesInvoiceLine(Audited, Model):
+class SalesInvoiceLine(Keyed, Audited, Model):
     __tablename__ = "sales_invoice_line"
     __table_args__ = (
         CheckConstraint("qty > 0", name="ck_invl_qty"),
         Index("ix_invl_item", "item_id"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("sales_invoice.id"), nullable=False, index=True)
     invoice: Mapped[SalesInvoice] = relationship(back_populates="lines")
     line_no: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
@@ -333,7 +325,7 @@ class SalesInvoiceLine(Audited, Model):
         return self.description or (self.item.label() if self.item else "")
 
 
-class Payment(PostingStamps, Audited, TimestampMixin, Model):
+class Payment(Keyed, PostingStamps, Audited, TimestampMixin, Model):
     """Money received from a client against one invoice (part or all of what is due)."""
 
     __tablename__ = "sales_payment"
@@ -344,7 +336,6 @@ class Payment(PostingStamps, Audited, TimestampMixin, Model):
         Index("ix_pay_partner", "partner_id", "pay_date"),
         UniqueConstraint("number"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), nullable=False)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("sales_invoice.id"), nullable=False, index=True)
     invoice: Mapped[SalesInvoice] = relationship()

@@ -13,7 +13,7 @@ from flask_appbuilder import Model
 from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, DocState, PostingStamps, TimestampMixin, Versioned, make_append_only, utcnow
+from app.models.base import Audited, DocState, Keyed, PostingStamps, TimestampMixin, Versioned, make_append_only, utcnow
 from app.models.catalog import Item
 from app.models.core import Currency, Unit
 from app.models.types import Money, Quantity, Rate
@@ -34,10 +34,9 @@ DOC_PREFIXES = {
 }
 
 
-class Warehouse(Versioned, Audited, Model):
+class Warehouse(Keyed, Versioned, Audited, Model):
     __tablename__ = "warehouse"
     __table_args__ = (CheckConstraint("valuation IN ('fifo','average')", name="ck_wh_valuation"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     valuation: Mapped[str] = mapped_column(String(16), default=VALUATION_FIFO, nullable=False)
@@ -52,7 +51,7 @@ class Warehouse(Versioned, Audited, Model):
         return self.valuation == VALUATION_FIFO
 
 
-class StockDocument(PostingStamps, Audited, TimestampMixin, Model):
+class StockDocument(Keyed, PostingStamps, Audited, TimestampMixin, Model):
     """Receipt, issue / write-off, transfer, stock count, customer return, return to supplier."""
 
     __tablename__ = "stock_document"
@@ -61,7 +60,6 @@ class StockDocument(PostingStamps, Audited, TimestampMixin, Model):
         UniqueConstraint("doc_type", "number"),
         Index("ix_sdoc_type_date", "doc_type", "doc_date"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     doc_type: Mapped[str] = mapped_column(String(24), nullable=False)
     number: Mapped[str | None] = mapped_column(String(32), nullable=True)
     doc_date: Mapped[date] = mapped_column(Date, default=date.today, nullable=False)
@@ -85,11 +83,10 @@ class StockDocument(PostingStamps, Audited, TimestampMixin, Model):
         return self.number or f"{self.doc_type} #{self.id} ({DocState.DRAFT})"
 
 
-class StockDocumentLine(Audited, Model):
+class StockDocumentLine(Keyed, Audited, Model):
     __tablename__ = "stock_document_line"
     # filled by posting, which the document's own "post" audit row records
     __audit_exclude__ = ("value", "book_qty")
-    id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("stock_document.id"), nullable=False, index=True)
     document: Mapped[StockDocument] = relationship(back_populates="lines")
     line_no: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
@@ -108,7 +105,7 @@ class StockDocumentLine(Audited, Model):
         return f"{self.line_no}: {self.item}"
 
 
-class StockLot(Model):
+class StockLot(Keyed, Model):
     """A FIFO cost layer: one per receipt line in a batch warehouse."""
 
     __tablename__ = "stock_lot"
@@ -117,7 +114,6 @@ class StockLot(Model):
         CheckConstraint("value_remaining >= 0", name="ck_lot_value"),
         Index("ix_lot_open", "item_id", "warehouse_id", "received_on", "id"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), nullable=False)
     item: Mapped[Item] = relationship()
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"), nullable=False)
@@ -143,7 +139,7 @@ class StockLot(Model):
         return (date.today() - self.received_on).days
 
 
-class StockMove(Model):
+class StockMove(Keyed, Model):
     """One insert-only ledger fact: signed quantity and value of an item in a warehouse."""
 
     __tablename__ = "stock_move"
@@ -154,7 +150,6 @@ class StockMove(Model):
         Index("ix_move_doc", "doc_type", "doc_id"),
         Index("ix_move_date", "move_date"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     move_date: Mapped[date] = mapped_column(Date, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), nullable=False)
@@ -180,11 +175,10 @@ class StockMove(Model):
 make_append_only(StockMove.__table__)
 
 
-class LotConsumption(Model):
+class LotConsumption(Keyed, Model):
     """How much of a lot an issue move took (negative rows give it back on cancellation)."""
 
     __tablename__ = "lot_consumption"
-    id: Mapped[int] = mapped_column(primary_key=True)
     move_id: Mapped[int] = mapped_column(ForeignKey("stock_move.id"), nullable=False, index=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("stock_lot.id"), nullable=False, index=True)
     qty = mapped_column(Quantity(), nullable=False)
@@ -194,12 +188,11 @@ class LotConsumption(Model):
 make_append_only(LotConsumption.__table__)
 
 
-class StockBalance(Model):
+class StockBalance(Keyed, Model):
     """On hand, value and reservations per item and warehouse: a cache of the ledger, row-locked on posting."""
 
     __tablename__ = "stock_balance"
     __table_args__ = (UniqueConstraint("item_id", "warehouse_id"), Index("ix_balance_wh", "warehouse_id"))
-    id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), nullable=False)
     item: Mapped[Item] = relationship()
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"), nullable=False)
@@ -211,7 +204,7 @@ class StockBalance(Model):
     last_move_date: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
-class StockReservation(Model):
+class StockReservation(Keyed, Model):
     """Goods held for a customer's document: the reserved part can't be issued to anything else."""
 
     __tablename__ = "stock_reservation"
@@ -220,7 +213,6 @@ class StockReservation(Model):
         Index("ix_resv_item_wh", "item_id", "warehouse_id"),
         CheckConstraint("qty >= 0", name="ck_resv_qty"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), nullable=False)
     item: Mapped[Item] = relationship()
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"), nullable=False)
