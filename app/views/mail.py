@@ -56,9 +56,7 @@ class OutboxView(ReadOnlyModelView):
     @expose("/attachment/<int:pk>")
     @has_access
     def attachment(self, pk: int) -> Response:
-        att = db.session.get(OutboxAttachment, pk)
-        if att is None:
-            abort(404)
+        att = db.session.get(OutboxAttachment, pk) or abort(404)
         resp = Response(att.content, mimetype=att.mimetype)
         resp.headers["Content-Disposition"] = f'attachment; filename="{att.filename}"'
         return resp

@@ -399,9 +399,7 @@ class PurchaseOrderView(_PurchasingView, _SupplierDocumentView):
     @expose("/receive/<int:pk>", methods=["GET", "POST"])
     @has_access
     def receive(self, pk: int) -> Any:
-        order = db.session.get(PurchaseOrder, pk)
-        if order is None:
-            abort(404)
+        order = db.session.get(PurchaseOrder, pk) or abort(404)
         ask_backdated = False
         if request.method == "POST":
             lines = [order_svc.ReceiveLine(ln.id, request.form.get(f"qty_{ln.id}", ""),

@@ -111,9 +111,7 @@ class BomView(_EngineeringView, VersionedEditMixin, ShowWithActions):
                 action("whereused", t("where_used"), "fa-level-up")]
 
     def _bom(self, pk: int) -> Bom:
-        bom = db.session.get(Bom, pk)
-        if bom is None:
-            abort(404)
+        bom = db.session.get(Bom, pk) or abort(404)
         return bom
 
     def _links(self, pk: int) -> list:

@@ -63,9 +63,7 @@ class ProductionOperationView(ShowWithActions, ReadOnlyModelView):
     @expose("/report/<int:pk>", methods=["GET", "POST"])
     @has_access
     def report(self, pk: int):
-        op = db.session.get(ProductionOperation, pk)
-        if op is None:
-            abort(404)
+        op = db.session.get(ProductionOperation, pk) or abort(404)
         back = url_for("ProductionOrderView.show", pk=op.order_id)
         if request.method == "POST":
             form = request.form
@@ -180,9 +178,7 @@ class ProductionOrderView(ShowWithActions):
         return out
 
     def _order(self, pk: int) -> ProductionOrder:
-        order = db.session.get(ProductionOrder, pk)
-        if order is None:
-            abort(404)
+        order = db.session.get(ProductionOrder, pk) or abort(404)
         return order
 
     def _back(self, pk: int) -> Response:

@@ -176,9 +176,7 @@ class SalesOrderView(NumberSearch, BaseModelView):
         return redirect(url_for(".show", pk=saved.id))
 
     def _draft(self, pk: int | None) -> SalesOrder | None:
-        order = db.session.get(SalesOrder, pk)
-        if order is None:
-            abort(404)
+        order = db.session.get(SalesOrder, pk) or abort(404)
         return order if SALES_ORDER.allows(order.state, "edit") else None
 
     # --- the order page -------------------------------------------------------------------------------
@@ -283,9 +281,7 @@ class SalesOrderView(NumberSearch, BaseModelView):
     @expose("/analysis/<int:pk>", methods=["GET"])
     @has_access
     def analysis(self, pk: int):
-        order = db.session.get(SalesOrder, pk)
-        if order is None:
-            abort(404)
+        order = db.session.get(SalesOrder, pk) or abort(404)
         try:
             result = analyse(db.session, pk, locale=locale_name()[:2])
         except DomainError as exc:
@@ -298,9 +294,7 @@ class SalesOrderView(NumberSearch, BaseModelView):
     @expose("/analysis/<int:pk>", methods=["POST"])
     @has_access
     def run(self, pk: int):
-        order = db.session.get(SalesOrder, pk)
-        if order is None:
-            abort(404)
+        order = db.session.get(SalesOrder, pk) or abort(404)
         try:
             result = run_analysis(db.session, pk, locale=locale_name()[:2])
         except DomainError as exc:
@@ -329,9 +323,7 @@ class SalesOrderView(NumberSearch, BaseModelView):
     @expose("/attachment/<int:file_id>", methods=["GET"])
     @has_access
     def attachment(self, file_id: int) -> Response:
-        row = db.session.get(SalesOrderAttachment, file_id)
-        if row is None:
-            abort(404)
+        row = db.session.get(SalesOrderAttachment, file_id) or abort(404)
         from urllib.parse import quote
 
         ascii_name = row.filename.encode("ascii", "replace").decode().replace("?", "_")
@@ -342,9 +334,7 @@ class SalesOrderView(NumberSearch, BaseModelView):
     @expose("/attachment/<int:file_id>/delete", methods=["POST"])
     @has_access
     def drop_attachment(self, file_id: int) -> Response:
-        row = db.session.get(SalesOrderAttachment, file_id)
-        if row is None:
-            abort(404)
+        row = db.session.get(SalesOrderAttachment, file_id) or abort(404)
         back = url_for(".show", pk=row.order_id)
         return run_command(lambda: svc.delete_attachment(db.session, file_id),
                            lambda _: gettext("File deleted"), back)
@@ -384,9 +374,7 @@ class SalesOrderView(NumberSearch, BaseModelView):
     def email(self, pk: int):
         from app.services.sales.mailing import MailInput, email_documents
 
-        order = db.session.get(SalesOrder, pk)
-        if order is None:
-            abort(404)
+        order = db.session.get(SalesOrder, pk) or abort(404)
         invoices, shipments = _order_documents(pk)
         form = {"to": order.partner.email, "lang": order.partner.language,
                 "subject": gettext("Order %(number)s", number=order.number), "body": "",
