@@ -250,41 +250,42 @@ class SupplierReturnView(_DocumentView):
     doc_type = DOC_SUPPLIER_RETURN
 
 
-@titles(_l("Stock on hand"), _l("Stock on hand"))
-class StockBalanceView(ReadOnlyModelView):
-    datamodel = interface(StockBalance)
+class _LedgerView(ReadOnlyModelView):
+    """The read-only ledger registers (balances, moves, lots): the stock-report permission, long pages."""
+
     class_permission_name = RESOURCE_STOCK_REPORT
+    page_size = 50
+
+
+@titles(_l("Stock on hand"), _l("Stock on hand"))
+class StockBalanceView(_LedgerView):
+    datamodel = interface(StockBalance)
     list_columns = ["item", "warehouse", "qty", "reserved", "value", "last_move_date"]
     show_columns = list_columns + ["last_unit_cost"]
     search_columns = ["item", "warehouse", "qty", "last_move_date"]
     label_columns = DOC_LABELS | {"last_unit_cost": _l("Last unit cost")}
     base_order = ("id", "asc")
-    page_size = 50
 
 
 @titles(_l("Stock ledger"), _l("Stock move"))
-class StockMoveView(ReadOnlyModelView):
+class StockMoveView(_LedgerView):
     datamodel = interface(StockMove)
-    class_permission_name = RESOURCE_STOCK_REPORT
     list_columns = ["move_date", "doc_number", "kind", "item", "warehouse", "qty", "value", "username"]
     show_columns = list_columns + ["lot", "revaluation", "created_at"]
     search_columns = ["move_date", "doc_number", "kind", "item", "warehouse"]
     label_columns = DOC_LABELS | {"created_at": _l("Created")}
     base_order = ("id", "desc")
-    page_size = 50
 
 
 @titles(_l("Lots"), _l("Lot"))
-class StockLotView(ReadOnlyModelView):
+class StockLotView(_LedgerView):
     datamodel = interface(StockLot)
-    class_permission_name = RESOURCE_STOCK_REPORT
     list_columns = ["code", "item", "warehouse", "received_on", "qty", "unit_cost", "qty_remaining",
                     "value_remaining", "age_days"]
     show_columns = list_columns + ["doc_number"]
     search_columns = ["code", "item", "warehouse", "received_on", "qty_remaining"]
     label_columns = DOC_LABELS | {"qty": _l("Received quantity")}
     base_order = ("received_on", "asc")
-    page_size = 50
     formatters_columns = {"received_on": fmt_date}
 
 
