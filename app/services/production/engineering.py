@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import Session
@@ -285,6 +286,23 @@ def _parse_line(session: Session, raw: BomLineInput, n: int, units: dict[str, Un
                    is_byproduct=byproduct, note=raw.note)
 
 
+def _new_version(session: Session, model: type, data: VersionInput, problems: Collector, **extra: Any) -> Any:
+    """The header of a new BOM or routing version: its item must exist and its validity must not
+    overlap another version's (problems collected, not raised: the caller reports them all at once)."""
+    if data.item_id is None or session.get(Item, data.item_id) is None:
+        problems.add("Choose an item", field="item")
+    obj = model(item_id=data.item_id, version=data.version, name=data.name, valid_from=data.valid_from,
+                valid_to=data.valid_to, active=data.active, note=data.note, **extra)
+    problems.problems.extend(version_problems(session, model, obj))
+    return obj
+
+
+def _stored(session: Session, obj: Any) -> Any:
+    session.add(obj)
+    session.flush()
+    return obj
+
+
 def create_bom(session: Session, data: BomInput) -> Bom:
     """Create a BOM version with its lines; every problem (cycles included) is reported at once."""
     with unit_of_work(session):
@@ -292,11 +310,7 @@ def create_bom(session: Session, data: BomInput) -> Bom:
         out_qty, err = parse_quantity(data.output_qty)
         if err:
             problems.add(err, field="output_qty", value=data.output_qty, places=6)
-        if data.item_id is None or session.get(Item, data.item_id) is None:
-            problems.add("Choose an item", field="item")
-        bom = Bom(item_id=data.item_id, version=data.version, name=data.name, output_qty=out_qty or Decimal(1),
-                  valid_from=data.valid_from, valid_to=data.valid_to, active=data.active, note=data.note)
-        problems.problems.extend(version_problems(session, Bom, bom))
+        bom = _new_version(session, Bom, data, problems, output_qty=out_qty or Decimal(1))
         if out_qty is not None and out_qty <= 0:
             problems.add(dbom.MSG_OUTPUT_QTY, field="output_qty")
         units = {u.code: u for u in session.scalars(select(Unit))}
@@ -309,9 +323,7 @@ def create_bom(session: Session, data: BomInput) -> Bom:
             problems.add("The bill of materials has no lines")
         problems.raise_if_any()
         bom.lines = lines
-        session.add(bom)
-        session.flush()
-        return bom
+        return _stored(session, bom)
 
 
 def add_bom_line(session: Session, bom_id: int, data: BomLineInput) -> BomLine:
@@ -372,19 +384,13 @@ def create_routing(session: Session, data: RoutingInput) -> Routing:
     """Create a routing version with its operations (in `seq` order)."""
     with unit_of_work(session):
         problems = Collector()
-        if data.item_id is None or session.get(Item, data.item_id) is None:
-            problems.add("Choose an item", field="item")
-        routing = Routing(item_id=data.item_id, version=data.version, name=data.name, valid_from=data.valid_from,
-                          valid_to=data.valid_to, active=data.active, note=data.note)
-        problems.problems.extend(version_problems(session, Routing, routing))
+        routing = _new_version(session, Routing, data, problems)
         ops = [_parse_operation(raw, problems) for raw in sorted(data.operations, key=lambda o: o.seq)]
         if len({op.seq for op in ops}) != len(ops):
             problems.add("Two operations have the same number")
         problems.raise_if_any()
         routing.operations = ops
-        session.add(routing)
-        session.flush()
-        return routing
+        return _stored(session, routing)
 
 
 # --- loading a BomBook -------------------------------------------------------------------------
