@@ -7,6 +7,7 @@ the nightly job keeps "the last 90 days" in its settings, a buyer on the page pi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -58,14 +59,24 @@ def _text(raw: dict[str, Any], key: str) -> str:
     return "" if value is None else str(value).strip()
 
 
+def _number(text: str, key: str, parse: Callable[[str], Any], problems: Collector, msgid: str) -> Any:
+    """`text` read by `parse` (int, Decimal), or None with the problem noted: a word, NaN or infinity."""
+    try:
+        value = parse(text)
+    except (ValueError, InvalidOperation):
+        value = None
+    if value is None or (isinstance(value, Decimal) and not value.is_finite()):
+        problems.add(msgid, field=key, value=text)
+        return None
+    return value
+
+
 def _int(raw: dict[str, Any], key: str, default: int | None, problems: Collector, msgid: str) -> int | None:
     text = _text(raw, key)
     if text == "":
         return default
-    try:
-        value = int(text)
-    except ValueError:
-        problems.add("Not a whole number: %(value)s", field=key, value=text)
+    value = _number(text, key, int, problems, "Not a whole number: %(value)s")
+    if value is None:
         return default
     if value < 0:
         problems.add(msgid, field=key, value=value)
@@ -92,15 +103,8 @@ def _decimal(raw: dict[str, Any], key: str, default: Decimal, problems: Collecto
     text = _text(raw, key).replace(",", ".")
     if not text:
         return default
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        problems.add("Not a number: %(value)s", field=key, value=text)
-        return default
-    if not value.is_finite():
-        problems.add("Not a number: %(value)s", field=key, value=text)
-        return default
-    return value
+    value = _number(text, key, Decimal, problems, "Not a number: %(value)s")
+    return default if value is None else value
 
 
 def _bool(raw: dict[str, Any], key: str) -> bool:
