@@ -279,7 +279,8 @@ class BlankChoiceMixin:
 
 
 class _NormalisedFilter(BaseFilter):
-    """A filter on a `*_norm` column: the typed value is normalised the way saving does it."""
+    """A filter on a `*_norm` column: the typed value is normalised the way saving does it (a filter
+    names the partners service's normaliser as its `normalise`)."""
 
     column: str = ""
     prefix = True
@@ -313,9 +314,7 @@ class FilterEmail(_NormalisedFilter):
     name = _l("E-mail starts with (any case)")
     arg_name = "email"
     column = "email_norm"
-
-    def normalise(self, value: str) -> str:
-        return normalize_email(value)
+    normalise = staticmethod(normalize_email)
 
 
 class FilterTaxId(_NormalisedFilter):
@@ -323,18 +322,14 @@ class FilterTaxId(_NormalisedFilter):
     arg_name = "taxid"
     column = "tax_id"
     prefix = False
-
-    def normalise(self, value: str) -> str:
-        return normalize_tax_id(value)
+    normalise = staticmethod(normalize_tax_id)
 
 
 class FilterName(_NormalisedFilter):
     name = _l("Name starts with (without legal form)")
     arg_name = "nname"
     column = "name_norm"
-
-    def normalise(self, value: str) -> str:
-        return normalize_name(value)
+    normalise = staticmethod(normalize_name)
 
 
 class FilterNameContains(_NormalisedFilter):
@@ -344,9 +339,7 @@ class FilterNameContains(_NormalisedFilter):
     name = _l("Name contains (any case)")
     arg_name = "ncont"
     column = "name_norm"
-
-    def normalise(self, value: str) -> str:
-        return normalize_name(value)
+    normalise = staticmethod(normalize_name)
 
     def apply(self, query, value):
         value = self.normalise(value or "").replace("\\", "").replace("%", "").replace("_", "")
