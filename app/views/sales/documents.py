@@ -39,14 +39,7 @@ from app.services.sales import invoices as inv_svc
 from app.services.sales import shipments as ship_svc
 from app.services.sales.labels import PAYMENT_METHOD_LABELS
 from app.services.stock.reservations import reserved_for
-from app.views.base import (
-    BaseModelView,
-    ReadOnlyModelView,
-    flash_domain_error,
-    fmt_date,
-    interface,
-    run_command,
-)
+from app.views.base import BaseModelView, ReadOnlyModelView, flash_domain_error, fmt_date, interface, run_command
 from app.views.base import command_button as _act
 from app.views.sales.common import (
     LABELS,

@@ -42,14 +42,7 @@ from app.services.sales.analysis import analyse, run_analysis
 from app.services.sales.invoices import invoiced_by_line, is_service_line
 from app.services.sales.popular import suggestions
 from app.services.sales.shipments import shipped_by_line
-from app.views.base import (
-    BaseModelView,
-    ReadOnlyModelView,
-    flash_domain_error,
-    interface,
-    locale_name,
-    run_command,
-)
+from app.views.base import BaseModelView, ReadOnlyModelView, flash_domain_error, interface, locale_name, run_command
 from app.views.base import command_button as _act
 from app.views.sales.common import (
     LABELS,
