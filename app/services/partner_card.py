@@ -1,6 +1,6 @@
 """The client card's pluggable sections: every context shows its documents of one partner.
 
-The card (app/views/partners.py) knows nothing about deals, orders or proposals: it asks each
+The card (app/views/partners/views.py) knows nothing about deals, orders or proposals: it asks each
 provider listed in CARD_PROVIDERS for its sections. A provider is
 `def card_sections(session, partner_id: int, limit: int = 20) -> list[CardSection]` and must cost
 one LIMITed query plus one COUNT per section, so a card with thousands of documents stays fast.

@@ -1,32 +1,19 @@
-"""Views of the client base: partners (companies and people), contacts, addresses, bank accounts, tags,
-and the client card.
-
-Partner forms save through app.services.partners (normalisation, duplicate detection): a look-alike
-is refused with a message naming the partner found, and the form comes back with what was typed so
-the user can tick "save anyway". The list filters phone / e-mail / tax id on their normalised,
-indexed columns, so "+7 (495) 111-22-33" finds "8 495 1112233" at 100,000 partners.
-"""
+"""The client base's pages: partners with the client card, contacts, addresses, bank accounts, tags."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_appbuilder.baseviews import expose
-from flask_appbuilder.fields import AJAXSelectField, QuerySelectField
-from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.models.sqla.filters import FilterEqual, get_field_setup_query
+from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from wtforms import BooleanField
-from wtforms.fields.core import UnboundField
-from wtforms.validators import Optional
 
 from app.domain.errors import DomainError
 from app.extensions import db
@@ -47,17 +34,12 @@ from app.services.partners import (
     DuplicatePartner,
     PartnerInput,
     merge_partners,
-    normalize_email,
-    normalize_name,
-    normalize_phone,
-    normalize_tax_id,
     partner_lookup_rows,
     save_partner,
 )
 from app.services.versioning import is_version_conflict
 from app.views.base import (
     BaseModelView,
-    FabrikaInterface,
     choice_field,
     flash_domain_error,
     fmt_date,
@@ -65,178 +47,29 @@ from app.views.base import (
     interface,
     run_command,
 )
-from app.views.labels import COMMON_LABELS
+from app.views.partners.filters import NORMALISED_FILTERS
+from app.views.partners.labels import (
+    ADDRESS_KIND_LABELS,
+    KIND_LABELS,
+    LABELS,
+    LANGUAGE_CHOICES,
+    fmt_address_kind,
+    fmt_audit_action,
+    fmt_audit_entity,
+    fmt_changes,
+    fmt_check,
+    fmt_kind,
+    fmt_language,
+    fmt_roles,
+    fmt_source,
+)
+from app.views.partners.widgets import LOOKUP_LIMIT, BlankChoiceMixin, EagerInterface, partner_lookup
 from app.views.titles import one_form, titles
 from app.views.versioned import OPENED, with_opened_version
 
 CAT_PARTNERS = "PartnersMenu"
-LOOKUP_LIMIT = 20
 
 
-class EagerInterface(FabrikaInterface):
-    """FAB's interface loading the list's many-to-one relations in one extra query each (selectinload):
-    a page of 25 partners shows their companies and managers without 50 lazy loads."""
-
-    def __init__(self, model: type, *relations: str) -> None:
-        super().__init__(model)
-        self.eager = relations
-
-    def apply_all(self, query, filters=None, order_column: str = "", *args, **kwargs):
-        if order_column and "." not in order_column and order_column not in self.obj.__table__.columns:
-            order_column = ""  # a property in the URL (?_oc_...=roles) is not an SQL column: default order
-        query = super().apply_all(query, filters, order_column, *args, **kwargs)
-        return query.options(*(selectinload(getattr(self.obj, r)) for r in self.eager))
-
-
-class LookupWidget:
-    """A select box that searches the server as the user types (select2 ajax): for registers too big
-    to list in full (100,000 partners, 200,000 deals) in forms and search filters."""
-
-    def __init__(self, endpoint: str, **args: str) -> None:
-        self.endpoint, self.args = endpoint, args
-
-    def __call__(self, field, **kwargs) -> Markup:
-        url = url_for(self.endpoint, **self.args)
-        current = field.label_of(field.data)
-        option = Markup('<option value="%s" selected>%s</option>') % (field.data, current) if field.data else ""
-        # app/static/js/fabrika.js turns every select.fab-lookup into a select2 (no inline script: CSP)
-        return Markup(
-            '<select id="%s" name="%s" class="form-control fab-lookup" data-url="%s" style="width:100%%">'
-            '<option value=""></option>%s</select>'
-        ) % (field.id, field.name, url, option)
-
-
-class LookupField(AJAXSelectField):
-    """A many-to-one field picked with LookupWidget; `data` is the related object (as FAB expects)."""
-
-    def __init__(self, label, model, endpoint: str, datamodel, col_name: str, **kwargs) -> None:
-        args = kwargs.pop("endpoint_args", {})
-        super().__init__(label, datamodel=datamodel, col_name=col_name, widget=LookupWidget(endpoint, **args),
-                         validators=[Optional()], **kwargs)
-        self.model = model
-
-    def process_data(self, value) -> None:
-        self.data = value.id if value is not None else None
-
-    def process_formdata(self, valuelist) -> None:
-        raw = (valuelist or [""])[0]
-        self.data = db.session.get(self.model, int(raw)) if raw and str(raw).isdigit() else None
-
-    def label_of(self, data) -> str:
-        obj = data if isinstance(data, self.model) else db.session.get(self.model, data) if data else None
-        return str(obj) if obj is not None else ""
-
-
-def partner_lookup(label, datamodel, col_name: str, **endpoint_args: str) -> LookupField:
-    return LookupField(label, Partner, "PartnerView.lookup", datamodel, col_name, endpoint_args=endpoint_args)
-
-KIND_LABELS = {"company": _l("Company"), "person": _l("Person")}
-ROLE_LABELS = {"customer": _l("Customer"), "supplier": _l("Supplier"), "carrier": _l("Carrier")}
-ADDRESS_KIND_LABELS = {"legal": _l("Legal address"), "delivery": _l("Delivery address"), "postal": _l("Postal address")}
-LANGUAGE_CHOICES = [("ru", "Русский"), ("es", "Español"), ("en", "English")]
-# where a partner or deal came from: the usual codes get a label, anything else typed is shown as typed
-SOURCE_LABELS = {"website": _l("Website"), "exhibition": _l("Exhibition"), "call": _l("Incoming call"),
-                 "referral": _l("Referral"), "email": _l("E-mail"), "advertising": _l("Advertising")}
-# audit trail: the entity names of the card's rows
-AUDIT_ENTITIES = {"Partner": _l("Partner"), "PartnerAddress": _l("Address"),
-                  "PartnerBankAccount": _l("Bank account")}
-
-LABELS = COMMON_LABELS | {
-    "created_at": _l("Created"), "source": _l("Lead source"),
-    "legal_name": _l("Legal name"), "company": _l("Company"), "position": _l("Position"), "tax_id": _l("Tax id"),
-    "tax_id2": _l("Tax id 2 (KPP)"), "phone": _l("Phone"), "email": _l("E-mail"), "website": _l("Website"),
-    "is_customer": _l("Customer"), "is_supplier": _l("Supplier"), "is_carrier": _l("Carrier"), "tags": _l("Tags"),
-    "roles": _l("Roles"), "merged_into": _l("Merged into"), "confirm_duplicate": _l("Save anyway"),
-    "partner": _l("Partner"), "city": _l("City"), "country": _l("Country"), "is_default": _l("Default"),
-    "bank_name": _l("Bank"), "bic": _l("BIC"), "account": _l("Account"), "corr_account": _l("Correspondent account"),
-    "color": _l("Colour"),
-}
-
-
-# FAB adds its own guesses ("Partner Id") to a view's label_columns dict in place: the audit trail keeps a copy
-AUDIT_LABELS = dict(LABELS)
-
-
-def fmt_kind(value: Any) -> str:
-    return str(KIND_LABELS.get(value, value or ""))
-
-
-def fmt_roles(value: Any) -> Markup:
-    return Markup(" ").join(Markup('<span class="label label-default role-%s">%s</span>') % (r, ROLE_LABELS[r])
-                            for r in value or ())
-
-
-AUDIT_ACTIONS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted"),
-                 "merge": _l("Merged in"), "merged": _l("Merged into another")}
-AUDIT_FIELDS_SHOWN = 6
-
-
-def fmt_audit_action(value: str) -> str:
-    return str(AUDIT_ACTIONS.get(value, value))
-
-
-def fmt_check(value: Any) -> Markup:
-    """A yes/no column as a tick (no tick for no), not Python's True / False."""
-    return Markup('<i class="fa fa-check text-success" title="%s"></i>') % gettext("yes") if value else Markup("")
-
-
-def fmt_source(value: Any) -> str:
-    """A lead source: the label of a known code, otherwise the text as typed."""
-    return str(SOURCE_LABELS.get(value, value or ""))
-
-
-def fmt_language(value: Any) -> str:
-    return dict(LANGUAGE_CHOICES).get(value, value or "")
-
-
-def fmt_audit_entity(entity: str, entity_id: Any) -> str:
-    """ "Bank account #3" rather than the model's class name."""
-    return f"{AUDIT_ENTITIES.get(entity, entity)} #{entity_id}"
-
-
-def fmt_changes(changes: str) -> str:
-    """An audit row's JSON {field: [before, after]} as "Label: before → after; ..." in the reader's words.
-
-    Field names become their form labels and codes their labels; ids and empties are left out.
-    """
-    try:
-        data = json.loads(changes or "{}")
-    except ValueError:
-        return changes or ""
-    parts = []
-    for key, pair in data.items():
-        if key == "id" or key.endswith("_norm") or not isinstance(pair, list) or len(pair) != 2:
-            continue
-        before, after = ("" if v is None else v for v in pair)
-        if before == after == "":
-            continue
-        label = AUDIT_LABELS.get(key) or AUDIT_LABELS.get(key[:-3] if key.endswith("_id") else key, key)
-        before, after = _fmt_change_value(key, before), _fmt_change_value(key, after)
-        parts.append(f"{label}: {before} → {after}" if before != "" else f"{label}: {after}")
-    more = len(parts) - AUDIT_FIELDS_SHOWN
-    return "; ".join(parts[:AUDIT_FIELDS_SHOWN]) + (f"; … (+{more})" if more > 0 else "")
-
-
-def _fmt_change_value(key: str, value: Any) -> Any:
-    """Codes and flags of an audit change in words; ids stay as numbers (with a # to say so)."""
-    if value is True or value is False:
-        return gettext("yes") if value else gettext("no")
-    if key == "kind":
-        return ADDRESS_KIND_LABELS.get(value) or KIND_LABELS.get(value) or value
-    if key == "source":
-        return fmt_source(value)
-    if key == "language":
-        return fmt_language(value)
-    if key not in AUDIT_LABELS and key.endswith("_id") and value != "":  # a reference: partner_id 7 -> #7
-        return f"#{value}"
-    return value
-
-
-def fmt_address_kind(value: Any) -> str:
-    return str(ADDRESS_KIND_LABELS.get(value, value or ""))
-
-
-# the documents started from a card: (role needed or None, resource, endpoint, url args, label, icon)
 CARD_DOCUMENTS = (
     ("customer", RESOURCE_SALES_ORDER, "SalesOrderView.add", "partner_id", _l("New customer order"), "fa-cart-plus"),
     ("customer", RESOURCE_PROPOSAL, "ConfiguratorView.index", "partner", _l("New proposal"), "fa-file-text-o"),
@@ -260,96 +93,6 @@ def card_document_actions(partner: Partner, sm, roles: tuple[str, ...] | None = 
             args = {"deal": deal} if deal and endpoint == "ConfiguratorView.index" else {arg: partner.id}
             actions.append((str(label), url_for(endpoint, **args), icon))
     return actions
-
-
-BLANK_CHOICE = "—"
-
-
-class BlankChoiceMixin:
-    """Empty related selects read "—": FAB's blank option has no text, so select2 shows its value "__None"."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        for form in (self.add_form, self.edit_form):
-            for name in dir(form):
-                field = getattr(form, name, None)
-                if (isinstance(field, UnboundField) and field.field_class is QuerySelectField
-                        and field.kwargs.get("allow_blank")):
-                    field.kwargs["blank_text"] = BLANK_CHOICE
-
-
-class _NormalisedFilter(BaseFilter):
-    """A filter on a `*_norm` column: the typed value is normalised the way saving does it (a filter
-    names the partners service's normaliser as its `normalise`)."""
-
-    column: str = ""
-    prefix = True
-
-    def normalise(self, value: str) -> str:
-        return value
-
-    def apply(self, query, value):
-        value = self.normalise(value or "")
-        query, field = get_field_setup_query(query, self.model, self.column)
-        if not value:
-            return query
-        if self.prefix:  # an index range, not LIKE: the index serves it on SQLite and PostgreSQL alike
-            return query.filter(field >= value, field < value + "\uffff")
-        return query.filter(field == value)
-
-
-class FilterPhone(_NormalisedFilter):
-    name = _l("Phone starts with (any format)")
-    arg_name = "phone"
-    column = "phone_norm"
-
-    def normalise(self, value: str) -> str:
-        digits = normalize_phone(value)
-        if digits.startswith("8") and not value.strip().startswith("+"):  # 8 (495) ... is +7 (495) ...
-            digits = "7" + digits[1:]
-        return digits
-
-
-class FilterEmail(_NormalisedFilter):
-    name = _l("E-mail starts with (any case)")
-    arg_name = "email"
-    column = "email_norm"
-    normalise = staticmethod(normalize_email)
-
-
-class FilterTaxId(_NormalisedFilter):
-    name = _l("Tax id is")
-    arg_name = "taxid"
-    column = "tax_id"
-    prefix = False
-    normalise = staticmethod(normalize_tax_id)
-
-
-class FilterName(_NormalisedFilter):
-    name = _l("Name starts with (without legal form)")
-    arg_name = "nname"
-    column = "name_norm"
-    normalise = staticmethod(normalize_name)
-
-
-class FilterNameContains(_NormalisedFilter):
-    """A word anywhere in the name: a scan, but of the lower-case column with LIKE (no case folding
-    per row, which ILIKE on the display name costs: twice as slow on PostgreSQL at 100,000 rows)."""
-
-    name = _l("Name contains (any case)")
-    arg_name = "ncont"
-    column = "name_norm"
-    normalise = staticmethod(normalize_name)
-
-    def apply(self, query, value):
-        value = self.normalise(value or "").replace("\\", "").replace("%", "").replace("_", "")
-        query, field = get_field_setup_query(query, self.model, self.column)
-        return query.filter(field.like(f"%{value}%")) if value else query
-
-
-# column -> filters put first in its list, in this order (the quick, index-served ones first)
-NORMALISED_FILTERS = {"name": (FilterName, FilterNameContains), "phone": (FilterPhone,), "email": (FilterEmail,),
-                      "tax_id": (FilterTaxId,)}
 
 
 class _PartnerFormView(BlankChoiceMixin, BaseModelView):
