@@ -16,6 +16,7 @@ import tempfile
 import pytest
 
 from app.security import ROLE_NAMES
+from tests.mail_server import smtp_server  # noqa: F401 - a fixture every mail test uses
 
 ROLE_PASSWORD = "pw-Test-1"
 _TMP = tempfile.mkdtemp(prefix="fabrika-test-")

@@ -5,8 +5,6 @@ reports skipped; schedules in words."""
 from __future__ import annotations
 
 import io
-import socket
-import threading
 from datetime import datetime
 from email import message_from_bytes
 from email.policy import default as email_policy
@@ -24,33 +22,6 @@ from tests.kpi import factories_kpi as fk
 from tests.purchasing import factories_purchasing as pf
 
 MONDAY_7 = datetime(2026, 12, 7, 7, 0)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    """A local aiosmtpd server keeping every message it receives (no network beyond loopback)."""
-    from aiosmtpd.controller import Controller
-
-    class Keep:
-        def __init__(self):
-            self.messages, self.lock = [], threading.Lock()
-
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-            with self.lock:
-                self.messages.append(envelope)
-            return "250 OK"
-
-    handler = Keep()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield controller, handler
-    controller.stop()
 
 
 @pytest.fixture

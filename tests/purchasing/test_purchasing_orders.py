@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 from datetime import timedelta
 from decimal import Decimal
 from email import message_from_bytes
@@ -26,6 +24,7 @@ from app.services.purchasing.orders import (
 )
 from app.services.purchasing.sending import email, export, pdf
 from tests import factories as f
+from tests.mail_server import free_port
 from tests.purchasing import factories_purchasing as pf
 
 D = Decimal
@@ -144,33 +143,6 @@ def _translated(app, lang: str) -> bool:
         return gettext("Purchase request") != "Purchase request"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    """A local aiosmtpd server keeping every message it receives (no network beyond loopback)."""
-    from aiosmtpd.controller import Controller
-
-    class Keep:
-        def __init__(self):
-            self.messages, self.lock = [], threading.Lock()
-
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-            with self.lock:
-                self.messages.append(envelope)
-            return "250 OK"
-
-    handler = Keep()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield controller, handler
-    controller.stop()
-
-
 def test_email_really_sent_with_the_pdf(request_eur, smtp_server):
     controller, handler = smtp_server
     req, *_ = request_eur
@@ -192,7 +164,7 @@ def test_email_really_sent_with_the_pdf(request_eur, smtp_server):
 
 def test_email_refused_by_server_leaves_a_draft(request_eur):
     req, *_ = request_eur
-    pf.company(smtp_host="127.0.0.1", smtp_port=_free_port(), mail_from="buyer@robofabrika.example")
+    pf.company(smtp_host="127.0.0.1", smtp_port=free_port(), mail_from="buyer@robofabrika.example")
     with pytest.raises(DomainError):
         email(db.session, "request", req.id)
     assert db.session.get(PurchaseRequest, req.id).state == "draft"

@@ -16,7 +16,6 @@ from app.services.sales.mailing import MailInput, email_documents
 from app.services.sales.shipments import ShipmentInput, ship_order
 from tests import factories as f
 from tests.purchasing import factories_purchasing as pf
-from tests.purchasing.test_purchasing_orders import smtp_server  # noqa: F401 - the fixture
 from tests.sales import factories_sales as fs
 
 D = Decimal
