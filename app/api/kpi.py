@@ -12,20 +12,19 @@ from datetime import date
 
 from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.filters import FilterInFunction
-from sqlalchemy import select
 
 from app.api.base import FabrikaApi, ReadOnlyApi
 from app.domain.errors import DomainError
 from app.extensions import db
 from app.jobs.runner import run_job
 from app.models.base import utcnow
-from app.models.kpi import KpiDefinition, KpiFact, KpiFactDoc, KpiRestatement, KpiValue, ScheduledReport
+from app.models.kpi import KpiDefinition, KpiRestatement, KpiValue, ScheduledReport
 from app.permissions import ACTION_READ, ACTION_RUN, ACTION_WRITE, CRUD, READ_ONLY, RESOURCE_KPI
 from app.services.base import current_actor
 from app.services.jobs import TRIGGER_MANUAL
 from app.services.kpi import reports as report_svc
 from app.services.kpi import scorecard
-from app.services.kpi.compute import definition_metrics, validate_definition
+from app.services.kpi.compute import validate_definition
 from app.views.base import FabrikaInterface
 
 
@@ -89,18 +88,12 @@ class KpiValueApi(ReadOnlyApi):
         if row is None or row.definition_id not in _visible_ids():
             return self.response_404()
         defn = row.definition
-        metrics = []
-        for code in sorted(definition_metrics(defn)):
-            fact = db.session.scalar(select(KpiFact).where(
-                KpiFact.metric == code, KpiFact.period_kind == row.period_kind,
-                KpiFact.period_start == row.period_start, KpiFact.employee_key == (defn.employee_id or 0)))
-            docs = db.session.scalars(select(KpiFactDoc).where(KpiFactDoc.fact_id == fact.id)
-                                      .order_by(KpiFactDoc.id)).all() if fact else []
-            metrics.append({"metric": code, "num": _plain(fact.num if fact else None),
-                            "den": _plain(fact.den if fact else None), "value": _plain(fact.value if fact else None),
-                            "documents": [{"type": d.ref_type, "id": d.ref_id, "label": d.label,
-                                           "date": d.ref_date.isoformat() if d.ref_date else None,
-                                           "num": str(d.num), "den": str(d.den)} for d in docs]})
+        metrics = [{"metric": m.metric, "num": _plain(m.fact.num if m.fact else None),
+                    "den": _plain(m.fact.den if m.fact else None), "value": _plain(m.fact.value if m.fact else None),
+                    "documents": [{"type": d.ref_type, "id": d.ref_id, "label": d.label,
+                                   "date": d.ref_date.isoformat() if d.ref_date else None,
+                                   "num": str(d.num), "den": str(d.den)} for d in m.docs]}
+                   for m in scorecard.lineage(db.session, row)]
         return self.response(200, id=row.id, definition=defn.code, period_start=row.period_start.isoformat(),
                              period_end=row.period_end.isoformat(), value=_plain(row.value), metrics=metrics)
 

@@ -29,8 +29,6 @@ from app.models.base import utcnow
 from app.models.kpi import (
     DIVISIONS,
     KpiDefinition,
-    KpiFact,
-    KpiFactDoc,
     KpiRestatement,
     KpiValue,
     ScheduledReport,
@@ -54,7 +52,7 @@ from app.services.jobs import TRIGGER_MANUAL
 from app.services.kpi import dashboard as panels
 from app.services.kpi import reports as report_svc
 from app.services.kpi import scorecard
-from app.services.kpi.compute import definition_metrics, validate_definition
+from app.services.kpi.compute import validate_definition
 from app.services.kpi.metrics import METRICS
 from app.views.base import (
     BaseModelView,
@@ -216,14 +214,8 @@ class KpiView(BaseView):
         if row is None or row.definition_id not in scorecard.visible_ids(db.session, reader()):
             abort(404)
         defn = row.definition
-        facts = []
-        for code in sorted(definition_metrics(defn)):
-            fact = db.session.scalar(select(KpiFact).where(
-                KpiFact.metric == code, KpiFact.period_kind == row.period_kind,
-                KpiFact.period_start == row.period_start, KpiFact.employee_key == (defn.employee_id or 0)))
-            docs = list(db.session.scalars(select(KpiFactDoc).where(KpiFactDoc.fact_id == fact.id)
-                                           .order_by(KpiFactDoc.ref_date, KpiFactDoc.id))) if fact else []
-            facts.append({"metric": code, "label": metric_label(code), "fact": fact, "docs": docs})
+        facts = [{"metric": m.metric, "label": metric_label(m.metric), "fact": m.fact, "docs": m.docs}
+                 for m in scorecard.lineage(db.session, row)]
         period = scorecard.period_of(row.period_kind, row.period_start)
         restatements = db.session.scalars(select(KpiRestatement).where(
             KpiRestatement.definition_id == defn.id, KpiRestatement.period_start == row.period_start)).all()

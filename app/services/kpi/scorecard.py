@@ -230,3 +230,32 @@ def monthly_series(session: Session, metric: str, today: date, points: int = TRE
                                   KpiFact.period_start >= first.start)
                            .order_by(KpiFact.period_start)).all()
     return [(start, value) for start, value in rows]
+
+
+@dataclass
+class MetricLineage:
+    """One metric of a stored value: its figure (None when never computed) and the documents behind it."""
+
+    metric: str
+    fact: KpiFact | None
+    docs: list
+
+
+def lineage(session: Session, row: KpiValue) -> list[MetricLineage]:
+    """Per metric of the value's definition, its figure for that period and its documents, oldest first.
+
+    Two queries whatever the number of metrics (the page and the REST API both show it).
+    """
+    from app.models.kpi import KpiFactDoc
+
+    defn = row.definition
+    codes = sorted(definition_metrics(defn))
+    facts = {f.metric: f for f in session.scalars(select(KpiFact).where(
+        KpiFact.metric.in_(codes), KpiFact.period_kind == row.period_kind,
+        KpiFact.period_start == row.period_start, KpiFact.employee_key == (defn.employee_id or 0)))}
+    docs: dict[int, list] = defaultdict(list)
+    if facts:
+        for d in session.scalars(select(KpiFactDoc).where(KpiFactDoc.fact_id.in_([f.id for f in facts.values()]))
+                                 .order_by(KpiFactDoc.ref_date, KpiFactDoc.id)):
+            docs[d.fact_id].append(d)
+    return [MetricLineage(code, facts.get(code), docs[facts[code].id] if code in facts else []) for code in codes]
