@@ -118,7 +118,7 @@ def scorecard_table(session: Session, lang: str, today: date, reader: Any, divis
                   [gettext("Division"), gettext("KPI"), gettext("Employee"), gettext("Period"), gettext("Figure"),
                    gettext("Target"), gettext("Status"), gettext("Attainment, %")],
                   ["text", "text", "text", "text", "number", "number", "text", "percent"])
-    table.extra["widths"] = [13, 22, 11, 11, 12, 11, 10, 10]
+    table.extra["widths"] = [15, 20, 10, 9, 13, 13, 9, 11]
     for t in tiles:
         defn = t.definition
         reached = t.attainment * 100 if t.attainment is not None else None
