@@ -24,14 +24,13 @@ from app.services.base import current_actor
 from app.services.jobs import TRIGGER_MANUAL
 from app.services.kpi import reports as report_svc
 from app.services.kpi import scorecard
+from app.services.kpi.access import reader
 from app.services.kpi.compute import validate_definition
 from app.views.base import FabrikaInterface
 
 
 def _visible_ids() -> list[int]:
     """Ids of the definitions the caller's dashboard shows (their divisions, registers they may read)."""
-    from app.views.kpi import reader
-
     return scorecard.visible_ids(db.session, reader()) or [-1]
 
 
@@ -107,8 +106,6 @@ class KpiValueApi(ReadOnlyApi):
           responses:
             200: {description: the tiles and the weighted scores}
         """
-        from app.views.kpi import reader
-
         who = reader()
         tiles = scorecard.tiles(db.session, scorecard.visible_definitions(db.session, who), date.today())
         return self.response(200, tiles=[{

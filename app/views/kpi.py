@@ -52,6 +52,7 @@ from app.services.jobs import TRIGGER_MANUAL
 from app.services.kpi import dashboard as panels
 from app.services.kpi import reports as report_svc
 from app.services.kpi import scorecard
+from app.services.kpi.access import can_read, reader, security_manager
 from app.services.kpi.compute import validate_definition
 from app.services.kpi.metrics import METRICS
 from app.views.base import (
@@ -101,31 +102,6 @@ def fmt_month(day: date) -> str:
     return format_date(day, "LLL yyyy", locale=locale_name())
 
 
-def _can_read(resource: str) -> bool:
-    """May the signed-in user read `resource` (memoized for the request: a dashboard asks per KPI)."""
-    memo = request.environ.setdefault("fabrika.kpi_can_read", {})  # per request, whatever `g` outlives
-    if resource not in memo:
-        memo[resource] = bool(g.user and _sm().has_access(perm(ACTION_READ), resource))
-    return memo[resource]
-
-
-def _sm():
-    from flask import current_app
-
-    return current_app.appbuilder.sm
-
-
-def _roles() -> list[str]:
-    return [r.name for r in getattr(g.user, "roles", [])]
-
-
-def reader() -> scorecard.Reader:
-    """The signed-in reader: divisions, register check, themselves (pages and API show the same KPIs)."""
-    roles = _roles()
-    return scorecard.Reader(scorecard.role_divisions(roles), _can_read, getattr(g.user, "id", None),
-                            bool(scorecard.EVERYONE_ROLES & set(roles)))
-
-
 # --- the dashboard -----------------------------------------------------------------------------------
 
 
@@ -156,7 +132,7 @@ def dashboard_context(today: date) -> dict[str, Any]:
         "tiles": shown_tiles, "scores": scorecard.scores(session, who, today), "panels": panels_available,
         "hidden": hidden,
         "available": available, "all_tiles": all_tiles, "charts": charts, "divisions": who.divisions,
-        "may_run": _sm().has_access(perm(ACTION_RUN), RESOURCE_KPI),
+        "may_run": security_manager().has_access(perm(ACTION_RUN), RESOURCE_KPI),
     }
 
 
@@ -167,17 +143,17 @@ def _panels(today: date) -> dict[str, dict[str, Any]]:
               ("panel:output", "production_output", RESOURCE_PRODUCTION, _l("Production output by month")),
               ("panel:stock", "stock_value", RESOURCE_STOCK_REPORT, _l("Stock value by month")))
     for key, metric, resource, title in series:
-        if _can_read(resource):
+        if can_read(resource):
             points = scorecard.monthly_series(session, metric, today)
             if points:
                 out[key] = {"title": title, "series": points, "metric": metric}
-    if _can_read(RESOURCE_DEAL):
+    if can_read(RESOURCE_DEAL):
         out["panel:funnel"] = {"title": _l("Sales funnel"), "rows": crm.funnel(session)}
-    if _can_read(RESOURCE_INVOICE):
+    if can_read(RESOURCE_INVOICE):
         count, total, rows = panels.overdue_invoices(session, today)
         out["panel:overdue"] = {"title": _l("Overdue invoices"), "count": count, "total": total, "rows": rows}
         out["panel:top"] = {"title": _l("Top items, last 30 days"), "rows": panels.top_items(session, today)}
-    if _can_read(RESOURCE_STOCK_REPORT):
+    if can_read(RESOURCE_STOCK_REPORT):
         out["panel:shortages"] = {"title": _l("Today's shortages"), "rows": panels.shortages(session)}
     return out
 
