@@ -4,6 +4,12 @@
     python -m bench --pg postgresql+psycopg://postgres@127.0.0.1:56432/postgres   # and PostgreSQL
     python -m bench --quick              # smaller: W1 500 + 500, ledger 10k and 100k
     python -m bench --profile            # also: statements per call and cProfile of posting
+    python -m bench --no-peer            # skip the Tryton peer run (its ratios fall back to PEERS.md)
+
+Unless --no-peer, the Tryton 8.2 peer runs first, on this machine, with our W1 / W3 sizes
+(/work/shared/peers/tryton/run_peer.sh into bench/peer/, installed once and reused), so that every
+ratio compares two figures of the same run; a calibration line (a Python loop, an empty SQLite
+transaction) heads the report so reports from other machines can be read beside it.
 
 With --pg, a throwaway database is created on that server for each phase and dropped after.
 """
@@ -39,11 +45,37 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--only", choices=PHASES, help="run one phase only")
     p.add_argument("--no-http", action="store_true", help="skip the pages through the Flask test client")
     p.add_argument("--profile", action="store_true", help="profile posting; write bench/results/profile.txt")
+    p.add_argument("--no-peer", action="store_true", help="do not run the Tryton peer (PEERS.md figures, labelled)")
     return p.parse_args(argv)
 
 
+def _peer(peers, args: argparse.Namespace, w1_n: int, productions: int) -> str:
+    """Run the peer now (before our phases, same machine) unless told not to; the phase processes
+    find its result.json through the environment they inherit."""
+    if args.no_peer or (args.only and args.only not in ("posting", "ledger", "production", "purchasing")):
+        return f"peer not run (--no-peer or a phase without a peer); Tryton figures are {peers.FALLBACK}"
+    print("[bench] running the Tryton peer first (a few minutes)...", file=sys.stderr, flush=True)
+    path, note = peers.run(w1_n, productions)
+    if path:
+        os.environ[peers.PEER_ENV] = path
+    return note
+
+
 def main(argv: list[str] | None = None) -> int:
-    from bench import calculators, growth, kpi, partners, posting, production, profiling, proposals, purchasing, sales
+    from bench import (
+        calculators,
+        calibration,
+        growth,
+        kpi,
+        partners,
+        peers,
+        posting,
+        production,
+        profiling,
+        proposals,
+        purchasing,
+        sales,
+    )
 
     args = _parse(sys.argv[1:] if argv is None else argv)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (
@@ -51,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     w1_n = 500 if args.quick else 2_000
     backends = [None] + ([args.pg] if args.pg else [])
     started = time.perf_counter()
-    sections, notes = [], []
+    sections, notes = [], [calibration.summary()]
+    notes.append(_peer(peers, args, w1_n, 50 if args.quick else 200))
     failed = 0
     for pg in backends:
         name = "PostgreSQL" if pg else "SQLite (file, WAL, synchronous=NORMAL)"

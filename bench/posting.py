@@ -84,13 +84,15 @@ def w0(out: PhaseOutput, reps: int) -> None:
 
     t = median_ms(empty, reps, warmup=20)
     out.add(Result("W0 empty read-write transaction (begin + commit)", f"median of {reps}", t.wall, MS,
-                   peers.get(out.backend, "W0"), note="db.session.connection() + commit()", ours_cpu=t.cpu))
+                   peers.get(out.backend, "W0"), peers.note(out.backend, "W0"),
+                   note="db.session.connection() + commit()", ours_cpu=t.cpu))
 
 
 def _throughput(out: PhaseOutput, name: str, size: str, moves: int, watches: tuple, peer_key: str,
                 note: str = "") -> Result:
     wall, cpu = _rate(moves, *watches)
-    return out.add(Result(name, size, wall, THROUGHPUT, peers.get(out.backend, peer_key), note=note, ours_cpu=cpu))
+    return out.add(Result(name, size, wall, THROUGHPUT, peers.get(out.backend, peer_key),
+                          peers.note(out.backend, peer_key), note=note, ours_cpu=cpu))
 
 
 def w1(out: PhaseOutput, receipts: int, issues: int) -> tuple[int, list[int]]:
@@ -148,7 +150,8 @@ def w2_small(out: PhaseOutput, wh_id: int, moves: int, reps: int) -> None:
 
     t = median_ms(run, reps)
     out.add(Result("W2 on hand, all items of one warehouse", f"{W1_ITEMS} items, {moves:,} moves", t.wall, MS,
-                   peers.get(out.backend, "W2 4k"), goal="<= 5 ms", goal_ok=t.wall <= 5.0, note=read.source,
+                   peers.get(out.backend, "W2 4k"), peers.note(out.backend, "W2 4k"), goal="<= 5 ms",
+                   goal_ok=t.wall <= 5.0, note=read.source,
                    ours_cpu=t.cpu))
 
 
@@ -171,11 +174,12 @@ def w1b(out: PhaseOutput) -> None:
         size = f"1 doc, {len(lines):,} lines"
         peer = peers.get(out.backend, peer_key)
         out.add(Result(f"W1b one {label} of {len(lines):,} lines: post", size, post_t.seconds, SECONDS, peer,
-                       peer_note=peers.W1B_NOTE, goal=f"< {goal} s" if goal else "",
+                       peer_note=peers.note(out.backend, peer_key, peers.W1B_NOTE), goal=f"< {goal} s" if goal else "",
                        goal_ok=(post_t.seconds < goal) if goal else None, ours_cpu=post_t.cpu,
                        note="post_document sends " + sqlcount.summary(log, 3)))
         out.add(Result(f"W1b one {label} of {len(lines):,} lines: create + post", size,
-                       create_t.seconds + post_t.seconds, SECONDS, peer, peer_note=peers.W1B_NOTE,
+                       create_t.seconds + post_t.seconds, SECONDS, peer,
+                       peer_note=peers.note(out.backend, peer_key, peers.W1B_NOTE),
                        ours_cpu=create_t.cpu + post_t.cpu))
     problems = verify_stock(session)
     session.rollback()

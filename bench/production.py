@@ -24,11 +24,11 @@ import time
 from datetime import date
 from decimal import Decimal
 
+from bench import peers
 from bench.harness import MS, PhaseOutput, Result, median_ms
 
 ACTOR_NAME = "bench"
 DAY = date(2026, 6, 1)
-PEER_W3 = {"sqlite": 884.0, "postgresql": 1016.0}  # ms per production, PEERS.md (884-903 on SQLite)
 GOAL_COMPLETE_MS = 22.0
 GOAL_EXPLODE_MS = 100.0
 LOTS_PER_ITEM = 40
@@ -127,7 +127,8 @@ def w3(out: PhaseOutput, n: int) -> None:
     from app.services.stock.verify import verify_stock
 
     s = seed_w3(n)
-    peer = PEER_W3.get(out.backend)
+    peer = peers.get(out.backend, "W3")
+    source = peers.source(out.backend, "W3")
     with acting_as(Actor(None, ACTOR_NAME)):
         released = []
         for _ in range(n):
@@ -138,7 +139,7 @@ def w3(out: PhaseOutput, n: int) -> None:
         times = [_timed(lambda oid=oid: complete_order(db.session, oid, "1", DAY)) for oid in released]
         wall, cpu = statistics.median(t[0] for t in times), statistics.median(t[1] for t in times)
         out.add(Result("W3 complete a released order: issue 3 nodes from FIFO lots, receive the robot at cost",
-                       f"median of {n}", wall, MS, peer, "Tryton: create + assign + run + done",
+                       f"median of {n}", wall, MS, peer, f"{source}: create + assign + run + done",
                        f"< {GOAL_COMPLETE_MS:g} ms", wall < GOAL_COMPLETE_MS, "complete_order()", ours_cpu=cpu))
 
         def one() -> None:
@@ -148,7 +149,8 @@ def w3(out: PhaseOutput, n: int) -> None:
 
         t = median_ms(one, max(n // 4, 10), warmup=2)
         out.add(Result("W3 per production: create + release + complete (3 nodes from FIFO lots)",
-                       f"median of {max(n // 4, 10)}", t.wall, MS, peer, "per production",
+                       f"median of {max(n // 4, 10)}", t.wall, MS, peer, f"{source}: per production",
+                       f">= {peers.W3_GOAL_X}x Tryton", bool(peer) and t.wall * peers.W3_GOAL_X <= (peer or 0),
                        note="create_order + release_order + complete_order", ours_cpu=t.cpu))
 
         def tree() -> None:
@@ -161,7 +163,8 @@ def w3(out: PhaseOutput, n: int) -> None:
 
         t = median_ms(tree, s["trees"] - 2, warmup=2)
         out.add(Result("W3 whole 3-level tree: release (3 child orders) + 3 node completions + robot",
-                       f"median of {s['trees'] - 2}, 4 productions each", t.wall / 4, MS, peer, "per production",
+                       f"median of {s['trees'] - 2}, 4 productions each", t.wall / 4, MS, peer,
+                       f"{source}: per production",
                        note=f"{t.wall:.1f} ms per tree", ours_cpu=t.cpu / 4))
     problems = verify_stock(db.session)
     out.notes.append(f"W3: verify_stock after the run: {len(problems)} differences")

@@ -26,10 +26,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import accumulate
 
+from bench import peers
 from bench.harness import MS, SECONDS, PhaseOutput, Result, median_ms
 
 DAY = date(2026, 6, 30)
-PEER_W4 = {"sqlite": 460.0, "postgresql": 500.0}  # ms per run of 50 order points (390-500 on SQLite)
 GOAL_ABC_S = 3.0
 GOAL_W4_S = 2.0
 CHUNK = 20_000
@@ -184,15 +184,17 @@ def w4(out: PhaseOutput, backend: str, item_ids: list[int], wh: int) -> None:
         wanted = sum(1 for s in plan.suggestions if s.need > 0)
         goal = dict(goal=f"< {GOAL_W4_S:g} s", goal_ok=t.wall / 1000.0 < GOAL_W4_S) if size > 50 else {}
         out.add(Result("W4 reorder suggestions (min/max)", f"{size:,} order points, {wanted:,} to buy",
-                       t.wall, MS, peer=PEER_W4[backend] if size == 50 else None,
-                       peer_note="Tryton: 50 order points per run" if size == 50 else "", ours_cpu=t.cpu, **goal))
+                       t.wall, MS, peer=peers.get(backend, "W4") if size == 50 else None,
+                       peer_note=peers.note(backend, "W4", "50 order points per run") if size == 50 else "",
+                       ours_cpu=t.cpu, **goal))
         with acting_as(Actor(None, "bench")):
             c0, t0 = time.process_time(), time.perf_counter()
             summary = generate(db.session, [p], trigger="bench")
             wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         out.add(Result("W4 generate requests (suggest + write lines)", f"{size:,} order points, "
                        f"{summary.stats.lines_created:,} lines", wall * 1000.0, MS,
-                       peer=PEER_W4[backend] if size == 50 else None, ours_cpu=cpu * 1000.0,
+                       peer=peers.get(backend, "W4") if size == 50 else None,
+                       peer_note=peers.note(backend, "W4") if size == 50 else "", ours_cpu=cpu * 1000.0,
                        note="first run, ORM inserts with the audit log"))
 
 

@@ -44,7 +44,7 @@ def _cell(text: str) -> str:
 
 
 def results_table(results: list[dict]) -> list[str]:
-    lines = ["| workload | data size | Fabrika | Fabrika, CPU-time basis | Tryton 8.2 (same machine kind) | x faster "
+    lines = ["| workload | data size | Fabrika | Fabrika, CPU-time basis | Tryton 8.2 | x faster "
              "| goal | met | how |", "|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         peer = fmt_value(r.get("peer"), r["unit"])
@@ -76,7 +76,9 @@ def render(sections: list[dict], sizes: list[str], header_notes: list[str]) -> s
 
     out = [f"# Fabrika warehouse ledger benchmark, {datetime.now():%Y-%m-%d %H:%M}", "",
            f"Python {platform.python_version()}, SQLAlchemy {sqlalchemy.__version__}, {os.cpu_count()} CPUs; "
-           "peer figures: /work/shared/PEERS.md (Tryton 8.2, single runs on the same machine kind).", ""]
+           "Tryton 8.2 figures: measured in this run on this machine where the cell says so, else "
+           "/work/shared/PEERS.md (another machine of this kind, which may differ 2-3x: read those ratios "
+           "with the calibration line).", ""]
     out += [f"- {n}" for n in header_notes]
     for sec in sections:
         out += ["", f"## {sec['title']}", ""]
