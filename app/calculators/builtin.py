@@ -148,13 +148,17 @@ ROBOT_OUTPUTS = {
     ],
 }
 
-# code, (en, ru, es), description, parameters, formulas, outputs
+# code, (en, ru, es), description (en, ru, es), parameters, formulas, outputs
 CALCULATORS = [
     ("DOOR", ("Interior door", "Межкомнатная дверь", "Puerta de interior"),
-     "A made-to-order interior door priced from its size, material, opening and hardware.",
+     ("A made-to-order interior door priced from its size, material, opening and hardware.",
+      "Межкомнатная дверь на заказ: цена по размеру, материалу, открыванию и фурнитуре.",
+      "Puerta de interior a medida: precio según tamaño, material, apertura y herrajes."),
      DOOR_PARAMETERS, DOOR_FORMULAS, DOOR_OUTPUTS),
     ("ROBOT", ("Custom robot", "Заказной робот", "Robot a medida"),
-     "The Robokids custom robot: case size, processor, boards, drive nodes and paint.",
+     ("The Robokids custom robot: case size, processor, boards, drive nodes and paint.",
+      "Заказной робот Robokids: размер корпуса, процессор, платы, узлы привода и краска.",
+      "Robot a medida de Robokids: tamaño de la carcasa, procesador, placas, tracciones y pintura."),
      ROBOT_PARAMETERS, ROBOT_FORMULAS, ROBOT_OUTPUTS),
 ]
 

@@ -38,6 +38,22 @@ class LocalizedName:
         return getattr(self, f"name_{locale or current_locale()}", "") or self.name
 
 
+def translated(name_length: int, field: str = "name") -> type:
+    """Mixin adding `<field>_ru` and `<field>_es` to a register that already declares its default `field`
+    (a warehouse, a currency, a tag, a routing step), with LocalizedName.label: the same three-language
+    naming as named(), for tables whose columns are declared by hand."""
+    columns: dict[str, Any] = {
+        f"{field}_{lang}": mapped_column(String(name_length), default="", nullable=False) for lang in ("ru", "es")
+    }
+    return type("Translated", (LocalizedName,), columns)
+
+
+def localized(row: Any, field: str, locale: str | None = None) -> str:
+    """`row.<field>` in the reader's language (`<field>_ru`, `<field>_es`), else the default text: for
+    translated texts other than the name (a calculator's description, a parameter's unit)."""
+    return getattr(row, f"{field}_{locale or current_locale()}", "") or getattr(row, field, "") or ""
+
+
 def named(name_length: int, code_length: int | None = None) -> type:
     """Mixin of a register users name in three languages: Keyed's id, code (when `code_length` is given), name,
     name_ru, name_es, with LocalizedName.label. The lengths differ per register (a unit's name is

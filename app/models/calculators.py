@@ -16,7 +16,16 @@ from flask_appbuilder import Model
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, Keyed, TimestampMixin, current_locale, make_append_only, named, utcnow
+from app.models.base import (
+    Audited,
+    Keyed,
+    TimestampMixin,
+    current_locale,
+    localized,
+    make_append_only,
+    named,
+    utcnow,
+)
 from app.models.types import Money, Quantity
 
 _locale = current_locale  # lookup tables' titles follow the reader's language like the names
@@ -27,6 +36,8 @@ class Calculator(named(200, 40), Audited, TimestampMixin, Model):
 
     __tablename__ = "calculator"
     description: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    description_ru: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    description_es: Mapped[str] = mapped_column(Text, default="", nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False, index=True)
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("calculator_version.id", use_alter=True, name="fk_calculator_current_version"), nullable=True)
@@ -34,6 +45,10 @@ class Calculator(named(200, 40), Audited, TimestampMixin, Model):
 
     def __repr__(self) -> str:
         return f"{self.code} {self.label()}"
+
+    def description_label(self, locale: str | None = None) -> str:
+        """The description in the reader's language, else the default one."""
+        return localized(self, "description", locale)
 
 
 class CalculatorVersion(Keyed, Model):

@@ -6,7 +6,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, Keyed, TimestampMixin, Versioned, current_locale, named
+from app.models.base import Audited, Keyed, TimestampMixin, Versioned, current_locale, named, translated
 from app.models.core import Currency, Unit
 from app.models.types import Money, Quantity, Rate
 
@@ -20,7 +20,7 @@ class ItemGroup(named(200, 32), Audited, Model):
     parent: Mapped[ItemGroup | None] = relationship(remote_side="ItemGroup.id")
 
     def __repr__(self) -> str:
-        return self.name
+        return self.label()
 
 
 class Item(named(300, 64), Versioned, Audited, TimestampMixin, Model):
@@ -46,10 +46,6 @@ class Item(named(300, 64), Versioned, Audited, TimestampMixin, Model):
     def __repr__(self) -> str:
         return f"{self.code} {self.label(current_locale())}"
 
-    def label(self, locale: str = "en") -> str:
-        """The item's name in `locale`, falling back to the default name."""
-        return getattr(self, f"name_{locale}", "") or self.name
-
 
 class UnitConversion(Keyed, Audited, Model):
     """1 `unit` of `item` = `factor` base units of the item (a box of 10: factor 10)."""
@@ -66,7 +62,7 @@ class UnitConversion(Keyed, Audited, Model):
         return f"{self.item}: 1 {self.unit} = {self.factor}"
 
 
-class PriceList(Keyed, Versioned, Audited, Model):
+class PriceList(Keyed, translated(200), Versioned, Audited, Model):
     __tablename__ = "price_list"
     name: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
     currency_id: Mapped[int] = mapped_column(ForeignKey("currency.id"), nullable=False)
@@ -77,7 +73,7 @@ class PriceList(Keyed, Versioned, Audited, Model):
     partner = relationship("Partner")
 
     def __repr__(self) -> str:
-        return self.name
+        return self.label()
 
 
 class PriceListItem(Keyed, Audited, Model):

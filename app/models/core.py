@@ -8,11 +8,11 @@ from flask_appbuilder import Model
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, Keyed, TimestampMixin, current_locale, named
+from app.models.base import Audited, Keyed, TimestampMixin, current_locale, named, translated
 from app.models.types import Rate
 
 
-class Currency(Keyed, Audited, Model):
+class Currency(Keyed, translated(64), Audited, Model):
     __tablename__ = "currency"
     code: Mapped[str] = mapped_column(String(3), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(String(64), nullable=False)

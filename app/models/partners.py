@@ -13,7 +13,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Index, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, Keyed, TimestampMixin, Versioned
+from app.models.base import Audited, Keyed, TimestampMixin, Versioned, translated
 
 PARTNER_KINDS = ("company", "person")
 ADDRESS_KINDS = ("legal", "delivery", "postal")
@@ -26,13 +26,13 @@ partner_tag = Table(
 )
 
 
-class Tag(Keyed, Audited, Model):
+class Tag(Keyed, translated(64), Audited, Model):
     __tablename__ = "tag"
     name: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     color: Mapped[str] = mapped_column(String(16), default="", nullable=False)
 
     def __repr__(self) -> str:
-        return self.name
+        return self.label()
 
 
 class Partner(Keyed, Versioned, Audited, TimestampMixin, Model):

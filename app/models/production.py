@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.schema import CheckConstraint, ForeignKey, Index, UniqueConstraint
 from sqlalchemy.types import Boolean, Date, DateTime, Integer, String, Text
 
-from app.models.base import Audited, Keyed, PostingStamps, TimestampMixin, Versioned
+from app.models.base import Audited, Keyed, PostingStamps, TimestampMixin, Versioned, translated
 from app.models.catalog import Item
 from app.models.core import Unit
 from app.models.stock import Warehouse
@@ -43,7 +43,7 @@ SHARE_MANUAL = "manual"
 SHARE_RULES = (SHARE_STANDARD, SHARE_WEIGHT, SHARE_MANUAL)
 
 
-class WorkCenter(Keyed, Audited, Model):
+class WorkCenter(Keyed, translated(200), Audited, Model):
     """Where an operation is done, and what an hour there costs (labour and overhead)."""
 
     __tablename__ = "work_center"
@@ -55,7 +55,7 @@ class WorkCenter(Keyed, Audited, Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 
     def __repr__(self) -> str:
-        return f"{self.code} {self.name}"
+        return f"{self.code} {self.label()}"
 
 
 class Bom(Keyed, Versioned, Audited, TimestampMixin, Model):
@@ -128,7 +128,7 @@ class Routing(Keyed, Audited, TimestampMixin, Model):
         return f"{self.item.code if self.item else '?'} v{self.version}"
 
 
-class RoutingOperation(Keyed, Audited, Model):
+class RoutingOperation(Keyed, translated(200), Audited, Model):
     """One step of a routing: where, how long to set up, how long per unit, what to do."""
 
     __tablename__ = "routing_operation"
@@ -146,7 +146,7 @@ class RoutingOperation(Keyed, Audited, Model):
     instructions: Mapped[str] = mapped_column(Text, default="", nullable=False)
 
     def __repr__(self) -> str:
-        return f"{self.seq} {self.name}"
+        return f"{self.seq} {self.label()}"
 
 
 class ProductionOrder(Keyed, Audited, TimestampMixin, Model):
@@ -214,7 +214,7 @@ class ProductionOrder(Keyed, Audited, TimestampMixin, Model):
         return self.actual_material + self.actual_labour + self.actual_overhead
 
 
-class ProductionOperation(Keyed, Audited, Model):
+class ProductionOperation(Keyed, translated(200), Audited, Model):
     """An order's copy of a routing operation, with the rates of release and the times reported."""
 
     __tablename__ = "production_operation"
@@ -241,7 +241,7 @@ class ProductionOperation(Keyed, Audited, Model):
     reported_by: Mapped[str] = mapped_column(String(100), default="", nullable=False)
 
     def __repr__(self) -> str:
-        return f"{self.seq} {self.name}"
+        return f"{self.seq} {self.label()}"
 
 
 class ProductionCompletion(Keyed, PostingStamps, Audited, Model):

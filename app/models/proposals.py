@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.schema import CheckConstraint, ForeignKey, Index, UniqueConstraint
 from sqlalchemy.types import Boolean, Date, DateTime, Integer, String, Text
 
-from app.models.base import Audited, Keyed, LocalizedName, TimestampMixin, named
+from app.models.base import Audited, Keyed, LocalizedName, TimestampMixin, named, translated
 from app.models.catalog import Item, ItemGroup
 from app.models.core import Currency
 from app.models.partners import Partner
@@ -186,7 +186,7 @@ class CompatibilityRule(Keyed, Audited, Model):
         return f"{self.option or self.group} {self.kind} {self.target or self.limit_qty}"
 
 
-class PricingRule(Keyed, Audited, Model):
+class PricingRule(Keyed, translated(200), Audited, Model):
     """Target margin, discount and floor margin for everything, an item group, or one client.
 
     The most specific rule wins (client over group over all); a proposal line may set its own.
@@ -210,7 +210,7 @@ class PricingRule(Keyed, Audited, Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 
     def __repr__(self) -> str:
-        return self.name
+        return self.label()
 
 
 class Proposal(Keyed, Audited, TimestampMixin, Model):

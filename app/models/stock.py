@@ -13,7 +13,17 @@ from flask_appbuilder import Model
 from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, DocState, Keyed, PostingStamps, TimestampMixin, Versioned, make_append_only, utcnow
+from app.models.base import (
+    Audited,
+    DocState,
+    Keyed,
+    PostingStamps,
+    TimestampMixin,
+    Versioned,
+    make_append_only,
+    translated,
+    utcnow,
+)
 from app.models.catalog import Item
 from app.models.core import Currency, Unit
 from app.models.types import Money, Quantity, Rate
@@ -34,7 +44,7 @@ DOC_PREFIXES = {
 }
 
 
-class Warehouse(Keyed, Versioned, Audited, Model):
+class Warehouse(Keyed, translated(200), Versioned, Audited, Model):
     __tablename__ = "warehouse"
     __table_args__ = (CheckConstraint("valuation IN ('fifo','average')", name="ck_wh_valuation"),)
     code: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
@@ -44,7 +54,7 @@ class Warehouse(Keyed, Versioned, Audited, Model):
     active: Mapped[bool] = mapped_column(default=True, nullable=False)
 
     def __repr__(self) -> str:
-        return f"{self.code} {self.name}"
+        return f"{self.code} {self.label()}"
 
     @property
     def is_fifo(self) -> bool:

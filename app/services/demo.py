@@ -45,9 +45,11 @@ def is_empty() -> bool:
 
 
 def load_base() -> None:
-    rub = Currency(code="RUB", name="Russian rouble", symbol="₽", decimals=2)
-    eur = Currency(code="EUR", name="Euro", symbol="€", decimals=2)
-    usd = Currency(code="USD", name="US dollar", symbol="$", decimals=2)
+    rub = Currency(code="RUB", name="Russian rouble", name_ru="Российский рубль", name_es="Rublo ruso", symbol="₽",
+                   decimals=2)
+    eur = Currency(code="EUR", name="Euro", name_ru="Евро", name_es="Euro", symbol="€", decimals=2)
+    usd = Currency(code="USD", name="US dollar", name_ru="Доллар США", name_es="Dólar estadounidense", symbol="$",
+                   decimals=2)
     db.session.add_all([rub, eur, usd])
     for code, name, ru, es, decimals in UNITS:
         db.session.add(Unit(code=code, name=name, name_ru=ru, name_es=es, decimals=decimals))

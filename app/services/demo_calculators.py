@@ -45,9 +45,9 @@ def load_definitions() -> dict[str, int]:
     for name, ((en, ru, es), text) in TABLES.items():
         save_table(db.session, TableInput(name, en, ru, es, text))
     ids = {}
-    for code, (en, ru, es), description, params, formulas, outputs in CALCULATORS:
+    for code, (en, ru, es), (text, text_ru, text_es), params, formulas, outputs in CALCULATORS:
         calc = create_calculator(
-            db.session, CalculatorInput(code, en, ru, es, description),
+            db.session, CalculatorInput(code, en, ru, es, text, description_ru=text_ru, description_es=text_es),
             VersionInput(dumps(params), formulas, dumps(outputs), "Built-in example"))
         ids[code] = calc.id
     return ids

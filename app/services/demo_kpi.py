@@ -88,7 +88,8 @@ def _history(today: date) -> None:
     if kit is None or client is None:
         return
     # a warehouse of its own: its backdated documents come before anything else that moved there
-    main = Warehouse(code="SHOWROOM", name="Шоурум / Showroom", valuation="fifo")
+    main = Warehouse(code="SHOWROOM", name="Showroom", name_ru="Шоурум", name_es="Sala de exposición",
+                     valuation="fifo")
     db.session.add(main)
     db.session.flush()
     manager = current_app.appbuilder.sm.find_user(username="sales")

@@ -59,7 +59,10 @@ DEMO_CARRIERS: dict[str, tuple[str, str, str, str, str, str]] = {
                 "ru"),
 }
 DEMO_CODES = DEMO_SUPPLIERS | DEMO_CUSTOMERS | DEMO_CARRIERS
-ROBOKIDS_DEAL = "Robokids: 10 robots, 5 kits, 4 custom robots"
+ROBOKIDS_DEAL = "Робокидс: 10 роботов, 5 конструкторов, 4 заказных робота"  # a Russian client: a Russian title
+# name, ru, es, colour
+DEMO_TAGS = [("school", "школа", "escuela", "#2e7d32"), ("electronics", "электроника", "electrónica", "#1565c0"),
+             ("key account", "ключевой клиент", "cliente clave", "#c62828"), ("spain", "Испания", "España", "#f9a825")]
 
 
 def demo_partner(code: str) -> Partner:
@@ -95,8 +98,7 @@ def _contact(company: Partner, name: str, position: str, phone: str, email: str)
 def load() -> None:
     """Tags, partners with contacts / addresses / bank accounts, the default stages and the Robokids deal."""
     session = db.session
-    tags = {n: Tag(name=n, color=c) for n, c in (("school", "#2e7d32"), ("electronics", "#1565c0"),
-                                                 ("key account", "#c62828"), ("spain", "#f9a825"))}
+    tags = {n: Tag(name=n, name_ru=ru, name_es=es, color=c) for n, ru, es, c in DEMO_TAGS}
     session.add_all(tags.values())
     session.flush()
     manager = _manager_id()

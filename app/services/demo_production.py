@@ -30,13 +30,13 @@ from app.services.production import (
     report_operation,
 )
 
-# code, name, labour per hour, overhead per hour
+# code, name (en, ru, es), labour per hour, overhead per hour
 CENTRES = [
-    ("ASM", "Сборка / Montaje", "650", "280"),
-    ("SOLD", "Пайка / Soldadura", "720", "310"),
-    ("PAINT", "Покраска / Pintura", "480", "220"),
-    ("QA", "Контроль качества / Control de calidad", "560", "150"),
-    ("FW", "Прошивка / Programación", "600", "120"),
+    ("ASM", ("Assembly", "Сборка", "Montaje"), "650", "280"),
+    ("SOLD", ("Soldering", "Пайка", "Soldadura"), "720", "310"),
+    ("PAINT", ("Painting", "Покраска", "Pintura"), "480", "220"),
+    ("QA", ("Quality control", "Контроль качества", "Control de calidad"), "560", "150"),
+    ("FW", ("Firmware", "Прошивка", "Programación"), "600", "120"),
 ]
 # parent: [(component, qty, unit or None, scrap %)]
 BOMS = {
@@ -50,32 +50,35 @@ BOMS = {
     "ROBOT-XL": [("N-CHASSIS", "1", None, "0"), ("N-BRAIN", "1", None, "0"), ("N-DRIVE", "3", None, "0"),
                  ("SEN-US", "2", None, "0"), ("BOLT-M3", "20", None, "0")],
 }
-# item: [(seq, name, centre, set-up min, run min per unit, instructions, software version)]
+# item: [(seq, (name en, ru, es), centre, set-up min, run min per unit, instructions, software version)]
 ROUTINGS = {
-    "N-CHASSIS": [(10, "Покраска корпуса / Pintura de la carcasa", "PAINT", "20", "12",
+    "N-CHASSIS": [(10, ("Paint the case", "Покраска корпуса", "Pintura de la carcasa"), "PAINT", "20", "12",
                    "Обезжирить, два слоя краски, сушка 40 мин.\nDesengrasar, dos capas, secado 40 min.", "")],
-    "N-DRIVE": [(10, "Сборка привода / Montaje de la tracción", "ASM", "15", "18",
+    "N-DRIVE": [(10, ("Assemble the drive", "Сборка привода", "Montaje de la tracción"), "ASM", "15", "18",
                  "Моменты затяжки M3: 0,6 Н·м.\nPar de apriete M3: 0,6 N·m.", "")],
-    "N-BRAIN": [(10, "Пайка плат / Soldadura de placas", "SOLD", "10", "25",
+    "N-BRAIN": [(10, ("Solder the boards", "Пайка плат", "Soldadura de placas"), "SOLD", "10", "25",
                  "Паяльная станция 350 °C, флюс без отмывки.\nEstación a 350 °C, fundente sin limpieza.", "")],
     "ROBOT-STD": [
-        (10, "Общая сборка / Montaje final", "ASM", "30", "40",
+        (10, ("Final assembly", "Общая сборка", "Montaje final"), "ASM", "30", "40",
          "Установить шасси, узел управления, два привода.\nMontar chasis, control y dos tracciones.", ""),
-        (20, "Проверка / Prueba", "QA", "0", "15", "Тест движения и датчиков.\nPrueba de movimiento y sensores.", ""),
-        (30, "Прошивка ПО / Flash the software", "FW", "10", "6",
+        (20, ("Test", "Проверка", "Prueba"), "QA", "0", "15",
+         "Тест движения и датчиков.\nPrueba de movimiento y sensores.", ""),
+        (30, ("Flash the software", "Прошивка ПО", "Grabación del software"), "FW", "10", "6",
          "Прошить через USB, проверить версию.\nGrabar por USB y comprobar la versión.", "robokids-fw 2.3.1"),
     ],
     "ROBOT-XL": [
-        (10, "Общая сборка / Montaje final", "ASM", "45", "55", "", ""),
-        (20, "Проверка / Prueba", "QA", "0", "20", "", ""),
-        (30, "Прошивка ПО / Flash the software", "FW", "10", "8", "", "robokids-fw 2.3.1-xl"),
+        (10, ("Final assembly", "Общая сборка", "Montaje final"), "ASM", "45", "55", "", ""),
+        (20, ("Test", "Проверка", "Prueba"), "QA", "0", "20", "", ""),
+        (30, ("Flash the software", "Прошивка ПО", "Grabación del software"), "FW", "10", "8", "",
+         "robokids-fw 2.3.1-xl"),
     ],
 }
 
 
 def _centres() -> dict[str, WorkCenter]:
-    out = {code: WorkCenter(code=code, name=name, labour_rate=Decimal(lab), overhead_rate=Decimal(ovh))
-           for code, name, lab, ovh in CENTRES}
+    out = {code: WorkCenter(code=code, name=en, name_ru=ru, name_es=es, labour_rate=Decimal(lab),
+                            overhead_rate=Decimal(ovh))
+           for code, (en, ru, es), lab, ovh in CENTRES}
     db.session.add_all(out.values())
     db.session.flush()
     return out
@@ -87,8 +90,9 @@ def _engineering(items: dict[str, Item], centres: dict[str, WorkCenter], since: 
             BomLineInput(items[c].id, q, unit_code=u, scrap_pct=s) for c, q, u, s in lines]))
     for item, ops in ROUTINGS.items():
         create_routing(db.session, RoutingInput(items[item].id, "1", valid_from=since, operations=[
-            OperationInput(seq, name, centres[wc].id, setup, run, instructions=text, is_software=bool(fw),
-                           software_version=fw) for seq, name, wc, setup, run, text, fw in ops]))
+            OperationInput(seq, en, centres[wc].id, setup, run, instructions=text, is_software=bool(fw),
+                           software_version=fw, name_ru=ru, name_es=es)
+            for seq, (en, ru, es), wc, setup, run, text, fw in ops]))
 
 
 def _make(items: dict[str, Item], wh: Warehouse, code: str, qty: str, on: date, minutes=None) -> None:

@@ -73,7 +73,8 @@ def _sensor_node(items: dict[str, Item], since: date) -> None:
         select(WorkCenter).order_by(WorkCenter.id).limit(1))
     if centre is not None:
         create_routing(db.session, RoutingInput(items["N-SENSOR"].id, valid_from=since, operations=[
-            OperationInput(10, "Пайка узла датчиков / Soldadura del conjunto de sensores", centre.id, "10", "12")]))
+            OperationInput(10, "Solder the sensor node", centre.id, "10", "12", name_ru="Пайка узла датчиков",
+                           name_es="Soldadura del conjunto de sensores")]))
 
 
 def _group(model: ProductModel, code: str, names: tuple[str, str, str], kind: str, sort: int, min_select: int = 0,
@@ -155,11 +156,12 @@ def _model(items: dict[str, Item]) -> tuple[ProductModel, dict[str, ProductOptio
 def _rules() -> None:
     from app.services.demo_partners import demo_partner
 
-    db.session.add(PricingRule(name="Общая наценка / Margen general", scope="all", margin_pct=Decimal(25),
-                               floor_margin_pct=Decimal(15)))
+    db.session.add(PricingRule(name="General margin", name_ru="Общая наценка", name_es="Margen general", scope="all",
+                               margin_pct=Decimal(25), floor_margin_pct=Decimal(15)))
     try:
         robokids = demo_partner("ROBOKIDS")
-        db.session.add(PricingRule(name="Robokids: скидка школе / descuento escolar", scope="partner",
+        db.session.add(PricingRule(name="Robokids: school discount", name_ru="Robokids: скидка школе",
+                                   name_es="Robokids: descuento escolar", scope="partner",
                                    partner=robokids, discount_pct=Decimal(5)))
     except (LookupError, KeyError):
         pass

@@ -74,7 +74,7 @@ def _catalog() -> dict[str, Item]:
     db.session.add_all(items.values())
     db.session.add(UnitConversion(item=items["BOLT-M3"], unit=units["box"], factor=Decimal(100)))
     rub = db.session.query(Currency).filter_by(code="RUB").one()
-    pl = PriceList(name="Базовый прайс-лист / Tarifa base", currency=rub)
+    pl = PriceList(name="Base price list", name_ru="Базовый прайс-лист", name_es="Tarifa base", currency=rub)
     db.session.add(pl)
     for it in items.values():
         if it.sale_price:
@@ -91,8 +91,9 @@ def _post(doc_type: str, wh: Warehouse, on: date, lines: list[LineInput], **kw) 
 def load() -> None:
     """Load the warehouse part of the Robokids story."""
     items = _catalog()
-    main = Warehouse(code="MAIN", name="Основной склад / Almacén principal", valuation="fifo")
-    shop = Warehouse(code="SHOP", name="Магазин / Tienda", valuation="average")
+    main = Warehouse(code="MAIN", name="Main warehouse", name_ru="Основной склад", name_es="Almacén principal",
+                     valuation="fifo")
+    shop = Warehouse(code="SHOP", name="Shop", name_ru="Магазин", name_es="Tienda", valuation="average")
     db.session.add_all([main, shop])
     db.session.flush()
     today = date.today()

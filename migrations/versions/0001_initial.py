@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 13:05:53.266887
+Create Date: 2026-12-07 14:52:03.211297
 
 """
 import sqlalchemy as sa
@@ -118,6 +118,8 @@ def upgrade():
     sa.Column('name_ru', sa.String(length=200), nullable=False),
     sa.Column('name_es', sa.String(length=200), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('description_ru', sa.Text(), nullable=False),
+    sa.Column('description_es', sa.Text(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('current_version_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
@@ -136,6 +138,8 @@ def upgrade():
     sa.Column('symbol', sa.String(length=8), nullable=False),
     sa.Column('decimals', sa.Integer(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('name_ru', sa.String(length=64), nullable=False),
+    sa.Column('name_es', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('code')
     )
@@ -264,6 +268,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('color', sa.String(length=16), nullable=False),
+    sa.Column('name_ru', sa.String(length=64), nullable=False),
+    sa.Column('name_es', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
     )
@@ -284,6 +290,8 @@ def upgrade():
     sa.Column('valuation', sa.String(length=16), nullable=False),
     sa.Column('address', sa.Text(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('name_ru', sa.String(length=200), nullable=False),
+    sa.Column('name_es', sa.String(length=200), nullable=False),
     sa.Column('row_version', sa.Integer(), server_default='1', nullable=False),
     sa.CheckConstraint("valuation IN ('fifo','average')", name='ck_wh_valuation'),
     sa.PrimaryKeyConstraint('id'),
@@ -296,6 +304,8 @@ def upgrade():
     sa.Column('labour_rate', app.models.types.Money(), nullable=False),
     sa.Column('overhead_rate', app.models.types.Money(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('name_ru', sa.String(length=200), nullable=False),
+    sa.Column('name_es', sa.String(length=200), nullable=False),
     sa.CheckConstraint('labour_rate >= 0 AND overhead_rate >= 0', name='ck_wc_rates'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('code')
@@ -832,6 +842,8 @@ def upgrade():
     sa.Column('currency_id', sa.Integer(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('partner_id', sa.Integer(), nullable=True),
+    sa.Column('name_ru', sa.String(length=200), nullable=False),
+    sa.Column('name_es', sa.String(length=200), nullable=False),
     sa.Column('row_version', sa.Integer(), server_default='1', nullable=False),
     sa.ForeignKeyConstraint(['currency_id'], ['currency.id'], ),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
@@ -851,6 +863,8 @@ def upgrade():
     sa.Column('discount_pct', app.models.types.Rate(), nullable=True),
     sa.Column('floor_margin_pct', app.models.types.Rate(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('name_ru', sa.String(length=200), nullable=False),
+    sa.Column('name_es', sa.String(length=200), nullable=False),
     sa.CheckConstraint("scope IN ('all','group','partner')", name='ck_pr_scope'),
     sa.ForeignKeyConstraint(['item_group_id'], ['item_group.id'], ),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
@@ -1367,6 +1381,8 @@ def upgrade():
     sa.Column('is_software', sa.Boolean(), nullable=False),
     sa.Column('software_version', sa.String(length=64), nullable=False),
     sa.Column('instructions', sa.Text(), nullable=False),
+    sa.Column('name_ru', sa.String(length=200), nullable=False),
+    sa.Column('name_es', sa.String(length=200), nullable=False),
     sa.CheckConstraint('setup_minutes >= 0 AND run_minutes >= 0', name='ck_rop_times'),
     sa.ForeignKeyConstraint(['routing_id'], ['routing.id'], ),
     sa.ForeignKeyConstraint(['work_center_id'], ['work_center.id'], ),
@@ -1588,6 +1604,8 @@ def upgrade():
     sa.Column('done', sa.Boolean(), nullable=False),
     sa.Column('reported_at', sa.DateTime(), nullable=True),
     sa.Column('reported_by', sa.String(length=100), nullable=False),
+    sa.Column('name_ru', sa.String(length=200), nullable=False),
+    sa.Column('name_es', sa.String(length=200), nullable=False),
     sa.CheckConstraint('qty_reported >= 0', name='ck_pop_qty'),
     sa.ForeignKeyConstraint(['order_id'], ['production_order.id'], ),
     sa.ForeignKeyConstraint(['work_center_id'], ['work_center.id'], ),

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.calculators import CalcError, Compiled, compile_definition
 from app.calculators.errors import CalcProblem, problem
+from app.domain.money import read_decimal
 from app.models.calculators import Calculator, CalculatorVersion, LookupRow, LookupTable
 from app.models.catalog import Item
 from app.services.base import current_actor, unit_of_work
@@ -37,6 +38,8 @@ class CalculatorInput:
     name_es: str = ""
     description: str = ""
     active: bool = True
+    description_ru: str = ""
+    description_es: str = ""
 
 
 @dataclass
@@ -83,7 +86,8 @@ def create_calculator(session: Session, data: CalculatorInput, version: VersionI
     check_definition(session, version)
     with unit_of_work(session):
         calc = Calculator(code=data.code, name=data.name.strip(), name_ru=data.name_ru, name_es=data.name_es,
-                          description=data.description, active=data.active)
+                          description=data.description, description_ru=data.description_ru,
+                          description_es=data.description_es, active=data.active)
         session.add(calc)
         session.flush()
         _add_version(session, calc, version, 1)
@@ -129,11 +133,7 @@ class TableInput:
 
 
 def _cell_number(text: str) -> Decimal | None:
-    try:
-        value = Decimal(text.replace(" ", "").replace(",", "."))
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
+    return read_decimal(text)
 
 
 def parse_table_text(text: str) -> tuple[list[dict], list[tuple[str, str, dict]]]:

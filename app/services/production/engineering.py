@@ -355,6 +355,8 @@ class OperationInput:
     instructions: str = ""
     is_software: bool = False
     software_version: str = ""
+    name_ru: str = ""
+    name_es: str = ""
 
 
 @dataclass
@@ -369,7 +371,8 @@ def _parse_operation(raw: OperationInput, problems: Collector) -> RoutingOperati
         if err:
             problems.add(err, line=raw.seq, value=getattr(raw, name), places=6)
         minutes[name] = value
-    op = RoutingOperation(seq=raw.seq, name=raw.name, work_center_id=raw.work_center_id,
+    op = RoutingOperation(seq=raw.seq, name=raw.name, name_ru=raw.name_ru, name_es=raw.name_es,
+                          work_center_id=raw.work_center_id,
                           setup_minutes=minutes["setup_minutes"], run_minutes=minutes["run_minutes"],
                           instructions=raw.instructions, is_software=raw.is_software,
                           software_version=raw.software_version)

@@ -266,7 +266,8 @@ def _copy_operations(order: ProductionOrder, routing: Routing | None) -> None:
     if routing is None:
         return
     order.operations = [
-        ProductionOperation(seq=op.seq, name=op.name, work_center_id=op.work_center_id,
+        ProductionOperation(seq=op.seq, name=op.name, name_ru=op.name_ru, name_es=op.name_es,
+                            work_center_id=op.work_center_id,
                             is_software=op.is_software, software_version=op.software_version,
                             instructions=op.instructions, planned_setup_minutes=op.setup_minutes,
                             planned_run_minutes=op.run_minutes, labour_rate=op.work_center.labour_rate,

@@ -108,7 +108,8 @@ def _bom_and_routing(session: Session, p: Proposal, item: Item, model: ProductMo
     if base_routing is not None:
         create_routing(session, RoutingInput(item.id, name=p.label, operations=[
             OperationInput(op.seq, op.name, op.work_center_id, op.setup_minutes, op.run_minutes, op.instructions,
-                           op.is_software, op.software_version) for op in base_routing.operations]))
+                           op.is_software, op.software_version, op.name_ru, op.name_es)
+            for op in base_routing.operations]))
 
 
 def _order(session: Session, p: Proposal, warehouse_id: int | None = None):
