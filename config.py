@@ -59,7 +59,9 @@ class Config:
     AUTH_ROLE_ADMIN = "Admin"
     AUTH_ROLE_PUBLIC = "Public"
     AUTH_RATE_LIMITED = True
+    # Failed passwords only (app/sign_in_limits.py): per user name, and per client address.
     AUTH_RATE_LIMIT = "10 per 60 second"
+    AUTH_ADDRESS_FAILURE_LIMIT = "30 per 1 minute;200 per 1 hour"
     # FAB defaults RATELIMIT_ENABLED to False, which silently switches AUTH_RATE_LIMITED off.
     RATELIMIT_ENABLED = True
     # The app's database (app/ratelimit.py), so every web worker counts the same attempts.
