@@ -43,13 +43,14 @@ def _init_extensions(app: Flask) -> None:
     from app.security import FabrikaSecurityManager
     from app.services import audit
     from app.services.base import end_read_transaction
-    from app.views import register_views
+    from app.views import fields, register_views
 
     db.init_app(app)
     configure_engine(db.engine)
     csrf.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True)
     audit.install()
+    fields.install()  # before any view builds its forms: numbers in the user's locale
     appbuilder.security_manager_class = FabrikaSecurityManager
     appbuilder.indexview = _index_view()
     appbuilder.base_template = "fabrika_base.html"

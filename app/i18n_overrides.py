@@ -98,6 +98,9 @@ DOMAIN_MESSAGES = (
     _l("Not a number: %(value)s"),
     _l("The number %(value)s is too large"),
     _l("Too many decimal places in %(value)s (at most %(places)s)"),
+    # app/domain/numbers.py
+    _l("The number %(value)s is ambiguous: it could mean thousands or a fraction"),
+    _l("%(field)s: the number “%(value)s” is ambiguous: it could mean thousands or a fraction"),
     # app/domain/valuation.py
     _l("Quantity must be positive"),
     _l("Unit cost cannot be negative"),

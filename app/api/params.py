@@ -18,6 +18,7 @@ from flask import request
 
 from app.domain.errors import DomainError, Problem
 from app.domain.money import MAX_MONEY, MAX_QTY, MONEY_PLACES, QTY_PLACES, parse_decimal
+from app.domain.numbers import FIELD_MESSAGES, MSG_NOT_NUMBER
 from app.extensions import db
 
 MAX_ID = 2**31 - 1  # ids are INTEGER columns: a larger number names no row on either database
@@ -36,11 +37,10 @@ MSG_OBJECT = "%(field)s must be an object"
 MSG_LIST = "%(field)s must be a list"
 MSG_LINE = "Each line must be an object"
 MSG_CHOICE = "%(field)s must be one of: %(choices)s"
-MSG_NAN = "%(field)s must be a number, not “%(value)s”"
+MSG_NAN = FIELD_MESSAGES[MSG_NOT_NUMBER]
 MSG_BIG = "%(field)s: the number %(value)s is too large"
 MSG_PLACES = "%(field)s: too many decimal places in %(value)s (at most %(places)s)"
-_NUMBER_PROBLEMS = {"The number %(value)s is too large": MSG_BIG,
-                    "Too many decimal places in %(value)s (at most %(places)s)": MSG_PLACES}
+_NUMBER_PROBLEMS = FIELD_MESSAGES
 MAX_SHOWN = 40  # characters of a refused value repeated in a message
 
 

@@ -19,6 +19,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
+from app.domain import numbers as NUM
+
 MONEY_PLACES = 4
 QTY_PLACES = 6
 MONEY_Q = Decimal(1).scaleb(-MONEY_PLACES)
@@ -89,26 +91,45 @@ def document_totals(lines: Iterable[LineAmounts]) -> LineAmounts:
     return LineAmounts(net, tax, net + tax)
 
 
-def parse_decimal(raw: object, places: int, maximum: Decimal) -> tuple[Decimal | None, str | None]:
-    """Parse a user-entered number; return (value, None) or (None, msgid of the problem)."""
+def parse_decimal(raw: object, places: int, maximum: Decimal,
+                  locale: str | None | object = ...) -> tuple[Decimal | None, str | None]:
+    """Parse a user-entered number; return (value, None) or (None, msgid of the problem).
+
+    Text is read by `app.domain.numbers.parse_number` in the typing person's locale (by default the
+    one the web layer reports; None: the locale-free rule of machines), so "50 000,00" is fifty
+    thousand on a Russian page. Numbers (Decimal, int, float) are taken as they are.
+    """
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None, "A number is required"
     if isinstance(raw, bool):
-        return None, "Not a number: %(value)s"
+        return None, NUM.MSG_NOT_NUMBER
     try:
-        text = raw.strip().replace(" ", "").replace("\u00a0", "") if isinstance(raw, str) else raw
-        if isinstance(text, str) and text.count(",") == 1 and "." not in text:
-            text = text.replace(",", ".")
-        value = D(text)
+        if isinstance(raw, str):
+            value = NUM.parse_number(raw, NUM.input_locale() if locale is ... else locale)
+        else:
+            value = D(raw)
+    except NUM.NumberError as exc:
+        return None, exc.msgid
     except (InvalidOperation, ValueError):
-        return None, "Not a number: %(value)s"
+        return None, NUM.MSG_NOT_NUMBER
     if not value.is_finite():
-        return None, "Not a number: %(value)s"
+        return None, NUM.MSG_NOT_NUMBER
     if abs(value) > maximum:
         return None, "The number %(value)s is too large"
     if value != value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):
         return None, "Too many decimal places in %(value)s (at most %(places)s)"
     return value, None
+
+
+def read_decimal(raw: object) -> Decimal | None:
+    """Typed text (in the user's locale, by `parse_number`) or a number as a finite Decimal, else None."""
+    if raw is None or isinstance(raw, bool) or (isinstance(raw, str) and not raw.strip()):
+        return None
+    try:
+        value = NUM.parse_number(raw, NUM.input_locale()) if isinstance(raw, str) else D(raw)
+    except (NUM.NumberError, InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() else None
 
 
 def parse_quantity(raw: object) -> tuple[Decimal | None, str | None]:

@@ -18,6 +18,7 @@ from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from app.domain.errors import Collector, DomainError
+from app.domain.money import read_decimal
 from app.models.base import utcnow
 from app.models.core import Currency
 from app.models.crm import ACTIVITY_KINDS, Activity, Deal, DealStage, DealStageChange
@@ -87,13 +88,12 @@ def create_deal(session: Session, data: DealInput) -> Deal:
     partner = session.get(Partner, data.partner_id) if data.partner_id else None
     if partner is None:
         errors.add("Choose the deal's partner", field="partner_id")
-    try:
-        amount = Decimal(str(data.amount))
-        if amount < 0:
-            errors.add("The amount can't be negative", field="amount")
-    except ArithmeticError:
+    amount = read_decimal(data.amount if data.amount not in (None, "") else "0")
+    if amount is None:
         amount = Decimal(0)
         errors.add("Not a number: %(value)s", field="amount", value=data.amount)
+    elif amount < 0:
+        errors.add("The amount can't be negative", field="amount")
     stage = session.get(DealStage, data.stage_id) if data.stage_id else None
     if stage is None:
         stage = first_stage(session)

@@ -116,7 +116,7 @@ def test_payments_partial_paid_overdue_balance_and_refusals(confirmed, session):
     inv = create_invoice(session, o.id, invoice_date=date.today() - timedelta(days=30))
     assert inv.due_date == date.today() - timedelta(days=20) and inv.payment_status == "overdue"
     before = fs.sales_counts()
-    for amount, msg in (("0", "The payment amount must be positive"), ("abc", "The payment amount must be positive"),
+    for amount, msg in (("0", "The payment amount must be positive"), ("abc", "Amount must be a number, not “abc”"),
                         ("1.005", "Too many decimal places in 1.005 (at most 2)"),
                         ("960.84", f"The payment of 960.84 is more than the 960.83 due on invoice {inv.number}")):
         with pytest.raises(DomainError) as err:

@@ -15,6 +15,7 @@ from typing import Any
 
 from app.domain.abc import check_thresholds
 from app.domain.errors import Collector
+from app.domain.money import read_decimal
 from app.models.purchasing import METHOD_ABC, METHOD_INVOICES, METHOD_MATRIX, METHOD_MINMAX, METHOD_SALES, METHODS
 
 CRITERIA = ("revenue", "quantity", "margin", "orders")
@@ -100,10 +101,10 @@ def _date(raw: dict[str, Any], key: str, problems: Collector) -> date | None:
 
 
 def _decimal(raw: dict[str, Any], key: str, default: Decimal, problems: Collector) -> Decimal:
-    text = _text(raw, key).replace(",", ".")
+    text = _text(raw, key)
     if not text:
         return default
-    value = _number(text, key, Decimal, problems, "Not a number: %(value)s")
+    value = _number(text, key, read_decimal, problems, "Not a number: %(value)s")
     return default if value is None else value
 
 

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.domain.documents import PAYMENT, SALES_INVOICE, SALES_ORDER
 from app.domain.errors import Collector, DomainError, Problem
-from app.domain.money import MAX_MONEY, ZERO, round_qty
+from app.domain.money import MAX_MONEY, ZERO, parse_money, read_decimal, round_qty
+from app.domain.numbers import field_problem
 from app.models.base import utcnow
 from app.models.core import Currency
 from app.models.sales import (
@@ -82,10 +83,7 @@ def _requested(order: SalesOrder, lines: list[LineQty] | None, done: dict[int, t
             problems.add("The line is not on this order" if kind == INVOICE_KIND_INVOICE
                          else "Only service lines go on an act", line=n)
             continue
-        try:
-            qty = Decimal(str(raw_qty))
-        except ArithmeticError:
-            qty = None
+        qty = read_decimal(raw_qty)
         if qty is None or not qty.is_finite() or qty <= 0 or qty != round_qty(qty):
             problems.add("Quantity must be positive", line=ln.line_no)
             continue
@@ -213,11 +211,10 @@ def register_payment(session: Session, data: PaymentInput) -> Payment:
     with unit_of_work(session):
         inv = _lock_invoice(session, data.invoice_id)
         problems = Collector()
-        try:
-            amount = Decimal(str(data.amount).replace(",", ".").strip()) if data.amount is not None else None
-        except ArithmeticError:
-            amount = None
-        if amount is None or not amount.is_finite() or amount <= 0 or amount > MAX_MONEY:
+        amount, err = parse_money(data.amount)
+        if err and str(data.amount or "").strip():
+            problems.extend([field_problem(err, "amount", "Amount", data.amount, places=2)])
+        elif amount is None or not amount.is_finite() or amount <= 0 or amount > MAX_MONEY:
             problems.add("The payment amount must be positive", field="amount")
         elif amount != pricing.round_kopek(amount):
             problems.add("Too many decimal places in %(value)s (at most %(places)s)", field="amount", value=amount,

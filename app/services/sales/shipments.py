@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.domain import move_kinds
 from app.domain.documents import SALES_ORDER, SHIPMENT
 from app.domain.errors import Collector, DomainError
-from app.domain.money import MAX_MONEY, ZERO, exact, round_qty
+from app.domain.money import MAX_MONEY, ZERO, exact, read_decimal, round_qty
 from app.models.partners import Partner
 from app.models.sales import (
     DOC_DRAFT,
@@ -86,10 +86,7 @@ def _lock_order(session: Session, order_id: int) -> SalesOrder:
 
 
 def _qty(raw: object) -> Decimal | None:
-    try:
-        value = Decimal(str(raw).replace(",", ".").strip()) if raw is not None else None
-    except ArithmeticError:
-        return None
+    value = read_decimal(raw)
     if value is None or not value.is_finite() or value <= 0 or value != round_qty(value):
         return None
     return value
@@ -108,10 +105,7 @@ def _transport_problems(session: Session, t: TransportInput, problems: Collector
         problems.add("The delivery window must end after it starts", field="window_to")
     cost = ZERO
     if t.transport_cost not in (None, ""):
-        try:
-            cost = Decimal(str(t.transport_cost).replace(",", ".").strip())
-        except ArithmeticError:
-            cost = None
+        cost = read_decimal(t.transport_cost)
         if cost is None or not cost.is_finite() or cost < 0 or cost > MAX_MONEY:
             problems.add("The transport cost must be zero or positive", field="transport_cost")
             cost = ZERO

@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from app.domain.documents import SALES_ORDER
 from app.domain.errors import DomainError
+from app.domain.money import read_decimal
 from app.extensions import db
 from app.models.catalog import Item
 from app.models.core import Currency
@@ -474,13 +475,11 @@ def _resolve_partner(form: dict) -> int:
 
 
 def _dec(raw: str, default: Decimal | None = None) -> Any:
-    raw = (raw or "").strip().replace(" ", "").replace(",", ".")
+    raw = (raw or "").strip()
     if not raw:
         return default
-    try:
-        return Decimal(raw)
-    except ArithmeticError:
-        return raw  # the service refuses it with a clear message
+    value = read_decimal(raw)
+    return raw if value is None else value  # the service refuses the raw text with a clear message
 
 
 def _with_run_line(form: dict, run_id: int) -> dict:
