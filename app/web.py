@@ -7,8 +7,8 @@
 - Redirects: FAB 5.3 checks `?next=` itself (utils.base.is_safe_redirect_url), but lets
   `/\\evil.example` through, which browsers read as `//evil.example`. Rather than second-guess every
   place a redirect may come from, every redirect response is checked on its way out.
-- A sign-in refused by the rate limit (HTTP 429) gets a translated message instead of Werkzeug's
-  English page.
+- A page refused to the user's role (403) and a sign-in refused by the rate limit (429) get
+  translated pages in the app's layout (app/error_pages.py) instead of Werkzeug's English page.
 """
 
 from __future__ import annotations
@@ -18,13 +18,12 @@ from collections.abc import Iterable
 from fnmatch import fnmatch
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, jsonify, request, session
-from flask_babel import gettext as _
+from flask import Flask, Response, current_app, request, session
 from flask_login import current_user, user_logged_in
 from flask_talisman import Talisman
-from markupsafe import escape
-from werkzeug.exceptions import TooManyRequests
+from werkzeug.exceptions import Forbidden, TooManyRequests
 
+from app import error_pages
 from app.api import auth as api_auth
 
 CSP = {
@@ -61,7 +60,8 @@ def register_web_hooks(app: Flask) -> None:
     user_logged_in.connect(_restore_locale, app)
     app.after_request(_remember_locale)
     app.after_request(_guard_redirect)
-    app.register_error_handler(TooManyRequests, _too_many_requests)
+    app.register_error_handler(TooManyRequests, error_pages.too_many_requests)
+    app.register_error_handler(Forbidden, error_pages.forbidden)
 
 
 def is_safe_target(target: str | None, host: str = "", allowed_hosts: Iterable[str] = ()) -> bool:
@@ -96,37 +96,6 @@ def _guard_redirect(response: Response) -> Response:
         current_app.logger.warning("Refused redirect off-site to %r", location)
         response.headers["Location"] = request.script_root + "/"
     return response
-
-
-def _too_many_requests(error: TooManyRequests) -> Response:
-    """429: a clear, translated message; JSON for the API."""
-    seconds = _window_seconds(error)
-    message = _("Too many sign-in attempts. Please wait %(seconds)s seconds and try again.", seconds=seconds)
-    if request.path.startswith("/api/"):
-        response = jsonify(message=message)
-    else:
-        page = (
-            '<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head>'
-            '<body><h1>{title}</h1><p>{message}</p><p><a href="{login}">{back}</a></p></body></html>'
-        ).format(
-            lang=escape(session.get("locale", "en")),
-            title=escape(_("Sign-in temporarily blocked")),
-            message=escape(message),
-            login=escape(request.script_root + "/login/"),
-            back=escape(_("Back to the sign-in page")),
-        )
-        response = Response(page, mimetype="text/html")
-    response.status_code = 429
-    return response
-
-
-def _window_seconds(error: TooManyRequests) -> int:
-    """The length of the breached limit's window (how long until a new one starts, at most)."""
-    limit = getattr(getattr(error, "limit", None), "limit", None)
-    try:
-        return int(limit.get_expiry())
-    except (AttributeError, TypeError, ValueError):
-        return 60
 
 
 def _restore_locale(sender, user, **extra) -> None:

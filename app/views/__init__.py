@@ -21,6 +21,7 @@ def register_views(appbuilder) -> None:
         stock,
         stock_reports,
     )
+    from app.views.titles import translate_default_titles
 
     kpi.register(appbuilder)  # the dashboard menu first: it is every role's home page
     partners.register(appbuilder)
@@ -37,3 +38,4 @@ def register_views(appbuilder) -> None:
     jobs.register(appbuilder)
     mail.register(appbuilder)
     register_apis(appbuilder)
+    translate_default_titles(appbuilder.baseviews)

@@ -137,6 +137,26 @@ def test_the_counters_are_shared_by_workers(web, limited_db):
         dispose(other_worker)
 
 
+@pytest.mark.parametrize(("lang", "words"), [
+    ("ru", ("Вход временно заблокирован", "Слишком много неудачных попыток входа", "Повторите попытку через")),
+    ("es", ("Inicio de sesión bloqueado temporalmente", "Demasiados intentos", "Vuelva a intentarlo dentro de")),
+])
+def test_the_refusal_page_is_translated_in_the_layout_and_says_when_to_retry(web, lang, words):
+    client = web.test_client()
+    client.get(f"/lang/{lang}")
+    for _ in range(LIMIT):
+        _form(client, "admin")
+    resp = client.post("/login/", data={"username": "admin", "password": "wrong"}, environ_base={"REMOTE_ADDR": OFFICE})
+    assert resp.status_code == REFUSED
+    page = resp.get_data(as_text=True)
+    for word in words:
+        assert word in page
+    wait = int(resp.headers["Retry-After"])
+    assert 0 < wait <= 60
+    assert 'class="navbar' in page and 'href="/login/"' in page, "inside the layout, with the way back"
+    assert "Too Many Requests" not in page
+
+
 # --- bad tokens ------------------------------------------------------------------------------------
 
 

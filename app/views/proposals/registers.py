@@ -20,6 +20,10 @@ LABELS = COMMON_LABELS | {
     "is_default": _l("Chosen by default"), "max_qty": _l("Largest quantity"), "option": _l("Option"),
     "target": _l("Other option"), "limit_qty": _l("Quantity limit"), "scope": _l("Applies to"),
     "item_group": _l("Item group"), "margin_pct": _l("Margin, %"),
+    "characteristics_ru": _l("Technical characteristics (Russian)"),
+    "characteristics_es": _l("Technical characteristics (Spanish)"),
+    "marketing_text_ru": _l("Marketing text (Russian)"), "marketing_text_es": _l("Marketing text (Spanish)"),
+    "description_ru": _l("Description (Russian)"), "description_es": _l("Description (Spanish)"),
 }
 
 
@@ -35,27 +39,30 @@ class _ProposalRegisterView:
     class_permission_name = RESOURCE_PROPOSAL
     label_columns = LABELS
 
+@titles(_l("Base configuration"), _l("Base configuration line"), _l("New base configuration line"),
+        _l("Edit base configuration line"))
 class ModelLineView(_ProposalRegisterView, BaseModelView):
     datamodel = interface(ModelLine)
-    list_title = _l("Base configuration")
     list_columns = ["sort", "item", "qty", "characteristics"]
-    add_columns = edit_columns = ["model", "sort", "item", "qty", "characteristics"]
+    add_columns = edit_columns = ["model", "sort", "item", "qty", "characteristics", "characteristics_ru",
+                                  "characteristics_es"]
     search_columns = ["model", "item"]
     base_order = ("sort", "asc")
 
 
-@titles(_l("Options"), _l("Option"))
+@titles(_l("Options"), _l("Option"), _l("New option"), _l("Edit option"))
 class ProductOptionView(_ProposalRegisterView, BaseModelView):
     datamodel = interface(ProductOption)
     list_columns = ["group", "sort", "code", "name", "item", "qty", "is_default", "max_qty"]
     add_columns = edit_columns = ["group", "sort", "code", "name", "name_ru", "name_es", "item", "qty", "is_default",
-                                  "max_qty", "characteristics", "marketing_text", "image"]
+                                  "max_qty", "characteristics", "characteristics_ru", "characteristics_es",
+                                  "marketing_text", "marketing_text_ru", "marketing_text_es", "image"]
     show_columns = add_columns
     search_columns = ["group", "code", "name", "item"]
     base_order = ("sort", "asc")
 
 
-@titles(_l("Option groups"), _l("Option group"))
+@titles(_l("Option groups"), _l("Option group"), _l("New option group"), _l("Edit option group"))
 class OptionGroupView(_ProposalRegisterView, BaseModelView):
     datamodel = interface(OptionGroup)
     related_views = [ProductOptionView]
@@ -70,9 +77,10 @@ class OptionGroupView(_ProposalRegisterView, BaseModelView):
         "kind": choice_field(_l("Kind"), [(k, v) for k, v in GROUP_KIND_LABELS.items()], "one")}
 
 
+@titles(_l("Compatibility rules"), _l("Compatibility rule"), _l("New compatibility rule"),
+        _l("Edit compatibility rule"))
 class CompatibilityRuleView(_ProposalRegisterView, BaseModelView):
     datamodel = interface(CompatibilityRule)
-    list_title = _l("Compatibility rules")
     list_columns = ["model", "option", "kind", "target", "group", "limit_qty", "note"]
     add_columns = edit_columns = ["model", "kind", "option", "group", "target", "limit_qty", "note"]
     search_columns = ["model", "kind", "option", "target"]
@@ -90,20 +98,21 @@ class ProductModelView(_ProposalRegisterView, BaseModelView):
     datamodel = interface(ProductModel)
     related_views = [ModelLineView, OptionGroupView, CompatibilityRuleView]
     list_columns = ["code", "name", "base_item", "active"]
-    add_columns = edit_columns = ["code", "name", "name_ru", "name_es", "base_item", "description", "marketing_text",
+    add_columns = edit_columns = ["code", "name", "name_ru", "name_es", "base_item", "description", "description_ru",
+                                  "description_es", "marketing_text", "marketing_text_ru", "marketing_text_es",
                                   "image", "active"]
-    show_columns = ["code", "name", "name_ru", "name_es", "base_item", "description", "marketing_text", "active"]
+    show_columns = [c for c in add_columns if c != "image"]
     search_columns = ["code", "name", "base_item", "active"]
     base_order = ("code", "asc")
 
 
+@titles(_l("Pricing rules"), _l("Pricing rule"), _l("New pricing rule"), _l("Edit pricing rule"))
 class PricingRuleView(_ProposalRegisterView, BaseModelView):
     datamodel = interface(PricingRule)
-    list_title = _l("Pricing rules")
     list_columns = ["name", "scope", "item_group", "partner", "margin_pct", "discount_pct", "floor_margin_pct",
                     "active"]
-    add_columns = edit_columns = ["name", "scope", "item_group", "partner", "margin_pct", "discount_pct",
-                                  "floor_margin_pct", "active"]
+    add_columns = edit_columns = ["name", "name_ru", "name_es", "scope", "item_group", "partner", "margin_pct",
+                                  "discount_pct", "floor_margin_pct", "active"]
     search_columns = ["name", "scope", "item_group", "partner", "active"]
     formatters_columns = {"scope": _label_of(SCOPE_LABELS)}
     add_form_extra_fields = edit_form_extra_fields = {
