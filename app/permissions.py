@@ -35,6 +35,8 @@ RESOURCE_PURCHASING = "Purchasing"  # supplier offers, purchase requests and ord
 RESOURCE_PROPOSAL = "Proposals"  # TCPs and configurable product models
 RESOURCE_CALCULATOR = "Calculators"  # calculator definitions (write = edit formulas)
 RESOURCE_KPI = "KPIs"  # dashboards (read), KPI definitions and scheduled reports (write), recompute (run)
+RESOURCE_QUALITY = "Quality"  # complaints, defect causes, corrective actions (post = close them), recalls
+RESOURCE_KNOWLEDGE = "Knowledge base"  # articles: every role reads, writers edit
 
 # ModelView / ModelRestApi method -> action. Reading covers list, show, export and the API GETs.
 _READ_METHODS = (

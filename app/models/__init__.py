@@ -7,6 +7,7 @@ from app.models import (  # noqa: F401
     production,  # noqa: F401  (BOMs, routings, production orders)
     proposals,
     purchasing,
+    quality,  # complaints, defect causes, corrective actions, knowledge base
     sales,
 )
 from app.models.audit import AuditLog, JobRun, RateLimitHit, UserPreference  # noqa: F401

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 14:52:03.211297
+Create Date: 2026-12-07 15:01:00.495425
 
 """
 import sqlalchemy as sa
@@ -160,6 +160,18 @@ def upgrade():
     with op.batch_alter_table('deal_stage', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_deal_stage_sort_order'), ['sort_order'], unique=False)
 
+    op.create_table('defect_cause',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('name_ru', sa.String(length=200), nullable=False),
+    sa.Column('name_es', sa.String(length=200), nullable=False),
+    sa.Column('cause_group', sa.String(length=16), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.CheckConstraint("cause_group IN ('supplier','production','design','transport','usage','other')", name='ck_cause_group'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('code')
+    )
     op.create_table('document_sequence',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('doc_type', sa.String(length=32), nullable=False),
@@ -194,12 +206,35 @@ def upgrade():
     sa.Column('message', sa.Text(), nullable=False),
     sa.Column('counts', sa.Text(), nullable=False),
     sa.Column('username', sa.String(length=100), nullable=False),
+    sa.Column('runner', sa.String(length=128), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('job_run', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_job_run_job_id'), ['job_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_job_run_started_at'), ['started_at'], unique=False)
 
+    op.create_table('job_schedule',
+    sa.Column('job_id', sa.String(length=64), nullable=False),
+    sa.Column('last_slot', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('job_id')
+    )
+    op.create_table('kb_category',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('name_ru', sa.String(length=200), nullable=False),
+    sa.Column('name_es', sa.String(length=200), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('code')
+    )
+    op.create_table('kb_tag',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('name_ru', sa.String(length=64), nullable=False),
+    sa.Column('name_es', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('name')
+    )
     op.create_table('kpi_fact',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('metric', sa.String(length=48), nullable=False),
@@ -216,6 +251,15 @@ def upgrade():
     sa.Column('computed_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('metric', 'period_kind', 'period_start', 'employee_key', name='uq_kpi_fact')
+    )
+    op.create_table('kpi_source_mark',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('metric', sa.String(length=48), nullable=False),
+    sa.Column('period_kind', sa.String(length=8), nullable=False),
+    sa.Column('mark', sa.JSON(), nullable=False),
+    sa.Column('computed_on', sa.Date(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('metric', 'period_kind', name='uq_kpi_source_mark')
     )
     op.create_table('purchasing_run',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -309,6 +353,18 @@ def upgrade():
     sa.CheckConstraint('labour_rate >= 0 AND overhead_rate >= 0', name='ck_wc_rates'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('code')
+    )
+    op.create_table('working_calendar',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('weekdays', sa.String(length=7), nullable=False),
+    sa.Column('work_start_minute', sa.Integer(), nullable=False),
+    sa.Column('work_end_minute', sa.Integer(), nullable=False),
+    sa.Column('name_ru', sa.String(length=100), nullable=False),
+    sa.Column('name_es', sa.String(length=100), nullable=False),
+    sa.CheckConstraint('work_start_minute < work_end_minute', name='ck_calendar_hours'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('name')
     )
     op.create_table('ab_api_key',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -475,6 +531,7 @@ def upgrade():
     sa.Column('standard_cost', app.models.types.Money(), nullable=True),
     sa.Column('sale_price', app.models.types.Money(), nullable=True),
     sa.Column('tracking', sa.String(length=16), nullable=False),
+    sa.Column('warranty_months', sa.Integer(), server_default='0', nullable=False),
     sa.Column('photo', sa.Text(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('row_version', sa.Integer(), server_default='1', nullable=False),
@@ -491,6 +548,24 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_item_barcode'), ['barcode'], unique=False)
         batch_op.create_index(batch_op.f('ix_item_group_id'), ['group_id'], unique=False)
         batch_op.create_index('ix_item_name', ['name'], unique=False)
+
+    op.create_table('job_fire',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('job_id', sa.String(length=64), nullable=False),
+    sa.Column('slot', sa.DateTime(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('claimed_by', sa.String(length=128), nullable=False),
+    sa.Column('claimed_at', sa.DateTime(), nullable=False),
+    sa.Column('lease_until', sa.DateTime(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.Column('run_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['run_id'], ['job_run.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('job_id', 'slot', name='uq_job_fire_slot')
+    )
+    with op.batch_alter_table('job_fire', schema=None) as batch_op:
+        batch_op.create_index('ix_job_fire_state_lease', ['state', 'lease_until'], unique=False)
 
     op.create_table('kpi_definition',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -610,38 +685,18 @@ def upgrade():
     with op.batch_alter_table('scheduled_report_run', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_scheduled_report_run_report_id'), ['report_id'], unique=False)
 
-    op.create_table('stock_document',
+    op.create_table('sla_policy',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('doc_type', sa.String(length=24), nullable=False),
-    sa.Column('number', sa.String(length=32), nullable=True),
-    sa.Column('doc_date', sa.Date(), nullable=False),
-    sa.Column('state', sa.String(length=16), nullable=False),
-    sa.Column('warehouse_id', sa.Integer(), nullable=False),
-    sa.Column('dest_warehouse_id', sa.Integer(), nullable=True),
-    sa.Column('partner_name', sa.String(length=300), nullable=False),
-    sa.Column('currency_id', sa.Integer(), nullable=True),
-    sa.Column('rate', app.models.types.Rate(), nullable=True),
-    sa.Column('reason', sa.String(length=300), nullable=False),
-    sa.Column('note', sa.Text(), nullable=False),
-    sa.Column('source_ref', sa.String(length=64), nullable=False),
-    sa.Column('posted_at', sa.DateTime(), nullable=True),
-    sa.Column('posted_by', sa.String(length=100), nullable=False),
-    sa.Column('cancelled_at', sa.DateTime(), nullable=True),
-    sa.Column('cancelled_by', sa.String(length=100), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.CheckConstraint("state IN ('draft','posted','cancelled')", name='ck_sdoc_state'),
-    sa.ForeignKeyConstraint(['currency_id'], ['currency.id'], ),
-    sa.ForeignKeyConstraint(['dest_warehouse_id'], ['warehouse.id'], ),
-    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouse.id'], ),
+    sa.Column('priority', sa.String(length=16), nullable=False),
+    sa.Column('response_minutes', sa.Integer(), nullable=False),
+    sa.Column('resolution_minutes', sa.Integer(), nullable=False),
+    sa.Column('calendar_id', sa.Integer(), nullable=False),
+    sa.CheckConstraint("priority IN ('low','normal','high','critical')", name='ck_sla_priority'),
+    sa.CheckConstraint('response_minutes > 0 AND resolution_minutes > 0', name='ck_sla_minutes'),
+    sa.ForeignKeyConstraint(['calendar_id'], ['working_calendar.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('doc_type', 'number')
+    sa.UniqueConstraint('priority')
     )
-    with op.batch_alter_table('stock_document', schema=None) as batch_op:
-        batch_op.create_index('ix_sdoc_type_date', ['doc_type', 'doc_date'], unique=False)
-        batch_op.create_index(batch_op.f('ix_stock_document_state'), ['state'], unique=False)
-        batch_op.create_index(batch_op.f('ix_stock_document_warehouse_id'), ['warehouse_id'], unique=False)
-
     op.create_table('user_preference',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -649,6 +704,15 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['ab_user.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('user_id')
+    )
+    op.create_table('working_calendar_holiday',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('calendar_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['calendar_id'], ['working_calendar.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('calendar_id', 'day')
     )
     op.create_table('ab_permission_view_role',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -737,6 +801,29 @@ def upgrade():
         batch_op.create_index('ix_deal_manager', ['manager_id'], unique=False)
         batch_op.create_index('ix_deal_partner', ['partner_id'], unique=False)
         batch_op.create_index('ix_deal_stage', ['stage_id'], unique=False)
+
+    op.create_table('kb_article',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('body_ru', sa.Text(), nullable=False),
+    sa.Column('body_es', sa.Text(), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=True),
+    sa.Column('item_id', sa.Integer(), nullable=True),
+    sa.Column('published', sa.Boolean(), nullable=False),
+    sa.Column('search_title', sa.Text(), nullable=False),
+    sa.Column('search_body', sa.Text(), nullable=False),
+    sa.Column('title_ru', sa.String(length=300), nullable=False),
+    sa.Column('title_es', sa.String(length=300), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['category_id'], ['kb_category.id'], ),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('kb_article', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_kb_article_category_id'), ['category_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_kb_article_item_id'), ['item_id'], unique=False)
 
     op.create_table('kpi_restatement',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -882,7 +969,11 @@ def upgrade():
     sa.Column('name_es', sa.String(length=300), nullable=False),
     sa.Column('base_item_id', sa.Integer(), nullable=True),
     sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('description_ru', sa.Text(), nullable=False),
+    sa.Column('description_es', sa.Text(), nullable=False),
     sa.Column('marketing_text', sa.Text(), nullable=False),
+    sa.Column('marketing_text_ru', sa.Text(), nullable=False),
+    sa.Column('marketing_text_es', sa.Text(), nullable=False),
     sa.Column('image', sa.Text(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
@@ -1143,6 +1234,39 @@ def upgrade():
         batch_op.create_index('ix_deal_stage_change_deal', ['deal_id', 'changed_at'], unique=False)
         batch_op.create_index('ix_deal_stage_change_to', ['to_stage_id'], unique=False)
 
+    op.create_table('kb_article_tag',
+    sa.Column('article_id', sa.Integer(), nullable=False),
+    sa.Column('tag_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['article_id'], ['kb_article.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tag_id'], ['kb_tag.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('article_id', 'tag_id')
+    )
+    op.create_table('kb_attachment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('article_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('mimetype', sa.String(length=100), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.ForeignKeyConstraint(['article_id'], ['kb_article.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('kb_attachment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_kb_attachment_article_id'), ['article_id'], unique=False)
+
+    op.create_table('kb_request_link',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('article_id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_by', sa.String(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['article_id'], ['kb_article.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('kb_request_link', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_kb_request_link_request_id'), ['request_id'], unique=False)
+        batch_op.create_index('ux_kb_request_link', ['article_id', 'request_id'], unique=True)
+
     op.create_table('option_group',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('model_id', sa.Integer(), nullable=False),
@@ -1197,6 +1321,8 @@ def upgrade():
     sa.Column('item_id', sa.Integer(), nullable=False),
     sa.Column('qty', app.models.types.Quantity(), nullable=False),
     sa.Column('characteristics', sa.Text(), nullable=False),
+    sa.Column('characteristics_ru', sa.Text(), nullable=False),
+    sa.Column('characteristics_es', sa.Text(), nullable=False),
     sa.CheckConstraint('qty > 0', name='ck_pml_qty'),
     sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
     sa.ForeignKeyConstraint(['model_id'], ['product_model.id'], ),
@@ -1436,27 +1562,6 @@ def upgrade():
         batch_op.create_index('ix_so_partner_date', ['partner_id', 'order_date'], unique=False)
         batch_op.create_index('ix_so_state_id', ['state', 'id'], unique=False)
 
-    op.create_table('stock_document_line',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('document_id', sa.Integer(), nullable=False),
-    sa.Column('line_no', sa.Integer(), nullable=False),
-    sa.Column('item_id', sa.Integer(), nullable=False),
-    sa.Column('unit_id', sa.Integer(), nullable=True),
-    sa.Column('qty', app.models.types.Quantity(), nullable=True),
-    sa.Column('unit_cost', app.models.types.Money(), nullable=True),
-    sa.Column('lot_id', sa.Integer(), nullable=True),
-    sa.Column('book_qty', app.models.types.Quantity(), nullable=True),
-    sa.Column('value', app.models.types.Money(), nullable=True),
-    sa.Column('note', sa.String(length=300), nullable=False),
-    sa.ForeignKeyConstraint(['document_id'], ['stock_document.id'], ),
-    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
-    sa.ForeignKeyConstraint(['lot_id'], ['stock_lot.id'], ),
-    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('stock_document_line', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_stock_document_line_document_id'), ['document_id'], unique=False)
-
     op.create_table('stock_move',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('move_date', sa.Date(), nullable=False),
@@ -1503,6 +1608,53 @@ def upgrade():
     with op.batch_alter_table('transformation_line', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_transformation_line_document_id'), ['document_id'], unique=False)
 
+    op.create_table('complaint',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=32), nullable=True),
+    sa.Column('complaint_date', sa.Date(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=True),
+    sa.Column('item_id', sa.Integer(), nullable=True),
+    sa.Column('lot_id', sa.Integer(), nullable=True),
+    sa.Column('production_order_id', sa.Integer(), nullable=True),
+    sa.Column('component_lot_id', sa.Integer(), nullable=True),
+    sa.Column('supplier_id', sa.Integer(), nullable=True),
+    sa.Column('cause_id', sa.Integer(), nullable=True),
+    sa.Column('qty', app.models.types.Quantity(), nullable=False),
+    sa.Column('cost_scrap', app.models.types.Money(), nullable=False),
+    sa.Column('cost_rework', app.models.types.Money(), nullable=False),
+    sa.Column('cost_replacement', app.models.types.Money(), nullable=False),
+    sa.Column('cost_other', app.models.types.Money(), nullable=False),
+    sa.Column('resolution', sa.Text(), nullable=False),
+    sa.Column('closed_at', sa.DateTime(), nullable=True),
+    sa.Column('closed_by', sa.String(length=100), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("state IN ('open','investigating','resolved','closed','rejected')", name='ck_complaint_state'),
+    sa.CheckConstraint('qty >= 0', name='ck_complaint_qty'),
+    sa.ForeignKeyConstraint(['cause_id'], ['defect_cause.id'], ),
+    sa.ForeignKeyConstraint(['component_lot_id'], ['stock_lot.id'], ),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.ForeignKeyConstraint(['lot_id'], ['stock_lot.id'], ),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.ForeignKeyConstraint(['production_order_id'], ['production_order.id'], ),
+    sa.ForeignKeyConstraint(['supplier_id'], ['partner.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('number')
+    )
+    with op.batch_alter_table('complaint', schema=None) as batch_op:
+        batch_op.create_index('ix_complaint_cause', ['cause_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_complaint_component_lot_id'), ['component_lot_id'], unique=False)
+        batch_op.create_index('ix_complaint_date', ['complaint_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_complaint_item_id'), ['item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_complaint_lot_id'), ['lot_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_complaint_partner_id'), ['partner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_complaint_production_order_id'), ['production_order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_complaint_state'), ['state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_complaint_supplier_id'), ['supplier_id'], unique=False)
+
     op.create_table('lot_consumption',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('move_id', sa.Integer(), nullable=False),
@@ -1547,7 +1699,11 @@ def upgrade():
     sa.Column('is_default', sa.Boolean(), nullable=False),
     sa.Column('max_qty', sa.Integer(), nullable=True),
     sa.Column('characteristics', sa.Text(), nullable=False),
+    sa.Column('characteristics_ru', sa.Text(), nullable=False),
+    sa.Column('characteristics_es', sa.Text(), nullable=False),
     sa.Column('marketing_text', sa.Text(), nullable=False),
+    sa.Column('marketing_text_ru', sa.Text(), nullable=False),
+    sa.Column('marketing_text_es', sa.Text(), nullable=False),
     sa.Column('image', sa.Text(), nullable=True),
     sa.CheckConstraint('qty > 0', name='ck_po_qty'),
     sa.ForeignKeyConstraint(['group_id'], ['option_group.id'], ),
@@ -1633,22 +1789,6 @@ def upgrade():
     with op.batch_alter_table('purchase_order_line', schema=None) as batch_op:
         batch_op.create_index('ix_pol_item', ['item_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_purchase_order_line_order_id'), ['order_id'], unique=False)
-
-    op.create_table('purchase_receipt',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('order_id', sa.Integer(), nullable=False),
-    sa.Column('document_id', sa.Integer(), nullable=False),
-    sa.Column('doc_number', sa.String(length=32), nullable=False),
-    sa.Column('receipt_date', sa.Date(), nullable=False),
-    sa.Column('price_difference', sa.Boolean(), nullable=False),
-    sa.Column('received_by', sa.String(length=100), nullable=False),
-    sa.ForeignKeyConstraint(['document_id'], ['stock_document.id'], ),
-    sa.ForeignKeyConstraint(['order_id'], ['purchase_order.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('purchase_receipt', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_purchase_receipt_document_id'), ['document_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_purchase_receipt_order_id'), ['order_id'], unique=False)
 
     op.create_table('sales_invoice',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1788,6 +1928,32 @@ def upgrade():
     with op.batch_alter_table('compatibility_rule', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_compatibility_rule_model_id'), ['model_id'], unique=False)
 
+    op.create_table('corrective_action',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('complaint_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=True),
+    sa.Column('due_date', sa.Date(), nullable=True),
+    sa.Column('result', sa.Text(), nullable=False),
+    sa.Column('done_at', sa.DateTime(), nullable=True),
+    sa.Column('done_by', sa.String(length=100), nullable=False),
+    sa.Column('closed_at', sa.DateTime(), nullable=True),
+    sa.Column('closed_by', sa.String(length=100), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("kind IN ('corrective','preventive')", name='ck_capa_kind'),
+    sa.CheckConstraint("state IN ('open','in_progress','done','closed','cancelled')", name='ck_capa_state'),
+    sa.ForeignKeyConstraint(['complaint_id'], ['complaint.id'], ),
+    sa.ForeignKeyConstraint(['owner_id'], ['ab_user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('corrective_action', schema=None) as batch_op:
+        batch_op.create_index('ix_capa_due', ['state', 'due_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_corrective_action_complaint_id'), ['complaint_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_corrective_action_owner_id'), ['owner_id'], unique=False)
+
     op.create_table('proposal_line',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('proposal_id', sa.Integer(), nullable=False),
@@ -1818,22 +1984,6 @@ def upgrade():
     with op.batch_alter_table('proposal_line', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_proposal_line_item_id'), ['item_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_proposal_line_proposal_id'), ['proposal_id'], unique=False)
-
-    op.create_table('purchase_receipt_line',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('receipt_id', sa.Integer(), nullable=False),
-    sa.Column('order_line_id', sa.Integer(), nullable=False),
-    sa.Column('qty', app.models.types.Quantity(), nullable=False),
-    sa.Column('price', app.models.types.Money(), nullable=False),
-    sa.Column('ordered_price', app.models.types.Money(), nullable=False),
-    sa.Column('price_difference', sa.Boolean(), nullable=False),
-    sa.ForeignKeyConstraint(['order_line_id'], ['purchase_order_line.id'], ),
-    sa.ForeignKeyConstraint(['receipt_id'], ['purchase_receipt.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('purchase_receipt_line', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_purchase_receipt_line_order_line_id'), ['order_line_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_purchase_receipt_line_receipt_id'), ['receipt_id'], unique=False)
 
     op.create_table('sales_invoice_line',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1925,6 +2075,189 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_sales_shipment_line_order_line_id'), ['order_line_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_sales_shipment_line_shipment_id'), ['shipment_id'], unique=False)
 
+    op.create_table('service_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=32), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=True),
+    sa.Column('serial_no', sa.String(length=64), nullable=False),
+    sa.Column('shipment_id', sa.Integer(), nullable=True),
+    sa.Column('priority', sa.String(length=16), nullable=False),
+    sa.Column('assignee_id', sa.Integer(), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('warranty', sa.Boolean(), nullable=False),
+    sa.Column('warranty_until', sa.Date(), nullable=True),
+    sa.Column('opened_at', sa.DateTime(), nullable=False),
+    sa.Column('first_response_at', sa.DateTime(), nullable=True),
+    sa.Column('response_due_at', sa.DateTime(), nullable=True),
+    sa.Column('response_risk_at', sa.DateTime(), nullable=True),
+    sa.Column('resolution_due_at', sa.DateTime(), nullable=True),
+    sa.Column('resolution_risk_at', sa.DateTime(), nullable=True),
+    sa.Column('paused_at', sa.DateTime(), nullable=True),
+    sa.Column('paused_minutes', sa.Integer(), nullable=False),
+    sa.Column('resolved_at', sa.DateTime(), nullable=True),
+    sa.Column('resolved_by', sa.String(length=100), nullable=False),
+    sa.Column('closed_at', sa.DateTime(), nullable=True),
+    sa.Column('closed_by', sa.String(length=100), nullable=False),
+    sa.Column('reopened', sa.Integer(), nullable=False),
+    sa.Column('repair_cost', app.models.types.Money(), nullable=False),
+    sa.Column('chargeable', app.models.types.Money(), nullable=False),
+    sa.Column('row_version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("channel IN ('phone','email','visit','web','messenger')", name='ck_service_channel'),
+    sa.CheckConstraint("priority IN ('low','normal','high','critical')", name='ck_service_priority'),
+    sa.CheckConstraint("state IN ('new','in_progress','waiting','resolved','closed')", name='ck_service_state'),
+    sa.ForeignKeyConstraint(['assignee_id'], ['ab_user.id'], ),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.ForeignKeyConstraint(['shipment_id'], ['sales_shipment.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('number')
+    )
+    with op.batch_alter_table('service_request', schema=None) as batch_op:
+        batch_op.create_index('ix_service_request_assignee', ['assignee_id', 'state'], unique=False)
+        batch_op.create_index('ix_service_request_item', ['item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_request_opened_at'), ['opened_at'], unique=False)
+        batch_op.create_index('ix_service_request_partner', ['partner_id', 'opened_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_request_serial_no'), ['serial_no'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_request_shipment_id'), ['shipment_id'], unique=False)
+        batch_op.create_index('ix_service_request_state_due', ['state', 'resolution_due_at'], unique=False)
+
+    op.create_table('stock_document',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('doc_type', sa.String(length=24), nullable=False),
+    sa.Column('number', sa.String(length=32), nullable=True),
+    sa.Column('doc_date', sa.Date(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('warehouse_id', sa.Integer(), nullable=False),
+    sa.Column('dest_warehouse_id', sa.Integer(), nullable=True),
+    sa.Column('partner_name', sa.String(length=300), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=True),
+    sa.Column('shipment_id', sa.Integer(), nullable=True),
+    sa.Column('currency_id', sa.Integer(), nullable=True),
+    sa.Column('rate', app.models.types.Rate(), nullable=True),
+    sa.Column('reason', sa.String(length=300), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('source_ref', sa.String(length=64), nullable=False),
+    sa.Column('posted_at', sa.DateTime(), nullable=True),
+    sa.Column('posted_by', sa.String(length=100), nullable=False),
+    sa.Column('cancelled_at', sa.DateTime(), nullable=True),
+    sa.Column('cancelled_by', sa.String(length=100), nullable=False),
+    sa.Column('row_version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("state IN ('draft','posted','cancelled')", name='ck_sdoc_state'),
+    sa.ForeignKeyConstraint(['currency_id'], ['currency.id'], ),
+    sa.ForeignKeyConstraint(['dest_warehouse_id'], ['warehouse.id'], ),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.ForeignKeyConstraint(['shipment_id'], ['sales_shipment.id'], ),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouse.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('doc_type', 'number')
+    )
+    with op.batch_alter_table('stock_document', schema=None) as batch_op:
+        batch_op.create_index('ix_sdoc_type_date', ['doc_type', 'doc_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stock_document_partner_id'), ['partner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stock_document_shipment_id'), ['shipment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stock_document_state'), ['state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stock_document_warehouse_id'), ['warehouse_id'], unique=False)
+
+    op.create_table('purchase_receipt',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.Column('doc_number', sa.String(length=32), nullable=False),
+    sa.Column('receipt_date', sa.Date(), nullable=False),
+    sa.Column('price_difference', sa.Boolean(), nullable=False),
+    sa.Column('received_by', sa.String(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['document_id'], ['stock_document.id'], ),
+    sa.ForeignKeyConstraint(['order_id'], ['purchase_order.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('purchase_receipt', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_purchase_receipt_document_id'), ['document_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_purchase_receipt_order_id'), ['order_id'], unique=False)
+
+    op.create_table('service_comment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('author', sa.String(length=100), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('mimetype', sa.String(length=100), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=True),
+    sa.ForeignKeyConstraint(['request_id'], ['service_request.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('service_comment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_service_comment_request_id'), ['request_id'], unique=False)
+
+    op.create_table('service_repair',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('issue_id', sa.Integer(), nullable=False),
+    sa.Column('defective_id', sa.Integer(), nullable=True),
+    sa.Column('item_id', sa.Integer(), nullable=True),
+    sa.Column('done_at', sa.DateTime(), nullable=False),
+    sa.Column('done_by', sa.String(length=100), nullable=False),
+    sa.Column('warranty', sa.Boolean(), nullable=False),
+    sa.Column('cost', app.models.types.Money(), nullable=False),
+    sa.Column('labour', app.models.types.Money(), nullable=False),
+    sa.Column('chargeable', app.models.types.Money(), nullable=False),
+    sa.Column('invoice_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['defective_id'], ['stock_document.id'], ),
+    sa.ForeignKeyConstraint(['invoice_id'], ['sales_invoice.id'], ),
+    sa.ForeignKeyConstraint(['issue_id'], ['stock_document.id'], ),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.ForeignKeyConstraint(['request_id'], ['service_request.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('service_repair', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_service_repair_item_id'), ['item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_repair_request_id'), ['request_id'], unique=False)
+
+    op.create_table('stock_document_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.Column('line_no', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=True),
+    sa.Column('qty', app.models.types.Quantity(), nullable=True),
+    sa.Column('unit_cost', app.models.types.Money(), nullable=True),
+    sa.Column('lot_id', sa.Integer(), nullable=True),
+    sa.Column('book_qty', app.models.types.Quantity(), nullable=True),
+    sa.Column('value', app.models.types.Money(), nullable=True),
+    sa.Column('note', sa.String(length=300), nullable=False),
+    sa.ForeignKeyConstraint(['document_id'], ['stock_document.id'], ),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.ForeignKeyConstraint(['lot_id'], ['stock_lot.id'], ),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('stock_document_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_stock_document_line_document_id'), ['document_id'], unique=False)
+
+    op.create_table('purchase_receipt_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('receipt_id', sa.Integer(), nullable=False),
+    sa.Column('order_line_id', sa.Integer(), nullable=False),
+    sa.Column('qty', app.models.types.Quantity(), nullable=False),
+    sa.Column('price', app.models.types.Money(), nullable=False),
+    sa.Column('ordered_price', app.models.types.Money(), nullable=False),
+    sa.Column('price_difference', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['order_line_id'], ['purchase_order_line.id'], ),
+    sa.ForeignKeyConstraint(['receipt_id'], ['purchase_receipt.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('purchase_receipt_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_purchase_receipt_line_order_line_id'), ['order_line_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_purchase_receipt_line_receipt_id'), ['receipt_id'], unique=False)
+
     op.create_append_only_triggers('audit_log')
     op.create_append_only_triggers('calculation_run')
     op.create_append_only_triggers('calculator_version')
@@ -1946,6 +2279,47 @@ def downgrade():
     op.drop_append_only_triggers('calculator_version')
     op.drop_append_only_triggers('calculation_run')
     op.drop_append_only_triggers('audit_log')
+    with op.batch_alter_table('purchase_receipt_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_purchase_receipt_line_receipt_id'))
+        batch_op.drop_index(batch_op.f('ix_purchase_receipt_line_order_line_id'))
+
+    op.drop_table('purchase_receipt_line')
+    with op.batch_alter_table('stock_document_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stock_document_line_document_id'))
+
+    op.drop_table('stock_document_line')
+    with op.batch_alter_table('service_repair', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_service_repair_request_id'))
+        batch_op.drop_index(batch_op.f('ix_service_repair_item_id'))
+
+    op.drop_table('service_repair')
+    with op.batch_alter_table('service_comment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_service_comment_request_id'))
+
+    op.drop_table('service_comment')
+    with op.batch_alter_table('purchase_receipt', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_purchase_receipt_order_id'))
+        batch_op.drop_index(batch_op.f('ix_purchase_receipt_document_id'))
+
+    op.drop_table('purchase_receipt')
+    with op.batch_alter_table('stock_document', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stock_document_warehouse_id'))
+        batch_op.drop_index(batch_op.f('ix_stock_document_state'))
+        batch_op.drop_index(batch_op.f('ix_stock_document_shipment_id'))
+        batch_op.drop_index(batch_op.f('ix_stock_document_partner_id'))
+        batch_op.drop_index('ix_sdoc_type_date')
+
+    op.drop_table('stock_document')
+    with op.batch_alter_table('service_request', schema=None) as batch_op:
+        batch_op.drop_index('ix_service_request_state_due')
+        batch_op.drop_index(batch_op.f('ix_service_request_shipment_id'))
+        batch_op.drop_index(batch_op.f('ix_service_request_serial_no'))
+        batch_op.drop_index('ix_service_request_partner')
+        batch_op.drop_index(batch_op.f('ix_service_request_opened_at'))
+        batch_op.drop_index('ix_service_request_item')
+        batch_op.drop_index('ix_service_request_assignee')
+
+    op.drop_table('service_request')
     with op.batch_alter_table('sales_shipment_line', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sales_shipment_line_shipment_id'))
         batch_op.drop_index(batch_op.f('ix_sales_shipment_line_order_line_id'))
@@ -1967,16 +2341,17 @@ def downgrade():
         batch_op.drop_index('ix_invl_item')
 
     op.drop_table('sales_invoice_line')
-    with op.batch_alter_table('purchase_receipt_line', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_purchase_receipt_line_receipt_id'))
-        batch_op.drop_index(batch_op.f('ix_purchase_receipt_line_order_line_id'))
-
-    op.drop_table('purchase_receipt_line')
     with op.batch_alter_table('proposal_line', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_proposal_line_proposal_id'))
         batch_op.drop_index(batch_op.f('ix_proposal_line_item_id'))
 
     op.drop_table('proposal_line')
+    with op.batch_alter_table('corrective_action', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_corrective_action_owner_id'))
+        batch_op.drop_index(batch_op.f('ix_corrective_action_complaint_id'))
+        batch_op.drop_index('ix_capa_due')
+
+    op.drop_table('corrective_action')
     with op.batch_alter_table('compatibility_rule', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_compatibility_rule_model_id'))
 
@@ -2004,11 +2379,6 @@ def downgrade():
         batch_op.drop_index('ix_inv_date')
 
     op.drop_table('sales_invoice')
-    with op.batch_alter_table('purchase_receipt', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_purchase_receipt_order_id'))
-        batch_op.drop_index(batch_op.f('ix_purchase_receipt_document_id'))
-
-    op.drop_table('purchase_receipt')
     with op.batch_alter_table('purchase_order_line', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_purchase_order_line_order_id'))
         batch_op.drop_index('ix_pol_item')
@@ -2036,6 +2406,18 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_lot_consumption_lot_id'))
 
     op.drop_table('lot_consumption')
+    with op.batch_alter_table('complaint', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_complaint_supplier_id'))
+        batch_op.drop_index(batch_op.f('ix_complaint_state'))
+        batch_op.drop_index(batch_op.f('ix_complaint_production_order_id'))
+        batch_op.drop_index(batch_op.f('ix_complaint_partner_id'))
+        batch_op.drop_index(batch_op.f('ix_complaint_lot_id'))
+        batch_op.drop_index(batch_op.f('ix_complaint_item_id'))
+        batch_op.drop_index('ix_complaint_date')
+        batch_op.drop_index(batch_op.f('ix_complaint_component_lot_id'))
+        batch_op.drop_index('ix_complaint_cause')
+
+    op.drop_table('complaint')
     with op.batch_alter_table('transformation_line', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_transformation_line_document_id'))
 
@@ -2047,10 +2429,6 @@ def downgrade():
         batch_op.drop_index('ix_move_date')
 
     op.drop_table('stock_move')
-    with op.batch_alter_table('stock_document_line', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_stock_document_line_document_id'))
-
-    op.drop_table('stock_document_line')
     with op.batch_alter_table('sales_order', schema=None) as batch_op:
         batch_op.drop_index('ix_so_state_id')
         batch_op.drop_index('ix_so_partner_date')
@@ -2110,6 +2488,16 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_option_group_model_id'))
 
     op.drop_table('option_group')
+    with op.batch_alter_table('kb_request_link', schema=None) as batch_op:
+        batch_op.drop_index('ux_kb_request_link')
+        batch_op.drop_index(batch_op.f('ix_kb_request_link_request_id'))
+
+    op.drop_table('kb_request_link')
+    with op.batch_alter_table('kb_attachment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_kb_attachment_article_id'))
+
+    op.drop_table('kb_attachment')
+    op.drop_table('kb_article_tag')
     with op.batch_alter_table('deal_stage_change', schema=None) as batch_op:
         batch_op.drop_index('ix_deal_stage_change_to')
         batch_op.drop_index('ix_deal_stage_change_deal')
@@ -2198,6 +2586,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_kpi_restatement_definition_id'))
 
     op.drop_table('kpi_restatement')
+    with op.batch_alter_table('kb_article', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_kb_article_item_id'))
+        batch_op.drop_index(batch_op.f('ix_kb_article_category_id'))
+
+    op.drop_table('kb_article')
     with op.batch_alter_table('deal', schema=None) as batch_op:
         batch_op.drop_index('ix_deal_stage')
         batch_op.drop_index('ix_deal_partner')
@@ -2220,13 +2613,9 @@ def downgrade():
         batch_op.drop_index('idx_permission_view_id')
 
     op.drop_table('ab_permission_view_role')
+    op.drop_table('working_calendar_holiday')
     op.drop_table('user_preference')
-    with op.batch_alter_table('stock_document', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_stock_document_warehouse_id'))
-        batch_op.drop_index(batch_op.f('ix_stock_document_state'))
-        batch_op.drop_index('ix_sdoc_type_date')
-
-    op.drop_table('stock_document')
+    op.drop_table('sla_policy')
     with op.batch_alter_table('scheduled_report_run', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_scheduled_report_run_report_id'))
 
@@ -2254,6 +2643,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_kpi_definition_employee_id'))
 
     op.drop_table('kpi_definition')
+    with op.batch_alter_table('job_fire', schema=None) as batch_op:
+        batch_op.drop_index('ix_job_fire_state_lease')
+
+    op.drop_table('job_fire')
     with op.batch_alter_table('item', schema=None) as batch_op:
         batch_op.drop_index('ix_item_name')
         batch_op.drop_index(batch_op.f('ix_item_group_id'))
@@ -2296,6 +2689,7 @@ def downgrade():
         batch_op.drop_index('idx_api_key_lookup_hash')
 
     op.drop_table('ab_api_key')
+    op.drop_table('working_calendar')
     op.drop_table('work_center')
     op.drop_table('warehouse')
     op.drop_table('unit')
@@ -2312,7 +2706,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_purchasing_run_started_at'))
 
     op.drop_table('purchasing_run')
+    op.drop_table('kpi_source_mark')
     op.drop_table('kpi_fact')
+    op.drop_table('kb_tag')
+    op.drop_table('kb_category')
+    op.drop_table('job_schedule')
     with op.batch_alter_table('job_run', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_job_run_started_at'))
         batch_op.drop_index(batch_op.f('ix_job_run_job_id'))
@@ -2323,6 +2721,7 @@ def downgrade():
 
     op.drop_table('item_group')
     op.drop_table('document_sequence')
+    op.drop_table('defect_cause')
     with op.batch_alter_table('deal_stage', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_deal_stage_sort_order'))
 
