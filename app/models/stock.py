@@ -61,8 +61,14 @@ class Warehouse(Keyed, translated(200), Versioned, Audited, Model):
         return self.valuation == VALUATION_FIFO
 
 
-class StockDocument(Keyed, PostingStamps, Audited, TimestampMixin, Model):
-    """Receipt, issue / write-off, transfer, stock count, customer return, return to supplier."""
+class StockDocument(Keyed, PostingStamps, Versioned, Audited, TimestampMixin, Model):
+    """Receipt, issue / write-off, transfer, stock count, customer return, return to supplier.
+
+    The supplier or client is a link to the partner (`partner_id`); `partner_name` keeps the text of
+    documents written before the link existed (shown when there is no partner). A customer return
+    names the shipment the goods come back from, which limits what it may return. `row_version`
+    (Versioned) lets the lines grid refuse a save over lines someone else saved meanwhile.
+    """
 
     __tablename__ = "stock_document"
     __table_args__ = (
@@ -79,6 +85,10 @@ class StockDocument(Keyed, PostingStamps, Audited, TimestampMixin, Model):
     dest_warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouse.id"), nullable=True)
     dest_warehouse: Mapped[Warehouse | None] = relationship(foreign_keys=[dest_warehouse_id])
     partner_name: Mapped[str] = mapped_column(String(300), default="", nullable=False)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"), nullable=True, index=True)
+    partner = relationship("Partner", foreign_keys=[partner_id])
+    shipment_id: Mapped[int | None] = mapped_column(ForeignKey("sales_shipment.id"), nullable=True, index=True)
+    shipment = relationship("Shipment", foreign_keys=[shipment_id])
     currency_id: Mapped[int | None] = mapped_column(ForeignKey("currency.id"), nullable=True)
     currency: Mapped[Currency | None] = relationship()
     rate = mapped_column(Rate(), nullable=True)
@@ -91,6 +101,11 @@ class StockDocument(Keyed, PostingStamps, Audited, TimestampMixin, Model):
 
     def __repr__(self) -> str:
         return self.number or f"{self.doc_type} #{self.id} ({DocState.DRAFT})"
+
+    @property
+    def counterparty(self) -> str:
+        """The supplier's or client's name: the linked partner's, else the text of an older document."""
+        return self.partner.name if self.partner is not None else self.partner_name
 
 
 class StockDocumentLine(Keyed, Audited, Model):

@@ -82,6 +82,15 @@ def _catalog() -> dict[str, Item]:
     return items
 
 
+def _supplier(name: str) -> int | None:
+    """The demo partner a receipt comes from (by its name or legal name): documents link partners, not text."""
+    from sqlalchemy import or_, select
+
+    from app.models.partners import Partner
+
+    return db.session.scalar(select(Partner.id).where(or_(Partner.name == name, Partner.legal_name == name)).limit(1))
+
+
 def _post(doc_type: str, wh: Warehouse, on: date, lines: list[LineInput], **kw) -> None:
     doc = create_document(db.session, DocumentInput(doc_type=doc_type, warehouse_id=wh.id, doc_date=on,
                                                     lines=lines, **kw))
@@ -99,13 +108,15 @@ def load() -> None:
     today = date.today()
     for days, supplier, lines in RECEIPTS:
         _post("receipt", main, today - timedelta(days=days),
-              [LineInput(items[c].id, str(q), unit_cost=cost) for c, q, cost in lines], partner_name=supplier)
+              [LineInput(items[c].id, str(q), unit_cost=cost) for c, q, cost in lines], partner_id=_supplier(supplier),
+              partner_name="" if _supplier(supplier) else supplier)
     _post("issue", main, today - timedelta(days=10), [LineInput(items["CPU-A1"].id, "2")],
           reason="Гарантийный ремонт / Reparación en garantía (Robokids)")
     _post("transfer", main, today - timedelta(days=8), [LineInput(items["KIT-START"].id, "3")],
           dest_warehouse_id=shop.id)
     _post("issue", shop, today - timedelta(days=5), [LineInput(items["KIT-START"].id, "1")], reason="Продажа в розницу")
     _post("count", main, today - timedelta(days=2), [LineInput(items["BOLT-M3"].id, "1985")])
-    draft = DocumentInput(doc_type="receipt", warehouse_id=main.id, doc_date=today, partner_name="ООО «ЧипСнаб»",
+    draft = DocumentInput(doc_type="receipt", warehouse_id=main.id, doc_date=today,
+                          partner_id=_supplier("ООО «ЧипСнаб»"),
                           lines=[LineInput(items["MB-R2"].id, "5", unit_cost="2480")])
     create_document(db.session, draft)

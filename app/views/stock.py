@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access
@@ -34,13 +34,32 @@ from app.models.stock import (
     StockLot,
     StockMove,
 )
-from app.permissions import ACTION_POST, ACTION_READ, CRUD, RESOURCE_STOCK_DOCUMENT, RESOURCE_STOCK_REPORT
+from app.permissions import (
+    ACTION_POST,
+    ACTION_READ,
+    ACTION_WRITE,
+    CRUD,
+    RESOURCE_STOCK_DOCUMENT,
+    RESOURCE_STOCK_REPORT,
+)
+from app.services.base import run_use_case
 from app.services.stock import assert_editable, cancel_document, post_document
-from app.services.stock.drafts import validate_header, validate_line
+from app.services.stock.drafts import fill_from_shipment, validate_header, validate_line
+from app.services.stock.grid import item_choices, save_lines
 from app.services.workflow import lazy_state_labels
-from app.views.base import BaseModelView, ReadOnlyModelView, flash_domain_error, fmt_date, interface, run_command
+from app.views.base import (
+    BaseModelView,
+    ReadOnlyModelView,
+    flash_domain_error,
+    fmt_date,
+    interface,
+    locale_name,
+    run_command,
+)
 from app.views.labels import COMMON_LABELS
+from app.views.partners.widgets import partner_lookup
 from app.views.show import printed_form, show_page
+from app.views.stock_grid import grid_context, read_grid, typed_rows
 from app.views.titles import titles
 
 CAT_STOCK = "StockMenu"
@@ -52,7 +71,16 @@ DOC_LABELS = COMMON_LABELS | {
     "doc_number": _l("Document"), "revaluation": _l("Revaluation"), "received_on": _l("Received"), "code": _l("Lot"),
     "qty_remaining": _l("Remaining"), "value_remaining": _l("Remaining value"), "age_days": _l("Age, days"),
     "reserved": _l("Reserved"), "available": _l("Available"), "last_move_date": _l("Last move"),
+    "partner": _l("Partner"), "counterparty": _l("Partner"), "shipment": _l("Shipment"),
 }
+
+
+def fmt_shipment(shipment: Any) -> str:
+    """A return's shipment with the order it belongs to: "SH-2026-00001 (SO-2026-00003)"."""
+    if shipment is None:
+        return ""
+    order = shipment.order
+    return f"{shipment.number} ({order.number})" if order is not None and order.number else shipment.number
 
 
 def fmt_state(value: Any) -> Markup:
@@ -109,17 +137,19 @@ class _DocumentView(BaseModelView):
     doc_type = DOC_RECEIPT
     datamodel = interface(StockDocument)
     class_permission_name = RESOURCE_STOCK_DOCUMENT
-    method_permission_name = CRUD | {"post_doc": ACTION_POST, "cancel_doc": ACTION_POST, "print_doc": ACTION_READ}
-    show_template = "fabrika/document_show.html"
-    related_views = [StockDocumentLineView]
-    list_columns = ["number", "doc_date", "state", "warehouse", "partner_name", "posted_by"]
-    search_columns = ["number", "doc_date", "state", "warehouse", "partner_name"]
-    add_columns = edit_columns = ["doc_date", "warehouse", "partner_name", "note"]
-    show_columns = ["number", "doc_date", "state", "warehouse", "partner_name", "note", "posted_by", "posted_at",
+    method_permission_name = CRUD | {"post_doc": ACTION_POST, "cancel_doc": ACTION_POST, "print_doc": ACTION_READ,
+                                     "save_lines": ACTION_WRITE, "items": ACTION_READ}
+    show_template = "fabrika/stock_document_show.html"
+    list_columns = ["number", "doc_date", "state", "warehouse", "counterparty", "posted_by"]
+    search_columns = ["number", "doc_date", "state", "warehouse", "partner"]
+    add_columns = edit_columns = ["doc_date", "warehouse", "partner", "note"]
+    show_columns = ["number", "doc_date", "state", "warehouse", "counterparty", "note", "posted_by", "posted_at",
                     "cancelled_by", "cancelled_at"]
     base_order = ("id", "desc")
     label_columns = DOC_LABELS
-    formatters_columns = {"state": fmt_state}
+    formatters_columns = {"state": fmt_state, "shipment": fmt_shipment}
+    add_form_extra_fields = edit_form_extra_fields = search_form_extra_fields = {
+        "partner": partner_lookup(_l("Partner"), interface(StockDocument), "partner")}
 
     def __init__(self, **kwargs: Any) -> None:
         self.base_filters = [["doc_type", FilterEqual, self.doc_type]]
@@ -130,6 +160,19 @@ class _DocumentView(BaseModelView):
         item.doc_type = self.doc_type
         item.state = DocState.DRAFT
         refuse_as_page(lambda: validate_header(db.session, item))
+        fill_from_shipment(db.session, item)
+
+    def post_add(self, item: StockDocument) -> None:
+        g.stock_document_added = item.id
+
+    def post_add_redirect(self) -> Response:
+        """A saved header opens its draft, where the lines are entered (not the list, to find it again)."""
+        added = getattr(g, "stock_document_added", None)
+        return redirect(url_for(f"{self.endpoint}.show", pk=added)) if added else super().post_add_redirect()
+
+    def post_edit_redirect(self) -> Response:
+        pk = request.view_args.get("pk") if request.view_args else None
+        return redirect(url_for(f"{self.endpoint}.show", pk=pk)) if pk else super().post_edit_redirect()
 
     def pre_update(self, item: StockDocument) -> None:
         self._guard(item)
@@ -163,9 +206,36 @@ class _DocumentView(BaseModelView):
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access
-    def show(self, pk):
-        return show_page(self, pk, lambda item: dict(doc_actions=self._doc_actions(item),
-                                                     doc_locked=item.state != DocState.DRAFT))
+    def show(self, pk, rows: list[dict] | None = None):
+        return show_page(self, pk, lambda item: dict(
+            doc_actions=self._doc_actions(item), doc_locked=item.state != DocState.DRAFT,
+            grid=grid_context(item, self._can_edit(item), rows)))
+
+    def _can_edit(self, item: StockDocument) -> bool:
+        return STOCK_DOCUMENT.allows(item.state, "edit") and self.appbuilder.sm.has_access(
+            f"can_{ACTION_WRITE}", self.class_permission_name)
+
+    @expose("/lines/<int:pk>", methods=["POST"])
+    @has_access
+    def save_lines(self, pk: int):
+        """Save the draft's whole grid of lines (one use case); a refusal shows the grid again as typed."""
+        self._check_type(pk)
+        rows = typed_rows()
+        try:
+            run_use_case(db.session, lambda: save_lines(db.session, pk, read_grid(rows),
+                                                        request.form.get("row_version")))
+        except DomainError as exc:
+            db.session.rollback()
+            flash_domain_error(exc)
+            return self.show(pk, rows), 400
+        flash(gettext("Lines saved"), "success")
+        return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+
+    @expose("/items.json", methods=["GET"])
+    @has_access
+    def items(self) -> Response:
+        """Items whose code or name contains q (any language, any case), with the units a line may use."""
+        return jsonify(item_choices(db.session, request.args.get("q", ""), locale_name()[:2]))
 
     @expose("/post/<int:pk>", methods=["POST"])
     @has_access
@@ -213,7 +283,7 @@ class _DocumentView(BaseModelView):
 @titles(_l("Goods receipts"), _l("Goods receipt"), _l("New goods receipt"), _l("Edit goods receipt"))
 class ReceiptView(_DocumentView):
     doc_type = DOC_RECEIPT
-    add_columns = edit_columns = ["doc_date", "warehouse", "partner_name", "currency", "rate", "note"]
+    add_columns = edit_columns = ["doc_date", "warehouse", "partner", "currency", "rate", "note"]
     show_columns = _DocumentView.show_columns + ["currency", "rate"]
 
 
@@ -221,7 +291,7 @@ class ReceiptView(_DocumentView):
 class IssueView(_DocumentView):
     doc_type = DOC_ISSUE
     list_columns = ["number", "doc_date", "state", "warehouse", "reason", "posted_by"]
-    add_columns = edit_columns = ["doc_date", "warehouse", "reason", "partner_name", "note"]
+    add_columns = edit_columns = ["doc_date", "warehouse", "reason", "partner", "note"]
     show_columns = _DocumentView.show_columns + ["reason"]
 
 
@@ -241,7 +311,13 @@ class CountView(_DocumentView):
 
 @titles(_l("Customer returns"), _l("Customer return"), _l("New customer return"), _l("Edit customer return"))
 class CustomerReturnView(_DocumentView):
+    """A return names the shipment the goods come back from: its lines start as what can still come back."""
+
     doc_type = DOC_CUSTOMER_RETURN
+    add_columns = edit_columns = ["doc_date", "warehouse", "shipment", "partner", "note"]
+    show_columns = _DocumentView.show_columns + ["shipment"]
+    add_form_query_rel_fields = edit_form_query_rel_fields = {"shipment": [["state", FilterEqual, DocState.POSTED]]}
+    description_columns = {"shipment": _l("The lines are filled with what was shipped and not yet returned")}
 
 
 @titles(_l("Returns to suppliers"), _l("Return to supplier"),

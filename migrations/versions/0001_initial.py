@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 15:01:00.495425
+Create Date: 2026-12-07 15:03:03.838344
 
 """
 import sqlalchemy as sa

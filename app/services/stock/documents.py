@@ -79,6 +79,8 @@ class DocumentInput:
     dest_warehouse_id: int | None = None
     partner_name: str = ""
     currency_id: int | None = None
+    partner_id: int | None = None
+    shipment_id: int | None = None  # a customer return: the shipment the goods come back from
     rate: object = None
     reason: str = ""
     note: str = ""
@@ -131,26 +133,26 @@ def _validate_line(session: Session, doc: StockDocument, line: StockDocumentLine
                    cache: dict, item: ItemInfo | Item | None, unit_codes: dict[int, str]) -> None:
     n = line.line_no
     if item is None:
-        problems.add("Choose an item", line=n)
+        problems.add("Choose an item", line=n, field="item_id")
         return
     if item.kind == "service":
-        problems.add("%(item)s is a service and has no stock", line=n, item=item.code)
+        problems.add("%(item)s is a service and has no stock", line=n, field="item_id", item=item.code)
     if line.qty is None:
         if not getattr(line, "_qty_unparsed", False):
-            problems.add("A number is required", line=n)
+            problems.add("A number is required", line=n, field="qty")
     elif doc.doc_type == DOC_COUNT and line.qty < 0:
-        problems.add("The counted quantity cannot be negative", line=n)
+        problems.add("The counted quantity cannot be negative", line=n, field="qty")
     elif doc.doc_type != DOC_COUNT and line.qty <= 0:
-        problems.add("Quantity must be positive", line=n)
+        problems.add("Quantity must be positive", line=n, field="qty")
     factor = _unit_factor(session, item, line.unit_id, cache)
     if factor is None:
         unit = getattr(line, "unit", None)  # a LineRow comes with its unit's code in unit_codes
         code = unit_codes.get(line.unit_id) or (unit.code if unit else "?")
-        problems.add("Unit %(unit)s is not defined for %(item)s", line=n, unit=code, item=item.code)
+        problems.add("Unit %(unit)s is not defined for %(item)s", line=n, field="unit", unit=code, item=item.code)
     if doc.doc_type in INBOUND_COSTED and line.unit_cost is None and not getattr(line, "_cost_unparsed", False):
-        problems.add("Enter the unit cost", line=n)
+        problems.add("Enter the unit cost", line=n, field="unit_cost")
     if line.unit_cost is not None and line.unit_cost < 0:
-        problems.add("Unit cost cannot be negative", line=n)
+        problems.add("Unit cost cannot be negative", line=n, field="unit_cost")
     _validate_range(doc, line, factor, problems)
 
 
@@ -164,9 +166,9 @@ def _validate_range(doc: StockDocument, line: StockDocumentLine, factor: Decimal
         return
     with exact():
         if factor is not None and abs(line.qty * factor) > MAX_QTY:
-            problems.add("The number %(value)s is too large", line=line.line_no, value=line.qty * factor)
+            problems.add("The number %(value)s is too large", line=line.line_no, field="qty", value=line.qty * factor)
         if line.unit_cost is not None and abs(line.qty * line.unit_cost * (doc.rate or 1)) > MAX_MONEY:
-            problems.add("The line value %(value)s is too large", line=line.line_no,
+            problems.add("The line value %(value)s is too large", line=line.line_no, field="unit_cost",
                          value=line.qty * line.unit_cost * (doc.rate or 1))
 
 
@@ -177,7 +179,7 @@ def _validate_count_lines(lines: list, problems: Collector, items: dict[int, Ite
     for line in lines:
         if line.item_id in first:
             info = items.get(line.item_id)
-            problems.add("%(item)s is already counted on line %(first)s", line=line.line_no,
+            problems.add("%(item)s is already counted on line %(first)s", line=line.line_no, field="item_id",
                          item=info.code if info else line.item_id, first=first[line.item_id])
         else:
             first[line.item_id] = line.line_no
@@ -204,8 +206,17 @@ def validate_document(session: Session, doc: StockDocument, problems: Collector 
         _validate_line(session, doc, line, problems, cache, items.get(line.item_id), unit_codes or {})
     if doc.doc_type == DOC_COUNT:
         _validate_count_lines(lines, problems, items)
+    _validate_links(session, doc, lines, items, problems)
     problems.raise_if_any()
     return items
+
+
+def _validate_links(session: Session, doc: StockDocument, lines: list, items: dict, problems: Collector) -> None:
+    """A return's shipment is the client's posted one, and its lines stay within what it can give back."""
+    from app.services.stock.returns import check_shipment, validate_return_limits
+
+    if check_shipment(session, doc, problems) is not None:
+        validate_return_limits(session, doc, lines, items, problems)
 
 
 def _parse_lines(session: Session, data: DocumentInput, problems: Collector,
@@ -219,19 +230,19 @@ def _parse_lines(session: Session, data: DocumentInput, problems: Collector,
     for n, raw in enumerate(data.lines, start=1):
         item = items.get(raw.item_id) if raw.item_id else None
         if item is None:
-            problems.add("Unknown item", line=n)
+            problems.add("Unknown item", line=n, field="item_id")
             continue
         qty, err = parse_quantity(raw.qty)
         if err:
-            problems.add(err, line=n, value=raw.qty, places=6)
+            problems.add(err, line=n, field="qty", value=raw.qty, places=6)
         unit_id = units.get(raw.unit_code) if raw.unit_code else item.unit_id
         if raw.unit_code and unit_id is None:
-            problems.add("Unknown unit %(unit)s", line=n, unit=raw.unit_code)
+            problems.add("Unknown unit %(unit)s", line=n, field="unit", unit=raw.unit_code)
         cost = None
         if raw.unit_cost not in (None, ""):
             cost, err = parse_money(raw.unit_cost)
             if err:
-                problems.add(err, line=n, value=raw.unit_cost, places=4)
+                problems.add(err, line=n, field="unit_cost", value=raw.unit_cost, places=4)
         line = StockDocumentLine(line_no=n, item_id=item.id, unit_id=unit_id, qty=qty, unit_cost=cost,
                                  lot_id=raw.lot_id, note=raw.note)
         set_committed_value(line, "item", item)  # what item_id points at: nothing for the flush to sync
@@ -250,12 +261,14 @@ def create_document(session: Session, data: DocumentInput) -> StockDocument:
             rate, err = parse_decimal(data.rate, RATE_PLACES, MAX_RATE)
             if err:
                 problems.add(err, field="rate", value=data.rate, places=RATE_PLACES)
+        _from_shipment(session, data)
         items = rows.orm_items(session, {ln.item_id for ln in data.lines if ln.item_id})
         unit_codes: dict[int, str] = {}
         lines = _parse_lines(session, data, problems, items, unit_codes)
         doc = StockDocument(
             doc_type=data.doc_type, warehouse_id=data.warehouse_id, doc_date=data.doc_date or date.today(),
-            dest_warehouse_id=data.dest_warehouse_id, partner_name=data.partner_name,
+            dest_warehouse_id=data.dest_warehouse_id, partner_name=data.partner_name, partner_id=data.partner_id,
+            shipment_id=data.shipment_id,
             currency_id=data.currency_id, rate=rate, reason=data.reason, note=data.note,
             source_ref=data.source_ref, state=DocState.DRAFT, lines=lines,
         )
@@ -264,6 +277,19 @@ def create_document(session: Session, data: DocumentInput) -> StockDocument:
         written = rows.column_values(doc)
     rows.keep_loaded(doc, written)
     return doc
+
+
+def _from_shipment(session: Session, data: DocumentInput) -> None:
+    """A return of a shipment takes its client and, when no lines are given, what can still come back."""
+    from app.models.sales import Shipment
+    from app.services.stock.returns import lines_to_return
+
+    shipment = session.get(Shipment, data.shipment_id) if data.shipment_id else None
+    if shipment is None or data.doc_type != DOC_CUSTOMER_RETURN:
+        return
+    data.partner_id = data.partner_id or shipment.partner_id
+    if not data.lines:
+        data.lines = lines_to_return(session, shipment.id)
 
 
 # --- posting ---------------------------------------------------------------------------------
