@@ -25,6 +25,8 @@ from markupsafe import Markup
 from app.models.types import Money, Quantity, Rate
 from app.permissions import CRUD, READ_ONLY
 from app.services.export import to_csv, to_xlsx
+from app.views.code_columns import install as install_code_columns
+from app.views.code_columns import text as code_text
 
 EXPORT_LIMIT = 100_000
 
@@ -83,6 +85,7 @@ class BaseModelView(ModelView):
     export_columns: list[str] | None = None
 
     def __init__(self, **kwargs: Any) -> None:
+        install_code_columns(self)  # codes and booleans as words, before FAB builds the forms
         super().__init__(**kwargs)
         self._auto_formatters()
         self._blank_choice_text()
@@ -162,6 +165,8 @@ class BaseModelView(ModelView):
             value = getattr(value, part, None) if value is not None else None
             if callable(value):
                 value = value()
+        if column in self._code_columns or isinstance(value, bool):
+            return code_text(self._code_columns, column, value)
         if isinstance(value, (str, int, Decimal, date, datetime, bool)) or value is None:
             return value
         return str(value)

@@ -1,0 +1,97 @@
+"""Coded columns of every register shown as words: lists, cards, filters and exports, in one place.
+
+BaseModelView calls `install` for each view: a column whose values are codes (the view's own
+select choices, or app/services/vocabulary.py's registry for its table) and every boolean column
+get a formatter giving the reader's word, a filter with a select of those words instead of a text
+box where one types "draft", and the same words in the CSV / XLSX export. A formatter the view
+declares itself (a coloured state badge) is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from app.services.vocabulary import labels_for, yes_no
+
+_BOOL = object()  # marks a boolean column in a view's code map
+
+
+def _choices_of(view: Any) -> dict[str, Mapping[str, Any]]:
+    """{column: {code: label}} from the view's select fields (choice_field) in its forms."""
+    from wtforms import SelectField
+    from wtforms.fields.core import UnboundField
+
+    out: dict[str, Mapping[str, Any]] = {}
+    for fields in (getattr(view, "add_form_extra_fields", None), getattr(view, "edit_form_extra_fields", None)):
+        for name, field in (fields or {}).items():
+            if isinstance(field, UnboundField) and issubclass(field.field_class, SelectField):
+                choices = field.kwargs.get("choices")
+                if isinstance(choices, (list, tuple)) and choices and isinstance(choices[0], tuple):
+                    out.setdefault(name, dict(choices))
+    return out
+
+
+def _table(view: Any):
+    model = getattr(view.datamodel, "obj", None)
+    return getattr(model, "__table__", None)
+
+
+def code_map(view: Any) -> dict[str, Any]:
+    """{column: its labels, or _BOOL} for the view's own columns that hold codes or booleans."""
+    table = _table(view)
+    if table is None:
+        return {}
+    out: dict[str, Any] = dict(_choices_of(view))
+    for column in table.columns:
+        if column.key in out:
+            continue
+        labels = labels_for(table.name, column.key)
+        if labels:
+            out[column.key] = labels
+        elif _python_type(column) is bool:
+            out[column.key] = _BOOL
+    return out
+
+
+def _python_type(column: Any) -> type | None:
+    try:
+        return column.type.python_type
+    except NotImplementedError:
+        return None
+
+
+def text(codes: Mapping[str, Any], column: str, value: Any) -> Any:
+    """The word for `value` of `column` (a code or a boolean); other values unchanged."""
+    labels = codes.get(column)
+    if labels is _BOOL or isinstance(value, bool):
+        return yes_no(value)
+    if labels is None or value is None:
+        return value
+    return str(labels.get(value, value))
+
+
+def _formatter(codes: Mapping[str, Any], column: str):
+    return lambda value: text(codes, column, value)
+
+
+def install(view: Any) -> None:
+    """Formatters and word filters for the view's coded and boolean columns (before FAB builds forms)."""
+    codes = code_map(view)
+    view._code_columns = codes
+    formatters = dict(view.formatters_columns or {})
+    for column in codes:
+        formatters.setdefault(column, _formatter(codes, column))
+    view.formatters_columns = formatters
+    extra = dict(getattr(view, "search_form_extra_fields", None) or {})
+    for column in view.search_columns or ():
+        if column in codes and column not in extra and codes[column] is not _BOOL:
+            extra[column] = _select(view, column, codes[column])
+    view.search_form_extra_fields = extra
+
+
+def _select(view: Any, column: str, labels: Mapping[str, Any]):
+    from app.views.base import choice_field
+
+    label = (view.label_columns or {}).get(column, column)
+    return choice_field(label, list(labels.items()))
