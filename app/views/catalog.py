@@ -9,6 +9,7 @@ from app.models.catalog import Item, ItemGroup, PriceList, PriceListItem, UnitCo
 from app.models.stock import Warehouse
 from app.permissions import RESOURCE_CATALOG, RESOURCE_WAREHOUSE
 from app.services.stock.structure import check_item_change, check_warehouse_change
+from app.services.vocabulary import ITEM_KIND_LABELS, TRACKING_LABELS, VALUATION_LABELS
 from app.views.base import BaseModelView, choice_field, interface
 from app.views.labels import COMMON_LABELS
 from app.views.production.common import guarded
@@ -22,14 +23,11 @@ ITEM_LABELS = COMMON_LABELS | {
     "standard_cost": _l("Standard cost"), "sale_price": _l("Sale price"), "tracking": _l("Tracking"),
     "parent": _l("Parent group"), "factor": _l("Base units per unit"), "valuation": _l("Valuation"),
 }
-ITEM_KINDS_CHOICES = [
-    ("material", _l("Material")), ("component", _l("Component")), ("node", _l("Node")),
-    ("product", _l("Product")), ("kit", _l("Kit")), ("service", _l("Service")),
-]
+ITEM_KINDS_CHOICES = list(ITEM_KIND_LABELS.items())
 
 
-TRACKING_CHOICES = [("lots", _l("Lots")), ("serials", _l("Serial numbers")), ("none", _l("None"))]
-VALUATION_CHOICES = [("fifo", _l("Batch (FIFO)")), ("average", _l("Average cost"))]
+TRACKING_CHOICES = list(TRACKING_LABELS.items())
+VALUATION_CHOICES = list(VALUATION_LABELS.items())
 
 
 class _CatalogView(BaseModelView):

@@ -20,25 +20,18 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from app.domain import move_kinds
 from app.extensions import db
 from app.permissions import ACTION_READ, RESOURCE_STOCK_REPORT
 from app.services.export import to_csv, to_xlsx
 from app.services.stock import reports
+from app.services.vocabulary import MOVE_KIND_LABELS
 from app.views.base import EXPORT_LIMIT, fmt_date, fmt_money, fmt_number, fmt_qty, locale_name
 from app.views.stock import CAT_STOCK, DOC_VIEWS
 
 PAGE_SIZE = 50
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-KIND_LABELS = {
-    move_kinds.RECEIPT: _l("Goods receipt"), move_kinds.ISSUE: _l("Goods issue"), move_kinds.TRANSFER: _l("Transfer"),
-    move_kinds.TRANSFER_IN: _l("Transfer in"), move_kinds.COUNT: _l("Stock count"),
-    move_kinds.CUSTOMER_RETURN: _l("Customer return"), move_kinds.SUPPLIER_RETURN: _l("Return to supplier"),
-    move_kinds.REVERSAL: _l("Cancellation"), move_kinds.IN: _l("Incoming"), move_kinds.OUT: _l("Outgoing"),
-    move_kinds.SALE: _l("Sale"), move_kinds.PRODUCTION_ISSUE: _l("Issue to production"),
-    move_kinds.PRODUCTION_OUTPUT: _l("Production output"), move_kinds.PRODUCTION_BYPRODUCT: _l("By-product"),
-}
+KIND_LABELS = MOVE_KIND_LABELS  # one vocabulary of ledger kinds (lists, item card, exports)
 #: doc_type -> endpoint of the document's page, for links from the item card.
 DOC_ENDPOINTS = {view.doc_type: view.__name__ for view in DOC_VIEWS}
 
