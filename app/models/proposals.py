@@ -79,8 +79,13 @@ class ProductModel(named(300, 64), Audited, TimestampMixin, Model):
     __tablename__ = "product_model"
     base_item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"), nullable=True, index=True)
     base_item: Mapped[Item | None] = relationship()
+    # texts the customer's form prints: the default (English) and per language, read with localized()
     description: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    description_ru: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    description_es: Mapped[str] = mapped_column(Text, default="", nullable=False)
     marketing_text: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    marketing_text_ru: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    marketing_text_es: Mapped[str] = mapped_column(Text, default="", nullable=False)
     image: Mapped[str | None] = mapped_column(Text, nullable=True)  # data: URI
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     base_lines: Mapped[list[ModelLine]] = relationship(back_populates="model", order_by="ModelLine.sort",
@@ -102,6 +107,8 @@ class ModelLine(Keyed, Audited, Model):
     item: Mapped[Item] = relationship()
     qty = mapped_column(Quantity(), nullable=False, default=1)
     characteristics: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    characteristics_ru: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    characteristics_es: Mapped[str] = mapped_column(Text, default="", nullable=False)
 
     def __repr__(self) -> str:
         return f"{self.item}"
@@ -156,8 +163,13 @@ class ProductOption(Keyed, LocalizedName, Audited, Model):
     qty = mapped_column(Quantity(), nullable=False, default=1)  # of the item per one chosen option
     is_default: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     max_qty: Mapped[int | None] = mapped_column(Integer, nullable=True)  # quantity groups: at most this many
-    characteristics: Mapped[str] = mapped_column(Text, default="", nullable=False)  # "key: value" lines or JSON
+    # "key: value" lines or JSON, in English and per language (the customer's form prints the client's)
+    characteristics: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    characteristics_ru: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    characteristics_es: Mapped[str] = mapped_column(Text, default="", nullable=False)
     marketing_text: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    marketing_text_ru: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    marketing_text_es: Mapped[str] = mapped_column(Text, default="", nullable=False)
     image: Mapped[str | None] = mapped_column(Text, nullable=True)  # data: URI
 
     def __repr__(self) -> str:

@@ -7,6 +7,7 @@ which ``locale`` may be left out: it then comes from the template context (``loc
     {{ total|money("RUB") }}            -> 1 234 567,89 ₽   (ru)   1.234.567,89 €  (es, "EUR")
     {{ price|number }}                   -> 1 234,50         {{ price|number(places=0) }} -> 1 235
     {{ quantity|qty }}                   -> 2,5
+    {{ share|percent }}                  -> 11,16 (at most two decimals: 11.1635 -> 11,16; 50.0000 -> 50)
     {{ printed_at|date }}                -> 27.11.2026 (ru)  27/11/2026 (es)
     {{ printed_at|date(format="long") }} -> 27 ноября 2026 г.
     {{ total|amount_in_words("RUB") }}   -> Сто двадцать три рубля 45 копеек
@@ -37,6 +38,7 @@ __all__ = [
     "money",
     "number",
     "qty",
+    "percent",
     "date",
     "amount_in_words",
     "currency_name",
@@ -89,6 +91,11 @@ def number(value: Number | None, locale: str, places: int = 2) -> str:
 def qty(value: Number | None, locale: str, places: int = 3) -> str:
     """A quantity: up to ``places`` decimals, trailing zeros dropped (10, 2,5, 1,125)."""
     return _formatted(value, locale, places, "#")
+
+
+def percent(value: Number | None, locale: str) -> str:
+    """A share or a rate as people read it: at most 2 decimals, trailing zeros dropped (11,16; 50; 33,33)."""
+    return _formatted(value, locale, 2, "#")
 
 
 def _numeric_date_pattern(locale: str) -> str:
@@ -178,6 +185,11 @@ def _qty_filter(ctx, value, locale: str | None = None, places: int = 3) -> str:
 
 
 @pass_context
+def _percent_filter(ctx, value, locale: str | None = None) -> str:
+    return percent(value, _ctx_locale(ctx, locale))
+
+
+@pass_context
 def _date_filter(ctx, value, locale: str | None = None, format: str = "numeric") -> str:
     return date(value, _ctx_locale(ctx, locale), format)
 
@@ -202,6 +214,7 @@ def register_filters(env) -> None:
         money=_money_filter,
         number=_number_filter,
         qty=_qty_filter,
+        percent=_percent_filter,
         date=_date_filter,
         amount_in_words=_amount_in_words_filter,
     )

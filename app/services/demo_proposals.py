@@ -85,10 +85,17 @@ def _group(model: ProductModel, code: str, names: tuple[str, str, str], kind: st
     return g
 
 
-def _option(group: OptionGroup, code: str, names: tuple[str, str, str], item: Item | None, sort: int,
-            chars: str = "", marketing: str = "", **kw) -> ProductOption:
+Texts = tuple[str, str, str]  # en, ru, es
+NONE: Texts = ("", "", "")
+
+
+def _option(group: OptionGroup, code: str, names: Texts, item: Item | None, sort: int,
+            chars: Texts = NONE, marketing: Texts = NONE, **kw) -> ProductOption:
+    """An option with its name, characteristics and marketing text in the three languages."""
     o = ProductOption(group=group, code=code, name=names[0], name_ru=names[1], name_es=names[2], item=item,
-                      qty=Decimal(1), sort=sort, characteristics=chars, marketing_text=marketing, **kw)
+                      qty=Decimal(1), sort=sort, characteristics=chars[0], characteristics_ru=chars[1],
+                      characteristics_es=chars[2], marketing_text=marketing[0], marketing_text_ru=marketing[1],
+                      marketing_text_es=marketing[2], **kw)
     db.session.add(o)
     return o
 
@@ -97,11 +104,15 @@ def _model(items: dict[str, Item]) -> tuple[ProductModel, dict[str, ProductOptio
     model = ProductModel(
         code="RK-CUSTOM", name="Robot RK-Custom", name_ru="Робот RK-Custom", name_es="Robot RK-Custom",
         base_item=items.get("ROBOT-XL"), image=IMG_ROBOT,
-        description="Учебный робот, собираемый под задачи школы. / Robot educativo configurado para cada escuela.",
-        marketing_text="Растёт вместе с учениками: от первых шагов до соревнований. / "
-                       "Crece con los alumnos: de los primeros pasos a las competiciones.")
+        description="An educational robot built for each school's tasks.",
+        description_ru="Учебный робот, собираемый под задачи школы.",
+        description_es="Robot educativo configurado para cada escuela.",
+        marketing_text="Grows with the pupils: from the first steps to competitions.",
+        marketing_text_ru="Растёт вместе с учениками: от первых шагов до соревнований.",
+        marketing_text_es="Crece con los alumnos: de los primeros pasos a las competiciones.")
     model.base_lines = [
-        ModelLine(item=items["N-CHASSIS"], qty=Decimal(1), sort=1, characteristics="Колёса: 4 × 65 мм"),
+        ModelLine(item=items["N-CHASSIS"], qty=Decimal(1), sort=1, characteristics="Wheels: 4 × 65 mm",
+                  characteristics_ru="Колёса: 4 × 65 мм", characteristics_es="Ruedas: 4 × 65 mm"),
         ModelLine(item=items["N-DRIVE"], qty=Decimal(3), sort=2),
         ModelLine(item=items["MB-R2"], qty=Decimal(1), sort=3),
         ModelLine(item=items["BOLT-M3"], qty=Decimal(20), sort=4),
@@ -116,29 +127,39 @@ def _model(items: dict[str, Item]) -> tuple[ProductModel, dict[str, ProductOptio
     soft = _group(model, "SOFT", ("Software", "Программное обеспечение", "Software"), "one", 6, 1)
     o = {
         "case_std": _option(case, "CASE-S", ("Standard case", "Стандартный корпус", "Carcasa estándar"),
-                            items["CASE-S"], 1, "Размер / Tamaño: 300×220×180 мм", is_default=True),
+                            items["CASE-S"], 1, ("Size: 300×220×180 mm", "Размер: 300×220×180 мм",
+                                                 "Tamaño: 300×220×180 mm"), is_default=True),
         "case_l": _option(case, "CASE-L", ("Large case", "Увеличенный корпус", "Carcasa grande"), items["CASE-L"], 2,
-                          "Размер / Tamaño: 400×300×250 мм", "Место для дополнительных плат и датчиков."),
+                          ("Size: 400×300×250 mm", "Размер: 400×300×250 мм", "Tamaño: 400×300×250 mm"),
+                          ("Room for extra boards and sensors.", "Место для дополнительных плат и датчиков.",
+                           "Espacio para placas y sensores adicionales.")),
         "cpu_std": _option(cpu, "CPU-STD", ("Processor Standard", "Процессор Стандарт", "Procesador Estándar"),
-                           items["CPU-A1"], 1, "Частота / Frecuencia: 1,2 ГГц", is_default=True),
+                           items["CPU-A1"], 1, ("Clock: 1.2 GHz", "Частота: 1,2 ГГц", "Frecuencia: 1,2 GHz"),
+                           is_default=True),
         "cpu_pro": _option(cpu, "CPU-PRO", ("Processor Pro", "Процессор Pro", "Procesador Pro"), items["CPU-PRO"], 2,
-                           "Частота / Frecuencia: 2,4 ГГц; 4 ядра / núcleos", "Хватит на компьютерное зрение."),
+                           ("Clock: 2.4 GHz; 4 cores", "Частота: 2,4 ГГц; 4 ядра", "Frecuencia: 2,4 GHz; 4 núcleos"),
+                           ("Powerful enough for computer vision.", "Хватит на компьютерное зрение.",
+                            "Suficiente para la visión artificial.")),
         "io": _option(boards, "IO", ("I/O board", "Плата ввода-вывода", "Placa de E/S"), items["SB-IO"], 1,
-                      "16 входов / entradas", max_qty=4),
+                      ("16 inputs", "16 входов", "16 entradas"), max_qty=4),
         "sensor": _option(sensors, "SENSOR", ("Sensor node", "Узел датчиков", "Conjunto de sensores"),
-                          items["N-SENSOR"], 1, "2 ультразвуковых датчика / 2 sensores ultrasónicos", max_qty=4),
+                          items["N-SENSOR"], 1, ("2 ultrasonic sensors", "2 ультразвуковых датчика",
+                                                 "2 sensores ultrasónicos"), max_qty=4),
         "lidar": _option(extra, "LIDAR", ("Lidar", "Лидар", "Lidar"), items["SEN-LIDAR"], 1,
-                         "Дальность / Alcance: 12 м", "Строит карту класса за минуту."),
+                         ("Range: 12 m", "Дальность: 12 м", "Alcance: 12 m"),
+                         ("Maps a classroom in a minute.", "Строит карту класса за минуту.",
+                          "Traza el mapa de un aula en un minuto.")),
         "sw_basic": _option(soft, "SW-BASIC", ("Basic package", "Базовый пакет", "Paquete básico"),
-                            items["SW-BASIC"], 1, "Возраст / Edad: 8–12", is_default=True),
+                            items["SW-BASIC"], 1, ("Age: 8–12", "Возраст: 8–12", "Edad: 8–12"), is_default=True),
         "sw_senior": _option(soft, "SW-SENIOR", ("Package for older children", "Пакет для старших школьников",
                                                  "Paquete para niños mayores"), items["SW-SENIOR"], 2,
-                             "Возраст / Edad: 13–17; Python, ROS", "Задачи олимпиадного уровня."),
+                             ("Age: 13–17; Python, ROS", "Возраст: 13–17; Python, ROS", "Edad: 13–17; Python, ROS"),
+                             ("Olympiad-level tasks.", "Задачи олимпиадного уровня.", "Retos de nivel olímpico.")),
     }
     db.session.flush()
     pro_extra = _group(model, "PRO-X", ("Pro extras", "Дополнения Pro", "Extras Pro"), "many", 7, parent=o["cpu_pro"])
     o["camera"] = _option(pro_extra, "CAM", ("HD camera", "HD-камера", "Cámara HD"), items["CAM-HD"], 1,
-                          "1080p, 30 fps")
+                          ("1080p, 30 fps",) * 3)
     db.session.flush()
     db.session.add_all([
         CompatibilityRule(model=model, kind="requires", option=o["lidar"], target=o["cpu_pro"],
@@ -189,9 +210,8 @@ def load() -> None:
     proposal = save_proposal(db.session, ProposalInput(
         robokids.id, model.id, qty="4", selection=selection, currency_id=rub.id if rub else None,
         cost_source="fifo", tax_pct="20", valid_until=today + timedelta(days=30),
-        note="4 заказных робота: увеличенный корпус, ПО для старших школьников. / "
-             "4 robots a medida: carcasa grande, software para niños mayores.",
-        instalments=[InstalmentInput("50", "order", note="Предоплата / Anticipo"),
-                     InstalmentInput("50", "delivery", days=5, note="По поставке / A la entrega")]), locale="ru")
+        note="4 заказных робота: увеличенный корпус, ПО для старших школьников.",
+        instalments=[InstalmentInput("50", "order", note="Предоплата"),
+                     InstalmentInput("50", "delivery", days=5, note="По поставке")]), locale="ru")
     send_proposal(db.session, proposal.id)
     approve_proposal(db.session, proposal.id)

@@ -42,7 +42,7 @@ def _sales():
     return sales
 
 
-def _model_lines(p: Proposal) -> list:
+def built_lines(p: Proposal) -> list:
     """The lines built into the custom item. A service option (software setup, training) is no part of a
     bill of materials: it is sold beside the item as an order line of its own."""
     return [ln for ln in p.lines if built_in(ln.kind, ln.item_id, ln.item.kind if ln.item is not None else None)]
@@ -53,7 +53,7 @@ def _check(session: Session, p: Proposal, warehouse_id: int | None) -> int | Non
     if not p.is_current:
         problems.append(Problem(MSG_NOT_CURRENT, {"number": p.label}))
     problems += refused(PROPOSAL, p, "convert")
-    if warehouse_id is None and _model_lines(p):
+    if warehouse_id is None and built_lines(p):
         warehouse_id = session.scalar(select(Warehouse.id).where(Warehouse.active.is_(True))
                                       .order_by(Warehouse.id).limit(1))
         if warehouse_id is None:
@@ -66,7 +66,7 @@ def _check(session: Session, p: Proposal, warehouse_id: int | None) -> int | Non
 def _custom_item(session: Session, p: Proposal) -> Item:
     """The configured product as an item with a BOM per one unit and the base model's routing."""
     model = session.get(ProductModel, p.model_id) if p.model_id else None
-    lines = _model_lines(p)
+    lines = built_lines(p)
     units = dict(session.execute(select(Item.id, Item.unit_id).where(Item.id.in_({ln.item_id for ln in lines}))).all())
     unit_id = (model.base_item.unit_id if model and model.base_item else None) or next(iter(units.values()), None)
     if unit_id is None:
@@ -97,7 +97,7 @@ def _bom_and_routing(session: Session, p: Proposal, item: Item, model: ProductMo
         create_routing,
     )
 
-    lines = _model_lines(p)
+    lines = built_lines(p)
     per_unit: dict[int, Decimal] = {}
     with exact():
         for ln in lines:
@@ -115,7 +115,7 @@ def _bom_and_routing(session: Session, p: Proposal, item: Item, model: ProductMo
 def _order(session: Session, p: Proposal, warehouse_id: int | None = None):
     sales = _sales()
     lines = []
-    model_lines = _model_lines(p)
+    model_lines = built_lines(p)
     if model_lines:
         price = sum((ln.price for ln in model_lines), ZERO)
         cost = sum((ln.cost for ln in model_lines), ZERO)
@@ -165,7 +165,7 @@ def convert_proposal(session: Session, proposal_id: int, warehouse_id: int | Non
         p = get(session, proposal_id, lock=True)
         warehouse_id = _check(session, p, warehouse_id)
         sales = _sales()
-        if _model_lines(p):
+        if built_lines(p):
             _custom_item(session, p)
         order = _order(session, p, warehouse_id)
         p.sales_order_id = order.id

@@ -9,15 +9,22 @@ any cost key, so the template could not print one even by mistake.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain import pricing as dp
 from app.domain.errors import DomainError, plain_number
-from app.models.proposals import ProductModel, ProductOption, Proposal
+from app.domain.money import ZERO, document_totals, exact, line_amounts
+from app.models.base import localized
+from app.models.proposals import ModelLine, ProductModel, ProductOption, Proposal
 from app.printing import render_pdf
 from app.services.company import form_context, print_locale, printed_by, safe_filename
+from app.services.proposals.client import Conversion, conversion
+from app.services.proposals.conversion import built_lines
 from app.services.proposals.workflow import get
 from app.services.stock.printing import words
 from app.services.stock.reports import language
@@ -25,6 +32,7 @@ from app.services.stock.reports import language
 Gettext = Callable[[str], str]
 MSG_NO_EMAIL = "The client has no e-mail address: give one"
 MESSAGES = (MSG_NO_EMAIL,)
+MATERIAL = "material"  # bolts, paint: what goes into the product, never a thing the client buys
 
 
 def characteristics(text: str) -> list[tuple[str, str]]:
@@ -50,22 +58,24 @@ def _label(obj: Any, locale: str) -> str:
     return (getattr(obj, f"name_{locale}", "") or obj.name) if obj is not None else ""
 
 
-def _head(session: Session, p: Proposal, locale: str, gettext: Gettext | None, user: str) -> dict[str, Any]:
+def _head(session: Session, p: Proposal, locale: str, gettext: Gettext | None, user: str,
+          currency: str) -> dict[str, Any]:
     model = session.get(ProductModel, p.model_id) if p.model_id else None
     return form_context(session, locale, gettext, user) | {
         "doc": {"number": p.label, "date": p.proposal_date, "valid_until": p.valid_until, "state": p.state,
                 "partner": p.partner.legal_name or p.partner.name, "contact": p.contact.name if p.contact else "",
-                "currency": p.currency.code, "qty": p.qty, "note": p.note,
-                "model": _label(model, locale), "model_description": model.description if model else "",
-                "marketing_text": model.marketing_text if model else "",
+                "currency": currency, "qty": p.qty, "note": p.note,
+                "model": _label(model, locale),
+                "model_description": localized(model, "description", locale) if model else "",
+                "marketing_text": localized(model, "marketing_text", locale) if model else "",
                 "image": model.image if model and (model.image or "").startswith("data:image/") else None},
     }
 
 
-def _schedule(p: Proposal) -> list[dict]:
+def _schedule(p: Proposal, total: Decimal) -> list[dict]:
     insts = [dp.Instalment(i.seq, i.pct, i.event, i.due_date, i.days) for i in p.instalments]
-    amounts = dp.schedule_amounts(p.grand_total, insts)
-    return [{"seq": i.seq, "pct": plain_number(i.pct), "event": i.event, "due_date": i.due_date, "days": i.days,
+    amounts = dp.schedule_amounts(total, insts)
+    return [{"seq": i.seq, "pct": i.pct, "event": i.event, "due_date": i.due_date, "days": i.days,
              "note": src.note, "amount": amt} for i, src, amt in zip(insts, p.instalments, amounts, strict=True)]
 
 
@@ -91,38 +101,102 @@ def _description_in(line: Any, options: dict[int, ProductOption], locale: str) -
     return line.description
 
 
+class _Texts:
+    """The texts of a proposal's lines in one language: from the option or base line they came from
+    (which carry every language), else the text saved on the line (a manual or calculator line)."""
+
+    def __init__(self, session: Session, p: Proposal, locale: str, gettext: Gettext | None) -> None:
+        self.locale, self.gettext = locale, gettext
+        ids = {ln.option_id for ln in p.lines if ln.option_id}
+        self.options = {o.id: o for o in session.scalars(select(ProductOption).where(
+            ProductOption.id.in_(sorted(ids))))} if ids else {}
+        base_ids = {int(ln.line_key[1:]) for ln in p.lines if ln.line_key[:1] == "b" and ln.line_key[1:].isdigit()}
+        self.base = {m.id: m for m in session.scalars(select(ModelLine).where(
+            ModelLine.id.in_(sorted(base_ids))))} if base_ids else {}
+
+    def source(self, line: Any) -> Any:
+        if line.option_id in self.options:
+            return self.options[line.option_id]
+        key = line.line_key or ""
+        return self.base.get(int(key[1:])) if key[:1] == "b" and key[1:].isdigit() else None
+
+    def row(self, line: Any) -> dict[str, Any]:
+        """Description, group, characteristics, marketing text and image of a line in the language."""
+        src = self.source(line)
+        chars = localized(src, "characteristics", self.locale) if src is not None else line.characteristics
+        option = self.options.get(line.option_id)
+        return {"no": line.line_no, "group": _group_in(line, self.options, self.locale, self.gettext),
+                "description": _description_in(line, self.options, self.locale), "qty": line.qty,
+                "characteristics": characteristics(chars),
+                "marketing_text": localized(option, "marketing_text", self.locale) if option is not None else "",
+                "image": option.image if option is not None and (option.image or "").startswith("data:image/")
+                else None}
+
+
+def _customer_lines(p: Proposal, texts: _Texts, conv: Conversion | None, product: str) -> list[dict[str, Any]]:
+    """What the client buys: the configured product as one line (its components and options listed
+    inside, without the materials that go into it, such as bolts and paint), then every line sold
+    beside it; unit prices in the client's currency when `conv` is given."""
+    built = built_lines(p)
+    price = (lambda v: conv.price(v)) if conv is not None else (lambda v: v)
+    out = []
+    if built:
+        unit = price(dp.bundle_unit_price(sum((ln.price for ln in built), ZERO), p.qty))
+        parts = [texts.row(ln) | {"per_product": _per_product(ln.qty, p.qty)} for ln in built
+                 if ln.item is None or ln.item.kind != MATERIAL]
+        out.append({"no": 1, "group": "", "description": product, "qty": p.qty, "unit_price": unit,
+                    "price": line_amounts(p.qty, unit).net, "characteristics": [], "marketing_text": "",
+                    "image": None, "parts": parts, "bundle": True})
+    for ln in p.lines:
+        if ln in built:
+            continue
+        unit = price(ln.unit_price)
+        out.append(texts.row(ln) | {"no": len(out) + 1, "unit_price": unit, "price": line_amounts(ln.qty, unit).net,
+                                    "parts": []})
+    return out
+
+
+def _per_product(qty: Decimal, products: Decimal) -> Decimal:
+    with exact():
+        return (qty / products).normalize() if products else qty
+
+
 def customer_context(session: Session, p: Proposal, locale: str, gettext: Gettext | None = None,
-                     user: str = "") -> dict[str, Any]:
-    ctx = _head(session, p, locale, gettext, user)
-    options = {o.id: o for o in session.query(ProductOption).filter(
-        ProductOption.id.in_({ln.option_id for ln in p.lines if ln.option_id}))} if p.lines else {}
-    ctx["lines"] = [{
-        "no": ln.line_no, "group": _group_in(ln, options, locale, gettext),
-        "description": _description_in(ln, options, locale), "qty": ln.qty,
-        "characteristics": characteristics(ln.characteristics),
-        "marketing_text": options[ln.option_id].marketing_text if ln.option_id in options else "",
-        "image": options[ln.option_id].image if ln.option_id in options
-        and (options[ln.option_id].image or "").startswith("data:image/") else None,
-        "unit_price": ln.unit_price, "price": ln.price} for ln in p.lines]
-    ctx["totals"] = {"price": p.price_total, "tax_pct": plain_number(p.tax_pct), "tax": p.tax_total,
-                     "total": p.grand_total, "words": words(p.grand_total, p.currency.code, language(locale))}
-    ctx["schedule"] = _schedule(p)
+                     user: str = "", on: date | None = None) -> dict[str, Any]:
+    """The client's form: in the client's language and currency (at the rate of `on`, today by default)."""
+    conv = conversion(session, p.partner_id, p.currency_id, p.rate, on or date.today())
+    currency = conv.currency.code if conv is not None else p.currency.code
+    ctx = _head(session, p, locale, gettext, user, currency)
+    product = ctx["doc"]["model"] or (gettext("Configured product") if gettext else "Configured product")
+    ctx["lines"] = _customer_lines(p, _Texts(session, p, locale, gettext), conv, product)
+    if conv is None:
+        net, tax, total = p.price_total, p.tax_total, p.grand_total
+    else:
+        sums = document_totals(line_amounts(ln["qty"], ln["unit_price"], ZERO, p.tax_pct) for ln in ctx["lines"])
+        net, tax, total = sums.net, sums.tax, sums.total
+    ctx["totals"] = {"price": net, "tax_pct": p.tax_pct, "tax": tax, "total": total,
+                     "words": words(total, currency, language(locale))}
+    ctx["schedule"] = _schedule(p, total)
     return ctx
 
 
 def internal_context(session: Session, p: Proposal, locale: str, gettext: Gettext | None = None,
                      user: str = "") -> dict[str, Any]:
-    ctx = customer_context(session, p, locale, gettext, user)
+    """The company's form: every line of the composition with its cost and margin, in the proposal's currency."""
+    ctx = _head(session, p, locale, gettext, user, p.currency.code)
+    texts = _Texts(session, p, locale, gettext)
     rate = p.rate
-    by_no = {ln.line_no: ln for ln in p.lines}
-    for row in ctx["lines"]:
-        ln = by_no[row["no"]]
-        row.update(unit_cost=ln.unit_cost, cost=ln.cost, margin_pct=dp.margin_of(ln.cost, ln.price * rate),
-                   item=ln.item.code if ln.item else "")
+    ctx["lines"] = [texts.row(ln) | {
+        "unit_price": ln.unit_price, "price": ln.price, "unit_cost": ln.unit_cost, "cost": ln.cost,
+        "margin_pct": dp.margin_of(ln.cost, ln.price * rate), "item": ln.item.code if ln.item else ""}
+        for ln in p.lines]
     ctx["groups"] = dp.group_margins(p.lines, rate)
-    ctx["totals"].update(cost=p.cost_total, margin_pct=p.margin_actual_pct, floor_pct=plain_number(p.floor_margin_pct),
-                         override_by=p.floor_override_by, rate=plain_number(rate), source=p.cost_source,
-                         snapshot_at=p.snapshot_at)
+    ctx["totals"] = {"price": p.price_total, "tax_pct": p.tax_pct, "tax": p.tax_total, "total": p.grand_total,
+                     "words": words(p.grand_total, p.currency.code, language(locale)),
+                     "cost": p.cost_total, "margin_pct": p.margin_actual_pct, "floor_pct": p.floor_margin_pct,
+                     "override_by": p.floor_override_by, "rate": plain_number(rate), "source": p.cost_source,
+                     "snapshot_at": p.snapshot_at}
+    ctx["schedule"] = _schedule(p, p.grand_total)
     return ctx
 
 
@@ -134,7 +208,8 @@ def proposal_pdf(session: Session, proposal_id: int, form: str = "customer",
     build = internal_context if form == "internal" else customer_context
     context = build(session, p, locale, translations.gettext, user=printed_by())
     template = "proposal_internal.html" if form == "internal" else "proposal_customer.html"
-    name = f"{'TCP-internal' if form == 'internal' else 'TCP'}-{safe_filename(p.label)}.pdf"
+    # the number already says TCP ("TCP-2026-00002"): named once, the internal form marked as such
+    name = f"{safe_filename(p.label)}{'-internal' if form == 'internal' else ''}.pdf"
     return render_pdf(template, context, locale, translations), name
 
 
