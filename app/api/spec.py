@@ -68,7 +68,14 @@ SCHEMAS: dict[str, dict] = {
         "doc_type": {"type": "string", "enum": list(STOCK_DOC_TYPES)},
         "warehouse_id": ID, "doc_date": {**DATE, "nullable": True}, "dest_warehouse_id": NULLABLE_ID,
         "partner_name": TEXT, "currency_id": NULLABLE_ID, "rate": _dec(True), "reason": TEXT, "note": TEXT,
-        "lines": _list(_ref("StockDocumentLineInput"))}, ("doc_type", "warehouse_id", "lines")),
+        "partner_id": NULLABLE_ID, "shipment_id": {**NULLABLE_ID, "description": "a customer return: the shipment "
+                                                    "it comes back from (lines default to what can still come back)"},
+        "lines": _list(_ref("StockDocumentLineInput"))}, ("doc_type", "warehouse_id")),
+    "StockDocumentLines": _obj({"lines": _list(_ref("StockDocumentGridLine"))}, ("lines",)),
+    "StockDocumentGridLine": _obj({
+        "line_id": {**NULLABLE_ID, "description": "the stored line this one edits (absent: a new line)"},
+        "item_id": ID, "qty": _dec(), "unit": {"type": "string", "nullable": True}, "unit_cost": _dec(True),
+        "lot_id": NULLABLE_ID, "note": TEXT}, ("item_id", "qty")),
     "StockDocumentLineInput": _obj({
         "item_id": ID, "qty": _dec(), "unit": {"type": "string", "nullable": True,
                                                 "description": "a unit code (the item's own unit when absent)"},

@@ -10,10 +10,12 @@ from flask_appbuilder.api import expose, protect, safe
 
 from app.api import params as p
 from app.api.base import FabrikaApi
-from app.api.versioned import VersionedApiMixin
+from app.api.versioned import VersionedApiMixin, opened_version
 from app.extensions import db
 from app.models.catalog import Item, ItemGroup
 from app.models.core import Currency, Unit
+from app.models.partners import Partner
+from app.models.sales import Shipment
 from app.models.stock import (
     STOCK_DOC_TYPES,
     StockBalance,
@@ -33,6 +35,7 @@ from app.permissions import (
     RESOURCE_WAREHOUSE,
 )
 from app.services.stock import DocumentInput, LineInput, cancel_document, create_document, post_document
+from app.services.stock.grid import GridLine, save_lines
 from app.services.stock.structure import check_item_change, check_warehouse_change
 from app.views.base import FabrikaInterface
 
@@ -104,11 +107,11 @@ class StockDocumentApi(_Api):
     resource_name = "stock_document"
     class_permission_name = RESOURCE_STOCK_DOCUMENT
     method_permission_name = READ_ONLY | {"create_draft": ACTION_WRITE, "post_doc": ACTION_POST,
-                                          "cancel_doc": ACTION_POST}
-    include_route_methods = {"get", "get_list", "info", "create_draft", "post_doc", "cancel_doc"}
+                                          "cancel_doc": ACTION_POST, "save_lines": ACTION_WRITE}
+    include_route_methods = {"get", "get_list", "info", "create_draft", "post_doc", "cancel_doc", "save_lines"}
     datamodel = FabrikaInterface(StockDocument)
     list_columns = ["id", "doc_type", "number", "doc_date", "state", "warehouse.id", "warehouse.code",
-                    "dest_warehouse.id", "partner_name", "reason"]
+                    "dest_warehouse.id", "partner.id", "partner_name", "shipment.id", "reason", "row_version"]
     show_columns = list_columns + ["note", "posted_by", "posted_at", "cancelled_by", "cancelled_at"]
 
     @expose("/draft", methods=["POST"])
@@ -132,6 +135,31 @@ class StockDocumentApi(_Api):
         """
         return self.command(lambda: create_document(db.session, _draft_input(p.json_body(required=True))),
                             _state, status=201)
+
+    @expose("/<int:pk>/lines", methods=["PUT"])
+    @protect()
+    @safe
+    def save_lines(self, pk: int):
+        """Replace a draft's lines with the list sent, in one transaction (the page's lines grid does the same).
+        A line with its line_id keeps that stored line; the lines left out are deleted. Send the document's
+        row_version as If-Match to refuse a save over someone else's (422).
+        ---
+        put:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/StockDocumentLines'}
+          responses:
+            200:
+              description: saved
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/DocumentState'}
+        """
+        body = p.json_body(required=True)
+        return self.command(lambda: save_lines(
+            db.session, pk, [_grid_line(n, ln) for n, ln in p.lines(body, required=True)], opened_version()), _state)
 
     @expose("/<int:pk>/post", methods=["POST"])
     @protect()
@@ -184,8 +212,17 @@ def _state(doc: StockDocument) -> dict:
     return {"id": doc.id, "number": doc.number, "state": doc.state}
 
 
+def _grid_line(n: int, ln: dict) -> GridLine:
+    """A line of the lines grid: the draft line's fields plus the id of the stored line it edits."""
+    line, line_id = p.collect(lambda: _line_input(n, ln),
+                              lambda: p.ident(ln.get("line_id"), "line_id", StockDocumentLine, line=n))
+    return GridLine(**vars(line), line_id=line_id)
+
+
 def _draft_input(body: dict) -> DocumentInput:
     """The draft as the service takes it; ids, dates, texts and lines checked first, every problem at once."""
+    partner_id, shipment_id = p.collect(lambda: p.ident(body.get("partner_id"), "partner_id", Partner),
+                                        lambda: p.ident(body.get("shipment_id"), "shipment_id", Shipment))
     doc_type, warehouse_id, doc_date, dest_id, currency_id, partner, reason, note, lines = p.collect(
         lambda: p.choice(body.get("doc_type"), "doc_type", STOCK_DOC_TYPES),
         lambda: p.ident(body.get("warehouse_id"), "warehouse_id", Warehouse, required=True),
@@ -195,11 +232,11 @@ def _draft_input(body: dict) -> DocumentInput:
         lambda: p.text(body.get("partner_name"), "partner_name", max_len=p.size(StockDocument.partner_name)),
         lambda: p.text(body.get("reason"), "reason", max_len=p.size(StockDocument.reason)),
         lambda: p.text(body.get("note"), "note"),
-        lambda: [_line_input(n, ln) for n, ln in p.lines(body, required=True)],
+        lambda: [_line_input(n, ln) for n, ln in p.lines(body, required=not shipment_id)],
     )
     return DocumentInput(doc_type=doc_type, warehouse_id=warehouse_id, doc_date=doc_date, dest_warehouse_id=dest_id,
                          partner_name=partner, currency_id=currency_id, rate=body.get("rate"), reason=reason,
-                         note=note, lines=lines)
+                         note=note, lines=lines or [], partner_id=partner_id, shipment_id=shipment_id)
 
 
 def _line_input(n: int, ln: dict) -> LineInput:

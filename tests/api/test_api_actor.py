@@ -153,6 +153,7 @@ def _stock(walk: Walk) -> None:
     main, item = _id(Warehouse, code="MAIN"), _id(Item, code="CPU-A1")
     doc = walk("POST", "/api/v1/stock_document/draft", {
         "doc_type": "receipt", "warehouse_id": main, "lines": [{"item_id": item, "qty": "2", "unit_cost": "10"}]})["id"]
+    walk("PUT", f"/api/v1/stock_document/{doc}/lines", {"lines": [{"item_id": item, "qty": "3", "unit_cost": "10"}]})
     walk("POST", f"/api/v1/stock_document/{doc}/post")
     walk("POST", f"/api/v1/stock_document/{doc}/cancel")
 
