@@ -26,12 +26,14 @@ from app.permissions import (
     RESOURCE_ENGINEERING,
     RESOURCE_INVOICE,
     RESOURCE_JOBS,
+    RESOURCE_KNOWLEDGE,
     RESOURCE_KPI,
     RESOURCE_OUTBOX,
     RESOURCE_PARTNER,
     RESOURCE_PRODUCTION,
     RESOURCE_PROPOSAL,
     RESOURCE_PURCHASING,
+    RESOURCE_QUALITY,
     RESOURCE_REFERENCE,
     RESOURCE_SALES_ORDER,
     RESOURCE_SETTINGS,
@@ -125,6 +127,15 @@ for _role, _kpi in {"Manager": (R, W, X), "Economist": (R, W)}.items():
     ROLE_CONFIGS[_role][RESOURCE_KPI] = _kpi
 for _grants in ROLE_CONFIGS.values():
     _grants.setdefault(RESOURCE_KPI, (R,))
+# quality: who logs complaints and works actions (write), who may close them as effective (post); the
+# knowledge base is read by everyone, written by those who answer clients and engineers
+for _role, _quality in {"Manager": (R, W, P), "Production": (R, W, P), "Engineer": (R, W), "Sales": (R, W),
+                        "Service": (R, W), "Economist": (R,), "Warehouse": (R,), "Purchasing": (R,)}.items():
+    ROLE_CONFIGS[_role][RESOURCE_QUALITY] = _quality
+for _role in ("Manager", "Engineer", "Service"):
+    ROLE_CONFIGS[_role][RESOURCE_KNOWLEDGE] = (R, W)
+for _grants in ROLE_CONFIGS.values():
+    _grants.setdefault(RESOURCE_KNOWLEDGE, (R,))
 ROLE_NAMES = ("Admin", *ROLE_CONFIGS)
 # Resources only the Admin role holds (it holds every permission): settings write, backups.
 ADMIN_ONLY = (RESOURCE_BACKUP,)

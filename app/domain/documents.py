@@ -9,6 +9,7 @@ lists, cards, printed forms and the API name states from here.
 
 from __future__ import annotations
 
+from app.domain.quality import COMPLAINT, CORRECTIVE_ACTION
 from app.domain.workflow import Transition, Workflow, _l, workflow
 from app.permissions import (
     ACTION_POST,
@@ -152,3 +153,5 @@ OUTBOX_MESSAGE = workflow(
 WORKFLOWS: dict[str, Workflow] = {wf.doc_type: wf for wf in (
     STOCK_DOCUMENT, PRODUCTION_ORDER, PRODUCTION_RECEIPT, TRANSFORMATION, SALES_ORDER, SHIPMENT, SALES_INVOICE,
     PAYMENT, PURCHASE_REQUEST, PURCHASE_ORDER, PROPOSAL, OUTBOX_MESSAGE)}
+# quality (declared in app/domain/quality.py with its analysis helpers)
+WORKFLOWS.update({wf.doc_type: wf for wf in (COMPLAINT, CORRECTIVE_ACTION)})

@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -212,3 +213,28 @@ class KbRequestLink(Keyed, Audited, Model):
     request_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100), default="", nullable=False)
+
+
+def _normalise_article(_mapper, _connection, article: KbArticle) -> None:
+    """Keep the search words of an article in step with its text, whatever path saves it."""
+    from app.services.quality.kb_search import normalised_fields
+
+    article.search_title, article.search_body = normalised_fields(article)
+
+
+def _index_article(_mapper, connection, article: KbArticle) -> None:
+    from app.services.quality.kb_search import write_index
+
+    write_index(connection, article.id, article.search_title, article.search_body)
+
+
+def _unindex_article(_mapper, connection, article: KbArticle) -> None:
+    from app.services.quality.kb_search import drop_from_index
+
+    drop_from_index(connection, article.id)
+
+
+for _name, _hook in (("before_insert", _normalise_article), ("before_update", _normalise_article),
+                     ("after_insert", _index_article), ("after_update", _index_article),
+                     ("after_delete", _unindex_article)):
+    event.listen(KbArticle, _name, _hook)

@@ -23,10 +23,11 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from app.domain.errors import DomainError
+from app.domain.money import round_money
 from app.models.catalog import Item
 from app.models.partners import Partner
 from app.models.production import DOC_CONVERSION, DOC_DISASSEMBLY, DOC_PRODUCTION, ProductionCompletion, ProductionOrder
-from app.models.sales import DOC_SHIPMENT, Shipment
+from app.models.sales import DOC_SHIPMENT, SalesOrderLine, Shipment, ShipmentLine
 from app.models.stock import DOC_RECEIPT, DOC_TRANSFER, LotConsumption, StockDocument, StockLot, StockMove
 
 #: documents whose inbound lots are made of what they consumed
@@ -57,6 +58,7 @@ class LotNode:
     production_order_id: int | None = None
     item_label: str = ""
     supplier: str = ""
+    unit_cost: Decimal = Decimal(0)
 
 
 @dataclass
@@ -77,6 +79,12 @@ class Delivery:
     order_id: int | None = None
     item_label: str = ""
     lot_code: str = ""
+    amount: Decimal = Decimal(0)  # net sales amount of these units (order currency)
+    cost: Decimal = Decimal(0)  # their FIFO cost
+
+    @property
+    def margin(self) -> Decimal:
+        return self.amount - self.cost
 
 
 @dataclass
@@ -96,8 +104,11 @@ class Trace:
         for d in self.shipments:
             g = groups.setdefault((d.partner_id, d.item_id), {
                 "partner_id": d.partner_id, "partner": d.partner_name, "email": d.partner_email,
-                "item_id": d.item_id, "item": d.item_label, "qty": Decimal(0), "shipments": []})
+                "item_id": d.item_id, "item": d.item_label, "qty": Decimal(0), "amount": Decimal(0),
+                "margin": Decimal(0), "shipments": []})
             g["qty"] += d.qty
+            g["amount"] += d.amount
+            g["margin"] += d.margin
             if d.doc_number not in g["shipments"]:
                 g["shipments"].append(d.doc_number)
         return sorted(groups.values(), key=lambda g: (g["partner"], g["item"]))
@@ -113,7 +124,8 @@ def _lot_rows(session: Session, lot_ids: list[int]) -> dict[int, object]:
     for part in _chunks(sorted(lot_ids)):
         for r in session.execute(select(StockLot.id, StockLot.item_id, StockLot.code, StockLot.qty,
                                         StockLot.qty_remaining, StockLot.warehouse_id, StockLot.doc_type,
-                                        StockLot.doc_id, StockLot.doc_number, StockLot.origin_lot_id)
+                                        StockLot.doc_id, StockLot.doc_number, StockLot.origin_lot_id,
+                                        StockLot.unit_cost)
                                  .where(StockLot.id.in_(part))):
             rows[r.id] = r
     return rows
@@ -121,7 +133,7 @@ def _lot_rows(session: Session, lot_ids: list[int]) -> dict[int, object]:
 
 def _node(r, level: int, parent: int | None = None, parent_qty: Decimal = Decimal(0)) -> LotNode:
     return LotNode(level, r.id, r.item_id, r.code, r.qty, r.qty_remaining, r.warehouse_id, r.doc_type, r.doc_id,
-                   r.doc_number, parent, parent_qty)
+                   r.doc_number, parent, parent_qty, unit_cost=r.unit_cost)
 
 
 def _consumers(session: Session, lot_ids: list[int]) -> list[tuple[int, str, int, str, Decimal]]:
@@ -267,6 +279,7 @@ def _describe(session: Session, trace: Trace) -> None:
         lots[r.id] = _node(r, 0)
     for d in trace.deliveries:
         d.item_id, d.lot_code = lots[d.lot_id].item_id, lots[d.lot_id].code
+        d.cost = round_money(d.qty * lots[d.lot_id].unit_cost)
     item_ids = {n.item_id for n in trace.lots} | {d.item_id for d in trace.deliveries}
     items = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(item_ids)))} if item_ids else {}
     for obj in (*trace.lots, *trace.deliveries):
@@ -294,6 +307,16 @@ def _describe(session: Session, trace: Trace) -> None:
         q = (select(Shipment.id, Shipment.ship_date, Shipment.order_id, Partner.id, Partner.name, Partner.email)
              .join(Partner, Partner.id == Shipment.partner_id).where(Shipment.id.in_(ship_ids)))
         ships = {r[0]: r for r in session.execute(q)}
+        prices = _unit_prices(session, ship_ids)
         for d in trace.deliveries:
             if d.doc_type == DOC_SHIPMENT and d.doc_id in ships:
                 _, d.doc_date, d.order_id, d.partner_id, d.partner_name, d.partner_email = ships[d.doc_id]
+                d.amount = round_money(d.qty * prices.get((d.doc_id, d.item_id), Decimal(0)))
+
+
+def _unit_prices(session: Session, ship_ids: list[int]) -> dict[tuple[int, int], Decimal]:
+    """Net sales price per unit of each shipped item (from its order line, after discount, before tax)."""
+    q = (select(ShipmentLine.shipment_id, ShipmentLine.item_id, SalesOrderLine.amount_net, SalesOrderLine.qty)
+         .join(SalesOrderLine, SalesOrderLine.id == ShipmentLine.order_line_id)
+         .where(ShipmentLine.shipment_id.in_(ship_ids)))
+    return {(sid, iid): amount / qty for sid, iid, amount, qty in session.execute(q) if qty}

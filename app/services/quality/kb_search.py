@@ -1,0 +1,152 @@
+"""Knowledge-base search ranked by relevance, the same on SQLite and PostgreSQL.
+
+Articles keep their normalised words (app/domain/wordforms.py) in `search_title` / `search_body`, set by
+the model's flush hooks whenever the text changes, so every path that saves an article (pages, REST API,
+demo, imports) keeps them right. The index is derived from those columns:
+
+- SQLite: an FTS5 table `kb_fts` (rowid = article id), written in the same transaction as the article and
+  ranked with bm25 (title words weigh 10, body words 1);
+- PostgreSQL: a GIN index on the weighted tsvector ('simple' configuration: the words are already
+  normalised) of the same columns, ranked with ts_rank (title A, body D).
+
+The index is a cache: `ensure_index` builds it from the articles when it is missing (a new or restored
+database), so it never needs a migration of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from app.domain.wordforms import normalise, query_groups, words
+
+FTS_TABLE = "kb_fts"
+PG_INDEX = "ix_kb_article_search"
+PG_VECTOR = ("(setweight(to_tsvector('simple', a.search_title), 'A') || "
+             "setweight(to_tsvector('simple', a.search_body), 'D'))")
+MAX_WORDS = 12  # a pasted paragraph is not a search: its first words are
+
+
+@dataclass(frozen=True)
+class Hit:
+    article_id: int
+    score: float
+
+
+def normalised_fields(article) -> tuple[str, str]:
+    """(title words, body words) of every language version of an article."""
+    titles = " ".join(filter(None, (article.title, article.title_ru, article.title_es)))
+    bodies = " ".join(filter(None, (article.body, article.body_ru, article.body_es)))
+    tags = " ".join(t.name for t in article.tags) if "tags" in article.__dict__ else ""
+    return normalise(titles), normalise(bodies + " " + tags)
+
+
+def _is_sqlite(conn: Connection) -> bool:
+    return conn.dialect.name == "sqlite"
+
+
+def _has_fts(conn: Connection) -> bool:
+    return conn.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"),
+                        {"n": FTS_TABLE}).first() is not None
+
+
+def ensure_index(conn: Connection) -> bool:
+    """Create the index (and fill it from the articles) when it is missing; True when it was built."""
+    if _is_sqlite(conn):
+        if _has_fts(conn):
+            return False
+        conn.execute(text(f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(title, body, "
+                          "tokenize = 'unicode61 remove_diacritics 0')"))
+        conn.execute(text(f"INSERT INTO {FTS_TABLE}(rowid, title, body) "
+                          "SELECT id, search_title, search_body FROM kb_article"))
+        return True
+    if conn.dialect.name == "postgresql":
+        exists = conn.execute(text("SELECT 1 FROM pg_indexes WHERE indexname = :n"), {"n": PG_INDEX}).first()
+        if exists:
+            return False
+        # on a connection of its own, committed at once: a search (a read) would roll it back with its request
+        with conn.engine.connect() as own:
+            own.execute(text(f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON kb_article USING gin "
+                             f"({PG_VECTOR.replace('a.', '')})"))
+            own.commit()
+        return True
+    return False
+
+
+def write_index(conn: Connection, article_id: int, title: str, body: str) -> None:
+    """Keep the SQLite index row of one article (PostgreSQL indexes the columns by itself)."""
+    if not _is_sqlite(conn):
+        return
+    if ensure_index(conn):
+        return  # just built from the table, this article included
+    conn.execute(text(f"DELETE FROM {FTS_TABLE} WHERE rowid = :id"), {"id": article_id})
+    conn.execute(text(f"INSERT INTO {FTS_TABLE}(rowid, title, body) VALUES (:id, :t, :b)"),
+                 {"id": article_id, "t": title, "b": body})
+
+
+def drop_from_index(conn: Connection, article_id: int) -> None:
+    if _is_sqlite(conn) and _has_fts(conn):
+        conn.execute(text(f"DELETE FROM {FTS_TABLE} WHERE rowid = :id"), {"id": article_id})
+
+
+def _groups(query: str, prefix: bool) -> list[tuple[str, ...]]:
+    groups = query_groups(query)[:MAX_WORDS]
+    if prefix and groups:
+        raw = words(query)[-1]
+        if len(raw) >= 3:
+            groups[-1] = (*groups[-1], raw + "*")
+    return groups
+
+
+def _fts_query(groups: list[tuple[str, ...]], any_word: bool) -> str:
+    def term(t: str) -> str:
+        return f'"{t[:-1]}"*' if t.endswith("*") else f'"{t}"'
+
+    parts = ["(" + " OR ".join(term(t) for t in g) + ")" for g in groups]
+    return (" OR " if any_word else " AND ").join(parts)
+
+
+def _ts_query(groups: list[tuple[str, ...]], any_word: bool) -> str:
+    def term(t: str) -> str:
+        return f"{t[:-1]}:*" if t.endswith("*") else t
+
+    parts = ["(" + " | ".join(term(t) for t in g) + ")" for g in groups]
+    return (" | " if any_word else " & ").join(parts)
+
+
+def search(session: Session, query: str, limit: int = 10, *, category_id: int | None = None,
+           any_word: bool = False, prefix: bool = False, published_only: bool = True) -> list[Hit]:
+    """Articles matching every word of `query` (or any, with `any_word`) in any of its forms, best first."""
+    groups = _groups(query, prefix)
+    if not groups:
+        return []
+    conn = session.connection()
+    where = " AND a.published = :pub" if published_only else ""
+    where += " AND a.category_id = :cat" if category_id else ""
+    params = {"lim": limit, "pub": True, "cat": category_id}
+    if _is_sqlite(conn):
+        if not _has_fts(conn):
+            ensure_index(conn)
+        sql = (f"SELECT a.id, bm25({FTS_TABLE}, 10.0, 1.0) AS score FROM {FTS_TABLE} "
+               f"JOIN kb_article a ON a.id = {FTS_TABLE}.rowid WHERE {FTS_TABLE} MATCH :q{where} "
+               "ORDER BY score, a.id LIMIT :lim")
+        rows = conn.execute(text(sql), params | {"q": _fts_query(groups, any_word)}).all()
+        return [Hit(r[0], -float(r[1])) for r in rows]
+    ensure_index(conn)
+    sql = (f"SELECT a.id, ts_rank({PG_VECTOR}, q) AS score FROM kb_article a, to_tsquery('simple', :q) q "
+           f"WHERE {PG_VECTOR} @@ q{where} ORDER BY score DESC, a.id LIMIT :lim")
+    rows = conn.execute(text(sql), params | {"q": _ts_query(groups, any_word)}).all()
+    return [Hit(r[0], float(r[1])) for r in rows]
+
+
+def suggest(session: Session, typed: str, limit: int = 5) -> list[Hit]:
+    """Articles for what a user is typing (a service request's subject): every word first, else any word."""
+    hits = search(session, typed, limit, prefix=True)
+    if len(hits) < limit:
+        more = search(session, typed, limit, prefix=True, any_word=True)
+        known = {h.article_id for h in hits}
+        hits += [h for h in more if h.article_id not in known][:limit - len(hits)]
+    return hits
