@@ -37,6 +37,11 @@ class LocalizedName:
     def label(self, locale: str | None = None) -> str:
         return getattr(self, f"name_{locale or current_locale()}", "") or self.name
 
+    def titled(self, locale: str | None = None) -> str:
+        """The name with its code in brackets, as printed forms name a warehouse: "Основной склад (MAIN)"."""
+        name, code = self.label(locale), getattr(self, "code", "") or ""
+        return name if not code or name == code else f"{name} ({code})"
+
 
 def translated(name_length: int, field: str = "name") -> type:
     """Mixin adding `<field>_ru` and `<field>_es` to a register that already declares its default `field`

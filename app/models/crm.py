@@ -13,13 +13,13 @@ from flask_appbuilder import Model
 from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, Keyed, TimestampMixin, Versioned, current_locale, utcnow
+from app.models.base import Audited, Keyed, LocalizedName, TimestampMixin, Versioned, utcnow
 from app.models.types import Money
 
 ACTIVITY_KINDS = ("call", "meeting", "task", "email")
 
 
-class DealStage(Keyed, Audited, Model):
+class DealStage(Keyed, LocalizedName, Audited, Model):
     """A column of the kanban and a step of the funnel; `sort_order` orders both."""
 
     __tablename__ = "deal_stage"
@@ -36,10 +36,6 @@ class DealStage(Keyed, Audited, Model):
     @property
     def is_closed(self) -> bool:
         return self.is_won or self.is_lost
-
-    def label(self, locale: str | None = None) -> str:
-        """The stage's name in the reader's language, else the English name."""
-        return {"ru": self.name_ru, "es": self.name_es}.get(locale or current_locale(), "") or self.name
 
     def __repr__(self) -> str:
         return self.label()

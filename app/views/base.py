@@ -22,11 +22,13 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from app.models.base import LocalizedName
 from app.models.types import Money, Quantity, Rate
 from app.permissions import CRUD, READ_ONLY
 from app.services.export import to_csv, to_xlsx
 from app.views.code_columns import install as install_code_columns
 from app.views.code_columns import text as code_text
+from app.views.name_filters import add_any_name_filter
 
 EXPORT_LIMIT = 100_000
 
@@ -89,6 +91,7 @@ class BaseModelView(ModelView):
         super().__init__(**kwargs)
         self._auto_formatters()
         self._blank_choice_text()
+        add_any_name_filter(self)
 
     def _list(self, **kwargs: Any):
         """FAB's list, with a page or page size in the address that is not a whole number (page >= 0,
@@ -160,6 +163,9 @@ class BaseModelView(ModelView):
         )
 
     def _export_value(self, item: Any, column: str) -> Any:
+        if column == "name" and isinstance(item, LocalizedName) and "name_ru" not in (self.export_columns or
+                                                                                     self.list_columns):
+            return item.label()  # as the list shows it
         value = item
         for part in column.split("."):
             value = getattr(value, part, None) if value is not None else None
@@ -180,7 +186,17 @@ class ReadOnlyModelView(BaseModelView):
 
 
 class FabrikaInterface(SQLAInterface):
-    """FAB's model interface, except a column with a default is optional in forms (note = "")."""
+    """FAB's model interface, except a column with a default is optional in forms (note = ""), and a
+    list's `name` column of a register named in three languages shows the reader's (label()): the column
+    stays the real one, so sorting and filtering on it keep working. A list that shows name_ru and name_es
+    next to it (a small register edited in place) keeps the stored default, as do the show page and forms."""
+
+    def get_values(self, lst, list_columns):
+        localize = "name" in list_columns and "name_ru" not in list_columns
+        for row, values in zip(lst, super().get_values(lst, list_columns), strict=True):
+            if localize and isinstance(row, LocalizedName):
+                values["name"] = row.label()
+            yield values
 
     def is_nullable(self, col_name: str) -> bool:
         column = self.list_columns.get(col_name)

@@ -228,12 +228,15 @@ class CalculatorView(ShowWithActions):
     method_permission_name = CRUD | {"editor": ACTION_WRITE, "testrun": ACTION_WRITE, "run": ACTION_READ}
     related_views = [CalculatorVersionView]
     list_columns = ["code", "name", "name_ru", "name_es", "active", "current_version"]
-    add_columns = edit_columns = ["code", "name", "name_ru", "name_es", "description", "active"]
-    show_columns = ["code", "name", "name_ru", "name_es", "description", "active", "current_version"]
+    add_columns = edit_columns = ["code", "name", "name_ru", "name_es", "description", "description_ru",
+                                  "description_es", "active"]
+    show_columns = ["code", "name", "name_ru", "name_es", "description", "description_ru", "description_es",
+                    "active", "current_version"]
     search_columns = ["code", "name", "name_ru", "name_es", "active"]
     label_columns = LABELS
     formatters_columns = {"active": lambda v: str(_l("Yes") if v else _l("No"))}
-    export_columns = ["code", "name", "name_ru", "name_es", "description", "active", "current_version"]
+    export_columns = ["code", "name", "name_ru", "name_es", "description", "description_ru", "description_es",
+                      "active", "current_version"]
 
     def _doc_actions(self, item: Calculator) -> list[dict]:
         out = [action("run", t("run"), "fa-calculator", "btn-primary")]

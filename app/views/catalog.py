@@ -41,7 +41,7 @@ class _CatalogView(BaseModelView):
 @one_form("code", "name", "name_ru", "name_es", "parent")
 class ItemGroupView(_CatalogView):
     datamodel = interface(ItemGroup)
-    search_columns = ["code", "name", "parent"]
+    search_columns = ["code", "name", "name_ru", "name_es", "parent"]
 
 
 @titles(_l("Items"), _l("Item"), _l("Add item"), _l("Edit item"))
@@ -80,7 +80,7 @@ class PriceListItemView(_CatalogView):
 
 
 @titles(_l("Price lists"), _l("Price list"), _l("Add price list"), _l("Edit price list"))
-@one_form("name", "currency", "partner", "active")
+@one_form("name", "name_ru", "name_es", "currency", "partner", "active")
 class PriceListView(VersionedEditMixin, _CatalogView):
     datamodel = interface(PriceList)
     related_views = [PriceListItemView]
@@ -92,8 +92,9 @@ class WarehouseView(VersionedEditMixin, BaseModelView):
     datamodel = interface(Warehouse)
     class_permission_name = RESOURCE_WAREHOUSE
     list_columns = ["code", "name", "valuation", "active"]
-    add_columns = edit_columns = show_columns = ["code", "name", "valuation", "address", "active"]
-    search_columns = ["code", "name", "valuation", "active"]
+    add_columns = edit_columns = show_columns = ["code", "name", "name_ru", "name_es", "valuation", "address",
+                                                 "active"]
+    search_columns = ["code", "name", "name_ru", "name_es", "valuation", "active"]
     label_columns = ITEM_LABELS
     add_form_extra_fields = edit_form_extra_fields = {
         "valuation": choice_field(_l("Valuation"), VALUATION_CHOICES, "fifo"),

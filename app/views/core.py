@@ -56,14 +56,14 @@ class CompanyView(BaseModelView):
 
 
 @titles(_l("Currencies"), _l("Currency"), _l("Add currency"), _l("Edit currency"))
-@one_form("code", "name", "symbol", "decimals", "active")
+@one_form("code", "name", "name_ru", "name_es", "symbol", "decimals", "active")
 class CurrencyView(BaseModelView):
     datamodel = interface(Currency)
     class_permission_name = RESOURCE_REFERENCE
     search_columns = ["code", "name", "active"]
     label_columns = {
-        "code": _l("Code"), "name": _l("Name"), "symbol": _l("Symbol"), "decimals": _l("Decimals"),
-        "active": _l("Active"),
+        "code": _l("Code"), "name": _l("Name"), "name_ru": _l("Name (Russian)"), "name_es": _l("Name (Spanish)"),
+        "symbol": _l("Symbol"), "decimals": _l("Decimals"), "active": _l("Active"),
     }
 
 

@@ -13,6 +13,7 @@ COMMON_LABELS = {
     "cancelled_by": _l("Cancelled by"), "code": _l("Code"), "confirmed_at": _l("Confirmed at"),
     "confirmed_by": _l("Confirmed by"), "cost": _l("Cost"), "created_by": _l("Created by"),
     "currency": _l("Currency"), "description": _l("Description"), "dest_warehouse": _l("Destination warehouse"),
+    "description_ru": _l("Description (Russian)"), "description_es": _l("Description (Spanish)"),
     "discount_pct": _l("Discount, %"), "doc_date": _l("Date"), "document": _l("Document"), "done": _l("Done"),
     "due_date": _l("Due date"), "floor_margin_pct": _l("Floor margin, %"), "item": _l("Item"), "kind": _l("Kind"),
     "language": _l("Language"), "line_no": _l("No."), "manager": _l("Manager"), "model": _l("Product model"),

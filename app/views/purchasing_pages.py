@@ -78,7 +78,7 @@ def _fields(method: str, values: dict[str, Any], with_period_days: bool = False)
             continue
         field = {"name": key, "label": FIELD_LABELS[key], "value": values.get(key, ""), "type": "text"}
         if key == "warehouse_id":
-            field["choices"] = [("", gettext("All warehouses"))] + reports.warehouse_choices(session)
+            field["choices"] = [("", gettext("All warehouses"))] + reports.warehouse_choices(session, locale)
         elif key == "group_id":
             field["choices"] = [("", gettext("All groups"))] + reports.group_choices(session, locale)
         elif key == "criterion":
@@ -299,7 +299,7 @@ class PurchasingSettingsView(_Page):
         row = settings_svc.get_settings(db.session)
         forms = [(m, _fields(m, settings_svc.method_raw(row, m), with_period_days=True)) for m in METHODS]
         return self.page("fabrika/purchasing_settings.html", title=gettext("Purchasing settings"), row=row,
-                         forms=forms, warehouses=reports.warehouse_choices(db.session), methods=METHODS,
+                         forms=forms, warehouses=reports.warehouse_choices(db.session, locale_name()), methods=METHODS,
                          can_write=self.appbuilder.sm.has_access(f"can_{ACTION_WRITE}", RESOURCE_PURCHASING))
 
     @expose("/save", methods=["POST"])

@@ -139,7 +139,7 @@ class _StockReportView(BaseView):
         return self.render_template(
             self.template, title=self.title, fmt_number=fmt_number, fmt_money=fmt_money, fmt_qty=fmt_qty,
             fmt_date=fmt_date, url_with=_url_with, kind_label=lambda kind: KIND_LABELS.get(kind, kind),
-            doc_url=self._doc_url, warehouses=reports.warehouse_choices(session),
+            doc_url=self._doc_url, warehouses=reports.warehouse_choices(session, locale),
             groups=reports.group_choices(session, locale), args=request.args, **context,
         )
 

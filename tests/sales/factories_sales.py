@@ -20,6 +20,7 @@ from app.models.sales import (
     Shipment,
     ShipmentLine,
 )
+from app.services.partners import normalize_name
 from app.services.sales import OrderInput, OrderLineInput, create_order
 from tests import factories as f
 
@@ -29,7 +30,8 @@ SALES_TABLES = (SalesOrder, SalesOrderLine, SalesOrderDemand, Shipment, Shipment
 
 
 def client(name: str = "Robokids", **kw) -> Partner:
-    p = Partner(name=name, is_customer=True, email=kw.pop("email", "office@robokids.example"), **kw)
+    p = Partner(name=name, name_norm=normalize_name(name), is_customer=True,
+                email=kw.pop("email", "office@robokids.example"), **kw)
     db.session.add(p)
     db.session.commit()
     return p

@@ -189,7 +189,7 @@ def shortages_for(session: Session, warehouse_id: int, needs: dict[int, Decimal]
     warehouse = session.get(Warehouse, warehouse_id)
     sources = other_sources(session, short_ids, warehouse_id)
     makeable = set(active_boms(session, short_ids))
-    return [Shortage(i, items[i].code, items[i].name, warehouse.code, needs[i],
+    return [Shortage(i, items[i].code, items[i].label(), warehouse.code, needs[i],
                      avail.get(i, ZERO) - claimed.get(i, ZERO), sources.get(i, []), i in makeable)
             for i in sorted(short_ids, key=lambda i: items[i].code)]
 

@@ -25,6 +25,7 @@ from app.models.production import (
     ProductionCompletion,
     ProductionOrder,
     Routing,
+    WorkCenter,
 )
 from app.models.stock import StockLot, StockMove, Warehouse
 from app.printing import render_pdf
@@ -36,10 +37,12 @@ from app.services.stock.reports import language
 Gettext = Callable[[str], str]
 
 
-def _wh(wh: Warehouse | None) -> str:
-    if wh is None:
-        return ""
-    return wh.name if wh.name == wh.code else f"{wh.name} ({wh.code})"
+def _wh(wh: Warehouse | None, locale: str) -> str:
+    return wh.titled(language(locale)) if wh is not None else ""
+
+
+def _centre(centre: WorkCenter | None, locale: str) -> str:
+    return f"{centre.code} {centre.label(language(locale))}" if centre is not None else ""
 
 
 def _stamp_state(state: str) -> str:
@@ -99,7 +102,7 @@ def _pick_list(session: Session, order: ProductionOrder, locale: str) -> list[di
     return out
 
 
-def _operations(order: ProductionOrder) -> list[dict[str, Any]]:
+def _operations(order: ProductionOrder, locale: str) -> list[dict[str, Any]]:
     out = []
     for op in order.operations:
         with exact():
@@ -107,7 +110,7 @@ def _operations(order: ProductionOrder) -> list[dict[str, Any]]:
         actual = None
         if op.actual_setup_minutes is not None or op.actual_run_minutes is not None:
             actual = (op.actual_setup_minutes or ZERO) + (op.actual_run_minutes or ZERO)
-        out.append({"seq": op.seq, "name": op.name, "work_center": str(op.work_center),
+        out.append({"seq": op.seq, "name": op.label(language(locale)), "work_center": _centre(op.work_center, locale),
                     "setup": op.planned_setup_minutes, "run": op.planned_run_minutes,
                     "planned": round_qty(planned), "actual": actual, "qty_reported": op.qty_reported,
                     "software": op.is_software, "software_version": op.software_version, "done": op.done})
@@ -123,13 +126,14 @@ def order_context(session: Session, order: ProductionOrder, locale: str, gettext
         "order_state": order.state, **_item(order.item, locale), "qty": order.qty, "qty_done": order.qty_done,
         "qty_remaining": order.qty_remaining, "bom": str(order.bom) if order.bom else "",
         "routing": str(order.routing) if order.routing else "",
-        "component_warehouse": _wh(order.component_warehouse), "output_warehouse": _wh(order.output_warehouse),
+        "component_warehouse": _wh(order.component_warehouse, locale),
+        "output_warehouse": _wh(order.output_warehouse, locale),
         "planned_start": order.planned_start, "planned_end": order.planned_end,
         "parent": order.parent.number if order.parent else "",
         "children": ", ".join(c.number or f"#{c.id}" for c in order.children), "note": order.note,
     }
     context["pick"] = _pick_list(session, order, locale)
-    context["operations"] = _operations(order)
+    context["operations"] = _operations(order, locale)
     context["costs"] = costing.comparison(order)
     return context
 
@@ -158,7 +162,8 @@ def routing_context(session: Session, routing: Routing, locale: str, gettext: Ge
             setup, run = setup + op.setup_minutes, run + op.run_minutes
             setup_cost += op.setup_minutes * rate / 60
             run_cost += op.run_minutes * rate / 60
-            ops.append({"seq": op.seq, "name": op.name, "work_center": str(op.work_center), "setup": op.setup_minutes,
+            ops.append({"seq": op.seq, "name": op.label(language(locale)),
+                        "work_center": _centre(op.work_center, locale), "setup": op.setup_minutes,
                         "run": op.run_minutes, "rate": rate, "instructions": op.instructions,
                         "software": op.is_software, "software_version": op.software_version})
     on = routing.valid_from or date.today()
@@ -224,7 +229,8 @@ def completion_context(session: Session, completion: ProductionCompletion, local
     context.update(
         doc={"number": completion.number, "date": completion.doc_date, "state": _stamp_state(completion.state),
              "order": order.number or "", **_item(order.item, locale), "qty": completion.qty,
-             "output_warehouse": _wh(order.output_warehouse), "component_warehouse": _wh(order.component_warehouse),
+             "output_warehouse": _wh(order.output_warehouse, locale),
+             "component_warehouse": _wh(order.component_warehouse, locale),
              "posted_by": completion.posted_by},
         consumed=consumed, produced=produced,
         costs={"material": completion.material_cost, "labour": completion.labour_cost,

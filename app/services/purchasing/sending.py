@@ -79,7 +79,7 @@ def document_context(session: Session, kind: str, doc_id: int, locale: str, gett
                 "date": doc.request_date if kind == "request" else doc.order_date,
                 "state": "cancelled" if doc.state == "cancelled" else "",
                 "supplier": (supplier.legal_name or supplier.name) if supplier else "",
-                "warehouse": doc.warehouse.name if doc.warehouse else "",
+                "warehouse": doc.warehouse.titled(locale.split("_")[0]) if doc.warehouse else "",
                 "expected_date": getattr(doc, "expected_date", None), "note": doc.note},
         "lines": lines, "totals": dict(totals),
         "amount_words": words(totals[single], single, locale) if single else "",

@@ -5,6 +5,8 @@ counted in orders, then quantity. A client's list reads that client's orders of 
 (index ix_so_partner_date). The overall list is the same for everybody and needs not be to the
 minute, so it covers the last 90 days and is kept for ten minutes per process: at 200,000 orders
 the aggregate costs about a second, which a user typing an order should not wait for each time.
+The overall list leaves out one-off custom items (the item a TCP's configuration became, marked by
+Proposal.custom_item_id): made for one client, nobody else can order them.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models.catalog import Item
+from app.models.proposals import Proposal
 from app.models.sales import SO_CANCELLED, SalesOrder, SalesOrderLine
 
 DEFAULT_DAYS = 365
@@ -38,8 +41,9 @@ class PopularItem:
 
 
 def popular_items(session: Session, partner_id: int | None = None, limit: int = 8, days: int = DEFAULT_DAYS,
-                  locale: str = "en", today: date | None = None) -> list[PopularItem]:
-    """Items most often ordered in the last `days` (by one client when partner_id is given)."""
+                  locale: str = "en", today: date | None = None, catalog_only: bool = False) -> list[PopularItem]:
+    """Items most often ordered in the last `days` (by one client when partner_id is given); with
+    `catalog_only`, without the one-off items made from a TCP."""
     since = (today or date.today()) - timedelta(days=days)
     orders = func.count(func.distinct(SalesOrderLine.order_id)).label("orders")
     q = (select(SalesOrderLine.item_id, orders, func.sum(SalesOrderLine.qty).label("qty"))
@@ -49,6 +53,9 @@ def popular_items(session: Session, partner_id: int | None = None, limit: int = 
                                                     SalesOrderLine.item_id).limit(limit))
     if partner_id is not None:
         q = q.where(SalesOrder.partner_id == partner_id)
+    if catalog_only:
+        q = q.where(SalesOrderLine.item_id.not_in(
+            select(Proposal.custom_item_id).where(Proposal.custom_item_id.is_not(None))))
     rows = session.execute(q).all()
     if not rows:
         return []
@@ -71,7 +78,7 @@ def overall_popular(session: Session, limit: int = 8, locale: str = "en") -> lis
         hit = _cache.get(key)
     if hit is not None and now - hit[0] < OVERALL_TTL_SECONDS:
         return hit[1]
-    rows = popular_items(session, None, limit, days=OVERALL_DAYS, locale=locale)
+    rows = popular_items(session, None, limit, days=OVERALL_DAYS, locale=locale, catalog_only=True)
     with _cache_lock:
         if len(_cache) > 64:
             _cache.clear()

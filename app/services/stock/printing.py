@@ -87,10 +87,8 @@ def _multiply(*factors: Decimal) -> Decimal:
         return round_money(out)
 
 
-def _warehouse_label(wh: Warehouse | None) -> str:
-    if wh is None:
-        return ""
-    return wh.name if wh.name == wh.code else f"{wh.name} ({wh.code})"
+def _warehouse_label(wh: Warehouse | None, locale: str) -> str:
+    return wh.titled(reports.language(locale)) if wh is not None else ""
 
 
 def _single_unit_total(lines: list[dict], key: str) -> Decimal | None:
@@ -185,11 +183,12 @@ def _count_totals(lines: list[dict]) -> dict[str, Decimal | None]:
             "complete": len(known) == len(lines)}
 
 
-def _doc_header(doc: StockDocument, base_currency: str | None) -> dict[str, Any]:
+def _doc_header(doc: StockDocument, base_currency: str | None, locale: str) -> dict[str, Any]:
     foreign = doc.currency is not None and doc.currency.code != base_currency
     return {
         "id": doc.id, "type": doc.doc_type, "number": doc.number or "", "date": doc.doc_date, "state": doc.state,
-        "warehouse": _warehouse_label(doc.warehouse), "dest_warehouse": _warehouse_label(doc.dest_warehouse),
+        "warehouse": _warehouse_label(doc.warehouse, locale),
+        "dest_warehouse": _warehouse_label(doc.dest_warehouse, locale),
         "partner": doc.partner_name, "reason": doc.reason, "basis": doc.source_ref, "note": doc.note,
         "currency": doc.currency.code if foreign else "", "rate": doc.rate if foreign else None,
         "posted_by": doc.posted_by,
@@ -201,7 +200,7 @@ def document_context(session: Session, doc: StockDocument, locale: str, gettext:
     """The view-model of a stock document's printed form (see the stock_*.html templates)."""
     context = form_context(session, locale, gettext, user, printed_at)
     currency = context["currency"]
-    context["doc"] = _doc_header(doc, currency)
+    context["doc"] = _doc_header(doc, currency, locale)
     if doc.doc_type == DOC_COUNT:
         lines = _count_lines(session, doc, locale)
         totals = _count_totals(lines)
@@ -237,7 +236,7 @@ def _group_label(session: Session, group_id: int | None, locale: str) -> str:
     group = session.get(ItemGroup, group_id)
     if group is None:
         return ""
-    return getattr(group, f"name_{reports.language(locale)}", "") or group.name
+    return group.label(reports.language(locale))
 
 
 def on_hand_context(session: Session, locale: str, warehouse_id: int | None = None, group_id: int | None = None,
@@ -252,7 +251,7 @@ def on_hand_context(session: Session, locale: str, warehouse_id: int | None = No
         per_warehouse[row.warehouse_code] += row.value
     return context | {
         "on_date": printed_at or date.today(),
-        "warehouse": _warehouse_label(session.get(Warehouse, warehouse_id)) if warehouse_id else "",
+        "warehouse": _warehouse_label(session.get(Warehouse, warehouse_id), locale) if warehouse_id else "",
         "group": _group_label(session, group_id, locale),
         "rows": report.rows,
         "show_warehouse": warehouse_id is None,

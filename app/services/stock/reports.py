@@ -29,6 +29,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Subquery,
+    Table,
     and_,
     bindparam,
     case,
@@ -80,11 +81,15 @@ def item_label_column(locale: str | None) -> ColumnElement:
     Table columns, not ORM attributes: a select made only of table columns returns plain rows
     without the ORM's row loading (see on_hand); mixed with ORM attributes they work the same.
     """
-    item = Item.__table__.c
-    column = {"ru": item.name_ru, "es": item.name_es}.get(language(locale))
+    return name_column(Item.__table__, locale)
+
+
+def name_column(table: Table, locale: str | None) -> ColumnElement:
+    """A three-language register's name in the locale, in SQL: name_ru / name_es when filled, else name."""
+    column = {"ru": table.c.name_ru, "es": table.c.name_es}.get(language(locale))
     if column is None:
-        return item.name
-    return case((column != "", column), else_=item.name)
+        return table.c.name
+    return case((column != "", column), else_=table.c.name)
 
 
 def unit_label_column(locale: str | None) -> ColumnElement:
@@ -226,7 +231,8 @@ def _on_hand_statements(by_warehouse: bool, by_group: bool, only_nonzero: bool, 
         conds.append(or_(bal.c.qty != 0, bal.c.value != 0, bal.c.reserved != 0))
     rows = (
         select(bal.c.item_id, item.c.code, item_label_column(lang), unit_label_column(lang),
-               bal.c.warehouse_id, wh.c.code, wh.c.name, bal.c.qty, bal.c.reserved, bal.c.value, item.c.unit_id)
+               bal.c.warehouse_id, wh.c.code, name_column(wh, lang), bal.c.qty, bal.c.reserved, bal.c.value,
+               item.c.unit_id)
         .join(item, item.c.id == bal.c.item_id).join(unit, unit.c.id == item.c.unit_id)
         .join(wh, wh.c.id == bal.c.warehouse_id)
         .where(*conds).order_by(item.c.code, wh.c.code)
@@ -701,9 +707,9 @@ def turnover(session: Session, date_from: date, date_to: date, warehouse_id: int
 # --- filter choices ----------------------------------------------------------------------------
 
 
-def warehouse_choices(session: Session) -> list[tuple[int, str]]:
+def warehouse_choices(session: Session, locale: str | None = None) -> list[tuple[int, str]]:
     """(id, 'CODE — name') of every warehouse, active first, for the report filters."""
-    rows = session.execute(select(Warehouse.id, Warehouse.code, Warehouse.name)
+    rows = session.execute(select(Warehouse.id, Warehouse.code, name_column(Warehouse.__table__, locale))
                            .order_by(Warehouse.active.desc(), Warehouse.code)).all()
     return [(i, code if name == code else f"{code} — {name}") for i, code, name in rows]
 

@@ -1,5 +1,6 @@
 /* The order entry form (sales_order_entry.html): client and item look-ups as the user types (the
- * lookup URL is the form's data-lookup-url), lines added and removed, popular items added with a click. */
+ * lookup URL is the form's data-lookup-url), lines added and removed, popular items added with a click;
+ * the client's popular items are fetched again (#popular's data-url) whenever another client is chosen. */
 (function () {
   "use strict";
   var lookup = document.getElementById("order-entry").dataset.lookupUrl;
@@ -7,7 +8,11 @@
     fetch(lookup + "?what=" + what + "&q=" + encodeURIComponent(q), {credentials: "same-origin"})
       .then(function (r) { return r.json(); }).then(function (rows) {
         var dl = document.getElementById(listId); dl.innerHTML = "";
-        rows.forEach(function (r) { var o = document.createElement("option"); o.value = r.label; o.dataset.id = r.id; dl.appendChild(o); });
+        rows.forEach(function (r) {
+          var o = document.createElement("option"); o.value = r.label; o.dataset.id = r.id;
+          if (r.match) o.label = r.match;  /* the name typed in another language: shown, and kept by the browser */
+          dl.appendChild(o);
+        });
       });
   }
   function idOf(listId, value) {
@@ -16,7 +21,36 @@
     return "";
   }
   var pn = document.getElementById("partner_name"), pid = document.getElementById("partner_id");
-  pn.addEventListener("input", function () { pid.value = idOf("partner-list", pn.value); if (!pid.value) fill("partner-list", "partner", pn.value); });
+  var popular = document.getElementById("popular"), shownFor = pid.value;
+  function popButton(p) {
+    var b = document.createElement("button"); b.type = "button"; b.className = "btn btn-xs btn-info pop-item";
+    b.dataset.id = p.item_id; b.dataset.label = p.code + " " + p.name;
+    b.textContent = p.code + " " + p.name + " (" + p.orders + ")";
+    return b;
+  }
+  function refreshPopular() {
+    if (pid.value === shownFor) return;
+    shownFor = pid.value;
+    var box = document.getElementById("popular-client");
+    function show(rows) {
+      box.innerHTML = "";
+      rows.forEach(function (p) { box.appendChild(popButton(p)); box.appendChild(document.createTextNode(" ")); });
+      if (!rows.length) {
+        var none = document.createElement("span"); none.className = "text-muted"; none.textContent = popular.dataset.none;
+        box.appendChild(none);
+      }
+    }
+    if (!pid.value) { show([]); return; }
+    var asked = pid.value;
+    fetch(popular.dataset.url + "?partner_id=" + encodeURIComponent(asked), {credentials: "same-origin"})
+      .then(function (r) { return r.json(); })
+      .then(function (data) { if (asked === pid.value) show(data.client || []); });
+  }
+  pn.addEventListener("input", function () {
+    pid.value = idOf("partner-list", pn.value);
+    if (!pid.value) fill("partner-list", "partner", pn.value);
+    refreshPopular();
+  });
   var tbody = document.querySelector("#order-lines tbody");
   tbody.addEventListener("input", function (e) {
     if (!e.target.classList.contains("line-item")) return;

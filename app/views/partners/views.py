@@ -328,11 +328,11 @@ class PartnerBankAccountView(BlankChoiceMixin, BaseModelView):
 
 
 @titles(_l("Tags"), _l("Tag"), _l("New tag"), _l("Edit tag"))
-@one_form("name", "color")
+@one_form("name", "name_ru", "name_es", "color")
 class TagView(BaseModelView):
     datamodel = interface(Tag)
     class_permission_name = RESOURCE_PARTNER
-    search_columns = ["name"]
+    search_columns = ["name", "name_ru", "name_es"]
     label_columns = LABELS
     base_order = ("name", "asc")
 

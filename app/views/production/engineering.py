@@ -49,7 +49,7 @@ class _EngineeringView:
     label_columns = LABELS
 
 @titles(_l("Work centres"), _l("Work centre"), _l("Add work centre"), _l("Edit work centre"))
-@one_form("code", "name", "labour_rate", "overhead_rate", "active")
+@one_form("code", "name", "name_ru", "name_es", "labour_rate", "overhead_rate", "active")
 class WorkCenterView(_EngineeringView, BaseModelView):
     datamodel = interface(WorkCenter)
     search_columns = ["code", "name", "active"]
@@ -213,8 +213,8 @@ def _cost_tables(tree, items: dict) -> list[dict]:
 class RoutingOperationView(_EngineeringView, BaseModelView):
     datamodel = interface(RoutingOperation)
     list_columns = ["seq", "name", "work_center", "setup_minutes", "run_minutes", "is_software"]
-    add_columns = edit_columns = ["routing", "seq", "name", "work_center", "setup_minutes", "run_minutes",
-                                  "is_software", "software_version", "instructions"]
+    add_columns = edit_columns = ["routing", "seq", "name", "name_ru", "name_es", "work_center", "setup_minutes",
+                                  "run_minutes", "is_software", "software_version", "instructions"]
     show_columns = add_columns
     base_order = ("seq", "asc")
     page_size = 100

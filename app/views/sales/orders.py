@@ -16,7 +16,7 @@ from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.domain.documents import SALES_ORDER
@@ -41,6 +41,7 @@ from app.permissions import (
 from app.services.sales import orders as svc
 from app.services.sales.analysis import analyse, run_analysis
 from app.services.sales.invoices import invoiced_by_line, is_service_line
+from app.services.sales.lookup import find_clients, find_items
 from app.services.sales.popular import suggestions
 from app.services.sales.shipments import shipped_by_line
 from app.views.base import BaseModelView, ReadOnlyModelView, flash_domain_error, interface, locale_name, run_command
@@ -344,22 +345,12 @@ class SalesOrderView(NumberSearch, BaseModelView):
     @expose("/lookup.json", methods=["GET"])
     @has_access
     def lookup(self) -> Response:
-        """Clients (what=partner) or items (what=item) whose name or code starts with q: 20 at most."""
-        q = (request.args.get("q") or "").strip()
-        if len(q) < 1:
-            return jsonify([])
-        like = f"{q.lower()}%"
+        """Clients (what=partner: the name without legal form or the tax id starts with q) or items
+        (what=item: the code starts with q or a name in any language contains it, any case): 20 at most."""
+        q = request.args.get("q") or ""
         if request.args.get("what") == "partner":
-            rows = db.session.execute(select(Partner.id, Partner.name).where(
-                Partner.active.is_(True), Partner.merged_into_id.is_(None),
-                or_(func.lower(Partner.name).like(like), Partner.name_norm.like(like), Partner.tax_id.like(f"{q}%")))
-                .order_by(Partner.name).limit(20)).all()
-            return jsonify([{"id": r.id, "label": r.name} for r in rows])
-        rows = db.session.scalars(select(Item).where(Item.active.is_(True), or_(
-            func.lower(Item.code).like(like), func.lower(Item.name).like(like), func.lower(Item.name_ru).like(like),
-            func.lower(Item.name_es).like(like))).order_by(Item.code).limit(20)).all()
-        lang = locale_name()[:2]
-        return jsonify([{"id": i.id, "label": f"{i.code} {i.label(lang)}"} for i in rows])
+            return jsonify([r.as_json() for r in find_clients(db.session, q)])
+        return jsonify([r.as_json() for r in find_items(db.session, q, locale_name()[:2])])
 
     # --- e-mail ---------------------------------------------------------------------------------------
 
