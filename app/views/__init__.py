@@ -21,8 +21,10 @@ def register_views(appbuilder) -> None:
         stock,
         stock_reports,
     )
+    from app.views.dates import install as install_locale_dates
     from app.views.titles import translate_default_titles
 
+    install_locale_dates()  # before any view builds its forms
     kpi.register(appbuilder)  # the dashboard menu first: it is every role's home page
     partners.register(appbuilder)
     crm.register(appbuilder)

@@ -75,3 +75,60 @@ def test_proposal_register_forms_are_titled_in_the_readers_language(login_as, la
     page = admin.get(path).get_data(as_text=True)
     assert title in page
     assert "Add Pricing Rule" not in page and "Add Option Group" not in page
+
+
+@pytest.mark.parametrize(("lang", "typed", "shown"), [
+    ("ru", "07.12.2026", "07.12.2026"),
+    ("es", "07/12/2026", "07/12/2026"),
+    ("en", "2026-12-07", "2026-12-07"),
+    ("ru", "2026-12-07", "07.12.2026"),  # ISO is understood in every language
+])
+def test_a_date_typed_in_the_locale_format_is_accepted(app, lang, typed, shown):
+    from datetime import date
+
+    from flask_wtf import FlaskForm
+
+    from app.views.dates import LocaleDateField
+
+    class Form(FlaskForm):
+        class Meta:
+            csrf = False
+
+        day = LocaleDateField("Day")
+
+    with app.test_request_context(method="POST", data={"day": typed}), force_locale(lang):
+        form = Form()
+        assert form.validate(), form.errors
+        assert form.day.data == date(2026, 12, 7)
+        assert Form(formdata=None, data={"day": date(2026, 12, 7)}).day._value() == shown
+
+
+@pytest.mark.parametrize(("lang", "typed", "message"), [
+    ("ru", "12/07/2026", "«12/07/2026» — не дата: введите её в виде 07.12.2026"),
+    ("es", "31/02/2026", "«31/02/2026» no es una fecha: escríbala como 07/12/2026"),
+])
+def test_a_date_in_another_format_is_refused_with_the_expected_format(app, lang, typed, message):
+    from flask_wtf import FlaskForm
+
+    from app.views.dates import LocaleDateField
+
+    class Form(FlaskForm):
+        class Meta:
+            csrf = False
+
+        day = LocaleDateField("Day")
+
+    with app.test_request_context(method="POST", data={"day": typed}), force_locale(lang):
+        form = Form()
+        assert not form.validate()
+        assert form.day.errors == [message]
+        assert form.day._value() == typed, "what the user typed stays in the field"
+
+
+def test_every_date_column_of_the_forms_uses_the_locale_picker(login_as):
+    admin = login_as("Admin")
+    admin.get("/lang/es")
+    page = admin.get("/dealview/add").get_data(as_text=True)
+    assert 'data-date-language="es"' in page and 'data-date-format="dd/mm/yyyy"' in page
+    assert 'data-date-week-start="1"' in page
+    assert "js/fabrika_datepicker.js" in page
