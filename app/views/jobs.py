@@ -24,6 +24,7 @@ from app.jobs.scheduler import job_statuses
 from app.permissions import ACTION_READ, ACTION_RUN, READ_ONLY, RESOURCE_BACKUP, perm
 from app.services import backup as backups
 from app.services.base import current_actor
+from app.services.job_messages import message_text
 from app.services.jobs import STATUS_LABELS, TRIGGER_LABELS, TRIGGER_MANUAL, RunOutcome
 from app.views.base import fmt_date, fmt_number
 from app.views.core import CAT_SETTINGS, JobRunView
@@ -39,7 +40,8 @@ def flash_outcome(label: str, outcome: RunOutcome) -> None:
     """The run's result as a translated flash message."""
     if outcome.ok:
         if outcome.message:
-            flash(gettext("%(job)s finished: %(message)s", job=label, message=outcome.message), "success")
+            flash(gettext("%(job)s finished: %(message)s", job=label, message=message_text(outcome.message)),
+                  "success")
         else:
             flash(gettext("%(job)s finished", job=label), "success")
         return
@@ -64,7 +66,7 @@ class JobsView(JobRunView):
     def jobs(self) -> str:
         rows = [{"status": status, "can_run": self._may_run(status.spec)} for status in job_statuses(db.session)]
         return self.render_template("fabrika/jobs.html", rows=rows, status_labels=STATUS_LABELS,
-                                    fmt_date=fmt_date, title=_l("Scheduled jobs"))
+                                    fmt_date=fmt_date, title=_l("Scheduled jobs"), job_message=message_text)
 
     @expose("/run/<job_id>", methods=["POST"])
     @has_access

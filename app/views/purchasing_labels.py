@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 
 from app.domain.documents import PURCHASE_ORDER, PURCHASE_REQUEST
 from app.services.jobs import TRIGGER_LABELS
+from app.services.vocabulary import PURCHASING_METHOD_LABELS
 from app.services.workflow import lazy_state_labels
 from app.views.base import fmt_date, fmt_number, locale_name
 from app.views.labels import COMMON_LABELS
@@ -22,11 +23,7 @@ from app.views.labels import COMMON_LABELS
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 REQUEST_STATE_LABELS = lazy_state_labels(PURCHASE_REQUEST)  # declared with the workflows
 ORDER_STATE_LABELS = lazy_state_labels(PURCHASE_ORDER)
-METHOD_LABELS = {
-    "sales": _l("Sales analysis"), "invoices": _l("Invoice analysis"), "matrix": _l("Product matrix minimum"),
-    "abc": _l("ABC analysis"), "minmax": _l("Min / max reorder points"), "manual": _l("Entered by hand"),
-    "sales_order": _l("Customer order"),
-}
+METHOD_LABELS = PURCHASING_METHOD_LABELS  # also read by the nightly run's message (app/services/job_messages.py)
 CRITERION_LABELS = {"revenue": _l("Revenue"), "quantity": _l("Quantity"), "margin": _l("Margin"),
                     "orders": _l("Number of orders")}
 SOURCE_LABELS = {"ledger": _l("Stock ledger (shipments and production issues)"), "invoices": _l("Sales invoices")}

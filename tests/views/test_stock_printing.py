@@ -146,7 +146,7 @@ def test_issue_and_transfer_waybills(session, login_as, stock):
                      dest_warehouse_id=shop.id)
     c = login_as("Warehouse")
     text = pdf_text(c.get(f"/issueview/print/{issue.id}?lang=ru").data)
-    for expected in ("Товарная накладная", "Цех № 2", "В производство", "Плата управления", "1 234,50",
+    for expected in ("Расход товаров", "Цех № 2", "В производство", "Плата управления", "1 234,50",
                      "Одна тысяча двести тридцать четыре рубля 50 копеек", "Отпустил", "Принял"):
         assert expected in text, expected
     text = pdf_text(c.get(f"/transferview/print/{transfer.id}?lang=es").data)
@@ -154,6 +154,20 @@ def test_issue_and_transfer_waybills(session, login_as, stock):
         assert expected in text, expected
     # a document of another type under this view is not found
     assert c.get(f"/receiptview/print/{issue.id}").status_code == 404
+
+
+def test_a_write_off_prints_as_a_write_off_act(session, login_as, stock):
+    """An issue with no recipient is a write-off: its own title and signatures, never a waybill's."""
+    receipt(stock)
+    write_off = f.issue(stock["wh"], [(stock["board"], 1)], on=date(2026, 11, 21), partner_name="",
+                        reason="Брак при монтаже")
+    c = login_as("Warehouse")
+    ru = pdf_text(c.get(f"/issueview/print/{write_off.id}?lang=ru").data)
+    for expected in ("Акт о списании", "Брак при монтаже", "Списал", "Утвердил"):
+        assert expected in ru, expected
+    assert "накладная" not in ru.lower() and "Принял" not in ru
+    es = pdf_text(c.get(f"/issueview/print/{write_off.id}?lang=es").data)
+    assert "Acta de baja de existencias" in es and "Albarán" not in es
 
 
 def test_count_sheet_book_counted_difference(session, login_as, stock):
