@@ -132,3 +132,28 @@ def test_every_date_column_of_the_forms_uses_the_locale_picker(login_as):
     assert 'data-date-language="es"' in page and 'data-date-format="dd/mm/yyyy"' in page
     assert 'data-date-week-start="1"' in page
     assert "js/fabrika_datepicker.js" in page
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("ru", ("Складские документы: проведение документов", "Заказы покупателей: просмотр")),
+    ("es", ("Documentos de almacén: contabilizar documentos", "Pedidos de clientes: consulta")),
+])
+def test_permission_names_on_the_roles_pages_are_translated(login_as, session, lang, expected):
+    from flask_appbuilder.security.sqla.models import Role
+
+    admin = login_as("Admin")
+    admin.get(f"/lang/{lang}")
+    manager = session.query(Role).filter_by(name="Manager").one()
+    for path in ("/roles/list/", f"/roles/show/{manager.id}", f"/roles/edit/{manager.id}"):
+        page = admin.get(path).get_data(as_text=True)
+        for words in expected:
+            assert words in page, (path, words)
+        assert " on Customer orders" not in page and "can read" not in page and "menu access" not in page, path
+
+
+def test_permission_names_stay_fab_english_outside_requests(app, session):
+    """Logs and the shell keep FAB's own form, which tells a developer the internal names."""
+    from flask_appbuilder.security.sqla.models import PermissionView
+
+    pv = session.query(PermissionView).join(PermissionView.permission).filter_by(name="can_read").first()
+    assert repr(pv).startswith("can read on ")
