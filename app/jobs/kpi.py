@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.extensions import db
+from app.services.job_messages import N_, job_message
 from app.services.jobs import JobResult
 from app.services.kpi.compute import compute_kpis
 
@@ -11,8 +12,10 @@ def nightly_kpi() -> JobResult:
     """Compute every KPI for every closed period of the horizon and the running one (idempotent)."""
     stats = compute_kpis(db.session)
     return JobResult(
-        message=f"{stats.facts_written} figures written, {stats.facts_unchanged} unchanged, "
-                f"{stats.values_written} KPI values, {stats.restatements} restatements in {stats.seconds} s",
+        message=job_message(N_("%(facts)s figures written, %(unchanged)s unchanged, %(values)s KPI values, "
+                               "%(restatements)s restatements in %(seconds)s s"),
+                            facts=stats.facts_written, unchanged=stats.facts_unchanged, values=stats.values_written,
+                            restatements=stats.restatements, seconds=stats.seconds),
         counts={"facts": stats.facts_written, "unchanged": stats.facts_unchanged, "values": stats.values_written,
                 "restatements": stats.restatements, "seconds": stats.seconds},
     )
@@ -24,5 +27,6 @@ def send_due_reports() -> JobResult:
 
     runs = send_due(db.session)
     sent = sum(1 for r in runs if r.status == "sent")
-    return JobResult(message=f"{sent} reports sent, {len(runs) - sent} skipped or failed",
+    return JobResult(message=job_message(N_("%(sent)s reports sent, %(other)s skipped or failed"), sent=sent,
+                                         other=len(runs) - sent),
                      counts={"sent": sent, "runs": len(runs)})

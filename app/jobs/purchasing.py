@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.extensions import db
+from app.services.job_messages import N_, job_message
 from app.services.jobs import JobResult
 from app.services.purchasing.settings import nightly_run
 
@@ -11,9 +12,10 @@ def nightly_reorder() -> JobResult:
     """Runs inside an app context (the runner opens it and records the run)."""
     summary = nightly_run(db.session)
     return JobResult(
-        message=f"{','.join(summary.methods)}: {summary.stats.requests_created} new requests, "
-                f"{summary.stats.lines_created} new lines, {summary.stats.lines_updated} updated, "
-                f"value {summary.value_base}",
+        message=job_message(N_("%(methods)s: %(requests)s new requests, %(lines)s new lines, %(updated)s updated, "
+                               "value %(value)s"), methods=list(summary.methods),
+                            requests=summary.stats.requests_created, lines=summary.stats.lines_created,
+                            updated=summary.stats.lines_updated, value=summary.value_base),
         counts={"requests": summary.stats.requests_created, "lines": summary.stats.lines_created,
                 "updated": summary.stats.lines_updated, "removed": summary.stats.lines_removed,
                 "value": summary.value_base},

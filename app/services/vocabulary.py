@@ -80,6 +80,12 @@ ENTITY_LABELS = {
     "WorkCenter": _l("Work centre"), "WorkingCalendar": _l("Working calendar"),
 }
 
+PURCHASING_METHOD_LABELS = {
+    "sales": _l("Sales analysis"), "invoices": _l("Invoice analysis"), "matrix": _l("Product matrix minimum"),
+    "abc": _l("ABC analysis"), "minmax": _l("Min / max reorder points"), "manual": _l("Entered by hand"),
+    "sales_order": _l("Customer order"),
+}
+
 AUDIT_ACTION_LABELS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
 
 

@@ -9,12 +9,17 @@ declares itself (a coloured state badge) is kept.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from app.services.vocabulary import labels_for, yes_no
 
-_BOOL = object()  # marks a boolean column in a view's code map
+
+def _renderers() -> dict[tuple[str, str], Callable[[Any], Any]]:
+    """Columns whose stored text is rendered for the reader (a job's message kept as msgid + parameters)."""
+    from app.services.job_messages import message_text
+
+    return {("job_run", "message"): message_text}
 
 
 def _choices_of(view: Any) -> dict[str, Mapping[str, Any]]:
@@ -37,21 +42,32 @@ def _table(view: Any):
     return getattr(model, "__table__", None)
 
 
-def code_map(view: Any) -> dict[str, Any]:
-    """{column: its labels, or _BOOL} for the view's own columns that hold codes or booleans."""
+def code_map(view: Any) -> dict[str, Callable[[Any], Any]]:
+    """{column: value -> the reader's word} for the view's columns holding codes, booleans or stored messages."""
     table = _table(view)
     if table is None:
         return {}
-    out: dict[str, Any] = dict(_choices_of(view))
+    out: dict[str, Callable[[Any], Any]] = {c: _words(labels) for c, labels in _choices_of(view).items()}
+    renderers = _renderers()
     for column in table.columns:
         if column.key in out:
             continue
         labels = labels_for(table.name, column.key)
         if labels:
-            out[column.key] = labels
+            out[column.key] = _words(labels)
+        elif (table.name, column.key) in renderers:
+            out[column.key] = renderers[(table.name, column.key)]
         elif _python_type(column) is bool:
-            out[column.key] = _BOOL
+            out[column.key] = yes_no
     return out
+
+
+def _words(labels: Mapping[str, Any]) -> Callable[[Any], Any]:
+    def word(value: Any) -> Any:
+        return "" if value is None else str(labels.get(value, value))
+
+    word.labels = labels  # the filter's select offers them
+    return word
 
 
 def _python_type(column: Any) -> type | None:
@@ -61,18 +77,12 @@ def _python_type(column: Any) -> type | None:
         return None
 
 
-def text(codes: Mapping[str, Any], column: str, value: Any) -> Any:
-    """The word for `value` of `column` (a code or a boolean); other values unchanged."""
-    labels = codes.get(column)
-    if labels is _BOOL or isinstance(value, bool):
-        return yes_no(value)
-    if labels is None or value is None:
-        return value
-    return str(labels.get(value, value))
-
-
-def _formatter(codes: Mapping[str, Any], column: str):
-    return lambda value: text(codes, column, value)
+def text(codes: Mapping[str, Callable[[Any], Any]], column: str, value: Any) -> Any:
+    """The word for `value` of `column` (a code, a boolean, a stored message); other values unchanged."""
+    render = codes.get(column)
+    if render is not None:
+        return render(value)
+    return yes_no(value) if isinstance(value, bool) else value
 
 
 def install(view: Any) -> None:
@@ -80,13 +90,14 @@ def install(view: Any) -> None:
     codes = code_map(view)
     view._code_columns = codes
     formatters = dict(view.formatters_columns or {})
-    for column in codes:
-        formatters.setdefault(column, _formatter(codes, column))
+    for column, render in codes.items():
+        formatters.setdefault(column, render)
     view.formatters_columns = formatters
     extra = dict(getattr(view, "search_form_extra_fields", None) or {})
     for column in view.search_columns or ():
-        if column in codes and column not in extra and codes[column] is not _BOOL:
-            extra[column] = _select(view, column, codes[column])
+        labels = getattr(codes.get(column), "labels", None)
+        if labels and column not in extra:
+            extra[column] = _select(view, column, labels)
     view.search_form_extra_fields = extra
 
 

@@ -75,6 +75,8 @@ def visible_texts(html: str) -> list[str]:
         if el.tag in _SKIP_TAGS:
             if el.tail:
                 out.append(el.tail)
+            if el.tag == "script" and el.text and "AdminFilters(" in el.text:
+                out.extend(filter_texts(el.text))
             continue
         if el.text and not _inside_skipped(el):
             out.append(el.text)
@@ -84,6 +86,27 @@ def visible_texts(html: str) -> list[str]:
         if el.tag == "input" and el.get("type") in ("submit", "button", "reset") and el.get("value"):
             out.append(el.get("value"))
     return [t for t in (_normal(x) for x in out) if t]
+
+
+def filter_texts(script: str) -> list[str]:
+    """The words of FAB's filter widget, which its script builds: column names, the filter kinds
+    ("Equal to") and the value fields' options (a state select), from the JSON it is given."""
+    import json
+
+    body = script.split("AdminFilters(", 1)[1].rsplit(");", 1)[0]
+    args = [json.loads(line.strip().rstrip(",")) for line in body.splitlines()
+            if line.strip().startswith(("{", "["))]
+    out: list[str] = []
+    for arg in args[:3]:  # labels, value fields, filter kinds (the 4th holds what the user typed)
+        for value in arg.values() if isinstance(arg, dict) else arg:
+            for text in value if isinstance(value, list) else [value]:
+                if isinstance(text, list) and text:
+                    out.append(str(text[-1]))  # [filter class, its name]
+                elif isinstance(text, str) and "<" in text:
+                    out.extend(visible_texts(f"<div>{text}</div>"))
+                elif isinstance(text, str):
+                    out.append(text)
+    return out
 
 
 def _inside_skipped(el) -> bool:

@@ -1,0 +1,70 @@
+"""Codes and booleans reach the reader as words (issue 14 item 2): lists, cards, filters, exports,
+job messages, the audit log."""
+
+from __future__ import annotations
+
+import json
+
+from flask import session as flask_session
+from flask_babel import refresh
+
+from app.services.job_messages import N_, job_message, message_text
+from app.services.vocabulary import label
+from tests import factories
+from tests.views.test_crawl_language import filter_texts
+
+
+def _ru(client) -> None:
+    client.get("/lang/ru")
+
+
+def _items(session) -> None:
+    factories.item("CPU-A1", "Processor", kind="material")
+    session.commit()
+
+
+def test_item_list_card_and_export_show_kind_and_active_as_words(app, session, login_as):
+    _items(session)
+    client = login_as("Admin")
+    _ru(client)
+    page = client.get("/itemview/list/").get_data(as_text=True)
+    assert "Материал" in page and ">material<" not in page
+    assert "Да" in page and "True" not in page
+    csv = client.get("/itemview/export/csv").get_data(as_text=True)
+    assert ";Материал;" in csv and ";Да" in csv and "True" not in csv and "material" not in csv
+
+
+def test_the_kind_filter_offers_words(app, session, login_as):
+    _items(session)
+    client = login_as("Admin")
+    _ru(client)
+    page = client.get("/itemview/list/").get_data(as_text=True)
+    script = next(s for s in page.split("<script") if "AdminFilters(" in s)
+    assert "Материал" in filter_texts(script.split(">", 1)[1].split("</script>")[0])
+    filtered = client.get("/itemview/list/?_flt_0_kind=material").get_data(as_text=True)
+    assert "CPU-A1" in filtered
+
+
+def test_warehouse_valuation_and_move_kinds_have_words(app):
+    with app.test_request_context():
+        flask_session["locale"] = "ru"
+        refresh()
+        assert label("warehouse", "valuation", "fifo") == "Партионный (ФИФО)"
+        assert label("stock_move", "kind", "production_output") == "Выпуск продукции"
+        assert label("document_sequence", "doc_type", "sales_order") == "Заказ покупателя"
+        assert label("audit_log", "entity", "PurchaseRequestLine") == "Строка заявки"
+        assert label("item", "active", True) == "Да"
+        assert label("item", "kind", "unknown-code") == "unknown-code"
+
+
+def test_a_job_message_is_stored_as_msgid_and_read_in_the_readers_language(app):
+    stored = job_message(N_("%(methods)s: %(requests)s new requests, %(lines)s new lines, %(updated)s updated, "
+                            "value %(value)s"), methods=["sales", "minmax"], requests=0, lines=4, updated=1,
+                         value="1234.50")
+    assert json.loads(stored)["params"]["methods"] == ["sales", "minmax"]
+    with app.test_request_context():
+        flask_session["locale"] = "ru"
+        refresh()
+        text = message_text(stored)
+    assert "Анализ продаж" in text and "sales" not in text and "new" not in text and "1\xa0234,50" in text
+    assert message_text("backup-2026.db") == "backup-2026.db"  # a plain text stays as it is
