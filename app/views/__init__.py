@@ -17,6 +17,7 @@ def register_views(appbuilder) -> None:
         production,
         proposals,
         purchasing,
+        quality,
         sales,
         stock,
         stock_reports,
@@ -35,6 +36,7 @@ def register_views(appbuilder) -> None:
     stock.register(appbuilder)
     stock_reports.register(appbuilder)
     production.register(appbuilder)
+    quality.register(appbuilder)
     catalog.register(appbuilder)
     core.register(appbuilder)
     jobs.register(appbuilder)

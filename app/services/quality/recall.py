@@ -108,8 +108,9 @@ def _per_client(trace: Trace) -> dict[int, tuple[str, str, list[str]]]:
     out: dict[int, tuple[str, str, list[str]]] = {}
     for g in trace.by_client():
         name, email, lines = out.setdefault(g["partner_id"], (g["partner"], g["email"], []))
-        lines.append(gettext("%(item)s: %(qty)s (shipments %(shipments)s)", item=g["item"],
-                             qty=f"{g['qty'].normalize():f}", shipments=", ".join(g["shipments"])))
+        qty = format(g["qty"].normalize(), "f")
+        lines.append(gettext("%(item)s: %(qty)s (shipments %(shipments)s)", item=g["item"], qty=qty,
+                             shipments=", ".join(g["shipments"])))
     return out
 
 
@@ -130,8 +131,9 @@ def open_service_requests(session: Session, lot_id: int) -> list[int]:
             if session.get(Partner, g["partner_id"]) is None:
                 continue
             subject = gettext("Recall: %(item)s", item=g["item"])[:200]
+            qty = format(g["qty"].normalize(), "f")
             text = gettext("Suspect component lot %(lot)s; shipments %(shipments)s; quantity %(qty)s",
-                           lot=lot, shipments=", ".join(g["shipments"]), qty=f"{g['qty'].normalize():f}")
+                           lot=lot, shipments=", ".join(g["shipments"]), qty=qty)
             req = create_request(session, RequestInput(partner_id=g["partner_id"], subject=subject, description=text,
                                                        item_id=g["item_id"], priority="high"))
             made.append(req.id)
