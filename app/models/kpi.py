@@ -109,6 +109,21 @@ class KpiFactDoc(Model):
     den = mapped_column(Money(), nullable=False, default=0)
 
 
+class KpiSourceMark(Model):
+    """The watermark of a metric's source register when its figures of one period kind were last
+    computed (app/services/kpi/sources.py): what lets the next run skip the periods whose documents
+    did not change. Kept per metric and period kind, so a metric no definition reads for a while is
+    brought up to date when one does again."""
+
+    __tablename__ = "kpi_source_mark"
+    __table_args__ = (UniqueConstraint("metric", "period_kind", name="uq_kpi_source_mark"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    metric: Mapped[str] = mapped_column(String(48), nullable=False)
+    period_kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    mark: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, nullable=False)
+    computed_on: Mapped[date] = mapped_column(Date, nullable=False)  # the job's "today": a point figure's day
+
+
 class KpiValue(Model):
     """A definition's value for one period, with its traffic light and attainment of the target."""
 

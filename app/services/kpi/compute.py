@@ -17,7 +17,7 @@ import ast
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -39,9 +39,10 @@ from app.domain.kpi import (
     traffic_light,
 )
 from app.models.base import utcnow
-from app.models.kpi import KpiDefinition, KpiFact, KpiFactDoc, KpiRestatement, KpiValue
+from app.models.kpi import KpiDefinition, KpiFact, KpiFactDoc, KpiRestatement, KpiSourceMark, KpiValue
 from app.services.base import unit_of_work
 from app.services.kpi.metrics import BY_CODE, LEDGER_CACHE, Metric
+from app.services.kpi.sources import ALL
 
 FactKey = tuple[str, str, date, int]  # metric, period kind, period start, employee key (0 = all)
 
@@ -52,6 +53,9 @@ class ComputeStats:
     facts_unchanged: int = 0
     values_written: int = 0
     restatements: int = 0
+    periods_read: int = 0  # (metric, period kind, period) read from the registers again
+    periods_skipped: int = 0  # ... left alone: their sources did not change
+    recomputed: dict[str, int] = field(default_factory=dict)  # metric -> periods read again
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -161,36 +165,51 @@ def _needs(definitions: list[KpiDefinition], metrics_of: dict[int, set[str]]) ->
     return needs
 
 
-def _bucket(metric: Metric, session: Session, kinds: dict[str, set[int]], since: date, today: date,
-            reads: dict[Any, Any]) -> dict[FactKey, list[Part]]:
-    """The metric's parts per (period, employee key); `reads` shares one read between metrics that
-    use the same source (margin and margin %, on time and lead time)."""
-    periods = {kind: periods_between(kind, since, today) for kind in kinds}
+def _spans(periods: dict[str, list[Period]], today: date) -> list[tuple[date, date]]:
+    """The days to read, as few contiguous spans as the periods to recompute allow (capped at today)."""
+    spans: list[list[date]] = []
+    for p in sorted((p for plist in periods.values() for p in plist), key=lambda p: p.start):
+        end = min(p.end, today)
+        if spans and p.start <= spans[-1][1] + timedelta(days=1):
+            spans[-1][1] = max(spans[-1][1], end)
+        else:
+            spans.append([p.start, end])
+    return [(a, b) for a, b in spans]
+
+
+def _bucket(metric: Metric, session: Session, periods: dict[str, list[Period]], keys: dict[tuple[str, date], set[int]],
+            today: date, reads: dict[Any, Any]) -> dict[FactKey, list[Part]]:
+    """The metric's parts per (period, employee key), for the periods to recompute only.
+
+    A flow metric reads its documents span by span (one query each, every employee at once: the
+    parts carry their employee); `reads` shares a read between metrics of one source (margin and
+    margin %, on time and lead time).
+    """
     out: dict[FactKey, list[Part]] = {}
     for kind, plist in periods.items():
         for period in plist:
-            for key in kinds[kind]:
+            for key in keys[(kind, period.start)]:
                 out[(metric.code, kind, period.start, key)] = []
     if metric.flow is not None:
-        first = min(p[0].start for p in periods.values() if p)
-        cache_key = (metric.flow, first, today)
-        if cache_key not in reads:
-            reads[cache_key] = metric.flow(session, first, today)
         starts: dict[tuple[str, date], date] = {}
-        for part in reads[cache_key]:
-            for kind, keys in kinds.items():
-                start = starts.get((kind, part.day))
-                if start is None:
-                    start = starts[(kind, part.day)] = period_of(kind, part.day).start
-                for key in (0, part.employee_id):
-                    bucket = out.get((metric.code, kind, start, key)) if key in keys else None
-                    if bucket is not None:
-                        bucket.append(part)
+        for first, last in _spans(periods, today):
+            cache_key = (metric.flow, first, last)
+            if cache_key not in reads:
+                reads[cache_key] = metric.flow(session, first, last)
+            for part in reads[cache_key]:
+                for kind in periods:
+                    start = starts.get((kind, part.day))
+                    if start is None:
+                        start = starts[(kind, part.day)] = period_of(kind, part.day).start
+                    for key in (0, part.employee_id):
+                        bucket = out.get((metric.code, kind, start, key))
+                        if bucket is not None:
+                            bucket.append(part)
     else:
         # the running period's figure is "so far": stock and debts as of today, not its last day
-        asked = {Period(p.kind, p.start, min(p.end, today)): p for plist in periods.values() for p in plist}
-        for period, parts in metric.point(session, sorted(asked)).items():
-            if 0 in kinds.get(period.kind, ()):
+        asked = [Period(p.kind, p.start, min(p.end, today)) for plist in periods.values() for p in plist]
+        for period, parts in metric.point(session, sorted(set(asked))).items():
+            if (metric.code, period.kind, period.start, 0) in out:
                 out[(metric.code, period.kind, period.start, 0)] = parts
     return out
 
@@ -210,20 +229,19 @@ def _diff(old: list[tuple], new: list[Part]) -> list[dict[str, Any]]:
 
 
 def _write_facts(session: Session, metric: Metric, buckets: dict[FactKey, list[Part]], today: date,
-                 stats: ComputeStats) -> tuple[dict[FactKey, Decimal | None], dict[FactKey, _Change], set[FactKey]]:
+                 stats: ComputeStats) -> tuple[dict[FactKey, _Change], set[FactKey]]:
     """Insert new figures, rewrite changed ones (their lineage replaced), leave the same ones alone.
 
     Core statements in bulk: a first run writes tens of thousands of figures and their documents.
     """
     t, docs_t = KpiFact.__table__, KpiFactDoc.__table__
+    first = min((k[2] for k in buckets), default=today)
     existing = {(r.metric, r.period_kind, r.period_start, r.employee_key): r for r in session.execute(
-        select(t.c.id, t.c.metric, t.c.period_kind, t.c.period_start, t.c.employee_key, t.c.digest, t.c.closed,
-               t.c.value).where(t.c.metric == metric.code))}
-    values: dict[FactKey, Decimal | None] = {}
+        select(t.c.id, t.c.metric, t.c.period_kind, t.c.period_start, t.c.employee_key, t.c.digest, t.c.closed)
+        .where(t.c.metric == metric.code, t.c.period_start >= first))}
     changes: dict[FactKey, _Change] = {}
     inserts: list[tuple[dict[str, Any], list[Part]]] = []
     updates: list[tuple[dict[str, Any], list[Part]]] = []
-    newly_closed: list[int] = []
     dirty: set[FactKey] = set()
     now = utcnow()
     for key, parts in buckets.items():
@@ -231,15 +249,10 @@ def _write_facts(session: Session, metric: Metric, buckets: dict[FactKey, list[P
         digest, closed = _digest(parts), period.closed_on(today)
         row = existing.get(key)
         if row is not None and row.digest == digest:
-            values[key] = row.value
-            if closed and not row.closed:
-                newly_closed.append(row.id)
-                dirty.add(key)
             stats.facts_unchanged += 1
             continue
         num, den, count = sum_parts(parts)
         value = metric_value(num, den, metric.scale)
-        values[key] = value
         fields = {"num": num, "den": den, "docs": count, "digest": digest, "value": value, "closed": closed,
                   "computed_at": now}
         if row is None:
@@ -253,8 +266,6 @@ def _write_facts(session: Session, metric: Metric, buckets: dict[FactKey, list[P
             updates.append(({"b_id": row.id, **{f"b_{k}": v for k, v in fields.items()}}, parts))
         dirty.add(key)
         stats.facts_written += 1
-    if newly_closed:
-        session.execute(update(t).where(t.c.id.in_(newly_closed)).values(closed=True))
     if updates:
         ids = [u["b_id"] for u, _ in updates]
         for chunk in range(0, len(ids), 500):
@@ -271,7 +282,7 @@ def _write_facts(session: Session, metric: Metric, buckets: dict[FactKey, list[P
         doc_rows.extend(_doc_rows(u["b_id"], parts))
     for chunk in range(0, len(doc_rows), 20_000):
         session.execute(insert(docs_t), doc_rows[chunk:chunk + 20_000])
-    return values, changes, dirty
+    return changes, dirty
 
 
 def _doc_rows(fact_id: int, parts: list[Part]) -> list[dict[str, Any]]:
@@ -291,8 +302,16 @@ def _definition_value(defn: KpiDefinition, codes: set[str], period: Period,
     return evaluate_formula(defn.formula, values)
 
 
+def _stored_facts(session: Session, codes: set[str], first: date) -> dict[FactKey, Decimal | None]:
+    """Every stored figure of these metrics from `first` on: what definitions' values are made of."""
+    t = KpiFact.__table__
+    return {(m, k, s, e): v for m, k, s, e, v in session.execute(
+        select(t.c.metric, t.c.period_kind, t.c.period_start, t.c.employee_key, t.c.value)
+        .where(t.c.metric.in_(sorted(codes)), t.c.period_start >= first))}
+
+
 def _write_values(session: Session, definitions: list[KpiDefinition], metrics_of: dict[int, set[str]],
-                  facts: dict[FactKey, Decimal | None], changes: dict[FactKey, _Change], dirty: set[FactKey],
+                  changes: dict[FactKey, _Change], dirty: set[FactKey],
                   since: date, today: date, stats: ComputeStats) -> None:
     """Every definition's value per period, its light and attainment; bulk insert / update of what changed.
 
@@ -324,9 +343,9 @@ def _write_values(session: Session, definitions: list[KpiDefinition], metrics_of
             select(t.c.id, t.c.definition_id, t.c.period_start, t.c.value, t.c.status, t.c.attainment, t.c.closed)
             .where(t.c.period_start >= first, t.c.definition_id.in_(ids[chunk:chunk + 900])))})
     definitions = todo
+    facts = _stored_facts(session, set().union(*(metrics_of[d.id] for d in todo)), first)
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
-    newly_closed: list[int] = []
     now = utcnow()
     for defn in definitions:
         for period in periods[defn.period]:
@@ -336,8 +355,6 @@ def _write_values(session: Session, definitions: list[KpiDefinition], metrics_of
             status = traffic_light(value, defn.red_threshold, defn.green_threshold, defn.direction)
             reached = attainment(value, defn.target, defn.direction)
             if row is not None and (row.value, row.status, row.attainment) == (value, status, reached):
-                if closed and not row.closed:
-                    newly_closed.append(row.id)
                 continue
             if row is None:
                 inserts.append({"definition_id": defn.id, "period_kind": period.kind, "period_start": period.start,
@@ -350,9 +367,6 @@ def _write_values(session: Session, definitions: list[KpiDefinition], metrics_of
                 updates.append({"b_id": row.id, "b_value": value, "b_status": status, "b_attainment": reached,
                                 "b_closed": closed, "b_computed_at": now})
             stats.values_written += 1
-    if newly_closed:
-        for chunk in range(0, len(newly_closed), 500):
-            session.execute(update(t).where(t.c.id.in_(newly_closed[chunk:chunk + 500])).values(closed=True))
     if touched:  # an edited definition whose values stayed the same: they are now computed for its edit
         for chunk in range(0, len(touched), 900):
             session.execute(update(t).where(t.c.definition_id.in_(touched[chunk:chunk + 900])).values(computed_at=now))
@@ -375,8 +389,81 @@ def _restate(session: Session, defn: KpiDefinition, codes: set[str], period: Per
                                period_end=period.end, old_value=old, new_value=new, documents=documents))
 
 
+def _close_periods(session: Session, today: date) -> None:
+    """Freeze every figure and value whose period is over (after they were brought up to date): from
+    now on a change to it is a restatement. Two statements, whatever was recomputed."""
+    for table in (KpiFact.__table__, KpiValue.__table__):
+        session.execute(update(table).where(table.c.closed.is_(False), table.c.period_end < today)
+                        .values(closed=True))
+
+
+class _Marks:
+    """The watermarks stored for each (metric, period kind), and the sources' marks now (read once a run)."""
+
+    def __init__(self, session: Session, since: date, today: date) -> None:
+        self.session, self.since, self.today = session, since, today
+        self.stored = {(r.metric, r.period_kind): r for r in session.scalars(select(KpiSourceMark))}
+        self.now: dict[str, Any] = {}
+
+    def source_now(self, metric: Metric) -> Any:
+        source = metric.source
+        if source.name not in self.now:
+            self.now[source.name] = source.mark(self.session, self.since, self.today)
+        return self.now[source.name]
+
+    def changed(self, metric: Metric, kind: str) -> tuple[set[date] | None, bool]:
+        """The changed days of the metric's source since its figures of `kind` were computed, and
+        whether the day moved on since (a point figure's running period is "as of today")."""
+        row = self.stored.get((metric.code, kind))
+        days = metric.source.changed(self.session, row.mark if row else None, self.source_now(metric), self.since)
+        return days, row is None or row.computed_on != self.today
+
+    def save(self, metric: Metric, kind: str) -> None:
+        row, mark = self.stored.get((metric.code, kind)), self.source_now(metric)
+        if row is None:
+            self.session.add(KpiSourceMark(metric=metric.code, period_kind=kind, mark=mark, computed_on=self.today))
+        elif row.mark != mark or row.computed_on != self.today:
+            row.mark, row.computed_on = mark, self.today
+
+
+def _stored_keys(session: Session, first: date) -> dict[tuple[str, str, date], set[int]]:
+    """(metric, kind, period start) -> employee keys of the figures stored from `first` on."""
+    t = KpiFact.__table__
+    out: dict[tuple[str, str, date], set[int]] = defaultdict(set)
+    for m, k, s, e in session.execute(select(t.c.metric, t.c.period_kind, t.c.period_start, t.c.employee_key)
+                                      .where(t.c.period_start >= first)):
+        out[(m, k, s)].add(e)
+    return out
+
+
+def _to_recompute(metric: Metric, kind: str, keys: set[int], marks: _Marks, stored: dict, since: date,
+                  today: date) -> tuple[list[Period], dict[tuple[str, date], set[int]]]:
+    """The periods of `kind` whose figures must be computed again, and the employee keys of each.
+
+    A period is recomputed when its source changed (a flow metric: a changed day inside it; a point
+    metric: a changed day on or before its end, or the running period once the day moved on), or
+    when a figure a definition needs is missing. Every stored key of the period is recomputed with
+    it, so a figure no definition reads today is not left stale for the day one does again.
+    """
+    days, moved = marks.changed(metric, kind)
+    plist = periods_between(kind, since, today)
+    if days is not ALL:
+        first = min(days, default=None)
+        starts = {period_of(kind, d).start for d in days}
+        point = metric.point is not None
+        plist = [p for n, p in enumerate(plist)
+                 if (point and ((first is not None and p.end >= first) or (moved and n == len(plist) - 1)))
+                 or (not point and p.start in starts)
+                 or not keys <= stored.get((metric.code, kind, p.start), set())]
+    return plist, {(kind, p.start): keys | stored.get((metric.code, kind, p.start), set()) for p in plist}
+
+
 def compute_kpis(session: Session, today: date | None = None, since: date | None = None) -> ComputeStats:
-    """Compute every active KPI for every period from `since` to the running one; one transaction."""
+    """Compute every active KPI for every period from `since` to the running one; one transaction.
+
+    Only the figures whose source registers changed since they were computed are read again
+    (app/services/kpi/sources.py); a run where nothing changed reads watermarks and stored values only.
+    """
     today = today or date.today()
     since = since or default_since(today)
     stats = ComputeStats()
@@ -385,25 +472,39 @@ def compute_kpis(session: Session, today: date | None = None, since: date | None
         definitions = list(session.scalars(select(KpiDefinition).where(KpiDefinition.active.is_(True))
                                            .order_by(KpiDefinition.id)))
         metrics_of = {d.id: definition_metrics(d) for d in definitions}
-        facts: dict[FactKey, Decimal | None] = {}
         changes: dict[FactKey, _Change] = {}
         dirty: set[FactKey] = set()
         reads: dict[Any, Any] = {}
+        marks = _Marks(session, since, today)
+        stored = _stored_keys(session, period_of("week", since).start)
         session.info[LEDGER_CACHE] = {}
         try:
             for code, kinds in sorted(_needs(definitions, metrics_of).items()):
                 metric = BY_CODE[code]
                 t0 = time.perf_counter()
-                buckets = _bucket(metric, session, kinds, since, today, reads)
-                written, changed, fresh = _write_facts(session, metric, buckets, today, stats)
-                facts.update(written)
-                changes.update(changed)
-                dirty |= fresh
+                periods: dict[str, list[Period]] = {}
+                keys: dict[tuple[str, date], set[int]] = {}
+                for kind, wanted in kinds.items():
+                    plist, pkeys = _to_recompute(metric, kind, wanted, marks, stored, since, today)
+                    if plist:
+                        periods[kind] = plist
+                        keys.update(pkeys)
+                    stats.periods_skipped += len(periods_between(kind, since, today)) - len(plist)
+                if periods:
+                    buckets = _bucket(metric, session, periods, keys, today, reads)
+                    changed, fresh = _write_facts(session, metric, buckets, today, stats)
+                    changes.update(changed)
+                    dirty |= fresh
+                    stats.recomputed[code] = sum(len(p) for p in periods.values())
+                    stats.periods_read += stats.recomputed[code]
+                for kind in kinds:
+                    marks.save(metric, kind)
                 stats.timings[code] = round(time.perf_counter() - t0, 3)
         finally:
             session.info.pop(LEDGER_CACHE, None)
         t0 = time.perf_counter()
-        _write_values(session, definitions, metrics_of, facts, changes, dirty, since, today, stats)
+        _write_values(session, definitions, metrics_of, changes, dirty, since, today, stats)
+        _close_periods(session, today)
         stats.timings["(values)"] = round(time.perf_counter() - t0, 3)
     stats.seconds = round(time.perf_counter() - started, 3)
     return stats

@@ -43,6 +43,8 @@ from app.permissions import (
     RESOURCE_SHIPMENT,
     RESOURCE_STOCK_REPORT,
 )
+from app.services.kpi import sources
+from app.services.kpi.sources import Source
 
 HUNDRED, ONE, TWO = Decimal(100), Decimal(1), Decimal(2)
 DEAD_STOCK_DAYS = 90
@@ -73,6 +75,7 @@ class Metric:
     point: PointSource | None = None
     by_employee: bool = False
     ref_type: str = ""  # what the parts are (invoice, shipment, item...)
+    source: Source = sources.LEDGER  # the register whose watermark says when to read it again
 
 
 # --- sales -----------------------------------------------------------------------------------------
@@ -352,21 +355,33 @@ def _stock_part(kind: str, item_id: int, label: str, led: _ItemLedger, period: P
 
 
 def _overdue(session: Session, periods: Sequence[Period]) -> dict[Period, list[Part]]:
-    """Per period end: posted invoices past due on that day, less what was paid by that day (base)."""
+    """Per period end: posted invoices past due on that day, less what was paid by that day (base).
+
+    An invoice settled in full by the first end asked for is settled at every later one: the
+    payments up to that day are summed in SQL, and only the invoices still open then (a few
+    thousand, not every invoice ever posted) come back with the payments made after it.
+    """
     if not periods:
         return {}
-    last = max(p.end for p in periods)
+    last, first_end = max(p.end for p in periods), min(p.end for p in periods)
+    early = (select(Payment.invoice_id, func.sum(Payment.amount).label("paid"))
+             .where(Payment.state == "posted", Payment.pay_date <= first_end)
+             .group_by(Payment.invoice_id).subquery())
+    paid_early = func.coalesce(early.c.paid, 0)
+    open_invoice = and_(SalesInvoice.state == "posted", SalesInvoice.kind == "invoice",
+                        SalesInvoice.due_date.is_not(None), SalesInvoice.due_date < last,
+                        SalesInvoice.amount_total > paid_early)
     invoices = session.execute(
         select(SalesInvoice.id, SalesInvoice.number, SalesInvoice.invoice_date, SalesInvoice.due_date,
-               SalesInvoice.amount_total, SalesInvoice.rate)
-        .where(SalesInvoice.state == "posted", SalesInvoice.kind == "invoice", SalesInvoice.due_date.is_not(None),
-               SalesInvoice.due_date < last)
+               SalesInvoice.amount_total, SalesInvoice.rate, paid_early)
+        .outerjoin(early, early.c.invoice_id == SalesInvoice.id).where(open_invoice)
     ).all()
     paid: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
     for inv_id, day, amount in session.execute(
         select(Payment.invoice_id, Payment.pay_date, Payment.amount)
         .join(SalesInvoice, SalesInvoice.id == Payment.invoice_id)
-        .where(Payment.state == "posted", SalesInvoice.state == "posted", SalesInvoice.due_date < last)
+        .outerjoin(early, early.c.invoice_id == SalesInvoice.id)
+        .where(Payment.state == "posted", Payment.pay_date > first_end, open_invoice)
         .order_by(Payment.invoice_id, Payment.pay_date)
     ):
         paid[inv_id].append((day, amount))
@@ -375,9 +390,9 @@ def _overdue(session: Session, periods: Sequence[Period]) -> dict[Period, list[P
     by_end: dict[date, list[Period]] = defaultdict(list)
     for p in periods:
         by_end[p.end].append(p)
-    for inv_id, number, _day, due, total, rate in invoices:
+    for inv_id, number, _day, due, total, rate, settled in invoices:
         payments = paid.get(inv_id, ())
-        settled, k = ZERO, 0
+        settled, k = Decimal(settled), 0
         # only the period ends after the due date, until the day the invoice was paid in full
         for end in ends[bisect_right(ends, due):]:
             while k < len(payments) and payments[k][0] <= end:
@@ -396,49 +411,56 @@ def _overdue(session: Session, periods: Sequence[Period]) -> dict[Period, list[P
 _INV = ("SalesInvoiceView.list", "posted", "invoice_date")
 METRICS: tuple[Metric, ...] = (
     Metric("revenue", _l("Revenue"), "sales", "money", None, RESOURCE_INVOICE, _INV, flow=_revenue,
-           by_employee=True, ref_type="invoice"),
+           by_employee=True, ref_type="invoice", source=sources.INVOICES),
     Metric("gross_margin", _l("Gross margin at FIFO cost"), "sales", "money", None, RESOURCE_INVOICE,
            ("ShipmentView.list", "posted", "ship_date"), flow=_shipment_margins, by_employee=True,
-           ref_type="shipment"),
+           ref_type="shipment", source=sources.SHIPMENTS),
     Metric("gross_margin_pct", _l("Gross margin, %"), "sales", "percent", HUNDRED, RESOURCE_INVOICE,
            ("ShipmentView.list", "posted", "ship_date"), flow=_shipment_margins, by_employee=True,
-           ref_type="shipment"),
+           ref_type="shipment", source=sources.SHIPMENTS),
     Metric("on_time_pct", _l("Orders shipped on time, %"), "sales", "percent", HUNDRED, RESOURCE_SHIPMENT,
-           ("SalesOrderView.list", "shipped", "order_date"), flow=_on_time, by_employee=True, ref_type="sales_order"),
+           ("SalesOrderView.list", "shipped", "order_date"), flow=_on_time, by_employee=True, ref_type="sales_order",
+           source=sources.SHIPMENTS),
     Metric("order_lead_time", _l("Order lead time, days"), "sales", "days", ONE, RESOURCE_SHIPMENT,
            ("SalesOrderView.list", "shipped", "order_date"), flow=_lead_time, by_employee=True,
-           ref_type="sales_order"),
+           ref_type="sales_order", source=sources.SHIPMENTS),
     Metric("proposals_sent", _l("Proposals sent"), "sales", "count", None, RESOURCE_PROPOSAL,
-           ("ProposalView.list", "", "proposal_date"), flow=_proposals_sent, ref_type="proposal"),
+           ("ProposalView.list", "", "proposal_date"), flow=_proposals_sent, ref_type="proposal",
+           source=sources.PROPOSALS),
     Metric("proposals_won", _l("Proposals won"), "sales", "count", None, RESOURCE_PROPOSAL,
-           ("ProposalView.list", "approved", "proposal_date"), flow=_proposals_won, ref_type="proposal"),
+           ("ProposalView.list", "approved", "proposal_date"), flow=_proposals_won, ref_type="proposal",
+           source=sources.PROPOSALS),
     Metric("proposal_win_rate", _l("Proposal win rate, %"), "sales", "percent", HUNDRED, RESOURCE_PROPOSAL,
-           ("ProposalView.list", "", "proposal_date"), flow=_proposal_win_rate, ref_type="proposal"),
+           ("ProposalView.list", "", "proposal_date"), flow=_proposal_win_rate, ref_type="proposal",
+           source=sources.PROPOSALS),
     Metric("deal_win_rate", _l("Funnel conversion: deals won, %"), "sales", "percent", HUNDRED, RESOURCE_DEAL,
-           ("DealView.list", "", "expected_close"), flow=_deal_win_rate, by_employee=True, ref_type="deal"),
+           ("DealView.list", "", "expected_close"), flow=_deal_win_rate, by_employee=True, ref_type="deal",
+           source=sources.DEALS),
     Metric("production_output", _l("Production output"), "production", "money", None, RESOURCE_PRODUCTION,
            ("ProductionCompletionView.list", "posted", "doc_date"), flow=_production_output,
-           ref_type="production_completion"),
+           ref_type="production_completion", source=sources.COMPLETIONS),
     Metric("production_cost_pct", _l("Actual vs planned production cost, %"), "production", "percent", HUNDRED,
            RESOURCE_PRODUCTION, ("ProductionOrderView.list", "done", "order_date"), flow=_production_cost,
-           ref_type="production_order"),
+           ref_type="production_order", source=sources.PRODUCTION_ORDERS),
     Metric("stock_value", _l("Stock value"), "warehouse", "money", None, RESOURCE_STOCK_REPORT,
-           ("StockOnHandReportView.index", "", ""), point=_stock_points("value"), ref_type="item"),
+           ("StockOnHandReportView.index", "", ""), point=_stock_points("value"), ref_type="item",
+           source=sources.LEDGER),
     Metric("stock_turnover", _l("Stock turnover"), "warehouse", "times", TWO, RESOURCE_STOCK_REPORT,
-           ("TurnoverView.index", "", ""), point=_stock_points("turnover"), ref_type="item"),
+           ("TurnoverView.index", "", ""), point=_stock_points("turnover"), ref_type="item", source=sources.LEDGER),
     Metric("dead_stock_value", _l("Dead stock value (no movement for 90 days)"), "warehouse", "money", None,
            RESOURCE_STOCK_REPORT, ("StockOnHandReportView.index", "", ""), point=_stock_points("dead"),
-           ref_type="item"),
+           ref_type="item", source=sources.LEDGER),
     Metric("po_on_time_pct", _l("Purchase orders received on time, %"), "purchasing", "percent", HUNDRED,
            RESOURCE_PURCHASING, ("PurchaseOrderView.list", "received", "order_date"), flow=_po_on_time,
-           ref_type="purchase_order"),
+           ref_type="purchase_order", source=sources.RECEIPTS),
     Metric("price_variance_pct", _l("Supplier price variance, %"), "purchasing", "percent", HUNDRED,
            RESOURCE_PURCHASING, ("PurchaseOrderView.list", "", "order_date"), flow=_price_variance,
-           ref_type="purchase_receipt"),
+           ref_type="purchase_receipt", source=sources.RECEIPTS),
     Metric("overdue_receivables", _l("Overdue receivables"), "finance", "money", None, RESOURCE_INVOICE,
-           ("SalesInvoiceView.list", "posted", "due_date"), point=_overdue, ref_type="invoice"),
+           ("SalesInvoiceView.list", "posted", "due_date"), point=_overdue, ref_type="invoice", source=sources.DEBTS),
     Metric("cash_collected", _l("Cash collected"), "finance", "money", None, RESOURCE_INVOICE,
-           ("PaymentView.list", "posted", "pay_date"), flow=_cash_collected, by_employee=True, ref_type="payment"),
+           ("PaymentView.list", "posted", "pay_date"), flow=_cash_collected, by_employee=True, ref_type="payment",
+           source=sources.PAYMENTS),
 )
 BY_CODE: dict[str, Metric] = {m.code: m for m in METRICS}
 
