@@ -28,12 +28,13 @@ NEW_ITEMS = [
     ("CPU-PRO", "Processor Pro", "Процессор Pro", "Procesador Pro", "component", "ELEC", "3200"),
     ("CAM-HD", "HD camera module", "Модуль HD-камеры", "Módulo de cámara HD", "component", "ELEC", "1900"),
     ("SEN-LIDAR", "Lidar sensor", "Лидар", "Sensor lidar", "component", "ELEC", "4200"),
-    ("N-SENSOR", "Sensor node", "Узел датчиков", "Conjunto de sensores", "node", "NODES", None),
+    ("N-SENSOR", "Sensor node", "Узел датчиков", "Conjunto de sensores", "node", "NODES", "1100"),
     ("SW-SENIOR", "Software package for older children", "Пакет ПО для старших школьников",
      "Paquete de software para niños mayores", "service", "ELEC", "2500"),
     ("SW-BASIC", "Basic software package", "Базовый пакет ПО", "Paquete de software básico", "service", "ELEC",
      "300"),
 ]
+WEIGHTS = {"SEN-LIDAR": "0.19", "N-SENSOR": "0.12"}  # kg per unit, for a disassembly's weight rule
 IMG_ROBOT = ("data:image/png;base64,"
              "iVBORw0KGgoAAAANSUhEUgAAACAAAAAgCAIAAAD8GO2jAAAASElEQVR42mP4T2PAMIgsiEICoxaMWoDfAo28E2SjUQuob8H/Owxw"
              "RJT4qAVUt2A0mY5aMGrBULUAAuSQACVqRi0g34Ih07oGAAObOcjysbouAAAAAElFTkSuQmCC")
@@ -47,6 +48,7 @@ def _items() -> dict[str, Item]:
         if code not in items:
             items[code] = Item(code=code, name=en, name_ru=ru, name_es=es, kind=kind, group=groups.get(group),
                                unit=pcs, standard_cost=Decimal(cost) if cost else None,
+                               weight=Decimal(WEIGHTS[code]) if code in WEIGHTS else None,
                                tracking="none" if kind == "service" else "lots")
             db.session.add(items[code])
     db.session.flush()

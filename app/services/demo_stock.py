@@ -46,6 +46,12 @@ ITEMS = [
     ("KIT-START", "Construction kit Start", "Конструктор «Старт»", "Kit de construcción «Start»", "kit", "KITS",
      "set", "3100", "7900"),
 ]
+# weight of one unit, kg (what the weight rule of a disassembly shares the cost by)
+WEIGHTS = {
+    "CPU-A1": "0.02", "MB-R2": "0.12", "SB-IO": "0.05", "MOT-12": "0.35", "SEN-US": "0.03", "CASE-S": "0.9",
+    "WHEEL": "0.08", "BOLT-M3": "0.001", "PAINT-B": "1.1", "N-CHASSIS": "1.8", "N-BRAIN": "0.25", "N-DRIVE": "0.72",
+    "ROBOT-STD": "3.6", "ROBOT-XL": "4.4", "KIT-START": "1.5",
+}
 # receipts: (days ago, supplier, [(code, qty, unit cost)])
 RECEIPTS = [
     (40, "ООО «ЧипСнаб»", [("CPU-A1", 10, "1800"), ("MB-R2", 6, "2350"), ("SB-IO", 20, "640")]),
@@ -70,7 +76,7 @@ def _catalog() -> dict[str, Item]:
     for code, en, ru, es, kind, group, unit, cost, price in ITEMS:
         items[code] = Item(code=code, name=en, name_ru=ru, name_es=es, kind=kind, group=groups[group],
                            unit=units[unit], standard_cost=Decimal(cost), tracking="lots",
-                           sale_price=Decimal(price) if price else None)
+                           weight=Decimal(WEIGHTS[code]), sale_price=Decimal(price) if price else None)
     db.session.add_all(items.values())
     db.session.add(UnitConversion(item=items["BOLT-M3"], unit=units["box"], factor=Decimal(100)))
     rub = db.session.query(Currency).filter_by(code="RUB").one()

@@ -253,7 +253,8 @@ def test_disassembly_and_conversion_through_the_pages(app, session, login_as):
                                                 "note": ""})
     assert resp.status_code == 302
     doc = session.scalar(select(Transformation))
-    assert doc.kind == "disassembly" and doc.state == "draft" and doc.lines == []
+    assert doc.kind == "disassembly" and doc.state == "draft" and len(doc.lines) == 4  # the BOM's, shown to adjust
+    assert resp.location.endswith(f"/disassemblyview/show/{doc.id}")
     assert 'data-action="post_doc"' in c.get(f"/disassemblyview/show/{doc.id}").data.decode()
     resp = c.post(f"/disassemblyview/post/{doc.id}", follow_redirects=True)
     assert "posted" in flashes(resp.data.decode())

@@ -29,6 +29,7 @@ from app.models.production import (
     SHARE_MANUAL,
     SHARE_RULES,
     SHARE_STANDARD,
+    SHARE_WEIGHT,
     Transformation,
     TransformationLine,
 )
@@ -59,6 +60,51 @@ class TransformInput:
     dest_warehouse_id: int | None = None
     doc_date: date | None = None
     note: str = ""
+
+
+MSG_NO_COST = ("%(item)s has no standard cost, so the standard-cost rule cannot share the cost out: enter its "
+               "standard cost on the item's card, or choose the weight or manual rule")
+MSG_NO_WEIGHT = ("%(item)s has no weight, so the weight rule cannot share the cost out: enter its weight on the "
+                 "item's card, or choose the standard-cost or manual rule")
+
+
+@dataclass
+class SharingGap:
+    """An output line whose item lacks what the document's sharing rule reads (shown with a link to the item)."""
+
+    line_no: int
+    item_id: int
+    code: str
+    msgid: str
+
+
+def sharing_gaps(session: Session, doc: Transformation) -> list[SharingGap]:
+    """The output lines the standard-cost or weight rule cannot share the cost to, in line order."""
+    if doc.share_rule not in (SHARE_STANDARD, SHARE_WEIGHT):
+        return []
+    ids = {ln.item_id for ln in doc.lines if ln.item_id}
+    items = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(ids)))} if ids else {}
+    gaps = []
+    for ln in sorted(doc.lines, key=lambda ln: ln.line_no):
+        item = items.get(ln.item_id)
+        if item is None:
+            continue
+        if doc.share_rule == SHARE_STANDARD and item.standard_cost is None:
+            gaps.append(SharingGap(ln.line_no, item.id, item.code, MSG_NO_COST))
+        elif doc.share_rule == SHARE_WEIGHT and item.weight is None:
+            gaps.append(SharingGap(ln.line_no, item.id, item.code, MSG_NO_WEIGHT))
+    return gaps
+
+
+def prefill_from_bom(session: Session, doc: Transformation) -> None:
+    """A new disassembly without output lines gets its item's BOM components for its quantity (when it has a BOM),
+    so the user sees and adjusts what will come back before posting."""
+    item_id = doc.item_id or (doc.item.id if doc.item is not None else None)  # a form sets the relationship
+    if doc.kind != DOC_DISASSEMBLY or doc.lines or not item_id or not doc.qty or doc.qty <= 0:
+        return
+    on = doc.doc_date or date.today()
+    if active_bom(session, item_id, on) is not None:
+        doc.lines = _lines_from_bom(session, item_id, doc.qty, on)
 
 
 def _lines_from_bom(session: Session, item_id: int, qty: Decimal, on_date: date) -> list[TransformationLine]:
@@ -144,21 +190,19 @@ def create_transformation(session: Session, data: TransformInput) -> Transformat
 def _weights(session: Session, doc: Transformation, problems: Collector) -> list[Decimal]:
     """The share of each line under the document's rule; missing data is a problem, not a zero."""
     items = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_({ln.item_id for ln in doc.lines})))}
+    for gap in sharing_gaps(session, doc):
+        problems.add(gap.msgid, line=gap.line_no, field="share_rule", item=gap.code)
     weights = []
     for ln in doc.lines:
         item = items[ln.item_id]
         if doc.share_rule == SHARE_MANUAL:
             if ln.share is None or ln.share < 0:
-                problems.add("Enter the cost share of the line", line=ln.line_no)
+                problems.add("Enter the cost share of the line", line=ln.line_no, field="share")
             weights.append(ln.share or ZERO)
             continue
         per_unit = item.standard_cost if doc.share_rule == SHARE_STANDARD else item.weight
-        if per_unit is None:
-            msg = ("%(item)s has no standard cost" if doc.share_rule == SHARE_STANDARD else "%(item)s has no weight")
-            problems.add(msg, line=ln.line_no, item=item.code)
-            per_unit = ZERO
         with exact():
-            weights.append(per_unit * ln.qty)
+            weights.append((per_unit or ZERO) * ln.qty)
     if weights and all(w == 0 for w in weights) and not problems:
         problems.add("The cost cannot be shared out: every weight is zero")
     return weights

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Response, abort, url_for
+from flask import Response, abort, g, redirect, url_for
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access
@@ -20,6 +20,7 @@ from app.services.production import transform
 from app.services.workflow import check
 from app.views.base import BaseModelView, choice_field, interface, run_command
 from app.views.production.common import LABELS, SHARE_CHOICES, ShowWithActions, action, fmt_order_state, guarded
+from app.views.show import show_page
 from app.views.titles import titles
 
 
@@ -56,6 +57,7 @@ class TransformationLineView(BaseModelView):
 
 class _TransformationView(ShowWithActions):
     kind = DOC_DISASSEMBLY
+    show_template = "fabrika/transformation_show.html"
     datamodel = interface(Transformation)
     class_permission_name = RESOURCE_PRODUCTION
     method_permission_name = CRUD | {"post_doc": ACTION_POST, "cancel_doc": ACTION_POST}
@@ -81,6 +83,28 @@ class _TransformationView(ShowWithActions):
         if item.qty is None or item.qty <= 0:
             db.session.rollback()
             raise ValueError(gettext("Quantity must be positive"))
+        with db.session.no_autoflush:
+            transform.prefill_from_bom(db.session, item)
+
+    def post_add(self, item: Transformation) -> None:
+        g.transformation_added = item.id
+
+    def post_add_redirect(self) -> Response:
+        """A saved header opens its draft (with the BOM's components as output lines), not the list."""
+        added = getattr(g, "transformation_added", None)
+        return redirect(url_for(f"{self.endpoint}.show", pk=added)) if added else super().post_add_redirect()
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        """The document with what its cost sharing rule still misses, each item linked to its card."""
+        def extra(item: Transformation) -> dict:
+            gaps = transform.sharing_gaps(db.session, item) if TRANSFORMATION.allows(item.state, "post") else []
+            return {"doc_actions": self._doc_actions(item), "sharing_gaps": [
+                {"line": gap.line_no, "message": gettext(gap.msgid, item=gap.code),
+                 "url": url_for("ItemView.show", pk=gap.item_id)} for gap in gaps]}
+
+        return show_page(self, pk, extra)
 
     def pre_update(self, item: Transformation) -> None:
         self._guard(item)
