@@ -20,6 +20,7 @@ from app.permissions import (
     RESOURCE_PROPOSAL,
     RESOURCE_PURCHASING,
     RESOURCE_SALES_ORDER,
+    RESOURCE_SERVICE,
     RESOURCE_SHIPMENT,
     RESOURCE_STOCK_DOCUMENT,
 )
@@ -150,8 +151,26 @@ OUTBOX_MESSAGE = workflow(
     _t("retry", _l("Sending again"), ("queued", "failed"), None), initial="queued",
 )
 
+# --- service --------------------------------------------------------------------------------------
+
+#: a client's request: new -> in progress -> waiting for the client -> resolved -> closed; reopened when the
+#: fix did not hold. Waiting for the client stops the SLA clock; a repair (parts from stock) is done in work.
+SERVICE_REQUEST = workflow(
+    "service_request", _l("Service request"), RESOURCE_SERVICE,
+    {"new": _l("New"), "in_progress": _l("In progress"), "waiting": _l("Waiting for the client"),
+     "resolved": _l("Resolved"), "closed": _l("Closed")},
+    _t("start", _l("Taking into work"), ("new",), "in_progress", ACTION_WRITE),
+    _t("wait", _l("Waiting for the client"), ("in_progress",), "waiting", ACTION_WRITE),
+    _t("resume", _l("Back to work"), ("waiting",), "in_progress", ACTION_WRITE),
+    _t("repair", _l("Repair"), ("in_progress",), None),
+    _t("resolve", _l("Resolving"), ("new", "in_progress", "waiting"), "resolved", ACTION_WRITE, stamp="resolved"),
+    _t("close", _l("Closing"), ("resolved",), "closed", ACTION_WRITE, stamp="closed"),
+    _t("reopen", _l("Reopening"), ("resolved", "closed"), "in_progress", ACTION_WRITE),
+    initial="new",
+)
+
 WORKFLOWS: dict[str, Workflow] = {wf.doc_type: wf for wf in (
     STOCK_DOCUMENT, PRODUCTION_ORDER, PRODUCTION_RECEIPT, TRANSFORMATION, SALES_ORDER, SHIPMENT, SALES_INVOICE,
-    PAYMENT, PURCHASE_REQUEST, PURCHASE_ORDER, PROPOSAL, OUTBOX_MESSAGE)}
+    PAYMENT, PURCHASE_REQUEST, PURCHASE_ORDER, PROPOSAL, OUTBOX_MESSAGE, SERVICE_REQUEST)}
 # quality (declared in app/domain/quality.py with its analysis helpers)
 WORKFLOWS.update({wf.doc_type: wf for wf in (COMPLAINT, CORRECTIVE_ACTION)})

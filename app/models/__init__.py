@@ -9,6 +9,7 @@ from app.models import (  # noqa: F401
     purchasing,
     quality,  # complaints, defect causes, corrective actions, knowledge base
     sales,
+    service,  # service requests, SLA calendars and policies, repairs
 )
 from app.models.audit import AuditLog, JobRun, RateLimitHit, UserPreference  # noqa: F401
 from app.models.catalog import Item, ItemGroup, PriceList, PriceListItem, UnitConversion  # noqa: F401

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_appbuilder import Model
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Audited, Keyed, TimestampMixin, Versioned, current_locale, named, translated
@@ -40,6 +40,7 @@ class Item(named(300, 64), Versioned, Audited, TimestampMixin, Model):
     standard_cost = mapped_column(Money(), nullable=True)
     sale_price = mapped_column(Money(), nullable=True)
     tracking: Mapped[str] = mapped_column(String(16), default="lots", nullable=False)
+    warranty_months: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
     photo: Mapped[str | None] = mapped_column(Text, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 

@@ -1,0 +1,1 @@
+"""The service desk: requests with SLA, warranty repairs, service reports."""
