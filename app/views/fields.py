@@ -9,6 +9,7 @@ API keeps the locale-free rule of machines (documented in app/domain/numbers.py)
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from babel.numbers import format_decimal
@@ -40,6 +41,17 @@ def input_text(value: Decimal | None, locale: str | None = None) -> str:
     if value != value.quantize(Decimal("0.000001")):
         return format_decimal(value, locale=loc, decimal_quantization=False)
     return format_decimal(value, format=INPUT_PATTERN, locale=loc)
+
+
+_DECIMAL_IN_TEXT = re.compile(r"(?<![\w.,])\d+\.\d+(?![\w.])")
+
+
+def localized_numbers(text: str, locale: str | None = None) -> str:
+    """A formula or explanation written with "." decimals ("40 − 12.5 = 27.5", as app.domain writes
+    it) with every decimal number in the reader's format ("40 − 12,5 = 27,5"); whole numbers stay."""
+    loc = locale or page_locale() or "en"
+    return _DECIMAL_IN_TEXT.sub(
+        lambda m: format_decimal(Decimal(m.group(0)), locale=loc, decimal_quantization=False), text or "")
 
 
 def number_error(label: object, raw: str, msgid: str) -> str:

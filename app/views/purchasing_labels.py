@@ -18,6 +18,7 @@ from app.services.jobs import TRIGGER_LABELS
 from app.services.vocabulary import PURCHASING_METHOD_LABELS
 from app.services.workflow import lazy_state_labels
 from app.views.base import fmt_date, fmt_number, locale_name
+from app.views.fields import localized_numbers
 from app.views.labels import COMMON_LABELS
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -168,7 +169,7 @@ def reason_table(reason: Any) -> Markup:
         return Markup("")
     rows = [Markup("<tr><th>%s</th><td class='num'>%s</td></tr>") % (label, _value(key, reason[key]))
             for key, label in REASON_LABELS if reason.get(key) not in (None, "")]
-    formula = reason.get("formula", "")
+    formula = localized_numbers(reason.get("formula", ""))
     if reason.get("rounding"):
         formula = f"{formula}; {reason['rounding']}" if formula else reason["rounding"]
     out = Markup('<table class="table table-condensed fab-reason">%s</table>') % Markup("").join(rows)
@@ -190,4 +191,6 @@ def reason_table(reason: Any) -> Markup:
 
 
 def reason_short(formula: Any) -> Markup:
-    return Markup('<code class="fab-formula">%s</code>') % escape(formula or "") if formula else Markup("")
+    if not formula:
+        return Markup("")
+    return Markup('<code class="fab-formula">%s</code>') % escape(localized_numbers(str(formula)))

@@ -2,7 +2,8 @@
  * The TCP configurator page (app/templates/fabrika/proposal_configurator.html).
  * Every change posts the whole configuration to the calc endpoint (JSON with the CSRF header)
  * and redraws lines, totals, rule violations and option states in place; a newer click cancels
- * the answer to an older one. Plain JS, no libraries.
+ * the answer to an older one. A payment-schedule row joins the calculation once the user has left
+ * one of its fields (or saves): a row just added is not yet an error. Plain JS, no libraries.
  */
 (function () {
   "use strict";
@@ -37,9 +38,10 @@
     return out;
   }
 
-  function instalments() {
+  function instalments(all) {
     var out = [];
     each($("cfg-schedule").querySelectorAll("tbody tr"), function (row) {
+      if (!all && row.getAttribute("data-touched") !== "1") { return; }
       var item = {};
       each(row.querySelectorAll("[data-f]"), function (el) {
         if (el.tagName !== "TD") { item[el.getAttribute("data-f")] = el.value; }
@@ -49,7 +51,7 @@
     return out;
   }
 
-  function payload() {
+  function payload(all) {
     return {
       proposal_id: state.proposalId,
       model_id: $("cfg-model") ? $("cfg-model").value : null,
@@ -63,7 +65,7 @@
       discount_pct: $("cfg-discount").value,
       tax_pct: $("cfg-tax").value,
       selection: selection(),
-      instalments: instalments(),
+      instalments: instalments(all),
       extra_lines: state.extraLines,
       line_terms: state.lineTerms,
       note: initial.note || "",
@@ -212,9 +214,10 @@
 
   // --- editing --------------------------------------------------------------------------------
 
-  function addInstalment(values) {
+  function addInstalment(values, touched) {
     var row = $("cfg-instalment-row").content.firstElementChild.cloneNode(true);
     values = values || {};
+    if (touched) { row.setAttribute("data-touched", "1"); }
     each(row.querySelectorAll("[data-f]"), function (el) {
       var key = el.getAttribute("data-f");
       if (el.tagName !== "TD" && values[key] != null) { el.value = values[key]; }
@@ -236,7 +239,7 @@
       if (input.type === "radio" || input.type === "checkbox") { input.checked = !!qty; }
       else { input.value = qty || 0; }
     });
-    each(init.instalments || [], addInstalment);
+    each(init.instalments || [], function (inst) { addInstalment(inst, true); });
   }
 
   var partnerTimer = null;
@@ -244,7 +247,7 @@
     var typed = $("cfg-partner-name").value;
     var list = $("cfg-partner-list");
     var match = list.querySelector("option[value='" + typed.replace(/'/g, "\\'") + "']");
-    if (match) { $("cfg-partner").value = match.getAttribute("data-id"); recalc(); return; }
+    if (match) { $("cfg-partner").value = match.getAttribute("data-id"); clientCurrency(); return; }
     clearTimeout(partnerTimer);
     partnerTimer = setTimeout(function () {
       fetch(root.getAttribute("data-partners-url") + "?q=" + encodeURIComponent(typed), {credentials: "same-origin"})
@@ -261,10 +264,23 @@
     }, 150);
   }
 
+  // a new TCP is priced in the currency the client pays in (until the user picks one)
+  function clientCurrency() {
+    if (state.proposalId || state.currencyChosen) { recalc(); return; }
+    fetch(root.getAttribute("data-partners-url") + "?id=" + encodeURIComponent($("cfg-partner").value),
+          {credentials: "same-origin"})
+      .then(function (r) { return r.json(); })
+      .then(function (rows) {
+        if (rows.length && rows[0].currency_id) { $("cfg-currency").value = String(rows[0].currency_id); }
+        recalc();
+      }, recalc);
+  }
+
   function save() {
     $("cfg-save").disabled = true;
     text($("cfg-status"), "");
-    post(root.getAttribute("data-save-url"), payload()).then(function (res) {
+    each($("cfg-schedule").querySelectorAll("tbody tr"), function (row) { row.setAttribute("data-touched", "1"); });
+    post(root.getAttribute("data-save-url"), payload(true)).then(function (res) {
       $("cfg-save").disabled = false;
       if (res.status === 200 && res.data.url) { window.location = res.data.url; return; }
       showList("cfg-problems", res.data.errors || []);
@@ -278,6 +294,9 @@
       return;
     }
     if (t.id === "cfg-partner-name") { return; }
+    if (t.id === "cfg-currency") { state.currencyChosen = true; }
+    var row = t.closest ? t.closest("#cfg-schedule tbody tr") : null;
+    if (row) { row.setAttribute("data-touched", "1"); }  // "change" fires when the field is left
     recalc();
   });
   form.addEventListener("click", function (ev) {
@@ -285,7 +304,12 @@
     if (t) { t.closest("tr").remove(); recalc(); }
   });
   $("cfg-partner-name").addEventListener("input", findPartners);
-  $("cfg-add-instalment").addEventListener("click", function () { addInstalment({pct: "", days: 0}); });
+  $("cfg-add-instalment").addEventListener("click", function () {
+    // "on order" needs no date: a new row is complete once its share is typed
+    addInstalment({pct: "", days: 0, event: "order"});
+    var rows = $("cfg-schedule").querySelectorAll("tbody tr");
+    rows[rows.length - 1].querySelector("[data-f=pct]").focus();
+  });
   $("cfg-add-run").addEventListener("click", function () {
     var id = $("cfg-run").value;
     if (id) { state.extraLines.push({run_id: id}); $("cfg-run").value = ""; recalc(); }

@@ -33,11 +33,15 @@ from app.models.core import Currency
 from app.models.partners import Partner
 from app.models.proposals import COST_SOURCES, PAYMENT_EVENTS, ProductModel, Proposal
 from app.permissions import ACTION_READ, ACTION_WRITE, RESOURCE_PROPOSAL
+from app.printing.formatting import percent
 from app.services.proposals import configure, workflow
+from app.services.proposals.client import client_currency_id
 from app.services.proposals.labels import EVENT_LABELS, SOURCE_LABELS
 from app.services.proposals.spec import load_model
 from app.services.stock.reports import language
 from app.views.base import locale_name
+from app.views.fields import input_text
+from app.views.sales.common import note_text
 
 MAX_BODY = 256 * 1024
 
@@ -109,15 +113,14 @@ def input_from_json(session, body: dict) -> configure.ProposalInput:
 def evaluation_json(ev: configure.Evaluation, whatif: configure.Evaluation | None = None) -> dict:
     """What the page draws: formatted figures, translated messages, the state of every option."""
     def pct(v: Decimal | None) -> str:
-        return "" if v is None else _num(v, 2)
+        return "" if v is None else percent(v, locale_name())
 
     lines = [{
         "key": ln.key, "kind": ln.kind, "group": ln.group_label, "description": ln.description, "qty": _qty(ln.qty),
         "unit_cost": _num(ln.unit_cost), "cost": _num(ln.cost), "unit_price": _num(ln.unit_price),
         "price": _num(ln.price), "margin": pct(ln.margin_pct), "below_floor": ln.below_floor, "node": ln.node,
         "labour": _num(ln.labour) if ln.labour else "",
-        "own_margin": "" if ln.own_margin is None else plain_number(ln.own_margin),
-        "own_discount": "" if ln.own_discount is None else plain_number(ln.own_discount),
+        "own_margin": _plain(ln.own_margin), "own_discount": _plain(ln.own_discount),
         "parts": [{"label": label, "qty": _qty(q), "cost": _num(c)} for label, q, c in ln.parts],
     } for ln in ev.lines]
     options = {}
@@ -137,8 +140,9 @@ def evaluation_json(ev: configure.Evaluation, whatif: configure.Evaluation | Non
                    "total": _num(ev.priced.total), "margin": pct(ev.priced.margin_pct), "floor": pct(ev.floor_pct),
                    "below_floor": ev.below_floor, "currency": ev.currency_code, "rate": plain_number(ev.rate)},
         "violations": [v.render(gettext) for v in (check.violations if check else [])],
-        "problems": [p.render(gettext) for p in ev.problems],
-        "notes": [p.render(gettext) for p in ev.notes],
+        # figures in the messages in the reader's format (12,5, not 12.5), as on the sales pages
+        "problems": [note_text(p) for p in ev.problems],
+        "notes": [note_text(p) for p in ev.notes],
         "options": options,
         "schedule": [{"seq": i.seq, "amount": _num(a)} for i, a in zip(ev.instalments, amounts, strict=True)],
     }
@@ -147,7 +151,7 @@ def evaluation_json(ev: configure.Evaluation, whatif: configure.Evaluation | Non
         out["what_if"] = {"source": str(SOURCE_LABELS.get(whatif.source, whatif.source)),
                           "cost": _num(whatif.priced.cost),
                           "margin": pct(dp.margin_of(whatif.priced.cost, revenue)),
-                          "notes": [p.render(gettext) for p in whatif.notes]}
+                          "notes": [note_text(p) for p in whatif.notes]}
     return out
 
 
@@ -155,7 +159,7 @@ def _default_tax() -> str:
     """The sales tax rate orders default to (VAT 20% unless configured), so a new TCP starts with the same."""
     from app.services.sales.orders import default_tax_rate
 
-    return plain_number(default_tax_rate())
+    return input_text(default_tax_rate())
 
 
 class ConfiguratorView(BaseView):
@@ -194,16 +198,16 @@ class ConfiguratorView(BaseView):
             initial.update(proposal_id=proposal.id, partner_id=proposal.partner_id, deal_id=proposal.deal_id,
                            contact_id=proposal.contact_id, qty=plain_number(proposal.qty),
                            selection=json.loads(proposal.selection or "{}"), currency_id=proposal.currency_id,
-                           cost_source=proposal.cost_source, tax_pct=plain_number(proposal.tax_pct),
+                           cost_source=proposal.cost_source, tax_pct=input_text(proposal.tax_pct),
                            margin_pct=_plain(proposal.margin_pct), discount_pct=_plain(proposal.discount_pct),
                            note=proposal.note, valid_until=proposal.valid_until.isoformat()
                            if proposal.valid_until else "",
-                           instalments=[{"pct": plain_number(i.pct), "event": i.event, "days": i.days,
+                           instalments=[{"pct": input_text(i.pct), "event": i.event, "days": i.days,
                                          "due_date": i.due_date.isoformat() if i.due_date else "", "note": i.note}
                                         for i in proposal.instalments],
                            extra_lines=[{"run_id": e.calculation_run_id} if e.calculation_run_id else
-                                        {"description": e.description, "qty": str(e.qty), "item_id": e.item_id,
-                                         "unit_cost": None if e.unit_cost is None else str(e.unit_cost)}
+                                        {"description": e.description, "qty": input_text(e.qty), "item_id": e.item_id,
+                                         "unit_cost": None if e.unit_cost is None else input_text(e.unit_cost)}
                                         for e in data.extra_lines],
                            line_terms={k: {kk: _plain(vv) for kk, vv in v.items()}
                                        for k, v in data.line_terms.items()})
@@ -221,6 +225,7 @@ class ConfiguratorView(BaseView):
             initial["extra_lines"] = [*initial["extra_lines"], {"run_id": _id(request.args.get("calc_run"))}]
         if partner is not None:
             initial["partner_id"] = partner.id
+            initial["currency_id"] = initial.get("currency_id") or client_currency_id(session, partner.id)
         if not initial.get("currency_id"):
             from app.services.company import current_company
 
@@ -290,7 +295,14 @@ class ConfiguratorView(BaseView):
     @expose("/partners")
     @has_access_api
     def partners(self) -> Any:
-        """Up to 20 active clients whose name contains the text typed (the page's client picker)."""
+        """Up to 20 active clients whose name contains the text typed (the page's client picker); with
+        `id`, that one client and the currency it pays in, which a new TCP then starts in."""
+        if _id(request.args.get("id")):
+            partner = db.session.get(Partner, _id(request.args.get("id")))
+            if partner is None:
+                return jsonify([])
+            return jsonify([{"id": partner.id, "name": partner.name,
+                             "currency_id": client_currency_id(db.session, partner.id)}])
         text = (request.args.get("q") or "").strip()[:100]
         stmt = select(Partner.id, Partner.name).where(Partner.active.is_(True), Partner.is_customer.is_(True))
         if text:
@@ -312,4 +324,5 @@ def _deal(session, deal_id: int | None):
 
 
 def _plain(value: Decimal | None) -> str:
-    return "" if value is None else plain_number(value)
+    """A value the page puts back into an input: in the reader's format, which the parser reads back."""
+    return "" if value is None else input_text(value)

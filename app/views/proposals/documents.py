@@ -7,6 +7,7 @@ of app.services.proposals and a DomainError becomes translated flash messages.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -34,6 +35,7 @@ from app.views.base import (
     pdf_response,
     run_command,
 )
+from app.views.fields import page_locale
 from app.views.labels import COMMON_LABELS
 from app.views.production.common import ShowWithActions, action, render_page
 from app.views.titles import titles
@@ -102,6 +104,13 @@ class ProposalLineView(ReadOnlyModelView):
     page_size = 100
 
 
+def _share(value: Decimal | None) -> str:
+    """An instalment's share as people read it: 33,33 and 50, not 33,3333 and 50,0000."""
+    from app.printing.formatting import percent
+
+    return percent(value, page_locale() or "en")
+
+
 class PaymentInstalmentView(ReadOnlyModelView):
     datamodel = interface(PaymentInstalment)
     class_permission_name = RESOURCE_PROPOSAL
@@ -109,7 +118,7 @@ class PaymentInstalmentView(ReadOnlyModelView):
     list_columns = ["seq", "pct", "event", "days", "due_date", "note"]
     search_columns = ["proposal"]
     label_columns = LABELS | {"proposal": _l("Proposal")}
-    formatters_columns = {"event": lambda v: str(EVENT_LABELS.get(v, v))}
+    formatters_columns = {"event": lambda v: str(EVENT_LABELS.get(v, v)), "pct": _share}
     base_order = ("seq", "asc")
 
 

@@ -41,6 +41,7 @@ from app.services.sales.labels import PAYMENT_METHOD_LABELS
 from app.services.stock.reservations import reserved_for
 from app.views.base import BaseModelView, ReadOnlyModelView, flash_domain_error, fmt_date, interface, run_command
 from app.views.base import command_button as _act
+from app.views.fields import input_text
 from app.views.sales.common import (
     LABELS,
     NumberSearch,
@@ -330,7 +331,7 @@ class SalesInvoiceView(NumberSearch, ReadOnlyModelView):
                                     related_views=self._related_views, actions=actions, invoice=inv,
                                     payments=payments, pay_form=pay_form, methods=PAYMENT_METHOD_LABELS,
                                     can_post=can(self, ACTION_POST), today=date.today().isoformat(),
-                                    due=str((inv.amount_total - inv.amount_paid).quantize(Decimal("0.01"))))
+                                    due=input_text((inv.amount_total - inv.amount_paid).quantize(Decimal("0.01"))))
 
     @expose("/from_order/<int:order_id>", methods=["POST"])
     @has_access
