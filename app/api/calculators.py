@@ -30,11 +30,11 @@ class CalculatorApi(_Api):
     method_permission_name = CRUD | {"run_calc": ACTION_READ, "new_version": ACTION_WRITE}
     include_route_methods = {"get", "get_list", "info", "post", "put", "run_calc", "new_version"}
     datamodel = FabrikaInterface(Calculator)
-    list_columns = ["id", "code", "name", "name_ru", "name_es", "description", "active", "current_version.id",
-                    "current_version.number"]
+    list_columns = ["id", "code", "name", "name_ru", "name_es", "description", "description_ru", "description_es",
+                    "active", "current_version.id", "current_version.number"]
     show_columns = list_columns
-    add_columns = ["code", "name", "name_ru", "name_es", "description", "active"]
-    edit_columns = ["name", "name_ru", "name_es", "description", "active"]
+    add_columns = ["code", "name", "name_ru", "name_es", "description", "description_ru", "description_es", "active"]
+    edit_columns = ["name", "name_ru", "name_es", "description", "description_ru", "description_es", "active"]
 
     def pre_add(self, item: Calculator) -> None:
         """The page's code rule (CODE_RE), then the row's column checks."""

@@ -17,7 +17,7 @@ class CurrencyApi(BaseApi):
     resource_name = "currency"
     class_permission_name = RESOURCE_REFERENCE
     datamodel = SQLAInterface(Currency)
-    list_columns = ["id", "code", "name", "symbol", "decimals", "active"]
+    list_columns = ["id", "code", "name", "name_ru", "name_es", "symbol", "decimals", "active"]
 
 
 class CurrencyRateApi(BaseApi):

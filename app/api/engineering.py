@@ -26,8 +26,9 @@ class _Api(FabrikaApi):
 class WorkCenterApi(_Api):
     resource_name = "work_center"
     datamodel = FabrikaInterface(WorkCenter)
-    list_columns = ["id", "code", "name", "labour_rate", "overhead_rate", "active"]
-    add_columns = edit_columns = show_columns = ["code", "name", "labour_rate", "overhead_rate", "active"]
+    list_columns = ["id", "code", "name", "name_ru", "name_es", "labour_rate", "overhead_rate", "active"]
+    add_columns = edit_columns = show_columns = ["code", "name", "name_ru", "name_es", "labour_rate", "overhead_rate",
+                                                 "active"]
 
 
 class BomApi(_Api):
@@ -115,10 +116,10 @@ class RoutingApi(_Api):
 class RoutingOperationApi(_Api):
     resource_name = "routing_operation"
     datamodel = FabrikaInterface(RoutingOperation)
-    list_columns = ["id", "routing.id", "seq", "name", "work_center.id", "work_center.code", "setup_minutes",
-                    "run_minutes", "is_software"]
-    add_columns = edit_columns = ["routing", "seq", "name", "work_center", "setup_minutes", "run_minutes",
-                                  "is_software", "software_version", "instructions"]
+    list_columns = ["id", "routing.id", "seq", "name", "name_ru", "name_es", "work_center.id", "work_center.code",
+                    "setup_minutes", "run_minutes", "is_software"]
+    add_columns = edit_columns = ["routing", "seq", "name", "name_ru", "name_es", "work_center", "setup_minutes",
+                                  "run_minutes", "is_software", "software_version", "instructions"]
     show_columns = ["id", *add_columns]
 
     def pre_add(self, item: RoutingOperation) -> None:

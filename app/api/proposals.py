@@ -82,8 +82,8 @@ class ProductModelApi(_Api):
 class PricingRuleApi(_Api):
     resource_name = "pricing_rule"
     datamodel = FabrikaInterface(PricingRule)
-    list_columns = ["id", "name", "scope", "item_group.code", "partner.name", "margin_pct", "discount_pct",
-                    "floor_margin_pct", "active"]
+    list_columns = ["id", "name", "name_ru", "name_es", "scope", "item_group.code", "partner.name", "margin_pct",
+                    "discount_pct", "floor_margin_pct", "active"]
 
 
 def register(appbuilder) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.kpi import ZERO
+from app.models.base import current_locale
 from app.models.catalog import Item
 from app.models.kpi import DashboardPreference
 from app.models.partners import Partner
@@ -23,6 +24,7 @@ from app.models.purchasing import ReorderPoint
 from app.models.sales import SalesInvoice, SalesInvoiceLine
 from app.models.stock import StockBalance
 from app.services.base import unit_of_work
+from app.services.stock.reports import item_label_column
 
 LIST_LIMIT = 8
 
@@ -74,7 +76,8 @@ def shortages(session: Session) -> list[ShortageRow]:
     """Items below their reorder minimum right now (available = on hand - reserved)."""
     available = func.coalesce(StockBalance.qty - StockBalance.reserved, 0)
     rows = session.execute(
-        select(Item.id, Item.code, Item.name, ReorderPoint.warehouse_id, available, ReorderPoint.min_qty)
+        select(Item.id, Item.code, item_label_column(current_locale()), ReorderPoint.warehouse_id, available,
+               ReorderPoint.min_qty)
         .join(Item, Item.id == ReorderPoint.item_id)
         .outerjoin(StockBalance, (StockBalance.item_id == ReorderPoint.item_id)
                    & (StockBalance.warehouse_id == ReorderPoint.warehouse_id))
@@ -89,12 +92,13 @@ def top_items(session: Session, today: date, days: int = 30) -> list[tuple[int, 
     """The items invoiced most (net, invoice currency x rate) in the last `days` days."""
     since = today - timedelta(days=days)
     amount = func.sum(SalesInvoiceLine.amount)
+    name = item_label_column(current_locale())  # the reader's language
     rows = session.execute(
-        select(Item.id, Item.code, Item.name, amount)
+        select(Item.id, Item.code, name, amount)
         .join(SalesInvoice, SalesInvoice.id == SalesInvoiceLine.invoice_id)
         .join(Item, Item.id == SalesInvoiceLine.item_id)
         .where(SalesInvoice.state == "posted", SalesInvoice.invoice_date > since)
-        .group_by(Item.id, Item.code, Item.name).order_by(amount.desc()).limit(LIST_LIMIT)
+        .group_by(Item.id, Item.code, name).order_by(amount.desc()).limit(LIST_LIMIT)
     )
     return [(i, c, n, a or ZERO) for i, c, n, a in rows]
 

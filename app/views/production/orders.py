@@ -70,7 +70,7 @@ class ProductionOperationView(ShowWithActions, ReadOnlyModelView):
             try:
                 svc.report_operation(db.session, pk, form.get("qty", ""), form.get("setup_minutes"),
                                      form.get("run_minutes"), bool(form.get("done")))
-                flash(gettext("Operation %(name)s reported", name=op.name), "success")
+                flash(gettext("Operation %(name)s reported", name=op.label()), "success")
                 return redirect(back)
             except DomainError as exc:
                 flash_domain_error(exc)
@@ -80,7 +80,7 @@ class ProductionOperationView(ShowWithActions, ReadOnlyModelView):
             dict(name="setup_minutes", label=t("setup"), value=0),
             dict(name="run_minutes", label=t("run"), value=0),
             dict(name="done", label=t("mark_done"), type="checkbox", value=False)])
-        title = str(PAGE_TEXT["report_title"]) % {"name": f"{op.seq} {op.name}"}
+        title = str(PAGE_TEXT["report_title"]) % {"name": f"{op.seq} {op.label()}"}
         return render_page(self, title, [], [(t("back"), back, "fa-arrow-left")], form)
 
 
