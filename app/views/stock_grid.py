@@ -13,17 +13,21 @@ from typing import Any
 
 from flask import request
 
+from app.domain.money import read_decimal
 from app.extensions import db
 from app.models.stock import DOC_COUNT, DOC_CUSTOMER_RETURN, DOC_RECEIPT, StockDocument
 from app.services.stock.grid import GridLine, unit_choices
 from app.views.base import fmt_money, fmt_qty, locale_name
+from app.views.fields import input_text
 
 COSTED = (DOC_RECEIPT, DOC_CUSTOMER_RETURN)  # the types whose lines carry a price (the unit cost)
 FIELDS = ("line_id", "line_item_id", "line_item", "line_qty", "line_unit", "line_cost", "line_note")
 
 
 def _plain(value: Decimal | None) -> str:
-    return "" if value is None else format(value.normalize(), "f")
+    """A saved figure back in its input, in the reader's format, which the one parser reads back
+    ("12.125" would be ambiguous on a Russian page and 12125 on a Spanish one)."""
+    return input_text(value)
 
 
 def _int(value: Any) -> int | None:
@@ -83,11 +87,7 @@ def grid_context(doc: StockDocument, editable: bool, rows: list[dict] | None = N
 
 def _number(text: Any) -> Decimal | None:
     """A typed number as the grid shows it back ("1 000,5" or "1000.5"); None when it is not one."""
-    raw = str(text or "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    try:
-        return Decimal(raw) if raw else None
-    except ArithmeticError:
-        return None
+    return read_decimal(str(text or ""))
 
 
 def _totals(rows: list[dict]) -> dict:
