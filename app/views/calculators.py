@@ -27,6 +27,7 @@ from app.permissions import ACTION_READ, ACTION_WRITE, CRUD, READ_ONLY, RESOURCE
 from app.services import calculators as svc
 from app.services.calculators.environment import load_tables
 from app.views.base import ReadOnlyModelView, fmt_date, fmt_money, fmt_qty, interface, locale_name
+from app.views.fields import input_text
 from app.views.labels import COMMON_LABELS
 from app.views.production.common import ShowWithActions, action
 from app.views.titles import titles
@@ -105,8 +106,8 @@ def form_fields(compiled, values: dict[str, Any], tables: dict) -> list[dict]:
             choices = [(k, row_label(data, k, loc)) for k in data.rows] if data else []
         value = values.get(p.name, p.default)
         if isinstance(value, Decimal):
-            value = format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
-        fields.append(dict(name=p.name, label=p.label(loc), kind=p.kind, unit=p.unit, value=value,
+            value = input_text(value)  # as the reader writes it, which the one parser reads back
+        fields.append(dict(name=p.name, label=p.label(loc), kind=p.kind, unit=p.unit_label(loc), value=value,
                            choices=choices, min=p.min, max=p.max))
     return fields
 
@@ -352,7 +353,8 @@ class CalculationRunView(ReadOnlyModelView):
         labels, names = {}, {}
         try:
             compiled = svc.compiled_version(version)
-            labels = {p.name: (p.label(locale_name().split("_")[0]), p.unit) for p in compiled.params}
+            loc = locale_name().split("_")[0]
+            labels = {p.name: (p.label(loc), p.unit_label(loc)) for p in compiled.params}
             names = choice_labels(compiled, load_tables(db.session, compiled.tables))
         except CalcError:
             pass

@@ -46,6 +46,7 @@ from app.services.sales.popular import suggestions
 from app.services.sales.shipments import shipped_by_line
 from app.views.base import BaseModelView, ReadOnlyModelView, flash_domain_error, interface, locale_name, run_command
 from app.views.base import command_button as _act
+from app.views.fields import input_text
 from app.views.sales.common import (
     LABELS,
     NumberSearch,
@@ -136,7 +137,7 @@ class SalesOrderView(NumberSearch, BaseModelView):
         if form is None:
             form = _form_of(order) if order is not None else {
                 "partner_id": request.args.get("partner_id", ""), "partner_name": _partner_name(
-                    request.args.get("partner_id")), "currency": "", "tax_rate": str(svc.default_tax_rate()),
+                    request.args.get("partner_id")), "currency": "", "tax_rate": input_text(svc.default_tax_rate()),
                 "warehouse_id": "", "lines": [{}]}
         if request.method == "GET" and _int(request.args.get("calc_run")):
             form = _with_run_line(form, _int(request.args.get("calc_run")))
@@ -411,16 +412,16 @@ def _partner_name(pid: Any) -> str:
 def _form_of(order: SalesOrder) -> dict:
     return {
         "partner_id": str(order.partner_id), "partner_name": order.partner.name, "currency": order.currency.code,
-        "tax_rate": format(order.tax_rate.normalize(), "f"), "warehouse_id": str(order.warehouse_id or ""),
+        "tax_rate": input_text(order.tax_rate), "warehouse_id": str(order.warehouse_id or ""),
         "order_date": order.order_date.isoformat(), "delivery_address": order.delivery_address,
         "delivery_terms": order.delivery_terms,
         "delivery_date": order.delivery_date.isoformat() if order.delivery_date else "",
         "payment_terms_days": str(order.payment_terms_days), "note": order.note,
         "lines": [{"item_id": str(ln.item_id or ""),
                    "item": f"{ln.item.code} {ln.item.label(locale_name()[:2])}" if ln.item else "",
-                   "description": ln.description, "qty": format(ln.qty.normalize(), "f"),
-                   "price": format(ln.unit_price.normalize(), "f"),
-                   "discount": format(ln.discount_pct.normalize(), "f"),
+                   # in the reader's format, which the one parser reads back: "0.125" would be 125 in es
+                   "description": ln.description, "qty": input_text(ln.qty), "price": input_text(ln.unit_price),
+                   "discount": input_text(ln.discount_pct),
                    "calc": f"line:{ln.id}" if ln.calculator_version_id or ln.proposal_line_id else ""}
                   for ln in order.lines],
     }
