@@ -81,3 +81,15 @@ def test_item_picker_finds_by_code_or_name_in_any_case(app, session, login_as):
         rows = c.get(f"/receiptview/items.json?q={q}").json
         assert [r["id"] for r in rows] == [it.id], q
         assert rows[0]["units"][0]["code"] == "pcs"
+
+
+def test_printed_receipt_names_the_linked_supplier(app, session, login_as):
+    from app.services.stock import DocumentInput, LineInput, create_document
+    from tests.views.test_stock_printing import pdf_text
+
+    wh, cpu = f.warehouse(), f.item("CPU-1")
+    supplier = fp.partner("ООО «Чип»")
+    doc = create_document(session, DocumentInput("receipt", wh.id, partner_id=supplier.id,
+                                                 lines=[LineInput(cpu.id, "1", unit_cost="5")]))
+    resp = login_as("Warehouse").get(f"/receiptview/print/{doc.id}?lang=ru")
+    assert resp.status_code == 200 and "ООО «Чип»" in pdf_text(resp.data)

@@ -172,4 +172,4 @@ def item_choices(session: Session, text: str, lang: str, limit: int = LOOKUP_LIM
                             .order_by(Item.code).limit(limit)).all()
     units = unit_choices(session, {i.id for i in items})
     return [{"id": i.id, "label": f"{i.code} {i.label(lang)}", "units": units.get(i.id, []),
-             "cost": str(i.standard_cost) if i.standard_cost is not None else ""} for i in items]
+             "cost": format(i.standard_cost.normalize(), "f") if i.standard_cost is not None else ""} for i in items]

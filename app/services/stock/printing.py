@@ -189,7 +189,7 @@ def _doc_header(doc: StockDocument, base_currency: str | None, locale: str) -> d
         "id": doc.id, "type": doc.doc_type, "number": doc.number or "", "date": doc.doc_date, "state": doc.state,
         "warehouse": _warehouse_label(doc.warehouse, locale),
         "dest_warehouse": _warehouse_label(doc.dest_warehouse, locale),
-        "partner": doc.partner_name, "reason": doc.reason, "basis": doc.source_ref, "note": doc.note,
+        "partner": doc.counterparty, "reason": doc.reason, "basis": doc.source_ref, "note": doc.note,
         "currency": doc.currency.code if foreign else "", "rate": doc.rate if foreign else None,
         "posted_by": doc.posted_by,
     }
