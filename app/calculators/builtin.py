@@ -50,10 +50,13 @@ def _label(en: str, ru: str, es: str) -> dict[str, str]:
     return {"en": en, "ru": ru, "es": es}
 
 
+MM, LITRE = _label("mm", "мм", "mm"), _label("l", "л", "l")  # units as each language writes them
+
+
 DOOR_PARAMETERS = [
-    {"name": "height", "kind": "number", "unit": "mm", "min": 1900, "max": 2400, "default": 2000,
+    {"name": "height", "kind": "number", "unit": MM, "min": 1900, "max": 2400, "default": 2000,
      "label": _label("Height", "Высота", "Altura")},
-    {"name": "width", "kind": "number", "unit": "mm", "min": 600, "max": 1000, "default": 800,
+    {"name": "width", "kind": "number", "unit": MM, "min": 600, "max": 1000, "default": 800,
      "label": _label("Width", "Ширина", "Anchura")},
     {"name": "material", "kind": "table", "table": "door_materials", "default": "pine",
      "label": _label("Material", "Материал", "Material")},
@@ -81,7 +84,9 @@ DOOR_OUTPUTS = {
     "cost": "round(total, 2)",
     "price": "ceil(total * (1 + margin) / 10) * 10",
     "weight": "round(area * lookup(door_materials, material, 'weight_m2') + (1.2 if hardware else 0), 3)",
-    "description": "Interior door {height} x {width} mm, {material}, {opening}, hardware: {hardware}",
+    "description": _label("Interior door {height} x {width} mm, {material}, {opening}, hardware: {hardware}",
+                          "Межкомнатная дверь {height} × {width} мм, {material}, {opening}, фурнитура: {hardware}",
+                          "Puerta de interior {height} × {width} mm, {material}, {opening}, herrajes: {hardware}"),
     "bom": [
         {"item": "DOOR-PINE", "qty": "round(area * 1.1, 3) if material == 'pine' else 0"},
         {"item": "DOOR-OAK", "qty": "round(area * 1.1, 3) if material == 'oak' else 0"},
@@ -93,11 +98,11 @@ DOOR_OUTPUTS = {
 }
 
 ROBOT_PARAMETERS = [
-    {"name": "case_height", "kind": "number", "unit": "mm", "min": 150, "max": 800, "default": 300,
+    {"name": "case_height", "kind": "number", "unit": MM, "min": 150, "max": 800, "default": 300,
      "label": _label("Case height", "Высота корпуса", "Altura de la carcasa")},
-    {"name": "case_width", "kind": "number", "unit": "mm", "min": 150, "max": 600, "default": 250,
+    {"name": "case_width", "kind": "number", "unit": MM, "min": 150, "max": 600, "default": 250,
      "label": _label("Case width", "Ширина корпуса", "Anchura de la carcasa")},
-    {"name": "case_depth", "kind": "number", "unit": "mm", "min": 150, "max": 600, "default": 200,
+    {"name": "case_depth", "kind": "number", "unit": MM, "min": 150, "max": 600, "default": 200,
      "label": _label("Case depth", "Глубина корпуса", "Profundidad de la carcasa")},
     {"name": "processor", "kind": "table", "table": "robot_processors", "default": "A1",
      "label": _label("Processor", "Процессор", "Procesador")},
@@ -107,7 +112,7 @@ ROBOT_PARAMETERS = [
      "label": _label("Kind of boards", "Тип плат", "Tipo de placas")},
     {"name": "nodes", "kind": "number", "integer": True, "min": 1, "max": 6, "default": 2,
      "label": _label("Drive nodes", "Узлы привода", "Conjuntos de tracción")},
-    {"name": "paint", "kind": "number", "unit": "l", "min": 0, "max": 5, "default": "0.2",
+    {"name": "paint", "kind": "number", "unit": LITRE, "min": 0, "max": 5, "default": "0.2",
      "label": _label("Paint volume", "Объём краски", "Volumen de pintura")},
 ]
 ROBOT_FORMULAS = """\
@@ -131,8 +136,13 @@ ROBOT_OUTPUTS = {
     "cost": "round(total, 2)",
     "price": "round(total * 1.4, 0)",
     "weight": "round(0.8 + volume * 0.12 + nodes * 0.65 + boards * 0.05 + paint * 1.3, 3)",
-    "description": "Robot {case_height} x {case_width} x {case_depth} mm, processor {processor}, "
-                   "{boards} x {board_kind} boards, {nodes} drive nodes, paint {paint} l",
+    "description": _label(
+        "Robot {case_height} x {case_width} x {case_depth} mm, processor {processor}, "
+        "{boards} x {board_kind} boards, {nodes} drive nodes, paint {paint} l",
+        "Робот {case_height} × {case_width} × {case_depth} мм, {processor}, плат: {boards} ({board_kind}), "
+        "узлов привода: {nodes}, краска {paint} л",
+        "Robot {case_height} × {case_width} × {case_depth} mm, {processor}, placas: {boards} ({board_kind}), "
+        "conjuntos de tracción: {nodes}, pintura {paint} l"),
     "bom": [
         {"item": "CASE-S", "qty": "case_units"},
         {"item": "CPU-A1", "qty": "1 if processor == 'A1' else 0"},

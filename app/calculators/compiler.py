@@ -41,6 +41,7 @@ class Compiled:
     item_codes: frozenset[str]  # named literally: prefetched before a run
     tables: frozenset[str]
     limits: dict[str, Limit] = field(default_factory=dict)  # output -> its bounds, checked on every run
+    descriptions: dict[str, Template] = field(default_factory=dict)  # language -> its template, when given
 
     @property
     def table_params(self) -> dict[str, str]:
@@ -99,10 +100,15 @@ def _compile(parameters: str, formulas: str, outputs: str) -> Compiled:
             tables |= found.tables
         except CalcError as exc:
             problems.extend(exc.problems)  # type: ignore[arg-type]
-    try:
-        template = parse_template(str(spec.get("description", "")), known)
-    except CalcError as exc:
-        problems.extend(exc.problems)  # type: ignore[arg-type]
+    raw_description = spec.get("description", "")
+    texts = raw_description if isinstance(raw_description, dict) else {"en": raw_description}
+    descriptions: dict[str, Template] = {}
+    for lang, text in texts.items():
+        try:
+            descriptions[str(lang)] = parse_template(str(text if text is not None else ""), known)
+        except CalcError as exc:
+            problems.extend(exc.problems)  # type: ignore[arg-type]
+    template = descriptions.get("en") or next(iter(descriptions.values()), template)
     for i, raw in enumerate(spec.get("bom") or [], 1):
         target = f"bom #{i}"
         if not isinstance(raw, dict) or not str(raw.get("item", "")).strip():
@@ -126,12 +132,15 @@ def _compile(parameters: str, formulas: str, outputs: str) -> Compiled:
                     for name, limit in bounds.items() if limit.required and name not in exprs)
     if problems:
         raise CalcError(problems)
-    return Compiled(params, program, exprs, template, tuple(bom), frozenset(codes), frozenset(tables), bounds)
+    return Compiled(params, program, exprs, template, tuple(bom), frozenset(codes), frozenset(tables), bounds,
+                    descriptions)
 
 
 def evaluate(compiled: Compiled, inputs: dict[str, Any], env: Environment,
-             seconds: float = limits.DEADLINE_SECONDS, yes: str = "yes", no: str = "no") -> Evaluation:
-    """Run the formulas on validated inputs; a CalcError names the line (or output) that failed."""
+             seconds: float = limits.DEADLINE_SECONDS, yes: str = "yes", no: str = "no",
+             locale: str = "en") -> Evaluation:
+    """Run the formulas on validated inputs; a CalcError names the line (or output) that failed. The
+    description is written from the template of `locale` when the definition has one per language."""
     values: dict[str, Value] = dict(inputs)
     evaluator = Evaluator(values, env, deadline_after(seconds))
     intermediates: dict[str, Value] = {}
@@ -152,7 +161,32 @@ def evaluate(compiled: Compiled, inputs: dict[str, Any], env: Environment,
         qty = _number(evaluator, line.qty, f"bom #{line.index} ({line.code})")
         if qty:
             bom.append((line.code, qty))
-    return Evaluation(values, intermediates, outputs, compiled.description.render(values, yes, no), bom)
+    if locale != "en" and locale in compiled.descriptions:  # the reader's own template, words in it too
+        description = compiled.descriptions[locale].render(_shown(compiled, values, env, locale), yes, no)
+    else:
+        description = compiled.description.render(values, yes, no)
+    return Evaluation(values, intermediates, outputs, description, bom)
+
+
+def _shown(compiled: Compiled, values: dict[str, Value], env: Environment, locale: str) -> dict[str, Value]:
+    """The values a translated description shows: a choice by its label in `locale`, a table row by its
+    label_<locale> (else label) column, so the Russian text says "Шпон дуба", not the key "oak" (the
+    English template keeps the keys, which are English words)."""
+    shown = dict(values)
+    for p in compiled.params:
+        value = values.get(p.name)
+        if p.kind == "choice":
+            choice = next((c for c in p.choices if c.value == value), None)
+            if choice is not None:
+                shown[p.name] = choice.labels.get(locale) or choice.labels.get("en") or choice.value
+        elif p.kind == "table" and isinstance(value, str):
+            for column in (f"label_{locale}", "label"):
+                try:
+                    shown[p.name] = env.lookup(p.table, value, column) or value
+                    break
+                except Fail:
+                    continue
+    return shown
 
 
 def _number(evaluator: Evaluator, expr: ast.expr, target: str) -> Decimal:

@@ -1,9 +1,10 @@
 """Parameters and outputs of a calculator version: their JSON shape, checks, and input validation.
 
 Parameters (a JSON list): {"name", "kind": number | choice | table | bool, "label": {"en","ru","es"},
-"unit", "min", "max", "integer", "default", "choices": [{"value", "label": {...}}], "table"}.
-Outputs (a JSON object): {"cost", "price", "weight": expressions, "description": a template with
-{name} or {name:2} (two decimals), "bom": [{"item": code, "qty": expression}], "limits": {output:
+"unit" (a text or {"en","ru","es"}), "min", "max", "integer", "default", "choices": [{"value", "label":
+{...}}], "table"}. Outputs (a JSON object): {"cost", "price", "weight": expressions, "description": a
+template with {name} or {name:2} (two decimals), or one per language {"en","ru","es"}, "bom": [{"item":
+code, "qty": expression}], "limits": {output:
 {"min", "max", "required"}}}. Limits are the calculator's own promise about its results (a price is
 never negative, a weight at most 500 kg): they are checked on every run and a result outside them is
 refused naming the output, never recorded. Numbers in JSON are read as Decimal (never float); inputs
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -49,9 +50,14 @@ class Param:
     default: Any = None
     choices: tuple[Choice, ...] = ()
     table: str = ""
+    units: dict[str, str] = field(default_factory=dict)  # the unit per language, when it differs (мм, л)
 
     def label(self, locale: str = "en") -> str:
         return self.labels.get(locale) or self.labels.get("en") or self.name
+
+    def unit_label(self, locale: str = "en") -> str:
+        """The unit in the reader's language (мм for mm), else the default one."""
+        return self.units.get(locale) or self.unit
 
 
 @dataclass(frozen=True)
@@ -187,7 +193,9 @@ def parse_parameters(data: Any) -> tuple[Param, ...]:
             problems.append(problem("a table parameter needs the name of its table", target=where))
         if len(problems) > found:
             continue
-        param = Param(name=name, kind=kind, labels=_labels(raw.get("label"), name), unit=str(raw.get("unit", "")),
+        units = _labels(raw.get("unit"), "")
+        param = Param(name=name, kind=kind, labels=_labels(raw.get("label"), name),
+                      unit=units.get("en") or next(iter(units.values()), ""), units=units,
                       min=low, max=high, integer=bool(raw.get("integer")), choices=choices,
                       table=str(raw.get("table", "")), default=None)
         default = raw.get("default")

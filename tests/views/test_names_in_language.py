@@ -143,3 +143,27 @@ def test_overall_popular_leaves_out_one_off_tcp_items(demo):
     own = sales.get(f"/salesorderview/popular.json?partner_id={robokids}").get_json()["client"]
     assert {p["item_id"] for p in own} & custom_ids, "the client's own list keeps what was made for them"
     assert all(Decimal(p["qty"]) > 0 for p in own)
+
+
+@pytest.mark.parametrize("lang, unit, description", [
+    ("ru", "(мм)", "Межкомнатная дверь 2100 × 900 мм, Шпон дуба, Раздвижная, фурнитура: да"),
+    ("es", "(mm)", "Puerta de interior 2100 × 900 mm, Chapa de roble, Corredera, herrajes: sí"),
+])
+def test_calculator_speaks_the_readers_language(demo, lang, unit, description):
+    """The door calculator's description, parameter units and result description in the reader's language;
+    the run is recorded with that description (nothing else changes: the price is the same)."""
+    from app.models.calculators import CalculationRun, Calculator
+
+    door = db.session.scalar(select(Calculator).where(Calculator.code == "DOOR"))
+    sales = _client(demo, "Sales", lang)
+    page = _page(sales, f"/calculatorview/run/{door.id}")
+    assert door.description_label(lang) in page and door.description not in page
+    assert unit in page
+    resp = sales.post(f"/calculatorview/run/{door.id}", data={
+        "height": "2100", "width": "900", "material": "oak", "opening": "sliding", "hardware": "1"})
+    assert resp.status_code == 302
+    run = db.session.scalar(select(CalculationRun).order_by(CalculationRun.id.desc()).limit(1))
+    assert run.description == description
+    english = db.session.scalar(select(CalculationRun).where(CalculationRun.calculator_id == door.id)
+                                .order_by(CalculationRun.id).limit(1))  # the demo's run, outside a request
+    assert english.description.startswith("Interior door 2100 x 900 mm, oak, sliding") and english.price == run.price

@@ -18,6 +18,7 @@ from app.calculators import CalcError, Compiled, compile_definition, evaluate, v
 from app.calculators.errors import Fail, problem
 from app.calculators.evaluator import Value
 from app.domain.money import MAX_MONEY, MAX_QTY, round_money, round_qty
+from app.models.base import current_locale
 from app.models.calculators import CalculationRun, Calculator, CalculatorVersion
 from app.services.base import current_actor, unit_of_work
 from app.services.calculators.environment import DEFAULT_COST_SOURCE, DbEnvironment
@@ -81,12 +82,13 @@ def resolve_version(session: Session, calculator_id: int | None, version_id: int
 
 def run_compiled(session: Session, compiled: Compiled, raw_inputs: dict[str, Any], version_id: int,
                  calculator_id: int, cost_source: str = DEFAULT_COST_SOURCE, yes: str = "yes",
-                 no: str = "no") -> CalcResult:
+                 no: str = "no", locale: str | None = None) -> CalcResult:
+    """Run a compiled version; the description in `locale` (the reader's language by default)."""
     env = DbEnvironment(session, compiled, cost_source)
     keys = {name: set(data.rows) for name, data in env.tables.items()}
     inputs = validate_inputs(compiled.params, raw_inputs or {}, keys)
     env.prefetch_costs(compiled.item_codes)
-    result = evaluate(compiled, inputs, env, yes=yes, no=no)
+    result = evaluate(compiled, inputs, env, yes=yes, no=no, locale=locale or current_locale())
     out = result.outputs
     cost = _bounded(out["cost"], "cost", MAX_MONEY, round_money)
     price = _bounded(out["price"], "price", MAX_MONEY, round_money)
