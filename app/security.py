@@ -36,6 +36,7 @@ from app.permissions import (
     RESOURCE_QUALITY,
     RESOURCE_REFERENCE,
     RESOURCE_SALES_ORDER,
+    RESOURCE_SERVICE,
     RESOURCE_SETTINGS,
     RESOURCE_SHIPMENT,
     RESOURCE_STOCK_DOCUMENT,
@@ -120,8 +121,12 @@ ROLE_CONFIGS: dict[str, dict[str, tuple[str, ...]]] = {
     "Service": {
         RESOURCE_REFERENCE: (R,), RESOURCE_CATALOG: (R,), RESOURCE_STOCK_REPORT: (R,),
         RESOURCE_PARTNER: (R,), RESOURCE_WAREHOUSE: (R,), RESOURCE_DEAL: (R,), RESOURCE_SALES_ORDER: (R,),
+        RESOURCE_SERVICE: (R, W, P), RESOURCE_OUTBOX: (R,), RESOURCE_STOCK_DOCUMENT: (R,),
     },
 }
+# the service desk: Service works requests and repairs; Sales registers requests; the others read them
+for _role, _service in {"Manager": (R, W, P), "Sales": (R, W), "Warehouse": (R,), "Production": (R,)}.items():
+    ROLE_CONFIGS[_role][RESOURCE_SERVICE] = _service
 # every role opens its dashboard; the director's roles define KPIs and scheduled reports
 for _role, _kpi in {"Manager": (R, W, X), "Economist": (R, W)}.items():
     ROLE_CONFIGS[_role][RESOURCE_KPI] = _kpi

@@ -82,3 +82,9 @@ def sla_state(due: datetime | None, risk_from: datetime | None, at: datetime) ->
     if risk_from is not None and at >= risk_from:
         return AT_RISK
     return ON_TIME
+
+
+def worst_state(*clocks: tuple[datetime | None, datetime | None, datetime]) -> str:
+    """The worst state of several (due, risk from, judged at) clocks: a request's response and resolution."""
+    order = (ON_TIME, AT_RISK, BREACHED)
+    return max((sla_state(*clock) for clock in clocks), key=order.index, default=ON_TIME)

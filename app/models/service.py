@@ -128,7 +128,15 @@ class ServiceRequest(Keyed, Versioned, Audited, TimestampMixin, Model):
     comments: Mapped[list[ServiceComment]] = relationship(back_populates="request", order_by="ServiceComment.id")
 
     def __repr__(self) -> str:
-        return self.number
+        return self.number or ""
+
+    def sla_code(self, now: datetime | None = None) -> str:
+        """on_time / at_risk / breached: the worse of both clocks, each judged where it stopped or now."""
+        from app.domain.sla import worst_state
+
+        clock = self.resolved_at or self.paused_at or now or utcnow()
+        return worst_state((self.response_due_at, self.response_risk_at, self.first_response_at or clock),
+                           (self.resolution_due_at, self.resolution_risk_at, clock))
 
 
 class ServiceComment(Keyed, Model):

@@ -50,6 +50,7 @@ CARD_PROVIDERS: list[str] = [
     "app.services.sales.card:card_sections",
     "app.services.purchasing.card:card_sections",
     "app.services.proposals.card:card_sections",
+    "app.services.service_desk.card:card_sections",
 ]
 
 Provider = Callable[..., list[CardSection]]

@@ -19,6 +19,7 @@ def register_views(appbuilder) -> None:
         purchasing,
         quality,
         sales,
+        service,
         stock,
         stock_reports,
     )
@@ -33,6 +34,7 @@ def register_views(appbuilder) -> None:
     proposals.register(appbuilder)
     calculators.register(appbuilder)
     purchasing.register(appbuilder)
+    service.register(appbuilder)
     stock.register(appbuilder)
     stock_reports.register(appbuilder)
     production.register(appbuilder)

@@ -185,19 +185,32 @@ def _check_input(session: Session, data: RequestInput) -> tuple[Item | None, Shi
 def create_request(session: Session, data: RequestInput) -> ServiceRequest:
     """Register a request: number, the warranty as of the shipment, SLA deadlines from its priority."""
     with unit_of_work(session):
-        item, shipment = _check_input(session, data)
-        opened = (data.opened_at or utcnow()).replace(microsecond=0)
-        until = warranty_until(item, shipment)
         req = ServiceRequest(
-            number=next_number(session, "service_request", opened.date(), PREFIX), partner_id=data.partner_id,
-            channel=data.channel, subject=data.subject.strip()[:200], description=data.description or "",
-            item_id=data.item_id, serial_no=(data.serial_no or "").strip()[:64],
-            shipment_id=shipment.id if shipment else None, priority=data.priority, assignee_id=data.assignee_id,
-            state=SERVICE_REQUEST.initial, opened_at=opened, warranty=until is not None and opened.date() <= until,
-            warranty_until=until, paused_minutes=0)
-        set_deadlines(session, req)
+            partner_id=data.partner_id, channel=data.channel, subject=(data.subject or "").strip()[:200],
+            description=data.description or "", item_id=data.item_id, serial_no=(data.serial_no or "").strip()[:64],
+            shipment_id=data.shipment_id, priority=data.priority, assignee_id=data.assignee_id,
+            opened_at=data.opened_at)
+        prepare(session, req)
         session.add(req)
         session.flush()
+    return req
+
+
+def prepare(session: Session, req: ServiceRequest) -> ServiceRequest:
+    """Check a new request (from the service or a page's form) and give it its number, warranty and deadlines."""
+    data = RequestInput(partner_id=req.partner_id or (req.partner.id if req.partner else None),
+                        subject=req.subject or "", channel=req.channel or "phone", priority=req.priority or "normal",
+                        item_id=req.item_id or (req.item.id if req.item else None),
+                        shipment_id=req.shipment_id or (req.shipment.id if req.shipment else None))
+    item, shipment = _check_input(session, data)
+    opened = (req.opened_at or utcnow()).replace(microsecond=0)
+    until = warranty_until(item, shipment)
+    req.number = next_number(session, "service_request", opened.date(), PREFIX)
+    req.partner_id, req.item_id, req.channel, req.priority = data.partner_id, data.item_id, data.channel, data.priority
+    req.shipment_id = shipment.id if shipment else None
+    req.state, req.opened_at, req.paused_minutes = SERVICE_REQUEST.initial, opened, 0
+    req.warranty, req.warranty_until = until is not None and opened.date() <= until, until
+    set_deadlines(session, req)
     return req
 
 

@@ -27,6 +27,7 @@ from app.permissions import (
     RESOURCE_PROPOSAL,
     RESOURCE_PURCHASING,
     RESOURCE_SALES_ORDER,
+    RESOURCE_SERVICE,
 )
 from app.services.partner_card import build_card
 from app.services.partners import (
@@ -75,6 +76,8 @@ CARD_DOCUMENTS = (
     ("customer", RESOURCE_PROPOSAL, "ConfiguratorView.index", "partner", _l("New proposal"), "fa-file-text-o"),
     ("supplier", RESOURCE_PURCHASING, "PurchaseOrderView.add", "_flt_0_supplier", _l("New purchase order"),
      "fa-truck"),
+    ("customer", RESOURCE_SERVICE, "ServiceRequestView.add", "_flt_0_partner", _l("New service request"),
+     "fa-wrench"),
 )
 
 
