@@ -25,6 +25,7 @@ from werkzeug.exceptions import Forbidden, TooManyRequests
 
 from app import error_pages
 from app.api import auth as api_auth
+from app.views.menu_groups import grouped_menu
 
 CSP = {
     "default-src": "'self'",
@@ -57,6 +58,7 @@ def register_web_hooks(app: Flask) -> None:
         referrer_policy="same-origin",
     )
     api_auth.register(app)
+    app.jinja_env.globals["fabrika_menu"] = grouped_menu  # the navbar's grouped menu
     user_logged_in.connect(_restore_locale, app)
     app.after_request(_remember_locale)
     app.after_request(_guard_redirect)

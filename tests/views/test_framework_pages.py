@@ -157,3 +157,41 @@ def test_permission_names_stay_fab_english_outside_requests(app, session):
 
     pv = session.query(PermissionView).join(PermissionView.permission).filter_by(name="can_read").first()
     assert repr(pv).startswith("can read on ")
+
+
+def _top_level_entries(page: str) -> list[str]:
+    """The navbar's top-level entries on the left (the direct <li> of the first ul.nav.navbar-nav)."""
+    import re
+
+    left = page.split('<ul class="nav navbar-nav">', 1)[1].split('<ul class="nav navbar-nav navbar-right">', 1)[0]
+    depth, tops = 0, []
+    for match in re.finditer(r"<li\b[^>]*>|</li>|<ul\b[^>]*>|</ul>", left):
+        tag = match.group(0)
+        if tag.startswith("<ul"):
+            depth += 1
+        elif tag == "</ul>":
+            depth -= 1
+        elif tag.startswith("<li") and depth == 0:
+            tops.append(tag)
+    return tops
+
+
+@pytest.mark.parametrize("role", ["Admin", "Manager", "Sales", "Warehouse"])
+def test_the_menu_is_a_few_groups_with_every_entry_still_there(app, login_as, role):
+    client = login_as(role)
+    client.get("/lang/ru")
+    page = client.get("/dealview/list/" if role != "Warehouse" else "/itemview/list/").get_data(as_text=True)
+    tops = _top_level_entries(page)
+    assert 1 < len(tops) <= 6, tops
+    assert 'data-group="sales"' in page or role == "Warehouse"
+    with app.test_request_context():
+        from flask_login import login_user
+
+        user = app.appbuilder.sm.find_user(username=role.lower())
+        login_user(user)
+        sm = app.appbuilder.sm
+        expected = {item.get_url() for category in app.appbuilder.menu.get_list()
+                    for item in category.childs or [] if item.name != "-"
+                    and sm.has_access("menu_access", item.name) and sm.has_access("menu_access", category.name)}
+    missing = [url for url in expected if f'href="{url}"' not in page]
+    assert not missing, missing
