@@ -9,7 +9,8 @@ from playwright.sync_api import Page
 
 from tests.e2e.test_smoke import _sign_in, _switch_language
 
-ROW = """() => [...document.querySelectorAll('.navbar .navbar-nav > li')].map(li => Math.round(li.getBoundingClientRect().top))"""
+ROW = """() => [...document.querySelectorAll('.navbar .navbar-nav > li')]
+             .map(li => Math.round(li.getBoundingClientRect().top))"""
 
 
 @pytest.mark.parametrize("role", ["Admin", "Sales"])
