@@ -17,6 +17,7 @@ def register_apis(appbuilder) -> None:
         production,
         proposals,
         purchasing,
+        quality,
         sales,
         settings,
         stock,
@@ -38,3 +39,4 @@ def register_apis(appbuilder) -> None:
     engineering.register(appbuilder)
     settings.register(appbuilder)
     analysis.register(appbuilder)
+    quality.register(appbuilder)

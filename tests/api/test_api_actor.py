@@ -274,8 +274,73 @@ def _kpi(walk: Walk) -> None:
     walk("DELETE", f"/api/v1/scheduled_report/{report}")
 
 
+def _quality(walk: Walk) -> None:
+    """Complaints, actions and causes through their CRUD and transitions; articles, sections, a request link."""
+    from app.services.service_desk.requests import RequestInput, create_request
+
+    cause = walk("POST", "/api/v1/defect_cause/", {"code": "WALK", "name": "Walk cause",
+                                                   "cause_group": "supplier"})["id"]
+    walk("PUT", f"/api/v1/defect_cause/{cause}", {"name_ru": "Причина обхода"})
+    complaint = walk("POST", "/api/v1/complaint/", {"title": "Walk complaint", "qty": "1", "cause": cause})["id"]
+    walk("PUT", f"/api/v1/complaint/{complaint}", {"cost_rework": "150"})
+    act = walk("POST", "/api/v1/corrective_action/", {"complaint": complaint, "kind": "corrective",
+                                                       "description": "Walk action"})["id"]
+    walk("PUT", f"/api/v1/corrective_action/{act}", {"due_date": "2026-12-31"})
+    walk("POST", f"/api/v1/corrective_action/{act}/transition", {"action": "complete", "comment": "done"})
+    walk("POST", f"/api/v1/corrective_action/{act}/transition", {"action": "close"})
+    gone = walk("POST", "/api/v1/corrective_action/", {"complaint": complaint, "kind": "preventive",
+                                                        "description": "Walk preventive"})["id"]
+    walk("DELETE", f"/api/v1/corrective_action/{gone}")
+    walk("POST", f"/api/v1/complaint/{complaint}/transition", {"action": "resolve", "comment": "fixed"})
+    walk("POST", f"/api/v1/complaint/{complaint}/transition", {"action": "close"})
+    spare = walk("POST", "/api/v1/complaint/", {"title": "Walk duplicate"})["id"]
+    walk("DELETE", f"/api/v1/complaint/{spare}")
+    spare_cause = walk("POST", "/api/v1/defect_cause/", {"code": "WALK2", "name": "Walk cause 2"})["id"]
+    walk("DELETE", f"/api/v1/defect_cause/{spare_cause}")
+    section = walk("POST", "/api/v1/kb_category/", {"code": "WALK", "name": "Walk section"})["id"]
+    walk("PUT", f"/api/v1/kb_category/{section}", {"name_es": "Sección"})
+    article = walk("POST", "/api/v1/kb_article/", {"title": "Walk article", "body_ru": "Детали", "category": section})
+    walk("PUT", f"/api/v1/kb_article/{article['id']}", {"title_es": "Artículo"})
+    request_id = create_request(db.session, RequestInput(partner_id=_id(Partner), subject="Walk request")).id
+    db.session.commit()
+    walk("POST", f"/api/v1/kb_article/{article['id']}/link", {"request_id": request_id})
+    walk("DELETE", f"/api/v1/kb_article/{article['id']}")
+    walk("DELETE", f"/api/v1/kb_category/{section}")
+
+
+def _service(walk: Walk) -> None:
+    """Service requests registered, moved, commented and repaired; the SLA set-up registers."""
+    from app.models.service import SlaPolicy
+    from app.services.service_desk.requests import ensure_sla_setup
+
+    ensure_sla_setup(db.session)  # setup, as "system"
+    db.session.commit()
+    partner, main, cpu = _id(Partner, name="Actor Test One") or _id(Partner), _id(Warehouse, code="MAIN"), \
+        _id(Item, code="CPU-A1")
+    f.receipt(db.session.get(Warehouse, main), [(db.session.get(Item, cpu), 1, "1890")])
+    req = walk("POST", "/api/v1/service_request/", {"partner_id": partner, "subject": "Walk request",
+                                                     "priority": "high", "channel": "email"})["id"]
+    walk("PUT", f"/api/v1/service_request/{req}", {"serial_no": "WALK-1"})
+    walk("POST", f"/api/v1/service_request/{req}/comment", {"body": "Walk comment"})
+    walk("POST", f"/api/v1/service_request/{req}/transition", {"action": "start"})
+    walk("POST", f"/api/v1/service_request/{req}/repair", {"warehouse_id": main, "parts": [
+        {"item_id": cpu, "qty": "1"}], "labour": "100"})
+    walk("POST", f"/api/v1/service_request/{req}/transition", {"action": "resolve", "comment": "done"})
+    cal = walk("POST", "/api/v1/working_calendar/", {"name": "Walk calendar", "weekdays": "123456"})["id"]
+    walk("PUT", f"/api/v1/working_calendar/{cal}", {"work_end_minute": 1020})
+    _crud(walk, "working_calendar_holiday", {"calendar": cal, "day": "2026-12-31", "name": "Walk eve"},
+          {"name": "Walk eve 2"})
+    walk("DELETE", f"/api/v1/working_calendar/{cal}")
+    low = _id(SlaPolicy, priority="low")
+    calendar = db.session.get(SlaPolicy, low).calendar_id
+    walk("DELETE", f"/api/v1/sla_policy/{low}")
+    low = walk("POST", "/api/v1/sla_policy/", {"priority": "low", "response_minutes": 480,
+                                               "resolution_minutes": 4800, "calendar": calendar})["id"]
+    walk("PUT", f"/api/v1/sla_policy/{low}", {"resolution_minutes": 4860})
+
+
 STEPS: list[Callable[[Walk], None]] = [_references, _partners, _crm, _stock, _sales, _production, _purchasing,
-                                       _proposals, _calculators, _engineering, _settings, _kpi]
+                                       _proposals, _calculators, _engineering, _settings, _kpi, _quality, _service]
 
 
 @pytest.fixture

@@ -80,7 +80,7 @@ def test_search_page_and_suggestions_in_the_readers_language(quality, login_as):
 def test_sales_cannot_close_an_action_production_can(quality, login_as, session):
     _, act = quality
     resp = login_as("Sales").post(f"/correctiveactionview/move/close/{act.id}", data={"reason": "ok"})
-    assert resp.status_code == 302
+    assert resp.status_code == 403
     session.expire_all()
     assert session.get(CorrectiveAction, act.id).state == "done"
     assert login_as("Sales").get(f"/correctiveactionview/show/{act.id}").get_data(as_text=True).count(
@@ -89,6 +89,22 @@ def test_sales_cannot_close_an_action_production_can(quality, login_as, session)
     session.expire_all()
     row = session.get(CorrectiveAction, act.id)
     assert (row.state, row.closed_by, row.result) == ("closed", "production", "verified")
+
+
+def test_the_api_refuses_sales_closing_an_action_in_words(quality, app, client, session):
+    from tests.api.test_stock_api import token
+
+    _, act = quality
+    from flask_babel import refresh
+
+    headers = token(client, "Sales") | {"Accept-Language": "es"}  # a client with no cookie: no language kept
+    refresh()  # the test's app context outlives requests: forget the language the fixture's work computed
+    resp = app.test_client().post(f"/api/v1/corrective_action/{act.id}/transition", json={"action": "close"},
+                                  headers=headers)
+    assert resp.status_code == 422
+    assert "Calidad" in resp.json["message"][0]
+    session.expire_all()
+    assert session.get(CorrectiveAction, act.id).state == "done"
 
 
 def test_a_complaint_is_numbered_and_refuses_negative_costs(login_as, session):

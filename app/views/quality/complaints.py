@@ -101,8 +101,8 @@ class DefectCauseView(BaseModelView):
 
 
 def _move_endpoint(name: str, service, done_msg: str):
-    """The POST endpoint `move_<name>` of one workflow button (its permission is write; the service checks
-    the post permission of the transitions that need it)."""
+    """The POST endpoint `move_<name>` of one workflow button; its permission is the transition's (write, or
+    post for closing), and the service checks it again for the REST API's single transition endpoint."""
 
     def move(self, pk: int) -> Response:
         return self._move(pk, name, service, done_msg)
@@ -125,7 +125,7 @@ class _ActionMoves:
 class CorrectiveActionView(_ActionMoves, BlankChoiceMixin, ShowWithActions):
     datamodel = EagerInterface(CorrectiveAction, "complaint", "owner")
     class_permission_name = RESOURCE_QUALITY
-    method_permission_name = CRUD | {f"move_{a}": ACTION_WRITE for a in CORRECTIVE_ACTION.transitions}
+    method_permission_name = CRUD | {f"move_{a}": t.permission for a, t in CORRECTIVE_ACTION.transitions.items()}
     list_columns = ["complaint", "kind", "description", "owner", "due_date", "state"]
     add_columns = edit_columns = ["complaint", "kind", "description", "owner", "due_date"]
     show_columns = ["complaint", "kind", "description", "owner", "due_date", "state", "result", "done_at", "done_by",
@@ -156,7 +156,7 @@ class CorrectiveActionView(_ActionMoves, BlankChoiceMixin, ShowWithActions):
 class ComplaintView(_ActionMoves, BlankChoiceMixin, ShowWithActions):
     datamodel = EagerInterface(Complaint, "partner", "item", "cause")
     class_permission_name = RESOURCE_QUALITY
-    method_permission_name = CRUD | {f"move_{a}": ACTION_WRITE for a in COMPLAINT.transitions} | {
+    method_permission_name = CRUD | {f"move_{a}": t.permission for a, t in COMPLAINT.transitions.items()} | {
         "lots": ACTION_READ, "orders": ACTION_READ, "items": ACTION_READ}
     related_views = [CorrectiveActionView]
     list_columns = ["number", "complaint_date", "title", "partner", "item", "cause", "qty", "cost_total", "state"]
