@@ -77,7 +77,8 @@ class LocaleDecimalField(DecimalField):
             self.data = numbers.parse_number(raw, page_locale())
         except numbers.NumberError as exc:
             self.data = None
-            raise ValueError(number_error(self.label.text, raw.strip(), exc.msgid)) from exc
+            # FAB shows a field's errors through gettext, which applies "%": "Margin, %" must survive it
+            raise ValueError(number_error(self.label.text, raw.strip(), exc.msgid).replace("%", "%%")) from exc
 
 
 def install() -> None:
