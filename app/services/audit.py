@@ -9,6 +9,7 @@ connection, inside the same transaction as the change: no change without its tra
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -145,11 +146,38 @@ def _on_delete(mapper, connection, target) -> None:
     _queue("delete", target)
 
 
+_UNREADABLE = re.compile(r"\bNone\b|object at 0x|^\?|^\d+: ?$|\(\w+\)$")
+
+
 def _summary(obj: Any) -> str:
+    """A title a reader recognises the object by: its number or code (and name), a line's document,
+    position and item; else its text, unless that text says nothing ("14: None", "<... object at 0x>")."""
+    title = _title(inspect(obj).dict)
+    if title:
+        return title[:300]
     try:
-        return str(obj)[:300]
+        text = str(obj)
     except SQLAlchemyError:  # a deleted row whose repr needs an attribute that was never loaded
         return ""
+    return "" if _UNREADABLE.search(text) else text[:300]
+
+
+def _title(values: dict[str, Any]) -> str:
+    """The title from what is loaded (nothing is read from the database during the flush)."""
+    code = values.get("number") or values.get("code")
+    name = values.get("name")
+    if code:
+        return f"{code} {name}" if name and name != code and not values.get("number") else str(code)
+    parents = [v for v in values.values() if isinstance(getattr(v, "number", None), str) and v.number]
+    item = values.get("item")
+    parts = [parents[0].number] if parents else []
+    if values.get("line_no") is not None:
+        parts.append(f"#{values['line_no']}")
+    if item is not None and getattr(item, "code", None):
+        parts.append(item.code)
+    if parts:
+        return " ".join(parts)
+    return str(name) if isinstance(name, str) and name else ""
 
 
 def _start_flush(session: Session, flush_context, instances) -> None:

@@ -94,7 +94,7 @@ def _transition_labels() -> dict[str, Any]:
     out: dict[str, Any] = {}
     for wf in WORKFLOWS.values():
         for action, transition in wf.transitions.items():
-            out.setdefault(action, transition.label)
+            out.setdefault(action, _l(str(transition.label)))  # the domain keeps the msgid
     return out
 
 

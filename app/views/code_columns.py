@@ -12,14 +12,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from markupsafe import Markup
+
 from app.services.vocabulary import labels_for, yes_no
 
 
 def _renderers() -> dict[tuple[str, str], Callable[[Any], Any]]:
     """Columns whose stored text is rendered for the reader (a job's message kept as msgid + parameters)."""
     from app.services.job_messages import message_text
+    from app.views.audit_display import changes_table, readable_summary
 
-    return {("job_run", "message"): message_text}
+    return {("job_run", "message"): message_text, ("audit_log", "summary"): readable_summary,
+            ("audit_log", "changes"): changes_table}
 
 
 def _choices_of(view: Any) -> dict[str, Mapping[str, Any]]:
@@ -81,7 +85,8 @@ def text(codes: Mapping[str, Callable[[Any], Any]], column: str, value: Any) -> 
     """The word for `value` of `column` (a code, a boolean, a stored message); other values unchanged."""
     render = codes.get(column)
     if render is not None:
-        return render(value)
+        shown = render(value)
+        return shown.striptags() if isinstance(shown, Markup) else shown
     return yes_no(value) if isinstance(value, bool) else value
 
 
@@ -99,6 +104,19 @@ def install(view: Any) -> None:
         if labels and column not in extra:
             extra[column] = _select(view, column, labels)
     view.search_form_extra_fields = extra
+    _common_labels(view)
+
+
+def _common_labels(view: Any) -> None:
+    """The common word for each of the model's columns the view does not label itself."""
+    from app.views.labels import COMMON_LABELS
+
+    table = _table(view)
+    labels = dict(view.label_columns or {})
+    for column in table.columns if table is not None else ():
+        if column.key in COMMON_LABELS:
+            labels.setdefault(column.key, COMMON_LABELS[column.key])
+    view.label_columns = labels
 
 
 def _select(view: Any, column: str, labels: Mapping[str, Any]):

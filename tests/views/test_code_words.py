@@ -68,3 +68,39 @@ def test_a_job_message_is_stored_as_msgid_and_read_in_the_readers_language(app):
         text = message_text(stored)
     assert "Анализ продаж" in text and "sales" not in text and "new" not in text and "1\xa0234,50" in text
     assert message_text("backup-2026.db") == "backup-2026.db"  # a plain text stays as it is
+
+
+def _ru_words(app, *pairs: tuple[str, str, object]) -> list[str]:
+    with app.test_request_context():
+        flask_session["locale"] = "ru"
+        refresh()
+        return [label(table, column, value) for table, column, value in pairs]
+
+
+def test_the_audit_log_names_actions_and_registers_in_words_with_a_readable_title(app, session, login_as):
+    _items(session)
+    from app.models.catalog import Item
+
+    item = session.query(Item).filter_by(code="CPU-A1").one()
+    item.active = False
+    session.commit()
+    client = login_as("Admin")
+    _ru(client)
+    page = client.get("/auditlogview/list/").get_data(as_text=True)
+    created, changed, register = _ru_words(app, ("audit_log", "action", "create"), ("audit_log", "action", "update"),
+                                           ("audit_log", "entity", "Item"))
+    assert created in page and changed in page and register in page
+    assert ">create<" not in page and ">Item<" not in page and "CPU-A1 Processor" in page
+    from app.models.audit import AuditLog
+
+    row = session.query(AuditLog).filter_by(entity="Item", action="update").one()
+    card = client.get(f"/auditlogview/show/{row.id}").get_data(as_text=True)
+    assert "audit-changes" in card
+    assert "Да" in card and "Нет" in card and ">active<" not in card
+
+
+def test_an_unreadable_old_title_is_left_out():
+    from app.views.audit_display import readable_summary
+
+    assert readable_summary("14: None") == "" and readable_summary("<app.models.X object at 0x7f>") == ""
+    assert readable_summary("SO-2026-00001 #1 KIT-START") == "SO-2026-00001 #1 KIT-START"
