@@ -379,6 +379,32 @@ def funnel(session: Session, date_from: date | None = None, date_to: date | None
     return out
 
 
+@dataclass
+class FunnelInBase:
+    """The funnel's amounts in one currency, for a chart with one money axis."""
+
+    currency: str  # the base currency's code ("" when the company has none)
+    on_date: date  # the rates used are the last known on this day
+    amounts: list[Decimal]  # per funnel row, in the base currency
+    without_rate: list[str]  # currencies with no rate by then: their deals are left out of `amounts`
+
+
+def funnel_in_base_currency(session: Session, rows: list[FunnelRow], on_date: date) -> FunnelInBase:
+    """Each row's amounts converted to the base currency at the day's rates (sales pricing.rate_on)."""
+    from app.services.sales.pricing import base_currency, rate_on
+
+    base = base_currency(session)
+    codes = sorted({code for row in rows for code in row.amount if code})
+    currencies = {c.code: c for c in session.scalars(select(Currency).where(Currency.code.in_(codes)))}
+    rates: dict[str, Decimal | None] = {code: rate_on(session, currencies[code], on_date) if code in currencies
+                                        else None for code in codes}
+    rates[""] = Decimal(1)  # a deal without a currency is counted as in the base currency
+    amounts = [sum((value * rates[code] for code, value in row.amount.items() if rates.get(code) is not None),
+                   Decimal(0)).quantize(Decimal("0.01")) for row in rows]
+    missing = [code for code in codes if rates.get(code) is None]
+    return FunnelInBase(base.code if base is not None else "", on_date, amounts, missing)
+
+
 # --- the client card -----------------------------------------------------------------------------
 
 

@@ -270,17 +270,15 @@ class FunnelView(BaseView):
     @has_access
     def index(self) -> Any:
         date_from, date_to, manager = _date_arg("date_from"), _date_arg("date_to"), _int_arg("manager")
+        from app.views.crm_funnel import funnel_chart
+
         rows = crm.funnel(db.session, date_from, date_to, manager)
         currencies = sorted({code for r in rows for code in r.amount})
-        chart = {
-            "labels": [r.stage.label() for r in rows],
-            "reached": [r.reached for r in rows],
-            "now": [r.now for r in rows],
-            "conversion": [float(r.conversion) if r.conversion is not None else None for r in rows],
-            "amounts": {code or "-": [float(r.amount.get(code, 0)) for r in rows] for code in currencies},
-        }  # floats only for drawing; the table shows the exact Decimals
+        in_base = crm.funnel_in_base_currency(db.session, rows, date.today())
+        chart = funnel_chart(rows, in_base)
         return self.render_template(
             "fabrika/crm_funnel.html", title=_l("Sales funnel"), rows=rows, chart=chart, currencies=currencies,
+            in_base=in_base,
             date_from=date_from, date_to=date_to, manager=manager, managers=_manager_choices(),
             fmt_money=fmt_money, fmt_number=fmt_number, totals_html=_totals_html,
             chart_locale=locale_name().replace("_", "-"),
