@@ -43,6 +43,16 @@ def _value(value: Any) -> str:
     return str(value)
 
 
+def _label(labels: dict[str, Any], field: str) -> str:
+    """A field by its label; a foreign key ("stage_id") by its relation's ("stage")."""
+    return str(labels.get(field) or labels.get(field.removesuffix("_id"), field))
+
+
+def _pair(pair: Any) -> tuple[str, str]:
+    before, after = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
+    return _value(before), _value(after)
+
+
 def changes_table(value: Any) -> Markup:
     """The stored {field: [before, after]} as a small table of labelled fields."""
     try:
@@ -52,10 +62,6 @@ def changes_table(value: Any) -> Markup:
     if not isinstance(changes, dict) or not changes:
         return Markup("")
     labels = _field_labels()
-    rows = [
-        Markup("<tr><th>%s</th><td>%s</td><td>→</td><td>%s</td></tr>") % (
-            str(labels.get(field) or labels.get(field.removesuffix("_id"), field)), _value(pair[0] if isinstance(pair, list) else None),
-            _value(pair[1] if isinstance(pair, list) and len(pair) > 1 else pair))
-        for field, pair in changes.items() if field != "id"
-    ]
+    rows = [Markup("<tr><th>%s</th><td>%s</td><td>→</td><td>%s</td></tr>") % (_label(labels, field), *_pair(pair))
+            for field, pair in changes.items() if field != "id"]
     return Markup('<table class="table table-condensed audit-changes">%s</table>') % Markup("").join(rows)

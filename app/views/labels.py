@@ -13,7 +13,8 @@ from flask_babel import lazy_gettext as _l
 COMMON_LABELS = {
     "active": _l("Active"), "address": _l("Address"), "amount": _l("Amount"), "cancelled_at": _l("Cancelled at"),
     "cancelled_by": _l("Cancelled by"), "code": _l("Code"), "confirmed_at": _l("Confirmed at"),
-    "confirmed_by": _l("Confirmed by"), "cost": _l("Cost"), "created_at": _l("Created at"), "created_by": _l("Created by"),
+    "confirmed_by": _l("Confirmed by"), "cost": _l("Cost"), "created_at": _l("Created at"),
+    "created_by": _l("Created by"),
     "currency": _l("Currency"), "description": _l("Description"), "dest_warehouse": _l("Destination warehouse"),
     "description_ru": _l("Description (Russian)"), "description_es": _l("Description (Spanish)"),
     "discount_pct": _l("Discount, %"), "doc_date": _l("Date"), "document": _l("Document"), "done": _l("Done"),
