@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.domain import rules as drules
 from app.domain.errors import DomainError
+from app.models.base import localized
 from app.models.catalog import Item
 from app.models.proposals import CompatibilityRule, ModelLine, OptionGroup, ProductModel, ProductOption
 
@@ -85,7 +86,8 @@ def load_model(session: Session, model_id: int, locale: str = "en") -> ModelData
     # plain rows, not ORM objects: a model has hundreds of lines and an item carries its photo
     names = _item_name_columns(locale)
     base = session.execute(
-        select(ModelLine.id, ModelLine.item_id, ModelLine.qty, ModelLine.characteristics, *names)
+        select(ModelLine.id, ModelLine.item_id, ModelLine.qty, ModelLine.characteristics,
+               ModelLine.characteristics_ru, ModelLine.characteristics_es, *names)
         .join(Item, Item.id == ModelLine.item_id).where(ModelLine.model_id == model_id)
         .order_by(ModelLine.sort, ModelLine.id)).all()
     groups = list(session.scalars(
@@ -98,9 +100,11 @@ def load_model(session: Session, model_id: int, locale: str = "en") -> ModelData
         option_rows.setdefault(row[0].group_id, []).append(row)
     rule_rows = list(session.scalars(select(CompatibilityRule).where(CompatibilityRule.model_id == model_id)
                                      .order_by(CompatibilityRule.id)))
-    data = ModelData(model.id, model.code, model.label(locale), model.description, model.marketing_text,
-                     model.image, model.base_item_id)
-    data.base_lines = [BaseLine(r.id, r.item_id, r.qty, r.local_name or r.name, r.characteristics) for r in base]
+    # texts in the reader's language (the default, English, where a translation is missing)
+    data = ModelData(model.id, model.code, model.label(locale), localized(model, "description", locale),
+                     localized(model, "marketing_text", locale), model.image, model.base_item_id)
+    data.base_lines = [BaseLine(r.id, r.item_id, r.qty, r.local_name or r.name,
+                                localized(r, "characteristics", locale)) for r in base]
     by_parent: dict[int | None, list[OptionGroup]] = {}
     for g in groups:
         by_parent.setdefault(g.parent_option_id, []).append(g)
@@ -113,7 +117,8 @@ def load_model(session: Session, model_id: int, locale: str = "en") -> ModelData
             for o, item_name, item_local in rows:
                 data.options[o.id] = OptionData(
                     o.id, g.id, o.code, _label(o, locale), o.item_id, (item_local or item_name or ""), o.qty,
-                    o.characteristics, o.marketing_text, o.image, o.is_default, o.max_qty)
+                    localized(o, "characteristics", locale), localized(o, "marketing_text", locale), o.image,
+                    o.is_default, o.max_qty)
             for o, _, _ in rows:
                 visit(o.id)
 
