@@ -30,6 +30,7 @@ DEMO_LOADERS: list[str] = [
     "app.services.demo_calculators:load",
     "app.services.demo_sales:load",
     "app.services.demo_proposals:load",
+    "app.services.demo_quality:load",  # complaints traced to Robokids, knowledge-base articles
     "app.services.demo_kpi:load",  # last: its first computation reads what the others posted
 ]
 
