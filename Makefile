@@ -26,7 +26,7 @@ translations-compile: $(VENV)/.installed
 
 ## Extract msgids and update the ru / es catalogs (then translate the new entries)
 translations: $(VENV)/.installed
-	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot .
+	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -k pgettext:1c,2 -k lazy_pgettext:1c,2 -o translations/messages.pot .
 	$(BIN)/pybabel -q update -N -i translations/messages.pot -d translations
 	$(BIN)/pybabel compile -d translations -f
 

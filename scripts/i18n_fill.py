@@ -6,6 +6,11 @@ so a feature writes its translations to translations/pending/<feature>.json:
     {"Purchase request": {"ru": "Заявка на закупку", "es": "Solicitud de compra"},
      "%(n)s line": {"ru": ["%(n)s строка", "%(n)s строки", "%(n)s строк"], "es": ["...", "..."]}}
 
+A message with a context (pgettext / lazy_pgettext: one English word, two meanings, such as the
+e-mail's "To" and the date range's "To") is keyed "context\u0004msgid", gettext's own separator:
+
+    {"e-mail\u0004To": {"ru": "Кому", "es": "Para"}, "To": {"ru": "По", "es": "Hasta"}}
+
 `python scripts/i18n_fill.py` extracts the msgids, updates the catalogs, fills every empty or fuzzy
 entry from the pending files, compiles, and lists what is still untranslated (exit 1 if any).
 `python scripts/i18n_fill.py --check [PATH ...]` writes nothing: it lists the msgids (found in
@@ -27,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
 PENDING = TRANSLATIONS / "pending"
 LANGUAGES = ("ru", "es")
+#: gettext / ngettext / pgettext are babel's defaults; the lazy forms the app uses are added
+KEYWORDS = ("-k", "lazy_gettext", "-k", "_l", "-k", "pgettext:1c,2", "-k", "lazy_pgettext:1c,2")
 
 
 def _babel(*args: str) -> None:
@@ -34,7 +41,7 @@ def _babel(*args: str) -> None:
 
 
 def _extract(pot: Path) -> Catalog:
-    _babel("extract", "-F", "babel.cfg", "-k", "lazy_gettext", "-k", "_l", "-o", str(pot), ".")
+    _babel("extract", "-F", "babel.cfg", *KEYWORDS, "-o", str(pot), ".")
     with pot.open("rb") as f:
         return read_po(f)
 
@@ -57,7 +64,9 @@ def _done(message) -> bool:
 
 
 def _key(message) -> str:
-    return message.id[0] if isinstance(message.id, (list, tuple)) else message.id
+    """The message's key in the pending files: its msgid, after its context and \x04 if it has one."""
+    msgid = message.id[0] if isinstance(message.id, (list, tuple)) else message.id
+    return f"{message.context}\x04{msgid}" if message.context else msgid
 
 
 def check(paths: list[str]) -> int:
@@ -86,7 +95,7 @@ def check(paths: list[str]) -> int:
 
 def fill() -> int:
     pending = _pending()
-    _babel("extract", "-F", "babel.cfg", "-k", "lazy_gettext", "-k", "_l", "-o", "translations/messages.pot", ".")
+    _babel("extract", "-F", "babel.cfg", *KEYWORDS, "-o", "translations/messages.pot", ".")
     _babel("update", "-N", "-i", "translations/messages.pot", "-d", "translations")
     left = 0
     for lang in LANGUAGES:

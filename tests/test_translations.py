@@ -42,7 +42,7 @@ def extracted(tmp_path_factory) -> Catalog:
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
     subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F", "babel.cfg",
-         "-k", "lazy_gettext", "-k", "_l", "-o", str(pot), "."],
+         "-k", "lazy_gettext", "-k", "_l", "-k", "pgettext:1c,2", "-k", "lazy_pgettext:1c,2", "-o", str(pot), "."],
         cwd=ROOT, check=True, capture_output=True, timeout=120,
     )
     return _load(pot)

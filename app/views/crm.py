@@ -15,7 +15,7 @@ from flask_appbuilder import BaseView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access, has_access_api
 from flask_appbuilder.security.sqla.models import User
-from flask_babel import gettext
+from flask_babel import gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
@@ -58,7 +58,8 @@ LABELS = COMMON_LABELS | {
     "created_at": _l("Created"), "source": _l("Lead source"),
     "title": _l("Deal"), "partner": _l("Partner"), "contact": _l("Contact person"),
     "probability": _l("Probability, %"), "expected_close": _l("Expected close"), "stage": _l("Stage"),
-    "closed_at": _l("Closed"), "close_reason": _l("Why won / lost"), "sort_order": _l("Order"), "is_won": _l("Won"),
+    "closed_at": _l("Closed"), "close_reason": _l("Why won / lost"),
+    "sort_order": lazy_pgettext("sort order", "Order"), "is_won": _l("Won"),
     "is_lost": _l("Lost"), "deal": _l("Deal"), "subject": _l("Subject"), "due_at": _l("Due"),
     "done_at": _l("Done at"), "assignee": _l("Assignee"), "result": _l("Result"),
 }

@@ -9,6 +9,7 @@ column out of its labels gets the common word here too (app/views/code_columns.p
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 COMMON_LABELS = {
     "active": _l("Active"), "address": _l("Address"), "amount": _l("Amount"), "cancelled_at": _l("Cancelled at"),
@@ -23,7 +24,8 @@ COMMON_LABELS = {
     "name": _l("Name"), "name_es": _l("Name (es)"), "name_ru": _l("Name (ru)"), "note": _l("Note"),
     "number": _l("Number"), "order_date": _l("Date"), "partner": _l("Client"), "posted_at": _l("Posted at"),
     "posted_by": _l("Posted by"), "price": _l("Price"), "price_list": _l("Price list"), "qty": _l("Quantity"),
-    "rate": _l("Exchange rate"), "sent_by": _l("Sent by"), "sort": _l("Order"), "started_at": _l("Started"),
+    "rate": _l("Exchange rate"), "sent_by": _l("Sent by"),
+    "sort": lazy_pgettext("sort order", "Order"), "started_at": _l("Started"),
     "state": _l("State"), "trigger": _l("Trigger"), "unit": _l("Unit"), "username": _l("User"),
     "valid_from": _l("Valid from"), "valid_to": _l("Valid to"), "value": _l("Value"), "version": _l("Version"),
     "updated_at": _l("Changed at"), "warehouse": _l("Warehouse"), "weight": _l("Weight, kg"),

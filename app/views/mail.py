@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, abort, url_for
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
-from flask_babel import gettext
+from flask_babel import gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -37,7 +37,8 @@ class OutboxView(ReadOnlyModelView):
     search_columns = ["created_at", "state", "recipients", "subject", "partner", "entity"]
     base_order = ("id", "desc")
     label_columns = {
-        "created_at": _l("Created"), "state": _l("State"), "sender": _l("From"), "recipients": _l("To"),
+        "created_at": _l("Created"), "state": _l("State"), "sender": lazy_pgettext("e-mail", "From"),
+        "recipients": lazy_pgettext("e-mail", "To"),
         "subject": _l("Subject"), "body": _l("Text"), "partner": _l("Partner"), "user": _l("User"),
         "sent_at": _l("Sent at"), "attempts": _l("Attempts"), "error": _l("Error"), "entity": _l("Document type"),
         "entity_id": _l("Document"), "attachment_links": _l("Attachments"),

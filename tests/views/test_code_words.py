@@ -104,3 +104,33 @@ def test_an_unreadable_old_title_is_left_out():
 
     assert readable_summary("14: None") == "" and readable_summary("<app.models.X object at 0x7f>") == ""
     assert readable_summary("SO-2026-00001 #1 KIT-START") == "SO-2026-00001 #1 KIT-START"
+
+
+def test_the_e_mail_to_and_the_date_range_to_are_two_words(app, login_as):
+    """Issue 14 item 4: one English word, two meanings, two messages (pgettext)."""
+    from flask_babel import gettext, pgettext
+
+    for lang, recipient, until in (("ru", "Кому", "По"), ("es", "Para", "Hasta")):
+        with app.test_request_context():
+            flask_session["locale"] = lang
+            refresh()
+            assert (pgettext("e-mail", "To"), gettext("To")) == (recipient, until)
+        client = login_as("Admin")
+        client.get(f"/lang/{lang}")
+        page = client.get("/outboxview/list/").get_data(as_text=True)
+        assert f">{recipient}<" in page.replace("\n", "").replace(" ", "") and f">{until}<" not in page
+
+
+def test_pending_translations_carry_a_context():
+    import importlib.util
+    from pathlib import Path
+
+    from babel.messages.catalog import Message
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "i18n_fill.py"
+    spec = importlib.util.spec_from_file_location("i18n_fill", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module._key(Message("To", context="e-mail")) == "e-mail\x04To"
+    assert module._key(Message("To")) == "To"
+    assert "e-mail\x04To" in module._pending()
