@@ -19,6 +19,7 @@ def register_apis(appbuilder) -> None:
         purchasing,
         quality,
         sales,
+        service,
         settings,
         stock,
     )
@@ -32,6 +33,7 @@ def register_apis(appbuilder) -> None:
     partners.register(appbuilder)
     crm.register(appbuilder)
     sales.register(appbuilder)
+    service.register(appbuilder)
     purchasing.register(appbuilder)
     proposals.register(appbuilder)
     calculators.register(appbuilder)

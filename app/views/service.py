@@ -113,7 +113,7 @@ class ServiceRequestView(BaseModelView):
                    "assignee"]
     edit_columns = ["channel", "subject", "description", "serial_no", "assignee"]
     search_columns = ["number", "partner", "state", "priority", "assignee", "item", "serial_no", "opened_at",
-                      "resolution_due_at"]
+                      "first_response_at", "resolved_at", "resolution_due_at"]
     order_columns = ["number", "opened_at", "priority", "state", "resolution_due_at"]
     base_order = ("opened_at", "desc")
     label_columns = LABELS

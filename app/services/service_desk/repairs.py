@@ -10,6 +10,7 @@ labour. Replaced parts can come back as a receipt at zero value into a "defectiv
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
@@ -42,6 +43,7 @@ class RepairInput:
     labour: object = "0"
     defective_warehouse_id: int | None = None  # where replaced parts come back as defective, if they do
     note: str = ""
+    doc_date: date | None = None  # the day of the repair (today unless entered afterwards)
 
 
 def _labour(data: RepairInput, errors: Collector) -> Decimal:
@@ -72,9 +74,10 @@ def repair(session: Session, request_id: int, data: RepairInput) -> ServiceRepai
         transition(session, SERVICE_REQUEST, req, "repair")  # only in work; the state stays
         lines = [LineInput(item_id=item_id, qty=qty) for item_id, qty in data.parts]
         issue = create_document(session, DocumentInput(
-            doc_type=DOC_ISSUE, warehouse_id=data.warehouse_id, partner_id=req.partner_id, lines=lines,
+            doc_type=DOC_ISSUE, warehouse_id=data.warehouse_id, doc_date=data.doc_date, partner_id=req.partner_id,
+            lines=lines,
             reason=gettext(REASON, number=req.number)[:300], note=data.note, source_ref=req.number))
-        post_document(session, issue.id)
+        post_document(session, issue.id, confirm_backdated=data.doc_date is not None)
         cost = round_money(session.scalar(select(func.coalesce(func.sum(StockDocumentLine.value), 0))
                                           .where(StockDocumentLine.document_id == issue.id)) or ZERO)
         chargeable = ZERO if req.warranty else round_amount(_sale_value(session, data.parts) + labour)
@@ -106,9 +109,10 @@ def _defective_receipt(session: Session, req: ServiceRequest, data: RepairInput)
 
     lines = [LineInput(item_id=item_id, qty=qty, unit_cost="0") for item_id, qty in data.parts]
     receipt = create_document(session, DocumentInput(
-        doc_type=DOC_RECEIPT, warehouse_id=data.defective_warehouse_id, partner_id=req.partner_id, lines=lines,
+        doc_type=DOC_RECEIPT, warehouse_id=data.defective_warehouse_id, doc_date=data.doc_date,
+        partner_id=req.partner_id, lines=lines,
         reason=gettext(DEFECTIVE_REASON, number=req.number)[:300], source_ref=req.number))
-    post_document(session, receipt.id)
+    post_document(session, receipt.id, confirm_backdated=data.doc_date is not None)
     return receipt.id
 
 

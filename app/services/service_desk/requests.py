@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.documents import SERVICE_REQUEST
-from app.domain.errors import Collector, DomainError
+from app.domain.errors import Collector, DomainError, Word
 from app.domain.sla import AT_RISK, AT_RISK_SHARE, BREACHED, ON_TIME, WorkCalendar, sla_state
-from app.domain.workflow import _l
+from app.domain.workflow import MSG_UNKNOWN_ACTION, _l
 from app.models.base import utcnow
 from app.models.catalog import Item
 from app.models.partners import Partner
@@ -155,6 +155,7 @@ class RequestInput:
     shipment_id: int | None = None
     assignee_id: int | None = None
     opened_at: datetime | None = None  # now, unless imported or in a test
+    warranty_until: date | None = None  # from the warranty card, for a product sold before we kept shipments
 
 
 def _check_input(session: Session, data: RequestInput) -> tuple[Item | None, Shipment | None]:
@@ -189,7 +190,7 @@ def create_request(session: Session, data: RequestInput) -> ServiceRequest:
             partner_id=data.partner_id, channel=data.channel, subject=(data.subject or "").strip()[:200],
             description=data.description or "", item_id=data.item_id, serial_no=(data.serial_no or "").strip()[:64],
             shipment_id=data.shipment_id, priority=data.priority, assignee_id=data.assignee_id,
-            opened_at=data.opened_at)
+            opened_at=data.opened_at, warranty_until=data.warranty_until)
         prepare(session, req)
         session.add(req)
         session.flush()
@@ -204,7 +205,7 @@ def prepare(session: Session, req: ServiceRequest) -> ServiceRequest:
                         shipment_id=req.shipment_id or (req.shipment.id if req.shipment else None))
     item, shipment = _check_input(session, data)
     opened = (req.opened_at or utcnow()).replace(microsecond=0)
-    until = warranty_until(item, shipment)
+    until = warranty_until(item, shipment) or req.warranty_until  # the shipment's, else the warranty card's
     req.number = next_number(session, "service_request", opened.date(), PREFIX)
     req.partner_id, req.item_id, req.channel, req.priority = data.partner_id, data.item_id, data.channel, data.priority
     req.shipment_id = shipment.id if shipment else None
@@ -219,6 +220,8 @@ def prepare(session: Session, req: ServiceRequest) -> ServiceRequest:
 def change_state(session: Session, request_id: int, action: str, comment: str = "",
                  at: datetime | None = None) -> ServiceRequest:
     """Move a request by `action` (start, wait, resume, resolve, close, reopen): SLA clocks, comment, client mail."""
+    if action == "repair":  # a repair moves parts: repairs.repair, never a bare state change
+        raise DomainError(MSG_UNKNOWN_ACTION, action=action, document=Word(SERVICE_REQUEST.name))
     with unit_of_work(session):
         req = lock_row(session, ServiceRequest, request_id)
         if req is None:
