@@ -123,3 +123,18 @@ def test_return_starts_from_the_shipment_and_never_exceeds_it(shipped, session):
         "so at most 2",
         f"Line 2 (OTHER), Item: OTHER was not shipped in {ship.number}",
     ]
+
+
+def test_two_returns_of_one_shipment_cannot_together_exceed_it(shipped, session):
+    wh, robot, kit, ship = shipped
+    first = create_document(session, DocumentInput("customer_return", wh.id, shipment_id=ship.id,
+                                                   lines=[LineInput(robot.id, "2", unit_cost="60")]))
+    second = create_document(session, DocumentInput("customer_return", wh.id, shipment_id=ship.id,
+                                                    lines=[LineInput(robot.id, "2", unit_cost="60")]))
+    post_document(session, first.id)
+    with pytest.raises(DomainError, match="at most 1"):  # checked again at posting, under the document's lock
+        post_document(session, second.id)
+    with pytest.raises(DomainError, match="at most 1"):
+        create_document(session, DocumentInput("customer_return", wh.id, shipment_id=ship.id,
+                                               lines=[LineInput(robot.id, "3", unit_cost="60")]))
+    assert f.balance(robot, wh)[0] == D(4)  # 5 - 3 shipped + 2 back

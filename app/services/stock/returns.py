@@ -89,8 +89,8 @@ def validate_return_limits(session: Session, doc: StockDocument, lines: list, it
         return
     from app.services.stock.documents import _unit_factor
 
-    shipment = session.get(Shipment, doc.shipment_id)
-    number = shipment.number if shipment is not None else doc.shipment_id
+    # the shipment row locked: two returns of it posted at once are checked one after the other
+    number = session.scalar(select(Shipment.number).where(Shipment.id == doc.shipment_id).with_for_update())
     limits = returnable(session, doc.shipment_id, exclude_doc_id=doc.id)
     used: dict[int, Decimal] = {}
     cache: dict = {}
