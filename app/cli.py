@@ -87,3 +87,17 @@ def stock_verify() -> None:
     click.echo(f"{len(differences)} differences")
     if differences:
         raise SystemExit(1)
+
+
+@stock_cli.command("link-partners")
+@with_appcontext
+def stock_link_partners() -> None:
+    """Link documents whose supplier / client was typed as text to the one partner that text names."""
+    from app.extensions import db
+    from app.services.base import run_use_case
+    from app.services.stock.partner_links import link_partner_names
+
+    result = run_use_case(db.session, lambda: link_partner_names(db.session))
+    click.echo(f"{result.linked} documents linked")
+    for text in result.unmatched:
+        click.echo(f"not linked (no partner, or several): {text}")

@@ -13,6 +13,7 @@ from app.services.sales import confirm_order
 from app.services.sales.shipments import ShipmentInput, ShipmentLineInput, ship_order
 from app.services.stock import DocumentInput, LineInput, create_document, post_document
 from app.services.stock.grid import GridLine, save_lines
+from app.services.stock.partner_links import link_partner_names
 from app.services.stock.returns import returnable
 from tests import factories as f
 from tests import factories_partners as fp
@@ -138,3 +139,18 @@ def test_two_returns_of_one_shipment_cannot_together_exceed_it(shipped, session)
         create_document(session, DocumentInput("customer_return", wh.id, shipment_id=ship.id,
                                                lines=[LineInput(robot.id, "3", unit_cost="60")]))
     assert f.balance(robot, wh)[0] == D(4)  # 5 - 3 shipped + 2 back
+
+
+def test_documents_typed_with_a_partner_text_get_linked(app, session):
+    wh, cpu = f.warehouse(), f.item("CPU-1")
+    chip = fp.partner("Чип", legal_name="ООО «Чип»")
+    fp.partner("Твин")
+    fp.partner("Твин")  # two partners of that name: the text stays text
+    typed = [create_document(session, DocumentInput("receipt", wh.id, partner_name=name,
+                                                    lines=[LineInput(cpu.id, "1", unit_cost="5")]))
+             for name in ("ООО  «Чип» ", "чип", "Твин", "Никто")]
+    result = link_partner_names(session)
+    assert (result.linked, result.unmatched) == (2, ["Никто", "Твин"])
+    session.expire_all()
+    assert [session.get(StockDocument, d.id).partner_id for d in typed] == [chip.id, chip.id, None, None]
+    assert link_partner_names(session).linked == 0
