@@ -32,7 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.models.base import Audited, TimestampMixin, utcnow
 from app.models.types import Money
 
-DIVISIONS = ("company", "sales", "production", "warehouse", "purchasing", "finance")
+DIVISIONS = ("company", "sales", "production", "warehouse", "purchasing", "finance", "service")
 REPORT_FORMATS = ("pdf", "xlsx", "csv")
 RUN_SENT, RUN_SKIPPED, RUN_FAILED = "sent", "skipped", "failed"
 

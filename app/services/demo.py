@@ -25,6 +25,7 @@ DEMO_PASSWORD = "demo1234"  # documented in README; demo users exist only in dem
 DEMO_LOADERS: list[str] = [
     "app.services.demo_partners:load",
     "app.services.demo_stock:load",
+    "app.services.demo_service:load",  # the Robokids warranty repair: the two processors the order misses
     "app.services.demo_production:load",
     "app.services.demo_purchasing:load",
     "app.services.demo_calculators:load",

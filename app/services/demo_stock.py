@@ -1,8 +1,9 @@
 """Demo data of the warehouse: the Robokids factory's catalog, two warehouses and real postings.
 
-Parts bought at different prices (FIFO layers), two processors written off to warranty repairs
-(the reason the logistics analysis of the Robokids order will find them missing), a transfer to
-the shop (average cost) and a stock count. Everything is posted through the services.
+Parts bought at different prices (FIFO layers), a transfer to the shop (average cost) and a stock
+count; the two processors written off to warranty repairs (the reason the logistics analysis of the
+Robokids order finds them missing) are the service demo's repair (app/services/demo_service.py).
+Everything is posted through the services.
 """
 
 from __future__ import annotations
@@ -116,8 +117,6 @@ def load() -> None:
         _post("receipt", main, today - timedelta(days=days),
               [LineInput(items[c].id, str(q), unit_cost=cost) for c, q, cost in lines], partner_id=_supplier(supplier),
               partner_name="" if _supplier(supplier) else supplier)
-    _post("issue", main, today - timedelta(days=10), [LineInput(items["CPU-A1"].id, "2")],
-          reason="Гарантийный ремонт / Reparación en garantía (Robokids)")
     _post("transfer", main, today - timedelta(days=8), [LineInput(items["KIT-START"].id, "3")],
           dest_warehouse_id=shop.id)
     _post("issue", shop, today - timedelta(days=5), [LineInput(items["KIT-START"].id, "1")], reason="Продажа в розницу")

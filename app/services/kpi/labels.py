@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 DIVISION_LABELS = {
     "company": _l("Company"), "sales": _l("Sales"), "production": _l("Production"), "warehouse": _l("Warehouse"),
-    "purchasing": _l("Purchasing"), "finance": _l("Finance"),
+    "purchasing": _l("Purchasing"), "finance": _l("Finance"), "service": _l("Service"),
 }
 PERIOD_LABELS = {"week": _l("Week"), "month": _l("Month"), "quarter": _l("Quarter"), "year": _l("Year")}
 DIRECTION_LABELS = {"higher": _l("Higher is better"), "lower": _l("Lower is better")}

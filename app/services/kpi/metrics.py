@@ -17,7 +17,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +40,7 @@ from app.permissions import (
     RESOURCE_PRODUCTION,
     RESOURCE_PROPOSAL,
     RESOURCE_PURCHASING,
+    RESOURCE_SERVICE,
     RESOURCE_SHIPMENT,
     RESOURCE_STOCK_REPORT,
 )
@@ -406,6 +407,62 @@ def _overdue(session: Session, periods: Sequence[Period]) -> dict[Period, list[P
     return out
 
 
+# --- service ---------------------------------------------------------------------------------------
+
+REPEAT_DAYS = 90  # a request about the same product from the same client within 90 days is a repeat
+
+
+def _service_rows(session: Session, column, since: date, until: date) -> list:
+    from app.models.service import ServiceRequest as r
+
+    upto = datetime.combine(until + timedelta(days=1), time())
+    return list(session.execute(
+        select(r.id, r.number, r.opened_at, r.first_response_at, r.resolved_at, r.resolution_due_at, r.assignee_id,
+               r.priority, r.partner_id, r.item_id)
+        .where(column >= datetime.combine(since, time()), column < upto).order_by(r.id)))
+
+
+def _service_sla(session: Session, since: date, until: date) -> list[Part]:
+    """Requests resolved in the period, and whether by their (pause-adjusted) deadline."""
+    from app.models.service import ServiceRequest as r
+
+    return [Part("service_request", i, n, resolved.date(), ONE if due is None or resolved <= due else ZERO, ONE, who)
+            for i, n, _o, _f, resolved, due, who, *_rest in _service_rows(session, r.resolved_at, since, until)]
+
+
+def _service_first_response(session: Session, since: date, until: date) -> list[Part]:
+    """Working hours from opening to the first answer, in each priority's calendar, per answered request."""
+    from app.models.service import ServiceRequest as r
+    from app.models.service import SlaPolicy
+    from app.services.service_desk.requests import work_calendar
+
+    calendars = {p.priority: work_calendar(p.calendar) for p in session.scalars(select(SlaPolicy))}
+    out = []
+    for i, n, opened, first, _res, _due, who, priority, *_rest in _service_rows(session, r.first_response_at, since,
+                                                                                 until):
+        cal = calendars.get(priority)
+        minutes = cal.working_minutes(opened, first) if cal else int((first - opened).total_seconds() // 60)
+        out.append(Part("service_request", i, n, first.date(), Decimal(minutes) / 60, ONE, who))
+    return out
+
+
+def _service_repeats(session: Session, since: date, until: date) -> list[Part]:
+    """Requests opened in the period that repeat one of the same client about the same product shortly before."""
+    from app.models.service import ServiceRequest as r
+
+    rows = _service_rows(session, r.opened_at, since - timedelta(days=REPEAT_DAYS), until)
+    last: dict[tuple, datetime] = {}
+    out = []
+    for i, n, opened, _f, _res, _due, who, _prio, partner, item in rows:
+        key = (partner, item)
+        earlier = last.get(key)
+        last[key] = opened
+        if opened.date() >= since:
+            repeat = item is not None and earlier is not None and (opened - earlier).days <= REPEAT_DAYS
+            out.append(Part("service_request", i, n, opened.date(), ONE if repeat else ZERO, ONE, who))
+    return out
+
+
 # --- the catalogue -----------------------------------------------------------------------------------
 
 _INV = ("SalesInvoiceView.list", "posted", "invoice_date")
@@ -461,6 +518,15 @@ METRICS: tuple[Metric, ...] = (
     Metric("cash_collected", _l("Cash collected"), "finance", "money", None, RESOURCE_INVOICE,
            ("PaymentView.list", "posted", "pay_date"), flow=_cash_collected, by_employee=True, ref_type="payment",
            source=sources.PAYMENTS),
+    Metric("service_sla_pct", _l("Service requests resolved within SLA, %"), "service", "percent", HUNDRED,
+           RESOURCE_SERVICE, ("ServiceRequestView.list", "resolved", "resolved_at"), flow=_service_sla,
+           by_employee=True, ref_type="service_request", source=sources.SERVICE_REQUESTS),
+    Metric("service_first_response", _l("First response time, working hours"), "service", "number", ONE,
+           RESOURCE_SERVICE, ("ServiceRequestView.list", "", "first_response_at"), flow=_service_first_response,
+           by_employee=True, ref_type="service_request", source=sources.SERVICE_REQUESTS),
+    Metric("service_repeat_pct", _l("Repeat service requests, %"), "service", "percent", HUNDRED,
+           RESOURCE_SERVICE, ("ServiceRequestView.list", "", "opened_at"), flow=_service_repeats,
+           ref_type="service_request", source=sources.SERVICE_REQUESTS),
 )
 BY_CODE: dict[str, Metric] = {m.code: m for m in METRICS}
 

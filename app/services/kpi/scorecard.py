@@ -30,7 +30,7 @@ ROLE_DIVISIONS: dict[str, frozenset[str]] = {
     "Admin": ALL, "Manager": ALL, "Economist": frozenset({"finance", "sales", "production", "purchasing"}),
     "Sales": frozenset({"sales"}), "Production": frozenset({"production"}), "Engineer": frozenset({"production"}),
     "Warehouse": frozenset({"warehouse"}), "Purchasing": frozenset({"purchasing", "warehouse"}),
-    "Service": frozenset({"sales"}),
+    "Service": frozenset({"sales", "service"}),
 }
 TREND_POINTS = 12
 

@@ -191,6 +191,14 @@ def _debts(session: Session, since: date | None, today: date) -> Mark:
                    .where(p.state == "posted", _between(p.pay_date, since, today)).group_by(p.pay_date))
 
 
+def _service_requests(session: Session, since: date | None, today: date) -> Mark:
+    """Service requests by the day they were opened, first answered and resolved (the service KPIs' days)."""
+    from app.models.service import ServiceRequest as r
+
+    return _stamps(session, *(_by_datetime(col, since, today, func.sum(r.id), func.max(r.updated_at))
+                              for col in (r.opened_at, r.first_response_at, r.resolved_at)))
+
+
 INVOICES = DaySource("invoices", _invoices)
 PAYMENTS = DaySource("payments", _payments)
 SHIPMENTS = DaySource("shipments", _shipments)
@@ -200,5 +208,6 @@ COMPLETIONS = DaySource("completions", _completions)
 PRODUCTION_ORDERS = DaySource("production_orders", _production_orders)
 RECEIPTS = DaySource("receipts", _receipts)
 DEBTS = DaySource("debts", _debts, point=True)
+SERVICE_REQUESTS = DaySource("service_requests", _service_requests)
 LEDGER = LedgerSource()
 Source = DaySource | LedgerSource

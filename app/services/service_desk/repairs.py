@@ -10,7 +10,7 @@ labour. Replaced parts can come back as a receipt at zero value into a "defectiv
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
@@ -20,6 +20,7 @@ from app.domain.documents import SERVICE_REQUEST
 from app.domain.errors import Collector, DomainError
 from app.domain.money import ZERO, parse_money, round_amount, round_money
 from app.domain.workflow import _l
+from app.models.base import utcnow
 from app.models.catalog import Item
 from app.models.service import ServiceRepair, ServiceRequest
 from app.models.stock import DOC_ISSUE, DOC_RECEIPT, StockDocumentLine, Warehouse
@@ -82,7 +83,9 @@ def repair(session: Session, request_id: int, data: RepairInput) -> ServiceRepai
                                           .where(StockDocumentLine.document_id == issue.id)) or ZERO)
         chargeable = ZERO if req.warranty else round_amount(_sale_value(session, data.parts) + labour)
         defective = _defective_receipt(session, req, data) if data.defective_warehouse_id else None
+        done_at = utcnow() if data.doc_date is None else datetime.combine(data.doc_date, utcnow().time())
         row = ServiceRepair(request_id=req.id, issue_id=issue.id, defective_id=defective, item_id=req.item_id,
+                            done_at=done_at.replace(microsecond=0),
                             done_by=current_actor().username[:100], warranty=req.warranty, cost=cost, labour=labour,
                             chargeable=chargeable)
         session.add(row)
