@@ -30,7 +30,7 @@ DOC_TYPE_LABELS = {
     "production": _l("Output receipt"), "disassembly": _l("Disassembly"), "conversion": _l("Conversion"),
     "purchase_request": _l("Purchase request"), "purchase_order": _l("Purchase order"),
     "proposal": _l("Proposal (TCP)"),
-    "service_request": _l("Service request"),
+    "service_request": _l("Service request"), "complaint": _l("Complaint"),
 }
 
 MOVE_KIND_LABELS = {

@@ -23,7 +23,14 @@ def _renderers() -> dict[tuple[str, str], Callable[[Any], Any]]:
     from app.views.audit_display import changes_table, readable_summary
 
     return {("job_run", "message"): message_text, ("audit_log", "summary"): readable_summary,
-            ("audit_log", "changes"): changes_table}
+            ("audit_log", "changes"): changes_table, ("outbox_message", "error"): _translated}
+
+
+def _translated(value: Any) -> str:
+    """A stored message that is a msgid (the mail service's "not configured"), in the reader's language."""
+    from flask_babel import gettext
+
+    return gettext(value) if value else ""
 
 
 def _choices_of(view: Any) -> dict[str, Mapping[str, Any]]:
