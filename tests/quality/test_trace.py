@@ -111,6 +111,14 @@ def test_backwards_from_the_first_robot_lot(story, session):
     assert cpu == [(lots["CPU"][0].id, D(2)), (lots["CPU"][1].id, D(1))]
     brains = [(n.lot_id, n.parent_qty) for n in trace.lots if n.item_id == plant["N-BRAIN"].id]
     assert brains == [(lots["N-BRAIN"][0].id, D(3))]
+    # bolts went into the drives, the chassis and the robot itself: listed under each with what it took
+    made_item = {n.lot_id: n.item_id for n in trace.lots}
+    codes = {it.id: code for code, it in plant.items.items()}
+    bolt_parents = {codes[made_item[n.parent_lot_id]] for n in trace.lots if n.item_id == plant["BOLT"].id}
+    assert bolt_parents == {"N-DRIVE", "N-CHASSIS", "ROBOT"}
+    robot_bolts = sum((n.parent_qty for n in trace.lots if n.item_id == plant["BOLT"].id
+                       and made_item[n.parent_lot_id] == plant["ROBOT"].id), D(0))
+    assert robot_bolts == D(36)  # 12 per robot, 3 robots
 
 
 def test_a_lot_that_does_not_exist_is_refused_in_words(session):

@@ -26,7 +26,8 @@ def lot_title(session: Session, lot_id: int) -> str:
     lot = session.get(StockLot, lot_id)
     if lot is None:
         return f"#{lot_id}"
-    return f"{lot.item} — {lot.code or '#' + str(lot.id)} ({lot.doc_number})"
+    code = lot.code or f"#{lot.id}"
+    return f"{lot.item} — {code}" + (f" ({lot.doc_number})" if lot.doc_number and lot.doc_number != code else "")
 
 
 def recall_rows(trace: Trace, with_money: bool, _=gettext) -> tuple[list[str], list[list[Any]]]:

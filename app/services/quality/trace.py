@@ -224,6 +224,7 @@ def trace_backward(session: Session, lot_id: int | None = None, shipment_id: int
             trace.lots.append(_node(rows[lid], 1, None, qty))
         frontier = dict.fromkeys(start_lots)
     seen = set(frontier)
+    known: dict[int, object] = {}
     level = 0 if shipment_id is None else 1
     while frontier and level < MAX_LEVELS:
         rows = _lot_rows(session, list(frontier))
@@ -236,14 +237,17 @@ def trace_backward(session: Session, lot_id: int | None = None, shipment_id: int
             for comp, qty in inputs.get((r.doc_type, r.doc_id), ()):
                 links.append((comp, r.id, qty))
         level += 1
-        comp_rows = _lot_rows(session, [c for c, _, _ in links if c not in seen])
+        known.update(_lot_rows(session, [c for c, _, _ in links if c not in known]))
         frontier = {}
         for comp, made, qty in links:
-            if comp in seen or comp not in comp_rows:
+            if comp not in known:
                 continue
-            seen.add(comp)
-            trace.lots.append(_node(comp_rows[comp], level, made, qty))
-            frontier[comp] = made
+            # a lot used by several made lots (bolts in the drive, the chassis and the robot) is listed under
+            # each of them with what each took, and followed down once
+            trace.lots.append(_node(known[comp], level, made, qty))
+            if comp not in seen:
+                seen.add(comp)
+                frontier[comp] = made
         if frontier:
             trace.levels = level
     _describe(session, trace)

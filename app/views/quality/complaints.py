@@ -40,7 +40,7 @@ LABELS = COMMON_LABELS | {
     "cost_rework": _l("Rework cost"), "cost_replacement": _l("Replacement cost"), "cost_other": _l("Other costs"),
     "cost_total": _l("Cost of quality"), "resolution": _l("Resolution"), "closed_at": _l("Closed at"),
     "closed_by": _l("Closed by"), "complaint": _l("Complaint"), "owner": _l("Owner"), "result": _l("Result"),
-    "done_at": _l("Done at"), "done_by": _l("Done by"), "cause_group": _l("Group"),
+    "done_at": _l("Done at"), "done_by": _l("Done by"), "cause_group": _l("Group"), "due_date": _l("Deadline"),
 }
 KIND_LABELS = {"corrective": _l("Corrective"), "preventive": _l("Preventive")}
 GROUP_LABELS = {"supplier": _l("Supplier"), "production": _l("Production"), "design": _l("Design"),

@@ -28,7 +28,12 @@ LABELS = COMMON_LABELS | {
     "title": _l("Title"), "title_ru": _l("Title (ru)"), "title_es": _l("Title (es)"), "body": _l("Text (en)"),
     "body_ru": _l("Text (ru)"), "body_es": _l("Text (es)"), "category": _l("Section"), "tags": _l("Tags"),
     "published": _l("Published"), "updated_at": _l("Updated"), "attachments": _l("Attachments"),
+    "item": _l("Product"),
 }
+
+
+def fmt_tags(tags) -> str:
+    return ", ".join(t.label() for t in tags or [])
 SUGGEST_LIMIT = 5
 
 
@@ -59,9 +64,9 @@ class KbArticleView(BlankChoiceMixin, BaseModelView):
     list_columns = ["title", "category", "item", "published", "updated_at"]
     add_columns = edit_columns = ["title", "title_ru", "title_es", "body", "body_ru", "body_es", "category", "tags",
                                   "item", "published"]
-    show_columns = ["title", "category", "tags", "item", "published", "updated_at"]
+    show_columns = ["category", "tags", "item", "published", "updated_at"]  # the title heads the page
     search_columns = ["title", "title_ru", "title_es", "category", "tags", "published"]
-    formatters_columns = {"published": fmt_check, "updated_at": fmt_date}
+    formatters_columns = {"published": fmt_check, "updated_at": fmt_date, "tags": fmt_tags}
     label_columns = LABELS
     base_order = ("updated_at", "desc")
 
