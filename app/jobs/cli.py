@@ -61,7 +61,7 @@ def _exit_on_sigterm(_signum: int, _frame: object) -> None:
 @scheduler_cli.command("run")
 def scheduler_run() -> None:
     """Run the scheduler in the foreground until stopped (Ctrl+C or SIGTERM)."""
-    from app.jobs.scheduler import configure
+    from app.jobs.scheduler import configure, shutdown
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     scheduler = configure(BlockingScheduler(), current_app._get_current_object())
@@ -72,20 +72,20 @@ def scheduler_run() -> None:
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
-        if scheduler.running:
-            scheduler.shutdown(wait=True)  # let a running job (a backup) finish
+        shutdown(scheduler, wait=True)  # let a running job (a backup) finish
     click.echo("Scheduler stopped.")
 
 
 @scheduler_cli.command("list")
 def scheduler_list() -> None:
-    """Print the registered jobs, their next run (as the scheduler stored it) and their last run."""
+    """Print the registered jobs, their next slot, the last slot a scheduler claimed and their last run."""
     from app.jobs.scheduler import job_statuses
 
     for status in job_statuses(db.session):
         spec, last = status.spec, status.last_run
-        next_run = f"{status.next_run:%Y-%m-%d %H:%M} UTC" if status.next_run else "not scheduled yet"
-        last_text = f"{last.status} at {last.started_at:%Y-%m-%d %H:%M} UTC" if last else "never run"
+        next_run = f"{status.next_run:%Y-%m-%d %H:%M} UTC" if status.next_run else "never"
+        last_text = (f"{last.status} at {last.started_at:%Y-%m-%d %H:%M} UTC"
+                     + (f" by {last.runner}" if last.runner else "")) if last else "never run"
         click.echo(f"{spec.id:<16} {spec.cron:<16} next: {next_run:<22} last: {last_text}  ({spec.label})")
     db.session.rollback()
 

@@ -15,7 +15,8 @@ from typing import Any
 from flask import Flask
 
 from app.extensions import db
-from app.jobs import registry
+from app.jobs import claims, registry
+from app.jobs.claims import Fire
 from app.services import jobs as job_runs
 from app.services.base import SYSTEM, Actor, acting_as, end_read_transaction, unit_of_work
 from app.services.jobs import STATUS_FAILED, STATUS_SUCCESS, TRIGGER_SCHEDULE, JobResult, RunOutcome
@@ -54,7 +55,7 @@ def run_scheduled(job_id: str) -> None:
 
 
 def run_job(job_id: str, trigger: str = TRIGGER_SCHEDULE, actor: Actor | None = None) -> RunOutcome:
-    """Run job `job_id` now, in this thread, and record it as one JobRun row.
+    """Run job `job_id` now, in this thread, and record it as one JobRun row ("Run now", the CLI).
 
     The caller's session transaction is committed first: on SQLite an open transaction holds the
     write lock, which the run's own record and the job's connections need.
@@ -71,6 +72,29 @@ def run_job(job_id: str, trigger: str = TRIGGER_SCHEDULE, actor: Actor | None = 
         log.exception("job %s failed", spec.id)
         return job_runs.finish_run(session, run_id, STATUS_FAILED, job_runs.describe_error(exc), error=exc)
     return job_runs.finish_run(session, run_id, STATUS_SUCCESS, result.message, result.counts)
+
+
+def run_claimed(fire: Fire) -> RunOutcome:
+    """Run a fire this scheduler process claimed (app/jobs/claims.py), its JobRun made by the claim.
+
+    The fire is marked done and the run finished inside the job's own transaction: a fire another
+    process took over meanwhile (LostClaim) rolls the job back instead of committing it twice, and
+    a fast job costs one transaction besides its claim.
+    """
+    spec = registry.get_job(fire.job_id)
+    session = db.session
+    end_read_transaction(session)
+    try:
+        with acting_as(SYSTEM), unit_of_work(session):
+            result = _as_result(spec.load()())
+            claims.complete(session, fire)
+            return job_runs.finish_run(session, fire.run_id, STATUS_SUCCESS, result.message, result.counts)
+    except Exception as exc:  # noqa: BLE001 - recorded as failed; the scheduler must carry on
+        log.exception("job %s failed", spec.id)
+        with unit_of_work(session):
+            if not isinstance(exc, claims.LostClaim):
+                claims.mark_failed(session, fire)
+            return job_runs.finish_run(session, fire.run_id, STATUS_FAILED, job_runs.describe_error(exc), error=exc)
 
 
 def _as_result(value: Any) -> JobResult:

@@ -1,15 +1,13 @@
-"""APScheduler 3 wiring: one scheduler process, jobs from the registry, state in the app's database.
+"""APScheduler 3 wiring: any number of scheduler processes, each fire claimed once in the database.
 
-Deployment (STACK.md section 5, recommendation D): exactly one `flask --app run scheduler run`
-process (a BlockingScheduler) per deployment, beside the web workers, which never start a
-scheduler. APScheduler 3 has no locking between processes, so two schedulers on one job store
-would run every job twice. Only for development, SCHEDULER_ENABLED=1 starts a BackgroundScheduler
-inside the serving process on its first request (never in CLI commands, never under gunicorn).
-
-Each registry entry becomes one job with an explicit id, stored as a reference to the runner plus
-the job id. At start the store is synced with the registry: new or changed entries are (re)added
-with replace_existing, unchanged ones are left alone so that a run missed while the scheduler was
-down still fires within misfire_grace_time, and jobs no longer registered are removed.
+Deployment: one or more `flask --app run scheduler run` processes, on any hosts, beside the web
+workers (which never start a scheduler). APScheduler 3 has no locking between processes, so they
+do not share its job store: each process keeps an in-memory store with one interval job, the tick
+(app/jobs/claims.py), which claims every registered job's due fire in the database and runs it.
+A fire is claimed by exactly one process; a backlog of slots missed while no scheduler ran fires
+once when one comes back; a fire whose process died is taken over when its lease runs out. Only for
+development, SCHEDULER_ENABLED=1 starts a BackgroundScheduler inside the serving process on its
+first request (never in CLI commands, never under gunicorn).
 """
 
 from __future__ import annotations
@@ -17,93 +15,63 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.jobstores.base import BaseJobStore
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.triggers.cron import CronTrigger
 from flask import Flask, request
-from sqlalchemy import column, inspect, select, table
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from app.extensions import db
-from app.jobs import registry
+from app.jobs import claims, registry
 from app.jobs.registry import JobSpec
-from app.jobs.runner import RUNNER_REF, set_app
+from app.jobs.runner import set_app
 from app.models.audit import JobRun
+from app.models.jobs import JobSchedule
 from app.services.jobs import latest_runs
 
-JOBSTORE_TABLE = "apscheduler_jobs"
-# coalesce: a backlog of missed runs fires once; max_instances: a slow run is never overlapped;
-# misfire_grace_time: a run missed by less than an hour (restart, deploy) still happens.
-JOB_DEFAULTS: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
+TICK_JOB_ID = "fabrika-tick"
+# the tick is never overlapped, and a tick missed by a busy process is simply the next one
+TICK_DEFAULTS: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
 log = logging.getLogger(__name__)
 
 
 def configure(scheduler: BaseScheduler, app: Flask, jobstore: BaseJobStore | None = None,
               timezone: Any = None) -> BaseScheduler:
-    """Configure `scheduler` (not yet started) to run the registry's jobs for `app`.
+    """Configure `scheduler` (not yet started) to claim and run the registry's jobs for `app`.
 
-    The job store defaults to the app's database; tests pass a MemoryJobStore. The timezone of the
-    crontabs is `timezone`, else config SCHEDULER_TIMEZONE, else the server's local zone.
+    The crontabs' timezone is `timezone`, else config SCHEDULER_TIMEZONE, else the server's local
+    zone. Config SCHEDULER_TICK_SECONDS (5) is how often due fires are claimed, SCHEDULER_LEASE_SECONDS
+    (120) how long a silent process keeps its claim, SCHEDULER_WORKERS (4) how many jobs run at once.
     """
     set_app(app)
-    if jobstore is None:
-        with app.app_context():
-            jobstore = SQLAlchemyJobStore(engine=db.engine, tablename=JOBSTORE_TABLE)
-    options: dict[str, Any] = {"jobstores": {"default": jobstore}, "job_defaults": dict(JOB_DEFAULTS)}
+    options: dict[str, Any] = {"jobstores": {"default": jobstore or MemoryJobStore()}}
     timezone = timezone or app.config.get("SCHEDULER_TIMEZONE")
     if timezone:
         options["timezone"] = timezone
     scheduler.configure(**options)
-    for spec in registry.JOBS:  # a bad crontab fails here, loudly, not later inside a listener
+    for spec in registry.JOBS:  # a bad crontab fails here, loudly, not later inside the tick
         spec.trigger(scheduler.timezone)
-    scheduler.add_listener(lambda _event: _sync_on_start(scheduler), EVENT_SCHEDULER_STARTED)
+    ticker = claims.Ticker(app, timezone=scheduler.timezone,
+                           lease=timedelta(seconds=float(app.config.get("SCHEDULER_LEASE_SECONDS", 120))),
+                           workers=int(app.config.get("SCHEDULER_WORKERS", 4)))
+    scheduler.add_job(ticker.tick, "interval", seconds=float(app.config.get("SCHEDULER_TICK_SECONDS", 5)),
+                      id=TICK_JOB_ID, name="claim due fires", replace_existing=True,
+                      next_run_time=datetime.now(scheduler.timezone), **TICK_DEFAULTS)
+    scheduler.fabrika_ticker = ticker  # type: ignore[attr-defined]
     return scheduler
 
 
-def _sync_on_start(scheduler: BaseScheduler) -> None:
-    try:
-        for job_id, change in sync_jobs(scheduler).items():
-            log.info("job %s: %s", job_id, change)
-    except Exception:
-        log.exception("could not sync the registered jobs into the job store")
-        raise
-
-
-def sync_jobs(scheduler: BaseScheduler) -> dict[str, str]:
-    """Make the started scheduler's jobs match the registry; returns {job id: what was done}."""
-    wanted = {spec.id: spec for spec in registry.JOBS}
-    report: dict[str, str] = {}
-    for job in scheduler.get_jobs():
-        if job.id not in wanted:
-            scheduler.remove_job(job.id)
-            report[job.id] = "removed"
-    for spec in registry.JOBS:
-        trigger = spec.trigger(scheduler.timezone)
-        existing = scheduler.get_job(spec.id)
-        if existing is not None and _unchanged(existing, spec, trigger):
-            report[spec.id] = "kept"
-            continue
-        scheduler.add_job(RUNNER_REF, trigger, args=[spec.id], id=spec.id, name=spec.id, replace_existing=True,
-                          **JOB_DEFAULTS)
-        report[spec.id] = "updated" if existing is not None else "added"
-    return report
-
-
-def _unchanged(job: Any, spec: JobSpec, trigger: CronTrigger) -> bool:
-    return (
-        job.func_ref == RUNNER_REF
-        and tuple(job.args) == (spec.id,)
-        and isinstance(job.trigger, CronTrigger)
-        and str(job.trigger) == str(trigger)
-        and str(job.trigger.timezone) == str(trigger.timezone)
-        and all(getattr(job, key) == value for key, value in JOB_DEFAULTS.items())
-    )
+def shutdown(scheduler: BaseScheduler, wait: bool = True) -> None:
+    """Stop ticking, then let the running jobs finish (wait) or leave them to the lease."""
+    if scheduler.running:
+        scheduler.shutdown(wait=wait)
+    ticker = getattr(scheduler, "fabrika_ticker", None)
+    if ticker is not None:
+        ticker.shutdown(wait=wait)
 
 
 # --- what is scheduled (the jobs page, `scheduler list`) -----------------------------------------
@@ -112,31 +80,28 @@ def _unchanged(job: Any, spec: JobSpec, trigger: CronTrigger) -> bool:
 @dataclass(frozen=True)
 class JobStatus:
     spec: JobSpec
-    next_run: datetime | None  # UTC, naive; None when no scheduler has stored the job yet
+    next_run: datetime | None  # UTC, naive: the next slot of its crontab
     last_run: JobRun | None
+    last_slot: datetime | None = None  # UTC, naive: the last fire a scheduler claimed
 
 
-def stored_next_runs(session: Session) -> dict[str, datetime | None]:
-    """Next run times as the scheduler process stored them, read through `session`.
-
-    Read with the caller's session (not a second connection): on SQLite a second connection would
-    wait for the write lock that the request's transaction holds.
-    """
-    if not inspect(session.connection()).has_table(JOBSTORE_TABLE):
+def claimed_slots(session: Session) -> dict[str, datetime | None]:
+    """The last slot claimed per job (none before any scheduler ran)."""
+    if not inspect(session.connection()).has_table(JobSchedule.__tablename__):
         return {}
-    jobs_t = table(JOBSTORE_TABLE, column("id"), column("next_run_time"))
-    rows = session.execute(select(jobs_t.c.id, jobs_t.c.next_run_time))
-    return {
-        job_id: datetime.fromtimestamp(ts, UTC).replace(tzinfo=None) if ts is not None else None
-        for job_id, ts in rows
-    }
+    return dict(session.execute(select(JobSchedule.job_id, JobSchedule.last_slot)).all())
 
 
-def job_statuses(session: Session) -> list[JobStatus]:
-    """Every registered job with its stored next run and its most recent run."""
-    next_runs = stored_next_runs(session)
+def job_statuses(session: Session, timezone: Any = None) -> list[JobStatus]:
+    """Every registered job with its next slot, its last claimed slot and its most recent run."""
+    from flask import current_app
+
+    timezone = timezone or current_app.config.get("SCHEDULER_TIMEZONE") or "UTC"
+    now = claims.utc_now()
+    slots = claimed_slots(session)
     last = latest_runs(session, [spec.id for spec in registry.JOBS])
-    return [JobStatus(spec, next_runs.get(spec.id), last.get(spec.id)) for spec in registry.JOBS]
+    return [JobStatus(spec, claims.next_slot(spec, timezone, now), last.get(spec.id), slots.get(spec.id))
+            for spec in registry.JOBS]
 
 
 # --- development only: an in-process scheduler ---------------------------------------------------
@@ -156,8 +121,8 @@ def _start_for_request(app: Flask) -> None:
         start_dev_scheduler(app, request.environ.get("SERVER_SOFTWARE", ""))
 
 
-def start_dev_scheduler(app: Flask, server_software: str = "", jobstore: BaseJobStore | None = None
-                        ) -> BaseScheduler | None:
+def start_dev_scheduler(app: Flask, server_software: str = "", jobstore: BaseJobStore | None = None,
+                        paused: bool = False) -> BaseScheduler | None:
     """Start the one in-process BackgroundScheduler, unless this is a gunicorn worker.
 
     Each gunicorn worker would start its own scheduler and every job would run once per worker,
@@ -171,7 +136,7 @@ def start_dev_scheduler(app: Flask, server_software: str = "", jobstore: BaseJob
             log.warning("SCHEDULER_ENABLED is ignored under gunicorn; run `flask scheduler run` instead")
             return None
         scheduler = configure(BackgroundScheduler(daemon=True), app, jobstore=jobstore)
-        scheduler.start()
+        scheduler.start(paused=paused)
         _dev["scheduler"] = scheduler
         return scheduler
 
@@ -180,6 +145,6 @@ def stop_dev_scheduler() -> None:
     """Shut the in-process scheduler down and forget the decision (tests, a clean exit)."""
     with _dev_lock:
         scheduler = _dev["scheduler"]
-        if scheduler is not None and scheduler.running:
-            scheduler.shutdown(wait=False)
+        if scheduler is not None:
+            shutdown(scheduler, wait=False)
         _dev.update(decided=False, scheduler=None)

@@ -48,6 +48,7 @@ class JobRun(Keyed, Model):
     message: Mapped[str] = mapped_column(Text, default="", nullable=False)
     counts: Mapped[str] = mapped_column(Text, default="", nullable=False)  # JSON
     username: Mapped[str] = mapped_column(String(100), default="", nullable=False)
+    runner: Mapped[str] = mapped_column(String(128), default="", nullable=False)  # host:pid of a scheduled run
 
     def __repr__(self) -> str:
         return f"{self.job_id} {self.started_at} {self.status}"

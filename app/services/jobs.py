@@ -93,6 +93,14 @@ def start_run(session: Session, job_id: str, trigger: str, username: str) -> int
     return run.id
 
 
+def abandon_run(session: Session, run_id: int, runner: str) -> None:
+    """A run whose scheduler process died (its lease ran out): failed, saying so (joins the caller)."""
+    session.execute(update(JobRun).where(JobRun.id == run_id, JobRun.status == STATUS_RUNNING).values(
+        status=STATUS_FAILED, finished_at=utcnow(),
+        message=f"The scheduler process {runner} stopped during the run; another process ran it again",
+    ).execution_options(synchronize_session=False))
+
+
 def finish_run(session: Session, run_id: int, status: str, message: str = "",
                counts: Mapping[str, Any] | None = None, error: BaseException | None = None) -> RunOutcome:
     """Write the result of run `run_id` and commit."""

@@ -128,13 +128,13 @@ class JobRunView(ReadOnlyModelView):
     datamodel = interface(JobRun)
     class_permission_name = RESOURCE_JOBS
     list_columns = ["job_id", "trigger", "started_at", "finished_at", "status", "username", "message"]
-    show_columns = list_columns + ["counts"]
-    search_columns = ["job_id", "status", "started_at", "trigger"]
+    show_columns = list_columns + ["runner", "counts"]
+    search_columns = ["job_id", "status", "started_at", "trigger", "runner"]
     base_order = ("id", "desc")
     label_columns = {
         "job_id": _l("Job"), "trigger": _l("Started by"), "started_at": _l("Started"),
         "finished_at": _l("Finished"), "status": _l("Status"), "username": _l("User"),
-        "message": _l("Message"), "counts": _l("Counts"),
+        "message": _l("Message"), "counts": _l("Counts"), "runner": _l("Scheduler process (host:pid)"),
     }
 
 

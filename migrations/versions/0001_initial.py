@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 15:03:03.838344
+Create Date: 2026-12-07 15:34:08.109389
 
 """
 import sqlalchemy as sa

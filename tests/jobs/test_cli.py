@@ -35,7 +35,8 @@ def test_scheduler_list_shows_each_registered_job(cli):
     result = cli("scheduler", "list")
     assert result.exit_code == 0, result.output
     assert "backup" in result.output and "0 2 * * *" in result.output
-    assert "not scheduled yet" in result.output and "never run" in result.output
+    backup = next(line for line in result.output.splitlines() if line.startswith("backup"))
+    assert " 02:00 UTC" in backup and "never run" in backup  # the crontab's next slot, before any run
 
 
 def test_scheduler_run_job_records_a_manual_run(cli, session, fake_jobs):
