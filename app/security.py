@@ -301,9 +301,11 @@ class FabrikaSecurityManager(SecurityManager):
         instead (app/sign_in_limits.py): per client address and per user name. They replace FAB's own
         limit on the form (route limits override a blueprint's).
         """
+        from app.fab_texts import install as install_fab_texts
         from app.permission_labels import install as install_permission_labels
 
         install_permission_labels()
+        install_fab_texts()
         super().register_views()
         if self.is_auth_limited:
             self._limit_sign_in()

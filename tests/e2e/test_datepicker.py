@@ -58,3 +58,23 @@ def test_the_date_picker_speaks_russian_and_keeps_a_typed_date(page: Page, base_
     expect(page.get_by_text("«31.02.2026» — не дата: введите её в виде 07.12.2026")).to_be_visible()
     expect(field).to_have_value("31.02.2026")
     assert not problems.take()
+
+
+def test_a_date_filter_is_typed_in_russian_and_sent_as_iso(page: Page, base_url: str):
+    """FAB reads filter values as ISO: the filter shows and takes 24.12.2026 and sends 2026-12-24."""
+    problems = Problems(base_url)
+    problems.watch(page)
+    _sign_in(page, "Manager")
+    _switch_language(page, "ru")
+    page.goto("/dealview/list/?_flt_0_expected_close=2026-12-24")
+    page.locator("a.accordion-toggle").first.click()
+    field = page.locator("#filter_form input.filter_val")
+    expect(field).to_have_value("24.12.2026")
+    field.fill("")
+    field.press_sequentially("31.12.2026")
+    page.keyboard.press("Escape")
+    page.locator("#filter_form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "_flt_0_expected_close=2026-12-31" in page.url
+    expect(page.locator("#filter_form input.filter_val")).to_have_value("31.12.2026")
+    assert not problems.take()

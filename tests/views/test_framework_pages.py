@@ -195,3 +195,29 @@ def test_the_menu_is_a_few_groups_with_every_entry_still_there(app, login_as, ro
                     and sm.has_access("menu_access", item.name) and sm.has_access("menu_access", category.name)}
     missing = [url for url in expected if f'href="{url}"' not in page]
     assert not missing, missing
+
+
+@pytest.mark.parametrize(("lang", "cancel", "no_results"), [("ru", "Отмена", "Ничего не найдено"),
+                                                           ("es", "Cancelar", "No se encontraron resultados")])
+def test_fab_widgets_speak_the_readers_language(login_as, lang, cancel, no_results):
+    """The delete confirmation's buttons and select2's messages (search boxes, the clear button)."""
+    admin = login_as("Admin")
+    admin.get(f"/lang/{lang}")
+    page = admin.get("/dealview/list/").get_data(as_text=True)
+    assert f'data-dismiss="modal">{cancel}</button>' in page
+    assert ">Cancel<" not in page
+    i18n = page.split('<script type="application/json" id="fabrika-i18n">', 1)[1].split("</script>", 1)[0]
+    import json
+
+    messages = json.loads(i18n)["select2"]
+    assert messages["noResults"] == no_results
+    assert "Remove all items" not in messages.values()
+
+
+def test_the_user_statistics_chart_is_translated(login_as):
+    admin = login_as("Admin")
+    admin.get("/lang/ru")
+    page = admin.get("/userstatschartview/chart/").get_data(as_text=True)
+    assert "Число входов" in page
+    assert "Login Count" not in page
+    assert "google_charts.js" not in page and "vendor/chart.umd.min.js" in page, "drawn offline, no CDN"

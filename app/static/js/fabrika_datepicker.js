@@ -3,8 +3,8 @@
  * The locale data (month and day names, week start) is defined here and served from /static,
  * never from a CDN. Each field's language, format and first weekday come from the data-date-*
  * attributes the server writes; ab.js starts every picker in English with an ISO format, so
- * the pickers of form fields are started again with those attributes. Filters keep ISO dates
- * (FAB reads filter values as ISO) with the picker in the reader's language.
+ * the pickers of form fields are started again with those attributes. Filter rows, added later,
+ * start theirs on first focus (bootstrap-datepicker's data API) with the same attributes.
  */
 (function ($) {
   'use strict';
@@ -62,18 +62,42 @@
     if ($picker.hasClass('appbuilder_datetime')) { keepTime($picker); }
   }
 
+  // Filter values travel as ISO dates (FAB reads them with dateutil, which would take 07.12.2026 for
+  // July 12th): they are shown and typed in the reader's format and turned into ISO on submit.
+  function pad(text) { return text.length === 1 ? '0' + text : text; }
+
+  function toIso(text, format) {
+    var m = /^\s*(\d{1,4})\D(\d{1,2})\D(\d{1,4})(\s+\d{1,2}:\d{2}(:\d{2})?)?\s*$/.exec(text);
+    if (!m) { return null; }
+    var order = format.split(/[^dmy]+/), parts = {};
+    order.forEach(function (part, i) { parts[part.charAt(0)] = m[i + 1]; });
+    if (!parts.y || parts.y.length !== 4) { return null; }
+    return parts.y + '-' + pad(parts.m) + '-' + pad(parts.d) + (m[4] || '');
+  }
+
+  function fromIso(text, format) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})(.*)$/.exec(text || '');
+    if (!m) { return text; }
+    return format.replace('yyyy', m[1]).replace('mm', m[2]).replace('dd', m[3]) + m[4];
+  }
+
+  function filterInputs() {
+    return $('#filter_form ' + PICKERS).map(function () {
+      return {input: $(this).find('input'), format: $(this).attr('data-date-format')};
+    }).get();
+  }
+
   $(function () {
     $(PICKERS).each(function () {
       var $picker = $(this);
       if (!$picker.closest('#filter_form').length) { start($picker); }
     });
-    // Filter rows are added later (ab_filters.js); their picker starts on first focus, with ISO dates.
-    $(document).on('focusin', '#filter_form ' + PICKERS + ' input', function () {
-      var $picker = $(this).closest(PICKERS);
-      if (!$picker.data('fabrikaIso')) {
-        $picker.data('fabrikaIso', true);
-        start($picker, {format: 'yyyy-mm-dd'});
-      }
+    filterInputs().forEach(function (f) { f.input.val(fromIso(f.input.val(), f.format)); });
+    $(document).on('submit', '#filter_form', function () {
+      filterInputs().forEach(function (f) {
+        var iso = toIso(f.input.val(), f.format);
+        if (iso) { f.input.val(iso); }
+      });
     });
   });
 }(window.jQuery));

@@ -1,0 +1,40 @@
+"""FAB's own texts that its code writes in English, translated: the user statistics chart's labels.
+
+FAB's UserStatsChartView names its charts "Login Count" and "Failed Login Count" as plain strings,
+and its __init__ relabels the series columns with English made from the column names ("Login
+Count") and the grouping column with the chart's name, so the chart spoke English on a Russian or
+Spanish page. The delete confirmation's buttons (FAB's confirm.html) are overridden in
+app/templates/appbuilder/general/confirm.html.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+_PATCHED = "_fabrika_translated"
+
+
+def _labels() -> dict[str, Any]:
+    return {"username": _l("User Name"), "login_count": _l("Login count"), "fail_login_count": _l("Failed login count")}
+
+
+def install() -> None:
+    """Give FAB's user statistics chart translated chart and column names (before its view is registered)."""
+    from flask_appbuilder.security.views import UserStatsChartView
+
+    if getattr(UserStatsChartView, _PATCHED, False):
+        return
+    UserStatsChartView.definitions = [
+        {"label": _l("Login count"), "group": "username", "series": ["login_count"]},
+        {"label": _l("Failed login count"), "group": "username", "series": ["fail_login_count"]},
+    ]
+    fab_init = UserStatsChartView.__init__
+
+    def __init__(self, **kwargs: Any) -> None:
+        fab_init(self, **kwargs)
+        self.label_columns = {**self.label_columns, **_labels()}
+
+    UserStatsChartView.__init__ = __init__
+    setattr(UserStatsChartView, _PATCHED, True)
