@@ -150,7 +150,7 @@ _UNREADABLE = re.compile(r"\bNone\b|object at 0x|^\?|^\d+: ?$|\(\w+\)$")
 
 
 def _summary(obj: Any) -> str:
-    """A title a reader recognises the object by: its number or code (and name), a line's document,
+    """A title a reader recognises the object by: its number or code, a line's document,
     position and item; else its text, unless that text says nothing ("14: None", "<... object at 0x>")."""
     title = _title(inspect(obj).dict)
     if title:
@@ -166,8 +166,8 @@ def _title(values: dict[str, Any]) -> str:
     """The title from what is loaded (nothing is read from the database during the flush)."""
     code = values.get("number") or values.get("code")
     name = values.get("name")
-    if code:
-        return f"{code} {name}" if name and name != code and not values.get("number") else str(code)
+    if code:  # a code reads the same in every language; a name is written in one of them
+        return str(code)
     parents = [v for v in values.values() if isinstance(getattr(v, "number", None), str) and v.number]
     item = values.get("item")
     parts = [parents[0].number] if parents else []

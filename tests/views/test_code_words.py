@@ -90,7 +90,7 @@ def test_the_audit_log_names_actions_and_registers_in_words_with_a_readable_titl
     created, changed, register = _ru_words(app, ("audit_log", "action", "create"), ("audit_log", "action", "update"),
                                            ("audit_log", "entity", "Item"))
     assert created in page and changed in page and register in page
-    assert ">create<" not in page and ">Item<" not in page and "CPU-A1 Processor" in page
+    assert ">create<" not in page and ">Item<" not in page and ">CPU-A1<" in page.replace(" ", "").replace("\n", "")
     from app.models.audit import AuditLog
 
     row = session.query(AuditLog).filter_by(entity="Item", action="update").one()
