@@ -1,4 +1,4 @@
-"""Permission names on the Roles pages in the reader's language ("Customer orders: read").
+"""Permission and role names on the security pages in the reader's language ("Customer orders: read").
 
 FAB shows a role's permissions as "can add on Pricing rules", "menu access on SalesMenu": the
 permission and the resource's internal names joined in English. Here a (permission, resource)
@@ -59,6 +59,18 @@ FAB_RESOURCES = {
 }
 # Resources (app/permissions.py) that are no menu entry's name: listed so their names reach the catalogs.
 RESOURCE_MSGIDS = (_l("Stock documents"), _l("Stock reports"), _l("Engineering"), _l("KPIs"))
+# The roles Fabrika creates (app/security.py ROLE_CONFIGS), shown in the reader's language; a role an
+# administrator adds keeps the name they gave it.
+ROLE_LABELS = {
+    "Admin": _l("role: Admin"), "Public": _l("role: Public"), "Manager": _l("role: Manager"),
+    "Sales": _l("role: Sales"), "Economist": _l("role: Economist"), "Engineer": _l("role: Engineer"),
+    "Production": _l("role: Production"), "Warehouse": _l("role: Warehouse"), "Purchasing": _l("role: Purchasing"),
+    "Service": _l("role: Service"),
+}
+# FAB descriptions its catalogs leave in English (listed so that they reach ours).
+FAB_DESCRIPTIONS = (
+    _l("The user group on the application, this will associate with a list of roles associated with the group"),
+)
 _MENU_LABELS = "fabrika_menu_labels"
 
 
@@ -100,8 +112,18 @@ def _permission_view_repr(pv) -> str:
     return permission_label(permission, resource)
 
 
+def role_label(name: str) -> str:
+    label = ROLE_LABELS.get(name)
+    return str(label) if label is not None else name
+
+
+def _role_repr(role) -> str:
+    return role_label(role.name) if has_request_context() else role.name
+
+
 def install() -> None:
-    """FAB's PermissionView prints as `permission_label` in a request, as FAB's English elsewhere (logs)."""
-    from flask_appbuilder.security.sqla.models import PermissionView
+    """FAB's PermissionView and Role print in the reader's language in a request, as FAB does elsewhere (logs)."""
+    from flask_appbuilder.security.sqla.models import PermissionView, Role
 
     PermissionView.__repr__ = _permission_view_repr
+    Role.__repr__ = _role_repr

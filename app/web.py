@@ -25,6 +25,7 @@ from werkzeug.exceptions import Forbidden, TooManyRequests
 
 from app import error_pages
 from app.api import auth as api_auth
+from app.permission_labels import role_label
 from app.views.menu_groups import grouped_menu
 
 CSP = {
@@ -59,6 +60,7 @@ def register_web_hooks(app: Flask) -> None:
     )
     api_auth.register(app)
     app.jinja_env.globals["fabrika_menu"] = grouped_menu  # the navbar's grouped menu
+    app.jinja_env.globals["fabrika_role_label"] = role_label  # FAB's roles list (app/templates/appbuilder)
     user_logged_in.connect(_restore_locale, app)
     app.after_request(_remember_locale)
     app.after_request(_guard_redirect)

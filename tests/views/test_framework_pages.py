@@ -221,3 +221,15 @@ def test_the_user_statistics_chart_is_translated(login_as):
     assert "Число входов" in page
     assert "Login Count" not in page
     assert "google_charts.js" not in page and "vendor/chart.umd.min.js" in page, "drawn offline, no CDN"
+
+
+def test_role_names_are_shown_in_the_readers_language(login_as):
+    admin = login_as("Admin")
+    admin.get("/lang/ru")
+    roles = admin.get("/roles/list/").get_data(as_text=True)
+    assert "<td>Руководитель</td>" in roles and "<td>Manager</td>" not in roles
+    users = admin.get("/users/list/").get_data(as_text=True)
+    assert "Руководитель" in users and "[Manager]" not in users
+    form = admin.get("/users/add").get_data(as_text=True)
+    assert ">Экономист</option>" in form
+    assert "Группа пользователей в приложении" in form
