@@ -55,6 +55,9 @@ class Config:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLALCHEMY_ENGINE_OPTIONS = _engine_options(SQLALCHEMY_DATABASE_URI)
 
+    # one JSON line per request (app/ops.py): user, path, status, duration, SQL statements
+    JSON_LOGS = os.environ.get("FABRIKA_JSON_LOGS") == "1"
+
     AUTH_TYPE = AUTH_DB
     AUTH_ROLE_ADMIN = "Admin"
     AUTH_ROLE_PUBLIC = "Public"

@@ -25,6 +25,9 @@ def create_app(config: object | str | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
     register_web_hooks(app)
+    from app import ops
+
+    ops.init_app(app)
     register_cli(app)
     return app
 
