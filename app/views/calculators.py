@@ -208,7 +208,7 @@ class LookupTableView(ShowWithActions):
     def rows(self, pk: int):
         """Edit a table's rows as text (key;label;columns); saved whole through the service."""
         table = db.session.get(LookupTable, pk) or abort(404)
-        text, problems = svc.table_text(table), []
+        text, problems = svc.table_text(table, lambda v: input_text(v, grouped=False)), []
         if request.method == "POST":
             text = request.form.get("text", "")
             try:

@@ -33,14 +33,15 @@ def page_locale() -> str | None:
     return locale_name()
 
 
-def input_text(value: Decimal | None, locale: str | None = None) -> str:
-    """A Decimal as an input box shows it in the locale: "50 000,5" (ru), "50.000,5" (es)."""
+def input_text(value: Decimal | None, locale: str | None = None, grouped: bool = True) -> str:
+    """A Decimal as an input box shows it in the locale: "50 000,5" (ru), "50.000,5" (es); without
+    thousands separators ("50000,5") where they would clutter a text of many numbers."""
     if value is None:
         return ""
     loc = locale or page_locale() or "en"
     if value != value.quantize(Decimal("0.000001")):
-        return format_decimal(value, locale=loc, decimal_quantization=False)
-    return format_decimal(value, format=INPUT_PATTERN, locale=loc)
+        return format_decimal(value, locale=loc, decimal_quantization=False, group_separator=grouped)
+    return format_decimal(value, format=INPUT_PATTERN if grouped else "0.######", locale=loc)
 
 
 _DECIMAL_IN_TEXT = re.compile(r"(?<![\w.,])\d+\.\d+(?![\w.])")

@@ -60,3 +60,23 @@ def test_the_api_reads_string_numbers_by_the_locale_free_rule(app):
 
         session["locale"] = "es"
         assert number("1.234", "qty") == Decimal(1234)  # a Spanish page: the grouping point
+
+
+def test_a_lookup_table_edited_on_a_spanish_page_keeps_its_fractions(app, login_as):
+    """The rows come back in the reader's format: "0.125" retyped on a Spanish page would be 125."""
+    import re
+
+    from app.models.calculators import LookupTable
+    from app.services.calculators.definitions import TableInput, save_table
+
+    table = save_table(db.session, TableInput(name="weights", text="key;label;kg\nbolt;Bolt;0.125\nbox;Box;1250"))
+    db.session.commit()
+    client = login_as("Engineer")
+    client.get("/lang/es")
+    page = client.get(f"/lookuptableview/rows/{table.id}").get_data(as_text=True)
+    text = re.search(r"<textarea[^>]*>([^<]*)</textarea>", page).group(1)
+    assert "bolt;Bolt;0,125" in text and "box;Box;1250" in text
+    assert client.post(f"/lookuptableview/rows/{table.id}", data={"text": text}).status_code == 302
+    db.session.expire_all()
+    values = {r.key: r.values["kg"] for r in db.session.get(LookupTable, table.id).rows}
+    assert (Decimal(values["bolt"]), Decimal(values["box"])) == (Decimal("0.125"), Decimal(1250))

@@ -9,8 +9,10 @@ current version writes nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -176,10 +178,18 @@ def parse_table_text(text: str) -> tuple[list[dict], list[tuple[str, str, dict]]
     return kinds, rows
 
 
-def table_text(table: LookupTable) -> str:
+def table_text(table: LookupTable, number: Callable[[Decimal], str] = str) -> str:
+    """The editor's text of a table; `number` writes a number column's cells (the page: in the reader's
+    format, which the parser reads back: a stored "0.125" retyped on a Spanish page would be 125)."""
     cols = [c["name"] for c in table.columns or []]
+    numeric = {c["name"] for c in table.columns or [] if c.get("kind") == "number"}
+
+    def cell(row: Any, col: str) -> str:
+        value = (row.values or {}).get(col, "")
+        return number(Decimal(str(value))) if col in numeric and value not in (None, "") else str(value)
+
     lines = [";".join(["key", "label", *cols])]
-    lines += [";".join([r.key, r.label, *(str((r.values or {}).get(c, "")) for c in cols)]) for r in table.rows]
+    lines += [";".join([r.key, r.label, *(cell(r, c) for c in cols)]) for r in table.rows]
     return "\n".join(lines)
 
 
