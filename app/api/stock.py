@@ -157,9 +157,8 @@ class StockDocumentApi(_Api):
                 application/json:
                   schema: {$ref: '#/components/schemas/DocumentState'}
         """
-        body = p.json_body(required=True)
-        return self.command(lambda: save_lines(
-            db.session, pk, [_grid_line(n, ln) for n, ln in p.lines(body, required=True)], opened_version()), _state)
+        return self.command(lambda: save_lines(db.session, pk, _grid_lines(p.json_body(required=True)),
+                                               opened_version()), _state)
 
     @expose("/<int:pk>/post", methods=["POST"])
     @protect()
@@ -210,6 +209,10 @@ class StockDocumentApi(_Api):
 
 def _state(doc: StockDocument) -> dict:
     return {"id": doc.id, "number": doc.number, "state": doc.state}
+
+
+def _grid_lines(body: dict) -> list[GridLine]:
+    return [_grid_line(n, ln) for n, ln in p.lines(body, required=True)]
 
 
 def _grid_line(n: int, ln: dict) -> GridLine:
