@@ -243,8 +243,26 @@ def _pdf(session: Session, table: Table, lang: str, today: date) -> bytes:
     bars = [(label, value, max(4, min(100, int(abs(value) * 100 / top))) if top and value else 0)
             for label, value in table.chart]
     context = {"company": company_view_model(company, lang, gettext), "printed_at": today, "user": "",
-               "table": table, "bars": bars, "currency": base_currency_code(company) or ""}
+               "table": table, "bars": bars, "currency": base_currency_code(company) or "",
+               "chunks": page_chunks(table.rows, 0 if bars else FIRST_PAGE_ROWS, PAGE_ROWS)}
     return render_pdf("kpi_report.html", context, lang, get_translations())
+
+
+PAGE_ROWS = 42  # grid rows on an A4 page at 7 pt, with room for a row wrapped onto two lines
+FIRST_PAGE_ROWS = 32  # below the company header, title and subtitle
+
+
+def page_chunks(rows: list[Any], first: int, per_page: int) -> list[tuple[int, list[Any]]]:
+    """The rows cut into pages: (index of the first row, rows). `first` rows on the first page below
+    the headings (0 when a chart is there: the grid then starts on a page of its own if it is longer
+    than one), then `per_page` on each."""
+    chunks, start = [], 0
+    if first:
+        chunks.append((0, rows[:first]))
+        start = first
+    for n in range(start, len(rows), per_page):
+        chunks.append((n, rows[n:n + per_page]))
+    return [c for c in chunks if c[1]]
 
 
 def build_document(session: Session, report: ScheduledReport, lang: str, today: date) -> Document:
