@@ -76,10 +76,36 @@ class DefectCauseApi(_Quality):
     add_columns = edit_columns = ["code", "name", "name_ru", "name_es", "cause_group", "active"]
 
 
-class ComplaintApi(_Quality):
+class _Worked(_Quality):
+    """A register whose rows are checked by a service before saving and move through one transition endpoint."""
+
+    method_permission_name = CRUD | {"transition": ACTION_WRITE}
+    prepare = staticmethod(svc.prepare_complaint)
+    mover = staticmethod(svc.move_complaint)
+
+    def pre_add(self, item) -> None:
+        super().pre_add(item)
+        self.prepare(db.session, item)
+
+    def pre_update(self, item) -> None:
+        super().pre_update(item)
+        self.prepare(db.session, item)
+
+    @expose("/<int:pk>/transition", methods=["POST"])
+    @protect()
+    @safe
+    def transition(self, pk: int):
+        """Move a row through its workflow (closing, rejecting, cancelling need post on Quality)."""
+        return self.command(lambda: _transition(self.mover, pk), lambda row: {"id": row.id, "state": row.state})
+
+    transition.__doc__ += _TRANSITION_DOC
+
+
+class ComplaintApi(_Worked):
+    """Complaints: investigate, resolve, close, reject, reopen."""
+
     resource_name = "complaint"
     datamodel = FabrikaInterface(Complaint)
-    method_permission_name = CRUD | {"transition": ACTION_WRITE}
     list_columns = show_columns = [
         "id", "number", "complaint_date", "state", "title", "partner.id", "item.id", "lot.id", "production_order.id",
         "component_lot.id", "supplier.id", "cause.id", "qty", "cost_scrap", "cost_rework", "cost_replacement",
@@ -89,50 +115,19 @@ class ComplaintApi(_Quality):
         "qty", "cost_scrap", "cost_rework", "cost_replacement", "cost_other", "description", "resolution"]
     search_columns = ["number", "complaint_date", "state", "title", "partner", "item", "cause", "supplier"]
 
-    def pre_add(self, item: Complaint) -> None:
-        super().pre_add(item)
-        svc.prepare_complaint(db.session, item)
 
-    def pre_update(self, item: Complaint) -> None:
-        super().pre_update(item)
-        svc.prepare_complaint(db.session, item)
+class CorrectiveActionApi(_Worked):
+    """Corrective and preventive actions: start, complete, close as effective, reopen, cancel."""
 
-    @expose("/<int:pk>/transition", methods=["POST"])
-    @protect()
-    @safe
-    def transition(self, pk: int):
-        """Move a complaint: investigate, resolve, close, reject, reopen (close and reject need post)."""
-        return self.command(lambda: _transition(svc.move_complaint, pk), lambda c: {"id": c.id, "state": c.state})
-
-    transition.__doc__ += _TRANSITION_DOC
-
-
-class CorrectiveActionApi(_Quality):
     resource_name = "corrective_action"
     datamodel = FabrikaInterface(CorrectiveAction)
-    method_permission_name = CRUD | {"transition": ACTION_WRITE}
+    prepare = staticmethod(svc.prepare_action)
+    mover = staticmethod(svc.move_action)
     list_columns = show_columns = ["id", "complaint.id", "kind", "state", "description", "owner.id", "due_date",
                                    "result", "done_at", "done_by", "closed_at", "closed_by"]
     add_columns = ["complaint", "kind", "description", "owner", "due_date"]
     edit_columns = ["kind", "description", "owner", "due_date"]
     search_columns = ["complaint", "kind", "state", "owner", "due_date"]
-
-    def pre_add(self, item: CorrectiveAction) -> None:
-        super().pre_add(item)
-        svc.prepare_action(db.session, item)
-
-    def pre_update(self, item: CorrectiveAction) -> None:
-        super().pre_update(item)
-        svc.prepare_action(db.session, item)
-
-    @expose("/<int:pk>/transition", methods=["POST"])
-    @protect()
-    @safe
-    def transition(self, pk: int):
-        """Move an action: start, complete, close as effective (needs post), reopen, cancel."""
-        return self.command(lambda: _transition(svc.move_action, pk), lambda a: {"id": a.id, "state": a.state})
-
-    transition.__doc__ += _TRANSITION_DOC
 
 
 def _trace_json(trace: Trace, money: bool) -> dict[str, Any]:

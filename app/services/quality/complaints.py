@@ -105,7 +105,8 @@ def _may(permission: str) -> bool:
     return current_app.appbuilder.sm.has_access(perm(permission), RESOURCE_QUALITY)
 
 
-def _move(session: Session, wf: Workflow, model: type, row_id: int, action: str):
+def _move(session: Session, wf: Workflow, model: type, row_id: int, action: str, text: str, field: str):
+    """Lock, check the right and the transition, move, keep the comment in `field` (resolution, result)."""
     row = lock_row(session, model, row_id)
     if row is None:
         raise DomainError("%(document)s %(number)s does not exist", document=wf.name, number=row_id)
@@ -113,20 +114,20 @@ def _move(session: Session, wf: Workflow, model: type, row_id: int, action: str)
     if t is not None and not _may(t.permission):
         raise DomainError(MSG_NO_RIGHT, action=t.label)
     transition(session, wf, row, action)
+    if text.strip():
+        setattr(row, field, text.strip())
     return row
 
 
 def move_complaint(session: Session, complaint_id: int, action: str, resolution: str = "") -> Complaint:
-    """Investigate, resolve, close, reject or reopen a complaint (a resolution text may come with it)."""
+    """Investigate, resolve, close, reject or reopen a complaint (a resolution text may come with it);
+    a complaint with actions still open is not closed."""
     with unit_of_work(session):
-        c = _move(session, COMPLAINT, Complaint, complaint_id, action)
-        if resolution.strip():
-            c.resolution = resolution.strip()
-        if action == "close":
-            still_open = [a for a in c.actions if a.state in ("open", "in_progress")]
-            if still_open:
-                raise DomainError("Complaint %(number)s still has %(n)s open actions", number=c.number,
-                                  n=len(still_open))
+        c = _move(session, COMPLAINT, Complaint, complaint_id, action, resolution, "resolution")
+        still_open = [a for a in c.actions if a.state in ("open", "in_progress")]
+        if action == "close" and still_open:
+            raise DomainError("Complaint %(number)s still has %(n)s open actions", number=c.number,
+                              n=len(still_open))
         session.flush()
         return c
 
@@ -134,9 +135,7 @@ def move_complaint(session: Session, complaint_id: int, action: str, resolution:
 def move_action(session: Session, action_id: int, action: str, result: str = "") -> CorrectiveAction:
     """Start, complete, close (effective), reopen or cancel a corrective / preventive action."""
     with unit_of_work(session):
-        a = _move(session, CORRECTIVE_ACTION, CorrectiveAction, action_id, action)
-        if result.strip():
-            a.result = result.strip()
+        a = _move(session, CORRECTIVE_ACTION, CorrectiveAction, action_id, action, result, "result")
         session.flush()
         return a
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.errors import DomainError
@@ -149,12 +149,23 @@ def _consumers(session: Session, lot_ids: list[int]) -> list[tuple[int, str, int
     return out
 
 
+def _by_type(docs: list[Doc]):
+    """(doc_type, ids chunk) pairs: `doc_type = ? AND doc_id IN (...)` uses the (doc_type, doc_id) index on
+    SQLite as on PostgreSQL, where a row-value IN over both columns made SQLite scan the whole ledger."""
+    ids: dict[str, set[int]] = defaultdict(set)
+    for doc_type, doc_id in docs:
+        ids[doc_type].add(doc_id)
+    for doc_type, values in sorted(ids.items()):
+        for part in _chunks(sorted(values)):
+            yield doc_type, part
+
+
 def _made_by(session: Session, docs: list[Doc]) -> dict[Doc, list[int]]:
     """The lots each document received (production output, disassembly parts, transfer arrivals)."""
     out: dict[Doc, list[int]] = defaultdict(list)
-    for part in _chunks(sorted(set(docs)), _CHUNK // 2):
+    for doc_type, part in _by_type(docs):
         q = (select(StockMove.doc_type, StockMove.doc_id, StockMove.lot_id)
-             .where(tuple_(StockMove.doc_type, StockMove.doc_id).in_(part), StockMove.qty > 0,
+             .where(StockMove.doc_type == doc_type, StockMove.doc_id.in_(part), StockMove.qty > 0,
                     StockMove.lot_id.is_not(None), StockMove.reversal_of_id.is_(None)))
         for dt, di, lot in session.execute(q):
             if lot not in out[(dt, di)]:
@@ -256,10 +267,10 @@ def trace_backward(session: Session, lot_id: int | None = None, shipment_id: int
 
 def _inputs(session: Session, docs: list[Doc]) -> dict[Doc, list[tuple[int, Decimal]]]:
     out: dict[Doc, list[tuple[int, Decimal]]] = defaultdict(list)
-    for part in _chunks(sorted(set(docs)), _CHUNK // 2):
+    for doc_type, part in _by_type(docs):
         q = (select(StockMove.doc_type, StockMove.doc_id, LotConsumption.lot_id, func.sum(LotConsumption.qty))
              .join(LotConsumption, LotConsumption.move_id == StockMove.id)
-             .where(tuple_(StockMove.doc_type, StockMove.doc_id).in_(part))
+             .where(StockMove.doc_type == doc_type, StockMove.doc_id.in_(part))
              .group_by(StockMove.doc_type, StockMove.doc_id, LotConsumption.lot_id))
         for dt, di, lot, qty in session.execute(q):
             if qty and qty > 0:
