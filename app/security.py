@@ -44,6 +44,7 @@ from app.permissions import (
     RESOURCE_WAREHOUSE,
     perm,
 )
+from app.views.code_columns import fab_user_view
 
 R, W, P, X, A = ACTION_READ, ACTION_WRITE, ACTION_POST, ACTION_RUN, ACTION_APPROVE
 
@@ -220,6 +221,7 @@ class FabrikaSecurityManager(SecurityManager):
     """FAB's security manager; the place for Fabrika's hooks on login and on permission checks."""
 
     API_LOGIN_ENDPOINT = "SecurityApi.login"
+    userdbmodelview = fab_user_view()  # Yes / No, blanks, roles as a list: like every register
 
     def exist_permission_on_roles(self, view_name: str, permission_name: str, role_ids: list[int]) -> bool:
         """Whether one of the roles holds (permission_name, view_name), from one query per request.

@@ -131,3 +131,32 @@ def _select(view: Any, column: str, labels: Mapping[str, Any]):
 
     label = (view.label_columns or {}).get(column, column)
     return choice_field(label, list(labels.items()))
+
+
+def _none_as_blank(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _names(values: Any) -> str:
+    """Related rows (a user's roles, groups) as "A, B", not Python's "[A, B]"."""
+    return ", ".join(str(v) for v in values or ())
+
+
+def fab_user_view() -> type:
+    """FAB's user register with Yes / No for booleans, blanks for nothing, roles as a plain list.
+
+    FAB's own security views are not BaseModelViews; the security manager uses this one
+    (app/security.py) so the users list and card read like every other register.
+    """
+    from flask_appbuilder.security.views import UserDBModelView
+
+    from app.views.base import fmt_date
+
+    class FabrikaUserDBModelView(UserDBModelView):
+        formatters_columns = {
+            "active": yes_no, "roles": _names, "groups": _names, "last_login": fmt_date, "created_on": fmt_date,
+            "changed_on": fmt_date, "created_by": _none_as_blank, "changed_by": _none_as_blank,
+            "login_count": _none_as_blank, "fail_login_count": _none_as_blank,
+        }
+
+    return FabrikaUserDBModelView

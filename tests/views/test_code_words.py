@@ -134,3 +134,12 @@ def test_pending_translations_carry_a_context():
     assert module._key(Message("To", context="e-mail")) == "e-mail\x04To"
     assert module._key(Message("To")) == "To"
     assert "e-mail\x04To" in module._pending()
+
+
+def test_the_users_register_reads_yes_and_no(app, login_as):
+    client = login_as("Admin")
+    _ru(client)
+    page = client.get("/users/list/").get_data(as_text=True)
+    assert "Да" in page and "True" not in page and "[Manager]" not in page
+    card = client.get("/users/show/1").get_data(as_text=True)
+    assert "True" not in card and ">None<" not in card.replace(" ", "").replace("\n", "")
