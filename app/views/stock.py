@@ -76,11 +76,17 @@ DOC_LABELS = COMMON_LABELS | {
 
 
 def fmt_shipment(shipment: Any) -> str:
-    """A return's shipment with the order it belongs to: "SH-2026-00001 (SO-2026-00003)"."""
+    """A return's shipment with the order and invoices it belongs to: "SH-2026-00001 (SO-2026-00003, INV-...)"."""
     if shipment is None:
         return ""
-    order = shipment.order
-    return f"{shipment.number} ({order.number})" if order is not None and order.number else shipment.number
+    from sqlalchemy import select
+
+    from app.models.sales import DOC_CANCELLED, SalesInvoice
+
+    invoices = db.session.scalars(select(SalesInvoice.number).where(
+        SalesInvoice.order_id == shipment.order_id, SalesInvoice.state != DOC_CANCELLED).order_by(SalesInvoice.id))
+    refs = [n for n in (shipment.order.number if shipment.order is not None else "", *invoices) if n]
+    return f"{shipment.number} ({', '.join(refs)})" if refs else shipment.number
 
 
 def fmt_state(value: Any) -> Markup:

@@ -93,3 +93,27 @@ def test_printed_receipt_names_the_linked_supplier(app, session, login_as):
                                                  lines=[LineInput(cpu.id, "1", unit_cost="5")]))
     resp = login_as("Warehouse").get(f"/receiptview/print/{doc.id}?lang=ru")
     assert resp.status_code == 200 and "ООО «Чип»" in pdf_text(resp.data)
+
+
+def test_return_page_starts_from_the_shipment(app, session, login_as):
+    from app.services.sales import confirm_order
+    from app.services.sales.shipments import ShipmentInput, ShipmentLineInput, ship_order
+    from tests.sales import factories_sales as fs
+
+    wh = f.warehouse()
+    robot = fs.priced_item("ROBOT", "100")
+    fs.stock(wh, robot, 5, cost="60")
+    order = fs.order(fs.client(), [(robot, 3)])
+    confirm_order(session, order.id)
+    ship = ship_order(session, ShipmentInput(order.id, [ShipmentLineInput(order.lines[0].id, "3")]))
+    c = login_as("Warehouse")
+    resp = c.post("/customerreturnview/add", data={"doc_date": "2026-11-20", "warehouse": wh.id,
+                                                    "shipment": ship.id, "partner": "", "note": ""})
+    doc = session.query(StockDocument).filter_by(doc_type="customer_return").one()
+    assert resp.location.endswith(f"/customerreturnview/show/{doc.id}")
+    assert doc.partner_id == ship.partner_id and doc.shipment_id == ship.id
+    assert [(ln.item_id, ln.qty, ln.unit_cost) for ln in doc.lines] == [(robot.id, D(3), D(60))]
+    page = c.get(resp.location).data.decode()
+    assert f"{ship.number} ({order.number})" in page
+    resp = c.post(f"/customerreturnview/lines/{doc.id}", data=_grid([(doc.lines[0].id, robot.id, "4", "pcs", "60")]))
+    assert resp.status_code == 400 and "at most 3" in resp.data.decode()
