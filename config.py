@@ -42,7 +42,12 @@ def _secret_key() -> str:
 def _engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    options: dict = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    if os.environ.get("FABRIKA_PGBOUNCER") == "1":
+        # pgbouncer in transaction pooling mode (before 1.21) cannot keep server-side prepared
+        # statements: a later transaction may land on another server connection
+        options["connect_args"] = {"prepare_threshold": None}
+    return options
 
 
 class Config:

@@ -16,6 +16,7 @@ ensure_debian_packages() {
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   [ -n "$(pg_bin)" ] && [ -x "$(pg_bin)/initdb" ] || need+=(postgresql)
   command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+  [ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)  # the scheduler through transaction pooling
   if [ ${#need[@]} -gt 0 ]; then
     if have_root; then
       echo "== installing Debian packages: ${need[*]}"

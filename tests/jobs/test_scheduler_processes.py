@@ -33,9 +33,10 @@ LEASE_SECONDS = 2  # tests/jobs/scheduler_proc.py
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def _start(url: str, fast_jobs: int) -> subprocess.Popen:
+def _start(url: str, fast_jobs: int, env: dict | None = None) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "tests.jobs.scheduler_proc", url, str(fast_jobs)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            env={**os.environ, **(env or {})})
 
 
 def _slow_owner(session) -> tuple[int, str] | None:
@@ -82,7 +83,13 @@ def probe_table(session):
 def test_three_schedulers_one_killed_run_every_slot_exactly_once(app, session, probe_table):
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     fast_jobs, min_fires = LOADS["postgresql" if url.startswith("postgresql") else "sqlite"]
-    procs = [_start(url, fast_jobs) for _ in range(3)]
+    run_three_schedulers(session, url, fast_jobs, min_fires)
+
+
+def run_three_schedulers(session, url: str, fast_jobs: int, min_fires: int, env: dict | None = None) -> None:
+    """Start three schedulers on `url`, SIGKILL the one running the slow job, stop the others once
+    `min_fires` slots were claimed, and check every slot ran exactly once."""
+    procs = [_start(url, fast_jobs, env) for _ in range(3)]
     try:
         for proc in procs:
             assert proc.stdout.readline().strip() == "ready"
