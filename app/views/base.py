@@ -28,7 +28,7 @@ from app.permissions import CRUD, READ_ONLY
 from app.services.export import to_csv, to_xlsx
 from app.views.code_columns import install as install_code_columns
 from app.views.code_columns import text as code_text
-from app.views.name_filters import add_any_name_filter
+from app.views.name_filters import add_any_name_filter, one_name_column
 
 EXPORT_LIMIT = 100_000
 
@@ -88,6 +88,7 @@ class BaseModelView(ModelView):
 
     def __init__(self, **kwargs: Any) -> None:
         install_code_columns(self)  # codes and booleans as words, before FAB builds the forms
+        one_name_column(self)  # a three-language register's list: its name in the reader's language only
         super().__init__(**kwargs)
         self._auto_formatters()
         self._blank_choice_text()
@@ -165,7 +166,7 @@ class BaseModelView(ModelView):
     def _export_value(self, item: Any, column: str) -> Any:
         if column == "name" and isinstance(item, LocalizedName) and "name_ru" not in (self.export_columns or
                                                                                      self.list_columns):
-            return item.label()  # as the list shows it
+            return LocalizedName.label(item)  # as the list shows it
         value = item
         for part in column.split("."):
             value = getattr(value, part, None) if value is not None else None
@@ -188,14 +189,14 @@ class ReadOnlyModelView(BaseModelView):
 class FabrikaInterface(SQLAInterface):
     """FAB's model interface, except a column with a default is optional in forms (note = ""), and a
     list's `name` column of a register named in three languages shows the reader's (label()): the column
-    stays the real one, so sorting and filtering on it keep working. A list that shows name_ru and name_es
-    next to it (a small register edited in place) keeps the stored default, as do the show page and forms."""
+    stays the real one, so sorting and filtering on it keep working (the list leaves out name_ru and
+    name_es: app.views.name_filters.one_name_column). The show page and the forms keep the three."""
 
     def get_values(self, lst, list_columns):
         localize = "name" in list_columns and "name_ru" not in list_columns
         for row, values in zip(lst, super().get_values(lst, list_columns), strict=True):
             if localize and isinstance(row, LocalizedName):
-                values["name"] = row.label()
+                values["name"] = LocalizedName.label(row)  # the name (a unit's label() is its short code)
             yield values
 
     def is_nullable(self, col_name: str) -> bool:

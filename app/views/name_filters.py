@@ -1,4 +1,4 @@
-"""The list filter "Contains (any language)" on the name of every register named in three languages.
+"""Lists of the registers named in three languages: one name column, and its filter in any language.
 
 FAB's own filters on `name` compare the default (English) name only, so a Russian user typing "робот"
 in the item list found nothing. This one compares the text, in lower case, with name, name_ru and
@@ -34,11 +34,24 @@ class FilterAnyNameContains(BaseFilter):
                                   for c in LANGUAGE_COLUMNS)))
 
 
+def _three_language(view) -> bool:
+    model = getattr(view.datamodel, "obj", None)
+    return (isinstance(model, type) and issubclass(model, LocalizedName)
+            and all(hasattr(model, c) for c in LANGUAGE_COLUMNS))
+
+
+def one_name_column(view) -> None:
+    """A list of a three-language register shows one name column, in the reader's language (FabrikaInterface
+    fills it with label()), instead of the English default next to the Russian and Spanish ones: the show
+    page and the forms keep all three for the people who maintain them."""
+    columns = getattr(view, "list_columns", None)
+    if columns and "name" in columns and _three_language(view):
+        view.list_columns = [c for c in columns if c not in LANGUAGE_COLUMNS[1:]]
+
+
 def add_any_name_filter(view) -> None:
     """Put the filter in place of FAB's "Contains" on `name` when the model is named in three languages."""
-    model = getattr(view.datamodel, "obj", None)
-    if not (isinstance(model, type) and issubclass(model, LocalizedName)
-            and all(hasattr(model, c) for c in LANGUAGE_COLUMNS)):
+    if not _three_language(view):
         return
     lists = [view._filters.get_search_filters().get("name"), view._filters._all_filters.get("name")]
     for filters in {id(x): x for x in lists if x is not None}.values():  # the search widget's and the URL's

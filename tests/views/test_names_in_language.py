@@ -167,3 +167,22 @@ def test_calculator_speaks_the_readers_language(demo, lang, unit, description):
     english = db.session.scalar(select(CalculationRun).where(CalculationRun.calculator_id == door.id)
                                 .order_by(CalculationRun.id).limit(1))  # the demo's run, outside a request
     assert english.description.startswith("Interior door 2100 x 900 mm, oak, sliding") and english.price == run.price
+
+
+@pytest.mark.parametrize("lang, parts, lead", [("ru", "Детали", "Лид"), ("es", "Piezas", "Cliente potencial")])
+def test_small_registers_list_one_name_in_the_readers_language(demo, lang, parts, lead):
+    """Item groups, deal stages: the list shows the reader's name only (not "Parts" next to it); the card
+    keeps the three for whoever maintains them."""
+    from app.models.catalog import ItemGroup
+    from app.models.crm import DealStage
+
+    manager = _client(demo, "Manager", lang)
+    groups = _page(manager, "/itemgroupview/list/")
+    assert parts in groups and ">Parts<" not in groups
+    part = db.session.scalar(select(ItemGroup).where(ItemGroup.name == "Parts"))
+    assert (part.label(lang), db.session.scalar(select(DealStage).where(DealStage.name == "Lead")).label(lang)) == (
+        parts, lead), "the demo's words changed: update the test"
+    card = _page(manager, f"/itemgroupview/show/{part.id}")
+    assert "Parts" in card and parts in card
+    stages = _page(manager, "/dealstageview/list/")
+    assert lead in stages and ">Lead<" not in stages
