@@ -49,6 +49,7 @@ from app.views.base import (
     interface,
     pdf_response,
 )
+from app.views.fields import input_text
 from app.views.production.common import ShowWithActions, action, guarded
 from app.views.purchasing_labels import (
     LABELS,
@@ -428,8 +429,8 @@ class PurchaseOrderView(_PurchasingView, _SupplierDocumentView):
 
 
 def _plain(value: Any) -> str:
-    """A Decimal for an input box: 40, not 4E+1 (what normalize() alone gives)."""
-    return format(value.normalize(), "f") if value is not None else ""
+    """A Decimal for an input box in the reader's format, which the one parser reads back (40, 1,125)."""
+    return input_text(value) if value is not None else ""
 
 
 @titles(_l("Reorder runs"), _l("Reorder run"))

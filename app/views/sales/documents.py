@@ -194,7 +194,7 @@ class ShipmentView(NumberSearch, BaseModelView):
             suggest = max(min(left, left_held.get(ln.item_id, 0)), 0)
             left_held[ln.item_id] = left_held.get(ln.item_id, 0) - suggest
             rows.append({"line": ln, "left": left, "held": held.get(ln.item_id, 0),
-                         "value": form["qty"].get(ln.id, format(suggest.normalize(), "f") if suggest else "")})
+                         "value": form["qty"].get(ln.id, input_text(suggest) if suggest else "")})
         return _render(self, SHIP_TEMPLATE, order=order, rows=rows, carriers=carriers, form=form,
                                     title=gettext("Ship order %(number)s", number=order.number))
 

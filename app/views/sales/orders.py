@@ -483,7 +483,7 @@ def _with_run_line(form: dict, run_id: int) -> dict:
         flash(gettext("Calculation %(run)s not found", run=run_id), "warning")
         return form
     line = {"item_id": "", "item": "", "description": (run.description or "")[:500], "qty": "1",
-            "price": format(run.price.normalize(), "f") if run.price is not None else "", "discount": "",
+            "price": input_text(run.price) if run.price is not None else "", "discount": "",
             "calc": f"run:{run.id}", "calc_label": gettext("calculation %(id)s", id=run.id)}
     lines = [ln for ln in form.get("lines", []) if ln]
     return form | {"lines": lines + [line]}
