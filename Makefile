@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app run
 
-.PHONY: run test test-fast lint bench translations translations-compile clean-db install install-dev
+.PHONY: serve-prod run test test-fast lint bench translations translations-compile clean-db install install-dev
 
 $(BIN)/activate:
 	$(PY) -m venv $(VENV)
@@ -45,6 +45,10 @@ test-fast: install-dev
 
 lint: install-dev
 	$(BIN)/ruff check .
+
+## Production serving on PostgreSQL (docs/deploy.md): DATABASE_URL and SECRET_KEY from the environment
+serve-prod: install
+	bash scripts/serve_prod.sh
 
 bench: install-dev
 	$(BIN)/python -m bench

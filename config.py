@@ -101,6 +101,11 @@ class Config:
     # behind a reverse proxy: how many proxies set X-Forwarded-For (0 = none, trust no header)
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
     SCHEDULER_ENABLED = os.environ.get("SCHEDULER_ENABLED", "0") == "1"
+    # app/jobs/claims.py: how often a scheduler process claims due fires, how long a silent process
+    # keeps its claim before another takes the fire over, how many jobs one process runs at once
+    SCHEDULER_TICK_SECONDS = float(os.environ.get("SCHEDULER_TICK_SECONDS", "5"))
+    SCHEDULER_LEASE_SECONDS = float(os.environ.get("SCHEDULER_LEASE_SECONDS", "120"))
+    SCHEDULER_WORKERS = int(os.environ.get("SCHEDULER_WORKERS", "4"))
     BACKUP_DIR = os.environ.get("BACKUP_DIR", os.path.join(INSTANCE_DIR, "backups"))
     BACKUP_KEEP = 14
     # the SMTP server is a company setting (Settings > Company); SMTP_PASSWORD here overrides its password

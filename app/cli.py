@@ -51,8 +51,10 @@ def demo_load(force: bool) -> None:
 
 @click.command("setup")
 @click.option("--admin-password", default=None, help="Admin password (generated when absent).")
+@click.option("--demo/--no-demo", default=True,
+              help="Load the demo story into an empty database (--no-demo in production).")
 @with_appcontext
-def setup_cmd(admin_password: str | None) -> None:
+def setup_cmd(admin_password: str | None, demo: bool) -> None:
     """Migrate, sync roles, load demo data into an empty database, create the admin; print the login."""
     from flask_migrate import upgrade
 
@@ -61,7 +63,8 @@ def setup_cmd(admin_password: str | None) -> None:
 
     upgrade()
     sync_roles(current_app.appbuilder)
-    click.echo(load_demo(force=False))
+    if demo:
+        click.echo(load_demo(force=False))
     username, password, created = ensure_admin(admin_password)
     if created:
         click.echo(f"Admin user: {username} / password: {password}")
