@@ -102,6 +102,7 @@ class ServiceRequestView(BaseModelView):
     method_permission_name = CRUD | {"act": ACTION_WRITE, "comment": ACTION_WRITE, "file": ACTION_READ,
                                      "repair": ACTION_POST}
     show_template = "fabrika/service_request_show.html"
+    add_template = "fabrika/service_request_add.html"  # knowledge-base articles suggested while typing
     exclude_route_methods = {"delete", "muldelete"}  # a request is history: it is closed, never deleted
     list_columns = ["number", "opened_at", "partner", "subject", "item", "priority", "state", "assignee", "sla_code",
                     "resolution_due_at"]

@@ -131,3 +131,25 @@ def test_service_sees_the_recall_list_without_margins(story, login_as):  # noqa:
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
     pdf = login_as("Service").get(f"/quality/recall/{lots['CPU'][1].id}/pdf?lang=ru")
     assert pdf.status_code == 200 and pdf.data[:4] == b"%PDF"
+
+
+def test_a_service_request_gets_articles_suggested_and_linked(quality, login_as, session):
+    from app.models.partners import Partner
+    from app.services.service_desk.requests import RequestInput, create_request
+
+    client = Partner(name="Robokids", is_customer=True)
+    session.add(client)
+    session.flush()
+    req = create_request(session, RequestInput(partner_id=client.id, subject="Роботы не включаются"))
+    session.commit()
+    c = login_as("Service")
+    assert "data-kb-suggest" in c.get("/servicerequestview/add").get_data(as_text=True)
+    assert 'id="kb-request-panel"' in c.get(f"/servicerequestview/show/{req.id}").get_data(as_text=True)
+    data = c.get(f"/kb/request/{req.id}").json
+    article = session.scalar(select(KbArticle))
+    assert [r["id"] for r in data["suggested"]] == [article.id] and data["linked"] == []
+    assert data["suggested"][0]["link_url"].endswith(f"/{article.id}/{req.id}")
+    assert c.post(data["suggested"][0]["link_url"]).status_code == 302
+    data = c.get(f"/kb/request/{req.id}").json
+    assert [r["id"] for r in data["linked"]] == [article.id] and data["suggested"] == []
+    assert "link_url" not in login_as("Warehouse").get(f"/kb/request/{req.id}").get_data(as_text=True)

@@ -127,3 +127,20 @@ def articles_of_request(session: Session, request_id: int) -> list[KbArticle]:
     q = (select(KbArticle).join(KbRequestLink, KbRequestLink.article_id == KbArticle.id)
          .where(KbRequestLink.request_id == request_id).order_by(KbRequestLink.id))
     return list(session.scalars(q))
+
+
+def for_request(session: Session, request_id: int, limit: int = 5) -> tuple[list[dict], list[dict]]:
+    """(linked, suggested) articles of a service request: suggestions from its subject and description, the
+    linked ones left out of them."""
+    try:
+        from app.models.service import ServiceRequest
+    except ImportError:
+        return [], []
+    req = session.get(ServiceRequest, request_id)
+    if req is None:
+        return [], []
+    linked = [a.id for a in articles_of_request(session, request_id)]
+    shown = found_articles(session, [Hit(i, 0.0) for i in linked])
+    hits = [h for h in suggest(session, f"{req.subject} {req.description or ''}", limit + len(linked))
+            if h.article_id not in linked][:limit]
+    return shown, found_articles(session, hits)

@@ -22,6 +22,7 @@ QUALITY_MESSAGES = (
     _l("Service request %(id)s does not exist"),
     _l("File %(name)s attached"),
     _l("Give lot_id or shipment_id"),
+    _l("Article linked to the request"),
     _l("Client"), _l("E-mail"), _l("Shipment"), _l("Date"), _l("Item"), _l("Lot"), _l("Quantity"), _l("Margin"),
     _l("Level"), _l("Document"), _l("Production order"),
 )

@@ -59,7 +59,7 @@ class KbTagView(BaseModelView):
 class KbArticleView(BlankChoiceMixin, BaseModelView):
     datamodel = EagerInterface(KbArticle, "category")
     class_permission_name = RESOURCE_KNOWLEDGE
-    method_permission_name = CRUD | {"attach": ACTION_WRITE, "attachment": ACTION_READ}
+    method_permission_name = CRUD | {"attach": ACTION_WRITE, "attachment": ACTION_READ, "link": ACTION_WRITE}
     show_template = "fabrika/kb_article_show.html"
     list_columns = ["title", "category", "item", "published", "updated_at"]
     add_columns = edit_columns = ["title", "title_ru", "title_es", "body", "body_ru", "body_es", "category", "tags",
@@ -90,6 +90,14 @@ class KbArticleView(BlankChoiceMixin, BaseModelView):
                            lambda att: gettext("File %(name)s attached", name=att.filename),
                            url_for(".show", pk=pk))
 
+    @expose("/link/<int:pk>/<int:request_id>", methods=["POST"])
+    @has_access
+    def link(self, pk: int, request_id: int) -> Response:
+        """From a service request's page: this article answered the request."""
+        return run_command(lambda: kb.link_to_request(db.session, pk, request_id),
+                           lambda _link: gettext("Article linked to the request"),
+                           url_for("ServiceRequestView.show", pk=request_id))
+
     @expose("/attachment/<int:pk>", methods=["GET"])
     @has_access
     def attachment(self, pk: int) -> Response:
@@ -110,7 +118,7 @@ class KbSearchView(BaseView):
     route_base = "/kb"
     default_view = "index"
     class_permission_name = RESOURCE_KNOWLEDGE
-    method_permission_name = {"index": ACTION_READ, "suggest": ACTION_READ}
+    method_permission_name = {"index": ACTION_READ, "suggest": ACTION_READ, "for_request": ACTION_READ}
 
     @expose("/")
     @has_access
@@ -132,3 +140,15 @@ class KbSearchView(BaseView):
         for row in rows:
             row["url"] = url_for("KbArticleView.show", pk=row["id"])
         return jsonify(results=rows)
+
+    @expose("/request/<int:request_id>")
+    @has_access_api
+    def for_request(self, request_id: int) -> Response:
+        """The articles linked to a service request and those suggested for its subject and description."""
+        linked, suggested = kb.for_request(db.session, request_id, SUGGEST_LIMIT)
+        can_link = self.appbuilder.sm.has_access(perm(ACTION_WRITE), RESOURCE_KNOWLEDGE)
+        for row in linked + suggested:
+            row["url"] = url_for("KbArticleView.show", pk=row["id"])
+        for row in suggested if can_link else []:
+            row["link_url"] = url_for("KbArticleView.link", pk=row["id"], request_id=request_id)
+        return jsonify(linked=linked, suggested=suggested)
