@@ -33,7 +33,8 @@ def _in_child(fn, *args):
         return pool.submit(fn, *args).result()
 
 
-PHASES = ("posting", "ledger", "production", "partners", "sales", "purchasing", "proposals", "calculators", "kpi")
+PHASES = ("posting", "ledger", "production", "partners", "sales", "purchasing", "proposals", "calculators", "kpi",
+          "quality")
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -74,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         profiling,
         proposals,
         purchasing,
+        quality,
         sales,
     )
 
@@ -99,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
                                   (pg, 100_000 if quick else 1_000_000, 10_000)),
                                  ("proposals", proposals.run_phase, (pg, 20 if quick else 60)),
                                  ("calculators", calculators.run_phase, (pg, 500 if quick else 2000)),
-                                 ("kpi", kpi.run_phase, (pg, 100_000 if quick else 1_000_000))):
+                                 ("kpi", kpi.run_phase, (pg, 100_000 if quick else 1_000_000)),
+                                 ("quality", quality.run_phase, (pg, 100_000 if quick else 1_000_000))):
             if args.only and args.only != phase:
                 continue
             t0 = time.perf_counter()
