@@ -224,10 +224,8 @@ def validate_value(param: Param, raw: Any, table_keys: set[str] | None = None) -
             return False, []
         return None, [problem("yes or no is expected", target=target)]
     if param.kind == "number":
-        if isinstance(raw, Decimal):
-            raw = format(raw, "f")
-        value, err = parse_decimal(raw if not isinstance(raw, (int, float)) or isinstance(raw, bool) else str(raw),
-                                   6, MAX_INPUT)
+        # numbers are taken as they are; only text is read in the typing person's locale
+        value, err = parse_decimal(raw, 6, MAX_INPUT)
         if err:
             return None, [problem(err, target=target, value=str(raw)[:40], places=6)]
         if param.integer and value != value.to_integral_value():

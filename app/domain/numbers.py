@@ -14,15 +14,17 @@ The rule, for a locale whose decimal symbol is D and grouping symbol is G (babel
    fifty thousand whatever the locale, since no other reading exists.
 4. One kind of separator, several times ("1.234.567"): it groups thousands (groups of three).
 5. One separator, once:
-   - the locale's decimal symbol D: the decimal separator ("1,5" in ru/es, "1.5" in en);
+   - the locale's decimal symbol D, or after a lone 0 (".5", "0.125": no number groups a zero):
+     the decimal separator ("1,5" in ru/es, "1.5" in en, "0.125" everywhere);
    - the locale's grouping symbol G followed by exactly three digits: thousands ("1.234" is 1234 in
      es, "1,234" is 1234 in en), as the reader of that locale writes it;
    - otherwise, followed by anything but three digits: the decimal separator (a Russian typing "1.5"
      on a numeric keypad means one and a half: no other reading exists);
    - otherwise, followed by exactly three digits: AMBIGUOUS ("1.234" in Russian, whose grouping is
      a space, could be 1234 or 1.234) and refused with a message saying how to write it.
-6. No locale (jobs, CLI, the REST API, which machines call): the decimal symbol is "." and there is
-   no grouping symbol, so "1234.56" and "50 000,00" are read, and "1,234" is ambiguous.
+6. No locale (jobs, CLI, the REST API, which machines call, and text the app stored for itself, read
+   inside `stored()`): the decimal symbol is "." and there is no grouping symbol, so "1234.56" and
+   "50 000,00" are read, and "1,234" is ambiguous.
 
 Exponents, NaN and infinities are refused: nobody types them in a form and a silently huge value is
 worse than a question.
@@ -31,7 +33,9 @@ worse than a question.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
 
 from babel.core import Locale, UnknownLocaleError
@@ -56,6 +60,7 @@ _GROUPED = re.compile(r"\d{1,3}(?:G\d{3})*".replace("G", "\x00"))
 _DIGITS = re.compile(r"\d+")
 
 _resolver: Callable[[], str | None] = lambda: None  # noqa: E731 - replaced by the web layer
+_STORED: ContextVar[bool] = ContextVar("numbers_stored", default=False)
 
 
 def field_problem(msgid: str, name: str, label: str, raw: object, **params: object) -> Problem:
@@ -79,8 +84,24 @@ def set_locale_resolver(resolver: Callable[[], str | None]) -> None:
 
 
 def input_locale() -> str | None:
-    """The locale of the person typing, when a request has one."""
-    return _resolver()
+    """The locale of the person typing, when a request has one (never inside `stored()`)."""
+    return None if _STORED.get() else _resolver()
+
+
+@contextmanager
+def stored() -> Iterator[None]:
+    """Read text the app itself wrote ("2.125", settings kept in machine form) by the locale-free rule,
+    even during a page's request: on a Spanish page "2.125" would otherwise be 2125."""
+    token = _STORED.set(True)
+    try:
+        yield
+    finally:
+        _STORED.reset(token)
+
+
+def machine_text(value: Decimal) -> str:
+    """A Decimal as the app stores text for itself: plain digits and a point, read back by `stored()`."""
+    return format(value.normalize(), "f")
 
 
 def separators(locale: str | None) -> tuple[str, str | None]:
@@ -115,7 +136,7 @@ def _split(body: str, dec: str, group: str | None) -> tuple[str, str]:
     if len(marks) > 1:  # rule 4
         return _grouped(body, mark), ""
     integer, _, fraction = body.partition(mark)
-    if mark == dec or len(fraction) != 3:
+    if mark == dec or len(fraction) != 3 or integer in ("", "0"):  # "0.125" never groups thousands
         return integer, fraction
     if mark == group:
         return _grouped(body, mark), ""

@@ -371,12 +371,23 @@ class CalculationRunView(ReadOnlyModelView):
         links = {"order": _first_url(ORDER_ENDPOINTS, calc_run=run.id),
                  "proposal": _first_url(PROPOSAL_ENDPOINTS, calc_run=run.id),
                  "again": url_for("CalculatorView.run", pk=run.calculator_id, **{
-                     k: ("1" if v else "0") if isinstance(v, bool) else v for k, v in (run.inputs or {}).items()})}
+                     k: _again(v) for k, v in (run.inputs or {}).items()})}
         return self.render_template("fabrika/calculator_result.html", run=run, version=version, inputs=inputs,
                                     intermediates=intermediates, bom=bom,
                                     links=links, t=TEXT, fmt_money=fmt_money, fmt_qty=fmt_qty, fmt_date=fmt_date,
                                     pick=gettext("An order or proposal line picks this result by its number: %(id)s",
                                                  id=run.id))
+
+
+def _again(value: Any) -> str:
+    """A stored input (machine text: "2.125") as the run form shows it to the reader ("2,125"), so that
+    "Run again" submits what was run: the stored text retyped on a Spanish page would be 2125."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    try:
+        return input_text(Decimal(str(value)), grouped=False)
+    except ArithmeticError:  # a choice or a table key
+        return str(value)
 
 
 def _input_text(value: Any) -> str:

@@ -8,7 +8,9 @@ thresholds, negative days) becomes flash messages and nothing is written.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from flask import Response, flash, redirect, request, url_for
@@ -30,6 +32,7 @@ from app.services.purchasing.methods import generate, preview
 from app.services.purchasing.params import PARAM_KEYS, parse_params
 from app.services.stock import reports
 from app.views.base import fmt_date, fmt_money, fmt_number, fmt_qty, locale_name
+from app.views.fields import input_text
 from app.views.purchasing_labels import (
     CRITERION_LABELS,
     METHOD_LABELS,
@@ -65,6 +68,16 @@ FIELD_LABELS = {
     "cover_C": _l("Class C: cover days"), "policy_A": _l("Class A: skip"), "policy_B": _l("Class B: skip"),
     "policy_C": _l("Class C: skip"),
 }
+
+
+_MACHINE_NUMBER = re.compile(r"-?\d+\.\d+")
+
+
+def _readable(values: dict[str, Any]) -> dict[str, Any]:
+    """Saved parameters (machine form, "0.125") in the reader's format ("0,125"), as the form shows and
+    the page then reads them: the same text the user would type."""
+    return {k: input_text(Decimal(v), grouped=False) if isinstance(v, str) and _MACHINE_NUMBER.fullmatch(v) else v
+            for k, v in values.items()}
 
 
 def _fields(method: str, values: dict[str, Any], with_period_days: bool = False) -> list[dict]:
@@ -154,7 +167,7 @@ class GenerateView(_Page):
             method = "sales"
         submitted = bool(request.args.get("preview"))
         args = _raw_from(request.args)
-        values = settings_svc.method_raw(settings_svc.get_settings(db.session), method)
+        values = _readable(settings_svc.method_raw(settings_svc.get_settings(db.session), method))
         days = values.pop("period_days", None)
         if submitted:  # an unticked box is not sent: the settings' value must not come back
             values.pop("include_writeoffs", None)
@@ -217,7 +230,7 @@ class AbcView(_Page):
     @has_access
     def index(self) -> Any:
         submitted = bool(request.args.get("run") or request.args.get("export"))
-        defaults = settings_svc.method_raw(settings_svc.get_settings(db.session), "abc")
+        defaults = _readable(settings_svc.method_raw(settings_svc.get_settings(db.session), "abc"))
         defaults.pop("period_days", None)
         if submitted:  # an unticked box is not sent: the settings' "skip" must not come back
             defaults = {k: v for k, v in defaults.items() if not k.startswith("policy_")}
@@ -297,7 +310,7 @@ class PurchasingSettingsView(_Page):
     @has_access
     def index(self) -> Any:
         row = settings_svc.get_settings(db.session)
-        forms = [(m, _fields(m, settings_svc.method_raw(row, m), with_period_days=True)) for m in METHODS]
+        forms = [(m, _fields(m, _readable(settings_svc.method_raw(row, m)), with_period_days=True)) for m in METHODS]
         return self.page("fabrika/purchasing_settings.html", title=gettext("Purchasing settings"), row=row,
                          forms=forms, warehouses=reports.warehouse_choices(db.session, locale_name()), methods=METHODS,
                          can_write=self.appbuilder.sm.has_access(f"can_{ACTION_WRITE}", RESOURCE_PURCHASING))

@@ -76,3 +76,23 @@ def test_money_parser_uses_the_given_locale() -> None:
     assert money.parse_decimal("1.234", 4, money.MAX_MONEY, "es") == (Decimal(1234), None)
     assert money.parse_decimal("1.234", 4, money.MAX_MONEY, "ru") == (None, MSG_AMBIGUOUS)
     assert money.parse_decimal("0,00001", 4, money.MAX_MONEY, "ru")[1].startswith("Too many decimal places")
+
+
+def test_a_lone_zero_is_never_grouped() -> None:
+    assert parse_number("0.125", "es") == Decimal("0.125")
+    assert parse_number(".5", "es") == Decimal("0.5")
+
+
+def test_text_the_app_stored_is_read_by_the_machine_rule_even_on_a_page() -> None:
+    from app.domain import numbers
+
+    numbers.set_locale_resolver(lambda: "es")
+    try:
+        assert money.parse_decimal("2.125", 6, money.MAX_QTY) == (Decimal(2125), None)
+        with numbers.stored():
+            assert money.parse_decimal("2.125", 6, money.MAX_QTY) == (Decimal("2.125"), None)
+            assert numbers.input_locale() is None
+        assert numbers.input_locale() == "es"
+        assert numbers.machine_text(Decimal("40.000")) == "40" and numbers.machine_text(Decimal("0.1250")) == "0.125"
+    finally:
+        numbers.set_locale_resolver(lambda: None)

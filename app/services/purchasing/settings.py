@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from app.domain import numbers
 from app.domain.errors import DomainError, Problem
 from app.domain.money import ZERO
 from app.models.purchasing import METHODS, PurchaseOrder, PurchaseRequest, PurchasingRun, PurchasingSettings
@@ -46,6 +47,14 @@ def get_settings(session: Session) -> PurchasingSettings:
     return row
 
 
+def _machine(text: str) -> str:
+    """A typed parameter in machine form when it is a number in the typist's format, else as typed."""
+    try:
+        return numbers.machine_text(numbers.parse_number(text, numbers.input_locale())) if text else text
+    except numbers.NumberError:
+        return text
+
+
 def method_raw(settings: PurchasingSettings, method: str) -> dict[str, Any]:
     raw = dict(DEFAULT_PARAMETERS.get(method, {}))
     raw.update((settings.parameters or {}).get(method, {}))
@@ -72,7 +81,8 @@ def save_settings(session: Session, methods: list[str], parameters: dict[str, di
     clean: dict[str, dict[str, str]] = {}
     for method in METHODS:
         raw = {k: str(v).strip() for k, v in (parameters.get(method) or {}).items() if k in PARAM_KEYS[method]}
-        clean[method] = raw
+        # kept in machine form ("0.125"): typed "0,125" on a Russian page and read by tonight's job alike
+        clean[method] = {k: _machine(v) for k, v in raw.items()}
         try:
             parse_params(method, {**raw, "warehouse_id": warehouse_id})
         except DomainError as exc:
@@ -96,7 +106,8 @@ def nightly_run(session: Session, on_date: date | None = None, trigger: str = "s
     methods = [m for m in settings.nightly_methods or [] if m in METHODS]
     if not methods:
         raise DomainError("No method is chosen for the nightly run: choose them in the purchasing settings")
-    params = [parse_params(m, method_raw(settings, m), on_date) for m in methods]
+    with numbers.stored():  # the settings are kept in machine form, whoever presses "run now"
+        params = [parse_params(m, method_raw(settings, m), on_date) for m in methods]
     return generate(session, params, trigger=trigger)
 
 
