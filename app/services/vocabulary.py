@@ -73,11 +73,14 @@ ENTITY_LABELS = {
     "SalesInvoice": _l("Invoice"), "SalesInvoiceLine": _l("Invoice line"), "SalesOrder": _l("Customer order"),
     "SalesOrderLine": _l("Order line"), "ScheduledReport": _l("Scheduled report"), "ServiceRepair": _l("Repair"),
     "ServiceRequest": _l("Service request"), "Shipment": _l("Shipment"), "ShipmentLine": _l("Shipment line"),
-    "SlaPolicy": _l("Service level"), "StockDocument": _l("Stock document"),
+    "SlaPolicy": _l("SLA policy"), "StockDocument": _l("Stock document"),
     "StockDocumentLine": _l("Stock document line"), "SupplierOffer": _l("Supplier offer"), "Tag": _l("Tag"),
     "Transformation": _l("Disassembly or conversion"), "TransformationLine": _l("Output line"),
     "Unit": _l("Unit of measure"), "UnitConversion": _l("Unit conversion"), "Warehouse": _l("Warehouse"),
-    "WorkCenter": _l("Work centre"), "WorkingCalendar": _l("Working calendar"),
+    "WorkCenter": _l("Work centre"), "WorkingCalendar": _l("Working calendar"), "Complaint": _l("Complaint"),
+    "CorrectiveAction": _l("Corrective action"), "DefectCause": _l("Defect cause"), "KbArticle": _l("Article"),
+    "KbAttachment": _l("Article attachment"), "KbCategory": _l("Section"), "KbRequestLink": _l("Article link"),
+    "KbTag": _l("Tag"),
 }
 
 PURCHASING_METHOD_LABELS = {
