@@ -22,6 +22,7 @@ from app.domain.errors import DomainError
 from app.models.audit import JobRun
 from app.models.base import utcnow
 from app.services.base import unit_of_work
+from app.services.job_messages import N_, job_message
 
 TRIGGER_SCHEDULE = "schedule"
 TRIGGER_MANUAL = "manual"
@@ -97,7 +98,8 @@ def abandon_run(session: Session, run_id: int, runner: str) -> None:
     """A run whose scheduler process died (its lease ran out): failed, saying so (joins the caller)."""
     session.execute(update(JobRun).where(JobRun.id == run_id, JobRun.status == STATUS_RUNNING).values(
         status=STATUS_FAILED, finished_at=utcnow(),
-        message=f"The scheduler process {runner} stopped during the run; another process ran it again",
+        message=job_message(N_("The scheduler process %(runner)s stopped during the run; another process ran it again"),
+                            runner=runner),
     ).execution_options(synchronize_session=False))
 
 
