@@ -89,7 +89,9 @@ class ServiceRequest(Keyed, Versioned, Audited, TimestampMixin, Model):
         CheckConstraint("priority IN ('low','normal','high','critical')", name="ck_service_priority"),
         CheckConstraint("state IN ('new','in_progress','waiting','resolved','closed')", name="ck_service_state"),
         Index("ix_service_request_partner", "partner_id", "opened_at"),
-        Index("ix_service_request_state_due", "state", "resolution_due_at"),
+        Index("ix_service_request_state_due", "state", "resolution_due_at"),  # SLA breaches
+        Index("ix_service_request_state_response", "state", "response_due_at"),
+        Index("ix_service_request_state_opened", "state", "opened_at"),  # a state's page, newest first
         Index("ix_service_request_item", "item_id"),
         Index("ix_service_request_assignee", "assignee_id", "state"),
     )

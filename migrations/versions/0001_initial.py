@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 15:34:08.109389
+Create Date: 2026-12-07 15:48:04.892749
 
 """
 import sqlalchemy as sa
@@ -2126,6 +2126,8 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_service_request_serial_no'), ['serial_no'], unique=False)
         batch_op.create_index(batch_op.f('ix_service_request_shipment_id'), ['shipment_id'], unique=False)
         batch_op.create_index('ix_service_request_state_due', ['state', 'resolution_due_at'], unique=False)
+        batch_op.create_index('ix_service_request_state_opened', ['state', 'opened_at'], unique=False)
+        batch_op.create_index('ix_service_request_state_response', ['state', 'response_due_at'], unique=False)
 
     op.create_table('stock_document',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -2311,6 +2313,8 @@ def downgrade():
 
     op.drop_table('stock_document')
     with op.batch_alter_table('service_request', schema=None) as batch_op:
+        batch_op.drop_index('ix_service_request_state_response')
+        batch_op.drop_index('ix_service_request_state_opened')
         batch_op.drop_index('ix_service_request_state_due')
         batch_op.drop_index(batch_op.f('ix_service_request_shipment_id'))
         batch_op.drop_index(batch_op.f('ix_service_request_serial_no'))
