@@ -21,8 +21,9 @@ from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from sqlalchemy import asc, case, desc
 
-from app.models.base import LocalizedName
+from app.models.base import LocalizedName, current_locale
 from app.models.types import Money, Quantity, Rate
 from app.permissions import CRUD, READ_ONLY
 from app.services.export import to_csv, to_xlsx
@@ -191,6 +192,15 @@ class FabrikaInterface(SQLAInterface):
     list's `name` column of a register named in three languages shows the reader's (label()): the column
     stays the real one, so sorting and filtering on it keep working (the list leaves out name_ru and
     name_es: app.views.name_filters.one_name_column). The show page and the forms keep the three."""
+
+    def apply_order_by(self, query, order_column, order_direction, *args, **kwargs):
+        """Sorting by `name` follows the names shown: the reader's language, else the default name."""
+        localized = getattr(self.obj, f"name_{current_locale()}", None) if order_column == "name" else None
+        if localized is None or not issubclass(self.obj, LocalizedName):
+            return super().apply_order_by(query, order_column, order_direction, *args, **kwargs)
+        direction = asc if order_direction == "asc" else desc
+        return query.order_by(direction(case((localized != "", localized), else_=self.obj.name)),
+                              direction(self.obj.id))
 
     def get_values(self, lst, list_columns):
         localize = "name" in list_columns and "name_ru" not in list_columns

@@ -186,3 +186,15 @@ def test_small_registers_list_one_name_in_the_readers_language(demo, lang, parts
     assert "Parts" in card and parts in card
     stages = _page(manager, "/dealstageview/list/")
     assert lead in stages and ">Lead<" not in stages
+
+
+@pytest.mark.parametrize("lang", ["ru", "es"])
+def test_item_list_sorted_by_name_follows_the_readers_names(demo, lang):
+    from app.models.base import LocalizedName
+
+    manager = _client(demo, "Manager", lang)
+    items = db.session.scalars(select(Item).where(Item.active.is_(True))).all()
+    expected = sorted((LocalizedName.label(i, lang), i.id) for i in items)[:3]
+    html = _page(manager, "/itemview/list/?_oc_ItemView=name&_od_ItemView=asc&psize_ItemView=100")
+    positions = [html.index(f"<td>{name}</td>") for name, _ in expected]
+    assert positions == sorted(positions), expected
