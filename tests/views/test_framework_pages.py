@@ -233,3 +233,32 @@ def test_role_names_are_shown_in_the_readers_language(login_as):
     form = admin.get("/users/add").get_data(as_text=True)
     assert ">Экономист</option>" in form
     assert "Группа пользователей в приложении" in form
+
+
+@pytest.mark.parametrize(("lang", "typed", "expected"), [
+    ("ru", "08.12.2026 14:30", (2026, 12, 8, 14, 30)),
+    ("es", "08/12/2026 9:05", (2026, 12, 8, 9, 5)),
+    ("ru", "08.12.2026", (2026, 12, 8, 0, 0)),
+    ("en", "2026-12-08T14:30:15", (2026, 12, 8, 14, 30, 15)),
+])
+def test_a_date_and_time_typed_in_the_locale_format_is_accepted(app, lang, typed, expected):
+    from datetime import datetime
+
+    from flask_wtf import FlaskForm
+
+    from app.views.dates import LocaleDateTimeField
+
+    class Form(FlaskForm):
+        class Meta:
+            csrf = False
+
+        due = LocaleDateTimeField("Due")
+
+    with app.test_request_context(method="POST", data={"due": typed}), force_locale(lang):
+        form = Form()
+        assert form.validate(), form.errors
+        assert form.due.data == datetime(*expected)
+    with app.test_request_context(method="POST", data={"due": "14:30 08.12.2026"}), force_locale("ru"):
+        form = Form()
+        assert not form.validate()
+        assert form.due.errors == ["«14:30 08.12.2026» — не дата и время: введите их в виде 07.12.2026 09:30"]
