@@ -43,6 +43,7 @@ from app.permissions import (
     RESOURCE_INVOICE,
     RESOURCE_KPI,
     RESOURCE_PRODUCTION,
+    RESOURCE_SERVICE,
     RESOURCE_STOCK_REPORT,
     perm,
 )
@@ -155,6 +156,10 @@ def _panels(today: date) -> dict[str, dict[str, Any]]:
         out["panel:top"] = {"title": _l("Top items, last 30 days"), "rows": panels.top_items(session, today)}
     if can_read(RESOURCE_STOCK_REPORT):
         out["panel:shortages"] = {"title": _l("Today's shortages"), "rows": panels.shortages(session)}
+    if can_read(RESOURCE_SERVICE):
+        from app.services.service_desk.requests import sla_counts
+
+        out["panel:service"] = {"title": _l("Service requests"), "counts": sla_counts(session)}
     return out
 
 

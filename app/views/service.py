@@ -17,7 +17,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from app.domain.documents import SERVICE_REQUEST
 from app.domain.errors import DomainError
@@ -85,14 +85,7 @@ class FilterSlaBreached(BaseFilter):
     arg_name = "slabreached"
 
     def apply(self, query, value):
-        """Three index ranges rather than one scan: at work and past the resolution deadline, waiting since
-        after it, and new (not answered: answering takes a request into work) past the response deadline."""
-        model, now = ServiceRequest, utcnow()
-        return query.filter(or_(
-            and_(model.state.in_(("new", "in_progress")), model.resolution_due_at < now),
-            # due < paused_at <= now: the first comparison adds nothing but lets the index find the rows
-            and_(model.state == "waiting", model.resolution_due_at < now, model.resolution_due_at < model.paused_at),
-            and_(model.state == "new", model.response_due_at < now, model.first_response_at.is_(None))))
+        return query.filter(service.breached_condition(utcnow()))
 
 
 @titles(_l("Service requests"), _l("Service request"), _l("New service request"), _l("Edit service request"))

@@ -76,3 +76,22 @@ def test_a_request_registered_from_the_client_card(app, session, login_as):
     req = session.scalars(select(ServiceRequest)).one()
     assert req.number.startswith("SR") and req.resolution_due_at is not None
     assert req.number in c.get(f"/partnerview/card/{client.id}").get_data(as_text=True)
+
+
+def test_the_dashboard_counts_breaches_and_opens_their_list(app, session, login_as):
+    from datetime import timedelta
+
+    from app.models.base import utcnow
+
+    now = utcnow().replace(second=0, microsecond=0)
+    late = request(fs.client(), opened=now - timedelta(days=30))
+    request(fs.client("Second school", email=""), priority="low", opened=now)
+    c = login_as("Service")
+    c.get("/lang/ru")
+    html = c.get("/").get_data(as_text=True)
+    assert 'data-tile="panel:service"' in html and "/slabreachview/list/" in html
+    panel = html[html.index('id="service-sla"'):]
+    assert "Нарушен SLA" in panel or "SLA нарушен" in panel
+    breaches = c.get("/slabreachview/list/").get_data(as_text=True)
+    assert late.number in breaches and "SR-" in breaches and breaches.count("SR-2") == 1
+    assert 'data-tile="panel:service"' not in login_as("Engineer").get("/").get_data(as_text=True)

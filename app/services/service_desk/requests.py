@@ -338,3 +338,41 @@ def notify_client(session: Session, req: ServiceRequest, comment: str = "") -> N
                                   entity="ServiceRequest", entity_id=req.id, partner_id=partner.id,
                                   user_id=current_actor().user_id, state=MAIL_QUEUED,
                                   error="; ".join(exc.messages())[:2000]))
+
+
+# --- SLA in SQL: the breaches list and the dashboard's panel -------------------------------------------
+
+def breached_condition(now: datetime):
+    """Open requests past a deadline, as three index ranges (state, deadline) rather than a scan: at work
+    past the resolution deadline, waiting since after it (due < paused_at <= now: the first comparison only
+    lets the index find them), new and unanswered past the response deadline (answering takes it into work)."""
+    from sqlalchemy import and_, or_
+
+    r = ServiceRequest
+    return or_(and_(r.state.in_(("new", "in_progress")), r.resolution_due_at < now),
+               and_(r.state == "waiting", r.resolution_due_at < now, r.resolution_due_at < r.paused_at),
+               and_(r.state == "new", r.response_due_at < now, r.first_response_at.is_(None)))
+
+
+def at_risk_condition(now: datetime):
+    """Open requests at work in the last quarter of a budget, not yet past it."""
+    from sqlalchemy import and_, or_
+
+    r = ServiceRequest
+    return or_(and_(r.state.in_(("new", "in_progress")), r.resolution_risk_at <= now, r.resolution_due_at >= now),
+               and_(r.state == "new", r.response_risk_at <= now, r.response_due_at >= now,
+                    r.first_response_at.is_(None)))
+
+
+def sla_counts(session: Session, now: datetime | None = None) -> dict[str, int]:
+    """Open requests, those at risk and those breached: three COUNTs on the (state, deadline) indexes."""
+    from sqlalchemy import func
+
+    now = now or utcnow()
+    r = ServiceRequest
+
+    def count(*where) -> int:
+        return session.scalar(select(func.count()).select_from(r).where(*where)) or 0
+
+    return {"open": count(r.state.in_(("new", "in_progress", "waiting"))),
+            AT_RISK: count(at_risk_condition(now), ~breached_condition(now)), BREACHED: count(breached_condition(now))}
