@@ -7,8 +7,6 @@ state buttons call the same service as the REST API (run_command).
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Response, jsonify, request, url_for
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
@@ -230,7 +228,3 @@ class ComplaintView(_ActionMoves, BlankChoiceMixin, ShowWithActions):
 def lot_text(lot: StockLot) -> str:
     """How a lot is named in select boxes and on the recall page: item, code (or number), receipt document."""
     return f"{lot.item} · {lot.code or '#' + str(lot.id)} · {lot.doc_number} · {lot.received_on:%Y-%m-%d}"
-
-
-def cell(value: Any) -> str:
-    return "" if value is None else str(value)
