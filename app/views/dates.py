@@ -14,6 +14,7 @@ converter's date and date-time fields for ones that:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -70,6 +71,17 @@ def _example(with_time: bool = False) -> str:
     return datetime(2026, 12, 7, 9, 30).strftime(fmt)
 
 
+def _read(valuelist: list[str], parse: Callable[[str], Any], refusal: Callable[[str], str]) -> Any:
+    """A field's typed text parsed; None when left empty; ValueError(refusal) when it does not parse."""
+    text = " ".join(valuelist).strip() if valuelist else ""
+    if not text:
+        return None
+    value = parse(text)
+    if value is None:
+        raise ValueError(refusal(text))
+    return value
+
+
 class LocaleDatePickerWidget:
     """FAB's date picker markup, with the picker's language, format and week start as data attributes."""
 
@@ -103,13 +115,8 @@ class LocaleDateField(DateField):
         return self.data.strftime(date_format()) if self.data else ""
 
     def process_formdata(self, valuelist: list[str]) -> None:
-        text = " ".join(valuelist).strip() if valuelist else ""
-        if not text:
-            self.data = None
-            return
-        self.data = parse_date(text)
-        if self.data is None:
-            raise ValueError(_("“%(value)s” is not a date: type it as %(example)s", value=text, example=_example()))
+        self.data = _read(valuelist, parse_date, lambda text: _("“%(value)s” is not a date: type it as %(example)s",
+                                                                 value=text, example=_example()))
 
 
 class LocaleDateTimeField(DateTimeField):
@@ -123,14 +130,8 @@ class LocaleDateTimeField(DateTimeField):
         return self.data.strftime(date_format() + (" %H:%M" if (self.data.hour, self.data.minute) != (0, 0) else ""))
 
     def process_formdata(self, valuelist: list[str]) -> None:
-        text = " ".join(valuelist).strip() if valuelist else ""
-        if not text:
-            self.data = None
-            return
-        self.data = parse_datetime(text)
-        if self.data is None:
-            raise ValueError(_("“%(value)s” is not a date and time: type it as %(example)s", value=text,
-                               example=_example(with_time=True)))
+        self.data = _read(valuelist, parse_datetime, lambda text: _(
+            "“%(value)s” is not a date and time: type it as %(example)s", value=text, example=_example(with_time=True)))
 
 
 def install() -> None:
