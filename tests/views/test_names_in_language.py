@@ -71,6 +71,8 @@ def test_lists_show_the_readers_names(demo, lang):
     warehouses = _page(manager, "/warehouseview/list/")
     assert MAIN[lang] in warehouses and "/" not in MAIN[lang]
     assert MAIN["en"] not in warehouses
+    exported = manager.get("/itemview/export/csv").get_data(as_text=True)  # the export as the list shows it
+    assert ROBOT[lang] in exported and ROBOT["en"] not in exported
 
 
 @pytest.mark.parametrize("lang", ["ru", "es"])
