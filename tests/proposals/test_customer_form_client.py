@@ -74,6 +74,7 @@ def test_the_customer_form_is_in_the_clients_currency_and_language(app):
     assert "Estructura: acero" in text and "16 entradas" in text and "Frame: steel" not in text
     assert "€" in text and "RUB" not in text and "BOLT" not in text
     assert "33,33" in text and "33,3333" not in text  # shares with 2 decimals at most
+    assert "Al hacer el pedido" in text  # the payment event, not purchasing's "on order" (En pedido)
 
 
 def test_a_client_paying_in_the_proposals_currency_gets_the_saved_figures(app):

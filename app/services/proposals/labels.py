@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from app.domain.documents import PROPOSAL
 from app.services.workflow import lazy_state_labels
@@ -17,7 +18,7 @@ GROUP_KIND_LABELS = {"one": _l("Choose one"), "many": _l("Choose many"), "qty": 
 RULE_KIND_LABELS = {"requires": _l("Requires"), "excludes": _l("Excludes"), "max_qty": _l("At most")}
 SCOPE_LABELS = {"all": _l("Everything"), "group": _l("Item group"), "partner": _l("Client")}
 EVENT_LABELS = {
-    "date": _l("On a date"), "order": _l("On order"), "shipment": _l("On shipment"),
+    "date": _l("On a date"), "order": lazy_pgettext("payment event", "On order"), "shipment": _l("On shipment"),
     "delivery": _l("On delivery"), "acceptance": _l("On acceptance"),
 }
 LINE_KIND_LABELS = {"base": _l("Base"), "option": _l("Option"), "manual": _l("Manual"),
