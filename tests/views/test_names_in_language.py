@@ -200,3 +200,17 @@ def test_item_list_sorted_by_name_follows_the_readers_names(demo, lang):
     html = _page(manager, "/itemview/list/?_oc_ItemView=name&_od_ItemView=asc&psize_ItemView=100")
     positions = [html.index(f"<td>{name}</td>") for name, _ in expected]
     assert positions == sorted(positions), expected
+
+
+@pytest.mark.parametrize("lang", ["ru", "es"])
+def test_production_order_pdf_names_operations_and_warehouses_in_its_language(demo, lang):
+    import io
+
+    from pypdf import PdfReader
+
+    order = db.session.scalar(select(ProductionOrder).join(Item).where(Item.code == "ROBOT-STD"))
+    resp = _client(demo, "Manager", "en").get(f"/productionorderview/print/{order.id}?lang={lang}")
+    assert resp.mimetype == "application/pdf"
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(resp.data)).pages).split())
+    assert ASSEMBLY[lang] in text and ASSEMBLY["en"] not in text
+    assert f"{MAIN[lang]} (MAIN)" in text
