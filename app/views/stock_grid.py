@@ -15,7 +15,7 @@ from flask import request
 
 from app.domain.money import read_decimal
 from app.extensions import db
-from app.models.stock import DOC_COUNT, DOC_CUSTOMER_RETURN, DOC_RECEIPT, StockDocument
+from app.models.stock import DOC_COUNT, DOC_CUSTOMER_RETURN, DOC_RECEIPT, StockDocument, StockDocumentLine
 from app.services.stock.grid import GridLine, unit_choices
 from app.views.base import fmt_money, fmt_qty, locale_name
 from app.views.fields import input_text
@@ -35,6 +35,19 @@ def _int(value: Any) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+def _lines(doc: StockDocument) -> list[StockDocumentLine]:
+    """The lines with their items and units in three queries, not three lazy loads per line."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from app.models.catalog import Item
+
+    return list(db.session.scalars(
+        select(StockDocumentLine).where(StockDocumentLine.document_id == doc.id)
+        .options(selectinload(StockDocumentLine.item).selectinload(Item.unit), selectinload(StockDocumentLine.unit))
+        .order_by(StockDocumentLine.line_no, StockDocumentLine.id)))
+
+
 def stored_rows(doc: StockDocument) -> list[dict]:
     """The document's lines as the grid's rows (strings, as the form holds them)."""
     lang = locale_name()[:2]
@@ -42,7 +55,7 @@ def stored_rows(doc: StockDocument) -> list[dict]:
              "line_item": f"{ln.item.code} {ln.item.label(lang)}", "line_qty": _plain(ln.qty),
              "line_unit": ln.unit.code if ln.unit is not None else ln.item.unit.code,
              "line_cost": _plain(ln.unit_cost), "line_note": ln.note,
-             "value": ln.value} for ln in doc.lines]
+             "value": ln.value} for ln in _lines(doc)]
 
 
 def typed_rows() -> list[dict]:
