@@ -95,12 +95,12 @@ def _offers(items: dict[str, Item], suppliers: dict[str, Partner], today: date) 
             supplier_id=suppliers[code].id, item_id=items[item].id, price=D(price), currency_id=currencies[cur].id,
             valid_from=today - timedelta(days=90), valid_to=today + timedelta(days=days) if days else None,
             min_qty=D(min_qty), pack_qty=D(pack) if pack else None, lead_time_days=lead, supplier_item_code=sup_code,
-            characteristics="Гарантия 12 мес. / Garantía 12 meses" if item.startswith(("CPU", "MB")) else ""))
+            characteristics="Гарантия 12 мес." if item.startswith(("CPU", "MB")) else ""))
     code, item, price, cur, lead, min_qty, pack, sup_code = EXPIRED
     db.session.add(SupplierOffer(
         supplier_id=suppliers[code].id, item_id=items[item].id, price=D(price), currency_id=currencies[cur].id,
         valid_from=today - timedelta(days=200), valid_to=today - timedelta(days=1), min_qty=D(min_qty),
-        lead_time_days=lead, supplier_item_code=sup_code, characteristics="Прошлогодний прайс / Tarifa anterior"))
+        lead_time_days=lead, supplier_item_code=sup_code, characteristics="Прошлогодний прайс"))
 
 
 def _sent_order(items: dict[str, Item], supplier: Partner, main: Warehouse, today: date) -> PurchaseOrder:

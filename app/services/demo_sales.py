@@ -107,8 +107,8 @@ def load() -> None:
     order = create_order(db.session, OrderInput(
         partner_id=robokids.id, order_date=today, tax_rate=Decimal(20), warehouse_id=main.id,
         delivery_address="г. Москва, ул. Лесная, д. 5, школа «Робокидс»", delivery_date=today + timedelta(days=21),
-        delivery_terms="Доставка перевозчиком до школы / Entrega en la escuela",
-        note="Robokids: 10 standard robots, 5 kits, 4 custom robots", lines=[
+        delivery_terms="Доставка перевозчиком до школы",  # a Russian client's order: its texts in Russian
+        note="Робокидс: 10 стандартных роботов, 5 конструкторов, 4 заказных робота", lines=[
             OrderLineInput(items["ROBOT-STD"].id, Decimal(10)),
             OrderLineInput(items["KIT-START"].id, Decimal(5), discount_pct=Decimal(5)),
             _calculator_line(items["ROBOT-XL"].id, Decimal(4)),
@@ -124,7 +124,7 @@ def load() -> None:
         transport = TransportInput(
             carrier_id=carrier.id, vehicle="А 777 АА 77", driver="Сидоров П. П.",
             delivery_date=today + timedelta(days=1), window_from="09:00", window_to="12:00", transport_cost="2500",
-            note="Первая часть: конструкторы / Primera parte: kits")
+            note="Первая часть: конструкторы")
         ship_order(db.session, ShipmentInput(order.id, lines=[ShipmentLineInput(kits.id, held)], transport=transport))
     invoice = create_invoice(db.session, order.id)
     half = (invoice.amount_total / 2).quantize(Decimal("0.01"))
