@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app run
 
-.PHONY: serve-prod run test test-fast lint bench translations translations-compile clean-db install install-dev
+.PHONY: loadtest serve-prod run test test-fast lint bench translations translations-compile clean-db install install-dev
 
 $(BIN)/activate:
 	$(PY) -m venv $(VENV)
@@ -52,6 +52,10 @@ serve-prod: install
 
 bench: install-dev
 	$(BIN)/python -m bench
+
+## 50 concurrent users on gunicorn 1, 2, 4 workers over PostgreSQL (bench/load/run.py; about 5 minutes)
+loadtest: install-dev
+	$(BIN)/python -m bench.load.run
 
 clean-db:
 	rm -f instance/fabrika.db instance/fabrika.db-wal instance/fabrika.db-shm

@@ -1,0 +1,132 @@
+"""The load test's users (`make loadtest`): every role's day on the pages and the API, 50 at once.
+
+Page users sign in through the form and wander as people do: the home page, a list from their own
+menu, its next page or another sort order, a card from the list, its printed form when it has one.
+Storekeepers post receipts and issues through the REST API (create the draft, post it), and an
+integrator reads items and balances. Every request is named by its route shape (ids replaced by
+<id>) so the report groups them: pages, postings and PDFs are told apart in the figures.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+from locust import HttpUser, between, task
+
+PASSWORD = "demo1234"  # the demo database's role users (app/services/demo.py)
+PAGE_ROLES = ["sales", "manager", "economist", "engineer", "production", "purchasing", "service", "warehouse"]
+_LIST = re.compile(r'href="(/[a-z0-9_]+view/list/)"')
+_SHOW = re.compile(r'href="(/[a-z0-9_]+view/show/\d+)"')
+_SORT = re.compile(r'href="(/[a-z0-9_]+view/list/\?_oc_[^"]+)"')
+_PRINT = re.compile(r'href="(/[^"]*(?:print|pdf)[^"]*)"')
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def shape(path: str) -> str:
+    """A URL's route shape: numbers become <id>, the query string is dropped."""
+    return re.sub(r"/\d+", "/<id>", path.split("?")[0])
+
+
+class PageUser(HttpUser):
+    """A person in the browser: signs in once, then lists, cards and printed forms."""
+
+    weight = 6
+    wait_time = between(1, 3)
+
+    def on_start(self) -> None:
+        self.role = random.choice(PAGE_ROLES)
+        page = self.client.get("/login/", name="/login/")
+        found = _CSRF.search(page.text)
+        token = (found.group(1) or found.group(2)) if found else ""
+        self.client.post("/login/", data={"username": self.role, "password": PASSWORD, "csrf_token": token},
+                         name="/login/ (sign in)")
+        home = self.client.get("/", name="/ (dashboard)")
+        self.lists = sorted(set(_LIST.findall(home.text))) or ["/partnerview/list/"]
+        self.shows: list[str] = []
+        self.prints: list[str] = []
+
+    @task(4)
+    def browse_list(self) -> None:
+        url = random.choice(self.lists)
+        page = self.client.get(url, name=shape(url))
+        self.shows = _SHOW.findall(page.text)[:20] or self.shows
+        sorts = _SORT.findall(page.text)
+        if sorts and random.random() < 0.3:
+            self.client.get(sorts[0].replace("&amp;", "&"), name=shape(url) + " (sorted)")
+
+    @task(3)
+    def open_card(self) -> None:
+        if not self.shows:
+            return
+        url = random.choice(self.shows)
+        page = self.client.get(url, name=shape(url))
+        self.prints = [p.replace("&amp;", "&") for p in _PRINT.findall(page.text)][:5] or self.prints
+
+    @task(1)
+    def print_form(self) -> None:
+        if self.prints:
+            url = random.choice(self.prints)
+            self.client.get(url, name=shape(url) + " (PDF)")
+
+    @task(1)
+    def dashboard(self) -> None:
+        self.client.get("/", name="/ (dashboard)")
+
+
+class Storekeeper(HttpUser):
+    """Posts one-line receipts and issues through the REST API, as a scanner terminal would."""
+
+    weight = 3
+    wait_time = between(1, 3)
+
+    def on_start(self) -> None:
+        login = self.client.post("/api/v1/security/login", name="/api/v1/security/login",
+                                 json={"username": "warehouse", "password": PASSWORD, "provider": "db"})
+        self.headers = {"Authorization": f"Bearer {login.json().get('access_token', '')}"}
+        items = self.client.get("/api/v1/item/?q=(page_size:100)", headers=self.headers, name="/api/v1/item/")
+        warehouses = self.client.get("/api/v1/warehouse/", headers=self.headers, name="/api/v1/warehouse/")
+        self.items = [i["id"] for i in items.json().get("result", [])] or [1]
+        self.warehouse = (warehouses.json().get("result") or [{"id": 1}])[0]["id"]
+        self.received: list[int] = []
+
+    def _post(self, doc_type: str, item: int, qty: int, cost: str | None = None) -> bool:
+        line = {"item_id": item, "qty": str(qty)} | ({"unit_cost": cost} if cost else {})
+        body = {"doc_type": doc_type, "warehouse_id": self.warehouse, "lines": [line]}
+        if doc_type == "issue":
+            body["reason"] = "load test"
+        draft = self.client.post("/api/v1/stock_document/draft", headers=self.headers, json=body,
+                                 name=f"/api/v1/stock_document/draft ({doc_type})")
+        if draft.status_code != 201:
+            return False
+        posted = self.client.post(f"/api/v1/stock_document/{draft.json()['id']}/post", headers=self.headers,
+                                  name=f"/api/v1/stock_document/<id>/post ({doc_type})")
+        return posted.status_code == 200
+
+    @task(2)
+    def receive(self) -> None:
+        item = random.choice(self.items)
+        if self._post("receipt", item, random.randint(5, 20), f"{random.randint(100, 9999) / 100:.2f}"):
+            self.received.append(item)
+
+    @task(1)
+    def issue(self) -> None:
+        if self.received:
+            self._post("issue", self.received.pop(0), 1)
+
+
+class Integrator(HttpUser):
+    """Another system reading the catalogue and the balances."""
+
+    weight = 1
+    wait_time = between(1, 2)
+
+    def on_start(self) -> None:
+        login = self.client.post("/api/v1/security/login", name="/api/v1/security/login",
+                                 json={"username": "economist", "password": PASSWORD, "provider": "db"})
+        self.headers = {"Authorization": f"Bearer {login.json().get('access_token', '')}"}
+
+    @task
+    def read(self) -> None:
+        self.client.get("/api/v1/item/?q=(page_size:50)", headers=self.headers, name="/api/v1/item/")
+        self.client.get("/api/v1/stock_balance/?q=(page_size:50)", headers=self.headers, name="/api/v1/stock_balance/")
