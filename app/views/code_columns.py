@@ -138,8 +138,11 @@ def _none_as_blank(value: Any) -> Any:
 
 
 def _names(values: Any) -> str:
-    """Related rows (a user's roles, groups) as "A, B", not Python's "[A, B]"."""
-    return ", ".join(str(v) for v in values or ())
+    """Related rows (a user's roles, groups) as "A, B", not Python's "[A, B]"; a role named by a msgid
+    ("Sales", "Warehouse": ROLE_CONFIGS) in the reader's language."""
+    from flask_babel import gettext
+
+    return ", ".join(gettext(str(v)) for v in values or ())
 
 
 def fab_user_view() -> type:

@@ -140,7 +140,7 @@ def test_the_users_register_reads_yes_and_no(app, login_as):
     client = login_as("Admin")
     _ru(client)
     page = client.get("/users/list/").get_data(as_text=True)
-    assert "Да" in page and "True" not in page and "[Manager]" not in page
+    assert "Да" in page and "True" not in page and "[Manager]" not in page and "Менеджер" in page
     card = client.get("/users/show/1").get_data(as_text=True)
     assert "True" not in card and ">None<" not in card.replace(" ", "").replace("\n", "")
 
