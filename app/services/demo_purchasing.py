@@ -109,7 +109,7 @@ def _sent_order(items: dict[str, Item], supplier: Partner, main: Warehouse, toda
     order = PurchaseOrder(number=next_number(db.session, DOC_TYPE, order_date, PREFIX), order_date=order_date,
                           state="draft", supplier_id=supplier.id, warehouse_id=main.id, currency_id=eur.id,
                           expected_date=today + timedelta(days=2),
-                          note="Моторы и колёса для роботов Robokids / Motores y ruedas para Robokids")
+                          note="Motores y ruedas para los robots de Robokids")  # to the Spanish supplier
     order.lines = [PurchaseOrderLine(line_no=1, item_id=items["MOT-12"].id, qty=D(40), price=D("4.10"),
                                      amount=D("164.00"), supplier_item_code="MI-12V-40"),
                    PurchaseOrderLine(line_no=2, item_id=items["WHEEL"].id, qty=D(80), price=D("0.72"),

@@ -13,7 +13,7 @@ from app.services.stock.verify import verify_stock
 def test_demo_has_the_robokids_order_in_fulfilment(app, session):
     assert "loaded" in load_demo()
     # the story's order (the KPI demo adds months of showroom sales beside it)
-    robokids = session.scalars(select(SalesOrder).where(SalesOrder.note.like("Robokids:%"))).one()
+    robokids = session.scalars(select(SalesOrder).where(SalesOrder.note.like("Робокидс:%"))).one()
     assert [ln.item.code for ln in robokids.lines] == ["ROBOT-STD", "KIT-START", "ROBOT-XL", "FW-SETUP"]
     assert robokids.state == "in_fulfilment"
     assert robokids.analysed_at is not None and all(ln.promise_date for ln in robokids.lines)
