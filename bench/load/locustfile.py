@@ -28,6 +28,13 @@ def shape(path: str) -> str:
     return re.sub(r"/\d+", "/<id>", path.split("?")[0])
 
 
+def api_headers(client, username: str) -> dict[str, str]:
+    """Sign in to the REST API as `username`; the bearer header for its calls."""
+    login = client.post("/api/v1/security/login", name="/api/v1/security/login",
+                        json={"username": username, "password": PASSWORD, "provider": "db"})
+    return {"Authorization": f"Bearer {login.json().get('access_token', '')}"}
+
+
 class PageUser(HttpUser):
     """A person in the browser: signs in once, then lists, cards and printed forms."""
 
@@ -81,9 +88,7 @@ class Storekeeper(HttpUser):
     wait_time = between(1, 3)
 
     def on_start(self) -> None:
-        login = self.client.post("/api/v1/security/login", name="/api/v1/security/login",
-                                 json={"username": "warehouse", "password": PASSWORD, "provider": "db"})
-        self.headers = {"Authorization": f"Bearer {login.json().get('access_token', '')}"}
+        self.headers = api_headers(self.client, "warehouse")
         items = self.client.get("/api/v1/item/?q=(page_size:100)", headers=self.headers, name="/api/v1/item/")
         warehouses = self.client.get("/api/v1/warehouse/", headers=self.headers, name="/api/v1/warehouse/")
         self.items = [i["id"] for i in items.json().get("result", [])] or [1]
@@ -122,9 +127,7 @@ class Integrator(HttpUser):
     wait_time = between(1, 2)
 
     def on_start(self) -> None:
-        login = self.client.post("/api/v1/security/login", name="/api/v1/security/login",
-                                 json={"username": "economist", "password": PASSWORD, "provider": "db"})
-        self.headers = {"Authorization": f"Bearer {login.json().get('access_token', '')}"}
+        self.headers = api_headers(self.client, "economist")
 
     @task
     def read(self) -> None:
