@@ -1,4 +1,6 @@
-"""FAB's own texts that its code writes in English, translated: the user statistics chart's labels.
+"""FAB's own texts that its code writes in English, translated: the user statistics chart, the users list.
+
+The users list showed "True" for an active user and its roles as a Python list ("[Manager]").
 
 FAB's UserStatsChartView names its charts "Login Count" and "Failed Login Count" as plain strings,
 and its __init__ relabels the series columns with English made from the column names ("Login
@@ -20,12 +22,21 @@ def _labels() -> dict[str, Any]:
     return {"username": _l("User Name"), "login_count": _l("Login count"), "fail_login_count": _l("Failed login count")}
 
 
+def _names(values: Any) -> str:
+    """A list of roles or groups as "Руководитель, Продажи" instead of Python's "[Manager, Sales]"."""
+    return ", ".join(str(v) for v in values or ())
+
+
 def install() -> None:
-    """Give FAB's user statistics chart translated chart and column names (before its view is registered)."""
-    from flask_appbuilder.security.views import UserStatsChartView
+    """Translated labels for FAB's user statistics chart and users list (before their views are registered)."""
+    from flask_appbuilder.security.views import UserModelView, UserStatsChartView
+
+    from app.services.vocabulary import yes_no
 
     if getattr(UserStatsChartView, _PATCHED, False):
         return
+    UserModelView.formatters_columns = {**(UserModelView.formatters_columns or {}), "active": yes_no, "roles": _names,
+                                        "groups": _names}
     UserStatsChartView.definitions = [
         {"label": _l("Login count"), "group": "username", "series": ["login_count"]},
         {"label": _l("Failed login count"), "group": "username", "series": ["fail_login_count"]},

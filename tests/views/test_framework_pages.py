@@ -262,3 +262,11 @@ def test_a_date_and_time_typed_in_the_locale_format_is_accepted(app, lang, typed
         form = Form()
         assert not form.validate()
         assert form.due.errors == ["«14:30 08.12.2026» — не дата и время: введите их в виде 07.12.2026 09:30"]
+
+
+def test_the_users_list_shows_words_not_python_values(login_as):
+    admin = login_as("Admin")
+    admin.get("/lang/es")
+    page = admin.get("/users/list/").get_data(as_text=True)
+    assert ">True<" not in page and "[Admin" not in page
+    assert "Sí" in page and "Administrador" in page
