@@ -273,21 +273,50 @@ def _write_facts(session: Session, metric: Metric, buckets: dict[FactKey, list[P
         session.execute(update(t).where(t.c.id == bindparam("b_id")).values(
             **{k: bindparam(f"b_{k}") for k in ("num", "den", "docs", "digest", "value", "closed", "computed_at")}),
             [u for u, _ in updates])
-    doc_rows: list[dict[str, Any]] = []
+    doc_rows: list[tuple] = []
     if inserts:
         ids = session.scalars(insert(t).returning(t.c.id, sort_by_parameter_order=True), [r for r, _ in inserts])
         for fact_id, (_, parts) in zip(ids, inserts, strict=True):
             doc_rows.extend(_doc_rows(fact_id, parts))
     for u, parts in updates:
         doc_rows.extend(_doc_rows(u["b_id"], parts))
-    for chunk in range(0, len(doc_rows), 20_000):
-        session.execute(insert(docs_t), doc_rows[chunk:chunk + 20_000])
+    _insert_docs(session, doc_rows)
     return changes, dirty
 
 
-def _doc_rows(fact_id: int, parts: list[Part]) -> list[dict[str, Any]]:
-    return [{"fact_id": fact_id, "ref_type": p.ref_type, "ref_id": p.ref_id, "label": p.label[:64],
-             "ref_date": p.day, "num": p.num, "den": p.den} for p in parts]
+_DOC_COLUMNS = ("fact_id", "ref_type", "ref_id", "label", "ref_date", "num", "den")
+
+
+def _doc_rows(fact_id: int, parts: list[Part]) -> list[tuple]:
+    return [(fact_id, p.ref_type, p.ref_id, p.label[:64], p.day, p.num, p.den) for p in parts]
+
+
+def _insert_docs(session: Session, rows: list[tuple]) -> None:
+    """Write the lineage rows straight through the driver: COPY on PostgreSQL, one executemany on SQLite.
+
+    A first run writes over a million of them; through insert() each value went through statement
+    compilation and parameter processing, three quarters of the run's time. Here each column's own
+    bind processor (money as scaled integers on SQLite, dates as text) is applied once per value.
+    """
+    if not rows:
+        return
+    conn = session.connection()
+    dialect = conn.dialect
+    table = KpiFactDoc.__table__
+    names = ", ".join(_DOC_COLUMNS)
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        with conn.connection.driver_connection.cursor() as cursor, \
+                cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    procs = [table.c[c].type._cached_bind_processor(dialect) for c in _DOC_COLUMNS]
+    if any(procs):
+        rows = [tuple(v if f is None or v is None else f(v) for f, v in zip(procs, row, strict=True)) for row in rows]
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join([mark] * len(_DOC_COLUMNS))})"
+    for chunk in range(0, len(rows), 50_000):
+        conn.exec_driver_sql(sql, rows[chunk:chunk + 50_000])
 
 
 # --- definitions' values ------------------------------------------------------------------------------
