@@ -154,3 +154,15 @@ def test_documents_typed_with_a_partner_text_get_linked(app, session):
     session.expire_all()
     assert [session.get(StockDocument, d.id).partner_id for d in typed] == [chip.id, chip.id, None, None]
     assert link_partner_names(session).linked == 0
+
+
+def test_a_kept_line_keeps_its_lot(app, session):
+    wh, cpu = f.warehouse(), f.item("CPU-1")
+    f.receipt(wh, [(cpu, 5, "10")])
+    lot = f.lots(cpu, wh)[0]
+    issue = create_document(session, DocumentInput("issue", wh.id, reason="repair",
+                                                   lines=[LineInput(cpu.id, "1", lot_id=lot.id)]))
+    line_id = issue.lines[0].id
+    save_lines(session, issue.id, [GridLine(cpu.id, "2", line_id=line_id)])  # the page sends no lot
+    session.expire_all()
+    assert [(ln.qty, ln.lot_id) for ln in session.get(StockDocument, issue.id).lines] == [(D(2), lot.id)]

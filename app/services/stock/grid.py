@@ -119,6 +119,8 @@ def _apply(doc: StockDocument, parsed: list[StockDocumentLine], raw: list[GridLi
         if target is None:
             target = StockDocumentLine(item_id=line.item_id)
             doc.lines.append(target)
+        if src.lot_id is not None or target.item_id != line.item_id:
+            target.lot_id = src.lot_id  # the page's grid sends no lot: a kept line keeps its own
         for name in ("line_no", "item_id", "unit_id", "qty", "unit_cost", "note"):
             setattr(target, name, getattr(line, name))
         target.item = line.item
