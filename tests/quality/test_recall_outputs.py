@@ -27,6 +27,8 @@ def test_each_client_gets_one_e_mail_naming_its_goods_without_prices(story, sess
     bodies = {m.recipients: m.body for m in rows}
     assert ": 4 (" in bodies["office@robokids.example"] and first.number in bodies["office@robokids.example"]
     assert second.number in bodies["info@techno.example"] and "25000" not in "".join(bodies.values())
+    assert "Уважаемый клиент Robokids" in bodies["office@robokids.example"]  # the client's language (ru)
+    assert {m.subject for m in rows} == {"Отзыв продукции: проверьте перечисленные изделия"}
     received = [message_from_bytes(e.content, policy=email_policy) for e in handler.messages]
     assert sorted(m["To"] for m in received) == ["info@techno.example", "office@robokids.example"]
 

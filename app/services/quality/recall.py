@@ -15,6 +15,7 @@ from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from app.domain.errors import DomainError
+from app.models.catalog import Item
 from app.models.partners import Partner
 from app.models.stock import StockLot
 from app.services.base import unit_of_work
@@ -60,18 +61,20 @@ def recall_xlsx(session: Session, lot_id: int, with_money: bool) -> tuple[bytes,
 
 
 def recall_pdf(session: Session, lot_id: int, with_money: bool, lang: str | None = None) -> tuple[bytes, str]:
-    """The printed recall list, in the language asked for (else the user's)."""
+    """The printed recall list, in the language asked for (else the user's): names of items too."""
+    from flask_babel import force_locale
+
     from app.printing import render_pdf
     from app.services.company import form_context, print_locale, printed_by
 
     locale, translations = print_locale(lang)
-    trace = trace_forward(session, lot_id)
-    _ = translations.gettext
-    headers, rows = recall_rows(trace, with_money, _)
-    lot_headers, lots = lot_rows(trace, _)
-    context = form_context(session, locale, _, user=printed_by()) | {
-        "lot": lot_title(session, lot_id), "headers": headers, "rows": rows, "lot_headers": lot_headers,
-        "lots": lots, "clients": trace.by_client(), "on_date": date.today(), "with_money": with_money}
+    with force_locale(locale):
+        trace = trace_forward(session, lot_id)
+        title = lot_title(session, lot_id)
+    context = form_context(session, locale, translations.gettext, user=printed_by()) | {
+        "lot": title, "trace": trace, "clients": trace.by_client(), "on_date": date.today(),
+        "with_money": with_money,
+        "shipments": sorted(trace.shipments, key=lambda d: (d.partner_name, d.doc_number, d.item_label))}
     return render_pdf("quality_recall.html", context, locale, translations), f"recall-lot-{lot_id}.pdf"
 
 
@@ -82,37 +85,46 @@ class MailingResult:
 
 
 def mail_recall(session: Session, lot_id: int, subject: str = "", note: str = "") -> MailingResult:
-    """One e-mail per client of the recall list, through the outbox, naming what to return (no prices)."""
+    """One e-mail per client of the recall list, through the outbox, in the client's language (its printed forms'
+    and mail language), naming the goods and shipments to check; never prices."""
     from app.services.mail import send_mail
 
-    trace = trace_forward(session, lot_id)
-    clients = _per_client(trace)
-    if not clients:
+    groups = trace_forward(session, lot_id).by_client()
+    if not groups:
         raise DomainError("Nothing of lot %(lot)s reached a client", lot=lot_id)
-    subject = subject.strip() or gettext("Product recall: please check the goods listed")
+    per_client: dict[int, list[dict]] = {}
+    for g in groups:
+        per_client.setdefault(g["partner_id"], []).append(g)
     sent, skipped = 0, []
     with unit_of_work(session):
-        for partner_id, (name, email, lines) in clients.items():
-            if not email:
-                skipped.append(name)
+        for partner_id, goods in per_client.items():
+            partner = session.get(Partner, partner_id)
+            if not partner.email:
+                skipped.append(partner.name)
                 continue
-            body = "\n".join([gettext("Dear %(client)s,", client=name), "",
-                              gettext("A component used in these goods may be defective:"), "", *lines, "",
-                              note.strip()]).strip() + "\n"
-            send_mail(session, to=email, subject=subject, body=body, entity="recall", entity_id=lot_id,
+            title, body = _letter(session, partner, goods, subject, note)
+            send_mail(session, to=partner.email, subject=title, body=body, entity="recall", entity_id=lot_id,
                       partner_id=partner_id)
             sent += 1
     return MailingResult(sent, skipped)
 
 
-def _per_client(trace: Trace) -> dict[int, tuple[str, str, list[str]]]:
-    out: dict[int, tuple[str, str, list[str]]] = {}
-    for g in trace.by_client():
-        name, email, lines = out.setdefault(g["partner_id"], (g["partner"], g["email"], []))
-        qty = format(g["qty"].normalize(), "f")
-        lines.append(gettext("%(item)s: %(qty)s (shipments %(shipments)s)", item=g["item"], qty=qty,
-                             shipments=", ".join(g["shipments"])))
-    return out
+def _letter(session: Session, partner: Partner, goods: list[dict], subject: str, note: str) -> tuple[str, str]:
+    """(subject, body) of one client's recall letter, in the client's language."""
+    from flask_babel import force_locale
+
+    lang = partner.language or "ru"
+    with force_locale(lang):
+        lines = []
+        for g in goods:
+            item = session.get(Item, g["item_id"])
+            name = item.code + " " + item.label(lang)
+            lines.append(gettext("%(item)s: %(qty)s (shipments %(shipments)s)", item=name,
+                                 qty=format(g["qty"].normalize(), "f"), shipments=", ".join(g["shipments"])))
+        text = [gettext("Dear %(client)s,", client=partner.name), "",
+                gettext("A component used in these goods may be defective:"), "", *lines, "", note.strip()]
+        title = subject.strip() or gettext("Product recall: please check the goods listed")
+        return title, "\n".join(text).strip() + "\n"
 
 
 def open_service_requests(session: Session, lot_id: int) -> list[int]:
