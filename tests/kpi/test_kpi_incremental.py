@@ -95,8 +95,14 @@ def test_a_backdated_stock_receipt_recomputes_stock_figures_from_its_day(compute
 
 
 def test_the_next_day_recomputes_running_stock_and_freezes_nothing_early(computed, session):
+    _, defs = computed
     stats = compute_kpis(session, today=date(2026, 12, 8))
     # a point figure of the running period is "as of today": read again; flow figures are not
     assert stats.recomputed == {"stock_value": 1, "stock_turnover": 1, "dead_stock_value": 1,
                                 "overdue_receivables": 1}
     assert stats.restatements == 0
+    # read from the last 90 days of moves and the balances: OLD (received 1 August) comes from its balance
+    december = {code: session.scalar(select(KpiValue.value).where(KpiValue.definition_id == defs[code].id,
+                                                                  KpiValue.period_start == date(2026, 12, 1)))
+                for code in ("stock_value", "dead_stock_value")}
+    assert december == {"stock_value": Decimal("213.0000"), "dead_stock_value": Decimal("50.0000")}

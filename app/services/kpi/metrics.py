@@ -33,7 +33,7 @@ from app.models.production import ProductionCompletion, ProductionOrder
 from app.models.proposals import Proposal
 from app.models.purchasing import PurchaseOrder, PurchaseReceipt, PurchaseReceiptLine
 from app.models.sales import Payment, SalesInvoice, SalesOrder, SalesOrderLine, Shipment, ShipmentLine
-from app.models.stock import StockDocument, StockMove
+from app.models.stock import StockBalance, StockDocument, StockMove
 from app.permissions import (
     RESOURCE_DEAL,
     RESOURCE_INVOICE,
@@ -257,38 +257,44 @@ class _ItemLedger:
 
 
 def _ledger_by_item(session: Session, boundaries: list[date]) -> dict[int, _ItemLedger]:
-    """Per item, the ledger summed up to each boundary day, in one grouped pass.
+    """Per item, the ledger summed up to each boundary day, in one grouped pass over recent moves.
 
     The days asked for (period ends, the day before each period, 90 days before each end) are the
-    only points any stock metric reads, so the ledger is grouped by item and by the span between two
-    boundaries (a CASE over the boundaries), not by day: a few thousand rows out of a million moves.
+    only points any stock metric reads, so the moves are grouped by item and by the span between two
+    boundaries (a CASE over the boundaries), not by day: a few thousand rows. Only moves after the
+    first boundary are read (the move-date index): the value on that day is the item's balance (a
+    cache of the ledger equal to the sum of its moves, app/services/stock/verify.py) less what moved
+    after it; consumption and move counts are only ever compared between two boundaries, so they
+    start from zero there. A nightly run reads 90 days of moves, not the whole ledger.
     A reversal of a consumption move gives the consumption back (a second, small query).
     """
-    span = case(*((StockMove.move_date <= day, n) for n, day in enumerate(boundaries)), else_=len(boundaries))
+    first = boundaries[0]
+    size = len(boundaries)
+    span = case(*((StockMove.move_date <= day, n) for n, day in enumerate(boundaries)), else_=size)
     out_value = func.sum(case((StockMove.kind.in_(OUT_KINDS), StockMove.value), else_=0))
     rows = session.execute(
         select(StockMove.item_id, span, func.sum(StockMove.value), out_value, func.count())
-        .where(StockMove.move_date <= boundaries[-1]).group_by(StockMove.item_id, span)
+        .where(StockMove.move_date > first).group_by(StockMove.item_id, span)
     ).all()
     original = aliased(StockMove)
-    back_span = case(*((StockMove.move_date <= day, n) for n, day in enumerate(boundaries)), else_=len(boundaries))
+    back_span = case(*((StockMove.move_date <= day, n) for n, day in enumerate(boundaries)), else_=size)
     back = {(item_id, n): value for item_id, n, value in session.execute(
         select(StockMove.item_id, back_span, func.sum(StockMove.value))
         .join(original, original.id == StockMove.reversal_of_id)
-        .where(StockMove.kind == move_kinds.REVERSAL, original.kind.in_(OUT_KINDS),
-               StockMove.move_date <= boundaries[-1])
+        .where(StockMove.kind == move_kinds.REVERSAL, original.kind.in_(OUT_KINDS), StockMove.move_date > first)
         .group_by(StockMove.item_id, back_span))}
-    size = len(boundaries)
-    spans: dict[int, list[tuple[Decimal, Decimal, int]]] = {}
+    balance = dict(session.execute(select(StockBalance.item_id, func.sum(StockBalance.value))
+                                   .group_by(StockBalance.item_id)).all())
+    spans: dict[int, list[tuple[Decimal, Decimal, int]]] = {i: [(ZERO, ZERO, 0)] * (size + 1) for i in balance}
     for item_id, n, value, out, count in rows:
-        per = spans.setdefault(item_id, [(ZERO, ZERO, 0)] * size)
+        per = spans.setdefault(item_id, [(ZERO, ZERO, 0)] * (size + 1))
         per[n] = (value, -(out or ZERO) - back.get((item_id, n), ZERO), count)
     ledgers: dict[int, _ItemLedger] = {}
     for item_id, per in spans.items():
         led = ledgers[item_id] = _ItemLedger([], [], [])
-        value = consumed = ZERO
-        moves = 0
-        for v, c, k in per:
+        value = (balance.get(item_id) or ZERO) - sum((v for v, _, _ in per[1:]), ZERO)  # on the first boundary
+        consumed, moves = ZERO, 0
+        for v, c, k in per[:size]:
             value, consumed, moves = value + v, consumed + c, moves + k
             led.value.append(value)
             led.consumed.append(consumed)
