@@ -180,6 +180,7 @@ def _search(out: PhaseOutput) -> None:
     rows = _articles(rng)
     with db.engine.begin() as conn:
         bulk_insert(conn, KbArticle.__table__, rows)
+    with db.engine.begin() as conn:  # after the insert committed (PostgreSQL builds the index on its own connection)
         ensure_index(conn)
     out.notes.append(f"W7 index: {ARTICLES:,} articles normalised, inserted and indexed in "
                      f"{time.perf_counter() - t0:.1f} s")

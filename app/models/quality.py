@@ -238,3 +238,16 @@ for _name, _hook in (("before_insert", _normalise_article), ("before_update", _n
                      ("after_insert", _index_article), ("after_update", _index_article),
                      ("after_delete", _unindex_article)):
     event.listen(KbArticle, _name, _hook)
+
+
+def _pg_search_index() -> None:
+    """A new PostgreSQL database gets the search index with the table (create_all); a migrated one gets it from
+    the first search (app/services/quality/kb_search.ensure_index)."""
+    from sqlalchemy import DDL
+
+    from app.services.quality.kb_search import PG_CREATE
+
+    event.listen(KbArticle.__table__, "after_create", DDL(PG_CREATE).execute_if(dialect="postgresql"))
+
+
+_pg_search_index()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.domain.wordforms import normalise, query_groups, words
@@ -27,6 +28,7 @@ FTS_TABLE = "kb_fts"
 PG_INDEX = "ix_kb_article_search"
 PG_VECTOR = ("(setweight(to_tsvector('simple', a.search_title), 'A') || "
              "setweight(to_tsvector('simple', a.search_body), 'D'))")
+PG_CREATE = f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON kb_article USING gin ({PG_VECTOR.replace('a.', '')})"
 MAX_WORDS = 12  # a pasted paragraph is not a search: its first words are
 
 
@@ -67,11 +69,17 @@ def ensure_index(conn: Connection) -> bool:
         exists = conn.execute(text("SELECT 1 FROM pg_indexes WHERE indexname = :n"), {"n": PG_INDEX}).first()
         if exists:
             return False
-        # on a connection of its own, committed at once: a search (a read) would roll it back with its request
+        # on a connection of its own, committed at once (a search is a read: its request would roll it back),
+        # waiting for the table's lock only briefly: a transaction writing articles holds it, and may be the
+        # caller's own; then the index is built by a later search
         with conn.engine.connect() as own:
-            own.execute(text(f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON kb_article USING gin "
-                             f"({PG_VECTOR.replace('a.', '')})"))
-            own.commit()
+            try:
+                own.execute(text("SET LOCAL lock_timeout = '2s'"))
+                own.execute(text(PG_CREATE))
+                own.commit()
+            except OperationalError:
+                own.rollback()
+                return False
         return True
     return False
 
