@@ -52,7 +52,7 @@ BAD_QUANTITIES = [
     (float("nan"), "Line 2: Not a number: nan"),
     ("inf", "Line 2: Not a number: inf"),
     ("-Infinity", "Line 2: Not a number: -Infinity"),
-    ("1e20", "Line 2: The number 1e20 is too large"),
+    ("1e20", "Line 2: Not a number: 1e20"),  # an exponent is no way people write a quantity
     ("0.0000001", "Line 2: Too many decimal places in 0.0000001 (at most 6)"),
     ("", "Line 2: A number is required"),
     (None, "Line 2: A number is required"),
@@ -73,7 +73,7 @@ def test_bad_quantity_names_its_line(session, world, doc_type, qty, message):
 @pytest.mark.parametrize(("qty", "message"), [
     ("-1", "Line 2: The counted quantity cannot be negative"),
     ("NaN", "Line 2: Not a number: NaN"),
-    ("1e20", "Line 2: The number 1e20 is too large"),
+    ("1e20", "Line 2: Not a number: 1e20"),  # an exponent is no way people write a quantity
 ])
 def test_bad_counted_quantity(session, world, qty, message):
     wh, _, it, other = world
