@@ -115,14 +115,21 @@ def install(view: Any) -> None:
 
 
 def _common_labels(view: Any) -> None:
-    """The common word for each of the model's columns the view does not label itself."""
+    """A label for each of the model's columns and relations the view does not label itself: the common
+    word (COMMON_LABELS), else FAB's own label made from the name ("Holidays"), looked up in the catalog,
+    so a name that is a msgid elsewhere reads in the reader's language (FAB would show the English)."""
+    from flask_babel import lazy_gettext
+    from sqlalchemy import inspect as sa_inspect
+
     from app.views.labels import COMMON_LABELS
 
-    table = _table(view)
+    model = getattr(view.datamodel, "obj", None)
+    if model is None:
+        return
     labels = dict(view.label_columns or {})
-    for column in table.columns if table is not None else ():
-        if column.key in COMMON_LABELS:
-            labels.setdefault(column.key, COMMON_LABELS[column.key])
+    for key in sa_inspect(model).attrs.keys():
+        if key not in labels:
+            labels[key] = COMMON_LABELS.get(key) or lazy_gettext(key.replace("_", " ").capitalize())
     view.label_columns = labels
 
 

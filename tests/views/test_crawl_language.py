@@ -55,9 +55,15 @@ ALLOWED = {
     "Test", *(f"{role} Test" for role in ROLE_NAMES),
 }
 
-# Findings still being fixed in other items of issue 14 (text -> item number). Keep this short:
-# every entry is a visible defect a Russian or Spanish user still meets.
+# --- KNOWN_GAPS: findings still being fixed in other items of issue 14 -------------------------------
+# Every entry is a visible defect a Russian or Spanish user still meets; the number is the issue's item
+# (1: data names in the reader's language, 3: framework pages). Delete an entry when its fix lands:
+# the crawl then fails on it again. Anything not listed here fails the test.
 KNOWN_GAPS: dict[str, int] = {
+}
+# Pages whose findings all belong to an item still open (FAB's security registers list permission and
+# view-menu codes such as "can_read" and "menu access on ...").
+KNOWN_GAP_PAGES: dict[str, int] = {
 }
 
 
@@ -247,12 +253,12 @@ def page_findings(html: str, lang: str, allowed: frozenset[str] = frozenset()) -
     return findings(visible_texts(html), lang, allowed)
 
 
-_CODE_COLUMNS = ("code", "number", "username", "barcode", "symbol", "prefix", "email")
+_CODE_COLUMNS = ("code", "number", "username", "barcode", "symbol", "prefix", "email", "first_name", "last_name")
 
 
 def data_codes() -> frozenset[str]:
-    """Codes the users typed (item, unit, KPI, warehouse codes, document numbers, user names): shown as
-    they are in every language, like proper names."""
+    """Codes the users typed (item, unit, KPI, warehouse codes, document numbers, user names) and people's
+    names: shown as they are in every language."""
     from flask_appbuilder import Model
     from sqlalchemy import select
 
@@ -396,7 +402,7 @@ class Crawl:
         html = resp.get_data(as_text=True) if resp.status_code == 200 and "html" in resp.mimetype else None
         self.seen[key] = html
         self.timing[0] += time.perf_counter() - start
-        if html:
+        if html and not any(url.startswith(prefix) for prefix in KNOWN_GAP_PAGES):
             start = time.perf_counter()
             for text in page_findings(html, lang, self.allowed):
                 self.found.setdefault((text, lang), set()).add(f"{role} {url}")
