@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.extensions import db
@@ -75,9 +76,10 @@ def _robokids_repair(robokids, items, main, defect, day: date) -> None:
         opened_at=_at(day - timedelta(days=1), 10), warranty_until=day + timedelta(days=200)))
     change_state(db.session, req.id, "start", "Заберём роботы на диагностику / Recogemos los robots",
                  at=_at(day - timedelta(days=1), 11))
-    repair(db.session, req.id, RepairInput(main.id, [(items["CPU-A1"].id, "2")], labour="0",
-                                           defective_warehouse_id=defect.id, doc_date=day,
-                                           note="Замена процессоров A1 / Sustitución de procesadores A1"))
+    with force_locale("ru"):  # the stock documents' reasons in the client's language, as its engineer writes
+        repair(db.session, req.id, RepairInput(main.id, [(items["CPU-A1"].id, "2")], labour="0",
+                                               defective_warehouse_id=defect.id, doc_date=day,
+                                               note="Замена процессоров A1 / Sustitución de procesadores A1"))
     change_state(db.session, req.id, "resolve", "Процессоры заменены по гарантии / Procesadores sustituidos",
                  at=_at(day, 12))
 

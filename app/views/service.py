@@ -60,7 +60,7 @@ LABELS = COMMON_LABELS | {
     "paused_minutes": _l("Paused, working minutes"), "weekdays": _l("Working days (1 = Monday)"),
     "work_start_minute": _l("Work starts, minutes after midnight"),
     "work_end_minute": _l("Work ends, minutes after midnight"), "calendar": _l("Working calendar"),
-    "day": _l("Day"), "response_minutes": _l("First response, working minutes"),
+    "day": _l("Day"), "holidays": _l("Holidays"), "response_minutes": _l("First response, working minutes"),
     "resolution_minutes": _l("Resolution, working minutes"),
 }
 

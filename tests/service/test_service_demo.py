@@ -24,6 +24,7 @@ def test_the_robokids_processors_went_to_a_warranty_repair(app, session):
     back = session.scalars(select(StockBalance).where(StockBalance.item_id == cpu.id,
                                                       StockBalance.warehouse_id == defect.id)).one()
     assert (back.qty, back.value) == (Decimal(2), Decimal(0))
+    assert rep.issue.reason == f"Ремонт по заявке {req.number}"  # written in the client's language
     states = set(session.scalars(select(ServiceRequest.state)))
     assert {"resolved", "waiting", "new"} <= states
     assert main.id != defect.id

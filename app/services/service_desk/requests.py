@@ -42,7 +42,7 @@ PREFIX = "SR"
 MAX_FILE = 5 * 1024 * 1024
 # priority: (first response, resolution) in working hours of the default calendar
 DEFAULT_POLICIES = {"critical": (1, 8), "high": (2, 16), "normal": (4, 40), "low": (8, 80)}
-DEFAULT_CALENDAR = ("Standard", "Стандартный", "Estándar")
+DEFAULT_CALENDAR = ("Mon-Fri 9:00-18:00", "Пн-Пт 9:00-18:00", "Lun-Vie 9:00-18:00")
 
 MSG_PARTNER = _l("Choose the client of the request")
 MSG_SUBJECT = _l("Say in a few words what the request is about")
