@@ -241,13 +241,16 @@ for _name, _hook in (("before_insert", _normalise_article), ("before_update", _n
 
 
 def _pg_search_index() -> None:
-    """A new PostgreSQL database gets the search index with the table (create_all); a migrated one gets it from
-    the first search (app/services/quality/kb_search.ensure_index)."""
+    """A new PostgreSQL database gets the search table with the articles' (create_all); a migrated one gets it
+    from the first search (app/services/quality/kb_search.ensure_index)."""
     from sqlalchemy import DDL
 
-    from app.services.quality.kb_search import PG_CREATE
+    from app.services.quality.kb_search import PG_CREATE, PG_TABLE
 
-    event.listen(KbArticle.__table__, "after_create", DDL(PG_CREATE).execute_if(dialect="postgresql"))
+    for stmt in PG_CREATE.split("; "):
+        event.listen(KbArticle.__table__, "after_create", DDL(stmt).execute_if(dialect="postgresql"))
+    event.listen(KbArticle.__table__, "before_drop", DDL(f"DROP TABLE IF EXISTS {PG_TABLE}").execute_if(
+        dialect="postgresql"))
 
 
 _pg_search_index()

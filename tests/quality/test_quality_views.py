@@ -153,3 +153,22 @@ def test_a_service_request_gets_articles_suggested_and_linked(quality, login_as,
     data = c.get(f"/kb/request/{req.id}").json
     assert [r["id"] for r in data["linked"]] == [article.id] and data["suggested"] == []
     assert "link_url" not in login_as("Warehouse").get(f"/kb/request/{req.id}").get_data(as_text=True)
+
+
+def test_an_article_takes_an_attachment_served_as_a_download(quality, login_as, session):
+    import io
+
+    from app.models.quality import KbAttachment
+
+    article = session.scalar(select(KbArticle))
+    c = login_as("Service")
+    resp = c.post(f"/kbarticleview/attach/{article.id}", content_type="multipart/form-data",
+                  data={"file": (io.BytesIO(b"<script>alert(1)</script>"), "manual.html")})
+    assert resp.status_code == 302
+    att = session.scalar(select(KbAttachment))
+    assert (att.filename, att.size) == ("manual.html", 25)
+    got = login_as("Warehouse").get(f"/kbarticleview/attachment/{att.id}")
+    assert got.status_code == 200 and got.data == b"<script>alert(1)</script>"
+    assert got.mimetype == "application/octet-stream" and "attachment" in got.headers["Content-Disposition"]
+    assert login_as("Warehouse").post(f"/kbarticleview/attach/{article.id}", content_type="multipart/form-data",
+                                      data={"file": (io.BytesIO(b"x"), "x.txt")}).status_code == 403
