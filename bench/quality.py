@@ -173,15 +173,15 @@ def _articles(rng: random.Random) -> list[dict]:
 
 def _search(out: PhaseOutput) -> None:
     from app.models.quality import KbArticle
-    from app.services.quality.kb_search import ensure_index, search, suggest
+    from app.services.quality.kb_search import rebuild_index, search, suggest
 
     rng = random.Random(2026)
     t0 = time.perf_counter()
     rows = _articles(rng)
     with db.engine.begin() as conn:
         bulk_insert(conn, KbArticle.__table__, rows)
-    with db.engine.begin() as conn:  # after the insert committed (PostgreSQL builds the index on its own connection)
-        ensure_index(conn)
+    with db.engine.begin() as conn:  # the bulk insert bypassed the model's hooks: index them all
+        rebuild_index(conn)
     out.notes.append(f"W7 index: {ARTICLES:,} articles normalised, inserted and indexed in "
                      f"{time.perf_counter() - t0:.1f} s")
     forms = RU_FORMS + ES_FORMS
@@ -195,6 +195,8 @@ def _search(out: PhaseOutput) -> None:
             t = time.perf_counter()
             empty += not fn(q)
             times.append((time.perf_counter() - t) * 1000)
+        if empty == QUERIES:
+            out.notes.append(f"W7 {name}: every query found nothing: the index is empty, the figure means nothing")
         p95 = statistics.quantiles(times, n=20)[-1]
         out.add(Result(f"W7 knowledge-base {name}, p95 of {QUERIES} queries", f"{ARTICLES:,} articles", p95, MS,
                        goal="p95 < 100 ms", goal_ok=p95 < 100,

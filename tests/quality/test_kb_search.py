@@ -7,6 +7,8 @@ PostgreSQL: the same assertions hold there).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from app.domain.wordforms import forms, normalise
@@ -92,3 +94,20 @@ def test_an_edited_article_is_found_under_its_new_words(articles, session):
     session.delete(art)
     session.commit()
     assert search(session, "шуруповерты") == []
+
+
+def test_a_bulk_load_is_found_after_the_index_is_rebuilt(session):
+    from app.domain.wordforms import normalise
+    from app.extensions import db
+    from app.services.quality.kb_search import rebuild_index
+
+    title = "Зарядка аккумулятора"
+    with db.engine.begin() as conn:  # bypasses the model's hooks, as an import would
+        conn.execute(KbArticle.__table__.insert(), [{
+            "title": "Charging", "title_ru": title, "title_es": "", "body": "", "body_ru": "", "body_es": "",
+            "published": True, "search_title": normalise(title), "search_body": "",
+            "created_at": datetime(2026, 1, 1), "updated_at": datetime(2026, 1, 1)}])
+    with db.engine.begin() as conn:
+        rebuild_index(conn)
+    hits = search(session, "аккумуляторы")
+    assert [session.get(KbArticle, h.article_id).title for h in hits] == ["Charging"]

@@ -96,6 +96,17 @@ def _has_pg_table(conn: Connection) -> bool:
     return conn.execute(text("SELECT to_regclass(:n) IS NOT NULL"), {"n": PG_TABLE}).scalar()
 
 
+def rebuild_index(conn: Connection) -> None:
+    """Index every article again (after a bulk load that bypassed the model's hooks, or a restore)."""
+    if _is_sqlite(conn):
+        conn.execute(text(f"DROP TABLE IF EXISTS {FTS_TABLE}"))
+    elif conn.dialect.name == "postgresql" and _has_pg_table(conn):
+        conn.execute(text(f"DELETE FROM {PG_TABLE}"))
+        conn.execute(text(PG_FILL))
+        return
+    ensure_index(conn)
+
+
 def write_index(conn: Connection, article_id: int, title: str, body: str) -> None:
     """Keep the SQLite index row of one article (PostgreSQL indexes the columns by itself)."""
     if conn.dialect.name == "postgresql":
