@@ -20,23 +20,35 @@ from app.services.service_desk import repairs
 from app.services.service_desk import requests as svc
 from app.views.base import FabrikaInterface
 
-_POST_DOC = """
+_BODIES = {
+    "transition": "{type: object, required: [action], properties: {action: {type: string}, comment: {type: string}}}",
+    "comment": "{type: object, required: [body], properties: {body: {type: string}}}",
+    "repair": ("{type: object, required: [warehouse_id, parts], properties: {warehouse_id: {type: integer}, "
+               "defective_warehouse_id: {type: integer}, labour: {type: string}, parts: {type: array, items: "
+               "{type: object, required: [item_id, qty], properties: {item_id: {type: integer}, "
+               "qty: {type: string}}}}}}"),
+}
+
+
+def _post_doc(body: str) -> str:
+    """The OpenAPI part of a command's docstring: its request body and the request it returns."""
+    return f"""
         ---
         post:
           parameters:
-          - {in: path, name: pk, required: true, schema: {type: integer}}
+          - {{in: path, name: pk, required: true, schema: {{type: integer}}}}
           requestBody:
             required: true
             content:
               application/json:
-                schema: {type: object}
+                schema: {body}
           responses:
             200:
               description: the request after the command
               content:
                 application/json:
-                  schema: {type: object, properties: {id: {type: integer}, state: {type: string},
-                           sla: {type: string}}}
+                  schema: {{type: object, properties: {{id: {{type: integer}}, state: {{type: string}},
+                           sla: {{type: string}}}}}}
 """
 
 
@@ -127,9 +139,11 @@ class ServiceRequestApi(_Service):
 
         return self.command(use_case, _request_out)
 
-    transition.__doc__ = "Move a request by a workflow action (start, wait, resolve, close, reopen...)." + _POST_DOC
-    comment.__doc__ = "Add a comment (the first one is the first response)." + _POST_DOC
-    repair.__doc__ = "Repair: issue the parts from stock (FIFO cost kept; free under warranty)." + _POST_DOC
+    transition.__doc__ = ("Move a request by a workflow action (start, wait, resolve, close, reopen...)."
+                          + _post_doc(_BODIES["transition"]))
+    comment.__doc__ = "Add a comment (the first one is the first response)." + _post_doc(_BODIES["comment"])
+    repair.__doc__ = ("Repair: issue the parts from stock (FIFO cost kept; free under warranty)."
+                      + _post_doc(_BODIES["repair"]))
 
 
 class WorkingCalendarApi(_Service):

@@ -67,12 +67,14 @@ def test_create_update_delete_through_the_pages_are_recorded(app, login_as):
         assert before <= row.at <= after
     assert [r.action for r in (created, updated, deleted)] == ["create", "update", "delete"]
     assert json.loads(created.changes) == {
-        "id": [None, pk], "code": [None, "XTS"], "name": [None, "Test money"], "symbol": [None, "T"],
+        "id": [None, pk], "code": [None, "XTS"], "name": [None, "Test money"], "name_ru": [None, ""],
+        "name_es": [None, ""], "symbol": [None, "T"],
         "decimals": [None, 2], "active": [None, True],
     }
     assert json.loads(updated.changes) == {"name": ["Test money", "Testing money"]}
     assert json.loads(deleted.changes) == {
-        "id": [pk, None], "code": ["XTS", None], "name": ["Testing money", None], "symbol": ["T", None],
+        "id": [pk, None], "code": ["XTS", None], "name": ["Testing money", None], "name_ru": ["", None],
+        "name_es": ["", None], "symbol": ["T", None],
         "decimals": [2, None], "active": [True, None],
     }
 

@@ -72,7 +72,8 @@ def test_create_and_post_leave_the_audit_rows_the_unit_of_work_wrote(session):
     with acting_as(Actor(None, "keeper")):
         doc = f.receipt(wh, [(cpu, 2, "10.50")], on=ON, partner_name="Chip & Co")
     (create, post) = _audit_rows("StockDocument")
-    assert create[:3] == ("create", str(doc.id), f"receipt #{doc.id} (draft)")
+    # a draft has no number yet: its title would say nothing, so the row has none (audit titles)
+    assert create[:3] == ("create", str(doc.id), "")
     assert create[4] == "keeper"
     changes = create[3]
     assert {k: v for k, v in changes.items() if k not in ("created_at",)} == {
@@ -89,7 +90,7 @@ def test_create_and_post_leave_the_audit_rows_the_unit_of_work_wrote(session):
     assert set(post[3]) == {"number", "state", "posted_at", "posted_by"}
     (line,) = _audit_rows("StockDocumentLine")
     line_id = doc.lines[0].id
-    assert line[:3] == ("create", str(line_id), "1: CPU Processor")
+    assert line[:3] == ("create", str(line_id), "#1 CPU")  # the draft's line: position and item
     assert line[3] == {"id": [None, line_id], "document_id": [None, doc.id], "line_no": [None, 1],
                        "item_id": [None, cpu.id], "unit_id": [None, cpu.unit_id], "qty": [None, "2"],
                        "unit_cost": [None, "10.50"], "note": [None, ""]}
