@@ -12,8 +12,11 @@ from sqlalchemy import MetaData
 
 from migrations import append_only, column_types
 
-# Tables other code creates for itself: APScheduler's SQLAlchemyJobStore makes its own table.
-EXTERNAL_TABLES = frozenset({"apscheduler_jobs"})
+# Tables other code creates for itself: APScheduler's SQLAlchemyJobStore made its own table (databases
+# from before the claimed fires); the knowledge base's search index (app/services/quality/kb_search.py)
+# builds SQLite's FTS5 table with its shadow tables, or PostgreSQL's tsvector table, on first use.
+_FTS = ("kb_fts", "kb_fts_data", "kb_fts_idx", "kb_fts_content", "kb_fts_docsize", "kb_fts_config")
+EXTERNAL_TABLES = frozenset({"apscheduler_jobs", "kb_tsv", *_FTS})
 # Named CHECK constraints (ck_*) are compared too: Alembic only does that through this opt-in plugin.
 AUTOGENERATE_PLUGINS = ["alembic.autogenerate.*", "alembic.ext.checkconstraint_byname"]
 

@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, TimestampMixin, utcnow
+from app.models.base import Audited, LocalizedName, TimestampMixin, current_locale, utcnow
 from app.models.types import Money
 
 DIVISIONS = ("company", "sales", "production", "warehouse", "purchasing", "finance", "service")
@@ -37,7 +37,7 @@ REPORT_FORMATS = ("pdf", "xlsx", "csv")
 RUN_SENT, RUN_SKIPPED, RUN_FAILED = "sent", "skipped", "failed"
 
 
-class KpiDefinition(Audited, TimestampMixin, Model):
+class KpiDefinition(LocalizedName, Audited, TimestampMixin, Model):
     """A KPI: a metric (or a formula over metrics) for a division or one employee, with its target."""
 
     __tablename__ = "kpi_definition"
@@ -67,9 +67,11 @@ class KpiDefinition(Audited, TimestampMixin, Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 
     def __repr__(self) -> str:
-        return self.name
+        return self.label()
 
-    def label(self, lang: str = "en") -> str:
+    def label(self, lang: str | None = None) -> str:
+        """The name in `lang` (the reader's language by default), else the default name."""
+        lang = lang or current_locale()
         return getattr(self, f"name_{lang}", "") or self.name if lang in ("ru", "es") else self.name
 
 

@@ -265,7 +265,7 @@ class KpiDefinitionView(BaseModelView):
     }
 
     def __init__(self, **kwargs: Any) -> None:
-        metric_choices = [("", "—")] + [(m.code, str(m.label)) for m in METRICS]
+        metric_choices = [("", "—")] + [(m.code, m.label) for m in METRICS]  # lazy: the reader's language
         self.add_form_extra_fields = self.edit_form_extra_fields = {
             "metric": choice_field(LABELS["metric"], metric_choices),
             "division": choice_field(LABELS["division"], [(d, DIVISION_LABELS[d]) for d in DIVISIONS]),
