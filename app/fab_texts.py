@@ -19,7 +19,11 @@ _PATCHED = "_fabrika_translated"
 
 
 def _labels() -> dict[str, Any]:
-    return {"username": _l("User Name"), "login_count": _l("Login count"), "fail_login_count": _l("Failed login count")}
+    """The chart's columns (its series and the "group by" choices FAB builds from the user columns)."""
+    return {"username": _l("User Name"), "login_count": _l("Login count"), "fail_login_count": _l("Failed login count"),
+            "first_name": _l("First name"), "last_name": _l("Last name"), "email": _l("Email"),
+            "active": _l("Active"), "roles": _l("Roles"), "groups": _l("Groups"), "created_on": _l("Created"),
+            "changed_on": _l("Changed"), "last_login": _l("Last sign-in")}
 
 
 def _names(values: Any) -> str:
@@ -41,6 +45,8 @@ def install() -> None:
         {"label": _l("Login count"), "group": "username", "series": ["login_count"]},
         {"label": _l("Failed login count"), "group": "username", "series": ["fail_login_count"]},
     ]
+    # the filter widget's and the "group by" labels are read from the class's at FAB's __init__
+    UserStatsChartView.label_columns = {**(UserStatsChartView.label_columns or {}), **_labels()}
     fab_init = UserStatsChartView.__init__
 
     def __init__(self, **kwargs: Any) -> None:

@@ -121,9 +121,35 @@ def _role_repr(role) -> str:
     return role_label(role.name) if has_request_context() else role.name
 
 
+def _in_request(label, default=lambda name: name):
+    """A __repr__ printing `label(name)` in a request and the stored name elsewhere (logs, the CLI)."""
+    return lambda obj: label(obj.name) if has_request_context() else default(obj.name)
+
+
 def install() -> None:
-    """FAB's PermissionView and Role print in the reader's language in a request, as FAB does elsewhere (logs)."""
-    from flask_appbuilder.security.sqla.models import PermissionView, Role
+    """FAB's security registers print in the reader's language in a request, as FAB does elsewhere (logs):
+    permission views, roles, and on the Admin's technical pages the bare permissions ("can_read") and
+    resources ("Customer orders", "SalesOrderView") of "Base Permissions" and "Views/Menus"."""
+    from flask_appbuilder.security.sqla.models import Permission, PermissionView, Role, ViewMenu
+    from flask_appbuilder.security.views import (
+        PermissionModelView,
+        PermissionViewModelView,
+        RoleModelView,
+        UserGroupModelView,
+        ViewMenuModelView,
+    )
 
     PermissionView.__repr__ = _permission_view_repr
     Role.__repr__ = _role_repr
+    Permission.__repr__ = _in_request(action_label)
+    ViewMenu.__repr__ = _in_request(resource_label)
+    PermissionModelView.formatters_columns = {"name": action_label}
+    ViewMenuModelView.formatters_columns = {"name": resource_label}
+    RoleModelView.formatters_columns = {**(RoleModelView.formatters_columns or {}), "name": role_label}
+    RoleModelView.label_columns = {**RoleModelView.label_columns, "user": _l("Users"), "groups": _l("Groups")}
+    PermissionViewModelView.label_columns = {"permission": _l("Permission"), "view_menu": _l("Views/Menus"),
+                                             "role": _l("Role")}
+    UserGroupModelView.label_columns = {
+        "name": _l("Name"), "label": _l("group: Label"), "description": _l("Description"), "users": _l("Users"),
+        "roles": _l("Roles"),
+    }
