@@ -45,6 +45,7 @@ ACTIONS = {
 FAB_RESOURCES = {
     "RoleModelView": _l("List Roles"),
     "UserDBModelView": _l("List Users"),
+    "FabrikaUserDBModelView": _l("List Users"),  # app/security.py's users view (FAB's with translated words)
     "UserGroupModelView": _l("List Groups"),
     "UserStatsChartView": _l("User's Statistics"),
     "PermissionModelView": _l("Base Permissions"),
