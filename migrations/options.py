@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import MetaData
 
-from migrations import append_only, column_types
+from migrations import append_only, column_types, search_indexes
 
 # Tables other code creates for itself: APScheduler's SQLAlchemyJobStore made its own table (databases
 # from before the claimed fires); the knowledge base's search index (app/services/quality/kb_search.py)
@@ -32,6 +32,9 @@ def target_metadata() -> MetaData:
 
 
 def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
+    """Leave out what the models do not declare: external tables and the trigram search indexes."""
+    if type_ == "index" and search_indexes.is_search_index(name):
+        return False
     return not (type_ == "table" and name in EXTERNAL_TABLES)
 
 
