@@ -1,0 +1,21 @@
+"""Imports from XLSX and CSV: the kinds, each a module of its context; the runs in app.services.imports.runs."""
+
+from __future__ import annotations
+
+from app.domain.errors import DomainError
+from app.services.imports.catalog import ItemsImport, PriceListsImport
+from app.services.imports.core import Kind
+from app.services.imports.engineering import BomsImport, RoutingsImport
+from app.services.imports.partners import PartnersImport, SupplierOffersImport
+from app.services.imports.stock import OpeningStockImport, ReorderPointsImport
+
+KINDS: dict[str, Kind] = {kind.key: kind for kind in (
+    ItemsImport(), PartnersImport(), SupplierOffersImport(), PriceListsImport(), BomsImport(), RoutingsImport(),
+    ReorderPointsImport(), OpeningStockImport())}
+
+
+def get_kind(key: str) -> Kind:
+    kind = KINDS.get(key)
+    if kind is None:
+        raise DomainError("Unknown import kind %(kind)s", kind=str(key)[:40])
+    return kind

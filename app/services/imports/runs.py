@@ -1,0 +1,147 @@
+"""The life of an import run: template, upload, check (preview), apply (all or nothing), the mapping kept.
+
+A run keeps its file, so the page can check it again with another column mapping and apply it
+later; applying reads the stored file again and checks every row inside the use case, so what is
+written is exactly what was checked against the data as it is at that moment.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_babel import force_locale, gettext
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.domain.errors import DomainError
+from app.models.base import utcnow
+from app.models.imports import ImportMapping, ImportRun
+from app.services.base import current_actor, keep_on_rollback, unit_of_work
+from app.services.export import to_xlsx
+from app.services.imports import get_kind
+from app.services.imports.core import Preview, auto_mapping, check_file, dumps, loads, read_table, refuse_bad
+from app.services.imports.stock import MSG_OPENING_REASON
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MSG_TOO_BIG = "The file is larger than %(mb)s MB"
+MSG_DONE = "This file was already imported"
+MSG_NO_FILE = "Choose a file"
+
+
+def template(kind_key: str, locale: str) -> bytes:
+    """An XLSX with the kind's headers in `locale` and one example row."""
+    kind = get_kind(kind_key)
+    with force_locale(locale):
+        headers = [str(f.label) for f in kind.fields]
+    return to_xlsx(headers, [[f.example for f in kind.fields]], title=kind.key)
+
+
+def remembered(session: Session, user_id: int | None, kind_key: str) -> dict[str, str]:
+    if user_id is None:
+        return {}
+    return loads(session.scalar(select(ImportMapping.mapping).where(
+        ImportMapping.user_id == user_id, ImportMapping.kind == kind_key)))
+
+
+def remember(session: Session, user_id: int | None, kind_key: str, mapping: dict[str, str]) -> None:
+    """Keep the user's mapping for this kind: the next file with the same headers maps itself."""
+    if user_id is None:
+        return
+    row = session.scalar(select(ImportMapping).where(ImportMapping.user_id == user_id,
+                                                     ImportMapping.kind == kind_key))
+    if row is None:
+        session.add(ImportMapping(user_id=user_id, kind=kind_key, mapping=dumps(mapping)))
+    else:
+        row.mapping = dumps(mapping)
+
+
+def upload(session: Session, kind_key: str, file_name: str, content: bytes, file_locale: str = "",
+           on_date: date | None = None) -> ImportRun:
+    """Store the file as a new run, its columns mapped (the user's last mapping, else by header words)."""
+    kind = get_kind(kind_key)
+    if not content:
+        raise DomainError(MSG_NO_FILE, field="file")
+    if len(content) > MAX_FILE_BYTES:
+        raise DomainError(MSG_TOO_BIG, mb=MAX_FILE_BYTES // (1024 * 1024))
+    headers, _ = read_table(content, file_name)
+    actor = current_actor()
+    with unit_of_work(session):
+        mapping = auto_mapping(kind.fields, headers, remembered(session, actor.user_id, kind.key))
+        run = ImportRun(kind=kind.key, username=actor.username, user_id=actor.user_id, file_name=file_name[:255],
+                        content=content, file_locale=file_locale[:8], on_date=on_date, mapping=dumps(mapping),
+                        state="uploaded")
+        session.add(run)
+        session.flush()
+    return run
+
+
+def _run(session: Session, run_id: int, lock: bool = False) -> ImportRun:
+    stmt = select(ImportRun).where(ImportRun.id == run_id)
+    run = session.scalar(stmt.with_for_update() if lock else stmt)
+    if run is None:
+        raise DomainError("No such import: %(id)s", id=run_id)
+    return run
+
+
+def headers_of(session: Session, run_id: int) -> list[str]:
+    run = _run(session, run_id)
+    return read_table(run.content, run.file_name)[0]
+
+
+def check_run(session: Session, run_id: int, mapping: dict[str, str] | None = None) -> Preview:
+    """Check every row with `mapping` (else the run's), keep the counts on the run and the mapping for
+    the user: the preview the page shows."""
+    with unit_of_work(session):
+        run = _run(session, run_id, lock=True)
+        kind = get_kind(run.kind)
+        mapping = loads(run.mapping) if mapping is None else {k: v for k, v in mapping.items() if v}
+        preview = check_file(session, kind, run.content, run.file_name, mapping, run.file_locale or None,
+                             run.on_date)
+        if run.state != "done":
+            _count(run, preview, "checked")
+            run.mapping = dumps(mapping)
+        remember(session, current_actor().user_id, kind.key, mapping)
+    return preview
+
+
+def _count(run: ImportRun, preview: Preview, state: str) -> None:
+    counts = preview.counts
+    run.rows_total, run.rows_new, run.rows_changed = preview.total, counts["new"], counts["changed"]
+    run.rows_same, run.rows_bad, run.state = counts["same"], counts["bad"], state
+
+
+def apply_run(session: Session, run_id: int) -> ImportRun:
+    """Write the whole file or nothing: any bad row refuses the run (recorded as failed, nothing else)."""
+    failure: dict[str, Any] = {}
+    with unit_of_work(session):
+        keep_on_rollback(session, lambda s: _record_failure(s, run_id, failure))
+        run = _run(session, run_id, lock=True)
+        if run.state == "done":
+            raise DomainError(MSG_DONE)
+        kind = get_kind(run.kind)
+        try:
+            preview = check_file(session, kind, run.content, run.file_name, loads(run.mapping),
+                                 run.file_locale or None, run.on_date, keep_plans=True)
+            failure["counts"] = preview
+            refuse_bad(preview)
+            preview.ctx.update(reason=gettext(MSG_OPENING_REASON, run=run.id), source_ref=f"IMPORT-{run.id}")
+            result = kind.apply(session, preview.ctx, preview.plans)
+        except DomainError as exc:
+            failure["message"] = "; ".join(exc.messages())[:2000]
+            raise
+        _count(run, preview, "done")
+        run.result, run.finished_at = result[:2000], utcnow()
+        session.flush()
+    return run
+
+
+def _record_failure(session: Session, run_id: int, failure: dict[str, Any]) -> None:
+    """After the rollback: the run is marked failed with its counts and first problems, nothing else stays."""
+    values: dict[str, Any] = {"state": "failed", "finished_at": utcnow(), "result": failure.get("message", "")}
+    preview = failure.get("counts")
+    if preview is not None:
+        counts = preview.counts
+        values.update(rows_total=preview.total, rows_new=counts["new"], rows_changed=counts["changed"],
+                      rows_same=counts["same"], rows_bad=counts["bad"])
+    session.execute(update(ImportRun).where(ImportRun.id == run_id, ImportRun.state != "done").values(**values))
