@@ -37,6 +37,8 @@ RESOURCE_CALCULATOR = "Calculators"  # calculator definitions (write = edit form
 RESOURCE_KPI = "KPIs"  # dashboards (read), KPI definitions and scheduled reports (write), recompute (run)
 RESOURCE_QUALITY = "Quality"  # complaints, defect causes, corrective actions (post = close them), recalls
 RESOURCE_KNOWLEDGE = "Knowledge base"  # articles: every role reads, writers edit
+RESOURCE_PROJECT = "Projects"  # projects, tasks, time, the boards (a user sees their team's projects)
+RESOURCE_PROCESS = "Business processes"  # process templates, their dry runs and running instances
 RESOURCE_SERVICE = "Service"  # service requests, SLA calendars and policies; post = repairs (consume stock)
 
 # ModelView / ModelRestApi method -> action. Reading covers list, show, export and the API GETs.

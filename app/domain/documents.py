@@ -174,3 +174,7 @@ WORKFLOWS: dict[str, Workflow] = {wf.doc_type: wf for wf in (
     PAYMENT, PURCHASE_REQUEST, PURCHASE_ORDER, PROPOSAL, OUTBOX_MESSAGE, SERVICE_REQUEST)}
 # quality (declared in app/domain/quality.py with its analysis helpers)
 WORKFLOWS.update({wf.doc_type: wf for wf in (COMPLAINT, CORRECTIVE_ACTION)})
+# projects (declared in app/domain/planning.py with the scheduling in working days)
+from app.domain.planning import PROJECT_TASK  # noqa: E402
+
+WORKFLOWS[PROJECT_TASK.doc_type] = PROJECT_TASK

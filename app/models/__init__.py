@@ -5,6 +5,7 @@ from app.models import (  # noqa: F401
     crm,
     kpi,  # KPI definitions, values with lineage, scheduled reports
     production,  # noqa: F401  (BOMs, routings, production orders)
+    projects,  # projects, tasks, time, business processes
     proposals,
     purchasing,
     quality,  # complaints, defect causes, corrective actions, knowledge base

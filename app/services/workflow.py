@@ -49,6 +49,9 @@ def transition(session: Session, wf: Workflow, doc: Any, action: str, target: st
     if t.stamp and hasattr(type(doc), f"{t.stamp}_at"):
         setattr(doc, f"{t.stamp}_at", utcnow())
         setattr(doc, f"{t.stamp}_by", current_actor().username)
+    from app.services.projects.processes import on_transition  # business processes start from events
+
+    on_transition(session, wf.doc_type, t.action, doc)
     return t
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 15:48:04.892749
+Create Date: 2026-12-07 18:04:40.842364
 
 """
 import sqlalchemy as sa
@@ -82,6 +82,23 @@ def upgrade():
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
     )
+    op.create_table('accounting_period',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('month_start', sa.Date(), nullable=False),
+    sa.Column('month_end', sa.Date(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('stock_value', app.models.types.Money(), nullable=True),
+    sa.Column('closed_at', sa.DateTime(), nullable=True),
+    sa.Column('closed_by', sa.String(length=100), nullable=False),
+    sa.Column('reopened_at', sa.DateTime(), nullable=True),
+    sa.Column('reopened_by', sa.String(length=100), nullable=False),
+    sa.CheckConstraint("state IN ('open','closed')", name='ck_period_state'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('month_start')
+    )
+    with op.batch_alter_table('accounting_period', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_accounting_period_state'), ['state'], unique=False)
+
     op.create_table('audit_log',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('at', sa.DateTime(), nullable=False),
@@ -237,23 +254,32 @@ def upgrade():
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
     )
-    op.create_table('kpi_fact',
+    op.create_table('kpi_lineage',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('metric', sa.String(length=48), nullable=False),
+    sa.Column('source', sa.String(length=48), nullable=False),
     sa.Column('period_kind', sa.String(length=8), nullable=False),
     sa.Column('period_start', sa.Date(), nullable=False),
-    sa.Column('period_end', sa.Date(), nullable=False),
-    sa.Column('employee_key', sa.Integer(), nullable=False),
-    sa.Column('num', app.models.types.Money(), nullable=False),
-    sa.Column('den', app.models.types.Money(), nullable=False),
-    sa.Column('value', app.models.types.Money(), nullable=True),
-    sa.Column('docs', sa.Integer(), nullable=False),
     sa.Column('digest', sa.String(length=40), nullable=False),
-    sa.Column('closed', sa.Boolean(), nullable=False),
-    sa.Column('computed_at', sa.DateTime(), nullable=False),
+    sa.Column('docs', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('metric', 'period_kind', 'period_start', 'employee_key', name='uq_kpi_fact')
+    sa.UniqueConstraint('source', 'period_kind', 'period_start', name='uq_kpi_lineage')
     )
+    op.create_table('kpi_score_part',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('period_kind', sa.String(length=8), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('division', sa.String(length=24), nullable=False),
+    sa.Column('employee_id', sa.Integer(), nullable=False),
+    sa.Column('resources', sa.String(length=400), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('weight', app.models.types.Money(), nullable=False),
+    sa.Column('weighted', app.models.types.Rate(), nullable=False),
+    sa.Column('definitions_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('kpi_score_part', schema=None) as batch_op:
+        batch_op.create_index('ix_kpi_score_part', ['period_kind', 'period_start'], unique=False)
+
     op.create_table('kpi_source_mark',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('metric', sa.String(length=48), nullable=False),
@@ -263,6 +289,74 @@ def upgrade():
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('metric', 'period_kind', name='uq_kpi_source_mark')
     )
+    op.create_table('mkt_client_scale',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('cuts', sa.JSON(), nullable=False),
+    sa.Column('computed_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_table('mkt_segment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('name_ru', sa.String(length=200), nullable=False),
+    sa.Column('name_es', sa.String(length=200), nullable=False),
+    sa.Column('rules', sa.JSON(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('member_count', sa.Integer(), nullable=False),
+    sa.Column('evaluated_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_table('plan_run',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('started_at', sa.DateTime(), nullable=False),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.Column('trigger', sa.String(length=16), nullable=False),
+    sa.Column('username', sa.String(length=100), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('progress', sa.Integer(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('stats', sa.JSON(), nullable=False),
+    sa.CheckConstraint("state IN ('running','done','failed')", name='ck_plan_run_state'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('plan_run', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plan_run_started_at'), ['started_at'], unique=False)
+
+    op.create_table('process_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('entity', sa.String(length=32), nullable=False),
+    sa.Column('entity_id', sa.Integer(), nullable=True),
+    sa.Column('payload', sa.Text(), nullable=False),
+    sa.Column('occurred_at', sa.DateTime(), nullable=False),
+    sa.Column('dispatched_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('process_event', schema=None) as batch_op:
+        batch_op.create_index('ix_process_event_kind_time', ['kind', 'occurred_at'], unique=False)
+        batch_op.create_index('ix_process_event_pending', ['dispatched_at', 'id'], unique=False)
+
+    op.create_table('process_template',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('name_ru', sa.String(length=200), nullable=False),
+    sa.Column('name_es', sa.String(length=200), nullable=False),
+    sa.Column('event', sa.String(length=32), nullable=False),
+    sa.Column('condition', sa.String(length=2000), nullable=False),
+    sa.Column('steps', sa.Text(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("event IN ('order_confirmed','proposal_approved','complaint_registered','payment_overdue')", name='ck_process_event'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('code')
+    )
+    with op.batch_alter_table('process_template', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_process_template_event'), ['event'], unique=False)
+
     op.create_table('purchasing_run',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('started_at', sa.DateTime(), nullable=False),
@@ -302,6 +396,8 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('next_run_at', sa.DateTime(), nullable=True),
     sa.Column('last_run_at', sa.DateTime(), nullable=True),
+    sa.Column('name_ru', sa.String(length=200), nullable=False),
+    sa.Column('name_es', sa.String(length=200), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint("fmt IN ('pdf','xlsx','csv')", name='ck_sched_fmt'),
@@ -472,6 +568,16 @@ def upgrade():
     with op.batch_alter_table('calculator_version', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_calculator_version_calculator_id'), ['calculator_id'], unique=False)
 
+    op.create_table('capacity_load',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('work_center_id', sa.Integer(), nullable=False),
+    sa.Column('week_start', sa.Date(), nullable=False),
+    sa.Column('load_minutes', app.models.types.Quantity(), nullable=False),
+    sa.Column('capacity_minutes', app.models.types.Quantity(), nullable=False),
+    sa.ForeignKeyConstraint(['work_center_id'], ['work_center.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('work_center_id', 'week_start')
+    )
     op.create_table('company',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -519,6 +625,45 @@ def upgrade():
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('user_id')
     )
+    op.create_table('import_mapping',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('mapping', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['ab_user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('import_mapping', schema=None) as batch_op:
+        batch_op.create_index('ux_import_mapping', ['user_id', 'kind'], unique=True)
+
+    op.create_table('import_run',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('username', sa.String(length=100), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.Column('file_name', sa.String(length=255), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
+    sa.Column('file_locale', sa.String(length=8), nullable=False),
+    sa.Column('on_date', sa.Date(), nullable=True),
+    sa.Column('mapping', sa.Text(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('rows_total', sa.Integer(), nullable=False),
+    sa.Column('rows_new', sa.Integer(), nullable=False),
+    sa.Column('rows_changed', sa.Integer(), nullable=False),
+    sa.Column('rows_same', sa.Integer(), nullable=False),
+    sa.Column('rows_bad', sa.Integer(), nullable=False),
+    sa.Column('result', sa.Text(), nullable=False),
+    sa.CheckConstraint("state IN ('uploaded','checked','done','failed')", name='ck_import_state'),
+    sa.ForeignKeyConstraint(['user_id'], ['ab_user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('import_run', schema=None) as batch_op:
+        batch_op.create_index('ix_import_run_created', ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_import_run_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_import_run_state'), ['state'], unique=False)
+
     op.create_table('item',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=64), nullable=False),
@@ -600,20 +745,43 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_kpi_definition_employee_id'), ['employee_id'], unique=False)
         batch_op.create_index('ix_kpi_division', ['division', 'sort'], unique=False)
 
-    op.create_table('kpi_fact_doc',
+    op.create_table('kpi_fact',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('fact_id', sa.Integer(), nullable=False),
+    sa.Column('metric', sa.String(length=48), nullable=False),
+    sa.Column('period_kind', sa.String(length=8), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('employee_key', sa.Integer(), nullable=False),
+    sa.Column('num', app.models.types.Money(), nullable=False),
+    sa.Column('den', app.models.types.Money(), nullable=False),
+    sa.Column('value', app.models.types.Money(), nullable=True),
+    sa.Column('docs', sa.Integer(), nullable=False),
+    sa.Column('digest', sa.String(length=40), nullable=False),
+    sa.Column('closed', sa.Boolean(), nullable=False),
+    sa.Column('computed_at', sa.DateTime(), nullable=False),
+    sa.Column('lineage_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['lineage_id'], ['kpi_lineage.id'], ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('metric', 'period_kind', 'period_start', 'employee_key', name='uq_kpi_fact')
+    )
+    with op.batch_alter_table('kpi_fact', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_kpi_fact_lineage_id'), ['lineage_id'], unique=False)
+
+    op.create_table('kpi_lineage_doc',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('lineage_id', sa.Integer(), nullable=False),
+    sa.Column('employee_key', sa.Integer(), nullable=False),
     sa.Column('ref_type', sa.String(length=24), nullable=False),
     sa.Column('ref_id', sa.Integer(), nullable=False),
     sa.Column('label', sa.String(length=64), nullable=False),
     sa.Column('ref_date', sa.Date(), nullable=True),
     sa.Column('num', app.models.types.Money(), nullable=False),
     sa.Column('den', app.models.types.Money(), nullable=False),
-    sa.ForeignKeyConstraint(['fact_id'], ['kpi_fact.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['lineage_id'], ['kpi_lineage.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
-    with op.batch_alter_table('kpi_fact_doc', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_kpi_fact_doc_fact_id'), ['fact_id'], unique=False)
+    with op.batch_alter_table('kpi_lineage_doc', schema=None) as batch_op:
+        batch_op.create_index('ix_kpi_lineage_doc', ['lineage_id', 'employee_key'], unique=False)
 
     op.create_table('partner',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -660,6 +828,32 @@ def upgrade():
         batch_op.create_index('ix_partner_supplier', ['is_supplier'], unique=False)
         batch_op.create_index('ix_partner_tax_id', ['tax_id'], unique=False)
 
+    op.create_table('period_stock_value',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('period_id', sa.Integer(), nullable=False),
+    sa.Column('warehouse_id', sa.Integer(), nullable=False),
+    sa.Column('qty', app.models.types.Quantity(), nullable=False),
+    sa.Column('value', app.models.types.Money(), nullable=False),
+    sa.ForeignKeyConstraint(['period_id'], ['accounting_period.id'], ),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouse.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('period_stock_value', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_period_stock_value_period_id'), ['period_id'], unique=False)
+
+    op.create_table('process_version',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('template_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('event', sa.String(length=32), nullable=False),
+    sa.Column('condition', sa.String(length=2000), nullable=False),
+    sa.Column('steps', sa.Text(), nullable=False),
+    sa.Column('published_at', sa.DateTime(), nullable=False),
+    sa.Column('published_by', sa.String(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['template_id'], ['process_template.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('template_id', 'number', name='uq_process_version')
+    )
     op.create_table('purchasing_settings',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('nightly_methods', sa.JSON(), nullable=False),
@@ -772,6 +966,35 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_calculation_run_created_by'), ['created_by'], unique=False)
         batch_op.create_index(batch_op.f('ix_calculation_run_version_id'), ['version_id'], unique=False)
 
+    op.create_table('cost_correction',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=32), nullable=True),
+    sa.Column('doc_date', sa.Date(), nullable=False),
+    sa.Column('corrects_date', sa.Date(), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('basis', sa.String(length=16), nullable=False),
+    sa.Column('amount', app.models.types.Money(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=True),
+    sa.Column('description', sa.String(length=300), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('posted_at', sa.DateTime(), nullable=True),
+    sa.Column('posted_by', sa.String(length=100), nullable=False),
+    sa.Column('cancelled_at', sa.DateTime(), nullable=True),
+    sa.Column('cancelled_by', sa.String(length=100), nullable=False),
+    sa.Column('row_version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("basis IN ('value','qty','weight')", name='ck_ccor_basis'),
+    sa.CheckConstraint("kind IN ('landed','price')", name='ck_ccor_kind'),
+    sa.CheckConstraint("state IN ('draft','posted','cancelled')", name='ck_ccor_state'),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('number')
+    )
+    with op.batch_alter_table('cost_correction', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cost_correction_state'), ['state'], unique=False)
+
     op.create_table('deal',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
@@ -804,6 +1027,30 @@ def upgrade():
         batch_op.create_index('ix_deal_partner', ['partner_id'], unique=False)
         batch_op.create_index('ix_deal_stage', ['stage_id'], unique=False)
 
+    op.create_table('forecast_fit',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('method', sa.String(length=32), nullable=False),
+    sa.Column('period', sa.String(length=8), nullable=False),
+    sa.Column('mase', app.models.types.Quantity(), nullable=True),
+    sa.Column('wape', app.models.types.Quantity(), nullable=True),
+    sa.Column('naive_wape', app.models.types.Quantity(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('item_id')
+    )
+    op.create_table('forecast_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('qty', app.models.types.Quantity(), nullable=False),
+    sa.Column('override_qty', app.models.types.Quantity(), nullable=True),
+    sa.Column('overridden_by', sa.String(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('item_id', 'period_start')
+    )
     op.create_table('kb_article',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=300), nullable=False),
@@ -862,6 +1109,73 @@ def upgrade():
     with op.batch_alter_table('kpi_value', schema=None) as batch_op:
         batch_op.create_index('ix_kpi_value_period', ['period_kind', 'period_start'], unique=False)
 
+    op.create_table('mkt_client_stats',
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('orders', sa.Integer(), nullable=False),
+    sa.Column('first_order', sa.Date(), nullable=True),
+    sa.Column('last_order', sa.Date(), nullable=True),
+    sa.Column('revenue', app.models.types.Money(), nullable=False),
+    sa.Column('interval_days', sa.Integer(), nullable=True),
+    sa.Column('next_due', sa.Date(), nullable=True),
+    sa.Column('r_score', sa.Integer(), nullable=False),
+    sa.Column('f_score', sa.Integer(), nullable=False),
+    sa.Column('m_score', sa.Integer(), nullable=False),
+    sa.Column('abc_class', sa.String(length=1), nullable=False),
+    sa.Column('refreshed_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('partner_id')
+    )
+    with op.batch_alter_table('mkt_client_stats', schema=None) as batch_op:
+        batch_op.create_index('ix_mkt_stats_due', ['next_due'], unique=False)
+        batch_op.create_index('ix_mkt_stats_last', ['last_order'], unique=False)
+
+    op.create_table('mkt_opt_out',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('partner_id')
+    )
+    op.create_table('mkt_promotion',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('name_ru', sa.String(length=200), nullable=False),
+    sa.Column('name_es', sa.String(length=200), nullable=False),
+    sa.Column('date_from', sa.Date(), nullable=False),
+    sa.Column('date_to', sa.Date(), nullable=False),
+    sa.Column('discount_pct', app.models.types.Rate(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=True),
+    sa.Column('group_id', sa.Integer(), nullable=True),
+    sa.Column('segment_id', sa.Integer(), nullable=True),
+    sa.Column('partner_id', sa.Integer(), nullable=True),
+    sa.Column('priority', sa.Integer(), nullable=False),
+    sa.Column('floor_margin_pct', app.models.types.Rate(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('discount_pct > 0 AND discount_pct <= 100', name='ck_mkt_promo_pct'),
+    sa.ForeignKeyConstraint(['group_id'], ['item_group.id'], ),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.ForeignKeyConstraint(['segment_id'], ['mkt_segment.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('mkt_promotion', schema=None) as batch_op:
+        batch_op.create_index('ix_mkt_promo_dates', ['active', 'date_from', 'date_to'], unique=False)
+
+    op.create_table('mkt_segment_member',
+    sa.Column('segment_id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['segment_id'], ['mkt_segment.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('segment_id', 'partner_id')
+    )
+    with op.batch_alter_table('mkt_segment_member', schema=None) as batch_op:
+        batch_op.create_index('ix_mkt_member_partner', ['partner_id'], unique=False)
+
     op.create_table('outbox_message',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
@@ -877,6 +1191,7 @@ def upgrade():
     sa.Column('entity_id', sa.Integer(), nullable=True),
     sa.Column('partner_id', sa.Integer(), nullable=True),
     sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('headers', sa.JSON(), nullable=True),
     sa.CheckConstraint("state IN ('queued','sent','failed')", name='ck_outbox_state'),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
     sa.ForeignKeyConstraint(['user_id'], ['ab_user.id'], ),
@@ -925,6 +1240,29 @@ def upgrade():
     sa.ForeignKeyConstraint(['tag_id'], ['tag.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('partner_id', 'tag_id')
     )
+    op.create_table('planned_order',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=False),
+    sa.Column('start_date', sa.Date(), nullable=False),
+    sa.Column('qty', app.models.types.Quantity(), nullable=False),
+    sa.Column('pegs', sa.JSON(), nullable=False),
+    sa.Column('late', sa.Boolean(), nullable=False),
+    sa.Column('moved_weeks', sa.Integer(), nullable=False),
+    sa.Column('supplier_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("kind IN ('make','buy')", name='ck_planned_kind'),
+    sa.CheckConstraint('qty > 0', name='ck_planned_qty'),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.ForeignKeyConstraint(['supplier_id'], ['partner.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('item_id', 'kind', 'due_date')
+    )
+    with op.batch_alter_table('planned_order', schema=None) as batch_op:
+        batch_op.create_index('ix_planned_due', ['due_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_planned_order_item_id'), ['item_id'], unique=False)
+
     op.create_table('price_list',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -1219,6 +1557,28 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_bom_line_bom_id'), ['bom_id'], unique=False)
         batch_op.create_index('ix_bomline_item', ['item_id'], unique=False)
 
+    op.create_table('cost_impact',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('source_type', sa.String(length=24), nullable=False),
+    sa.Column('source_id', sa.Integer(), nullable=False),
+    sa.Column('reversal', sa.Boolean(), nullable=False),
+    sa.Column('target', sa.String(length=24), nullable=False),
+    sa.Column('doc_type', sa.String(length=24), nullable=False),
+    sa.Column('doc_id', sa.Integer(), nullable=True),
+    sa.Column('doc_number', sa.String(length=32), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=True),
+    sa.Column('lot_id', sa.Integer(), nullable=True),
+    sa.Column('consumer_move_id', sa.Integer(), nullable=True),
+    sa.Column('qty', app.models.types.Quantity(), nullable=False),
+    sa.Column('amount', app.models.types.Money(), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.ForeignKeyConstraint(['lot_id'], ['stock_lot.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('cost_impact', schema=None) as batch_op:
+        batch_op.create_index('ix_cimpact_move', ['consumer_move_id'], unique=False)
+        batch_op.create_index('ix_cimpact_source', ['source_type', 'source_id'], unique=False)
+
     op.create_table('deal_stage_change',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('deal_id', sa.Integer(), nullable=False),
@@ -1269,6 +1629,36 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_kb_request_link_request_id'), ['request_id'], unique=False)
         batch_op.create_index('ux_kb_request_link', ['article_id', 'request_id'], unique=True)
 
+    op.create_table('mkt_campaign',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('name_ru', sa.String(length=200), nullable=False),
+    sa.Column('name_es', sa.String(length=200), nullable=False),
+    sa.Column('segment_id', sa.Integer(), nullable=False),
+    sa.Column('promotion_id', sa.Integer(), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('subject_ru', sa.String(length=300), nullable=False),
+    sa.Column('subject_es', sa.String(length=300), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('body_ru', sa.Text(), nullable=False),
+    sa.Column('body_es', sa.Text(), nullable=False),
+    sa.Column('call_list', sa.Boolean(), nullable=False),
+    sa.Column('holdout_pct', app.models.types.Rate(), nullable=False),
+    sa.Column('seed', sa.Integer(), nullable=False),
+    sa.Column('cost', app.models.types.Money(), nullable=False),
+    sa.Column('per_run', sa.Integer(), nullable=False),
+    sa.Column('started_at', sa.DateTime(), nullable=True),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.Column('period_days', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("state IN ('draft','sending','sent')", name='ck_mkt_campaign_state'),
+    sa.CheckConstraint('holdout_pct >= 0 AND holdout_pct < 100', name='ck_mkt_campaign_holdout'),
+    sa.ForeignKeyConstraint(['promotion_id'], ['mkt_promotion.id'], ),
+    sa.ForeignKeyConstraint(['segment_id'], ['mkt_segment.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('option_group',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('model_id', sa.Integer(), nullable=False),
@@ -1672,6 +2062,24 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_lot_consumption_lot_id'), ['lot_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lot_consumption_move_id'), ['move_id'], unique=False)
 
+    op.create_table('mkt_campaign_recipient',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('group', sa.String(length=8), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('email', sa.String(length=200), nullable=False),
+    sa.Column('outbox_id', sa.Integer(), nullable=True),
+    sa.Column('activity_id', sa.Integer(), nullable=True),
+    sa.Column('queued_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['campaign_id'], ['mkt_campaign.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('campaign_id', 'partner_id', name='uq_mkt_recipient')
+    )
+    with op.batch_alter_table('mkt_campaign_recipient', schema=None) as batch_op:
+        batch_op.create_index('ix_mkt_recipient_state', ['campaign_id', 'state', 'id'], unique=False)
+
     op.create_table('payment_instalment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('proposal_id', sa.Integer(), nullable=False),
@@ -1772,6 +2180,39 @@ def upgrade():
     with op.batch_alter_table('production_operation', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_production_operation_order_id'), ['order_id'], unique=False)
 
+    op.create_table('project',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('name_ru', sa.String(length=200), nullable=False),
+    sa.Column('name_es', sa.String(length=200), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('start_date', sa.Date(), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=True),
+    sa.Column('partner_id', sa.Integer(), nullable=True),
+    sa.Column('deal_id', sa.Integer(), nullable=True),
+    sa.Column('proposal_id', sa.Integer(), nullable=True),
+    sa.Column('sales_order_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("state IN ('active','on_hold','done','cancelled')", name='ck_project_state'),
+    sa.ForeignKeyConstraint(['deal_id'], ['deal.id'], ),
+    sa.ForeignKeyConstraint(['owner_id'], ['ab_user.id'], ),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], ),
+    sa.ForeignKeyConstraint(['sales_order_id'], ['sales_order.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('code')
+    )
+    with op.batch_alter_table('project', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_deal_id'), ['deal_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_partner_id'), ['partner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_proposal_id'), ['proposal_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_sales_order_id'), ['sales_order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_state'), ['state'], unique=False)
+
     op.create_table('purchase_order_line',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
@@ -1864,9 +2305,11 @@ def upgrade():
     sa.Column('calculator_inputs', sa.JSON(), nullable=True),
     sa.Column('proposal_line_id', sa.Integer(), nullable=True),
     sa.Column('promise_date', sa.Date(), nullable=True),
+    sa.Column('promotion_id', sa.Integer(), nullable=True),
     sa.CheckConstraint('qty > 0', name='ck_sol_qty'),
     sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
     sa.ForeignKeyConstraint(['order_id'], ['sales_order.id'], ),
+    sa.ForeignKeyConstraint(['promotion_id'], ['mkt_promotion.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('sales_order_line', schema=None) as batch_op:
@@ -1956,6 +2399,34 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_corrective_action_complaint_id'), ['complaint_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_corrective_action_owner_id'), ['owner_id'], unique=False)
 
+    op.create_table('process_instance',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('step_index', sa.Integer(), nullable=False),
+    sa.Column('started_at', sa.DateTime(), nullable=False),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint("state IN ('running','done','cancelled')", name='ck_instance_state'),
+    sa.ForeignKeyConstraint(['event_id'], ['process_event.id'], ),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], ),
+    sa.ForeignKeyConstraint(['version_id'], ['process_version.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('version_id', 'event_id', name='uq_process_instance_once')
+    )
+    with op.batch_alter_table('process_instance', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_process_instance_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_process_instance_state'), ['state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_process_instance_version_id'), ['version_id'], unique=False)
+
+    op.create_table('project_member',
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['ab_user.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('project_id', 'user_id')
+    )
     op.create_table('proposal_line',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('proposal_id', sa.Integer(), nullable=False),
@@ -2170,6 +2641,59 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_stock_document_state'), ['state'], unique=False)
         batch_op.create_index(batch_op.f('ix_stock_document_warehouse_id'), ['warehouse_id'], unique=False)
 
+    op.create_table('cost_correction_receipt',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('correction_id', sa.Integer(), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['correction_id'], ['cost_correction.id'], ),
+    sa.ForeignKeyConstraint(['document_id'], ['stock_document.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('correction_id', 'document_id')
+    )
+    with op.batch_alter_table('cost_correction_receipt', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cost_correction_receipt_correction_id'), ['correction_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cost_correction_receipt_document_id'), ['document_id'], unique=False)
+
+    op.create_table('project_task',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('assignee_id', sa.Integer(), nullable=True),
+    sa.Column('assignee_role_id', sa.Integer(), nullable=True),
+    sa.Column('start_date', sa.Date(), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=False),
+    sa.Column('estimate_hours', app.models.types.Quantity(), nullable=False),
+    sa.Column('is_milestone', sa.Boolean(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('production_order_id', sa.Integer(), nullable=True),
+    sa.Column('work_center_id', sa.Integer(), nullable=True),
+    sa.Column('instance_id', sa.Integer(), nullable=True),
+    sa.Column('step_key', sa.String(length=64), nullable=False),
+    sa.Column('done_at', sa.DateTime(), nullable=True),
+    sa.Column('done_by', sa.String(length=100), nullable=False),
+    sa.Column('reminded_on', sa.Date(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("state IN ('todo','in_progress','review','done','cancelled')", name='ck_task_state'),
+    sa.CheckConstraint('estimate_hours >= 0', name='ck_task_estimate'),
+    sa.CheckConstraint('start_date <= due_date', name='ck_task_dates'),
+    sa.ForeignKeyConstraint(['assignee_id'], ['ab_user.id'], ),
+    sa.ForeignKeyConstraint(['assignee_role_id'], ['ab_role.id'], ),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], ),
+    sa.ForeignKeyConstraint(['production_order_id'], ['production_order.id'], ),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['work_center_id'], ['work_center.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('project_task', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_task_instance_id'), ['instance_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_task_production_order_id'), ['production_order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_task_project_id'), ['project_id'], unique=False)
+        batch_op.create_index('ix_task_assignee_state', ['assignee_id', 'state'], unique=False)
+        batch_op.create_index('ix_task_role_state', ['assignee_role_id', 'state'], unique=False)
+
     op.create_table('purchase_receipt',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
@@ -2246,6 +2770,97 @@ def upgrade():
     with op.batch_alter_table('stock_document_line', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_stock_document_line_document_id'), ['document_id'], unique=False)
 
+    op.create_table('cost_correction_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('correction_id', sa.Integer(), nullable=False),
+    sa.Column('line_no', sa.Integer(), nullable=False),
+    sa.Column('receipt_line_id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('lot_id', sa.Integer(), nullable=True),
+    sa.Column('warehouse_id', sa.Integer(), nullable=False),
+    sa.Column('qty', app.models.types.Quantity(), nullable=False),
+    sa.Column('basis_value', app.models.types.Quantity(), nullable=False),
+    sa.Column('amount', app.models.types.Money(), nullable=False),
+    sa.ForeignKeyConstraint(['correction_id'], ['cost_correction.id'], ),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.ForeignKeyConstraint(['lot_id'], ['stock_lot.id'], ),
+    sa.ForeignKeyConstraint(['receipt_line_id'], ['stock_document_line.id'], ),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouse.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('cost_correction_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cost_correction_line_correction_id'), ['correction_id'], unique=False)
+
+    op.create_table('project_checklist_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=False),
+    sa.Column('text', sa.String(length=300), nullable=False),
+    sa.Column('done', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['task_id'], ['project_task.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('project_checklist_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_checklist_item_task_id'), ['task_id'], unique=False)
+
+    op.create_table('project_notice',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=True),
+    sa.Column('text', sa.String(length=500), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('read_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['task_id'], ['project_task.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['ab_user.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('project_notice', schema=None) as batch_op:
+        batch_op.create_index('ix_notice_user_read', ['user_id', 'read_at'], unique=False)
+
+    op.create_table('project_task_comment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_by', sa.String(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['task_id'], ['project_task.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('project_task_comment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_task_comment_task_id'), ['task_id'], unique=False)
+
+    op.create_table('project_task_link',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('predecessor_id', sa.Integer(), nullable=False),
+    sa.Column('successor_id', sa.Integer(), nullable=False),
+    sa.Column('lag_days', sa.Integer(), nullable=False),
+    sa.CheckConstraint('lag_days >= 0', name='ck_task_link_lag'),
+    sa.CheckConstraint('predecessor_id <> successor_id', name='ck_task_link_self'),
+    sa.ForeignKeyConstraint(['predecessor_id'], ['project_task.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['successor_id'], ['project_task.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('predecessor_id', 'successor_id', name='uq_task_link')
+    )
+    with op.batch_alter_table('project_task_link', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_task_link_predecessor_id'), ['predecessor_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_task_link_successor_id'), ['successor_id'], unique=False)
+
+    op.create_table('project_time_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('work_date', sa.Date(), nullable=False),
+    sa.Column('minutes', sa.Integer(), nullable=False),
+    sa.Column('note', sa.String(length=300), nullable=False),
+    sa.Column('labour_cost', app.models.types.Money(), nullable=False),
+    sa.CheckConstraint('minutes > 0', name='ck_time_minutes'),
+    sa.ForeignKeyConstraint(['task_id'], ['project_task.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['ab_user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('project_time_entry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_time_entry_task_id'), ['task_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_time_entry_user_id'), ['user_id'], unique=False)
+
     op.create_table('purchase_receipt_line',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('receipt_id', sa.Integer(), nullable=False),
@@ -2290,6 +2905,32 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_purchase_receipt_line_order_line_id'))
 
     op.drop_table('purchase_receipt_line')
+    with op.batch_alter_table('project_time_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_time_entry_user_id'))
+        batch_op.drop_index(batch_op.f('ix_project_time_entry_task_id'))
+
+    op.drop_table('project_time_entry')
+    with op.batch_alter_table('project_task_link', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_task_link_successor_id'))
+        batch_op.drop_index(batch_op.f('ix_project_task_link_predecessor_id'))
+
+    op.drop_table('project_task_link')
+    with op.batch_alter_table('project_task_comment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_task_comment_task_id'))
+
+    op.drop_table('project_task_comment')
+    with op.batch_alter_table('project_notice', schema=None) as batch_op:
+        batch_op.drop_index('ix_notice_user_read')
+
+    op.drop_table('project_notice')
+    with op.batch_alter_table('project_checklist_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_checklist_item_task_id'))
+
+    op.drop_table('project_checklist_item')
+    with op.batch_alter_table('cost_correction_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cost_correction_line_correction_id'))
+
+    op.drop_table('cost_correction_line')
     with op.batch_alter_table('stock_document_line', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_stock_document_line_document_id'))
 
@@ -2308,6 +2949,19 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_purchase_receipt_document_id'))
 
     op.drop_table('purchase_receipt')
+    with op.batch_alter_table('project_task', schema=None) as batch_op:
+        batch_op.drop_index('ix_task_role_state')
+        batch_op.drop_index('ix_task_assignee_state')
+        batch_op.drop_index(batch_op.f('ix_project_task_project_id'))
+        batch_op.drop_index(batch_op.f('ix_project_task_production_order_id'))
+        batch_op.drop_index(batch_op.f('ix_project_task_instance_id'))
+
+    op.drop_table('project_task')
+    with op.batch_alter_table('cost_correction_receipt', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cost_correction_receipt_document_id'))
+        batch_op.drop_index(batch_op.f('ix_cost_correction_receipt_correction_id'))
+
+    op.drop_table('cost_correction_receipt')
     with op.batch_alter_table('stock_document', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_stock_document_warehouse_id'))
         batch_op.drop_index(batch_op.f('ix_stock_document_state'))
@@ -2354,6 +3008,13 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_proposal_line_item_id'))
 
     op.drop_table('proposal_line')
+    op.drop_table('project_member')
+    with op.batch_alter_table('process_instance', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_process_instance_version_id'))
+        batch_op.drop_index(batch_op.f('ix_process_instance_state'))
+        batch_op.drop_index(batch_op.f('ix_process_instance_event_id'))
+
+    op.drop_table('process_instance')
     with op.batch_alter_table('corrective_action', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_corrective_action_owner_id'))
         batch_op.drop_index(batch_op.f('ix_corrective_action_complaint_id'))
@@ -2392,6 +3053,15 @@ def downgrade():
         batch_op.drop_index('ix_pol_item')
 
     op.drop_table('purchase_order_line')
+    with op.batch_alter_table('project', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_state'))
+        batch_op.drop_index(batch_op.f('ix_project_sales_order_id'))
+        batch_op.drop_index(batch_op.f('ix_project_proposal_id'))
+        batch_op.drop_index(batch_op.f('ix_project_partner_id'))
+        batch_op.drop_index(batch_op.f('ix_project_owner_id'))
+        batch_op.drop_index(batch_op.f('ix_project_deal_id'))
+
+    op.drop_table('project')
     with op.batch_alter_table('production_operation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_production_operation_order_id'))
 
@@ -2409,6 +3079,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_payment_instalment_proposal_id'))
 
     op.drop_table('payment_instalment')
+    with op.batch_alter_table('mkt_campaign_recipient', schema=None) as batch_op:
+        batch_op.drop_index('ix_mkt_recipient_state')
+
+    op.drop_table('mkt_campaign_recipient')
     with op.batch_alter_table('lot_consumption', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lot_consumption_move_id'))
         batch_op.drop_index(batch_op.f('ix_lot_consumption_lot_id'))
@@ -2496,6 +3170,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_option_group_model_id'))
 
     op.drop_table('option_group')
+    op.drop_table('mkt_campaign')
     with op.batch_alter_table('kb_request_link', schema=None) as batch_op:
         batch_op.drop_index('ux_kb_request_link')
         batch_op.drop_index(batch_op.f('ix_kb_request_link_request_id'))
@@ -2511,6 +3186,11 @@ def downgrade():
         batch_op.drop_index('ix_deal_stage_change_deal')
 
     op.drop_table('deal_stage_change')
+    with op.batch_alter_table('cost_impact', schema=None) as batch_op:
+        batch_op.drop_index('ix_cimpact_source')
+        batch_op.drop_index('ix_cimpact_move')
+
+    op.drop_table('cost_impact')
     with op.batch_alter_table('bom_line', schema=None) as batch_op:
         batch_op.drop_index('ix_bomline_item')
         batch_op.drop_index(batch_op.f('ix_bom_line_bom_id'))
@@ -2570,6 +3250,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_price_list_partner_id'))
 
     op.drop_table('price_list')
+    with op.batch_alter_table('planned_order', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_planned_order_item_id'))
+        batch_op.drop_index('ix_planned_due')
+
+    op.drop_table('planned_order')
     op.drop_table('partner_tag')
     with op.batch_alter_table('partner_bank_account', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_partner_bank_account_partner_id'))
@@ -2585,6 +3270,20 @@ def downgrade():
         batch_op.drop_index('ix_outbox_entity')
 
     op.drop_table('outbox_message')
+    with op.batch_alter_table('mkt_segment_member', schema=None) as batch_op:
+        batch_op.drop_index('ix_mkt_member_partner')
+
+    op.drop_table('mkt_segment_member')
+    with op.batch_alter_table('mkt_promotion', schema=None) as batch_op:
+        batch_op.drop_index('ix_mkt_promo_dates')
+
+    op.drop_table('mkt_promotion')
+    op.drop_table('mkt_opt_out')
+    with op.batch_alter_table('mkt_client_stats', schema=None) as batch_op:
+        batch_op.drop_index('ix_mkt_stats_last')
+        batch_op.drop_index('ix_mkt_stats_due')
+
+    op.drop_table('mkt_client_stats')
     with op.batch_alter_table('kpi_value', schema=None) as batch_op:
         batch_op.drop_index('ix_kpi_value_period')
 
@@ -2599,6 +3298,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_kb_article_category_id'))
 
     op.drop_table('kb_article')
+    op.drop_table('forecast_line')
+    op.drop_table('forecast_fit')
     with op.batch_alter_table('deal', schema=None) as batch_op:
         batch_op.drop_index('ix_deal_stage')
         batch_op.drop_index('ix_deal_partner')
@@ -2606,6 +3307,10 @@ def downgrade():
         batch_op.drop_index('ix_deal_contact')
 
     op.drop_table('deal')
+    with op.batch_alter_table('cost_correction', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cost_correction_state'))
+
+    op.drop_table('cost_correction')
     with op.batch_alter_table('calculation_run', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_calculation_run_version_id'))
         batch_op.drop_index(batch_op.f('ix_calculation_run_created_by'))
@@ -2629,6 +3334,11 @@ def downgrade():
 
     op.drop_table('scheduled_report_run')
     op.drop_table('purchasing_settings')
+    op.drop_table('process_version')
+    with op.batch_alter_table('period_stock_value', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_period_stock_value_period_id'))
+
+    op.drop_table('period_stock_value')
     with op.batch_alter_table('partner', schema=None) as batch_op:
         batch_op.drop_index('ix_partner_tax_id')
         batch_op.drop_index('ix_partner_supplier')
@@ -2642,10 +3352,14 @@ def downgrade():
         batch_op.drop_index('ix_partner_carrier')
 
     op.drop_table('partner')
-    with op.batch_alter_table('kpi_fact_doc', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_kpi_fact_doc_fact_id'))
+    with op.batch_alter_table('kpi_lineage_doc', schema=None) as batch_op:
+        batch_op.drop_index('ix_kpi_lineage_doc')
 
-    op.drop_table('kpi_fact_doc')
+    op.drop_table('kpi_lineage_doc')
+    with op.batch_alter_table('kpi_fact', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_kpi_fact_lineage_id'))
+
+    op.drop_table('kpi_fact')
     with op.batch_alter_table('kpi_definition', schema=None) as batch_op:
         batch_op.drop_index('ix_kpi_division')
         batch_op.drop_index(batch_op.f('ix_kpi_definition_employee_id'))
@@ -2661,12 +3375,23 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_item_barcode'))
 
     op.drop_table('item')
+    with op.batch_alter_table('import_run', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_import_run_state'))
+        batch_op.drop_index(batch_op.f('ix_import_run_kind'))
+        batch_op.drop_index('ix_import_run_created')
+
+    op.drop_table('import_run')
+    with op.batch_alter_table('import_mapping', schema=None) as batch_op:
+        batch_op.drop_index('ux_import_mapping')
+
+    op.drop_table('import_mapping')
     op.drop_table('dashboard_preference')
     with op.batch_alter_table('currency_rate', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_currency_rate_currency_id'))
 
     op.drop_table('currency_rate')
     op.drop_table('company')
+    op.drop_table('capacity_load')
     with op.batch_alter_table('calculator_version', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_calculator_version_calculator_id'))
 
@@ -2714,8 +3439,27 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_purchasing_run_started_at'))
 
     op.drop_table('purchasing_run')
+    with op.batch_alter_table('process_template', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_process_template_event'))
+
+    op.drop_table('process_template')
+    with op.batch_alter_table('process_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_process_event_pending')
+        batch_op.drop_index('ix_process_event_kind_time')
+
+    op.drop_table('process_event')
+    with op.batch_alter_table('plan_run', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plan_run_started_at'))
+
+    op.drop_table('plan_run')
+    op.drop_table('mkt_segment')
+    op.drop_table('mkt_client_scale')
     op.drop_table('kpi_source_mark')
-    op.drop_table('kpi_fact')
+    with op.batch_alter_table('kpi_score_part', schema=None) as batch_op:
+        batch_op.drop_index('ix_kpi_score_part')
+
+    op.drop_table('kpi_score_part')
+    op.drop_table('kpi_lineage')
     op.drop_table('kb_tag')
     op.drop_table('kb_category')
     op.drop_table('job_schedule')
@@ -2746,6 +3490,10 @@ def downgrade():
         batch_op.drop_index('ix_audit_entity')
 
     op.drop_table('audit_log')
+    with op.batch_alter_table('accounting_period', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_accounting_period_state'))
+
+    op.drop_table('accounting_period')
     op.drop_table('ab_view_menu')
     op.drop_table('ab_user')
     op.drop_table('ab_role')

@@ -166,3 +166,25 @@ def comparison(order: ProductionOrder) -> list[CostLine]:
     lines.append(CostLine("total", sum((c.planned_full for c in lines), ZERO),
                           sum((c.planned_done for c in lines), ZERO), sum((c.actual for c in lines), ZERO)))
     return lines
+
+
+# --- labour logged on project tasks ---------------------------------------------------------------
+
+
+def charge_task_labour(session: Session, order_id: int, work_center_id: int | None, minutes: int) -> Decimal:
+    """Labour of `minutes` logged on a task of production order `order_id`, at the work centre's hourly rate
+    (the task's centre, else the order's first operation's rate), added to the order's actual labour."""
+    from app.models.production import WorkCenter
+    from app.services.locking import lock_row
+
+    order = lock_row(session, ProductionOrder, order_id)
+    if order is None:
+        return ZERO
+    centre = session.get(WorkCenter, work_center_id) if work_center_id else None
+    if centre is not None:
+        rate = centre.labour_rate or ZERO
+    else:
+        rate = next((op.labour_rate for op in order.operations if op.labour_rate), ZERO)
+    labour, _overhead = dbom.operations_cost([dbom.OperationTime(Decimal(minutes), ZERO, rate, ZERO)])
+    order.actual_labour = (order.actual_labour or ZERO) + labour
+    return labour

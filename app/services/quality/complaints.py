@@ -73,6 +73,9 @@ def prepare_complaint(session: Session, c: Complaint) -> Complaint:
     c.complaint_date = c.complaint_date or date.today()
     if not c.number:
         c.number = sequences.next_number(session, "complaint", c.complaint_date, prefix="CMP")
+        from app.services.projects.processes import on_complaint  # business processes start from events
+
+        on_complaint(session, c)
     _fill_from_ledger(session, c)
     return c
 
