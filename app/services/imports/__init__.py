@@ -8,6 +8,7 @@ from app.services.imports.core import Kind
 from app.services.imports.engineering import BomsImport, RoutingsImport
 from app.services.imports.partners import PartnersImport, SupplierOffersImport
 from app.services.imports.stock import OpeningStockImport, ReorderPointsImport
+from app.services.job_messages import N_
 
 KINDS: dict[str, Kind] = {kind.key: kind for kind in (
     ItemsImport(), PartnersImport(), SupplierOffersImport(), PriceListsImport(), BomsImport(), RoutingsImport(),
@@ -17,5 +18,5 @@ KINDS: dict[str, Kind] = {kind.key: kind for kind in (
 def get_kind(key: str) -> Kind:
     kind = KINDS.get(key)
     if kind is None:
-        raise DomainError("Unknown import kind %(kind)s", kind=str(key)[:40])
+        raise DomainError(N_("Unknown import kind %(kind)s"), kind=str(key)[:40])
     return kind

@@ -97,8 +97,8 @@ class ItemsImport(Kind):
                 plan.values.setdefault("kind", "component")
                 plan.values["kind"] = plan.values["kind"] or "component"
                 plan.values["tracking"] = plan.values["tracking"] or "lots"
-        created, changed = upsert(session, Item, plans)
-        return _counts(created, changed)
+        upsert(session, Item, plans)
+        return ""
 
 
 def _codes(session: Session, model: type) -> dict[int, str]:
@@ -113,10 +113,6 @@ def _shown_ids(ctx: dict[str, Any]):
 
 #: the id columns an upsert compares, named as their file columns
 _ID_FIELDS = {"unit_id": Field("unit", _l("Unit")), "group_id": Field("group", _l("Group"))}
-
-
-def _counts(created: int, changed: int) -> str:
-    return f"+{created} ~{changed}"
 
 
 class PriceListsImport(Kind):
@@ -165,8 +161,8 @@ class PriceListsImport(Kind):
                 ctx["lists"][name.lower()] = price_list.id
             if plan.target is None:
                 plan.values["price_list_id"] = ctx["lists"][name.lower()]
-        created, changed = upsert(session, PriceListItem, plans)
-        return _counts(created, changed)
+        upsert(session, PriceListItem, plans)
+        return ""
 
 
 def _base_currency(session: Session) -> int | None:

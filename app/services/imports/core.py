@@ -23,26 +23,24 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from app.domain.errors import DomainError, Problem, Word
 from app.domain.money import MAX_MONEY, MAX_QTY, MONEY_PLACES, QTY_PLACES, parse_decimal
 from app.domain.numbers import FIELD_MESSAGES
+from app.services.job_messages import N_
 
 LANGS = ("en", "ru", "es")
 SHOWN_ROWS = 500  # the preview lists at most this many rows (every problem row first); counts cover all
-MSG_MISSING_COLUMN = "The file has no column for “%(field)s”"
-MSG_REQUIRED = "%(field)s is empty"
-MSG_BAD_DATE = "%(field)s: “%(value)s” is not a date"
-MSG_BAD_FLAG = "%(field)s: “%(value)s” is neither yes nor no"
-MSG_UNKNOWN = "%(field)s: “%(value)s” is not known"
-MSG_DUPLICATE = "%(field)s “%(value)s” is repeated: first on row %(first)s"
-MSG_EMPTY_FILE = "The file has no rows to import"
-MSG_NOT_READ = "The file could not be read: save it as XLSX or CSV"
-MSG_ROWS_BAD = "%(bad)s of %(total)s rows have problems: nothing was imported"
-MESSAGES = (_l(MSG_MISSING_COLUMN), _l(MSG_REQUIRED), _l(MSG_BAD_DATE), _l(MSG_BAD_FLAG), _l(MSG_UNKNOWN),
-            _l(MSG_DUPLICATE), _l(MSG_EMPTY_FILE), _l(MSG_NOT_READ), _l(MSG_ROWS_BAD))
+MSG_MISSING_COLUMN = N_("The file has no column for “%(field)s”")
+MSG_REQUIRED = N_("%(field)s is empty")
+MSG_BAD_DATE = N_("%(field)s: “%(value)s” is not a date")
+MSG_BAD_FLAG = N_("%(field)s: “%(value)s” is neither yes nor no")
+MSG_UNKNOWN = N_("%(field)s: “%(value)s” is not known")
+MSG_DUPLICATE = N_("%(field)s “%(value)s” is repeated: first on row %(first)s")
+MSG_EMPTY_FILE = N_("The file has no rows to import")
+MSG_NOT_READ = N_("The file could not be read: save it as XLSX or CSV")
+MSG_ROWS_BAD = N_("%(bad)s of %(total)s rows have problems: nothing was imported")
 YES = {"1", "yes", "y", "true", "x", "да", "д", "sí", "si", "s", "+"}
 NO = {"0", "no", "n", "false", "нет", "н", "-", ""}
 

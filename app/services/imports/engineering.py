@@ -18,9 +18,9 @@ from app.domain.errors import DomainError
 from app.models.production import Bom, BomLine, Routing, RoutingOperation, WorkCenter
 from app.permissions import RESOURCE_ENGINEERING
 from app.services.imports import lookups
-from app.services.imports.catalog import _counts
 from app.services.imports.core import MSG_DUPLICATE, Field, Kind, Plan, Row, compare
 from app.services.imports.writing import first_seen
+from app.services.job_messages import N_
 
 
 class _VersionedImport(Kind):
@@ -107,7 +107,7 @@ class BomsImport(_VersionedImport):
         component = row.lookup("component", ctx["items"])
         qty = row.number("qty")
         if qty is not None and qty <= 0:
-            row.problem("%(field)s must be positive", "qty")
+            row.problem(N_("%(field)s must be positive"), "qty")
         values = {"component": component, "qty": qty, "scrap_pct": row.number("scrap_pct"),
                   "unit_id": row.lookup("unit", ctx["units"]), "output_qty": row.number("output_qty")}
         return self.plan_of(ctx, row, component, values)
@@ -122,13 +122,13 @@ class BomsImport(_VersionedImport):
     def apply(self, session: Session, ctx: dict[str, Any], plans: list[Plan]) -> str:
         from app.services.production.engineering import cycle_problem
 
-        counts = self.write_parents(session, plans, lambda n, p: BomLine(
+        self.write_parents(session, plans, lambda n, p: BomLine(
             line_no=n, item_id=p.values["component"], qty=p.values["qty"], unit_id=p.values["unit_id"],
             scrap_pct=p.values["scrap_pct"] or 0))
         problems = [cycle_problem(session, p.extra[0], p.values["component"], line_no=p.line) for p in plans]
         if any(problems):
             raise DomainError([p for p in problems if p is not None])
-        return _counts(*counts)
+        return ""
 
 
 class RoutingsImport(_VersionedImport):
@@ -163,13 +163,14 @@ class RoutingsImport(_VersionedImport):
                   "setup_minutes": row.number("setup_minutes"), "run_minutes": row.number("run_minutes")}
         for key in ("setup_minutes", "run_minutes"):
             if values[key] is not None and values[key] < 0:
-                row.problem("%(field)s cannot be negative", key)
+                row.problem(N_("%(field)s cannot be negative"), key)
         return self.plan_of(ctx, row, values["seq"], values)
 
     def children_of(self, parent: Any) -> list:
         return parent.operations
 
     def apply(self, session: Session, ctx: dict[str, Any], plans: list[Plan]) -> str:
-        return _counts(*self.write_parents(session, plans, lambda n, p: RoutingOperation(
+        self.write_parents(session, plans, lambda n, p: RoutingOperation(
             seq=p.values["seq"], name=p.values["operation"], work_center_id=p.values["work_center_id"],
-            setup_minutes=p.values["setup_minutes"] or 0, run_minutes=p.values["run_minutes"] or 0)))
+            setup_minutes=p.values["setup_minutes"] or 0, run_minutes=p.values["run_minutes"] or 0))
+        return ""

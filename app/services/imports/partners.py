@@ -13,7 +13,7 @@ from app.models.partners import Partner
 from app.models.purchasing import SupplierOffer
 from app.permissions import RESOURCE_PARTNER, RESOURCE_PURCHASING
 from app.services.imports import lookups
-from app.services.imports.catalog import _base_currency, _counts
+from app.services.imports.catalog import _base_currency
 from app.services.imports.core import MSG_DUPLICATE, MSG_UNKNOWN, Field, Kind, Plan, Row, compare
 from app.services.imports.writing import first_seen, upsert
 from app.services.partners import normalize_name, normalize_tax_id, refresh_norms
@@ -111,7 +111,7 @@ class PartnersImport(Kind):
                 partner = companies[plan.extra["first"]]
             self._save_contact(session, ctx, partner, plan.extra["contact"])
         session.flush()
-        return _counts(created, changed)
+        return ""
 
     @staticmethod
     def _save_contact(session: Session, ctx: dict[str, Any], company: Partner, contact: dict | None) -> None:
@@ -185,4 +185,5 @@ class SupplierOffersImport(Kind):
         for plan in plans:
             if plan.target is None and plan.values["currency_id"] is None:
                 plan.values["currency_id"] = ctx["base"]
-        return _counts(*upsert(session, SupplierOffer, plans))
+        upsert(session, SupplierOffer, plans)
+        return ""

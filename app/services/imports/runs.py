@@ -22,11 +22,14 @@ from app.services.export import to_xlsx
 from app.services.imports import get_kind
 from app.services.imports.core import Preview, auto_mapping, check_file, dumps, loads, read_table, refuse_bad
 from app.services.imports.stock import MSG_OPENING_REASON
+from app.services.job_messages import N_, job_message
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
-MSG_TOO_BIG = "The file is larger than %(mb)s MB"
-MSG_DONE = "This file was already imported"
-MSG_NO_FILE = "Choose a file"
+MSG_TOO_BIG = N_("The file is larger than %(mb)s MB")
+MSG_DONE = N_("This file was already imported")
+MSG_NO_FILE = N_("Choose a file")
+MSG_DOCUMENTS = N_("Documents: %(documents)s")
+MSG_LINE_PROBLEM = N_("Line %(line)s: %(problem)s")
 
 
 def template(kind_key: str, locale: str) -> bytes:
@@ -80,7 +83,7 @@ def _run(session: Session, run_id: int, lock: bool = False) -> ImportRun:
     stmt = select(ImportRun).where(ImportRun.id == run_id)
     run = session.scalar(stmt.with_for_update() if lock else stmt)
     if run is None:
-        raise DomainError("No such import: %(id)s", id=run_id)
+        raise DomainError(N_("No such import: %(id)s"), id=run_id)
     return run
 
 
@@ -89,19 +92,20 @@ def headers_of(session: Session, run_id: int) -> list[str]:
     return read_table(run.content, run.file_name)[0]
 
 
-def check_run(session: Session, run_id: int, mapping: dict[str, str] | None = None) -> Preview:
-    """Check every row with `mapping` (else the run's), keep the counts on the run and the mapping for
-    the user: the preview the page shows."""
+def check_run(session: Session, run_id: int, mapping: dict[str, str] | None = None, save: bool = True) -> Preview:
+    """Check every row with `mapping` (else the run's); with `save`, keep the counts on the run and the
+    mapping for the user (the page's "Check" button; opening the page only reads)."""
     with unit_of_work(session):
         run = _run(session, run_id, lock=True)
         kind = get_kind(run.kind)
         mapping = loads(run.mapping) if mapping is None else {k: v for k, v in mapping.items() if v}
         preview = check_file(session, kind, run.content, run.file_name, mapping, run.file_locale or None,
                              run.on_date)
-        if run.state != "done":
+        if save and run.state != "done":
             _count(run, preview, "checked")
             run.mapping = dumps(mapping)
-        remember(session, current_actor().user_id, kind.key, mapping)
+        if save:
+            remember(session, current_actor().user_id, kind.key, mapping)
     return preview
 
 
@@ -128,12 +132,22 @@ def apply_run(session: Session, run_id: int) -> ImportRun:
             preview.ctx.update(reason=gettext(MSG_OPENING_REASON, run=run.id), source_ref=f"IMPORT-{run.id}")
             result = kind.apply(session, preview.ctx, preview.plans)
         except DomainError as exc:
-            failure["message"] = "; ".join(exc.messages())[:2000]
+            failure["message"] = _stored_problem(exc)
             raise
         _count(run, preview, "done")
-        run.result, run.finished_at = result[:2000], utcnow()
+        run.result = job_message(MSG_DOCUMENTS, documents=result) if result else ""
+        run.finished_at = utcnow()
         session.flush()
     return run
+
+
+def _stored_problem(exc: DomainError) -> str:
+    """The refusal's first problem as msgid and parameters, shown later in the reader's language."""
+    first = exc.problems[0]
+    params = {k: str(v) for k, v in first.params.items()}
+    if first.line is not None:
+        return job_message(MSG_LINE_PROBLEM, line=first.line, problem=first.render())
+    return job_message(first.msgid, **params)
 
 
 def _record_failure(session: Session, run_id: int, failure: dict[str, Any]) -> None:

@@ -23,17 +23,15 @@ from app.models.purchasing import ReorderPoint
 from app.models.stock import DOC_RECEIPT, VALUATION_FIFO, StockBalance, StockDocumentLine, StockLot, StockMove
 from app.permissions import RESOURCE_PURCHASING, RESOURCE_STOCK_DOCUMENT
 from app.services.imports import lookups
-from app.services.imports.catalog import _counts
 from app.services.imports.core import MSG_DUPLICATE, Field, Kind, Plan, Row, compare
 from app.services.imports.writing import first_seen, upsert
+from app.services.job_messages import N_
 
-MSG_OPENING_REASON = "Opening balance (import %(run)s)"
-MSG_HAS_STOCK = "%(item)s is already in stock in this warehouse: the opening balance goes into an empty one"
-MSG_NO_COST = "Give the unit cost or the value"
-MSG_LOT_AFTER = "The lot date %(lot)s is after the balance date %(date)s"
-MSG_MAX_BELOW_MIN = "The maximum is below the minimum"
-MESSAGES = (_l(MSG_OPENING_REASON), _l(MSG_HAS_STOCK), _l(MSG_NO_COST), _l(MSG_LOT_AFTER), _l(MSG_MAX_BELOW_MIN),
-            _l("%(field)s must be positive"), _l("%(field)s cannot be negative"))
+MSG_OPENING_REASON = N_("Opening balance (import %(run)s)")
+MSG_HAS_STOCK = N_("%(item)s is already in stock in this warehouse: the opening balance goes into an empty one")
+MSG_NO_COST = N_("Give the unit cost or the value")
+MSG_LOT_AFTER = N_("The lot date %(lot)s is after the balance date %(date)s")
+MSG_MAX_BELOW_MIN = N_("The maximum is below the minimum")
 
 
 class ReorderPointsImport(Kind):
@@ -57,7 +55,7 @@ class ReorderPointsImport(Kind):
         item, wh = row.lookup("item", ctx["items"]), row.lookup("warehouse", ctx["warehouses"])
         low, high = row.number("min_qty"), row.number("max_qty")
         if low is not None and low < 0:
-            row.problem("%(field)s cannot be negative", "min_qty")
+            row.problem(N_("%(field)s cannot be negative"), "min_qty")
         if low is not None and high is not None and high < low:
             row.problem(MSG_MAX_BELOW_MIN, "max_qty")
         wid = wh[0] if wh else None
@@ -73,7 +71,8 @@ class ReorderPointsImport(Kind):
         return plan
 
     def apply(self, session: Session, ctx: dict[str, Any], plans: list[Plan]) -> str:
-        return _counts(*upsert(session, ReorderPoint, plans))
+        upsert(session, ReorderPoint, plans)
+        return ""
 
 
 class OpeningStockImport(Kind):
@@ -103,13 +102,13 @@ class OpeningStockImport(Kind):
         qty, unit_cost, value = row.number("qty"), row.number("unit_cost"), row.number("value")
         lot_date = row.date("lot_date") or ctx["on_date"]
         if qty is not None and qty <= 0:
-            row.problem("%(field)s must be positive", "qty")
+            row.problem(N_("%(field)s must be positive"), "qty")
         if unit_cost is None and value is None:
             row.problem(MSG_NO_COST, "unit_cost")
         elif qty and qty > 0 and unit_cost is None:
             unit_cost = unit_cost_of(value, qty)
         if unit_cost is not None and unit_cost < 0:
-            row.problem("%(field)s cannot be negative", "unit_cost")
+            row.problem(N_("%(field)s cannot be negative"), "unit_cost")
         if lot_date > ctx["on_date"]:
             row.problem(MSG_LOT_AFTER, "lot_date", lot=lot_date.isoformat(), date=ctx["on_date"].isoformat())
         if item and wh and (item, wh[0]) in ctx["stocked"]:
