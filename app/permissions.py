@@ -39,6 +39,7 @@ RESOURCE_QUALITY = "Quality"  # complaints, defect causes, corrective actions (p
 RESOURCE_KNOWLEDGE = "Knowledge base"  # articles: every role reads, writers edit
 RESOURCE_PROJECT = "Projects"  # projects, tasks, time, the boards (a user sees their team's projects)
 RESOURCE_PROCESS = "Business processes"  # process templates, their dry runs and running instances
+RESOURCE_IMPORT = "Data import"  # import runs; each kind also needs write (post) on its own data
 RESOURCE_SERVICE = "Service"  # service requests, SLA calendars and policies; post = repairs (consume stock)
 
 # ModelView / ModelRestApi method -> action. Reading covers list, show, export and the API GETs.

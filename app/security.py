@@ -24,6 +24,7 @@ from app.permissions import (
     RESOURCE_CATALOG,
     RESOURCE_DEAL,
     RESOURCE_ENGINEERING,
+    RESOURCE_IMPORT,
     RESOURCE_INVOICE,
     RESOURCE_JOBS,
     RESOURCE_KNOWLEDGE,
@@ -140,6 +141,9 @@ for _role, _quality in {"Manager": (R, W, P), "Production": (R, W, P), "Engineer
     ROLE_CONFIGS[_role][RESOURCE_QUALITY] = _quality
 for _role in ("Manager", "Engineer", "Service"):
     ROLE_CONFIGS[_role][RESOURCE_KNOWLEDGE] = (R, W)
+# data import: the roles that own some importable data (each kind also needs write on that data)
+for _role in ("Manager", "Warehouse", "Purchasing", "Engineer", "Economist", "Sales"):
+    ROLE_CONFIGS[_role][RESOURCE_IMPORT] = (R, W)
 for _grants in ROLE_CONFIGS.values():
     _grants.setdefault(RESOURCE_KNOWLEDGE, (R,))
 ROLE_NAMES = ("Admin", *ROLE_CONFIGS)

@@ -80,7 +80,7 @@ ENTITY_LABELS = {
     "WorkCenter": _l("Work centre"), "WorkingCalendar": _l("Working calendar"), "Complaint": _l("Complaint"),
     "CorrectiveAction": _l("Corrective action"), "DefectCause": _l("Defect cause"), "KbArticle": _l("Article"),
     "KbAttachment": _l("Article attachment"), "KbCategory": _l("Section"), "KbRequestLink": _l("Article link"),
-    "KbTag": _l("Tag"),
+    "KbTag": _l("Tag"), "ImportRun": _l("Import run"),
 }
 
 PURCHASING_METHOD_LABELS = {
@@ -88,6 +88,17 @@ PURCHASING_METHOD_LABELS = {
     "abc": _l("ABC analysis"), "minmax": _l("Min / max reorder points"), "manual": _l("Entered by hand"),
     "sales_order": _l("Customer order"),
 }
+
+IMPORT_STATE_LABELS = {"uploaded": _l("Uploaded"), "checked": _l("Checked"), "done": _l("Imported"),
+                       "failed": _l("Refused")}
+
+
+def _import_kinds() -> dict[str, Any]:
+    """Each import kind's name (items, opening stock, ...): the import runs' kind column."""
+    from app.services.imports import KINDS
+
+    return {key: kind.label for key, kind in KINDS.items()}
+
 
 AUDIT_ACTION_LABELS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
 
@@ -128,6 +139,8 @@ REGISTRY: dict[tuple[str, str], Mapping[str, Any] | Callable[[], Mapping[str, An
     ("job_run", "job_id"): _job_labels,
     ("job_fire", "job_id"): _job_labels,
     ("job_schedule", "job_id"): _job_labels,
+    ("import_run", "kind"): lambda: _import_kinds(),
+    ("import_run", "state"): IMPORT_STATE_LABELS,
 }
 _STATE_TABLES = {
     "stock_document": "stock_document", "production_order": "production_order",

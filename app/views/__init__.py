@@ -10,6 +10,7 @@ def register_views(appbuilder) -> None:
         catalog,
         core,
         crm,
+        imports,
         jobs,
         kpi,
         mail,
@@ -40,6 +41,7 @@ def register_views(appbuilder) -> None:
     production.register(appbuilder)
     quality.register(appbuilder)
     catalog.register(appbuilder)
+    imports.register(appbuilder)
     core.register(appbuilder)
     jobs.register(appbuilder)
     mail.register(appbuilder)

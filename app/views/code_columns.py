@@ -23,7 +23,8 @@ def _renderers() -> dict[tuple[str, str], Callable[[Any], Any]]:
     from app.views.audit_display import changes_table, readable_summary
 
     return {("job_run", "message"): message_text, ("audit_log", "summary"): readable_summary,
-            ("audit_log", "changes"): changes_table, ("outbox_message", "error"): _translated}
+            ("audit_log", "changes"): changes_table, ("outbox_message", "error"): _translated,
+            ("import_run", "result"): message_text}
 
 
 def _translated(value: Any) -> str:

@@ -28,7 +28,8 @@ MENU_GROUPS = (
               ("PartnersMenu", "CrmMenu", "SalesMenu", "ProposalsMenu", "CalculatorsMenu", "ServiceMenu")),
     MenuGroup("supply", _l("Supply and production"), "fa-industry",
               ("PurchasingMenu", "StockMenu", "ProductionMenu", "QualityMenu")),
-    MenuGroup("data", _l("Catalog and references"), "fa-cubes", ("CatalogMenu", "References", "KnowledgeMenu")),
+    MenuGroup("data", _l("Catalog and references"), "fa-cubes",
+              ("CatalogMenu", "References", "KnowledgeMenu", "ImportMenu")),
     MenuGroup("admin", _l("Administration"), "fa-cogs", ("Setup", "Security")),
 )
 FIRST = ("KpiMenu",)  # the dashboards: every role's home page, on its own, first
