@@ -11,6 +11,7 @@ from app.models import (  # noqa: F401
     quality,  # complaints, defect causes, corrective actions, knowledge base
     sales,
     service,  # service requests, SLA calendars and policies, repairs
+    planning,  # planned orders with pegging, capacity load, plan runs, forecast
 )
 from app.models.audit import AuditLog, JobRun, RateLimitHit, UserPreference  # noqa: F401
 from app.models.catalog import Item, ItemGroup, PriceList, PriceListItem, UnitConversion  # noqa: F401

@@ -1,0 +1,224 @@
+"""Running the plan, storing only what changed, and firming planned orders into real documents.
+
+`run_plan` loads (app.services.planning.load), plans (engine) and writes the difference: a planned
+order whose item, kind and due week are unchanged keeps its row (updated only when its quantity,
+start or pegs moved), new ones are added, vanished ones deleted; capacity rows likewise. Firming goes
+through the production service (draft production orders) and the purchasing service's demand path
+(`upsert_demand`, the one the logistics analysis and the reorder runs use), keyed by source "mrp"
+and the item and due date, so firming the same need twice updates one line instead of adding one.
+A firmed need then counts as supply on the next run (open order, open request line): its planned
+order is gone and nothing is asked twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.errors import DomainError
+from app.domain.money import round_qty
+from app.models.base import utcnow
+from app.models.planning import RUN_DONE, RUN_FAILED, CapacityLoad, PlannedOrder, PlanRun
+from app.services.base import unit_of_work
+from app.services.planning import engine
+from app.services.planning.load import Weeks, load
+
+SOURCE = "mrp"
+DEFAULT_WEEKS = 26
+_last: dict[str, object] = {}  # this process's previous result, for net-change runs
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    created: int = 0
+    updated: int = 0
+    removed: int = 0
+    planned: int = 0
+    overloaded: dict[int, list[int]] = field(default_factory=dict)
+
+
+def _progress(session: Session, run_id: int, percent: int) -> None:
+    with unit_of_work(session):
+        session.get(PlanRun, run_id).progress = percent
+
+
+def run_plan(session: Session, today: date | None = None, weeks: int = DEFAULT_WEEKS, trigger: str = "manual",
+             username: str = "", level: bool = True, changed: set[int] | None = None) -> RunSummary:
+    """Plan and store. With `changed` (items an event touched) and a previous result of the same horizon
+    in this process, only those items and their components are recomputed (net change)."""
+    on = today or date.today()
+    with unit_of_work(session):
+        run = PlanRun(trigger=trigger, username=username, stats={})
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    try:
+        data = load(session, on, weeks, level)
+        _progress(session, run_id, 40)
+        previous = _last.get("result") if _last.get("key") == (on, weeks, level) else None
+        result = engine.plan(data, previous, changed if previous is not None else None)
+        _last.update(key=(on, weeks, level), result=result)
+        _progress(session, run_id, 70)
+        with unit_of_work(session):
+            summary = store(session, Weeks(on, weeks), data, result, run_id)
+            run = session.get(PlanRun, run_id)
+            run.state, run.progress, run.finished_at = RUN_DONE, 100, utcnow()
+            run.stats = {"items": len(data.items), "recomputed": result.recomputed, "planned": summary.planned,
+                         "created": summary.created, "updated": summary.updated, "removed": summary.removed,
+                         "overloaded": sum(len(w) for w in summary.overloaded.values())}
+        return summary
+    except Exception as exc:
+        session.rollback()
+        with unit_of_work(session):
+            run = session.get(PlanRun, run_id)
+            run.state, run.finished_at, run.message = RUN_FAILED, utcnow(), str(exc)[:2000]
+        raise
+
+
+def _pegs_json(po: engine.PlannedOrder, grid: Weeks) -> dict[str, str]:
+    out = {}
+    for origin, qty in po.pegs.items():
+        parent = engine.parse_parent(origin)
+        key = f"{engine.PARENT}{parent[0]}:{grid.monday(parent[1]).isoformat()}" if parent else origin
+        out[key] = format(round_qty(qty).normalize(), "f")
+    return out
+
+
+def store(session: Session, grid: Weeks, data: engine.PlanData, result: engine.PlanResult,
+          run_id: int) -> RunSummary:
+    """Write the plan's difference with the stored one (rows that did not change are not touched)."""
+    summary = RunSummary(run_id)
+    existing = {(r.item_id, r.kind, r.due_date): r for r in session.scalars(select(PlannedOrder))}
+    now = utcnow()
+    for po in result.all_orders():
+        key = (po.item_id, po.kind, grid.monday(po.due_week))
+        values = {"start_date": grid.monday(po.start_week), "qty": round_qty(po.qty),
+                  "pegs": _pegs_json(po, grid), "late": po.late, "moved_weeks": po.moved,
+                  "supplier_id": data.items[po.item_id].supplier_id if po.kind == engine.BUY else None}
+        summary.planned += 1
+        row = existing.pop(key, None)
+        if row is None:
+            session.add(PlannedOrder(item_id=po.item_id, kind=po.kind, due_date=key[2], updated_at=now, **values))
+            summary.created += 1
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(row, k, v)
+            row.updated_at = now
+            summary.updated += 1
+    for row in existing.values():
+        session.delete(row)
+        summary.removed += 1
+    _store_load(session, grid, data, result)
+    summary.overloaded = result.overloaded(data.capacity)
+    session.flush()
+    return summary
+
+
+def _store_load(session: Session, grid: Weeks, data: engine.PlanData, result: engine.PlanResult) -> None:
+    rows = {(r.work_center_id, r.week_start): r for r in session.scalars(select(CapacityLoad))}
+    for wc, cap in data.capacity.items():
+        load = result.load.get(wc, [engine.ZERO] * grid.count)
+        for w in range(grid.count):
+            key = (wc, grid.monday(w))
+            row = rows.pop(key, None)
+            minutes = round_qty(load[w])
+            if row is None:
+                session.add(CapacityLoad(work_center_id=wc, week_start=key[1], load_minutes=minutes,
+                                         capacity_minutes=cap[w]))
+            elif row.load_minutes != minutes or row.capacity_minutes != cap[w]:
+                row.load_minutes, row.capacity_minutes = minutes, cap[w]
+    for row in rows.values():
+        session.delete(row)
+
+
+# --- firming ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class FirmResult:
+    production: list[str] = field(default_factory=list)  # production order numbers / ids
+    requests: list[str] = field(default_factory=list)  # purchase request numbers touched
+
+
+def _warehouse(session: Session) -> int:
+    from app.models.purchasing import PurchasingSettings
+    from app.models.stock import Warehouse
+
+    wh = session.scalar(select(PurchasingSettings.warehouse_id).limit(1))
+    wh = wh or session.scalar(select(Warehouse.id).where(Warehouse.active.is_(True)).order_by(Warehouse.id))
+    if wh is None:
+        raise DomainError("Create a warehouse first")
+    return wh
+
+
+def describe_pegs(pegs: dict[str, str]) -> str:
+    """The pegs in short words for a note: "SO-7: 5, forecast: 3" (parent plans shown as the plan)."""
+    return ", ".join(f"{k if not k.startswith(engine.PARENT) else 'MRP'}: {v}" for k, v in pegs.items())
+
+
+def firm(session: Session, planned_ids: list[int], today: date | None = None) -> FirmResult:
+    """Turn planned orders into draft production orders and purchase request lines (one transaction)."""
+    from app.services.production import OrderInput, active_bom, create_order
+    from app.services.purchasing import best_offers
+    from app.services.purchasing.requests import new_context, refresh_totals, serialize_demand, upsert_demand
+
+    on = today or date.today()
+    out = FirmResult()
+    with unit_of_work(session):
+        rows = list(session.scalars(select(PlannedOrder).where(PlannedOrder.id.in_(planned_ids))
+                                    .order_by(PlannedOrder.due_date, PlannedOrder.id)))
+        if not rows:
+            raise DomainError("Choose the planned orders to firm")
+        wh = _warehouse(session)
+        buys = [r for r in rows if r.kind == engine.BUY]
+        if buys:
+            serialize_demand(session)
+            ctx = new_context(on)
+            offers = best_offers(session, {r.item_id for r in buys}, on, {r.item_id: r.qty for r in buys})
+            known = _known_lines(session, buys, wh)
+            for r in buys:
+                ref = f"{r.item_id}:{r.due_date.isoformat()}"
+                reason = {"kind": SOURCE, "due": r.due_date.isoformat(), "qty": str(r.qty),
+                          "formula": f"MRP {r.due_date:%d.%m.%Y}: {describe_pegs(r.pegs)}"}
+                line = upsert_demand(session, ctx, item_id=r.item_id, need=r.qty, warehouse_id=wh, reason=reason,
+                                     source=SOURCE, source_ref=ref, need_by=r.due_date,
+                                     offer=offers.get(r.item_id), drafts_only=False, known=known.get(ref, []))
+                if line is not None:
+                    out.requests.append(ref)
+                session.delete(r)
+            refresh_totals(session, ctx.stats.touched)
+        for r in rows:
+            if r.kind != engine.MAKE:
+                continue
+            bom = active_bom(session, r.item_id, on)
+            mo = create_order(session, OrderInput(item_id=r.item_id, qty=r.qty, component_warehouse_id=wh,
+                                                  bom_id=bom.id if bom else None,
+                                                  order_date=on, planned_start=r.start_date, planned_end=r.due_date,
+                                                  note=f"MRP: {describe_pegs(r.pegs)}"[:2000]))
+            out.production.append(mo.number or f"#{mo.id}")
+            session.delete(r)
+    return out
+
+
+def _known_lines(session: Session, buys: list[PlannedOrder], wh: int) -> dict[str, list]:
+    """The request lines the plan made before for these needs, fetched at once (none is asked twice)."""
+    from sqlalchemy.orm import selectinload
+
+    from app.models.purchasing import REQ_CANCELLED, REQ_DRAFT, PurchaseRequest, PurchaseRequestLine
+
+    refs = [f"{r.item_id}:{r.due_date.isoformat()}" for r in buys]
+    out: dict[str, list] = {ref: [] for ref in refs}
+    for chunk in range(0, len(refs), 500):
+        for ln in session.scalars(select(PurchaseRequestLine).join(PurchaseRequest)
+                                  .where(PurchaseRequestLine.source == SOURCE,
+                                         PurchaseRequestLine.source_ref.in_(refs[chunk:chunk + 500]),
+                                         PurchaseRequest.state != REQ_CANCELLED, PurchaseRequest.warehouse_id == wh)
+                                  .options(selectinload(PurchaseRequestLine.request))):
+            out[ln.source_ref].append(ln)
+    for lines in out.values():
+        lines.sort(key=lambda ln: (ln.request.state != REQ_DRAFT, ln.id))
+    return out
