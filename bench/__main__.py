@@ -34,7 +34,7 @@ def _in_child(fn, *args):
 
 
 PHASES = ("posting", "ledger", "production", "partners", "sales", "purchasing", "proposals", "calculators", "kpi",
-          "quality")
+          "quality", "projects")
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         posting,
         production,
         profiling,
+        projects,
         proposals,
         purchasing,
         quality,
@@ -102,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
                                  ("proposals", proposals.run_phase, (pg, 20 if quick else 60)),
                                  ("calculators", calculators.run_phase, (pg, 500 if quick else 2000)),
                                  ("kpi", kpi.run_phase, (pg, 100_000 if quick else 1_000_000)),
-                                 ("quality", quality.run_phase, (pg, 100_000 if quick else 1_000_000))):
+                                 ("quality", quality.run_phase, (pg, 100_000 if quick else 1_000_000)),
+                                 ("projects", projects.run_phase, (pg, 200))):
             if args.only and args.only != phase:
                 continue
             t0 = time.perf_counter()

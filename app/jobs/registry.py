@@ -57,6 +57,10 @@ JOBS: list[JobSpec] = [
     # every minute: a report leaves the outbox within a minute of its time
     JobSpec("scheduled-reports", "app.jobs.kpi:send_due_reports", "* * * * *", _l("Scheduled reports by e-mail"),
             resource=RESOURCE_KPI),
+    # every minute: an event (an order confirmed) becomes its process's tasks within a minute, once
+    JobSpec("project-events", "app.jobs.projects:dispatch_events", "* * * * *",
+            _l("Business processes: events to tasks")),
+    JobSpec("project-reminders", "app.jobs.projects:send_reminders", "0 7 * * *", _l("Task reminders by e-mail")),
 ]
 
 

@@ -89,7 +89,7 @@ def test_run_waits_for_each_task_and_keeps_its_version_once(app):
     engineer_role = db.session.scalar(select(Role).where(Role.name == "Engineer"))
     assert tasks[0].assignee_role_id == engineer_role.id
     notice = db.session.scalar(select(TaskNotice.text).where(TaskNotice.user_id == engineer.id))
-    assert "Проверить конструкцию" in notice  # in the engineer's language
+    assert notice.startswith("Новая задача «Проверить конструкцию»")  # in the engineer's language
     # a new version while the instance runs: the instance finishes on v1 (two steps), not v2's one
     with unit_of_work(db.session):
         template.steps = json.dumps([STEPS[0]])
