@@ -100,6 +100,11 @@ class Collector:
         self.problems: list[Problem] = []
 
     def add(self, msgid: str, line: int | None = None, field: str | None = None, **params: Any) -> None:
+        from app.domain.numbers import FIELD_MESSAGES, FIELD_WORDS
+
+        if field in FIELD_WORDS and msgid in FIELD_MESSAGES and "field" not in params:
+            # a number refused on a line names its field too: "Line 2: Quantity must be a number, not “x”"
+            msgid, params = FIELD_MESSAGES[msgid], {**params, "field": Word(FIELD_WORDS[field])}
         self.problems.append(Problem(msgid, params, field=field, line=line))
 
     def raise_if_any(self) -> None:

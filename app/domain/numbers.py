@@ -54,6 +54,10 @@ FIELD_MESSAGES = {
         "%(field)s: too many decimal places in %(value)s (at most %(places)s)",
 }
 
+#: the words of the fields services parse numbers of (msgids), for the refusals above raised on a line
+FIELD_WORDS = {"qty": "Quantity", "unit_cost": "Unit cost", "price": "Price", "scrap_pct": "Scrap, %",
+               "share": "Share", "labour": "Labour"}
+
 SPACES = " \u00a0\u202f\u2009"
 MINUS = "-\u2212"
 _GROUPED = re.compile(r"\d{1,3}(?:G\d{3})*".replace("G", "\x00"))

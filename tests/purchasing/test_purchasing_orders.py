@@ -78,7 +78,7 @@ def test_receiving_more_than_ordered_is_refused_and_nothing_posted(request_eur):
         receive_order(db.session, order.id, [ReceiveLine(order.lines[0].id, "11"),
                                              ReceiveLine(order.lines[1].id, "abc")])
     assert exc.value.messages() == ["Line 1: Received 11 is more than the 10 still expected",
-                                    "Line 2: Not a number: abc"]
+                                    "Line 2: Quantity must be a number, not “abc”"]
     assert f.row_counts() == before
     assert db.session.scalar(select(func.count()).select_from(PurchaseReceipt)) == 0
     assert db.session.get(PurchaseOrder, order.id).lines[0].received_qty == 0

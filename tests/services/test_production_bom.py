@@ -75,7 +75,7 @@ def test_every_bad_line_is_reported_at_once(session, items):
     assert "Line 1: The quantity of a component must be a non-zero number" in text
     assert "Line 2: This line would create a cycle: CASE → CASE" in text
     assert "Line 3: Scrap must be between 0 and 100%" in text
-    assert "Line 4: Not a number: abc" in text
+    assert "Line 4: Quantity must be a number, not “abc”" in text
 
 
 def test_one_active_version_per_day(session, items):

@@ -48,16 +48,16 @@ def _doc(doc_type: str, wh, lines: list[LineInput], **kw) -> DocumentInput:
 BAD_QUANTITIES = [
     ("-1", "Line 2: Quantity must be positive"),
     ("0", "Line 2: Quantity must be positive"),
-    ("NaN", "Line 2: Not a number: NaN"),
-    (float("nan"), "Line 2: Not a number: nan"),
-    ("inf", "Line 2: Not a number: inf"),
-    ("-Infinity", "Line 2: Not a number: -Infinity"),
-    ("1e20", "Line 2: Not a number: 1e20"),  # an exponent is no way people write a quantity
-    ("0.0000001", "Line 2: Too many decimal places in 0.0000001 (at most 6)"),
+    ("NaN", "Line 2: Quantity must be a number, not “NaN”"),
+    (float("nan"), "Line 2: Quantity must be a number, not “nan”"),
+    ("inf", "Line 2: Quantity must be a number, not “inf”"),
+    ("-Infinity", "Line 2: Quantity must be a number, not “-Infinity”"),
+    ("1e20", "Line 2: Quantity must be a number, not “1e20”"),  # an exponent is no way people write a quantity
+    ("0.0000001", "Line 2: Quantity: too many decimal places in 0.0000001 (at most 6)"),
     ("", "Line 2: A number is required"),
     (None, "Line 2: A number is required"),
-    ("ten", "Line 2: Not a number: ten"),
-    (True, "Line 2: Not a number: True"),
+    ("ten", "Line 2: Quantity must be a number, not “ten”"),
+    (True, "Line 2: Quantity must be a number, not “True”"),
 ]
 
 
@@ -72,8 +72,8 @@ def test_bad_quantity_names_its_line(session, world, doc_type, qty, message):
 
 @pytest.mark.parametrize(("qty", "message"), [
     ("-1", "Line 2: The counted quantity cannot be negative"),
-    ("NaN", "Line 2: Not a number: NaN"),
-    ("1e20", "Line 2: Not a number: 1e20"),  # an exponent is no way people write a quantity
+    ("NaN", "Line 2: Quantity must be a number, not “NaN”"),
+    ("1e20", "Line 2: Quantity must be a number, not “1e20”"),  # an exponent is no way people write a quantity
 ])
 def test_bad_counted_quantity(session, world, qty, message):
     wh, _, it, other = world
@@ -82,8 +82,8 @@ def test_bad_counted_quantity(session, world, qty, message):
 
 @pytest.mark.parametrize(("cost", "message"), [
     ("-5", "Line 2: Unit cost cannot be negative"),
-    ("NaN", "Line 2: Not a number: NaN"),
-    ("1.00001", "Line 2: Too many decimal places in 1.00001 (at most 4)"),
+    ("NaN", "Line 2: Unit cost must be a number, not “NaN”"),
+    ("1.00001", "Line 2: Unit cost: too many decimal places in 1.00001 (at most 4)"),
     (None, "Line 2: Enter the unit cost"),
 ])
 def test_bad_unit_cost(session, world, cost, message):
@@ -103,7 +103,7 @@ def test_quantity_beyond_the_column_after_unit_conversion_is_refused(session, wo
     wh, _, it, _ = world
     f.unit_conversion(it, "box", "10")
     [message] = refused(session, _doc("receipt", wh, [LineInput(it.id, "100000000000", "box", unit_cost="1")]))
-    assert message.startswith("Line 1: The number 1000000000000")
+    assert message.startswith("Line 1: Quantity: the number 1000000000000")
 
 
 def test_unknown_unit_and_unit_without_conversion(session, world):
@@ -194,7 +194,7 @@ def test_every_problem_of_a_document_is_reported_together(session, world):
     assert sorted(refused(session, _doc("issue", wh, lines, reason="", rate="-2"))) == sorted([
         "Line 2: Unknown item",
         "Line 3: Unknown unit crate",
-        "Line 5: Too many decimal places in 0.0000001 (at most 6)",
+        "Line 5: Quantity: too many decimal places in 0.0000001 (at most 6)",
         "Give the reason of the write-off",
         "The exchange rate must be positive",
         "Line 1: Quantity must be positive",
@@ -205,7 +205,7 @@ def test_two_bad_lines_give_two_messages(session, world):
     wh, _, it, other = world
     lines = [LineInput(it.id, "0"), LineInput(it.id, "1"), LineInput(other.id, "NaN")]
     assert sorted(refused(session, _doc("issue", wh, lines))) == [
-        "Line 1: Quantity must be positive", "Line 3: Not a number: NaN"]
+        "Line 1: Quantity must be positive", "Line 3: Quantity must be a number, not “NaN”"]
 
 
 def test_posting_checks_the_draft_again(session, world):

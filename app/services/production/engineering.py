@@ -269,12 +269,12 @@ def validate_operation(op: RoutingOperation) -> None:
 def _parse_line(session: Session, raw: BomLineInput, n: int, units: dict[str, Unit], problems: Collector) -> BomLine:
     qty, err = parse_quantity(raw.qty)
     if err:
-        problems.add(err, line=n, value=raw.qty, places=6)
+        problems.add(err, line=n, field="qty", value=raw.qty, places=6)
     scrap = ZERO
     if raw.scrap_pct not in (None, ""):
         scrap, err = parse_quantity(raw.scrap_pct)
         if err:
-            problems.add(err, line=n, value=raw.scrap_pct, places=6)
+            problems.add(err, line=n, field="scrap_pct", value=raw.scrap_pct, places=6)
             scrap = ZERO
     unit = units.get(raw.unit_code) if raw.unit_code else None
     if raw.unit_code and unit is None:

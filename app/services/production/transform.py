@@ -127,12 +127,12 @@ def _parse_lines(raw_lines: list[OutputLine], problems: Collector) -> list[Trans
     for n, raw in enumerate(raw_lines, start=1):
         qty, err = parse_quantity(raw.qty)
         if err or qty is None or qty <= 0:
-            problems.add(err or "Quantity must be positive", line=n, value=raw.qty, places=6)
+            problems.add(err or "Quantity must be positive", line=n, field="qty", value=raw.qty, places=6)
         share = None
         if raw.share not in (None, ""):
             share, err = parse_quantity(raw.share)
             if err:
-                problems.add(err, line=n, value=raw.share, places=6)
+                problems.add(err, line=n, field="share", value=raw.share, places=6)
         out.append(TransformationLine(line_no=n, item_id=raw.item_id, qty=qty, share=share))
     return out
 

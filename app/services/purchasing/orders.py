@@ -184,7 +184,7 @@ def _parse_receive(order: PurchaseOrder, lines: list[ReceiveLine], problems: Col
             continue
         qty, err = parse_quantity(raw.qty)
         if err:
-            problems.add(err, line=ol.line_no, value=raw.qty, places=6)
+            problems.add(err, line=ol.line_no, field="qty", value=raw.qty, places=6)
             continue
         if qty <= 0:
             problems.add("Quantity must be positive", line=ol.line_no)
@@ -196,7 +196,7 @@ def _parse_receive(order: PurchaseOrder, lines: list[ReceiveLine], problems: Col
         if raw.price not in (None, ""):
             price, err = parse_money(raw.price)
             if err:
-                problems.add(err, line=ol.line_no, value=raw.price, places=4)
+                problems.add(err, line=ol.line_no, field="price", value=raw.price, places=4)
                 continue
             if price < 0:
                 problems.add("Unit cost cannot be negative", line=ol.line_no)
