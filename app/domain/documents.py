@@ -174,6 +174,10 @@ WORKFLOWS: dict[str, Workflow] = {wf.doc_type: wf for wf in (
     PAYMENT, PURCHASE_REQUEST, PURCHASE_ORDER, PROPOSAL, OUTBOX_MESSAGE, SERVICE_REQUEST)}
 # quality (declared in app/domain/quality.py with its analysis helpers)
 WORKFLOWS.update({wf.doc_type: wf for wf in (COMPLAINT, CORRECTIVE_ACTION)})
+# cost corrections (declared in app/domain/costing.py with the correction's words)
+from app.domain.costing import COST_CORRECTION  # noqa: E402
+
+WORKFLOWS[COST_CORRECTION.doc_type] = COST_CORRECTION
 # projects (declared in app/domain/planning.py with the scheduling in working days)
 from app.domain.planning import PROJECT_TASK  # noqa: E402
 

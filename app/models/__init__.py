@@ -2,6 +2,7 @@
 
 from app.models import (  # noqa: F401
     calculators,
+    costing,  # cost corrections (landed costs), what re-costings changed, accounting periods
     crm,
     kpi,  # KPI definitions, values with lineage, scheduled reports
     production,  # noqa: F401  (BOMs, routings, production orders)

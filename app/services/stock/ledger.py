@@ -45,6 +45,7 @@ from app.models.stock import (
     Warehouse,
 )
 from app.services.base import current_actor
+from app.services.costing.periods import assert_not_recosted, assert_open
 from app.services.stock import ledger_rows as rows
 from app.services.stock.ledger_rows import BalanceRow, LotRow
 
@@ -344,7 +345,12 @@ def _validate(req: MoveRequest, problems: Collector) -> bool:
 
 
 def post_moves(session: Session, ref: DocRef, requests: list[MoveRequest]) -> list[PostedMove]:
-    """Validate, value and write the moves of one document; all or nothing (DomainError)."""
+    """Validate, value and write the moves of one document; all or nothing (DomainError).
+
+    Refused when the document's date is in a closed accounting period (the one check every
+    posting path goes through, app/services/costing/periods.py).
+    """
+    assert_open(session, ref.on_date)
     problems = Collector()
     valid = [r for r in requests if _validate(r, problems)]
     keys = {(r.item_id, r.warehouse_id) for r in valid}
@@ -465,13 +471,19 @@ def consumers_of_lots(session: Session, lot_ids: list[int]) -> list[str]:
 
 
 def reverse_moves(session: Session, original: DocRef, cancel: DocRef) -> list[StockMove]:
-    """Post reversal rows for every move of `original`, dated cancel.on_date; restores balances exactly."""
+    """Post reversal rows for every move of `original`, dated cancel.on_date; restores balances exactly.
+
+    Refused when the cancellation date is in a closed accounting period, or when a cost correction
+    re-costed these moves (cancel the correction first: the reversal would not carry its change).
+    """
+    assert_open(session, cancel.on_date, field="on_date")
     moves = list(session.scalars(
         select(StockMove).where(StockMove.doc_type == original.doc_type, StockMove.doc_id == original.doc_id,
                                 StockMove.reversal_of_id.is_(None)).order_by(StockMove.id)))
     already = session.scalar(select(StockMove.id).where(StockMove.reversal_of_id.in_([m.id for m in moves])).limit(1))
     if not moves or already:
         raise DomainError("Nothing to cancel: the document has no posted moves")
+    assert_not_recosted(session, [m.id for m in moves])
     cons = defaultdict(list)
     for c in session.scalars(select(LotConsumption).where(LotConsumption.move_id.in_([m.id for m in moves]))):
         cons[c.move_id].append(c)
@@ -538,6 +550,7 @@ def _plan_reversals(moves, cons, states, lots, cancel: DocRef):
             if m.qty > 0 and m.lot_id:  # a receipt: its untouched lot is emptied
                 lot = lots[m.lot_id]
                 items.append((lot.id, lot.qty_remaining, lot.value_remaining))
+                value = -lot.value_remaining  # with any landed cost laid on it since
                 lot.qty_remaining, lot.value_remaining = ZERO, ZERO
             else:  # an issue: its consumption comes back to the same lots
                 layers = [Layer(lid, lot.qty_remaining, lot.value_remaining, lot.unit_cost)
@@ -549,7 +562,7 @@ def _plan_reversals(moves, cons, states, lots, cancel: DocRef):
                     lot.qty_remaining, lot.value_remaining = layer.qty_remaining, layer.value_remaining
                 items = [(a.lot_id, -a.qty, -a.cost) for a in allocs]
             st.balance.qty = st.balance.qty - m.qty
-            st.balance.value = st.balance.value - m.value
+            st.balance.value = st.balance.value + value
         else:
             before = st.average.value
             st.average.apply(-m.qty, -m.value)

@@ -1,0 +1,1 @@
+"""Correcting the past: cost corrections, backdated receipts' re-costing, the impact preview, periods."""
