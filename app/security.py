@@ -146,6 +146,15 @@ for _role in ("Manager", "Warehouse", "Purchasing", "Engineer", "Economist", "Sa
     ROLE_CONFIGS[_role][RESOURCE_IMPORT] = (R, W)
 for _grants in ROLE_CONFIGS.values():
     _grants.setdefault(RESOURCE_KNOWLEDGE, (R,))
+# projects: everyone works on the tasks of their team's projects; the director and the economists (who price
+# orders) write the business-process templates, everyone else reads them
+from app.permissions import RESOURCE_PROCESS, RESOURCE_PROJECT  # noqa: E402
+
+for _grants in ROLE_CONFIGS.values():
+    _grants[RESOURCE_PROJECT] = (R, W)
+    _grants[RESOURCE_PROCESS] = (R,)
+for _role in ("Manager", "Economist"):
+    ROLE_CONFIGS[_role][RESOURCE_PROCESS] = (R, W)
 ROLE_NAMES = ("Admin", *ROLE_CONFIGS)
 # Resources only the Admin role holds (it holds every permission): settings write, backups.
 ADMIN_ONLY = (RESOURCE_BACKUP,)

@@ -18,6 +18,7 @@ def register_views(appbuilder) -> None:
         production,
         proposals,
         purchasing,
+        projects,
         quality,
         sales,
         service,
@@ -40,6 +41,7 @@ def register_views(appbuilder) -> None:
     stock_reports.register(appbuilder)
     production.register(appbuilder)
     quality.register(appbuilder)
+    projects.register(appbuilder)
     catalog.register(appbuilder)
     imports.register(appbuilder)
     core.register(appbuilder)

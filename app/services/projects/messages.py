@@ -31,5 +31,6 @@ PROJECT_MESSAGES = (
     _l("Reminder: task “%(title)s” is due %(due)s"),
     _l("Task “%(title)s” is late: it was due %(due)s"),
     _l("%(started)s business processes started"),
+    _l("Business processes"),  # the resource's name on the permission pages
     _l("%(reminded)s reminders, %(sent)s e-mails sent, %(failed)s failed"),
 )

@@ -301,5 +301,7 @@ def who_of(task: ProjectTask) -> str:
     if task.assignee is not None:
         return f"{task.assignee.first_name} {task.assignee.last_name}".strip() or task.assignee.username
     if task.assignee_role is not None:
-        return task.assignee_role.name
+        from app.permission_labels import role_label
+
+        return role_label(task.assignee_role.name)
     return "—"
