@@ -11,24 +11,10 @@
   var known = {};  /* label -> {id, units, cost} of the items offered so far */
   var timer = null;
 
-  /* a typed number read as the server does (app/domain/numbers.py), for the running totals only:
-     spaces group; with both marks the last one is the decimals'; the locale's grouping mark before
-     exactly three digits groups ("1.234" in es, "1,234" in en); any other single mark is decimal */
-  var group = (new Intl.NumberFormat(locale).formatToParts(12345.6).filter(function (p) {
-    return p.type === "group"; })[0] || {value: ""}).value;
+  /* a typed number read as the server reads it (app/static/js/fabrika_numbers.js, the rules of
+     app/domain/numbers.py): an ambiguous "1.234" on a Russian page counts as nothing, as the server refuses it */
   function number(text) {
-    var raw = String(text || "").replace(/[\s\u00a0\u202f]/g, "");
-    var marks = raw.replace(/[^.,]/g, "");
-    if (marks.indexOf(",") >= 0 && marks.indexOf(".") >= 0) {
-      var point = marks.charAt(marks.length - 1);
-      raw = raw.split(point === "," ? "." : ",").join("").replace(",", ".");
-    } else if (marks.length > 1 || (marks === group && /[.,]\d{3}$/.test(raw))) {
-      raw = raw.split(marks.charAt(0)).join("");
-    } else {
-      raw = raw.replace(",", ".");
-    }
-    if (raw === "" || isNaN(raw)) return null;
-    return parseFloat(raw);
+    return window.FabrikaNumbers.parse(text, locale);
   }
   function shown(value, places, most) {
     return new Intl.NumberFormat(locale, {minimumFractionDigits: places, maximumFractionDigits: most}).format(value);
