@@ -15,9 +15,10 @@ from app.api import params as p
 from app.api.base import FabrikaApi
 from app.extensions import db
 from app.models.service import SERVICE_CHANNELS, SERVICE_PRIORITIES, Holiday, ServiceRequest, SlaPolicy, WorkingCalendar
-from app.permissions import ACTION_POST, ACTION_WRITE, CRUD, RESOURCE_SERVICE
+from app.permissions import ACTION_POST, ACTION_WRITE, CRUD, RESOURCE_QUALITY, RESOURCE_SERVICE, perm
 from app.services.service_desk import repairs
 from app.services.service_desk import requests as svc
+from app.services.service_desk.complaint import open_complaint
 from app.views.base import FabrikaInterface
 
 _BODIES = {
@@ -64,8 +65,9 @@ class _Service(FabrikaApi):
 class ServiceRequestApi(_Service):
     resource_name = "service_request"
     datamodel = FabrikaInterface(ServiceRequest)
-    method_permission_name = CRUD | {"transition": ACTION_WRITE, "comment": ACTION_WRITE, "repair": ACTION_POST}
-    include_route_methods = {"get", "get_list", "info", "post", "put", "transition", "comment", "repair"}
+    method_permission_name = CRUD | {"transition": ACTION_WRITE, "comment": ACTION_WRITE, "repair": ACTION_POST,
+                                     "complaint": ACTION_WRITE}
+    include_route_methods = {"get", "get_list", "info", "post", "put", "transition", "comment", "repair", "complaint"}
     list_columns = show_columns = [
         "id", "number", "opened_at", "partner.id", "partner.name", "channel", "subject", "description", "item.id",
         "serial_no", "shipment.id", "priority", "assignee.id", "state", "warranty", "warranty_until",
@@ -138,6 +140,29 @@ class ServiceRequestApi(_Service):
             return db.session.get(ServiceRequest, pk)
 
         return self.command(use_case, _request_out)
+
+    @expose("/<int:pk>/complaint", methods=["POST"])
+    @protect()
+    @safe
+    def complaint(self, pk: int):
+        """Open a complaint from the request (client, product, subject, description and lot carried over); it needs
+        the write right on Quality too.
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          responses:
+            201:
+              description: the complaint opened
+              content:
+                application/json:
+                  schema: {type: object, properties: {id: {type: integer}, number: {type: string},
+                           state: {type: string}}}
+        """
+        if not self.appbuilder.sm.has_access(perm(ACTION_WRITE), RESOURCE_QUALITY):
+            return self.response_403()
+        return self.command(lambda: open_complaint(db.session, pk),
+                            lambda c: {"id": c.id, "number": c.number, "state": c.state}, status=201)
 
     transition.__doc__ = ("Move a request by a workflow action (start, wait, resolve, close, reopen...)."
                           + _post_doc(_BODIES["transition"]))

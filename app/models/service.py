@@ -176,6 +176,7 @@ class ServiceRepair(Keyed, Audited, Model):
     labour = mapped_column(Money(), default=0, nullable=False)
     chargeable = mapped_column(Money(), default=0, nullable=False)
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("sales_invoice.id"), nullable=True)
+    invoice = relationship("SalesInvoice")  # what the client is charged out of warranty
 
     def __repr__(self) -> str:
         return f"{self.request_id}: {self.cost}"

@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import asc, case, desc
 
-from app.models.base import LocalizedName, current_locale
+from app.models.base import current_locale, localized
 from app.models.types import Money, Quantity, Rate
 from app.permissions import CRUD, READ_ONLY
 from app.services.export import to_csv, to_xlsx
@@ -165,9 +165,8 @@ class BaseModelView(ModelView):
         )
 
     def _export_value(self, item: Any, column: str) -> Any:
-        if column == "name" and isinstance(item, LocalizedName) and "name_ru" not in (self.export_columns or
-                                                                                     self.list_columns):
-            return LocalizedName.label(item)  # as the list shows it
+        if column in _translated_columns(type(item), self.export_columns or self.list_columns):
+            return localized(item, column)  # as the list shows it
         value = item
         for part in column.split("."):
             value = getattr(value, part, None) if value is not None else None
@@ -189,24 +188,25 @@ class ReadOnlyModelView(BaseModelView):
 
 class FabrikaInterface(SQLAInterface):
     """FAB's model interface, except a column with a default is optional in forms (note = ""), and a
-    list's `name` column of a register named in three languages shows the reader's (label()): the column
-    stays the real one, so sorting and filtering on it keep working (the list leaves out name_ru and
-    name_es: app.views.name_filters.one_name_column). The show page and the forms keep the three."""
+    list's `name` (or an article's `title`) column of a register named in three languages shows the reader's:
+    the column stays the real one, so sorting and filtering on it keep working (the list leaves out name_ru
+    and name_es: app.views.name_filters.one_name_column). The show page and the forms keep the three."""
 
     def apply_order_by(self, query, order_column, order_direction, *args, **kwargs):
         """Sorting by `name` follows the names shown: the reader's language, else the default name."""
-        localized = getattr(self.obj, f"name_{current_locale()}", None) if order_column == "name" else None
-        if localized is None or not issubclass(self.obj, LocalizedName):
+        if order_column not in _translated_columns(self.obj, [order_column]):
+            return super().apply_order_by(query, order_column, order_direction, *args, **kwargs)
+        mine, default = getattr(self.obj, f"{order_column}_{current_locale()}", None), getattr(self.obj, order_column)
+        if mine is None:  # English: the default text
             return super().apply_order_by(query, order_column, order_direction, *args, **kwargs)
         direction = asc if order_direction == "asc" else desc
-        return query.order_by(direction(case((localized != "", localized), else_=self.obj.name)),
-                              direction(self.obj.id))
+        return query.order_by(direction(case((mine != "", mine), else_=default)), direction(self.obj.id))
 
     def get_values(self, lst, list_columns):
-        localize = "name" in list_columns and "name_ru" not in list_columns
+        shown = _translated_columns(self.obj, list_columns)
         for row, values in zip(lst, super().get_values(lst, list_columns), strict=True):
-            if localize and isinstance(row, LocalizedName):
-                values["name"] = LocalizedName.label(row)  # the name (a unit's label() is its short code)
+            for column in shown:  # the name or title (not a unit's label(), which is its short code)
+                values[column] = localized(row, column)
             yield values
 
     def is_nullable(self, col_name: str) -> bool:
@@ -214,6 +214,13 @@ class FabrikaInterface(SQLAInterface):
         if column is not None and getattr(column, "default", None) is not None:
             return True
         return super().is_nullable(col_name)
+
+
+def _translated_columns(model: type, columns: list[str]) -> list[str]:
+    """The list's columns written in three languages (name, an article's title) whose `_ru` / `_es` versions
+    the list does not show itself: there the reader's version takes the column's place."""
+    return [c for c in ("name", "title") if c in columns and f"{c}_ru" not in columns
+            and hasattr(model, f"{c}_ru") and hasattr(model, f"{c}_es")]
 
 
 def interface(model: type) -> SQLAInterface:

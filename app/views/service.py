@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, request, url_for
+from flask import Response, abort, redirect, request, url_for
 from flask_appbuilder import BaseView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.filters import BaseFilter
@@ -33,7 +33,8 @@ from app.models.service import (
     WorkingCalendar,
 )
 from app.models.stock import Warehouse
-from app.permissions import ACTION_POST, ACTION_READ, ACTION_WRITE, CRUD, RESOURCE_SERVICE, perm
+from app.permissions import ACTION_POST, ACTION_READ, ACTION_WRITE, CRUD, RESOURCE_QUALITY, RESOURCE_SERVICE, perm
+from app.services.service_desk import complaint as complaint_service
 from app.services.service_desk import repairs as repair_service
 from app.services.service_desk import requests as service
 from app.services.workflow import lazy_state_labels
@@ -95,7 +96,7 @@ class ServiceRequestView(BaseModelView):
     datamodel = interface(ServiceRequest)
     class_permission_name = RESOURCE_SERVICE
     method_permission_name = CRUD | {"act": ACTION_WRITE, "comment": ACTION_WRITE, "file": ACTION_READ,
-                                     "repair": ACTION_POST}
+                                     "repair": ACTION_POST, "complaint": ACTION_WRITE}
     show_template = "fabrika/service_request_show.html"
     add_template = "fabrika/service_request_add.html"  # knowledge-base articles suggested while typing
     exclude_route_methods = {"delete", "muldelete"}  # a request is history: it is closed, never deleted
@@ -141,7 +142,8 @@ class ServiceRequestView(BaseModelView):
             req=req, sla=service.sla_of(req), sla_labels=SLA_LABELS, sla_css=SLA_CSS, fmt_date=fmt_date,
             fmt_money=fmt_money, state=fmt_state(req.state),
             actions=[t for t in SERVICE_REQUEST.actions_from(req.state) if t.action != "repair"] if can_write else [],
-            can_write=can_write, can_repair=sm.has_access(perm(ACTION_POST), RESOURCE_SERVICE)
+            can_write=can_write, can_complain=can_write and sm.has_access(perm(ACTION_WRITE), RESOURCE_QUALITY),
+            can_repair=sm.has_access(perm(ACTION_POST), RESOURCE_SERVICE)
             and SERVICE_REQUEST.allows(req.state, "repair"),
             comments=list(db.session.scalars(select(ServiceComment).where(ServiceComment.request_id == req.id)
                                              .order_by(ServiceComment.id))),
@@ -195,6 +197,24 @@ class ServiceRequestView(BaseModelView):
                                              cost=fmt_money(r.cost).striptags(),
                                              charge=fmt_money(r.chargeable).striptags()),
                            url_for(".show", pk=pk))
+
+
+    @expose("/complaint/<int:pk>", methods=["POST"])
+    @has_access
+    def complaint(self, pk: int) -> Response:
+        """Open a complaint from the request (the client, product, words and lot carried over), then show it."""
+        if not self.appbuilder.sm.has_access(perm(ACTION_WRITE), RESOURCE_QUALITY):
+            abort(403)
+        made: list[int] = []
+
+        def command():
+            complaint = complaint_service.open_complaint(db.session, pk)
+            made.append(complaint.id)
+            return complaint
+
+        response = run_command(command, lambda c: gettext("Complaint %(number)s opened", number=c.number),
+                               url_for(".show", pk=pk))
+        return redirect(url_for("ComplaintView.show", pk=made[0])) if made else response
 
 
 class SlaBreachView(ServiceRequestView):

@@ -183,6 +183,25 @@ def _sales(walk: Walk) -> None:
     walk("POST", f"/api/v1/sales_order/{draft}/cancel")
 
 
+def _marketing(walk: Walk) -> None:
+    robot = _id(Item, code="KIT-START")
+    rules = [{"kind": "bought_item", "item_id": robot}]
+    _crud(walk, "segment", {"name": "Walk segment", "rules": rules}, {"name": "Walk segment 2"})
+    segment = walk("POST", "/api/v1/segment/", {"name": "Walk buyers", "rules": rules})["id"]
+    walk("POST", "/api/v1/segment/count", {"rules": rules}, audited=False)
+    walk("POST", f"/api/v1/segment/{segment}/evaluate")
+    _crud(walk, "promotion", {"name": "Walk promo", "date_from": "2026-01-01", "date_to": "2026-12-31",
+                              "discount_pct": "5", "item": robot}, {"discount_pct": "6"})
+    _crud(walk, "campaign", {"name": "Walk draft", "segment": segment, "subject": "Hi", "body": "Hello"},
+          {"subject": "Hi again"})
+    campaign = walk("POST", "/api/v1/campaign/", {"name": "Walk campaign", "segment": segment, "holdout_pct": "10",
+                                                  "subject": "Hi {contact}", "body": "Hello"})["id"]
+    walk("POST", f"/api/v1/campaign/{campaign}/start")
+    walk("POST", f"/api/v1/campaign/{campaign}/send", audited=False)
+    _crud(walk, "opt_out", {"partner": _id(Partner, name="Actor Test One") or _id(Partner), "note": "walk"},
+          {"note": "walk 2"})
+
+
 def _production(walk: Walk) -> None:
     main, robot = _id(Warehouse, code="MAIN"), _id(Item, code="N-DRIVE")
     order = walk("POST", "/api/v1/production_order/draft", {
@@ -323,6 +342,7 @@ def _service(walk: Walk) -> None:
     walk("PUT", f"/api/v1/service_request/{req}", {"serial_no": "WALK-1"})
     walk("POST", f"/api/v1/service_request/{req}/comment", {"body": "Walk comment"})
     walk("POST", f"/api/v1/service_request/{req}/transition", {"action": "start"})
+    walk("POST", f"/api/v1/service_request/{req}/complaint", {})
     walk("POST", f"/api/v1/service_request/{req}/repair", {"warehouse_id": main, "parts": [
         {"item_id": cpu, "qty": "1"}], "labour": "100"})
     walk("POST", f"/api/v1/service_request/{req}/transition", {"action": "resolve", "comment": "done"})
@@ -339,8 +359,20 @@ def _service(walk: Walk) -> None:
     walk("PUT", f"/api/v1/sla_policy/{low}", {"resolution_minutes": 4860})
 
 
-STEPS: list[Callable[[Walk], None]] = [_references, _partners, _crm, _stock, _sales, _production, _purchasing,
-                                       _proposals, _calculators, _engineering, _settings, _kpi, _quality, _service]
+def _planning(walk: Walk) -> None:
+    from app.models.planning import PlannedOrder
+
+    walk("POST", "/api/v1/planning/run", {"weeks": 12}, audited=False)  # the plan itself is not audited
+    ids = [db.session.scalar(select(PlannedOrder.id).where(PlannedOrder.kind == kind).order_by(PlannedOrder.id))
+           for kind in ("make", "buy")]
+    walk("POST", "/api/v1/planning/firm", {"ids": [i for i in ids if i]})  # a draft MO, a request line
+    walk("POST", "/api/v1/planning/promise", {"lines": [{"item_id": _id(Item, code="ROBOT-STD"), "qty": "3"}]},
+         audited=False)  # reads only
+
+
+STEPS: list[Callable[[Walk], None]] = [_references, _partners, _crm, _stock, _sales, _marketing, _production,
+                                       _purchasing, _proposals, _calculators, _engineering, _settings, _kpi, _quality,
+                                       _service]
 
 
 @pytest.fixture

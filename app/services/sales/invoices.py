@@ -20,6 +20,7 @@ from app.domain.documents import PAYMENT, SALES_INVOICE, SALES_ORDER
 from app.domain.errors import Collector, DomainError, Problem
 from app.domain.money import MAX_MONEY, ZERO, parse_money, read_decimal, round_qty
 from app.domain.numbers import field_problem
+from app.domain.workflow import _l
 from app.models.base import utcnow
 from app.models.core import Currency
 from app.models.sales import (
@@ -155,6 +156,59 @@ def create_invoice(session: Session, order_id: int, lines: list[LineQty] | None 
     if currency_code:
         _refuse_other_currency(session, order_id, currency_code)
     return _make(session, order_id, lines, INVOICE_KIND_INVOICE, invoice_date, note)
+
+
+@dataclass(frozen=True)
+class ChargeLine:
+    """A line of an invoice for work not ordered beforehand (a paid repair): net unit price set by the caller."""
+
+    description: str
+    qty: Decimal
+    price: Decimal
+    item_id: int | None = None
+
+
+DIRECT_PAYMENT_DAYS = 10  # an order's default payment terms
+MSG_NOTHING_TO_CHARGE = _l("There is nothing to invoice: no line has a quantity and a price")
+
+
+def create_charge_invoice(session: Session, partner_id: int, lines: list[ChargeLine], *, note: str = "",
+                          invoice_date: date | None = None) -> SalesInvoice:
+    """Issue an invoice without an order (a repair out of warranty), in the base currency at the default tax.
+
+    It is posted at once, numbered as every invoice, and its lines and totals follow the one rounding
+    rule of the order invoices; it joins the caller's unit of work, so the work it charges for and the
+    invoice are written together or not at all.
+    """
+    lines = [ln for ln in lines if ln.qty > 0 and ln.price > 0]
+    if not lines:
+        raise DomainError(MSG_NOTHING_TO_CHARGE)
+    currency = pricing.base_currency(session)
+    if currency is None:
+        raise DomainError("Set up the base currency first")
+    from app.services.sales.orders import default_tax_rate
+
+    tax_rate = default_tax_rate()
+    with unit_of_work(session):
+        on = invoice_date or date.today()
+        inv = SalesInvoice(
+            number=next_number(session, DOC_SALES_INVOICE, on, prefix=SALES_PREFIXES[DOC_SALES_INVOICE]),
+            kind=INVOICE_KIND_INVOICE, state=DOC_POSTED, invoice_date=on, partner_id=partner_id,
+            currency_id=currency.id, rate=Decimal(1), tax_rate=tax_rate, note=note,
+            due_date=on + timedelta(days=DIRECT_PAYMENT_DAYS), posted_at=utcnow(), posted_by=current_actor().username)
+        inv.lines = [_charge_line(n, ln, tax_rate) for n, ln in enumerate(lines, start=1)]
+        inv.amount_net, inv.amount_tax, inv.amount_total = pricing.totals(
+            [_Amounts(x.amount, x.amount_tax) for x in inv.lines])
+        session.add(inv)
+        session.flush()
+    return inv
+
+
+def _charge_line(n: int, ln: ChargeLine, tax_rate: Decimal) -> SalesInvoiceLine:
+    amounts = pricing.line_amounts(ln.qty, ln.price, ZERO, tax_rate)
+    return SalesInvoiceLine(line_no=n, item_id=ln.item_id, description=ln.description[:500], qty=ln.qty,
+                            price=ln.price, amount=amounts.net, amount_tax=amounts.tax,
+                            amount_total=amounts.net + amounts.tax)
 
 
 def _refuse_other_currency(session: Session, order_id: int, currency_code: str) -> None:

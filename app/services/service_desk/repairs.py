@@ -4,7 +4,8 @@ A repair is one use case: the request is locked and checked (it must be in work)
 parts is created and posted (FIFO: the oldest lots, never below zero; a part that another user shipped a
 moment earlier is refused by the ledger, naming it), its cost is read back from the posted lines and kept on
 the request. Under warranty the client pays nothing; otherwise the parts at their sale price plus the
-labour. Replaced parts can come back as a receipt at zero value into a "defective" warehouse.
+labour, on a sales invoice issued in the repair's transaction (app/services/sales/invoices.py). Replaced
+parts can come back as a receipt at zero value into a "defective" warehouse.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.documents import SERVICE_REQUEST
 from app.domain.errors import Collector, DomainError
-from app.domain.money import ZERO, parse_money, round_amount, round_money
+from app.domain.money import ZERO, parse_money, parse_quantity, round_amount, round_money
 from app.domain.workflow import _l
 from app.models.base import utcnow
 from app.models.catalog import Item
@@ -26,6 +27,7 @@ from app.models.service import ServiceRepair, ServiceRequest
 from app.models.stock import DOC_ISSUE, DOC_RECEIPT, StockDocumentLine, Warehouse
 from app.services.base import current_actor, unit_of_work
 from app.services.locking import lock_row
+from app.services.sales.invoices import ChargeLine, create_charge_invoice
 from app.services.service_desk.requests import MSG_NO_REQUEST
 from app.services.stock.documents import DocumentInput, LineInput, create_document, post_document
 from app.services.workflow import transition
@@ -35,6 +37,7 @@ MSG_WAREHOUSE = _l("Choose the warehouse the parts come from")
 MSG_LABOUR = _l("The labour cost is not an amount: %(value)s")
 REASON = _l("Repair under service request %(number)s")
 DEFECTIVE_REASON = _l("Defective parts replaced under service request %(number)s")
+LABOUR_LINE = _l("Repair work under service request %(number)s")
 
 
 @dataclass
@@ -45,6 +48,15 @@ class RepairInput:
     defective_warehouse_id: int | None = None  # where replaced parts come back as defective, if they do
     note: str = ""
     doc_date: date | None = None  # the day of the repair (today unless entered afterwards)
+
+
+def _client_text(req: ServiceRequest, msgid: str) -> str:
+    """A text the repair writes on its documents, in the client's language (its printed forms' and mail's),
+    whoever clicks: the documents are the client's, and read the same whatever the engineer's language."""
+    from flask_babel import force_locale, gettext
+
+    with force_locale(req.partner.language or "ru"):
+        return gettext(msgid, number=req.number)[:300]
 
 
 def _labour(data: RepairInput, errors: Collector) -> Decimal:
@@ -59,7 +71,6 @@ def _labour(data: RepairInput, errors: Collector) -> Decimal:
 
 def repair(session: Session, request_id: int, data: RepairInput) -> ServiceRepair:
     """Issue the parts for a request in work, keep their FIFO cost, charge the client unless under warranty."""
-    from flask_babel import gettext
 
     errors = Collector()
     if not data.parts:
@@ -77,17 +88,20 @@ def repair(session: Session, request_id: int, data: RepairInput) -> ServiceRepai
         issue = create_document(session, DocumentInput(
             doc_type=DOC_ISSUE, warehouse_id=data.warehouse_id, doc_date=data.doc_date, partner_id=req.partner_id,
             lines=lines,
-            reason=gettext(REASON, number=req.number)[:300], note=data.note, source_ref=req.number))
+            reason=_client_text(req, REASON), note=data.note, source_ref=req.number))
         post_document(session, issue.id, confirm_backdated=data.doc_date is not None)
         cost = round_money(session.scalar(select(func.coalesce(func.sum(StockDocumentLine.value), 0))
                                           .where(StockDocumentLine.document_id == issue.id)) or ZERO)
-        chargeable = ZERO if req.warranty else round_amount(_sale_value(session, data.parts) + labour)
+        charges = [] if req.warranty else _charges(session, req, data.parts, labour)
+        chargeable = round_amount(sum((ln.qty * ln.price for ln in charges), ZERO))
+        invoice = create_charge_invoice(session, req.partner_id, charges, invoice_date=data.doc_date,
+                                        note=req.number) if chargeable > 0 else None
         defective = _defective_receipt(session, req, data) if data.defective_warehouse_id else None
         done_at = utcnow() if data.doc_date is None else datetime.combine(data.doc_date, utcnow().time())
         row = ServiceRepair(request_id=req.id, issue_id=issue.id, defective_id=defective, item_id=req.item_id,
                             done_at=done_at.replace(microsecond=0),
                             done_by=current_actor().username[:100], warranty=req.warranty, cost=cost, labour=labour,
-                            chargeable=chargeable)
+                            chargeable=chargeable, invoice_id=invoice.id if invoice else None)
         session.add(row)
         req.repair_cost = (req.repair_cost or ZERO) + cost
         req.chargeable = (req.chargeable or ZERO) + chargeable
@@ -95,26 +109,29 @@ def repair(session: Session, request_id: int, data: RepairInput) -> ServiceRepai
     return row
 
 
-def _sale_value(session: Session, parts: list[tuple[int, object]]) -> Decimal:
-    """What the parts cost the client: their sale prices (a part without one is charged nothing)."""
-    total = ZERO
+def _charges(session: Session, req: ServiceRequest, parts: list[tuple[int, object]], labour: Decimal,
+             ) -> list[ChargeLine]:
+    """What the client pays for a repair out of warranty: each part at its sale price (a part without one is
+    charged nothing) and the labour, as the lines of the repair's invoice."""
+    lines = []
     for item_id, qty in parts:
         item = session.get(Item, item_id)
-        value, _err = parse_money(qty)
-        if item is not None and item.sale_price is not None and value is not None:
-            total += item.sale_price * value
-    return total
+        value = parse_quantity(qty)[0]  # posted already: the issue has read it
+        if item is not None and item.sale_price and value:
+            lines.append(ChargeLine(item.label(req.partner.language), value, item.sale_price, item.id))
+    if labour > 0:
+        lines.append(ChargeLine(_client_text(req, LABOUR_LINE), Decimal(1), labour))
+    return lines
 
 
 def _defective_receipt(session: Session, req: ServiceRequest, data: RepairInput) -> int:
     """The replaced parts back in stock as defective: a receipt at zero value (they are worth nothing now)."""
-    from flask_babel import gettext
 
     lines = [LineInput(item_id=item_id, qty=qty, unit_cost="0") for item_id, qty in data.parts]
     receipt = create_document(session, DocumentInput(
         doc_type=DOC_RECEIPT, warehouse_id=data.defective_warehouse_id, doc_date=data.doc_date,
         partner_id=req.partner_id, lines=lines,
-        reason=gettext(DEFECTIVE_REASON, number=req.number)[:300], source_ref=req.number))
+        reason=_client_text(req, DEFECTIVE_REASON), source_ref=req.number))
     post_document(session, receipt.id, confirm_backdated=data.doc_date is not None)
     return receipt.id
 
