@@ -17,6 +17,7 @@ ensure_debian_packages() {
   [ -n "$(pg_bin)" ] && [ -x "$(pg_bin)/initdb" ] || need+=(postgresql)
   command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
   [ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)  # the scheduler through transaction pooling
+  [ -x /usr/sbin/nginx ] || need+=(nginx)  # the browser test through the documented reverse proxy
   if [ ${#need[@]} -gt 0 ]; then
     if have_root; then
       echo "== installing Debian packages: ${need[*]}"
