@@ -34,7 +34,7 @@ def _in_child(fn, *args):
 
 
 PHASES = ("posting", "ledger", "production", "partners", "sales", "purchasing", "proposals", "calculators", "kpi",
-          "quality", "projects")
+          "quality", "projects", "imports")
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         calculators,
         calibration,
         growth,
+        imports,
         kpi,
         partners,
         peers,
@@ -104,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
                                  ("calculators", calculators.run_phase, (pg, 500 if quick else 2000)),
                                  ("kpi", kpi.run_phase, (pg, 100_000 if quick else 1_000_000)),
                                  ("quality", quality.run_phase, (pg, 100_000 if quick else 1_000_000)),
-                                 ("projects", projects.run_phase, (pg, 200))):
+                                 ("projects", projects.run_phase, (pg, 200)),
+                                 ("imports", imports.run_phase, (pg, 20_000 if quick else 100_000))):
             if args.only and args.only != phase:
                 continue
             t0 = time.perf_counter()
