@@ -52,8 +52,12 @@ class Unit(named(64, 16), Audited, Model):
         return getattr(self, f"name_{locale or current_locale()}", "") or self.code
 
 
-class Company(Keyed, Audited, TimestampMixin, Model):
-    """The company running Fabrika: its letterhead on every printed form."""
+class Company(Keyed, translated(200), translated(300, "legal_name"), Audited, TimestampMixin, Model):
+    """The company running Fabrika: its letterhead on every printed form.
+
+    Its name, legal name and address in three languages (the default text, `_ru`, `_es`): a form printed for
+    a Spanish client reads the Spanish ones (app/services/company.py), never the Russian letterhead.
+    """
 
     __audit_exclude__ = ("updated_at", "smtp_password")  # the audit log is readable by Managers
 
@@ -64,6 +68,8 @@ class Company(Keyed, Audited, TimestampMixin, Model):
     tax_id2: Mapped[str] = mapped_column(String(32), default="", nullable=False)
     registration_no: Mapped[str] = mapped_column(String(32), default="", nullable=False)
     address: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    address_ru: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    address_es: Mapped[str] = mapped_column(Text, default="", nullable=False)
     phone: Mapped[str] = mapped_column(String(64), default="", nullable=False)
     email: Mapped[str] = mapped_column(String(120), default="", nullable=False)
     bank_name: Mapped[str] = mapped_column(String(200), default="", nullable=False)

@@ -240,17 +240,19 @@ for _name, _hook in (("before_insert", _normalise_article), ("before_update", _n
     event.listen(KbArticle, _name, _hook)
 
 
-def _pg_search_index() -> None:
-    """A new PostgreSQL database gets the search table with the articles' (create_all); a migrated one gets it
-    from the first search (app/services/quality/kb_search.ensure_index)."""
-    from sqlalchemy import DDL
+def _create_search_index(_table, connection, **_kw) -> None:
+    """A database made by create_all gets the search index with the articles' table, as a migrated one gets it
+    from the migration (migrations/kb_search_index.py): the same `create_index`."""
+    from app.services.quality.kb_search import create_index
 
-    from app.services.quality.kb_search import PG_CREATE, PG_TABLE
-
-    for stmt in PG_CREATE.split("; "):
-        event.listen(KbArticle.__table__, "after_create", DDL(stmt).execute_if(dialect="postgresql"))
-    event.listen(KbArticle.__table__, "before_drop", DDL(f"DROP TABLE IF EXISTS {PG_TABLE}").execute_if(
-        dialect="postgresql"))
+    create_index(connection)
 
 
-_pg_search_index()
+def _drop_search_index(_table, connection, **_kw) -> None:
+    from app.services.quality.kb_search import drop_index
+
+    drop_index(connection)
+
+
+event.listen(KbArticle.__table__, "after_create", _create_search_index)
+event.listen(KbArticle.__table__, "before_drop", _drop_search_index)

@@ -2,7 +2,8 @@
 
 Every printed form starts with the company header (app/printing/templates/base.html reads the
 `company` dict described in app/printing/render.py); this module builds that dict from the
-Company row, so all forms show the same requisites. Tax ids carry the labels of the reader's
+Company row, so all forms show the same requisites, with the name, legal name and address in the
+form's language (the Company row keeps them in three). Tax ids carry the labels of the reader's
 country convention: ИНН / КПП / ОГРН in Russian, neutral translated labels otherwise.
 
 `print_locale` resolves the language of a printed form (an explicit `?lang=`, else the user's
@@ -22,6 +23,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.models.base import localized
 from app.models.core import Company
 from app.printing import render_pdf
 
@@ -56,11 +58,12 @@ def company_view_model(company: Company | None, locale: str, gettext: Gettext | 
     """The `company` dict of the printing templates; a nameless stub when no company is set up yet."""
     if company is None:
         return {"name": ""}
+    lang = _language(locale)  # the document's language: its name, legal name and address in it when given
     return {
-        "name": company.name,
-        "legal_name": company.legal_name,
+        "name": localized(company, "name", lang),
+        "legal_name": localized(company, "legal_name", lang),
         "tax_ids": tax_ids(company, locale, gettext),
-        "address": company.address,
+        "address": localized(company, "address", lang),
         "phone": company.phone,
         "email": company.email,
         "base_currency": company.base_currency.code if company.base_currency else None,

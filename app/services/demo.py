@@ -63,8 +63,10 @@ def load_base() -> None:
         CurrencyRate(currency=rub, on_date=today, rate=Decimal("1")),
     ])
     db.session.add(Company(
-        name="РобоФабрика", legal_name="ООО «РобоФабрика»", tax_id="7701234567", tax_id2="770101001",
-        registration_no="1187746123456", address="125009, г. Москва, ул. Тверская, д. 7",
+        name="RoboFabrika", name_ru="РобоФабрика", name_es="RoboFábrica", legal_name="RoboFabrika LLC",
+        legal_name_ru="ООО «РобоФабрика»", legal_name_es="RoboFábrica S. R. L. (OOO)", tax_id="7701234567",
+        tax_id2="770101001", registration_no="1187746123456", address="7 Tverskaya St., Moscow 125009, Russia",
+        address_ru="125009, г. Москва, ул. Тверская, д. 7", address_es="C/ Tverskaya 7, 125009 Moscú, Rusia",
         phone="+7 495 123-45-67", email="office@robofabrika.example", bank_name="ПАО «Сбербанк»",
         bank_bic="044525225", bank_account="40702810938000012345", bank_corr_account="30101810400000000225",
         base_currency=rub,

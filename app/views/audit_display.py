@@ -65,3 +65,32 @@ def changes_table(value: Any) -> Markup:
     rows = [Markup("<tr><th>%s</th><td>%s</td><td>→</td><td>%s</td></tr>") % (_label(labels, field), *_pair(pair))
             for field, pair in changes.items() if field != "id"]
     return Markup('<table class="table table-condensed audit-changes">%s</table>') % Markup("").join(rows)
+
+
+def _model_classes() -> dict[str, type]:
+    from flask_appbuilder import Model
+
+    return {m.class_.__name__: m.class_ for m in Model.registry.mappers}
+
+
+def current_titles(rows: list[Any]) -> dict[int, str]:
+    """Audit row id -> the object's name in the reader's language, for rows about a register named in three
+    languages whose title is its (English) default name: one query per register on the page."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models.base import LocalizedName
+
+    classes = _model_classes()
+    wanted: dict[type, dict[int, list[Any]]] = {}
+    for row in rows:
+        cls = classes.get(row.entity)
+        if cls is not None and issubclass(cls, LocalizedName) and str(row.entity_id).isdigit():
+            wanted.setdefault(cls, {}).setdefault(int(row.entity_id), []).append(row)
+    out: dict[int, str] = {}
+    for cls, by_id in wanted.items():
+        for obj in db.session.scalars(select(cls).where(cls.id.in_(sorted(by_id)))):
+            for row in by_id[obj.id]:
+                if row.summary == obj.name:  # a title that is the name, not a code or a number
+                    out[row.id] = LocalizedName.label(obj)
+    return out

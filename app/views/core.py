@@ -12,7 +12,8 @@ from flask_login import current_user
 from app.models.audit import AuditLog, JobRun
 from app.models.core import Company, Currency, CurrencyRate, DocumentSequence, Unit
 from app.permissions import RESOURCE_AUDIT, RESOURCE_JOBS, RESOURCE_REFERENCE, RESOURCE_SETTINGS
-from app.views.base import BaseModelView, ReadOnlyModelView, interface
+from app.views.audit_display import current_titles
+from app.views.base import BaseModelView, FabrikaInterface, ReadOnlyModelView, interface
 from app.views.titles import one_form, titles
 
 CAT_SETTINGS = "Setup"
@@ -25,13 +26,16 @@ class CompanyView(BaseModelView):
     class_permission_name = RESOURCE_SETTINGS
     list_columns = ["name", "tax_id", "base_currency", "phone", "email"]
     add_columns = edit_columns = [
-        "name", "legal_name", "tax_id", "tax_id2", "registration_no", "address", "phone", "email",
+        "name", "name_ru", "name_es", "legal_name", "legal_name_ru", "legal_name_es", "tax_id", "tax_id2",
+        "registration_no", "address", "address_ru", "address_es", "phone", "email",
         "bank_name", "bank_bic", "bank_account", "bank_corr_account", "base_currency",
         "mail_from", "smtp_host", "smtp_port", "smtp_security", "smtp_user", "smtp_password",
     ]
     show_columns = [c for c in add_columns if c != "smtp_password"]
     label_columns = {
-        "name": _l("Name"), "legal_name": _l("Legal name"), "tax_id": _l("Tax ID"),
+        "name": _l("Name"), "name_ru": _l("Name (ru)"), "name_es": _l("Name (es)"), "legal_name": _l("Legal name"),
+        "legal_name_ru": _l("Legal name (ru)"), "legal_name_es": _l("Legal name (es)"),
+        "address_ru": _l("Address (ru)"), "address_es": _l("Address (es)"), "tax_id": _l("Tax ID"),
         "tax_id2": _l("Tax registration code"), "registration_no": _l("Registration number"),
         "address": _l("Address"), "phone": _l("Phone"), "email": _l("Email"), "bank_name": _l("Bank"),
         "bank_bic": _l("BIC"), "bank_account": _l("Bank account"),
@@ -101,8 +105,25 @@ class DocumentSequenceView(BaseModelView):
 
 
 @titles(_l("Audit log"), _l("Audit record"))
+class AuditInterface(FabrikaInterface):
+    """The audit list names an object of a three-language register in the reader's language."""
+
+    def get_values(self, lst, list_columns):
+        titles = current_titles(lst) if "summary" in list_columns else {}
+        for row, values in zip(lst, super().get_values(lst, list_columns), strict=True):
+            if row.id in titles:
+                values["summary"] = titles[row.id]
+            yield values
+
+    def get_values_item(self, item, show_columns):
+        values = super().get_values_item(item, show_columns)
+        title = current_titles([item]).get(item.id) if "summary" in show_columns else None
+        return values if title is None else [title if c == "summary" else v
+                                             for c, v in zip(show_columns, values, strict=True)]
+
+
 class AuditLogView(ReadOnlyModelView):
-    datamodel = interface(AuditLog)
+    datamodel = AuditInterface(AuditLog)
     class_permission_name = RESOURCE_AUDIT
     list_columns = ["at", "username", "ip", "action", "entity", "entity_id", "summary"]
     show_columns = list_columns + ["changes"]

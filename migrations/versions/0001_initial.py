@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 18:07:56.981276
+Create Date: 2026-12-07 18:18:50.953524
 
 """
 import sqlalchemy as sa
@@ -586,6 +586,8 @@ def upgrade():
     sa.Column('tax_id2', sa.String(length=32), nullable=False),
     sa.Column('registration_no', sa.String(length=32), nullable=False),
     sa.Column('address', sa.Text(), nullable=False),
+    sa.Column('address_ru', sa.Text(), nullable=False),
+    sa.Column('address_es', sa.Text(), nullable=False),
     sa.Column('phone', sa.String(length=64), nullable=False),
     sa.Column('email', sa.String(length=120), nullable=False),
     sa.Column('bank_name', sa.String(length=200), nullable=False),
@@ -600,6 +602,10 @@ def upgrade():
     sa.Column('smtp_password', sa.String(length=200), nullable=False),
     sa.Column('smtp_security', sa.String(length=16), nullable=False),
     sa.Column('mail_from', sa.String(length=200), nullable=False),
+    sa.Column('name_ru', sa.String(length=200), nullable=False),
+    sa.Column('name_es', sa.String(length=200), nullable=False),
+    sa.Column('legal_name_ru', sa.String(length=300), nullable=False),
+    sa.Column('legal_name_es', sa.String(length=300), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['base_currency_id'], ['currency.id'], ),
@@ -1156,7 +1162,6 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.CheckConstraint('discount_pct > 0 AND discount_pct <= 100', name='ck_mkt_promo_pct'),
     sa.ForeignKeyConstraint(['group_id'], ['item_group.id'], ),
     sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
@@ -1654,7 +1659,6 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint("state IN ('draft','sending','sent')", name='ck_mkt_campaign_state'),
-    sa.CheckConstraint('holdout_pct >= 0 AND holdout_pct < 100', name='ck_mkt_campaign_holdout'),
     sa.ForeignKeyConstraint(['promotion_id'], ['mkt_promotion.id'], ),
     sa.ForeignKeyConstraint(['segment_id'], ['mkt_segment.id'], ),
     sa.PrimaryKeyConstraint('id')

@@ -10,8 +10,9 @@ demo, imports) keeps them right. The index is derived from those columns:
   are already normalised; title A, body D) with a GIN index, written in the same transaction, ranked with
   ts_rank.
 
-The index is a cache: `ensure_index` builds it from the articles when it is missing (a new or restored
-database), so it never needs a migration of its own.
+The index tables are part of the schema: the migration creates them (migrations/kb_search_index.py) and
+so does `create_all` (the model's after_create hooks), both through `create_index`. `ensure_index` only
+rebuilds a missing one in the caller's transaction (a database restored without it); nothing here commits.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.domain.wordforms import normalise, query_groups, words
@@ -62,34 +62,39 @@ def _has_fts(conn: Connection) -> bool:
                         {"n": FTS_TABLE}).first() is not None
 
 
-def ensure_index(conn: Connection) -> bool:
-    """Create the index (and fill it from the articles) when it is missing; True when it was built."""
+SQLITE_CREATE = (f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(title, body, "
+                 "tokenize = 'unicode61 remove_diacritics 0')")
+SQLITE_FILL = f"INSERT INTO {FTS_TABLE}(rowid, title, body) SELECT id, search_title, search_body FROM kb_article"
+
+
+def create_index(conn: Connection) -> None:
+    """Create the index tables of this database and fill them from the articles (the migration, create_all)."""
     if _is_sqlite(conn):
-        if _has_fts(conn):
-            return False
-        conn.execute(text(f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(title, body, "
-                          "tokenize = 'unicode61 remove_diacritics 0')"))
-        conn.execute(text(f"INSERT INTO {FTS_TABLE}(rowid, title, body) "
-                          "SELECT id, search_title, search_body FROM kb_article"))
-        return True
-    if conn.dialect.name == "postgresql":
-        if _has_pg_table(conn):
-            return False
-        # on a connection of its own, committed at once (a search is a read: its request would roll it back),
-        # waiting for the table's lock only briefly: a transaction writing articles holds it, and may be the
-        # caller's own; then the index is built by a later search
-        with conn.engine.connect() as own:
-            try:
-                own.execute(text("SET LOCAL lock_timeout = '2s'"))
-                for stmt in PG_CREATE.split("; "):
-                    own.execute(text(stmt))
-                own.execute(text(PG_FILL))
-                own.commit()
-            except OperationalError:
-                own.rollback()
-                return False
-        return True
-    return False
+        conn.execute(text(SQLITE_CREATE))
+        conn.execute(text(f"DELETE FROM {FTS_TABLE}"))
+        conn.execute(text(SQLITE_FILL))
+    elif conn.dialect.name == "postgresql":
+        for stmt in PG_CREATE.split("; "):
+            conn.execute(text(stmt))
+        conn.execute(text(PG_FILL))
+
+
+def drop_index(conn: Connection) -> None:
+    """Drop the index tables (before kb_article goes: the migration's downgrade, drop_all)."""
+    if _is_sqlite(conn):
+        conn.execute(text(f"DROP TABLE IF EXISTS {FTS_TABLE}"))
+    elif conn.dialect.name == "postgresql":
+        conn.execute(text(f"DROP TABLE IF EXISTS {PG_TABLE}"))
+
+
+def ensure_index(conn: Connection) -> bool:
+    """Rebuild a missing index in the caller's transaction (a restore without it); True when it was built."""
+    present = _has_fts(conn) if _is_sqlite(conn) else _has_pg_table(conn) if conn.dialect.name == "postgresql" \
+        else True
+    if present:
+        return False
+    create_index(conn)
+    return True
 
 
 def _has_pg_table(conn: Connection) -> bool:
@@ -98,19 +103,15 @@ def _has_pg_table(conn: Connection) -> bool:
 
 def rebuild_index(conn: Connection) -> None:
     """Index every article again (after a bulk load that bypassed the model's hooks, or a restore)."""
-    if _is_sqlite(conn):
-        conn.execute(text(f"DROP TABLE IF EXISTS {FTS_TABLE}"))
-    elif conn.dialect.name == "postgresql" and _has_pg_table(conn):
+    if conn.dialect.name == "postgresql" and _has_pg_table(conn):
         conn.execute(text(f"DELETE FROM {PG_TABLE}"))
-        conn.execute(text(PG_FILL))
-        return
-    ensure_index(conn)
+    create_index(conn)
 
 
 def write_index(conn: Connection, article_id: int, title: str, body: str) -> None:
     """Keep the SQLite index row of one article (PostgreSQL indexes the columns by itself)."""
     if conn.dialect.name == "postgresql":
-        if _has_pg_table(conn):  # else the first search builds it from the articles, this one included
+        if _has_pg_table(conn):  # else a rebuild reads it from the articles, this one included
             conn.execute(text(PG_WRITE), {"id": article_id, "t": title, "b": body})
         return
     if not _is_sqlite(conn):
@@ -162,15 +163,13 @@ def search(session: Session, query: str, limit: int = 10, *, category_id: int | 
     where = " AND a.published = :pub" if published_only else ""
     where += " AND a.category_id = :cat" if category_id else ""
     params = {"lim": limit, "pub": True, "cat": category_id}
+    ensure_index(conn)
     if _is_sqlite(conn):
-        if not _has_fts(conn):
-            ensure_index(conn)
         sql = (f"SELECT a.id, bm25({FTS_TABLE}, 10.0, 1.0) AS score FROM {FTS_TABLE} "
                f"JOIN kb_article a ON a.id = {FTS_TABLE}.rowid WHERE {FTS_TABLE} MATCH :q{where} "
                "ORDER BY score, a.id LIMIT :lim")
         rows = conn.execute(text(sql), params | {"q": _fts_query(groups, any_word)}).all()
         return [Hit(r[0], -float(r[1])) for r in rows]
-    ensure_index(conn)
     sql = (f"SELECT a.id, ts_rank(v.tsv, q) AS score FROM {PG_TABLE} v JOIN kb_article a ON a.id = v.article_id, "
            f"to_tsquery('simple', :q) q WHERE v.tsv @@ q{where} ORDER BY score DESC, a.id LIMIT :lim")
     rows = conn.execute(text(sql), params | {"q": _ts_query(groups, any_word)}).all()
