@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Audited, LocalizedName, TimestampMixin, current_locale, utcnow
+from app.models.base import Audited, LocalizedName, TimestampMixin, current_locale, translated, utcnow
 from app.models.types import Money
 
 DIVISIONS = ("company", "sales", "production", "warehouse", "purchasing", "finance", "service")
@@ -178,7 +178,7 @@ class DashboardPreference(Model):
     hidden: Mapped[list[str]] = mapped_column(JSON, default=list, nullable=False)
 
 
-class ScheduledReport(Audited, TimestampMixin, Model):
+class ScheduledReport(translated(200), Audited, TimestampMixin, Model):
     """A report sent by e-mail on a schedule: which report, its parameters, format, recipients, when."""
 
     __tablename__ = "scheduled_report"
@@ -201,7 +201,7 @@ class ScheduledReport(Audited, TimestampMixin, Model):
     last_run_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     def __repr__(self) -> str:
-        return self.name
+        return self.label()
 
     @property
     def schedule_words(self) -> str:

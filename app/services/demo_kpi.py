@@ -136,7 +136,8 @@ def _definitions() -> None:
 def _report() -> None:
     from app.services.kpi.reports import validate_report
 
-    report = ScheduledReport(name="Monday scorecard", report="kpi_scorecard", fmt="pdf", language="ru",
+    report = ScheduledReport(name="Monday scorecard", name_ru="Сводка по понедельникам",
+                             name_es="Resumen de los lunes", report="kpi_scorecard", fmt="pdf", language="ru",
                              recipients="director@robofabrika.example", recipient_users=[], cron="0 7 * * 1",
                              params={"period": "last_month"}, skip_empty=True, active=True)
     validate_report(report, utcnow())

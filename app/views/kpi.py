@@ -302,10 +302,10 @@ class ScheduledReportView(BaseModelView):
     add_title = _l("New scheduled report")
     edit_title = _l("Edit scheduled report")
     list_columns = ["name", "report", "fmt", "schedule_words", "next_run_at", "last_run_at", "active"]
-    add_columns = edit_columns = ["name", "report", "params", "fmt", "language", "recipients", "recipient_users",
-                                  "cron", "skip_empty", "active"]
-    show_columns = ["name", "report", "params", "fmt", "language", "recipients", "recipient_users", "cron",
-                    "schedule_words", "skip_empty", "next_run_at", "last_run_at", "active"]
+    add_columns = edit_columns = ["name", "name_ru", "name_es", "report", "params", "fmt", "language", "recipients",
+                                  "recipient_users", "cron", "skip_empty", "active"]
+    show_columns = ["name", "name_ru", "name_es", "report", "params", "fmt", "language", "recipients",
+                    "recipient_users", "cron", "schedule_words", "skip_empty", "next_run_at", "last_run_at", "active"]
     search_columns = ["name", "report", "fmt", "active"]
     label_columns = LABELS
     base_order = ("name", "asc")

@@ -413,8 +413,8 @@ def _deliver(session: Session, report: ScheduledReport, run: ScheduledReportRun,
             continue
         with force_locale(lang if lang in LANGUAGES else "en"):
             subject = gettext("%(report)s: %(name)s, %(date)s", report=report_label(report.report),
-                              name=report.name, date=_day(today, lang))
-            body = gettext("The report %(name)s is attached (%(schedule)s).", name=report.name,
+                              name=report.label(lang), date=_day(today, lang))
+            body = gettext("The report %(name)s is attached (%(schedule)s).", name=report.label(lang),
                            schedule=describe_cron(report.cron, lang))
         msg = send_mail(session, to=addresses, subject=subject, body=body,
                         attachments=[Attachment(doc.filename, doc.content, doc.mimetype)],
