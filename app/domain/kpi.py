@@ -185,8 +185,12 @@ class Scored:
 def weighted_score(items: Sequence[Scored]) -> Decimal | None:
     """Weighted attainment in percent over the KPIs that have one (a KPI with no value is left out)."""
     counted = [s for s in items if s.attainment is not None and s.weight > 0]
-    total_weight = sum((s.weight for s in counted), ZERO)
+    return score_of(sum((s.weight for s in counted), ZERO), sum((s.weight * s.attainment for s in counted), ZERO))
+
+
+def score_of(total_weight: Decimal, total: Decimal) -> Decimal | None:
+    """The score from its sums: the weight of the KPIs with an attainment and their weight x attainment
+    (what the KPI job stores per division and employee, so a dashboard only adds them up)."""
     if not total_weight:
         return None
-    total = sum((s.weight * s.attainment for s in counted), ZERO)
     return (total * 100 / total_weight).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

@@ -3,8 +3,11 @@ per period with their lineage, restatements of closed periods, dashboard tile ch
 scheduled reports with every run they made.
 
 Metric facts (`KpiFact`) are computed once per metric, period and employee, whatever number of
-definitions read them; each keeps the documents behind it (`KpiFactDoc`), whose numerators and
-denominators add up to the fact exactly. Definitions' values (`KpiValue`) are what dashboards and
+definitions read them. The documents behind them (`KpiLineageDoc`) are stored once per read of the
+registers and period (`KpiLineage`), with the employee each belongs to: a company figure opens every
+document of its lineage, an employee's figure those of its employee, and margin and margin % share one
+lineage (one read of the shipments). Their numerators and denominators add up to the fact exactly.
+Definitions' values (`KpiValue`) and the scores made of them (`KpiScorePart`) are what dashboards and
 reports read, never live scans of the registers.
 """
 
@@ -30,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Audited, LocalizedName, TimestampMixin, current_locale, translated, utcnow
-from app.models.types import Money
+from app.models.types import Money, Rate
 
 DIVISIONS = ("company", "sales", "production", "warehouse", "purchasing", "finance", "service")
 REPORT_FORMATS = ("pdf", "xlsx", "csv")
@@ -95,14 +98,33 @@ class KpiFact(Model):
     digest: Mapped[str] = mapped_column(String(40), default="", nullable=False)  # of the parts: unchanged?
     closed: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     computed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    # the documents behind it: all of them (employee_key 0), or those of its employee
+    lineage_id: Mapped[int | None] = mapped_column(ForeignKey("kpi_lineage.id", ondelete="SET NULL"), nullable=True,
+                                                   index=True)
 
 
-class KpiFactDoc(Model):
-    """One document (or item) behind a fact: its numerator and denominator share."""
+class KpiLineage(Model):
+    """The documents one read of the registers gave for one period: shared by every employee's figure
+    of that period and by the metrics computed from the same read (margin and margin %)."""
 
-    __tablename__ = "kpi_fact_doc"
+    __tablename__ = "kpi_lineage"
+    __table_args__ = (UniqueConstraint("source", "period_kind", "period_start", name="uq_kpi_lineage"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    fact_id: Mapped[int] = mapped_column(ForeignKey("kpi_fact.id", ondelete="CASCADE"), nullable=False, index=True)
+    source: Mapped[str] = mapped_column(String(48), nullable=False)  # the first metric of the read
+    period_kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    period_start: Mapped[date] = mapped_column(Date, nullable=False)
+    digest: Mapped[str] = mapped_column(String(40), default="", nullable=False)
+    docs: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+
+class KpiLineageDoc(Model):
+    """One document (or item) behind a lineage: its numerator and denominator share, and its employee."""
+
+    __tablename__ = "kpi_lineage_doc"
+    __table_args__ = (Index("ix_kpi_lineage_doc", "lineage_id", "employee_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lineage_id: Mapped[int] = mapped_column(ForeignKey("kpi_lineage.id", ondelete="CASCADE"), nullable=False)
+    employee_key: Mapped[int] = mapped_column(Integer, default=0, nullable=False)  # 0: nobody's
     ref_type: Mapped[str] = mapped_column(String(24), nullable=False)
     ref_id: Mapped[int] = mapped_column(Integer, nullable=False)
     label: Mapped[str] = mapped_column(String(64), default="", nullable=False)
@@ -145,6 +167,30 @@ class KpiValue(Model):
     attainment = mapped_column(Money(), nullable=True)
     closed: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     computed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class KpiScorePart(Model):
+    """What weighted scores are made of, stored by the KPI job so a dashboard adds a few rows instead of
+    reading every KPI's value: per period, division or employee and the registers the KPIs read (a
+    reader who may not read one of them does not count those KPIs), the KPIs' count, the weight of
+    those with an attainment and the sum of weight x attainment (exact: 4 + 4 decimal places).
+
+    One row per period with an empty division marks the periods scored and the definitions they were
+    scored from (their count and latest edit): an edit since makes the dashboard score live again.
+    """
+
+    __tablename__ = "kpi_score_part"
+    __table_args__ = (Index("ix_kpi_score_part", "period_kind", "period_start"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    period_start: Mapped[date] = mapped_column(Date, nullable=False)
+    division: Mapped[str] = mapped_column(String(24), nullable=False)  # "": the mark of the period
+    employee_id: Mapped[int] = mapped_column(Integer, default=0, nullable=False)  # 0: a division's KPIs
+    resources: Mapped[str] = mapped_column(String(400), default="", nullable=False)  # sorted, comma-separated
+    count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    weight = mapped_column(Money(), nullable=False, default=0)
+    weighted = mapped_column(Rate(), nullable=False, default=0)
+    definitions_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # on the mark only
 
 
 class KpiRestatement(Model):

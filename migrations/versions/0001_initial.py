@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 18:18:50.953524
+Create Date: 2026-12-07 18:20:34.814458
 
 """
 import sqlalchemy as sa

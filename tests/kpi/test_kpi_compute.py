@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.domain.errors import DomainError
-from app.models.kpi import KpiDefinition, KpiFact, KpiFactDoc, KpiRestatement, KpiValue
+from app.models.kpi import KpiDefinition, KpiFact, KpiLineage, KpiLineageDoc, KpiRestatement, KpiValue
 from app.services.kpi.compute import compute_kpis, validate_definition
 from app.services.kpi.metrics import METRICS
 from app.services.sales import cancel_invoice
@@ -83,21 +83,45 @@ def test_per_employee_figures_come_from_the_same_grouped_read(history, session):
     assert _value(session, deals, NOV) == D("100.0000")
 
 
+def _fact_docs(fact: KpiFact) -> list:
+    """A figure's documents: its period's lineage, those of its employee for an employee's figure."""
+    where = [KpiLineageDoc.lineage_id == fact.lineage_id]
+    return where + ([KpiLineageDoc.employee_key == fact.employee_key] if fact.employee_key else [])
+
+
 def test_lineage_adds_up_to_every_stored_figure(history, session):
     _define_all(session)
+    fk.define(session, "gross_margin", code="gm-sales", employee_id=fk.user_id("sales"))
     compute_kpis(session, today=fk.TODAY)
     facts = session.scalars(select(KpiFact)).all()
-    assert facts
+    assert facts and any(f.employee_key for f in facts)
     for fact in facts:
         num, den, count = session.execute(
-            select(func.coalesce(func.sum(KpiFactDoc.num), 0), func.coalesce(func.sum(KpiFactDoc.den), 0),
-                   func.count()).where(KpiFactDoc.fact_id == fact.id)).one()
+            select(func.coalesce(func.sum(KpiLineageDoc.num), 0), func.coalesce(func.sum(KpiLineageDoc.den), 0),
+                   func.count()).where(*_fact_docs(fact))).one()
         assert (D(num), D(den), count) == (fact.num, fact.den, fact.docs), fact.metric
     revenue = session.scalar(select(KpiFact).where(KpiFact.metric == "revenue", KpiFact.period_start == NOV,
                                                    KpiFact.employee_key == 0))
-    docs = session.execute(select(KpiFactDoc.label, KpiFactDoc.num).where(KpiFactDoc.fact_id == revenue.id)
-                           .order_by(KpiFactDoc.num)).all()
+    docs = session.execute(select(KpiLineageDoc.label, KpiLineageDoc.num).where(*_fact_docs(revenue))
+                           .order_by(KpiLineageDoc.num)).all()
     assert [n for _, n in docs] == [D("200.20"), D("700.70")] and sum(n for _, n in docs) == revenue.value
+
+
+def test_lineage_is_stored_once_per_read_and_period(history, session):
+    """Margin and margin % share one lineage per period; an employee's figure stores no documents of its own."""
+    _define_all(session)
+    fk.define(session, "gross_margin", code="gm-sales", employee_id=fk.user_id("sales"))
+    compute_kpis(session, today=fk.TODAY)
+
+    def fact(metric, key=0):
+        return session.scalar(select(KpiFact).where(KpiFact.metric == metric, KpiFact.period_kind == "month",
+                                                    KpiFact.period_start == NOV, KpiFact.employee_key == key))
+    margin, pct, own = fact("gross_margin"), fact("gross_margin_pct"), fact("gross_margin", fk.user_id("sales"))
+    assert margin.lineage_id == pct.lineage_id == own.lineage_id is not None
+    lineage = session.get(KpiLineage, margin.lineage_id)
+    stored = session.scalar(select(func.count()).select_from(KpiLineageDoc)
+                            .where(KpiLineageDoc.lineage_id == lineage.id))
+    assert stored == lineage.docs == margin.docs == pct.docs and own.docs <= stored
 
 
 def test_recomputing_changes_nothing(history, session):

@@ -55,7 +55,7 @@ def test_an_unchanged_run_reads_watermarks_only_and_writes_nothing(computed, ses
     # the only writes are the two statements that freeze periods that are over (nothing to freeze here)
     assert all(s.startswith(("UPDATE kpi_fact SET closed", "UPDATE kpi_value SET closed")) for s in writes), writes
     # no per-document read: no lineage, no lines, no ledger scan; grouped watermarks only
-    assert not [s for s in log if any(t in s for t in ("kpi_fact_doc", "shipment_line", "purchase_receipt_line",
+    assert not [s for s in log if any(t in s for t in ("kpi_lineage_doc", "shipment_line", "purchase_receipt_line",
                                                        "GROUP BY stock_move.item_id"))]
     reads_of_registers = [s for s in log if "kpi_" not in s and s.startswith("SELECT")]
     assert all("GROUP BY" in s or "max(stock_move.id)" in s for s in reads_of_registers), reads_of_registers

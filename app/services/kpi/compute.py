@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.calculators.errors import CalcError, Fail
@@ -29,6 +29,8 @@ from app.calculators.evaluator import Evaluator, deadline_after
 from app.calculators.language import parse_program
 from app.domain.errors import DomainError
 from app.domain.kpi import (
+    PERIOD_KINDS,
+    ZERO,
     Part,
     Period,
     attainment,
@@ -39,9 +41,18 @@ from app.domain.kpi import (
     traffic_light,
 )
 from app.models.base import utcnow
-from app.models.kpi import KpiDefinition, KpiFact, KpiFactDoc, KpiRestatement, KpiSourceMark, KpiValue
+from app.models.kpi import (
+    KpiDefinition,
+    KpiFact,
+    KpiLineage,
+    KpiLineageDoc,
+    KpiRestatement,
+    KpiScorePart,
+    KpiSourceMark,
+    KpiValue,
+)
 from app.services.base import unit_of_work
-from app.services.kpi.metrics import BY_CODE, LEDGER_CACHE, Metric
+from app.services.kpi.metrics import BY_CODE, LEDGER_CACHE, METRICS, Metric
 from app.services.kpi.sources import ALL
 
 FactKey = tuple[str, str, date, int]  # metric, period kind, period start, employee key (0 = all)
@@ -156,12 +167,31 @@ def _digest(parts: list[Part]) -> str:
     return f"{len(rows)}:{hash(tuple(rows)) & 0xFFFFFFFFFFFFFFFF:016x}"
 
 
+def lineage_source(metric: Metric) -> str:
+    """The name a metric's lineage is stored under: the first metric made from the same read of the
+    registers (margin % shares margin's shipments), else its own code."""
+    if metric.flow is not None:
+        return next(m.code for m in METRICS if m.flow is metric.flow)
+    return metric.code
+
+
 def _needs(definitions: list[KpiDefinition], metrics_of: dict[int, set[str]]) -> dict[str, dict[str, set[int]]]:
-    """metric -> period kind -> employee keys the definitions read."""
+    """metric -> period kind -> employee keys the definitions read.
+
+    A metric sharing its lineage with a needed one is computed with it (its company figure at least):
+    the shared documents are rewritten when the read changes, so no stored figure is left pointing at
+    documents that no longer add up to it.
+    """
     needs: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
     for defn in definitions:
         for code in metrics_of[defn.id]:
             needs[code][defn.period].add(defn.employee_id or 0)
+    for code, kinds in list(needs.items()):
+        source = lineage_source(BY_CODE[code])
+        for sibling in METRICS:
+            if sibling.code != code and lineage_source(sibling) == source:
+                for kind in list(kinds):
+                    needs[sibling.code][kind].add(0)
     return needs
 
 
@@ -188,7 +218,7 @@ def _bucket(metric: Metric, session: Session, periods: dict[str, list[Period]], 
     out: dict[FactKey, list[Part]] = {}
     for kind, plist in periods.items():
         for period in plist:
-            for key in keys[(kind, period.start)]:
+            for key in keys[(kind, period.start)] | {0}:  # the company figure holds the period's lineage
                 out[(metric.code, kind, period.start, key)] = []
     if metric.flow is not None:
         starts: dict[tuple[str, date], date] = {}
@@ -229,72 +259,138 @@ def _diff(old: list[tuple], new: list[Part]) -> list[dict[str, Any]]:
 
 
 def _write_facts(session: Session, metric: Metric, buckets: dict[FactKey, list[Part]], today: date,
-                 stats: ComputeStats) -> tuple[dict[FactKey, _Change], set[FactKey]]:
-    """Insert new figures, rewrite changed ones (their lineage replaced), leave the same ones alone.
+                 stats: ComputeStats, lineages: _Lineages) -> tuple[dict[FactKey, _Change], set[FactKey]]:
+    """Insert new figures, rewrite changed ones, leave the same ones alone; each points at its lineage.
 
-    Core statements in bulk: a first run writes tens of thousands of figures and their documents.
+    Core statements in bulk: a first run writes tens of thousands of figures. Their documents are
+    written once per period (the company figure's parts), not once per figure (`_Lineages`).
     """
-    t, docs_t = KpiFact.__table__, KpiFactDoc.__table__
+    t = KpiFact.__table__
     first = min((k[2] for k in buckets), default=today)
     existing = {(r.metric, r.period_kind, r.period_start, r.employee_key): r for r in session.execute(
-        select(t.c.id, t.c.metric, t.c.period_kind, t.c.period_start, t.c.employee_key, t.c.digest, t.c.closed)
+        select(t.c.id, t.c.metric, t.c.period_kind, t.c.period_start, t.c.employee_key, t.c.digest, t.c.closed,
+               t.c.lineage_id)
         .where(t.c.metric == metric.code, t.c.period_start >= first))}
+    digests = {key: _digest(parts) for key, parts in buckets.items()}
+    ids = lineages.write(metric, {(k[1], k[2]): parts for k, parts in buckets.items() if k[3] == 0})
     changes: dict[FactKey, _Change] = {}
-    inserts: list[tuple[dict[str, Any], list[Part]]] = []
-    updates: list[tuple[dict[str, Any], list[Part]]] = []
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     dirty: set[FactKey] = set()
     now = utcnow()
     for key, parts in buckets.items():
         period = period_of(key[1], key[2])
-        digest, closed = _digest(parts), period.closed_on(today)
+        digest, closed, lineage_id = digests[key], period.closed_on(today), ids[(key[1], key[2])]
         row = existing.get(key)
-        if row is not None and row.digest == digest:
+        if row is not None and row.digest == digest and row.lineage_id == lineage_id:
             stats.facts_unchanged += 1
             continue
         num, den, count = sum_parts(parts)
         value = metric_value(num, den, metric.scale)
         fields = {"num": num, "den": den, "docs": count, "digest": digest, "value": value, "closed": closed,
-                  "computed_at": now}
+                  "computed_at": now, "lineage_id": lineage_id}
         if row is None:
-            inserts.append(({"metric": key[0], "period_kind": key[1], "period_start": key[2],
-                             "period_end": period.end, "employee_key": key[3], **fields}, parts))
+            inserts.append({"metric": key[0], "period_kind": key[1], "period_start": key[2],
+                            "period_end": period.end, "employee_key": key[3], **fields})
         else:
             if row.closed:
-                old = session.execute(select(docs_t.c.ref_type, docs_t.c.ref_id, docs_t.c.label, docs_t.c.num,
-                                             docs_t.c.den).where(docs_t.c.fact_id == row.id)).all()
-                changes[key] = _Change(_diff(old, parts))
-            updates.append(({"b_id": row.id, **{f"b_{k}": v for k, v in fields.items()}}, parts))
+                changes[key] = _Change(_diff(lineages.before(row.lineage_id, key[3]), parts))
+            updates.append({"b_id": row.id, **{f"b_{k}": v for k, v in fields.items()}})
         dirty.add(key)
         stats.facts_written += 1
     if updates:
-        ids = [u["b_id"] for u, _ in updates]
-        for chunk in range(0, len(ids), 500):
-            session.execute(delete(docs_t).where(docs_t.c.fact_id.in_(ids[chunk:chunk + 500])))
         session.execute(update(t).where(t.c.id == bindparam("b_id")).values(
-            **{k: bindparam(f"b_{k}") for k in ("num", "den", "docs", "digest", "value", "closed", "computed_at")}),
-            [u for u, _ in updates])
-    doc_rows: list[tuple] = []
+            **{k: bindparam(f"b_{k}") for k in ("num", "den", "docs", "digest", "value", "closed", "computed_at",
+                                                 "lineage_id")}), updates)
     if inserts:
-        ids = session.scalars(insert(t).returning(t.c.id, sort_by_parameter_order=True), [r for r, _ in inserts])
-        for fact_id, (_, parts) in zip(ids, inserts, strict=True):
-            doc_rows.extend(_doc_rows(fact_id, parts))
-    for u, parts in updates:
-        doc_rows.extend(_doc_rows(u["b_id"], parts))
-    _insert_docs(session, doc_rows)
+        session.execute(insert(t), inserts)
     return changes, dirty
 
 
-_DOC_COLUMNS = ("fact_id", "ref_type", "ref_id", "label", "ref_date", "num", "den")
+def _lineage_digest(parts: list[Part]) -> str:
+    """As `_digest`, with each document's employee: a manager changed on an order moves its documents."""
+    rows = sorted((p.ref_id, p.num, p.den, p.employee_id or 0) for p in parts)
+    return f"{len(rows)}:{hash(tuple(rows)) & 0xFFFFFFFFFFFFFFFF:016x}"
 
 
-def _doc_rows(fact_id: int, parts: list[Part]) -> list[tuple]:
-    return [(fact_id, p.ref_type, p.ref_id, p.label[:64], p.day, p.num, p.den) for p in parts]
+class _Lineages:
+    """The documents behind the figures, once per read of the registers and period (see KpiLineage).
+
+    Margin and margin % come from one read: the second finds the lineage already written this run.
+    A lineage rewritten in a closed period keeps its old documents for the run, so each figure
+    pointing at it can name, in its restatement, the documents whose share changed.
+    """
+
+    def __init__(self, session: Session, today: date) -> None:
+        self.session, self.today = session, today
+        self.rows: dict[str, dict[tuple[str, date], list[Any]]] = {}  # source -> (kind, start) -> [id, digest]
+        self.old: dict[int | None, list[tuple]] = {None: []}  # lineage id -> (employee, type, id, label, num, den)
+
+    def _stored(self, source: str) -> dict[tuple[str, date], list[Any]]:
+        if source not in self.rows:
+            t = KpiLineage.__table__
+            self.rows[source] = {(k, s): [i, d] for i, k, s, d in self.session.execute(
+                select(t.c.id, t.c.period_kind, t.c.period_start, t.c.digest).where(t.c.source == source))}
+        return self.rows[source]
+
+    def _docs(self, lineage_id: int | None) -> list[tuple]:
+        if lineage_id not in self.old:
+            d = KpiLineageDoc.__table__
+            self.old[lineage_id] = [tuple(r) for r in self.session.execute(
+                select(d.c.employee_key, d.c.ref_type, d.c.ref_id, d.c.label, d.c.num, d.c.den)
+                .where(d.c.lineage_id == lineage_id))]
+        return self.old[lineage_id]
+
+    def before(self, lineage_id: int | None, employee_key: int) -> list[tuple]:
+        """A figure's documents as they were when it was computed: (type, id, label, num, den)."""
+        return [r[1:] for r in self._docs(lineage_id) if not employee_key or r[0] == employee_key]
+
+    def write(self, metric: Metric, periods: dict[tuple[str, date], list[Part]]) -> dict[tuple[str, date], int]:
+        """Store each period's documents unless stored the same; the lineage id of every period."""
+        source = lineage_source(metric)
+        stored = self._stored(source)
+        fresh: list[tuple[tuple[str, date], list[Part], str]] = []
+        for key, parts in periods.items():
+            digest = _lineage_digest(parts)
+            row = stored.get(key)
+            if row is not None and row[1] == digest:
+                continue
+            if row is not None and period_of(*key).closed_on(self.today):
+                self._docs(row[0])  # kept for the restatements of the figures pointing at it
+            fresh.append((key, parts, digest))
+        if fresh:
+            self._rewrite(source, stored, fresh)
+        return {key: stored[key][0] for key in periods}
+
+    def _rewrite(self, source: str, stored: dict, fresh: list[tuple[tuple[str, date], list[Part], str]]) -> None:
+        t, d = KpiLineage.__table__, KpiLineageDoc.__table__
+        old = [(stored[key][0], parts, digest) for key, parts, digest in fresh if key in stored]
+        new = [(key, parts, digest) for key, parts, digest in fresh if key not in stored]
+        for chunk in range(0, len(old), 500):
+            self.session.execute(delete(d).where(d.c.lineage_id.in_([i for i, _, _ in old[chunk:chunk + 500]])))
+        if old:
+            self.session.execute(update(t).where(t.c.id == bindparam("b_id")).values(
+                digest=bindparam("b_digest"), docs=bindparam("b_docs")),
+                [{"b_id": i, "b_digest": digest, "b_docs": len(parts)} for i, parts, digest in old])
+        if new:
+            ids = self.session.scalars(insert(t).returning(t.c.id, sort_by_parameter_order=True), [
+                {"source": source, "period_kind": key[0], "period_start": key[1], "digest": digest,
+                 "docs": len(parts)} for key, parts, digest in new])
+            for (key, _, digest), lineage_id in zip(new, ids, strict=True):
+                stored[key] = [lineage_id, digest]
+        for key, _, digest in fresh:
+            stored[key][1] = digest
+        _insert_docs(self.session, [(stored[key][0], p.employee_id or 0, p.ref_type, p.ref_id, p.label[:64], p.day,
+                                     p.num, p.den) for key, parts, _ in fresh for p in parts])
+
+
+_DOC_COLUMNS = ("lineage_id", "employee_key", "ref_type", "ref_id", "label", "ref_date", "num", "den")
 
 
 def _insert_docs(session: Session, rows: list[tuple]) -> None:
     """Write the lineage rows straight through the driver: COPY on PostgreSQL, one executemany on SQLite.
 
-    A first run writes over a million of them; through insert() each value went through statement
+    A first run writes hundreds of thousands of them; through insert() each value went through statement
     compilation and parameter processing, three quarters of the run's time. Here each column's own
     bind processor (money as scaled integers on SQLite, dates as text) is applied once per value.
     """
@@ -302,7 +398,7 @@ def _insert_docs(session: Session, rows: list[tuple]) -> None:
         return
     conn = session.connection()
     dialect = conn.dialect
-    table = KpiFactDoc.__table__
+    table = KpiLineageDoc.__table__
     names = ", ".join(_DOC_COLUMNS)
     if dialect.name == "postgresql" and dialect.driver == "psycopg":
         with conn.connection.driver_connection.cursor() as cursor, \
@@ -426,6 +522,58 @@ def _close_periods(session: Session, today: date) -> None:
                         .values(closed=True))
 
 
+def score_resources(codes: set[str]) -> str:
+    """The registers a KPI's metrics read, as stored beside its score parts ("?": it can't be read)."""
+    if not codes or any(c not in BY_CODE for c in codes):
+        return "?"
+    return ",".join(sorted({BY_CODE[c].resource for c in codes}))
+
+
+def _write_scores(session: Session, definitions: list[KpiDefinition], metrics_of: dict[int, set[str]],
+                  today: date) -> None:
+    """Store what the weighted scores of the last closed and the running period of each kind are made of.
+
+    A dashboard used to read every KPI's value to score divisions and employees (5,000 values at 100
+    employees); now it adds the few rows written here. All rows are replaced: a few hundred, one
+    query for the values they are made of. Each scored period gets a mark naming the definitions
+    it was scored from (count, latest edit): an edit since then makes the reader score live.
+    """
+    t = KpiScorePart.__table__
+    scored = {(kind, p.start) for kind in PERIOD_KINDS
+              for p in (period_of(kind, today).previous(), period_of(kind, today))}
+    v = KpiValue.__table__
+    reached = {(d, k, s): a for d, k, s, a in session.execute(
+        select(v.c.definition_id, v.c.period_kind, v.c.period_start, v.c.attainment).where(
+            or_(*(and_(v.c.period_kind == k, v.c.period_start == s) for k, s in sorted(scored)))))}
+    parts: dict[tuple[str, date, str, int, str], list[Any]] = defaultdict(lambda: [0, ZERO, ZERO])
+    resources = {defn.id: score_resources(metrics_of[defn.id]) for defn in definitions}
+    for defn in definitions:
+        weight = defn.weight or ZERO
+        for kind, start in scored:
+            if kind != defn.period:
+                continue
+            part = parts[(kind, start, defn.division, defn.employee_id or 0, resources[defn.id])]
+            part[0] += 1
+            value = reached.get((defn.id, kind, start))
+            if value is not None and weight > 0:
+                part[1] += weight
+                part[2] += weight * value
+    latest = max((d.updated_at for d in definitions if d.updated_at is not None), default=None)
+    rows = [{"period_kind": k, "period_start": s, "division": div, "employee_id": emp, "resources": res,
+             "count": c, "weight": w, "weighted": ws, "definitions_at": None}
+            for (k, s, div, emp, res), (c, w, ws) in parts.items()]
+    rows += [{"period_kind": k, "period_start": s, "division": "", "employee_id": 0, "resources": "",
+              "count": len(definitions), "weight": ZERO, "weighted": ZERO, "definitions_at": latest}
+             for k, s in sorted(scored)]
+    columns = ("period_kind", "period_start", "division", "employee_id", "resources", "count", "weight", "weighted",
+               "definitions_at")
+    stored = {tuple(r) for r in session.execute(select(*(t.c[c] for c in columns)))}
+    if stored == {tuple(r[c] for c in columns) for r in rows}:
+        return  # recomputing is idempotent: nothing is written when the scores are the same
+    session.execute(delete(t))
+    session.execute(insert(t), rows)
+
+
 class _Marks:
     """The watermarks stored for each (metric, period kind), and the sources' marks now (read once a run)."""
 
@@ -505,6 +653,7 @@ def compute_kpis(session: Session, today: date | None = None, since: date | None
         dirty: set[FactKey] = set()
         reads: dict[Any, Any] = {}
         marks = _Marks(session, since, today)
+        lineages = _Lineages(session, today)
         stored = _stored_keys(session, period_of("week", since).start)
         session.info[LEDGER_CACHE] = {}
         try:
@@ -521,7 +670,7 @@ def compute_kpis(session: Session, today: date | None = None, since: date | None
                     stats.periods_skipped += len(periods_between(kind, since, today)) - len(plist)
                 if periods:
                     buckets = _bucket(metric, session, periods, keys, today, reads)
-                    changed, fresh = _write_facts(session, metric, buckets, today, stats)
+                    changed, fresh = _write_facts(session, metric, buckets, today, stats, lineages)
                     changes.update(changed)
                     dirty |= fresh
                     stats.recomputed[code] = sum(len(p) for p in periods.values())
@@ -535,5 +684,8 @@ def compute_kpis(session: Session, today: date | None = None, since: date | None
         _write_values(session, definitions, metrics_of, changes, dirty, since, today, stats)
         _close_periods(session, today)
         stats.timings["(values)"] = round(time.perf_counter() - t0, 3)
+        t0 = time.perf_counter()
+        _write_scores(session, definitions, metrics_of, today)
+        stats.timings["(scores)"] = round(time.perf_counter() - t0, 3)
     stats.seconds = round(time.perf_counter() - started, 3)
     return stats

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.domain.kpi import Period, Scored, period_of, weighted_score
-from app.models.kpi import DIVISIONS, KpiDefinition, KpiFact, KpiValue
+from app.domain.kpi import PERIOD_KINDS, ZERO, Period, Scored, period_of, score_of, weighted_score
+from app.models.kpi import DIVISIONS, KpiDefinition, KpiFact, KpiScorePart, KpiValue
 from app.services.kpi.compute import definition_metrics, formula_metrics
 from app.services.kpi.metrics import BY_CODE
 
@@ -175,9 +175,51 @@ class Score:
 def scores(session: Session, reader: Reader, today: date) -> list[Score]:
     """Weighted attainment per division and per employee over their last closed periods.
 
-    Read as plain rows, not objects: a director's scores cover every employee's KPIs (5,000 of them
-    at 100 employees), each definition's value of its last closed period, in two queries.
+    The KPI job stores what they are made of (KpiScorePart): a dashboard adds a few hundred rows.
+    When the job has not scored these periods, or a definition changed since, they are scored live.
     """
+    stored = _stored_scores(session, reader, today)
+    return stored if stored is not None else _live_scores(session, reader, today)
+
+
+def _stored_scores(session: Session, reader: Reader, today: date) -> list[Score] | None:
+    """The scores from the job's parts, or None when they are missing or older than the definitions."""
+    t = KpiScorePart.__table__
+    rows = session.execute(select(t.c.period_kind, t.c.division, t.c.employee_id, t.c.resources, t.c.count,
+                                  t.c.weight, t.c.weighted, t.c.definitions_at).where(
+        or_(*(and_(t.c.period_kind == kind, t.c.period_start == period_of(kind, today).previous().start)
+              for kind in PERIOD_KINDS)))).all()
+    marks = [r for r in rows if not r.division]
+    if len(marks) != len(PERIOD_KINDS):
+        return None
+    count, latest = session.execute(select(func.count(), func.max(KpiDefinition.updated_at))
+                                    .where(KpiDefinition.active.is_(True))).one()
+    if any((m.count, m.definitions_at) != (count, latest) for m in marks):
+        return None
+    readable_memo: dict[str, bool] = {}
+    kept = []
+    for r in rows:
+        if not r.division or r.division not in reader.divisions:
+            continue
+        if r.employee_id and not reader.everyone and r.employee_id != reader.user_id:
+            continue
+        if r.resources not in readable_memo:
+            readable_memo[r.resources] = all(res != "?" and reader.can_read(res) for res in r.resources.split(","))
+        if readable_memo[r.resources]:
+            kept.append(r)
+    names = _user_names(session, {r.employee_id for r in kept if r.employee_id})
+    groups: dict[tuple[bool, str], list] = defaultdict(lambda: [0, ZERO, ZERO])
+    for r in kept:
+        group = groups[(True, names.get(r.employee_id, str(r.employee_id))) if r.employee_id else (False, r.division)]
+        group[0] += r.count
+        group[1] += r.weight
+        group[2] += r.weighted
+    return [Score(label, is_emp, score_of(weight, weighted), n)
+            for (is_emp, label), (n, weight, weighted) in sorted(groups.items())]
+
+
+def _live_scores(session: Session, reader: Reader, today: date) -> list[Score]:
+    """The scores from every visible KPI's value of its last closed period: two queries, plain rows."""
     memo: dict = {}
     rows = [r for r in session.execute(
         select(KpiDefinition.id, KpiDefinition.division, KpiDefinition.employee_id, KpiDefinition.weight,
@@ -244,18 +286,23 @@ class MetricLineage:
 def lineage(session: Session, row: KpiValue) -> list[MetricLineage]:
     """Per metric of the value's definition, its figure for that period and its documents, oldest first.
 
-    Two queries whatever the number of metrics (the page and the REST API both show it).
+    Two queries whatever the number of metrics (the page and the REST API both show it): a figure's
+    documents are its period's lineage, those of its employee for an employee's figure.
     """
-    from app.models.kpi import KpiFactDoc
+    from app.models.kpi import KpiLineageDoc
 
     defn = row.definition
     codes = sorted(definition_metrics(defn))
+    key = defn.employee_id or 0
     facts = {f.metric: f for f in session.scalars(select(KpiFact).where(
         KpiFact.metric.in_(codes), KpiFact.period_kind == row.period_kind,
-        KpiFact.period_start == row.period_start, KpiFact.employee_key == (defn.employee_id or 0)))}
-    docs: dict[int, list] = defaultdict(list)
-    if facts:
-        for d in session.scalars(select(KpiFactDoc).where(KpiFactDoc.fact_id.in_([f.id for f in facts.values()]))
-                                 .order_by(KpiFactDoc.ref_date, KpiFactDoc.id)):
-            docs[d.fact_id].append(d)
+        KpiFact.period_start == row.period_start, KpiFact.employee_key == key))}
+    by_lineage: dict[int, list] = defaultdict(list)
+    ids = sorted({f.lineage_id for f in facts.values() if f.lineage_id is not None})
+    if ids:
+        where = [KpiLineageDoc.lineage_id.in_(ids)] + ([KpiLineageDoc.employee_key == key] if key else [])
+        for d in session.scalars(select(KpiLineageDoc).where(*where)
+                                 .order_by(KpiLineageDoc.ref_date, KpiLineageDoc.id)):
+            by_lineage[d.lineage_id].append(d)
+    docs = {f.id: by_lineage[f.lineage_id] if f.lineage_id is not None else [] for f in facts.values()}
     return [MetricLineage(code, facts.get(code), docs[facts[code].id] if code in facts else []) for code in codes]
