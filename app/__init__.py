@@ -53,6 +53,9 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True)
     audit.install()
+    from app.services.marketing import live as marketing_live
+
+    marketing_live.install()  # segments follow posted orders and shipments in the same transaction
     fields.install()  # before any view builds its forms: numbers in the user's locale
     appbuilder.security_manager_class = FabrikaSecurityManager
     appbuilder.indexview = _index_view()

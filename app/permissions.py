@@ -41,6 +41,7 @@ RESOURCE_PROJECT = "Projects"  # projects, tasks, time, the boards (a user sees 
 RESOURCE_PROCESS = "Business processes"  # process templates, their dry runs and running instances
 RESOURCE_IMPORT = "Data import"  # import runs; each kind also needs write (post) on its own data
 RESOURCE_SERVICE = "Service"  # service requests, SLA calendars and policies; post = repairs (consume stock)
+RESOURCE_MARKETING = "Marketing"  # segments, promotions, campaigns; run = start a campaign
 RESOURCE_COSTING = "Cost corrections"  # landed costs, price corrections; post = post / cancel them
 RESOURCE_PERIOD = "Accounting periods"  # post = close a month; approve = reopen it
 

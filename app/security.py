@@ -29,6 +29,7 @@ from app.permissions import (
     RESOURCE_JOBS,
     RESOURCE_KNOWLEDGE,
     RESOURCE_KPI,
+    RESOURCE_MARKETING,
     RESOURCE_OUTBOX,
     RESOURCE_PARTNER,
     RESOURCE_PRODUCTION,
@@ -139,6 +140,9 @@ for _grants in ROLE_CONFIGS.values():
 for _role, _quality in {"Manager": (R, W, P), "Production": (R, W, P), "Engineer": (R, W), "Sales": (R, W),
                         "Service": (R, W), "Economist": (R,), "Warehouse": (R,), "Purchasing": (R,)}.items():
     ROLE_CONFIGS[_role][RESOURCE_QUALITY] = _quality
+# marketing: sales and the director build segments, promotions and campaigns; the economists read results
+for _role, _marketing in {"Manager": (R, W, X), "Sales": (R, W, X), "Economist": (R,)}.items():
+    ROLE_CONFIGS[_role][RESOURCE_MARKETING] = _marketing
 for _role in ("Manager", "Engineer", "Service"):
     ROLE_CONFIGS[_role][RESOURCE_KNOWLEDGE] = (R, W)
 # data import: the roles that own some importable data (each kind also needs write on that data)

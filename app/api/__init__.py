@@ -15,6 +15,7 @@ def register_apis(appbuilder) -> None:
         kpi,
         partners,
         production,
+        marketing,
         proposals,
         purchasing,
         quality,
@@ -35,6 +36,7 @@ def register_apis(appbuilder) -> None:
     sales.register(appbuilder)
     service.register(appbuilder)
     purchasing.register(appbuilder)
+    marketing.register(appbuilder)
     proposals.register(appbuilder)
     calculators.register(appbuilder)
     kpi.register(appbuilder)

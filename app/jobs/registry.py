@@ -16,7 +16,7 @@ from apscheduler.triggers.cron import CronTrigger
 from flask_babel import lazy_gettext as _l
 
 from app.domain.errors import DomainError
-from app.permissions import RESOURCE_BACKUP, RESOURCE_JOBS, RESOURCE_KPI
+from app.permissions import RESOURCE_BACKUP, RESOURCE_JOBS, RESOURCE_KPI, RESOURCE_MARKETING
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,10 @@ JOBS: list[JobSpec] = [
     JobSpec("project-reminders", "app.jobs.projects:send_reminders", "0 7 * * *", _l("Task reminders by e-mail")),
 ]
 
+    JobSpec("marketing-send", "app.jobs.marketing:send_campaigns", "* * * * *", _l("Campaign mail, paced"),
+            resource=RESOURCE_MARKETING),
+    JobSpec("marketing-segments", "app.jobs.marketing:nightly_segments", "45 4 * * *",
+            _l("Nightly client scoring and segments"), resource=RESOURCE_MARKETING),
 
 def get_job(job_id: str) -> JobSpec:
     """The registered job `job_id`; a DomainError for an unknown id (a stale link, a typo in the CLI)."""

@@ -5,6 +5,7 @@ from app.models import (  # noqa: F401
     costing,  # cost corrections (landed costs), what re-costings changed, accounting periods
     crm,
     kpi,  # KPI definitions, values with lineage, scheduled reports
+    marketing,  # segments, promotions, campaigns, client statistics
     production,  # noqa: F401  (BOMs, routings, production orders)
     projects,  # projects, tasks, time, business processes
     proposals,

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from flask_appbuilder import Model
 from markupsafe import Markup
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Keyed, utcnow
@@ -44,6 +44,8 @@ class OutboxMessage(Keyed, Model):
     partner = relationship("Partner")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"), nullable=True)
     user = relationship("User")
+    # extra header lines, e.g. a campaign's List-Unsubscribe and List-Unsubscribe-Post (RFC 8058)
+    headers: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     attachments: Mapped[list[OutboxAttachment]] = relationship(
         back_populates="message", cascade="all, delete-orphan", order_by="OutboxAttachment.id"
     )

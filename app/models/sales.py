@@ -138,6 +138,9 @@ class SalesOrderLine(Keyed, Audited, Model):
     calculator_inputs: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     proposal_line_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     promise_date: Mapped[date | None] = mapped_column(Date, nullable=True)  # set by the logistics analysis
+    # the promotion whose discount the line carries (app.services.marketing.promotions), if any
+    promotion_id: Mapped[int | None] = mapped_column(ForeignKey("mkt_promotion.id"), nullable=True)
+    promotion = relationship("Promotion")
 
     def __repr__(self) -> str:
         return f"{self.line_no}: {self.item or self.description}"

@@ -147,6 +147,10 @@ def _build(msg: OutboxMessage) -> EmailMessage:
     email["Subject"] = msg.subject
     email["Date"] = formatdate(localtime=True)
     email["Message-ID"] = make_msgid(domain=msg.sender.rpartition("@")[2] or None)
+    if msg.headers:  # a campaign's unsubscribe headers: a long link kept whole, not folded into encoded words
+        email.policy = email.policy.clone(max_line_length=998)
+    for name, value in (msg.headers or {}).items():
+        email[name] = value
     email.set_content(msg.body or "")
     for att in msg.attachments:
         maintype, _, subtype = att.mimetype.partition("/")

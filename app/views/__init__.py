@@ -15,6 +15,7 @@ def register_views(appbuilder) -> None:
         kpi,
         mail,
         partners,
+        marketing,
         production,
         proposals,
         purchasing,
@@ -34,6 +35,7 @@ def register_views(appbuilder) -> None:
     crm.register(appbuilder)
     sales.register(appbuilder)
     proposals.register(appbuilder)
+    marketing.register(appbuilder)
     calculators.register(appbuilder)
     purchasing.register(appbuilder)
     service.register(appbuilder)

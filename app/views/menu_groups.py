@@ -25,7 +25,8 @@ class MenuGroup:
 
 MENU_GROUPS = (
     MenuGroup("sales", _l("Clients and sales"), "fa-handshake-o",
-              ("PartnersMenu", "CrmMenu", "SalesMenu", "ProposalsMenu", "CalculatorsMenu", "ServiceMenu")),
+              ("PartnersMenu", "CrmMenu", "MarketingMenu", "SalesMenu", "ProposalsMenu", "CalculatorsMenu",
+               "ServiceMenu")),
     MenuGroup("supply", _l("Supply and production"), "fa-industry",
               ("PurchasingMenu", "StockMenu", "ProductionMenu", "QualityMenu")),
     MenuGroup("data", _l("Catalog and references"), "fa-cubes",

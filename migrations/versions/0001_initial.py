@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 18:20:34.814458
+Create Date: 2026-12-07 18:22:08.631514
 
 """
 import sqlalchemy as sa

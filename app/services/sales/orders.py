@@ -173,13 +173,39 @@ def _lines(session: Session, data: OrderInput, head: dict, problems: Collector) 
 
         head["price_list"] = price_list_used(session, head["partner"], currency)
         prices = order_prices(session, head["partner"], currency, rate, items, head["order_date"])
+    offers = _offers(session, head, items, prices)
     tax = head["tax_rate"] if head["tax_rate"] is not None else ZERO
     out = []
     for n, raw in enumerate(data.lines, start=1):
         line = _line(raw, n, items, prices, rate, tax, currency, problems)
         if line is not None:
-            out.append(line)
+            out.append(_promoted(line, raw, offers, tax))
     return out
+
+
+def _offers(session: Session, head: dict, items: dict[int, Item], prices: dict) -> dict:
+    """The winning promotion per item (app.services.marketing.promotions decides; list prices only)."""
+    from app.services.marketing.promotions import best_offers
+
+    partner = head["partner"]
+    if partner is None or not prices or head["order_date"] is None:
+        return {}
+    return best_offers(session, partner.id, items, {i: p.price for i, p in prices.items()}, head["rate"],
+                       head["order_date"])
+
+
+def _promoted(line: SalesOrderLine, raw: OrderLineInput, offers: dict, tax: Decimal) -> SalesOrderLine:
+    """A list-priced line takes its promotion's discount when larger than the manual one (never both)."""
+    from app.services.marketing.promotions import choose
+
+    if raw.unit_price is not None or line.item_id is None or line.item_id not in offers:
+        return line
+    pct, promo_id = choose(line.discount_pct, offers[line.item_id])
+    if promo_id is not None:
+        amounts = pricing.line_amounts(line.qty, line.unit_price, pct, tax)
+        line.discount_pct, line.promotion_id = pct, promo_id
+        line.amount_net, line.amount_tax, line.amount_total = amounts.net, amounts.tax, amounts.total
+    return line
 
 
 def _line(raw: OrderLineInput, n: int, items: dict[int, Item], prices: dict, rate, tax: Decimal,
@@ -321,7 +347,7 @@ def _discount_problems(order: SalesOrder, override: bool, problems: Collector) -
     if override:
         return
     for line in order.lines:
-        if line.discount_pct > limit:
+        if line.discount_pct > limit and line.promotion_id is None:  # a promotion's discount was approved
             problems.add("A discount of %(pct)s%% is above the %(limit)s%% limit: a manager must confirm the order",
                          line=line.line_no, pct=line.discount_pct, limit=limit)
 

@@ -1,0 +1,1 @@
+"""Marketing and repeat sales: client statistics and RFM, segments, promotions, campaigns, results."""

@@ -1,0 +1,195 @@
+"""Segments: rules over the client history compiled to SQL, membership stored and kept current.
+
+A segment's rules are a list of conditions that must all hold; each may be negated ("not": true), so
+"bought a robot but not the accessory kit" is two conditions. Every rule becomes one SQL predicate
+over the partner and its ClientStats row, so the full re-evaluation of a segment is one
+DELETE + INSERT ... SELECT (no rows through Python), and re-evaluating one client after its order
+is one SELECT with a column per segment.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, insert, literal, not_, or_, select, true
+from sqlalchemy.orm import Session
+
+from app.domain.errors import Collector, DomainError
+from app.models.base import utcnow
+from app.models.catalog import Item
+from app.models.marketing import ClientStats, Segment, SegmentMember
+from app.models.partners import Partner, PartnerAddress, partner_tag
+from app.models.sales import SalesOrder, SalesOrderLine
+from app.services.marketing.stats import counted_orders
+
+RULE_KINDS = ("bought_item", "bought_group", "no_order_months", "abc", "rfm", "region", "tag", "manager",
+              "language", "open_service_request")
+MSG_UNKNOWN_RULE = "Unknown rule %(kind)s"
+MSG_RULE_VALUE = "Rule %(n)s: give %(value)s"
+MSG_RULES_LIST = "Rules must be a list of conditions"
+
+
+def months_ago(today: date, months: int) -> date:
+    """The same day `months` months back (the month's last day when it has fewer days)."""
+    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+    return date(year, month + 1, min(today.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def _int(rule: dict, key: str) -> int | None:
+    try:
+        value = int(rule.get(key))
+    except (TypeError, ValueError):
+        return None
+    return value if value >= 0 else None
+
+
+def _bought(condition) -> Any:
+    return exists(select(literal(1)).select_from(SalesOrderLine)
+                  .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
+                  .where(SalesOrder.partner_id == Partner.id, counted_orders(), condition))
+
+
+def _open_request() -> Any:
+    from app.models.service import ServiceRequest
+
+    return exists(select(literal(1)).select_from(ServiceRequest).where(
+        ServiceRequest.partner_id == Partner.id, ServiceRequest.state.notin_(("resolved", "closed"))))
+
+
+REQUIRED = {"bought_item": "item_id", "bought_group": "group_id", "no_order_months": "months", "abc": "classes",
+            "region": "text", "tag": "tag_id", "manager": "user_id", "language": "language"}
+
+
+def _predicate(rule: dict, today: date) -> Any:
+    """One condition as SQL over Partner and ClientStats (outer-joined)."""
+    kind = rule.get("kind")
+    if kind == "bought_item":
+        return _bought(SalesOrderLine.item_id == _int(rule, "item_id"))
+    if kind == "bought_group":
+        return _bought(SalesOrderLine.item_id.in_(select(Item.id).where(Item.group_id == _int(rule, "group_id"))))
+    if kind == "no_order_months":
+        since = months_ago(today, _int(rule, "months") or 0)
+        return or_(ClientStats.last_order.is_(None), ClientStats.last_order < since)
+    if kind == "abc":
+        return ClientStats.abc_class.in_(list(str(rule.get("classes", "")).upper()))
+    if kind == "rfm":
+        parts = [getattr(ClientStats, f"{k}_score") >= _int(rule, k) for k in ("r", "f", "m") if _int(rule, k)]
+        return and_(ClientStats.orders > 0, *parts)
+    if kind == "region":
+        text = f"%{str(rule.get('text', '')).strip().lower()}%"
+        return exists(select(literal(1)).select_from(PartnerAddress).where(
+            PartnerAddress.partner_id == Partner.id,
+            or_(func.lower(PartnerAddress.city).like(text), func.lower(PartnerAddress.country).like(text),
+                func.lower(PartnerAddress.address).like(text))))
+    if kind == "tag":
+        return exists(select(literal(1)).select_from(partner_tag).where(
+            partner_tag.c.partner_id == Partner.id, partner_tag.c.tag_id == _int(rule, "tag_id")))
+    if kind == "manager":
+        return Partner.manager_id == _int(rule, "user_id")
+    if kind == "language":
+        return Partner.language == str(rule.get("language", ""))
+    if kind == "open_service_request":
+        return _open_request()
+    raise DomainError(MSG_UNKNOWN_RULE, kind=kind)
+
+
+def validate_rules(rules: Any) -> list[dict]:
+    """The rules as stored (a list of dicts), or a DomainError naming each bad condition."""
+    if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
+        raise DomainError(MSG_RULES_LIST)
+    problems = Collector()
+    for n, rule in enumerate(rules, start=1):
+        kind = rule.get("kind")
+        if kind not in RULE_KINDS:
+            problems.add(MSG_UNKNOWN_RULE, field="rules", kind=kind)
+            continue
+        need = REQUIRED.get(kind)
+        if need and rule.get(need) in (None, ""):
+            problems.add(MSG_RULE_VALUE, field="rules", n=n, value=need)
+    problems.raise_if_any()
+    return rules
+
+
+def condition(rules: list[dict], today: date | None = None) -> Any:
+    """All the segment's rules as one SQL condition, on top of "an active customer, not merged"."""
+    today = today or date.today()
+    parts = [Partner.is_customer.is_(True), Partner.active.is_(True), Partner.merged_into_id.is_(None)]
+    for rule in rules:
+        pred = _predicate(rule, today)
+        parts.append(not_(pred) if rule.get("not") else pred)
+    return and_(*parts) if parts else true()
+
+
+def _base(columns) -> Any:
+    return select(*columns).select_from(Partner).outerjoin(ClientStats, ClientStats.partner_id == Partner.id)
+
+
+def count(session: Session, rules: list[dict], today: date | None = None) -> int:
+    """How many clients the rules select now: the figure shown while a rule is edited."""
+    validate_rules(rules)
+    return session.scalar(_base([func.count()]).where(condition(rules, today))) or 0
+
+
+def evaluate(session: Session, segment: Segment, today: date | None = None) -> int:
+    """Rebuild one segment's membership in two statements; returns its size."""
+    session.execute(delete(SegmentMember).where(SegmentMember.segment_id == segment.id))
+    pick = _base([literal(segment.id), Partner.id]).where(condition(segment.rules or [], today))
+    session.execute(insert(SegmentMember).from_select(["segment_id", "partner_id"], pick))
+    segment.member_count = session.scalar(select(func.count()).select_from(SegmentMember).where(
+        SegmentMember.segment_id == segment.id)) or 0
+    segment.evaluated_at = utcnow()
+    return segment.member_count
+
+
+def evaluate_all(session: Session, today: date | None = None) -> dict[int, int]:
+    """Every active segment rebuilt (the nightly job: rules on time, such as "no order in 6 months")."""
+    segments = session.scalars(select(Segment).where(Segment.active.is_(True)).order_by(Segment.id)).all()
+    out = {s.id: evaluate(session, s, today) for s in segments}
+    session.flush()
+    return out
+
+
+def evaluate_client(session: Session, partner_id: int, today: date | None = None) -> set[int]:
+    """Re-evaluate one client against every active segment in one SELECT; returns its segment ids."""
+    segments = session.execute(select(Segment.id, Segment.rules).where(Segment.active.is_(True))).all()
+    if not segments:
+        return set()
+    cols = [condition(rules or [], today).label(f"s{sid}") for sid, rules in segments]
+    row = session.execute(_base(cols).where(Partner.id == partner_id)).first()
+    wanted = {sid for (sid, _), hit in zip(segments, row or (), strict=False) if hit}
+    have = set(session.scalars(select(SegmentMember.segment_id).where(SegmentMember.partner_id == partner_id)))
+    active = {sid for sid, _ in segments}
+    gone, new = (have & active) - wanted, wanted - have
+    if gone:
+        session.execute(delete(SegmentMember).where(SegmentMember.partner_id == partner_id,
+                                                    SegmentMember.segment_id.in_(sorted(gone))))
+    if new:
+        session.execute(insert(SegmentMember), [{"segment_id": s, "partner_id": partner_id} for s in sorted(new)])
+    for sid in gone | new:
+        session.execute(Segment.__table__.update().where(Segment.id == sid).values(
+            member_count=Segment.member_count + (1 if sid in new else -1)))
+    return wanted
+
+
+def save_segment(session: Session, segment: Segment | None, name: str, rules: Any, *, name_ru: str = "",
+                 name_es: str = "", active: bool = True) -> Segment:
+    """Create or change a segment and evaluate it at once."""
+    rules = validate_rules(rules)
+    if not (name or "").strip():
+        raise DomainError("Give the segment a name")
+    if segment is None:
+        segment = Segment()
+        session.add(segment)
+    segment.name, segment.name_ru, segment.name_es = name.strip(), name_ru or "", name_es or ""
+    segment.rules, segment.active = rules, active
+    session.flush()
+    evaluate(session, segment)
+    return segment
+
+
+def member_ids(session: Session, segment_id: int) -> list[int]:
+    return list(session.scalars(select(SegmentMember.partner_id).where(SegmentMember.segment_id == segment_id)
+                                .order_by(SegmentMember.partner_id)))
+
