@@ -14,6 +14,7 @@ def register_apis(appbuilder) -> None:
         engineering,
         kpi,
         partners,
+        planning,
         production,
         marketing,
         proposals,
@@ -43,4 +44,5 @@ def register_apis(appbuilder) -> None:
     engineering.register(appbuilder)
     settings.register(appbuilder)
     analysis.register(appbuilder)
+    planning.register(appbuilder)
     quality.register(appbuilder)

@@ -53,6 +53,8 @@ JOBS: list[JobSpec] = [
             resource=RESOURCE_BACKUP),
     JobSpec("purchasing-reorder", "app.jobs.purchasing:nightly_reorder", "30 3 * * *",
             _l("Nightly reorder: purchase requests")),
+    JobSpec("planning", "app.jobs.planning:nightly_plan", "45 2 * * *",
+            _l("Nightly demand forecast and material plan")),
     JobSpec("kpi", "app.jobs.kpi:nightly_kpi", "15 4 * * *", _l("Nightly KPI computation"), resource=RESOURCE_KPI),
     # every minute: a report leaves the outbox within a minute of its time
     JobSpec("scheduled-reports", "app.jobs.kpi:send_due_reports", "* * * * *", _l("Scheduled reports by e-mail"),

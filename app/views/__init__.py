@@ -16,6 +16,7 @@ def register_views(appbuilder) -> None:
         mail,
         partners,
         marketing,
+        planning,
         production,
         proposals,
         purchasing,
@@ -42,6 +43,7 @@ def register_views(appbuilder) -> None:
     stock.register(appbuilder)
     stock_reports.register(appbuilder)
     production.register(appbuilder)
+    planning.register(appbuilder)  # the material plan, capacity, forecast: under Production
     quality.register(appbuilder)
     projects.register(appbuilder)
     catalog.register(appbuilder)

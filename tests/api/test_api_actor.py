@@ -370,9 +370,20 @@ def _planning(walk: Walk) -> None:
          audited=False)  # reads only
 
 
+def _planning(walk: Walk) -> None:
+    from app.models.planning import PlannedOrder
+
+    walk("POST", "/api/v1/planning/run", {"weeks": 12}, audited=False)  # the plan itself is not audited
+    ids = [db.session.scalar(select(PlannedOrder.id).where(PlannedOrder.kind == kind).order_by(PlannedOrder.id))
+           for kind in ("make", "buy")]
+    walk("POST", "/api/v1/planning/firm", {"ids": [i for i in ids if i]})  # a draft MO, a request line
+    walk("POST", "/api/v1/planning/promise", {"lines": [{"item_id": _id(Item, code="ROBOT-STD"), "qty": "3"}]},
+         audited=False)  # reads only
+
 STEPS: list[Callable[[Walk], None]] = [_references, _partners, _crm, _stock, _sales, _marketing, _production,
                                        _purchasing, _proposals, _calculators, _engineering, _settings, _kpi, _quality,
-                                       _service]
+                                       _service,
+                                       _planning]
 
 
 @pytest.fixture

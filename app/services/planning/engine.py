@@ -122,6 +122,7 @@ class PlanResult:
     projected: dict[int, list[Decimal]] = field(default_factory=dict)  # item -> projected stock per week
     load: dict[int, list[Decimal]] = field(default_factory=dict)  # work centre -> minutes per week
     recomputed: int = 0
+    structure: tuple | None = None  # (parents, low-level codes): reused by net-change runs
 
     def all_orders(self) -> list[PlannedOrder]:
         return [o for orders in self.orders.values() for o in orders]
@@ -280,7 +281,9 @@ class _Planner:
         self.data = data
         self.previous = previous
         self.result = PlanResult(weeks=data.weeks)
-        self.parents = parents_of(data.items)
+        structure = previous.structure if previous is not None and previous.structure else None
+        self.parents = structure[0] if structure else parents_of(data.items)
+        self.llc = structure[1] if structure else low_level_codes(data.items)
         self.demand: dict[int, list[Demand]] = defaultdict(list)
         for d in data.demands:
             self.demand[d.item_id].append(d)
@@ -370,15 +373,17 @@ class _Planner:
                 return False
         return True
 
-    def preload(self, keep: set[int]) -> None:
-        """The work of the items kept from the previous result stays booked."""
-        for item_id in keep:
+    def preload(self, dirty: set[int]) -> None:
+        """Start from the previous load less the work of the items about to be recomputed."""
+        for wc, minutes in self.previous.load.items():
+            self.load[wc] = list(minutes)
+        for item_id in dirty:
             item = self.data.items[item_id]
             if not item.routes:
                 continue
-            for po in self.orders_of(item_id):
+            for po in self.previous.orders.get(item_id, ()):
                 for wc, minutes in work_minutes(item, po.qty).items():
-                    self.load[wc][po.start_week] += minutes
+                    self.load[wc][po.start_week] -= minutes
 
 
 def plan(data: PlanData, previous: PlanResult | None = None, changed: Iterable[int] | None = None) -> PlanResult:
@@ -387,20 +392,18 @@ def plan(data: PlanData, previous: PlanResult | None = None, changed: Iterable[i
     planner = _Planner(data, previous if changed is not None else None)
     items = data.items
     dirty = set(items) if changed is None or previous is None else below(items, changed)
-    keep = set(items) - dirty
-    if keep:
-        planner.preload(keep)
-        for i in keep:
-            planner.result.orders[i] = previous.orders.get(i, [])
-            if i in previous.projected:
-                planner.result.projected[i] = previous.projected[i]
-    llc = low_level_codes(items)
+    if dirty is not None and len(dirty) < len(items):
+        planner.preload(dirty)
+        planner.result.orders = {i: o for i, o in previous.orders.items() if i not in dirty}
+        planner.result.projected = {i: p for i, p in previous.projected.items() if i not in dirty}
+    llc = planner.llc
     with localcontext() as ctx:
         ctx.prec = 40
         for item_id in sorted(dirty, key=lambda i: (llc.get(i, 0), i)):
             planner.plan_item(items[item_id])
     planner.result.load = dict(planner.load)
     planner.result.recomputed = len(dirty)
+    planner.result.structure = (planner.parents, llc)
     return planner.result
 
 

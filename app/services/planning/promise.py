@@ -67,10 +67,13 @@ def _p(msgid: str, **params) -> Problem:
 
 
 def promise(session: Session, needs: dict[int, Decimal], today: date | None = None, locale: str = "en",
-            warehouse_id: int | None = None) -> PromiseResult:
-    """The earliest delivery date of `needs` (item -> quantity) all together, and why."""
+            warehouse_id: int | None = None, held: dict[int, Decimal] | None = None) -> PromiseResult:
+    """The earliest delivery date of `needs` (item -> quantity) all together, and why; `held`: stock
+    already reserved for this demand (an order's own reservations count as its stock)."""
     ctx = _context(session, {i: q for i, q in needs.items() if q and q > 0}, today or date.today(), locale,
                    warehouse_id)
+    for item_id, qty in (held or {}).items():
+        ctx.free[item_id] = ctx.free.get(item_id, ZERO) + qty
     when = ctx.today
     for item_id, qty in sorted(needs.items()):
         if qty and qty > 0:
@@ -237,3 +240,22 @@ def configuration_needs(lines: list[tuple[int | None, Decimal]]) -> dict[int, De
     return dict(out)
 
 
+
+
+def order_promise(session: Session, order_id: int, locale: str = "en") -> PromiseResult | None:
+    """The promise of a customer order's open lines (what is left to ship), from its warehouse's stock plus
+    what is reserved for it: the order entry and order pages show it."""
+    from app.models.sales import SalesOrder
+    from app.services.sales.queries import shipped_by_line
+    from app.services.stock.reservations import reserved_for
+
+    order = session.get(SalesOrder, order_id)
+    if order is None:
+        return None
+    shipped = shipped_by_line(session, order_id)
+    needs = configuration_needs([(ln.item_id, ln.qty - shipped.get(ln.id, ZERO)) for ln in order.lines
+                                 if ln.item is not None and ln.item.kind != "service"])
+    held = {i: q for (i, wh), q in reserved_for(session, "sales_order", order_id).items()
+            if wh == order.warehouse_id}
+    result = promise(session, needs, date.today(), locale, order.warehouse_id, held)
+    return result

@@ -164,7 +164,13 @@ def firm(session: Session, planned_ids: list[int], today: date | None = None) ->
     """Turn planned orders into draft production orders and purchase request lines (one transaction)."""
     from app.services.production import OrderInput, active_bom, create_order
     from app.services.purchasing import best_offers
-    from app.services.purchasing.requests import new_context, refresh_totals, serialize_demand, upsert_demand
+    from app.services.purchasing.requests import (
+        load_unit_places,
+        new_context,
+        refresh_totals,
+        serialize_demand,
+        upsert_demand,
+    )
 
     on = today or date.today()
     out = FirmResult()
@@ -180,6 +186,7 @@ def firm(session: Session, planned_ids: list[int], today: date | None = None) ->
             ctx = new_context(on)
             offers = best_offers(session, {r.item_id for r in buys}, on, {r.item_id: r.qty for r in buys})
             known = _known_lines(session, buys, wh)
+            load_unit_places(session, ctx, {r.item_id for r in buys})  # once: no query (and flush) per line
             for r in buys:
                 ref = f"{r.item_id}:{r.due_date.isoformat()}"
                 reason = {"kind": SOURCE, "due": r.due_date.isoformat(), "qty": str(r.qty),

@@ -193,7 +193,7 @@ class SalesOrderView(NumberSearch, BaseModelView):
             actions=self._actions(order, shipped, invoiced, bool(invoices or shipments)),
             popular=suggestions(db.session, order.partner_id, locale=locale_name()[:2])
             if SALES_ORDER.allows(order.state, "edit")
-            else None, can_write=can(self, ACTION_WRITE), title=self.show_title)
+            else None, can_write=can(self, ACTION_WRITE), title=self.show_title, promise=_promise(order))
 
     def _actions(self, order: SalesOrder, shipped: dict, invoiced: dict, has_docs: bool) -> list[dict]:
         """The next steps that make sense now (a button that could only be refused is not offered)."""
@@ -529,3 +529,14 @@ def _input_of(form: dict, order: SalesOrder | None = None) -> svc.OrderInput:
 
 def _render(view, template: str, **ctx):
     return view.render_template(template, **(page_helpers() | ctx))
+
+
+def _promise(order: SalesOrder):
+    """The capable-to-promise date of what the order still has to deliver, with its reasons (issue 18);
+    none for an order that is done or cancelled."""
+    from app.models.sales import SO_DRAFT, SO_OPEN
+    from app.services.planning.promise import order_promise
+
+    if order.state not in (SO_DRAFT, *SO_OPEN):
+        return None
+    return order_promise(db.session, order.id, locale_name()[:2])

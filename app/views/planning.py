@@ -1,0 +1,222 @@
+"""Planning pages: the plan grid (items x weeks) with the pegging drill-down, Run plan and Firm, the
+capacity load chart per work centre, the forecast per item with its chart and the user's override.
+
+Every page reads what the last run stored (app.models.planning) and calls the planning services
+through run_command, the same as the REST API (app/api/planning.py).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask import Response, request, url_for
+from flask_appbuilder import BaseView
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.domain.errors import DomainError
+from app.domain.money import parse_quantity
+from app.extensions import db
+from app.models.catalog import Item
+from app.models.planning import CapacityLoad, ForecastFit, ForecastLine, PlannedOrder, PlanRun
+from app.models.production import WorkCenter
+from app.permissions import ACTION_READ, ACTION_WRITE, RESOURCE_PRODUCTION
+from app.services.planning import engine
+from app.services.planning.forecast import add_months, history, month_start
+from app.services.planning.run import firm, run_plan
+from app.views.base import fmt_date, fmt_number, fmt_qty, locale_name, run_command
+
+KIND_LABELS = {"make": _l("Make"), "buy": _l("Buy")}
+METHOD_LABELS = {"naive": _l("Naive (last value)"), "seasonal_naive": _l("Seasonal naive"),
+                 "moving_average": _l("Moving average"), "ses": _l("Exponential smoothing"),
+                 "croston_sba": _l("Croston (intermittent)")}
+STOCK_PEG = _l("stock (rounding the lot)")
+FORECAST_PEG = _l("forecast")
+
+
+def peg_label(origin: str, codes: dict[int, str]) -> str:
+    """A peg in words: an order number as it is, the forecast, the lot's rounding, a parent's plan."""
+    if origin == engine.STOCK:
+        return str(STOCK_PEG)
+    if origin == "forecast":
+        return str(FORECAST_PEG)
+    if origin.startswith(engine.PARENT):
+        item, _, due = origin[1:].partition(":")
+        return gettext("plan of %(item)s for %(date)s", item=codes.get(int(item), item),
+                       date=fmt_date(date.fromisoformat(due)))
+    return origin
+
+
+class _Page(BaseView):
+    class_permission_name = RESOURCE_PRODUCTION
+    default_view = "index"
+
+    def page(self, template: str, **context: Any) -> str:
+        return self.render_template(template, fmt_qty=fmt_qty, fmt_date=fmt_date, fmt_number=fmt_number,
+                                    chart_locale=locale_name().replace("_", "-"), kind_labels=KIND_LABELS,
+                                    **context)
+
+
+class PlanView(_Page):
+    """The plan grid, the Run plan button with the last run's progress, firming, the pegging drill-down."""
+
+    route_base = "/planning"
+    method_permission_name = {"index": ACTION_READ, "order": ACTION_READ, "run": ACTION_WRITE,
+                              "firm_orders": ACTION_WRITE, "progress": ACTION_READ}
+
+    @expose("/")
+    @has_access
+    def index(self) -> Any:
+        rows = db.session.scalars(select(PlannedOrder).order_by(PlannedOrder.item_id, PlannedOrder.due_date)).all()
+        items = _items({r.item_id for r in rows})
+        weeks = sorted({r.due_date for r in rows})
+        grid: dict[tuple[int, str], dict[date, PlannedOrder]] = defaultdict(dict)
+        for r in rows:
+            grid[(r.item_id, r.kind)][r.due_date] = r
+        last = db.session.scalar(select(PlanRun).order_by(PlanRun.id.desc()).limit(1))
+        return self.page("fabrika/planning_plan.html", title=gettext("Material plan"), grid=grid, weeks=weeks,
+                         items=items, last=last)
+
+    @expose("/order/<int:pk>")
+    @has_access
+    def order(self, pk: int) -> Any:
+        row = db.session.get(PlannedOrder, pk)
+        if row is None:
+            return self.page("fabrika/planning_order.html", title=gettext("Planned order"), row=None, pegs=[],
+                             item=None)
+        codes = dict(db.session.execute(select(Item.id, Item.code)).all())
+        pegs = [(peg_label(k, codes), Decimal(v), _parent_link(k)) for k, v in row.pegs.items()]
+        return self.page("fabrika/planning_order.html", title=gettext("Planned order"), row=row, pegs=pegs,
+                         item=db.session.get(Item, row.item_id))
+
+    @expose("/run", methods=["POST"])
+    @has_access
+    def run(self) -> Response:
+        from app.services.base import current_actor
+
+        return run_command(lambda: run_plan(db.session, username=current_actor().username),
+                           lambda s: gettext("Plan ready: %(planned)s planned orders, %(created)s new, %(updated)s "
+                                             "changed, %(removed)s gone", planned=s.planned, created=s.created,
+                                             updated=s.updated, removed=s.removed), url_for("PlanView.index"))
+
+    @expose("/progress")
+    @has_access
+    def progress(self) -> Any:
+        last = db.session.scalar(select(PlanRun).order_by(PlanRun.id.desc()).limit(1))
+        return {"state": last.state if last else "", "progress": last.progress if last else 0}
+
+    @expose("/firm", methods=["POST"])
+    @has_access
+    def firm_orders(self) -> Response:
+        ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+
+        def command():
+            if not ids:
+                raise DomainError("Choose the planned orders to firm")
+            return firm(db.session, ids)
+
+        return run_command(command, lambda r: gettext("Firmed: %(mos)s production orders, %(lines)s purchase "
+                                                      "request lines", mos=len(r.production), lines=len(r.requests)),
+                           url_for("PlanView.index"))
+
+
+def _parent_link(origin: str) -> int | None:
+    if not origin.startswith(engine.PARENT):
+        return None
+    item, _, due = origin[1:].partition(":")
+    return db.session.scalar(select(PlannedOrder.id).where(PlannedOrder.item_id == int(item),
+                                                           PlannedOrder.due_date == date.fromisoformat(due)))
+
+
+def _items(ids: set[int]) -> dict[int, Item]:
+    if not ids:
+        return {}
+    return {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(sorted(ids))))}
+
+
+class CapacityView(_Page):
+    """Load against available hours per work centre and week; overloaded weeks in red."""
+
+    route_base = "/planning/capacity"
+    method_permission_name = {"index": ACTION_READ}
+
+    @expose("/")
+    @has_access
+    def index(self) -> Any:
+        rows = db.session.scalars(select(CapacityLoad).order_by(CapacityLoad.work_center_id,
+                                                                CapacityLoad.week_start)).all()
+        centres = {wc.id: wc for wc in db.session.scalars(select(WorkCenter))}
+        charts = defaultdict(lambda: {"weeks": [], "load": [], "capacity": [], "over": []})
+        for r in rows:
+            c = charts[r.work_center_id]
+            c["weeks"].append(fmt_date(r.week_start))
+            c["load"].append(str((r.load_minutes / 60).quantize(Decimal("0.1"))))
+            c["capacity"].append(str((r.capacity_minutes / 60).quantize(Decimal("0.1"))))
+            c["over"].append(r.overloaded)
+        data = [{"id": wc, "name": centres[wc].label() if wc in centres else str(wc), **c}
+                for wc, c in charts.items() if any(Decimal(v) for v in c["load"])]
+        return self.page("fabrika/planning_capacity.html", title=gettext("Capacity load"), charts=data,
+                         labels={"load": gettext("Load, h"), "capacity": gettext("Available, h")})
+
+
+class ForecastView(_Page):
+    """Per item: the chosen method and its errors; one item's history, held-out actuals and forecast."""
+
+    route_base = "/planning/forecast"
+    method_permission_name = {"index": ACTION_READ, "override": ACTION_WRITE}
+
+    @expose("/")
+    @has_access
+    def index(self) -> Any:
+        fits = db.session.scalars(select(ForecastFit).order_by(ForecastFit.item_id)).all()
+        items = _items({f.item_id for f in fits})
+        chosen = request.args.get("item_id", type=int) or (fits[0].item_id if fits else None)
+        today = date.today()
+        lines = db.session.scalars(select(ForecastLine).where(ForecastLine.item_id == chosen)
+                                   .order_by(ForecastLine.period_start)).all() if chosen else []
+        past = history(db.session, today, 24).get(chosen, []) if chosen else []
+        first = add_months(month_start(today), -24)
+        chart = {"labels": [fmt_date(add_months(first, k)) for k in range(len(past))]
+                 + [fmt_date(ln.period_start) for ln in lines],
+                 "history": past + [None] * len(lines),
+                 "forecast": [None] * len(past) + [str(ln.effective) for ln in lines]}
+        return self.page("fabrika/planning_forecast.html", title=gettext("Demand forecast"), fits=fits, items=items,
+                         chosen=chosen, lines=lines, chart=chart, method_labels=METHOD_LABELS,
+                         labels={"history": gettext("Shipped"), "forecast": gettext("Forecast")})
+
+    @expose("/override/<int:pk>", methods=["POST"])
+    @has_access
+    def override(self, pk: int) -> Response:
+        from app.services.base import current_actor, unit_of_work
+
+        def command():
+            raw = (request.form.get("qty") or "").strip()
+            value, err = parse_quantity(raw) if raw else (None, None)
+            if err or (value is not None and value < 0):
+                raise DomainError("Override: write a quantity, zero or more", field="qty")
+            with unit_of_work(db.session):
+                line = db.session.get(ForecastLine, pk)
+                if line is None:
+                    raise DomainError("No such forecast line")
+                line.override_qty, line.overridden_by = value, current_actor().username if value is not None else ""
+            return line
+
+        return run_command(command, lambda _: gettext("Forecast override saved"), url_for("ForecastView.index"))
+
+
+def register(appbuilder) -> None:
+    from app.views.production.common import CAT_PRODUCTION
+
+    cat = dict(category=CAT_PRODUCTION)
+    appbuilder.add_separator(CAT_PRODUCTION)
+    appbuilder.add_view(PlanView, "Material plan", label=_l("Material plan"), icon="fa-calendar", **cat)
+    appbuilder.add_view(CapacityView, "Capacity load", label=_l("Capacity load"), icon="fa-tasks", **cat)
+    appbuilder.add_view(ForecastView, "Demand forecast", label=_l("Demand forecast"), icon="fa-line-chart", **cat)
+
+
