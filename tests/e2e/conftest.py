@@ -26,7 +26,7 @@ CHROMIUM_ARGS = [
 ]
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ARTIFACTS = os.path.join(ROOT, "test-artifacts")
-SERVER_START_TIMEOUT = 60  # seconds of silence from the starting server before giving up
+SERVER_START_TIMEOUT = 180  # seconds of silence from the starting server before giving up
 
 
 def pytest_collection_modifyitems(config, items) -> None:
