@@ -78,11 +78,23 @@ def _row(action: str, entity: str, entity_id: Any, summary: str = "", changes: d
 _INSERT_CORE = AuditLog.__table__.insert()  # plain rows: no need for the ORM's bulk-insert machinery
 
 
-def record(session: Session, action: str, obj: Any, summary: str = "", changes: dict | None = None) -> None:
-    """Record a document transition (post, cancel, ...) or any explicit event."""
+def event_row(action: str, obj: Any, summary: str = "", changes: dict | None = None) -> dict:
+    """The audit row of a document transition (post, cancel, ...) or any explicit event, not yet written."""
     entity = type(obj).__name__ if not isinstance(obj, str) else obj
     entity_id = getattr(obj, "id", "") if not isinstance(obj, str) else ""
-    session.execute(_INSERT_CORE, [_row(action, entity, entity_id, summary, changes)])
+    return _row(action, entity, entity_id, summary, changes)
+
+
+def record(session: Session, action: str, obj: Any, summary: str = "", changes: dict | None = None) -> None:
+    """Record a document transition (post, cancel, ...) or any explicit event."""
+    write(session, [event_row(action, obj, summary, changes)])
+
+
+def created_rows(objs: list[Any]) -> list[dict]:
+    """The "create" rows of objects written without the unit of work, as its events would write them,
+    not yet written: the objects hold what was written (ids included)."""
+    return [_row("create", type(obj).__name__, _entity_id(obj), _summary(obj), _changes(obj, "create"))
+            for obj in objs]
 
 
 def record_created(session: Session, objs: list[Any]) -> None:
@@ -92,8 +104,12 @@ def record_created(session: Session, objs: list[Any]) -> None:
     bulk on the hot path): call it after the insert, with the objects holding what was written
     (ids included), in the same transaction.
     """
-    rows = [_row("create", type(obj).__name__, _entity_id(obj), _summary(obj), _changes(obj, "create"))
-            for obj in objs]
+    write(session, created_rows(objs))
+
+
+def write(session: Session, rows: list[dict]) -> None:
+    """Audit rows made by event_row / created_rows, in one INSERT (a use case that creates and posts
+    a document writes both rows together)."""
     if rows:
         session.execute(_INSERT_CORE, rows)
 

@@ -5,6 +5,7 @@ from app.services.stock.documents import (  # noqa: F401
     LineInput,
     assert_editable,
     cancel_document,
+    create_and_post_document,
     create_document,
     post_document,
     validate_document,

@@ -110,8 +110,10 @@ def warehouse_infos(session: Session, ids: set[int | None]) -> dict[int, Warehou
     return {r[0]: WarehouseInfo(*r) for r in _fetch_by_ids(session, _WH_INFO, ids)}
 
 
-def insert_new(session: Session, doc: StockDocument, lines: list[StockDocumentLine]) -> None:
-    """Write a validated draft and its lines with two Core inserts, their audit rows with a third.
+def insert_new(session: Session, doc: StockDocument, lines: list[StockDocumentLine],
+               audit_rows: list[dict] | None = None) -> None:
+    """Write a validated draft and its lines with two Core inserts, their audit rows with a third
+    (or added to `audit_rows`, for the caller to write with the rest of its use case's).
 
     The unit of work's flush (dependency sort, per-object events and history) cost more than all
     the rest of create_document. The audit rows are the ones its events would have written
@@ -128,7 +130,10 @@ def insert_new(session: Session, doc: StockDocument, lines: list[StockDocumentLi
         make_transient_to_detached(line)
     make_transient_to_detached(doc)
     session.add(doc)  # cascades to its lines: persistent, nothing left to flush
-    audit.record_created(session, [doc, *lines])
+    if audit_rows is None:
+        audit.record_created(session, [doc, *lines])
+    else:
+        audit_rows.extend(audit.created_rows([doc, *lines]))
 
 
 def _row_with_defaults(obj) -> dict:
@@ -280,7 +285,8 @@ def _audit_value(value: object) -> object:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def mark_posted(session: Session, doc: StockDocument, number: str, username: str) -> None:
+def mark_posted(session: Session, doc: StockDocument, number: str, username: str,
+                audit_rows: list[dict] | None = None) -> None:
     """Number and state of the posted document, with its one "post" audit row.
 
     The same row audit.transition + a flush would write (action post, the changed fields with
@@ -295,4 +301,8 @@ def mark_posted(session: Session, doc: StockDocument, number: str, username: str
                                          "b_posted_at": now, "b_posted_by": username, "b_updated_at": now})
     for key, value in {**after, "updated_at": now}.items():
         set_committed_value(doc, key, value)
-    audit.record(session, "post", doc, summary=str(doc), changes=changes)
+    row = audit.event_row("post", doc, summary=str(doc), changes=changes)
+    if audit_rows is None:
+        audit.write(session, [row])
+    else:
+        audit_rows.append(row)

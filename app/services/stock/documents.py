@@ -45,6 +45,7 @@ from app.models.stock import (
     StockDocumentLine,
     StockLot,
 )
+from app.services import audit
 from app.services.base import current_actor, unit_of_work
 from app.services.sequences import next_number
 from app.services.stock import document_rows as rows
@@ -255,28 +256,58 @@ def _parse_lines(session: Session, data: DocumentInput, problems: Collector,
 def create_document(session: Session, data: DocumentInput) -> StockDocument:
     """Create a validated draft (used by the API, other services, demo data and tests)."""
     with unit_of_work(session):
-        problems = Collector()
-        rate = None
-        if data.rate not in (None, ""):
-            rate, err = parse_decimal(data.rate, RATE_PLACES, MAX_RATE)
-            if err:
-                problems.add(err, field="rate", value=data.rate, places=RATE_PLACES)
-        _from_shipment(session, data)
-        items = rows.orm_items(session, {ln.item_id for ln in data.lines if ln.item_id})
-        unit_codes: dict[int, str] = {}
-        lines = _parse_lines(session, data, problems, items, unit_codes)
-        doc = StockDocument(
-            doc_type=data.doc_type, warehouse_id=data.warehouse_id, doc_date=data.doc_date or date.today(),
-            dest_warehouse_id=data.dest_warehouse_id, partner_name=data.partner_name, partner_id=data.partner_id,
-            shipment_id=data.shipment_id,
-            currency_id=data.currency_id, rate=rate, reason=data.reason, note=data.note,
-            source_ref=data.source_ref, state=DocState.DRAFT, lines=lines,
-        )
-        validate_document(session, doc, problems, items, unit_codes)
-        rows.insert_new(session, doc, lines)
+        doc = _new_draft(session, data)[0]
         written = rows.column_values(doc)
     rows.keep_loaded(doc, written)
     return doc
+
+
+def create_and_post_document(session: Session, data: DocumentInput, confirm_backdated: bool = False
+                             ) -> StockDocument:
+    """Create a document and post it in one transaction (the API's create with "post": true, the bench).
+
+    What create_document and post_document do one after the other, less what only their separation
+    needs: the draft is not read back under a lock (no other transaction can see a row this one has
+    not committed), it is validated once, and its "create" and "post" audit rows are one insert. The
+    stock balances are still locked before they are read (post_moves), the numbering sequence too.
+    """
+    from app.services.stock.backdating import check_backdated
+
+    with unit_of_work(session):
+        audit_rows: list[dict] = []
+        doc, lines, items, unit_codes = _new_draft(session, data, audit_rows)
+        check_backdated(session, doc, lines, confirm_backdated)
+        _post(session, doc, lines, items, None, unit_codes, audit_rows=audit_rows)
+        audit.write(session, audit_rows)
+        written = rows.column_values(doc)
+    rows.keep_loaded(doc, written)
+    return doc
+
+
+def _new_draft(session: Session, data: DocumentInput, audit_rows: list[dict] | None = None
+               ) -> tuple[StockDocument, list[StockDocumentLine], dict[int, Item], dict[int, str]]:
+    """A validated draft written (its audit rows added to `audit_rows` when given), with its lines and
+    the items and unit codes it was validated with."""
+    problems = Collector()
+    rate = None
+    if data.rate not in (None, ""):
+        rate, err = parse_decimal(data.rate, RATE_PLACES, MAX_RATE)
+        if err:
+            problems.add(err, field="rate", value=data.rate, places=RATE_PLACES)
+    _from_shipment(session, data)
+    items = rows.orm_items(session, {ln.item_id for ln in data.lines if ln.item_id})
+    unit_codes: dict[int, str] = {}
+    lines = _parse_lines(session, data, problems, items, unit_codes)
+    doc = StockDocument(
+        doc_type=data.doc_type, warehouse_id=data.warehouse_id, doc_date=data.doc_date or date.today(),
+        dest_warehouse_id=data.dest_warehouse_id, partner_name=data.partner_name, partner_id=data.partner_id,
+        shipment_id=data.shipment_id,
+        currency_id=data.currency_id, rate=rate, reason=data.reason, note=data.note,
+        source_ref=data.source_ref, state=DocState.DRAFT, lines=lines,
+    )
+    validate_document(session, doc, problems, items, unit_codes)
+    rows.insert_new(session, doc, lines, audit_rows)
+    return doc, lines, items, unit_codes
 
 
 def _from_shipment(session: Session, data: DocumentInput) -> None:
@@ -391,11 +422,18 @@ def _origin_dates(session: Session, requests: list[MoveRequest]) -> None:
             r.lot_code = codes.get(r.origin_lot_id, "")
 
 
-def _post(session: Session, doc: StockDocument, lines: list, items: dict[int, ItemInfo] | None,
-          warehouses: dict[int, WarehouseInfo] | None, unit_codes: dict[int, str]) -> StockDocument:
-    """Post a locked draft, given its lines (ORM objects or LineRow) and whatever else the caller read."""
+def _post(session: Session, doc: StockDocument, lines: list, items: dict[int, ItemInfo] | dict[int, Item] | None,
+          warehouses: dict[int, WarehouseInfo] | None, unit_codes: dict[int, str],
+          audit_rows: list[dict] | None = None) -> StockDocument:
+    """Post a locked draft, given its lines (ORM objects or LineRow) and whatever else the caller read.
+
+    With `audit_rows` (create_and_post_document) the draft was validated when it was written in this
+    transaction, and the "post" audit row is left for the caller to write with its "create" rows.
+    """
     check(STOCK_DOCUMENT, doc, "post")
-    items = validate_document(session, doc, items=items, unit_codes=unit_codes, warehouses=warehouses, lines=lines)
+    if audit_rows is None:
+        items = validate_document(session, doc, items=items, unit_codes=unit_codes, warehouses=warehouses,
+                                  lines=lines)
     number = doc.number or next_number(session, doc.doc_type, doc.doc_date, DOC_PREFIXES.get(doc.doc_type))
     ref = DocRef(doc.doc_type, doc.id, number, doc.doc_date)
     posted = post_moves(session, ref, _requests_for(session, doc, lines, items))
@@ -407,7 +445,7 @@ def _post(session: Session, doc: StockDocument, lines: list, items: dict[int, It
     for pm in posted:
         values[pm.request.doc_line_id] = values.get(pm.request.doc_line_id, ZERO) + abs(pm.value)
     rows.write_line_values(session, doc, lines, values)
-    rows.mark_posted(session, doc, number, current_actor().username)
+    rows.mark_posted(session, doc, number, current_actor().username, audit_rows)
     session.flush()
     return doc
 
