@@ -12,6 +12,7 @@ def register_apis(appbuilder) -> None:
         core,
         crm,
         engineering,
+        imports,
         kpi,
         partners,
         planning,
@@ -42,6 +43,7 @@ def register_apis(appbuilder) -> None:
     calculators.register(appbuilder)
     kpi.register(appbuilder)
     engineering.register(appbuilder)
+    imports.register(appbuilder)
     settings.register(appbuilder)
     analysis.register(appbuilder)
     planning.register(appbuilder)

@@ -380,10 +380,18 @@ def _planning(walk: Walk) -> None:
     walk("POST", "/api/v1/planning/promise", {"lines": [{"item_id": _id(Item, code="ROBOT-STD"), "qty": "3"}]},
          audited=False)  # reads only
 
+def _imports(walk: Walk) -> None:
+    import base64
+
+    content = base64.b64encode(b"code;name;unit\nIMP-API-1;From the API;pcs\n").decode()
+    answer = walk("POST", "/api/v1/import/items", {"file_name": "items.csv", "content": content, "file_locale": "en"})
+    walk.expect(answer["state"] == "done" and answer["counts"]["new"] == 1, f"import: {answer}")
+
+
 STEPS: list[Callable[[Walk], None]] = [_references, _partners, _crm, _stock, _sales, _marketing, _production,
                                        _purchasing, _proposals, _calculators, _engineering, _settings, _kpi, _quality,
                                        _service,
-                                       _planning]
+                                       _planning, _imports]
 
 
 @pytest.fixture
