@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from markupsafe import Markup
 
 from app.domain.kpi import Period
@@ -31,7 +32,8 @@ LABELS = COMMON_LABELS | {
     "red_threshold": _l("Red beyond"), "green_threshold": _l("Green from"), "direction": _l("Direction"),
     "definition": _l("KPI"), "period_start": _l("Period from"), "period_end": _l("Period to"),
     "old_value": _l("Old value"), "new_value": _l("New value"), "detected_at": _l("Detected"),
-    "documents_text": _l("Documents"), "report": _l("Report"), "params": _l("Parameters"), "fmt": _l("Format"),
+    "documents_text": _l("Documents"), "report": lazy_pgettext("noun", "Report"), "params": _l("Parameters"),
+    "fmt": _l("Format"),
     "recipients": _l("Addresses"), "recipient_users": _l("Users"), "cron": _l("Schedule (cron)"),
     "schedule_words": _l("Schedule"), "skip_empty": _l("Skip when empty"), "next_run_at": _l("Next run"),
     "last_run_at": _l("Last run"), "slot": _l("Slot"), "status": _l("Status"), "rows": _l("Rows"),

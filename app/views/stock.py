@@ -293,9 +293,17 @@ class ReceiptView(_DocumentView):
     show_columns = _DocumentView.show_columns + ["currency", "rate"]
 
 
+def _shown_reason(text: str | None) -> str:
+    """A reason in the reader's language when the service desk wrote it (a repair's issue of parts)."""
+    from app.services.service_desk.repairs import shown_reason
+
+    return shown_reason(text)
+
+
 @titles(_l("Goods issues and write-offs"), _l("Goods issue"), _l("New goods issue"), _l("Edit goods issue"))
 class IssueView(_DocumentView):
     doc_type = DOC_ISSUE
+    formatters_columns = {**_DocumentView.formatters_columns, "reason": lambda v: _shown_reason(v)}
     list_columns = ["number", "doc_date", "state", "warehouse", "reason", "posted_by"]
     add_columns = edit_columns = ["doc_date", "warehouse", "reason", "partner", "note"]
     show_columns = _DocumentView.show_columns + ["reason"]

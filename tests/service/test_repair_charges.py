@@ -130,3 +130,23 @@ def test_the_last_unit_goes_to_exactly_one_of_a_repair_and_a_shipment(app, monke
     assert f.balance(cpu, wh) == (D(0), D(0))
     repaired = db.session.scalars(select(ServiceRepair)).all()
     assert len(repaired) == (1 if results[0][0] == "ok" else 0)
+
+
+def test_the_repairs_note_is_written_in_the_clients_language_and_shown_in_the_readers(app, session):
+    from flask_babel import force_locale
+
+    from app.services.service_desk.repairs import shown_reason
+
+    client, robot, _ship = shipped_robot(on=date(2026, 11, 20), language="ru")
+    wh = f.warehouse("PARTS")
+    cpu = _cpu()
+    f.receipt(wh, [(cpu, 1, "1000")], on=date(2026, 10, 1))
+    req = request(client, robot, opened=datetime(2026, 12, 1, 10, 0), start=True)
+    with force_locale("es"):  # a Spanish-speaking engineer clicks
+        done = repair(session, req.id, RepairInput(wh.id, [(cpu.id, "1")]))
+    assert done.issue.reason == f"Ремонт по заявке {req.number}"
+    with force_locale("es"):
+        assert shown_reason(done.issue.reason) == f"Reparación de la solicitud de servicio {req.number}"
+    with force_locale("en"):
+        assert shown_reason(done.issue.reason) == f"Repair under service request {req.number}"
+        assert shown_reason("damaged in transit") == "damaged in transit"

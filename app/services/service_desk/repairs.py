@@ -10,9 +10,11 @@ parts can come back as a receipt at zero value into a "defective" warehouse.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -57,6 +59,32 @@ def _client_text(req: ServiceRequest, msgid: str) -> str:
 
     with force_locale(req.partner.language or "ru"):
         return gettext(msgid, number=req.number)[:300]
+
+
+@cache
+def _note_patterns(msgid: str) -> tuple[re.Pattern, ...]:
+    """The note `msgid` as written in each language, its request number captured."""
+    from flask_babel import force_locale, gettext
+
+    out = []
+    for lang in ("en", "ru", "es"):
+        with force_locale(lang):
+            text = gettext(msgid)
+        out.append(re.compile(re.escape(text).replace(re.escape("%(number)s"), r"(?P<number>\S+)")))
+    return tuple(out)
+
+
+def shown_reason(text: str | None) -> str:
+    """A note the repair wrote on its documents (in the client's language) in the reader's: the same note with
+    the request's number read back; any other text as it is."""
+    from flask_babel import gettext
+
+    for msgid in (REASON, DEFECTIVE_REASON):
+        for pattern in _note_patterns(msgid):
+            found = pattern.fullmatch(text or "")
+            if found:
+                return gettext(msgid, number=found["number"])
+    return text or ""
 
 
 def _labour(data: RepairInput, errors: Collector) -> Decimal:
