@@ -8,8 +8,12 @@ worker count: gunicorn (threads 4) and one scheduler process start, locust (its 
 bench/load/.venv, installed on first use so its dependencies never touch the app's) runs the users
 of bench/load/locustfile.py headless, and the report takes p50 / p95 / p99 per kind of request
 (pages, postings, PDFs, API reads), throughput, server errors and the peak number of database
-connections. Afterwards: `flask stock verify`, duplicate document numbers, fires run twice.
-Writes bench/results/loadtest.md.
+connections. During the last run a backup is taken (`flask backup create`: pg_dump while the users
+post), restored into a new database (`flask backup restore`) and verified there (`flask stock verify`).
+Then, with --pgbouncer-users N (default 200), N users on the largest worker count through pgbouncer in
+transaction pooling mode with at most 20 server connections (Debian's pgbouncer, FABRIKA_PGBOUNCER=1):
+its peak of server connections and its errors. Afterwards: `flask stock verify`, duplicate document
+numbers, fires run twice. Writes bench/results/loadtest.md.
 """
 
 from __future__ import annotations
@@ -117,18 +121,24 @@ def _kind(name: str) -> str:
     return "page"
 
 
-def run_once(url: str, workers: int, users: int, seconds: int, locust: str, env: dict) -> dict:
+def run_once(url: str, workers: int, users: int, seconds: int, locust: str, env: dict,
+             during: callable | None = None, server_url: str | None = None) -> dict:
+    """One locust run against `workers` gunicorn workers on `url`; `during` runs in a thread meanwhile;
+    connections are counted on `server_url` (the PostgreSQL behind pgbouncer) when given."""
     env = {**env, "DATABASE_URL": url}
     server = subprocess.Popen([str(BIN / "gunicorn"), "--workers", str(workers), "--threads", "4", "--bind",
                                f"127.0.0.1:{PORT}", "--graceful-timeout", "10", "run:app"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     scheduler = subprocess.Popen([str(BIN / "flask"), "--app", "run", "scheduler", "run"], cwd=ROOT, env=env,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peak = ConnectionPeak(url)
+    peak = ConnectionPeak(server_url or url)
+    side = threading.Thread(target=during, daemon=True) if during else None
     try:
         _wait_ready()
         prefix = tempfile.mktemp(prefix=f"fabrika-load-{workers}w-")
         peak.start()
+        if side:
+            side.start()
         started = time.perf_counter()
         subprocess.run([locust, "-f", str(HERE / "locustfile.py"), "--headless", "-u", str(users), "-r",
                         str(max(users // 5, 1)), "-t", f"{seconds}s", "--host", f"http://127.0.0.1:{PORT}",
@@ -136,6 +146,8 @@ def run_once(url: str, workers: int, users: int, seconds: int, locust: str, env:
                        capture_output=True, check=False)
         elapsed = time.perf_counter() - started
         peak.stop.set()
+        if side:
+            side.join(timeout=600)
         kinds = _requests_by_kind(prefix)
     finally:
         for proc in (server, scheduler):
@@ -144,7 +156,8 @@ def run_once(url: str, workers: int, users: int, seconds: int, locust: str, env:
             proc.wait(timeout=60)
         peak.engine.dispose()
     total = sum(k["count"] for k in kinds.values())
-    return {"workers": workers, "kinds": kinds, "rps": total / elapsed, "connections": peak.peak}
+    return {"workers": workers, "users": users, "kinds": kinds, "rps": total / elapsed,
+            "connections": peak.peak - 1}  # the sampler's own connection is not the app's
 
 
 def _requests_by_kind(prefix: str) -> dict[str, dict]:
@@ -168,6 +181,77 @@ def _requests_by_kind(prefix: str) -> dict[str, dict]:
             # the kind's percentile: the count-weighted worst of its routes is an upper bound we can state
             k[f"p{int(q * 100)}"] = max((float(r[col]) for r in k["rows"] if r[col] not in ("", "N/A")), default=0.0)
     return kinds
+
+
+class BackupDuringLoad:
+    """Takes a backup a few seconds into the run, while users post; restores and verifies it after."""
+
+    def __init__(self, url: str, env: dict, delay: float) -> None:
+        self.url, self.env, self.delay = url, {**env, "DATABASE_URL": url, "BACKUP_DIR": tempfile.mkdtemp()}, delay
+        self.file = ""
+        self.notes: list[str] = []
+
+    def __call__(self) -> None:
+        time.sleep(self.delay)
+        started = time.perf_counter()
+        made = _sh([str(BIN / "flask"), "--app", "run", "backup", "create"], self.env)
+        if made.returncode:
+            self.notes.append("backup during the load **failed**: " + made.stderr[-300:])
+            return
+        self.file = made.stdout.split()[0]
+        self.notes.append(f"backup taken during the load in {time.perf_counter() - started:.1f} s")
+
+    def restore_and_verify(self) -> list[str]:
+        """Into a new database: `flask backup restore`, then `flask stock verify` there."""
+        if not self.file:
+            return self.notes
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        target = make_url(self.url).set(database="fabrika_restored")
+        admin = create_engine(make_url(self.url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("DROP DATABASE IF EXISTS fabrika_restored"))
+            conn.execute(text("CREATE DATABASE fabrika_restored"))
+        admin.dispose()
+        env = {**self.env, "DATABASE_URL": target.render_as_string(hide_password=False)}
+        restored = _sh([str(BIN / "flask"), "--app", "run", "backup", "restore", self.file, "--yes",
+                        "--no-safety-backup"], env)
+        verify = _sh([str(BIN / "flask"), "--app", "run", "stock", "verify"], env)
+        last = (verify.stdout.strip().splitlines() or [verify.stderr[-200:]])[-1]
+        return self.notes + [f"restored into a new database: {(restored.stdout or restored.stderr).strip()[-160:]}; "
+                             f"`flask stock verify` there: {last}"]
+
+
+def _pgbouncer(url: str, pool: int) -> tuple[str, callable]:
+    """pgbouncer in transaction mode in front of `url`, at most `pool` server connections; (URL, stop)."""
+    import shutil
+
+    from sqlalchemy.engine import make_url
+
+    server = make_url(url)
+    work = tempfile.mkdtemp(prefix="fabrika-load-pgbouncer-")
+    port = PORT + 1
+    Path(work, "users.txt").write_text(f'"{server.username}" ""\n')
+    Path(work, "pgbouncer.ini").write_text(
+        f"[databases]\n{server.database} = host={server.host} port={server.port} dbname={server.database} "
+        f"user={server.username}\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\n"
+        f"unix_socket_dir =\nauth_type = trust\nauth_file = {work}/users.txt\npool_mode = transaction\n"
+        f"default_pool_size = {pool}\nmax_db_connections = {pool}\nmax_client_conn = 1000\n"
+        f"logfile = {work}/pgbouncer.log\n")
+    command = ["/usr/sbin/pgbouncer", f"{work}/pgbouncer.ini"]
+    if os.geteuid() == 0:  # pgbouncer refuses to run as root
+        for path in (work, f"{work}/users.txt", f"{work}/pgbouncer.ini"):
+            shutil.chown(path, "postgres")
+        command[1:1] = ["-u", "postgres"]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)
+
+    def stop() -> None:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+    return server.set(port=port).render_as_string(hide_password=False), stop
 
 
 def checks(url: str, env: dict) -> list[str]:
@@ -202,11 +286,13 @@ def render(results: list[dict], notes: list[str], users: int, seconds: int) -> s
             met = "" if goal is None else ("yes" if ok else "**no**")
             lines.append(f"| {r['workers']} | {kind} | {k['count']:,} | {k['p50']:.0f} | {k['p95']:.0f} | "
                          f"{k['p99']:.0f} | {k['errors']} | {f'p95 < {goal:.0f} ms' if goal else ''} | {met} |")
-    lines += ["", "| workers | throughput (requests/s) | x of 1 worker | peak database connections |",
-              "|---|---|---|---|"]
+    lines += ["", "| workers | users | throughput (requests/s) | x of 1 worker | peak database connections |",
+              "|---|---|---|---|---|"]
     base = results[0]["rps"] if results else 1
     for r in results:
-        lines.append(f"| {r['workers']} | {r['rps']:.1f} | {r['rps'] / base:.2f}x | {r['connections']} |")
+        via = " (through pgbouncer)" if r.get("pgbouncer") else ""
+        lines.append(f"| {r['workers']} | {r['users']}{via} | {r['rps']:.1f} | {r['rps'] / base:.2f}x | "
+                     f"{r['connections']} |")
     lines += ["", "Per kind, a percentile is the worst of its routes' percentiles (locust's stats), so it is an "
               "upper bound.", ""] + [f"- {n}" for n in notes]
     return "\n".join(lines) + "\n"
@@ -219,6 +305,8 @@ def main() -> int:
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--workers", default="1,2,4")
     ap.add_argument("--pg", help="PostgreSQL URL of an empty database (default: a throwaway cluster)")
+    ap.add_argument("--pgbouncer-users", type=int, default=200,
+                    help="users of the last run through pgbouncer with 20 server connections (0: no such run)")
     args = ap.parse_args()
     locust = _locust()
     url, stop = (args.pg, lambda: None) if args.pg else _throwaway_pg()
@@ -229,9 +317,20 @@ def main() -> int:
         if setup.returncode:
             raise SystemExit("flask setup failed: " + setup.stderr[-500:])
         load = os.getloadavg()[0]
-        results = [run_once(url, int(w), args.users, args.seconds, locust, env) for w in args.workers.split(",")]
-        notes = checks(url, env) + [f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after, "
-                                    f"{os.cpu_count()} CPUs"]
+        counts = [int(w) for w in args.workers.split(",")]
+        backup = BackupDuringLoad(url, env, delay=args.seconds / 3)
+        results = [run_once(url, w, args.users, args.seconds, locust, env, during=backup if w == counts[-1] else None)
+                   for w in counts]
+        notes = backup.restore_and_verify()
+        if args.pgbouncer_users:
+            pooled, stop_pooler = _pgbouncer(url, pool=20)
+            try:
+                results.append({**run_once(pooled, counts[-1], args.pgbouncer_users, args.seconds, locust,
+                                           {**env, "FABRIKA_PGBOUNCER": "1"}, server_url=url), "pgbouncer": True})
+            finally:
+                stop_pooler()
+        notes += checks(url, env) + [f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after, "
+                                     f"{os.cpu_count()} CPUs"]
     finally:
         stop()
     text_ = render(results, notes, args.users, args.seconds)
