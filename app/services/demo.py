@@ -28,6 +28,7 @@ DEMO_LOADERS: list[str] = [
     "app.services.demo_service:load",  # the Robokids warranty repair: the two processors the order misses
     "app.services.demo_production:load",
     "app.services.demo_purchasing:load",
+    "app.services.demo_imports:load",  # dealer prices moved in from a spreadsheet, a min/max file waiting
     "app.services.demo_calculators:load",
     "app.services.demo_sales:load",
     "app.services.demo_proposals:load",

@@ -1,0 +1,34 @@
+"""Demo data of imports: Robokids moved its dealer prices in from a spreadsheet, and a second file waits.
+
+Two runs in the register, both through the import services: the dealer price list imported from a
+CSV written the Russian way ("21 900,00"), and a reorder-point file checked but not imported because
+one row names an item the catalog does not have (its preview lists the problem; nothing was written).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models.catalog import Item
+from app.services.imports.runs import apply_run, check_run, upload
+
+PRICES = ("Прайс-лист;Валюта;Код товара;Цена\n"
+          "B2B-2027;RUB;ROBOT-STD;21 900,00\n"
+          "B2B-2027;RUB;ROBOT-XL;34 500,00\n"
+          "B2B-2027;RUB;KIT-START;6 990,00\n")
+POINTS = ("Код товара;Склад;Минимум;Максимум\n"
+          "MOT-12;MAIN;30;90\n"
+          "WHEEL;MAIN;40;160\n"
+          "MOT-24;MAIN;10;30\n")  # MOT-24 is not in the catalog: the file waits for a correction
+
+
+def load() -> None:
+    """Load the import part of the Robokids story (after the catalog and the warehouses)."""
+    if db.session.scalar(select(Item.id).where(Item.code == "ROBOT-STD")) is None:
+        return  # the catalog demo is not loaded
+    run = upload(db.session, "price_lists", "dealer-prices-2027.csv", PRICES.encode("utf-8"), "ru")
+    check_run(db.session, run.id)
+    apply_run(db.session, run.id)
+    waiting = upload(db.session, "reorder_points", "min-max.csv", POINTS.encode("utf-8"), "ru")
+    check_run(db.session, waiting.id)
