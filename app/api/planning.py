@@ -19,7 +19,7 @@ from app.api import params as p
 from app.api.base import CommandApi
 from app.extensions import db
 from app.models.planning import PlannedOrder
-from app.permissions import ACTION_READ, ACTION_RUN, RESOURCE_PRODUCTION
+from app.permissions import ACTION_READ, ACTION_WRITE, RESOURCE_PRODUCTION
 from app.services.base import current_actor
 from app.services.planning.promise import PromiseResult, promise
 from app.services.planning.run import FirmResult, RunSummary, firm, run_plan
@@ -28,7 +28,7 @@ from app.services.planning.run import FirmResult, RunSummary, firm, run_plan
 class PlanningApi(CommandApi):
     resource_name = "planning"
     class_permission_name = RESOURCE_PRODUCTION
-    method_permission_name = {"read": ACTION_READ, "run": ACTION_RUN, "firm": ACTION_RUN, "promise": ACTION_READ}
+    method_permission_name = {"read": ACTION_READ, "run": ACTION_WRITE, "firm": ACTION_WRITE, "promise": ACTION_READ}
 
     @expose("/", methods=["GET"])
     @protect()

@@ -1,0 +1,41 @@
+"""The planning pages and REST endpoints, in Russian: run, grid, drill-down, firm, capacity, forecast, promise."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models.planning import PlannedOrder
+from app.models.production import ProductionOrder
+from tests.planning.factories_planning import customer_order, robot
+
+
+def test_pages_run_show_and_firm_the_plan(login_as):
+    r = robot()
+    so = customer_order(r, 10, weeks=1)
+    c = login_as("Production")  # the production planner runs and firms the plan
+    c.get("/lang/ru")
+    assert c.post("/planning/run").status_code == 302
+    page = c.get("/planning/").get_data(as_text=True)
+    assert "План материалов" in page and "ROBOT" in page
+    robot_row = db.session.scalar(select(PlannedOrder).where(PlannedOrder.item_id == r.robot.id))
+    drill = c.get(f"/planning/order/{robot_row.id}").get_data(as_text=True)
+    assert so.number in drill and "Обеспечивает" in drill
+    assert "Загрузка мощностей" in c.get("/planning/capacity/").get_data(as_text=True)
+    assert "Прогноз спроса" in c.get("/planning/forecast/").get_data(as_text=True)
+    before = db.session.scalar(select(func.count(ProductionOrder.id)))
+    assert c.post("/planning/firm", data={"ids": [str(robot_row.id)]}).status_code == 302
+    assert db.session.scalar(select(func.count(ProductionOrder.id))) == before + 1
+    order_page = login_as("Admin").get(f"/salesorderview/show/{so.id}").get_data(as_text=True)
+    assert "Can deliver by" in order_page and "ROBOT" in order_page
+
+
+def test_api_promise_and_firm_refusal(login_as):
+    r = robot()
+    c = login_as("Admin")
+    answer = c.post("/api/v1/planning/promise", json={"lines": [{"item_id": r.robot.id, "qty": "10"}]},
+                    headers={"Accept-Language": "es"})
+    assert answer.status_code == 200, answer.json
+    assert answer.json["date"] and answer.json["reasons"]
+    refused = c.post("/api/v1/planning/firm", json={"ids": []})
+    assert refused.status_code == 400
