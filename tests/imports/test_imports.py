@@ -190,3 +190,12 @@ def test_xlsx_template_round_trip_in_russian_headers(app):
     assert preview.mapping["code"] == "Код" and preview.counts["new"] == 1
     apply_run(db.session, run_id)
     assert db.session.scalar(select(Item.sale_price)) == Decimal("1234.50")
+
+
+def test_csv_encodings_and_delimiters_are_recognised():
+    from app.services.imports.core import read_table
+
+    for content in ("Код;Имя\nA;Деталь\n".encode("cp1251"), "\ufeffКод;Имя\nA;Деталь\n".encode(),
+                    "Код\tИмя\nA\tДеталь\n".encode(), "Код,Имя\nA,Деталь\n".encode()):
+        headers, rows = read_table(content, "f.csv")
+        assert headers == ["Код", "Имя"] and list(rows) == [("A", "Деталь")]

@@ -13,6 +13,7 @@ recorded as failed with the first problems.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -309,13 +310,18 @@ def _fast_xlsx_rows(content: bytes) -> Iterator[tuple]:
 
 
 def _csv_rows(content: bytes) -> Iterator[tuple]:
+    """Rows of a CSV decoded as they are read (the text is never held whole): UTF-8 (with or without
+    its BOM), else Windows-1251 (a Russian Excel's "CSV"); the delimiter is the header's commonest of ; tab ,."""
+    head = content[: 1 << 20]
     try:
-        text = content.decode("utf-8-sig")
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) == len(content))
+        encoding = "utf-8-sig"
     except UnicodeDecodeError:
-        text = content.decode("cp1251")  # a Russian Excel's "CSV" is Windows-1251
-    first = text[:4096].split("\n", 1)[0]
+        encoding = "cp1251"
+    first = head.split(b"\n", 1)[0].decode(encoding, errors="replace")
     delimiter = max(";\t,", key=first.count)
-    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+    text = io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline="")
+    for row in csv.reader(text, delimiter=delimiter):
         yield tuple(row)
 
 
