@@ -104,7 +104,6 @@ class DocumentSequenceView(BaseModelView):
     }
 
 
-@titles(_l("Audit log"), _l("Audit record"))
 class AuditInterface(FabrikaInterface):
     """The audit list names an object of a three-language register in the reader's language."""
 
@@ -122,6 +121,7 @@ class AuditInterface(FabrikaInterface):
                                              for c, v in zip(show_columns, values, strict=True)]
 
 
+@titles(_l("Audit log"), _l("Audit record"))
 class AuditLogView(ReadOnlyModelView):
     datamodel = AuditInterface(AuditLog)
     class_permission_name = RESOURCE_AUDIT
