@@ -187,8 +187,8 @@ def _form_date(text: str | None) -> date | None:
     if not text:
         return None
     try:
-        return parse_form_date(text)
-    except Exception:  # noqa: BLE001 - the locale's format or the ISO one
+        return parse_form_date(text) or parse_date(text)
+    except Exception:  # noqa: BLE001 - the locale's format or the ISO one (a browser's date field)
         return parse_date(text)
 
 
