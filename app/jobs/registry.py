@@ -63,12 +63,12 @@ JOBS: list[JobSpec] = [
     JobSpec("project-events", "app.jobs.projects:dispatch_events", "* * * * *",
             _l("Business processes: events to tasks")),
     JobSpec("project-reminders", "app.jobs.projects:send_reminders", "0 7 * * *", _l("Task reminders by e-mail")),
-]
-
     JobSpec("marketing-send", "app.jobs.marketing:send_campaigns", "* * * * *", _l("Campaign mail, paced"),
             resource=RESOURCE_MARKETING),
     JobSpec("marketing-segments", "app.jobs.marketing:nightly_segments", "45 4 * * *",
             _l("Nightly client scoring and segments"), resource=RESOURCE_MARKETING),
+]
+
 
 def get_job(job_id: str) -> JobSpec:
     """The registered job `job_id`; a DomainError for an unknown id (a stale link, a typo in the CLI)."""
