@@ -27,7 +27,8 @@ def test_pages_run_show_and_firm_the_plan(login_as):
     assert c.post("/planning/firm", data={"ids": [str(robot_row.id)]}).status_code == 302
     assert db.session.scalar(select(func.count(ProductionOrder.id))) == before + 1
     order_page = login_as("Admin").get(f"/salesorderview/show/{so.id}").get_data(as_text=True)
-    assert "Can deliver by" in order_page and "ROBOT" in order_page
+    panel = order_page[order_page.find('id="order-promise"'):][:3000]
+    assert 'id="order-promise"' in order_page and "CELL" in panel  # the robots' assembly, in the reasons
 
 
 def test_api_promise_and_firm_refusal(login_as):
@@ -38,4 +39,4 @@ def test_api_promise_and_firm_refusal(login_as):
     assert answer.status_code == 200, answer.json
     assert answer.json["date"] and answer.json["reasons"]
     refused = c.post("/api/v1/planning/firm", json={"ids": []})
-    assert refused.status_code == 400
+    assert refused.status_code == 422 and refused.json

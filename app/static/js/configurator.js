@@ -206,6 +206,7 @@
     showList("cfg-violations", data.violations);
     showList("cfg-problems", data.problems);
     showList("cfg-notes", data.notes);
+    showList("cfg-promise", data.promise || []);
     var rows = $("cfg-schedule").querySelectorAll("tbody tr");
     each(data.schedule, function (inst, n) { if (rows[n]) { text(rows[n].querySelector("td[data-f=amount]"), inst.amount); } });
     var wi = data.what_if;

@@ -273,9 +273,10 @@ class ConfiguratorView(BaseView):
                 whatif = None
                 if alt in COST_SOURCES and alt != ev.source:
                     whatif = configure.evaluate(session, data, locale, source=alt)
+                promised = _promise(session, ev, locale)
             finally:
                 session.rollback()  # a read: nothing to keep, no transaction left open
-            return jsonify(evaluation_json(ev, whatif))
+            return jsonify(evaluation_json(ev, whatif) | {"promise": promised})
 
         return self._answer(evaluate)
 
@@ -326,3 +327,14 @@ def _deal(session, deal_id: int | None):
 def _plain(value: Decimal | None) -> str:
     """A value the page puts back into an input: in the reader's format, which the parser reads back."""
     return "" if value is None else input_text(value)
+
+
+def _promise(session: Any, ev: configure.Evaluation, locale: str) -> list[str]:
+    """The capable-to-promise date of this configuration and why (issue 18), redrawn with every change."""
+    from app.services.planning.promise import configuration_needs, promise
+
+    needs = configuration_needs([(ln.item_id, ln.qty) for ln in ev.lines])
+    if not needs:
+        return []
+    result = promise(session, needs, locale=locale)
+    return [gettext("Can deliver by") + " " + result.date.strftime("%d.%m.%Y"), *result.text(gettext)[:-1]]

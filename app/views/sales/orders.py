@@ -539,4 +539,5 @@ def _promise(order: SalesOrder):
 
     if order.state not in (SO_DRAFT, *SO_OPEN):
         return None
-    return order_promise(db.session, order.id, locale_name()[:2])
+    result = order_promise(db.session, order.id, locale_name()[:2])
+    return {"date": result.date, "reasons": result.text(gettext)} if result is not None else None
