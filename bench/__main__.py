@@ -34,7 +34,7 @@ def _in_child(fn, *args):
 
 
 PHASES = ("posting", "ledger", "production", "partners", "sales", "purchasing", "proposals", "calculators", "kpi",
-          "quality", "projects", "imports")
+          "quality", "projects", "imports", "marketing")
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         growth,
         imports,
         kpi,
+        marketing,
         partners,
         peers,
         posting,
@@ -106,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
                                  ("kpi", kpi.run_phase, (pg, 100_000 if quick else 1_000_000)),
                                  ("quality", quality.run_phase, (pg, 100_000 if quick else 1_000_000)),
                                  ("projects", projects.run_phase, (pg, 200)),
-                                 ("imports", imports.run_phase, (pg, 20_000 if quick else 100_000))):
+                                 ("imports", imports.run_phase, (pg, 20_000 if quick else 100_000)),
+                                 ("marketing", marketing.run_phase, (pg, 10_000 if quick else 100_000))):
             if args.only and args.only != phase:
                 continue
             t0 = time.perf_counter()

@@ -182,7 +182,7 @@ class CampaignRecipient(Keyed, Model):
     queued_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
-class OptOut(Keyed, Model):
+class OptOut(Keyed, Audited, Model):
     """A client who asked to receive no more marketing mail (by the link, one click, or by hand)."""
 
     __tablename__ = "mkt_opt_out"

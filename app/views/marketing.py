@@ -10,7 +10,7 @@ import json
 from datetime import date
 from typing import Any
 
-from flask import Response, abort, jsonify, request, url_for
+from flask import Response, abort, current_app, jsonify, request, url_for
 from flask_appbuilder import BaseView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access, has_access_api
@@ -29,6 +29,7 @@ from app.services.marketing.labels import CAMPAIGN_STATE_LABELS, GROUP_LABELS, R
 from app.services.marketing.results import campaign_results
 from app.views.base import BaseModelView, ReadOnlyModelView, choice_field, fmt_money, interface, run_command
 from app.views.labels import COMMON_LABELS
+from app.views.show import show_page
 from app.views.titles import titles
 
 CAT = "MarketingMenu"
@@ -168,6 +169,11 @@ class CampaignView(BaseModelView):
         if item.state != "draft":
             raise ValueError(gettext("The campaign has already started"))
 
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        return show_page(self, pk, lambda item: {"item": item})
+
     @expose("/start/<int:pk>", methods=["POST"])
     @has_access
     def start(self, pk: int) -> Response:
@@ -270,7 +276,20 @@ class UnsubscribeView(BaseView):
         return self.render_template("fabrika/marketing_unsubscribe.html", token=token, done=True)
 
 
+def home_calls() -> list:
+    """The home dashboard's "who to call this week": a sales user's own clients (all for a director), when
+    the user may read marketing; an empty list hides the panel."""
+    from flask_login import current_user
+
+    sm = current_app.appbuilder.sm
+    if not current_user.is_authenticated or not sm.has_access(f"can_{ACTION_READ}", RESOURCE_MARKETING):
+        return []
+    mine = call_this_week(db.session, date.today(), manager_id=current_user.id, limit=10)
+    return mine or call_this_week(db.session, date.today(), limit=10)
+
+
 def register(appbuilder) -> None:
+    current_app.jinja_env.globals["marketing_calls_this_week"] = home_calls  # the home dashboard's panel
     csrf.exempt(UnsubscribeView.confirm)  # a mail provider's one-click POST carries no form token (RFC 8058)
     appbuilder.add_view(SegmentView, "Segments", label=_l("Segments"), icon="fa-filter", category=CAT,
                         category_label=_l("Marketing"), category_icon="fa-bullhorn")

@@ -45,10 +45,15 @@ def _int(rule: dict, key: str) -> int | None:
     return value if value >= 0 else None
 
 
-def _bought(condition) -> Any:
-    return exists(select(literal(1)).select_from(SalesOrderLine)
-                  .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
-                  .where(SalesOrder.partner_id == Partner.id, counted_orders(), condition))
+def _bought(item_condition: Any, one_client: bool) -> Any:
+    """"Bought X": for the whole base, the buyers of X as one uncorrelated subquery (read once through the
+    item index); for one client, its own orders' lines (through the client index), so neither walks the
+    other's side per row. `item_id + 0` keeps the database from choosing the item index for one client."""
+    lines = (select(SalesOrder.partner_id).select_from(SalesOrderLine)
+             .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id).where(counted_orders()))
+    if not one_client:
+        return Partner.id.in_(lines.where(item_condition(SalesOrderLine.item_id)))
+    return exists(lines.where(SalesOrder.partner_id == Partner.id, item_condition(SalesOrderLine.item_id + 0)))
 
 
 def _open_request() -> Any:
@@ -62,13 +67,15 @@ REQUIRED = {"bought_item": "item_id", "bought_group": "group_id", "no_order_mont
             "region": "text", "tag": "tag_id", "manager": "user_id", "language": "language"}
 
 
-def _predicate(rule: dict, today: date) -> Any:
+def _predicate(rule: dict, today: date, one_client: bool = False) -> Any:
     """One condition as SQL over Partner and ClientStats (outer-joined)."""
     kind = rule.get("kind")
     if kind == "bought_item":
-        return _bought(SalesOrderLine.item_id == _int(rule, "item_id"))
+        item_id = _int(rule, "item_id")
+        return _bought(lambda col: col == item_id, one_client)
     if kind == "bought_group":
-        return _bought(SalesOrderLine.item_id.in_(select(Item.id).where(Item.group_id == _int(rule, "group_id"))))
+        group = select(Item.id).where(Item.group_id == _int(rule, "group_id"))
+        return _bought(lambda col: col.in_(group), one_client)
     if kind == "no_order_months":
         since = months_ago(today, _int(rule, "months") or 0)
         return or_(ClientStats.last_order.is_(None), ClientStats.last_order < since)
@@ -112,12 +119,12 @@ def validate_rules(rules: Any) -> list[dict]:
     return rules
 
 
-def condition(rules: list[dict], today: date | None = None) -> Any:
+def condition(rules: list[dict], today: date | None = None, one_client: bool = False) -> Any:
     """All the segment's rules as one SQL condition, on top of "an active customer, not merged"."""
     today = today or date.today()
     parts = [Partner.is_customer.is_(True), Partner.active.is_(True), Partner.merged_into_id.is_(None)]
     for rule in rules:
-        pred = _predicate(rule, today)
+        pred = _predicate(rule, today, one_client)
         parts.append(not_(pred) if rule.get("not") else pred)
     return and_(*parts) if parts else true()
 
@@ -156,7 +163,7 @@ def evaluate_client(session: Session, partner_id: int, today: date | None = None
     segments = session.execute(select(Segment.id, Segment.rules).where(Segment.active.is_(True))).all()
     if not segments:
         return set()
-    cols = [condition(rules or [], today).label(f"s{sid}") for sid, rules in segments]
+    cols = [condition(rules or [], today, one_client=True).label(f"s{sid}") for sid, rules in segments]
     row = session.execute(_base(cols).where(Partner.id == partner_id)).first()
     wanted = {sid for (sid, _), hit in zip(segments, row or (), strict=False) if hit}
     have = set(session.scalars(select(SegmentMember.segment_id).where(SegmentMember.partner_id == partner_id)))
