@@ -18,6 +18,7 @@ def register_apis(appbuilder) -> None:
         planning,
         production,
         marketing,
+        projects,
         proposals,
         purchasing,
         quality,
@@ -48,3 +49,4 @@ def register_apis(appbuilder) -> None:
     analysis.register(appbuilder)
     planning.register(appbuilder)
     quality.register(appbuilder)
+    projects.register(appbuilder)

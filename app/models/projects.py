@@ -210,7 +210,7 @@ class ProcessTemplate(named(200, 32), Audited, TimestampMixin, Model):
         return self.titled()
 
 
-class ProcessVersion(Keyed, Model):
+class ProcessVersion(Keyed, Audited, Model):
     """A published, frozen copy of a template's condition and steps; instances run on one version."""
 
     __tablename__ = "process_version"
@@ -242,7 +242,7 @@ class ProcessEvent(Keyed, Model):
     dispatched_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     def __repr__(self) -> str:
-        return f"{self.kind} #{self.entity_id or ''}"
+        return f"#{self.id}"  # lists name its kind in words (app/views/projects.py EVENT_LABELS)
 
 
 class ProcessInstance(Keyed, Model):
@@ -263,4 +263,4 @@ class ProcessInstance(Keyed, Model):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     def __repr__(self) -> str:
-        return f"{self.version} · {self.event}"
+        return f"{self.version} · #{self.event_id}"

@@ -31,6 +31,7 @@ DOC_TYPE_LABELS = {
     "purchase_request": _l("Purchase request"), "purchase_order": _l("Purchase order"),
     "proposal": _l("Proposal (TCP)"),
     "service_request": _l("Service request"), "complaint": _l("Complaint"),
+    "project_task": _l("Task"),
 }
 
 MOVE_KIND_LABELS = {
@@ -147,7 +148,7 @@ _STATE_TABLES = {
     "production_completion": "production_receipt", "transformation": "transformation", "sales_order": "sales_order",
     "sales_shipment": "shipment", "sales_invoice": "sales_invoice", "sales_payment": "payment",
     "purchase_request": "purchase_request", "purchase_order": "purchase_order", "proposal": "proposal",
-    "outbox_message": "outbox_message", "service_request": "service_request",
+    "outbox_message": "outbox_message", "service_request": "service_request", "project_task": "project_task",
 }
 for _table, _doc_type in _STATE_TABLES.items():
     if _doc_type in WORKFLOWS:

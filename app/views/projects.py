@@ -255,7 +255,8 @@ class ProjectView(_Projects, ShowWithActions):
     search_columns = ["code", "name", "state", "partner", "owner", "start_date"]
     add_form_extra_fields = edit_form_extra_fields = {
         "state": choice_field(_l("State"), [(s, PROJECT_STATE_LABELS[s]) for s in PROJECT_STATES], default="active")}
-    formatters_columns = {"state": _labelled(PROJECT_STATE_LABELS)}
+    formatters_columns = {"state": _labelled(PROJECT_STATE_LABELS),
+                          "members": lambda users: ", ".join(str(u) for u in users or [])}
     base_order = ("code", "asc")
 
     def _doc_actions(self, item: Project) -> list[dict]:
@@ -354,8 +355,10 @@ class ProcessInstanceView(ReadOnlyModelView):
     method_permission_name = READ_ONLY
     list_columns = ["version", "event", "project", "state", "step_index", "started_at", "finished_at"]
     show_columns = list_columns
+    search_columns = ["version", "project", "state", "started_at"]
     label_columns = LABELS
-    formatters_columns = {"state": _labelled(INSTANCE_LABELS)}
+    formatters_columns = {"state": _labelled(INSTANCE_LABELS),
+                          "event": lambda e: f"{EVENT_LABELS.get(e.kind, e.kind)} #{e.entity_id or ''}" if e else ""}
     base_order = ("id", "desc")
 
 

@@ -388,7 +388,41 @@ def _imports(walk: Walk) -> None:
     walk.expect(answer["state"] == "done" and answer["counts"]["new"] == 1, f"import: {answer}")
 
 
-STEPS: list[Callable[[Walk], None]] = [_references, _partners, _crm, _stock, _sales, _marketing, _production,
+def _projects(walk: Walk) -> None:
+    """Projects, tasks (transition, slip, comment, checklist, time), a link, a process template published."""
+    from flask_appbuilder.security.sqla.models import Role
+
+    engineer = db.session.scalar(select(Role.id).where(Role.name == "Engineer"))
+    project = walk("POST", "/api/v1/project/", {"code": "WALK", "name": "Walk project"})["id"]
+    walk("PUT", f"/api/v1/project/{project}", {"name_ru": "Проект обхода"})
+    first = walk("POST", "/api/v1/project_task/", {"project": project, "title": "Walk design",
+                                                   "start_date": "2026-03-02", "due_date": "2026-03-03",
+                                                   "assignee_role": engineer})["id"]
+    second = walk("POST", "/api/v1/project_task/", {"project": project, "title": "Walk build",
+                                                    "start_date": "2026-03-04", "due_date": "2026-03-05"})["id"]
+    walk("PUT", f"/api/v1/project_task/{second}", {"estimate_hours": "6"})
+    link = walk("POST", "/api/v1/project_task_link/", {"predecessor": first, "successor": second, "lag_days": 1})["id"]
+    walk("PUT", f"/api/v1/project_task_link/{link}", {"lag_days": 0})
+    walk("POST", f"/api/v1/project_task/{first}/slip", {"due_date": "2026-03-06"})
+    walk("POST", f"/api/v1/project_task/{first}/comment", {"body": "Walk comment"})
+    walk("POST", f"/api/v1/project_task/{first}/checklist", {"text": "Walk check"})
+    walk("POST", f"/api/v1/project_task/{first}/time", {"minutes": 30})
+    walk("POST", f"/api/v1/project_task/{first}/transition", {"action": "complete"})
+    walk("DELETE", f"/api/v1/project_task_link/{link}")
+    walk("DELETE", f"/api/v1/project_task/{second}")
+    template = walk("POST", "/api/v1/process_template/", {
+        "code": "WALK", "name": "Walk process", "event": "order_confirmed", "condition": "order.total > 1",
+        "steps": '[{"title": "Walk step", "role": "Engineer", "days": 1}]'})["id"]
+    walk("PUT", f"/api/v1/process_template/{template}", {"name_es": "Proceso"})
+    walk("POST", f"/api/v1/process_template/{template}/publish")
+    spare = walk("POST", "/api/v1/process_template/", {"code": "WALK2", "name": "Walk spare",
+                                                       "event": "payment_overdue"})
+    walk("DELETE", f"/api/v1/process_template/{spare['id']}")
+    spare = walk("POST", "/api/v1/project/", {"code": "WALK2", "name": "Walk spare"})["id"]
+    walk("DELETE", f"/api/v1/project/{spare}")
+
+
+STEPS: list[Callable[[Walk], None]] = [_projects, _references, _partners, _crm, _stock, _sales, _marketing, _production,
                                        _purchasing, _proposals, _calculators, _engineering, _settings, _kpi, _quality,
                                        _service,
                                        _planning, _imports]

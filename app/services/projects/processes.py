@@ -361,10 +361,19 @@ def _run(session: Session, instance: ProcessInstance, fields: dict[str, Any]) ->
                            description=_titles_note(step))
         session.add(task)
         session.flush()
+        task.title = step.title(_common_locale(session, task))[:300]
         notify(session, task, MSG_TASK, title=step.title, due=task.due_date.isoformat())
         if step.wait:
             return
     instance.state, instance.finished_at = "done", utcnow()
+
+
+def _common_locale(session: Session, task: ProjectTask) -> str:
+    """The language the task's people share (its title is written in it), else English."""
+    from app.services.projects.notify import recipients, user_locale
+
+    locales = {user_locale(session, u.id) for u in recipients(session, task)}
+    return locales.pop() if len(locales) == 1 else "en"
 
 
 def _titles_note(step: Step) -> str:
@@ -372,13 +381,15 @@ def _titles_note(step: Step) -> str:
 
 
 def advance(session: Session, instance_id: int) -> None:
-    """A task of the instance was done: when none of its tasks is still open, go on to the next steps."""
+    """A task of the instance was done: when no task it waits for is still open, go on to the next steps
+    (a step with "wait": false runs alongside and is not waited for)."""
     instance = session.get(ProcessInstance, instance_id)
     if instance is None or instance.state != "running":
         return
-    open_tasks = session.scalar(select(ProjectTask.id).where(ProjectTask.instance_id == instance.id,
-                                                             ProjectTask.state.in_(("todo", "in_progress",
-                                                                                    "review"))).limit(1))
+    waited = [s.key for s in parse_steps(instance.version.steps, instance.version.event) if s.wait]
+    open_tasks = session.scalar(select(ProjectTask.id).where(
+        ProjectTask.instance_id == instance.id, ProjectTask.step_key.in_(waited),
+        ProjectTask.state.in_(("todo", "in_progress", "review"))).limit(1))
     if open_tasks is None:
         _run(session, instance, event_fields(instance.event))
 
