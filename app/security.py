@@ -159,6 +159,15 @@ for _grants in ROLE_CONFIGS.values():
     _grants[RESOURCE_PROCESS] = (R,)
 for _role in ("Manager", "Economist"):
     ROLE_CONFIGS[_role][RESOURCE_PROCESS] = (R, W)
+# correcting the past: the accountant (Economist) and the director post cost corrections and close months;
+# reopening a closed month (approve) is the director's; the warehouse enters and previews corrections
+from app.permissions import RESOURCE_COSTING, RESOURCE_PERIOD  # noqa: E402
+
+for _role, _costing in {"Manager": (R, W, P), "Economist": (R, W, P), "Warehouse": (R, W),
+                        "Purchasing": (R, W)}.items():
+    ROLE_CONFIGS[_role][RESOURCE_COSTING] = _costing
+for _role, _period in {"Manager": (R, P, A), "Economist": (R, P), "Warehouse": (R,)}.items():
+    ROLE_CONFIGS[_role][RESOURCE_PERIOD] = _period
 ROLE_NAMES = ("Admin", *ROLE_CONFIGS)
 # Resources only the Admin role holds (it holds every permission): settings write, backups.
 ADMIN_ONLY = (RESOURCE_BACKUP,)

@@ -10,6 +10,7 @@ def register_apis(appbuilder) -> None:
         analysis,
         calculators,
         core,
+        costing,
         crm,
         engineering,
         imports,
@@ -49,4 +50,5 @@ def register_apis(appbuilder) -> None:
     analysis.register(appbuilder)
     planning.register(appbuilder)
     quality.register(appbuilder)
+    costing.register(appbuilder)
     projects.register(appbuilder)

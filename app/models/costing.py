@@ -136,7 +136,7 @@ class AccountingPeriod(Keyed, Audited, Model):
     closed_by: Mapped[str] = mapped_column(String(100), default="", nullable=False)
     reopened_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     reopened_by: Mapped[str] = mapped_column(String(100), default="", nullable=False)
-    values: Mapped[list[PeriodStockValue]] = relationship(cascade="all, delete-orphan",
+    values: Mapped[list[PeriodStockValue]] = relationship(back_populates="period", cascade="all, delete-orphan",
                                                           order_by="PeriodStockValue.warehouse_id")
 
     def __repr__(self) -> str:
@@ -148,6 +148,7 @@ class PeriodStockValue(Keyed, Model):
 
     __tablename__ = "period_stock_value"
     period_id: Mapped[int] = mapped_column(ForeignKey("accounting_period.id"), nullable=False, index=True)
+    period: Mapped[AccountingPeriod] = relationship(back_populates="values")
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"), nullable=False)
     warehouse: Mapped[Warehouse] = relationship()
     qty = mapped_column(Quantity(), nullable=False, default=0)

@@ -36,6 +36,7 @@ DEMO_LOADERS: list[str] = [
     "app.services.demo_projects:load",  # the Robokids order as a project; the "Order confirmed" process
     "app.services.demo_marketing:load",  # a campaign to the schools that bought robot kits, with its offer
     "app.services.demo_planning:load",  # the forecast and the material plan over the Robokids order
+    "app.services.demo_costing:load",  # the carrier's freight invoice landed on the processors' receipt
     "app.services.demo_kpi:load",  # last: its first computation reads what the others posted
 ]
 

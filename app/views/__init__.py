@@ -9,6 +9,7 @@ def register_views(appbuilder) -> None:
         calculators,
         catalog,
         core,
+        costing,
         crm,
         imports,
         jobs,
@@ -42,6 +43,7 @@ def register_views(appbuilder) -> None:
     service.register(appbuilder)
     stock.register(appbuilder)
     stock_reports.register(appbuilder)
+    costing.register(appbuilder)  # cost corrections and accounting periods: under Stock
     production.register(appbuilder)
     planning.register(appbuilder)  # the material plan, capacity, forecast: under Production
     quality.register(appbuilder)

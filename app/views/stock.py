@@ -258,7 +258,9 @@ class _DocumentView(BaseModelView):
             if not confirmed and is_backdated_refusal(exc):
                 return self.render_template("fabrika/stock_backdated_confirm.html", back=back,
                                             messages=exc.messages(gettext),
-                                            action=url_for(f"{self.endpoint}.post_doc", pk=pk))
+                                            action=url_for(f"{self.endpoint}.post_doc", pk=pk),
+                                            recost=url_for("BackdatedRecostView.preview", pk=pk)
+                                            if self.doc_type == DOC_RECEIPT else None)
             flash_domain_error(exc)
             return redirect(back)
         flash(gettext("Document %(number)s posted", number=doc.number), "success")

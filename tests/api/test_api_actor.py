@@ -422,10 +422,27 @@ def _projects(walk: Walk) -> None:
     walk("DELETE", f"/api/v1/project/{spare}")
 
 
+def _costing(walk: Walk) -> None:
+    from app.models.stock import StockDocument
+
+    receipt = db.session.scalar(select(StockDocument.id).where(
+        StockDocument.doc_type == "receipt", StockDocument.state == "posted").order_by(StockDocument.id))
+    corr = walk("POST", "/api/v1/cost_correction/draft", {"receipt_ids": [receipt], "amount": "120.50",
+                                                           "basis": "qty", "description": "Walk freight"})["id"]
+    walk("POST", f"/api/v1/cost_correction/{corr}/post")
+    walk("POST", f"/api/v1/cost_correction/{corr}/cancel")
+    late = walk("POST", "/api/v1/stock_document/draft", {
+        "doc_type": "receipt", "warehouse_id": _id(Warehouse, code="MAIN"), "doc_date": "2026-01-05",
+        "lines": [{"item_id": _id(Item, code="CPU-A1"), "qty": "1", "unit_cost": "10"}]})["id"]
+    walk("POST", f"/api/v1/backdated_receipt/{late}/post")
+    walk("POST", "/api/v1/accounting_period/close", {"date": "2020-01-15"})
+    walk("POST", "/api/v1/accounting_period/reopen", {"date": "2020-01-15"})
+
+
 STEPS: list[Callable[[Walk], None]] = [_projects, _references, _partners, _crm, _stock, _sales, _marketing, _production,
                                        _purchasing, _proposals, _calculators, _engineering, _settings, _kpi, _quality,
                                        _service,
-                                       _planning, _imports]
+                                       _planning, _imports, _costing]
 
 
 @pytest.fixture

@@ -177,13 +177,15 @@ def _plan(session: Session, corr: CostCorrection, on_date: date, sign: int) -> P
 
 
 def _average_line(session: Session, plan: Plan, ln: CostCorrectionLine, d: Decimal) -> None:
-    """A receipt into an average-cost warehouse: the item's stock there takes the change, if any is left."""
+    """A receipt into an average-cost warehouse: the item's stock there takes the change while any is left
+    (and its value stays positive); otherwise the change is an expense, the goods are gone."""
     from app.models.stock import StockBalance
     from app.services.costing.recost import Impact
 
-    qty = session.scalar(select(StockBalance.qty).where(StockBalance.item_id == ln.item_id,
-                                                        StockBalance.warehouse_id == ln.warehouse_id)) or ZERO
-    if qty > 0:
+    row = session.execute(select(StockBalance.qty, StockBalance.value).where(
+        StockBalance.item_id == ln.item_id, StockBalance.warehouse_id == ln.warehouse_id)).first()
+    qty, value = row if row is not None else (ZERO, ZERO)
+    if qty > 0 and value + d >= 0:
         plan.move(ln.item_id, ln.warehouse_id, None, d, [])
         plan.impacts.append(Impact("lot", d, "receipt", None, "", ln.item_id, None, qty=qty))
     else:

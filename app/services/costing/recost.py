@@ -225,7 +225,11 @@ def plan_walk(session: Session, plan: Plan, lot_deltas: dict[int, Decimal],
 
 def _share_lot(plan: Plan, lot: _Lot, delta: Decimal, consumers: list[_Consumer], arrivals: dict,
                nxt: dict[int, Decimal]) -> None:
-    shares = share_out(delta, [c.qty for c in consumers] + [lot.qty_remaining])
+    weights = [c.qty for c in consumers] + [lot.qty_remaining]
+    if not sum(weights, ZERO):  # the goods left by a cancelled receipt: nothing holds them any more
+        plan.impacts.append(Impact("expense", delta, "lot", lot.id, lot.doc_number, lot.item_id, lot.id))
+        return
+    shares = share_out(delta, weights)
     plan.move(lot.item_id, lot.warehouse_id, lot.id, delta, [(lot.id, ZERO, -delta)])
     plan.lots[lot.id] += delta
     for c, s in zip(consumers, shares, strict=False):
