@@ -1,4 +1,4 @@
-"""Browser test of a project's board and timeline: the production manager drags the demo's "XL case" task from
+"""Browser test of a project's board and timeline: the engineer drags the demo's "XL case" task from
 "In progress" to "On review" in Russian (saved: it survives a reload); the timeline is drawn in Spanish."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def _column(page: Page, state: str):
 def test_drag_a_task_on_the_board_and_see_the_timeline(page: Page, base_url: str):
     problems = Problems(base_url)
     problems.watch(page)
-    _sign_in(page, "Production")
+    _sign_in(page, "Engineer")
     _switch_language(page, "ru")
     page.goto("/projects/mine/")
     page.locator("table.my-tasks a", has_text=TASK).first.wait_for()
