@@ -136,6 +136,8 @@ def test_boms_and_routings_replace_lines_and_refuse_a_cycle(app):
     assert [(ln.item.code, ln.qty) for ln in db.session.scalar(select(Bom)).lines] == [("C1", Decimal(3))]
     run_id, _ = _run("boms", _csv("item;component;qty", "C1;P;1"))  # P -> C1 -> P
     _refused(run_id)
+    run_id, _ = _run("boms", _csv("item;version;component;qty", "P;2;C2;1"))  # valid on the same days as v1
+    assert "same days" in _refused(run_id).messages()[0]
     assert _count(Bom) == 1
     run_id, preview = _run("routings", _csv("item;seq;operation;work_center;run_minutes", "P;10;Build;ASM;4,5",
                                             "P;20;Test;NOWHERE;1"))

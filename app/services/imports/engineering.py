@@ -21,6 +21,7 @@ from app.services.imports import lookups
 from app.services.imports.core import MSG_DUPLICATE, Field, Kind, Plan, Row, compare
 from app.services.imports.writing import first_seen
 from app.services.job_messages import N_
+from app.services.production.engineering import version_problems
 
 
 class _VersionedImport(Kind):
@@ -60,6 +61,7 @@ class _VersionedImport(Kind):
         for plan in plans:
             groups.setdefault(plan.extra, []).append(plan)
         created = changed = 0
+        fresh: list[Any] = []
         for (item, version), rows in groups.items():
             parent = session.get(self.parent, rows[0].target) if rows[0].target is not None else None
             if parent is None:
@@ -70,7 +72,12 @@ class _VersionedImport(Kind):
                 changed += 1
             self.fill_parent(parent, rows)
             self.children_of(parent)[:] = [build_child(n, p) for n, p in enumerate(rows, start=1)]
+            if rows[0].target is None:
+                fresh.append(parent)
         session.flush()
+        problems = [pr for parent in fresh for pr in version_problems(session, self.parent, parent)]
+        if problems:  # a second version valid on the same days as a stored one: refused as on the pages
+            raise DomainError(problems)
         return created, changed
 
     def fill_parent(self, parent: Any, rows: list[Plan]) -> None:
