@@ -33,7 +33,6 @@ from app.permissions import (
 )
 from app.services.costing import backdated, corrections, periods
 from app.services.costing.recost import Plan
-from app.services.workflow import lazy_state_labels
 from app.views.base import (
     BaseModelView,
     ReadOnlyModelView,
@@ -48,7 +47,7 @@ from app.views.show import show_page
 from app.views.stock import CAT_STOCK
 from app.views.titles import titles
 
-STATE_WORDS = lazy_state_labels(COST_CORRECTION)
+STATE_WORDS = COST_CORRECTION.states  # plain msgids, translated by _word
 LABELS = {
     "number": _l("Number"), "doc_date": _l("Date"), "corrects_date": _l("Corrects the date"), "state": _l("State"),
     "kind": _l("Kind"), "basis": _l("Allocation"), "amount": _l("Amount"), "partner": _l("Supplier"),
@@ -62,7 +61,8 @@ LABELS = {
 
 
 def _word(words: dict) -> Any:
-    return lambda value: str(words.get(value, value))
+    """A code shown as its word in the reader's language (the domain's labels are plain msgids)."""
+    return lambda value: gettext(words[value]) if value in words else str(value)
 
 
 def _month(value: date | None) -> str:
@@ -83,8 +83,9 @@ def plan_rows(plan: Plan) -> dict[str, Any]:
     """The preview for a template: totals per target (in words) and the lines, items named."""
     ids = {i.item_id for i in plan.impacts if i.item_id}
     items = {it.id: str(it) for it in db.session.scalars(select(Item).where(Item.id.in_(ids or {0})))}
-    totals = [(str(IMPACT_LABELS.get(k, k)), fmt_money(v)) for k, v in sorted(plan.totals().items())]
-    lines = [{"target": str(IMPACT_LABELS.get(i.target, i.target)), "document": i.doc_number or "",
+    word = _word(IMPACT_LABELS)
+    totals = [(word(k), fmt_money(v)) for k, v in sorted(plan.totals().items())]
+    lines = [{"target": word(i.target), "document": i.doc_number or "",
               "item": items.get(i.item_id, ""), "qty": fmt_qty(i.qty), "amount": fmt_money(i.amount)}
              for i in plan.impacts]
     return {"totals": totals, "lines": lines}
