@@ -66,3 +66,4 @@ def drop(op: Any) -> None:
         return
     for name, _table, _expression in INDEXES:
         bind.execute(text(f"DROP INDEX IF EXISTS {name}"))
+    bind.execute(text("DROP EXTENSION IF EXISTS pg_trgm"))  # back to base leaves nothing of ours behind
