@@ -43,7 +43,16 @@ from app.services.projects import processes as proc
 from app.services.projects import tasks as svc
 from app.services.projects.calendar import person_ics
 from app.services.workflow import lazy_state_labels, state_choices
-from app.views.base import BaseModelView, ReadOnlyModelView, choice_field, fmt_date, fmt_number, interface, run_command
+from app.views.base import (
+    BaseModelView,
+    ReadOnlyModelView,
+    choice_field,
+    fmt_date,
+    fmt_number,
+    interface,
+    locale_name,
+    run_command,
+)
 from app.views.labels import COMMON_LABELS
 from app.views.production.common import ShowWithActions, action
 from app.views.titles import titles
@@ -318,7 +327,7 @@ class ProjectBoardView(BaseView):
         data = svc.timeline(db.session, project)
         return self.render_template(
             "fabrika/projects/timeline.html", title=gettext("Timeline: %(project)s", project=project.label()),
-            project=project, data=data, fmt_date=fmt_date, fmt_number=fmt_number)
+            project=project, data=data, fmt_date=fmt_date, fmt_number=fmt_number, lang=locale_name()[:2])
 
     @expose("/mine/")
     @has_access

@@ -6,6 +6,7 @@
   if (!box || typeof Gantt === "undefined") return;
   var tasks = JSON.parse(box.textContent || "[]");
   if (!tasks.length) return;
-  var lang = (document.documentElement.lang || "en").slice(0, 2);
-  new Gantt("#gantt", tasks, {view_mode: "Week", readonly: true, language: lang});
+  var lang = box.dataset.lang || "en";
+  new Gantt("#gantt", tasks, {view_mode: "Week", readonly: true, language: lang, today_button: false,
+                              view_mode_select: false});
 })();
