@@ -21,7 +21,6 @@ from app.services.imports import lookups
 from app.services.imports.core import MSG_DUPLICATE, Field, Kind, Plan, Row, compare
 from app.services.imports.writing import first_seen
 from app.services.job_messages import N_
-from app.services.production.engineering import version_problems
 
 
 class _VersionedImport(Kind):
@@ -57,6 +56,8 @@ class _VersionedImport(Kind):
 
     def write_parents(self, session: Session, plans: list[Plan], build_child) -> tuple[int, int]:
         """Create or empty each (item, version) named, then add the file's children in file order."""
+        from app.services.production.engineering import version_problems  # its package maps models on import
+
         groups: dict[tuple[int, str], list[Plan]] = {}
         for plan in plans:
             groups.setdefault(plan.extra, []).append(plan)
