@@ -75,9 +75,9 @@ def run_phase(pg_url: str | None, n: int = 100_000) -> dict:
         for name, content in (("items.xlsx", xlsx), ("items.csv", csv)):
             preview, elapsed, peak, cpu = _preview(content, name)
             assert preview.counts["new"] == n, preview.counts
-            out.add(Result(f"import preview of items ({name.split('.')[1].upper()}, all new)", f"{n:,} rows",
-                           elapsed, SECONDS, goal=f"< {GOAL_S:.0f} s", goal_ok=cpu < GOAL_S, ours_cpu=cpu,
-                           note=f"tracemalloc peak {peak:.0f} MB (tracemalloc itself slows Python by ~2x)"))
+            out.add(Result(f"import preview of items ({name.split('.')[1].upper()}, all new, under tracemalloc)",
+                           f"{n:,} rows", elapsed, SECONDS, ours_cpu=cpu,
+                           note=f"memory: tracemalloc peak {peak:.0f} MB (tracemalloc slows Python: no goal here)"))
         small = _preview(_files(n // 10)[0], "items.xlsx")[2]
         plain = _preview(xlsx, "items.xlsx", peak=False)
         out.add(Result("import preview of items (XLSX, all new, without tracemalloc)", f"{n:,} rows", plain[1],
