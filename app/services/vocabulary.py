@@ -82,6 +82,9 @@ ENTITY_LABELS = {
     "CorrectiveAction": _l("Corrective action"), "DefectCause": _l("Defect cause"), "KbArticle": _l("Article"),
     "KbAttachment": _l("Article attachment"), "KbCategory": _l("Section"), "KbRequestLink": _l("Article link"),
     "KbTag": _l("Tag"), "ImportRun": _l("Import run"),
+    "Project": _l("Project"), "ProjectTask": _l("Task"), "TaskLink": _l("Task link"),
+    "ChecklistItem": _l("Checklist item"), "TaskComment": _l("Comment"), "TimeEntry": _l("Time entry"),
+    "ProcessTemplate": _l("Process template"), "ProcessVersion": _l("Process template version"),
 }
 
 PURCHASING_METHOD_LABELS = {

@@ -265,7 +265,7 @@ class ProjectView(_Projects, ShowWithActions):
     add_form_extra_fields = edit_form_extra_fields = {
         "state": choice_field(_l("State"), [(s, PROJECT_STATE_LABELS[s]) for s in PROJECT_STATES], default="active")}
     formatters_columns = {"state": _labelled(PROJECT_STATE_LABELS),
-                          "members": lambda users: ", ".join(str(u) for u in users or [])}
+                          "members": lambda users: Markup("<br>").join(str(u) for u in users or [])}
     base_order = ("code", "asc")
 
     def _doc_actions(self, item: Project) -> list[dict]:

@@ -18,7 +18,7 @@ from app.models.core import Company
 from app.models.mail import MAIL_QUEUED, OutboxMessage
 from app.models.projects import ProjectTask, TaskNotice
 
-ENTITY = "project_task"
+ENTITY = "ProjectTask"  # the outbox names what a mail is about by its register (vocabulary.ENTITY_LABELS)
 
 
 def user_locale(session: Session, user_id: int) -> str:
