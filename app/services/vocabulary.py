@@ -32,6 +32,7 @@ DOC_TYPE_LABELS = {
     "proposal": _l("Proposal (TCP)"),
     "service_request": _l("Service request"), "complaint": _l("Complaint"),
     "project_task": _l("Task"),
+    "cost_correction": _l("Cost correction"), "recost": _l("Re-costing of later documents"),
 }
 
 MOVE_KIND_LABELS = {
@@ -45,6 +46,7 @@ MOVE_KIND_LABELS = {
     move_kinds.transformation_in("disassembly"): _l("Disassembly: parts received"),
     move_kinds.transformation_out("conversion"): _l("Conversion: consumed"),
     move_kinds.transformation_in("conversion"): _l("Conversion: received"),
+    "revaluation": _l("Revaluation"), "reallocation": _l("Reallocation to an older lot"),
 }
 
 ITEM_KIND_LABELS = {
@@ -82,6 +84,7 @@ ENTITY_LABELS = {
     "CorrectiveAction": _l("Corrective action"), "DefectCause": _l("Defect cause"), "KbArticle": _l("Article"),
     "KbAttachment": _l("Article attachment"), "KbCategory": _l("Section"), "KbRequestLink": _l("Article link"),
     "KbTag": _l("Tag"), "ImportRun": _l("Import run"),
+    "CostCorrection": _l("Cost correction"), "AccountingPeriod": _l("Accounting period"),
     "Project": _l("Project"), "ProjectTask": _l("Task"), "TaskLink": _l("Task link"),
     "ChecklistItem": _l("Checklist item"), "TaskComment": _l("Comment"), "TimeEntry": _l("Time entry"),
     "ProcessTemplate": _l("Process template"), "ProcessVersion": _l("Process template version"),
