@@ -370,22 +370,29 @@ def _planning(walk: Walk) -> None:
          audited=False)  # reads only
 
 
-def _planning(walk: Walk) -> None:
-    from app.models.planning import PlannedOrder
-
-    walk("POST", "/api/v1/planning/run", {"weeks": 12}, audited=False)  # the plan itself is not audited
-    ids = [db.session.scalar(select(PlannedOrder.id).where(PlannedOrder.kind == kind).order_by(PlannedOrder.id))
-           for kind in ("make", "buy")]
-    walk("POST", "/api/v1/planning/firm", {"ids": [i for i in ids if i]})  # a draft MO, a request line
-    walk("POST", "/api/v1/planning/promise", {"lines": [{"item_id": _id(Item, code="ROBOT-STD"), "qty": "3"}]},
-         audited=False)  # reads only
-
 def _imports(walk: Walk) -> None:
     import base64
 
     content = base64.b64encode(b"code;name;unit\nIMP-API-1;From the API;pcs\n").decode()
     answer = walk("POST", "/api/v1/import/items", {"file_name": "items.csv", "content": content, "file_locale": "en"})
     walk.expect(answer["state"] == "done" and answer["counts"]["new"] == 1, f"import: {answer}")
+
+
+def _costing(walk: Walk) -> None:
+    from app.models.stock import StockDocument
+
+    receipt = db.session.scalar(select(StockDocument.id).where(
+        StockDocument.doc_type == "receipt", StockDocument.state == "posted").order_by(StockDocument.id))
+    corr = walk("POST", "/api/v1/cost_correction/draft", {"receipt_ids": [receipt], "amount": "120.50",
+                                                           "basis": "qty", "description": "Walk freight"})["id"]
+    walk("POST", f"/api/v1/cost_correction/{corr}/post")
+    walk("POST", f"/api/v1/cost_correction/{corr}/cancel")
+    late = walk("POST", "/api/v1/stock_document/draft", {
+        "doc_type": "receipt", "warehouse_id": _id(Warehouse, code="MAIN"), "doc_date": "2026-01-05",
+        "lines": [{"item_id": _id(Item, code="CPU-A1"), "qty": "1", "unit_cost": "10"}]})["id"]
+    walk("POST", f"/api/v1/backdated_receipt/{late}/post")
+    walk("POST", "/api/v1/accounting_period/close", {"date": "2020-01-15"})
+    walk("POST", "/api/v1/accounting_period/reopen", {"date": "2020-01-15"})
 
 
 def _projects(walk: Walk) -> None:
@@ -422,27 +429,9 @@ def _projects(walk: Walk) -> None:
     walk("DELETE", f"/api/v1/project/{spare}")
 
 
-def _costing(walk: Walk) -> None:
-    from app.models.stock import StockDocument
-
-    receipt = db.session.scalar(select(StockDocument.id).where(
-        StockDocument.doc_type == "receipt", StockDocument.state == "posted").order_by(StockDocument.id))
-    corr = walk("POST", "/api/v1/cost_correction/draft", {"receipt_ids": [receipt], "amount": "120.50",
-                                                           "basis": "qty", "description": "Walk freight"})["id"]
-    walk("POST", f"/api/v1/cost_correction/{corr}/post")
-    walk("POST", f"/api/v1/cost_correction/{corr}/cancel")
-    late = walk("POST", "/api/v1/stock_document/draft", {
-        "doc_type": "receipt", "warehouse_id": _id(Warehouse, code="MAIN"), "doc_date": "2026-01-05",
-        "lines": [{"item_id": _id(Item, code="CPU-A1"), "qty": "1", "unit_cost": "10"}]})["id"]
-    walk("POST", f"/api/v1/backdated_receipt/{late}/post")
-    walk("POST", "/api/v1/accounting_period/close", {"date": "2020-01-15"})
-    walk("POST", "/api/v1/accounting_period/reopen", {"date": "2020-01-15"})
-
-
 STEPS: list[Callable[[Walk], None]] = [_projects, _references, _partners, _crm, _stock, _sales, _marketing, _production,
                                        _purchasing, _proposals, _calculators, _engineering, _settings, _kpi, _quality,
-                                       _service,
-                                       _planning, _imports, _costing]
+                                       _service, _imports, _costing, _planning]
 
 
 @pytest.fixture
