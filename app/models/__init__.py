@@ -6,6 +6,7 @@ from app.models import (  # noqa: F401
     crm,
     kpi,  # KPI definitions, values with lineage, scheduled reports
     marketing,  # segments, promotions, campaigns, client statistics
+    planning,  # planned orders with pegging, capacity load, plan runs, forecast
     production,  # noqa: F401  (BOMs, routings, production orders)
     projects,  # projects, tasks, time, business processes
     proposals,
@@ -13,7 +14,6 @@ from app.models import (  # noqa: F401
     quality,  # complaints, defect causes, corrective actions, knowledge base
     sales,
     service,  # service requests, SLA calendars and policies, repairs
-    planning,  # planned orders with pegging, capacity load, plan runs, forecast
 )
 from app.models.audit import AuditLog, JobRun, RateLimitHit, UserPreference  # noqa: F401
 from app.models.catalog import Item, ItemGroup, PriceList, PriceListItem, UnitConversion  # noqa: F401

@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 from markupsafe import Markup
 
 from app.views.labels import COMMON_LABELS
@@ -29,7 +28,8 @@ LABELS = COMMON_LABELS | {
     "legal_name": _l("Legal name"), "company": _l("Company"), "position": _l("Position"), "tax_id": _l("Tax id"),
     "tax_id2": _l("Tax id 2 (KPP)"), "phone": _l("Phone"), "email": _l("E-mail"), "website": _l("Website"),
     "is_customer": _l("Customer"), "is_supplier": _l("Supplier"), "is_carrier": _l("Carrier"), "tags": _l("Tags"),
-    "roles": lazy_pgettext("contact", "Roles"), "merged_into": _l("Merged into"), "confirm_duplicate": _l("Save anyway"),
+    "roles": lazy_pgettext("contact", "Roles"), "merged_into": _l("Merged into"),
+    "confirm_duplicate": _l("Save anyway"),
     "partner": _l("Partner"), "city": _l("City"), "country": _l("Country"), "is_default": _l("Default"),
     "bank_name": _l("Bank"), "bic": _l("BIC"), "account": _l("Account"), "corr_account": _l("Correspondent account"),
     "color": _l("Colour"),
