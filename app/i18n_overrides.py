@@ -230,4 +230,6 @@ DOMAIN_MESSAGES = (
     _l("%(field)s is not a field of this register"),
     _l("%(field)s: %(problem)s"),
     _l("%(field)s: version %(value)s is not a version of this calculator"),
+    # app/api/marketing.py
+    _l("Segment %(id)s not found"),
 )

@@ -88,6 +88,8 @@ ENTITY_LABELS = {
     "Project": _l("Project"), "ProjectTask": _l("Task"), "TaskLink": _l("Task link"),
     "ChecklistItem": _l("Checklist item"), "TaskComment": _l("Comment"), "TimeEntry": _l("Time entry"),
     "ProcessTemplate": _l("Process template"), "ProcessVersion": _l("Process template version"),
+    "Campaign": _l("Campaign"), "Segment": _l("Segment"), "Promotion": _l("Promotion"),
+    "OptOut": _l("Unsubscribed client"), "ForecastLine": _l("Forecast line"),
 }
 
 PURCHASING_METHOD_LABELS = {

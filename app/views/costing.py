@@ -183,6 +183,7 @@ def _parse_day(raw: str | None) -> date | None:
         return None
 
 
+@titles(*[_l("Stock document")] * 4)  # its pages are the preview and the post; FAB's own titles would be English
 class BackdatedRecostView(BaseModelView):
     """A draft receipt dated in the past: what posting it with re-costing changes, and the button to do it."""
 
