@@ -79,6 +79,34 @@ class ProjectApi(FabrikaApi):
     add_columns = edit_columns = ["code", "name", "name_ru", "name_es", "state", "description", "start_date", "owner",
                                   "partner", "deal", "proposal", "sales_order"]
     search_columns = ["code", "name", "state", "partner", "owner", "sales_order"]
+    method_permission_name = CRUD | {"order_delays": ACTION_READ}
+
+    @expose("/order_delays/<int:order_id>", methods=["GET"])
+    @protect()
+    @safe
+    def order_delays(self, order_id: int):
+        """How the projects delivering a customer order delay it (their last open task after its promised day).
+        ---
+        get:
+          parameters:
+          - {in: path, name: order_id, required: true, schema: {type: integer}}
+          responses:
+            200:
+              description: one row per late project
+              content:
+                application/json:
+                  schema: {type: object, properties: {promised: {type: string, format: date},
+                           delays: {type: array, items: {type: object}}}}
+        """
+        from app.models.sales import SalesOrder
+        from app.services.projects.delays import order_delays, promised_day
+
+        order = db.session.get(SalesOrder, order_id)
+        if order is None:
+            return self.response_404()
+        day = promised_day(order)
+        return self.response(200, promised=day.isoformat() if day else None,
+                             delays=[d.as_json() for d in order_delays(db.session, order)])
 
 
 class ProjectTaskApi(FabrikaApi):

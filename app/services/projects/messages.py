@@ -33,4 +33,5 @@ PROJECT_MESSAGES = (
     _l("%(started)s business processes started"),
     _l("Business processes"),  # the resource's name on the permission pages
     _l("%(reminded)s reminders, %(sent)s e-mails sent, %(failed)s failed"),
+    _l("Project %(project)s delays this order by %(days)s working days: task “%(task)s” ends on %(date)s"),
 )

@@ -540,4 +540,19 @@ def _promise(order: SalesOrder):
     if order.state not in (SO_DRAFT, *SO_OPEN):
         return None
     result = order_promise(db.session, order.id, locale_name()[:2])
-    return {"date": result.date, "reasons": result.text(gettext)} if result is not None else None
+    if result is None:
+        return None
+    from app.services.projects.delays import MSG_DELAY
+    from app.views.base import fmt_date
+
+    delays = _project_delays(order)
+    day = max([result.date] + [d.task_due for d in delays])  # a late project pushes the promise too
+    return {"date": day, "reasons": result.text(gettext), "delays": [
+        gettext(MSG_DELAY, **d.params(fmt_date)) for d in delays]}
+
+
+def _project_delays(order: SalesOrder) -> list:
+    """The projects delivering the order whose last open task ends after its promised day (issue 21)."""
+    from app.services.projects.delays import order_delays
+
+    return order_delays(db.session, order)
