@@ -318,6 +318,11 @@ class ProposalLine(Keyed, Audited, Model):
     calculator_version_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     calculation_run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     calculator_inputs: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    # the promotion whose discount the line's price carries (app.services.marketing.promotions), if any,
+    # and that discount: named on the page and the printed form, carried onto the order line
+    promotion_id: Mapped[int | None] = mapped_column(ForeignKey("mkt_promotion.id"), nullable=True)
+    promotion = relationship("Promotion")
+    promotion_pct = mapped_column(Rate(), nullable=True)
 
     def __repr__(self) -> str:
         return f"{self.line_no}: {self.description}"

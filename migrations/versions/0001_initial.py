@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 18:22:08.631514
+Create Date: 2026-12-07 21:14:47.562527
 
 """
 import sqlalchemy as sa
@@ -261,6 +261,7 @@ def upgrade():
     sa.Column('period_start', sa.Date(), nullable=False),
     sa.Column('digest', sa.String(length=40), nullable=False),
     sa.Column('docs', sa.Integer(), nullable=False),
+    sa.Column('as_of', sa.Date(), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('source', 'period_kind', 'period_start', name='uq_kpi_lineage')
     )
@@ -661,6 +662,10 @@ def upgrade():
     sa.Column('rows_same', sa.Integer(), nullable=False),
     sa.Column('rows_bad', sa.Integer(), nullable=False),
     sa.Column('result', sa.Text(), nullable=False),
+    sa.Column('phase', sa.String(length=16), nullable=False),
+    sa.Column('rows_done', sa.Integer(), nullable=False),
+    sa.Column('rows_expected', sa.Integer(), nullable=False),
+    sa.Column('preview', sa.Text(), nullable=False),
     sa.CheckConstraint("state IN ('uploaded','checked','done','failed')", name='ck_import_state'),
     sa.ForeignKeyConstraint(['user_id'], ['ab_user.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -783,6 +788,10 @@ def upgrade():
     sa.Column('ref_date', sa.Date(), nullable=True),
     sa.Column('num', app.models.types.Money(), nullable=False),
     sa.Column('den', app.models.types.Money(), nullable=False),
+    sa.Column('num2', app.models.types.Money(), nullable=True),
+    sa.Column('den2', app.models.types.Money(), nullable=True),
+    sa.Column('valid_from', sa.Date(), nullable=True),
+    sa.Column('valid_to', sa.Date(), nullable=True),
     sa.ForeignKeyConstraint(['lineage_id'], ['kpi_lineage.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -1038,10 +1047,13 @@ def upgrade():
     sa.Column('item_id', sa.Integer(), nullable=False),
     sa.Column('method', sa.String(length=32), nullable=False),
     sa.Column('period', sa.String(length=8), nullable=False),
+    sa.Column('level', sa.String(length=8), nullable=False),
+    sa.Column('item_group_id', sa.Integer(), nullable=True),
     sa.Column('mase', app.models.types.Quantity(), nullable=True),
     sa.Column('wape', app.models.types.Quantity(), nullable=True),
     sa.Column('naive_wape', app.models.types.Quantity(), nullable=True),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['item_group_id'], ['item_group.id'], ),
     sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('item_id')
@@ -1050,6 +1062,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('item_id', sa.Integer(), nullable=False),
     sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period', sa.String(length=8), nullable=False),
     sa.Column('qty', app.models.types.Quantity(), nullable=False),
     sa.Column('override_qty', app.models.types.Quantity(), nullable=True),
     sa.Column('overridden_by', sa.String(length=100), nullable=False),
@@ -2452,9 +2465,12 @@ def upgrade():
     sa.Column('calculator_version_id', sa.Integer(), nullable=True),
     sa.Column('calculation_run_id', sa.Integer(), nullable=True),
     sa.Column('calculator_inputs', sa.Text(), nullable=False),
+    sa.Column('promotion_id', sa.Integer(), nullable=True),
+    sa.Column('promotion_pct', app.models.types.Rate(), nullable=True),
     sa.CheckConstraint("kind IN ('base','option','manual','calculator')", name='ck_pl_kind'),
     sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
     sa.ForeignKeyConstraint(['option_id'], ['product_option.id'], ),
+    sa.ForeignKeyConstraint(['promotion_id'], ['mkt_promotion.id'], ),
     sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], ),
     sa.PrimaryKeyConstraint('id')
     )

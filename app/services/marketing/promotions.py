@@ -12,6 +12,7 @@ names the promotion only when the promotion's was used.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
@@ -76,10 +77,14 @@ def _covers(promo: Promotion, item: Item) -> bool:
 
 
 def best_offers(session: Session, partner_id: int | None, items: dict[int, Item], prices: dict[int, Decimal],
-                rate: Decimal | None, on_date: date) -> dict[int, Offer]:
-    """item id -> the winning promotion for it; `prices` are list prices in the order's currency.
+                rate: Decimal | None, on_date: date, costs: Mapping[int, Decimal] | None = None,
+                floors: Mapping[int, Decimal] | None = None) -> dict[int, Offer]:
+    """item id -> the winning promotion for it; `prices` are list prices in the document's currency.
 
-    The item's standard cost (base currency) is brought to the order's currency at `rate`.
+    The unit cost (base currency) is the item's standard cost, or `costs[item]` when given (a proposal
+    line's cost from its costing source), brought to the document's currency at `rate`. `floors[item]`
+    is a margin floor of the document's own (a proposal's pricing rules) that every promotion must also
+    keep: the higher of it and the promotion's floor holds. Orders and proposals both ask this function.
     """
     promos = candidates(session, partner_id, items, on_date)
     out: dict[int, Offer] = {}
@@ -87,15 +92,18 @@ def best_offers(session: Session, partner_id: int | None, items: dict[int, Item]
         price = prices.get(item_id)
         if price is None:
             continue
+        base_cost = costs.get(item_id) if costs is not None and item_id in costs else item.standard_cost
         cost = None
-        if item.standard_cost is not None and rate:
+        if base_cost is not None and rate:
             with exact():
-                cost = Decimal(item.standard_cost) / Decimal(rate)
+                cost = Decimal(base_cost) / Decimal(rate)
+        own_floor = Decimal((floors or {}).get(item_id) or 0)
         best: Offer | None = None
         for promo in promos:
             if not _covers(promo, item):
                 continue
-            pct = capped_discount(price, cost, Decimal(promo.discount_pct), Decimal(promo.floor_margin_pct or 0))
+            floor = max(Decimal(promo.floor_margin_pct or 0), own_floor)
+            pct = capped_discount(price, cost, Decimal(promo.discount_pct), floor)
             offer = Offer(promo.id, promo.label(), pct, promo.priority)
             if pct > 0 and (best is None or (pct, promo.priority) > (best.discount_pct, best.priority)):
                 best = offer

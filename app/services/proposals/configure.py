@@ -11,7 +11,7 @@ written here; the workflow module stores what this returns.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -113,6 +113,9 @@ class EvalLine(LineHead):
     labour: Decimal = ZERO
     parts: list[tuple[str, Decimal, Decimal]] = field(default_factory=list)
     extra: ExtraLine | None = None
+    promotion_id: int | None = None  # the promotion whose discount the price carries
+    promotion_name: str = ""
+    promotion_pct: Decimal | None = None
 
 
 @dataclass
@@ -316,7 +319,13 @@ def evaluate(session: Session, data: ProposalInput, locale: str = "en", source: 
                            s.own_margin if s.own_margin is not None else margin,
                            s.own_discount if s.own_discount is not None else discount)
         inputs.append(dp.LineIn(s.key, s.qty, cost.lines[s.key].cost, terms))
-    priced = dp.price_lines(inputs, rate, tax, proposal_terms.floor_margin_pct, _bundle(session, specs), qty)
+    bundle = _bundle(session, specs)
+    priced = dp.price_lines(inputs, rate, tax, proposal_terms.floor_margin_pct, bundle, qty)
+    offers = promotions_for(session, data.partner_id, specs, priced.lines, rate, on_date)
+    if offers:
+        inputs = [replace(li, terms=replace(li.terms, discount_pct=offers[li.key].discount_pct))
+                  if li.key in offers else li for li in inputs]
+        priced = dp.price_lines(inputs, rate, tax, proposal_terms.floor_margin_pct, bundle, qty)
     labels = item_labels(session, {p.item_id for lc in cost.lines.values() for p in lc.parts}, locale)
     lines = []
     for s, out in zip(specs, priced.lines, strict=True):
@@ -326,11 +335,61 @@ def evaluate(session: Session, data: ProposalInput, locale: str = "en", source: 
             out.unit_cost, out.unit_price, out.list_unit_price, out.price, out.margin_pct, out.terms, s.own_margin,
             s.own_discount, out.below_floor, lc.node, lc.labour,
             [(labels.get(p.item_id, str(p.item_id)), p.qty, p.cost) for p in lc.parts], s.extra))
+        offer = offers.get(s.key)
+        if offer is not None:
+            lines[-1].promotion_id, lines[-1].promotion_name = offer.promotion_id, offer.name
+            lines[-1].promotion_pct = offer.discount_pct
     instalments = [dp.Instalment(n, _number(i.pct, "pct", problems) or ZERO, i.event, i.due_date, int(i.days or 0))
                    for n, i in enumerate(data.instalments, start=1)]
     problems.problems.extend(dp.schedule_problems(instalments))
     return Evaluation(model, qty, source, code, currency_id, rate, lines, priced, check, cost.notes, problems.problems,
                       proposal_terms.floor_margin_pct, margin, discount, tax, instalments)
+
+
+def promotions_for(session: Session, partner_id: int | None, specs: list, lines: list, rate: Decimal,
+                   on_date: date) -> dict:
+    """line key -> the promotion that beats the line's own discount, decided by the one function orders
+    use (app.services.marketing.promotions.best_offers): the best one wins, never added to the line's
+    discount nor to another promotion, and cut so the line keeps the higher of the promotion's floor
+    margin and the proposal's own (its pricing rules), over the cost the line was priced at.
+
+    A line's list price is its cost priced for its target margin; the same item on two lines at
+    different prices is decided once per distinct line (one query per round, rarely more than one).
+    """
+    from app.services.marketing.promotions import best_offers, choose
+
+    pending = [(s, out) for s, out in zip(specs, lines, strict=True)
+               if s.item_id is not None and partner_id is not None and out.qty > 0 and out.list_unit_price > 0]
+    if not pending:
+        return {}
+    items = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_(sorted({s.item_id for s, _ in pending}))))}
+    won = {}
+    while pending:
+        batch: dict[int, tuple] = {}
+        rest = []
+        for s, out in pending:
+            if s.item_id in batch:
+                rest.append((s, out))
+            else:
+                batch[s.item_id] = (s, out)
+        offers = best_offers(session, partner_id, {i: items[i] for i in batch if i in items},
+                             {i: out.list_unit_price for i, (_, out) in batch.items()}, rate, on_date,
+                             costs={i: _unit(out) for i, (_, out) in batch.items()},
+                             floors={i: out.terms.floor_margin_pct for i, (_, out) in batch.items()})
+        for item_id, (s, out) in batch.items():
+            offer = offers.get(item_id)
+            if offer is not None and choose(out.terms.discount_pct, offer)[1] is not None:
+                won[s.key] = offer
+        pending = rest
+    return won
+
+
+def _unit(out: dp.LineOut) -> Decimal:
+    """The unit cost the line was priced at (base currency, exact)."""
+    from app.domain.money import exact
+
+    with exact():
+        return out.cost / out.qty
 
 
 def selection_json(selection: dict) -> str:

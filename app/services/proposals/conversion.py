@@ -121,7 +121,8 @@ def _order(session: Session, p: Proposal, warehouse_id: int | None = None):
         cost = sum((ln.cost for ln in model_lines), ZERO)
         with exact():
             lines.append(sales.OrderLineInput(p.custom_item_id, p.qty, dp.bundle_unit_price(price, p.qty), Decimal(0),
-                                              "", unit_cost_estimate=round_money(cost / p.qty)))
+                                              "", unit_cost_estimate=round_money(cost / p.qty),
+                                              promotion_id=bundle_promotion(model_lines)))
     for ln in p.lines:
         if ln in model_lines:
             continue
@@ -136,10 +137,22 @@ def _order(session: Session, p: Proposal, warehouse_id: int | None = None):
         # an option's item names it in every language; the snapshot text would pin one language on the order
         text = "" if ln.item_id and ln.kind in (LINE_BASE, LINE_OPTION) else ln.description
         lines.append(sales.OrderLineInput(ln.item_id, ln.qty, ln.unit_price, Decimal(0), text,
-                                          ln.calculator_version_id, inputs, ln.id, ln.unit_cost))
+                                          ln.calculator_version_id, inputs, ln.id, ln.unit_cost,
+                                          promotion_id=ln.promotion_id))
     return sales.create_order(session, sales.OrderInput(p.partner_id, lines=lines, currency_code=p.currency.code,
                                                         proposal_id=p.id, tax_rate=p.tax_pct,
                                                         note=p.label, warehouse_id=warehouse_id))
+
+
+def bundle_promotion(lines: list) -> int | None:
+    """The promotion the configured product's order line names: its price already carries every built-in
+    line's promotion; one line names one, so the one that took the most off (then the first) is named."""
+    promoted = [ln for ln in lines if ln.promotion_id is not None]
+    if not promoted:
+        return None
+    with exact():
+        best = max(promoted, key=lambda ln: (ln.price * (ln.promotion_pct or ZERO), -ln.line_no))
+    return best.promotion_id
 
 
 def _confirm(session: Session, sales, order_id: int) -> None:

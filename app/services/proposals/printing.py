@@ -130,7 +130,21 @@ class _Texts:
                 "characteristics": characteristics(chars),
                 "marketing_text": localized(option, "marketing_text", self.locale) if option is not None else "",
                 "image": option.image if option is not None and (option.image or "").startswith("data:image/")
-                else None}
+                else None, "promotion": promotion_text(line, self.locale, self.gettext)}
+
+
+MSG_PROMOTION = "Promotion: %(name)s, −%(pct)s%%"
+
+
+def promotion_text(line: Any, locale: str, gettext: Gettext | None) -> str:
+    """"Promotion: Kits for the new term, −7%" in the form's language, or "" for a line without one."""
+    promo = getattr(line, "promotion", None)
+    if promo is None:
+        return ""
+    from app.printing.formatting import percent
+
+    params = {"name": promo.label(locale), "pct": percent(line.promotion_pct or 0, locale)}
+    return gettext(MSG_PROMOTION, **params) if gettext else MSG_PROMOTION % params
 
 
 def _customer_lines(p: Proposal, texts: _Texts, conv: Conversion | None, product: str) -> list[dict[str, Any]]:

@@ -170,7 +170,8 @@ def _write(p: Proposal, data: ProposalInput, ev: Evaluation, override_by: str) -
         price=ln.price,
         calculator_version_id=ln.extra.calculator_version_id if ln.extra else None,
         calculation_run_id=ln.extra.calculation_run_id if ln.extra else None,
-        calculator_inputs=ln.extra.calculator_inputs if ln.extra else "")
+        calculator_inputs=ln.extra.calculator_inputs if ln.extra else "",
+        promotion_id=ln.promotion_id, promotion_pct=ln.promotion_pct)
         for n, ln in enumerate(ev.lines, start=1)]
     p.instalments = [PaymentInstalment(seq=i.seq, pct=i.pct, event=i.event, due_date=i.due_date, days=i.days,
                                        note=src.note)
@@ -302,7 +303,7 @@ def revise_proposal(session: Session, proposal_id: int) -> Proposal:
 
 _LINE_COPY = ("line_no", "kind", "line_key", "group_label", "option_id", "item_id", "description", "characteristics",
               "qty", "unit_cost", "cost", "margin_pct", "discount_pct", "unit_price", "price", "calculator_version_id",
-              "calculation_run_id", "calculator_inputs")
+              "calculation_run_id", "calculator_inputs", "promotion_id", "promotion_pct")
 
 
 def versions(session: Session, proposal: Proposal) -> list[Proposal]:

@@ -64,6 +64,8 @@ class OrderLineInput:
     calculator_inputs: dict | None = None
     proposal_line_id: int | None = None
     unit_cost_estimate: Decimal | None = None
+    # a priced line's promotion, decided where the price was (a TCP line converted): carried, not re-decided
+    promotion_id: int | None = None
 
 
 @dataclass
@@ -198,7 +200,10 @@ def _promoted(line: SalesOrderLine, raw: OrderLineInput, offers: dict, tax: Deci
     """A list-priced line takes its promotion's discount when larger than the manual one (never both)."""
     from app.services.marketing.promotions import choose
 
-    if raw.unit_price is not None or line.item_id is None or line.item_id not in offers:
+    if raw.unit_price is not None:
+        line.promotion_id = raw.promotion_id
+        return line
+    if line.item_id is None or line.item_id not in offers:
         return line
     pct, promo_id = choose(line.discount_pct, offers[line.item_id])
     if promo_id is not None:

@@ -141,6 +141,12 @@
       if (line.below_floor) { row.className = "below-floor"; }
       var name = cell(row, line.description);
       if (line.group) { name.insertAdjacentHTML("afterbegin", ""); name.title = line.group; }
+      if (line.promotion) {
+        var promo = document.createElement("div");
+        promo.className = "small text-success cfg-promotion";
+        promo.textContent = "\u2212" + line.promotion_pct + " " + line.promotion;
+        name.appendChild(promo);
+      }
       cell(row, line.qty, "cfg-num");
       cell(row, line.cost, "cfg-num");
       cell(row, line.unit_price, "cfg-num");

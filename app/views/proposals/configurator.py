@@ -122,6 +122,7 @@ def evaluation_json(ev: configure.Evaluation, whatif: configure.Evaluation | Non
         "labour": _num(ln.labour) if ln.labour else "",
         "own_margin": _plain(ln.own_margin), "own_discount": _plain(ln.own_discount),
         "parts": [{"label": label, "qty": _qty(q), "cost": _num(c)} for label, q, c in ln.parts],
+        "promotion": ln.promotion_name, "promotion_pct": pct(ln.promotion_pct),
     } for ln in ev.lines]
     options = {}
     check = ev.check

@@ -91,14 +91,16 @@ class ProposalLineView(ReadOnlyModelView):
     datamodel = interface(ProposalLine)
     class_permission_name = RESOURCE_PROPOSAL
     list_title = _l("Proposal lines")
-    list_columns = ["line_no", "group_label", "description", "qty", "unit_cost", "cost", "unit_price", "price"]
+    list_columns = ["line_no", "group_label", "description", "promotion", "qty", "unit_cost", "cost", "unit_price",
+                    "price"]
     show_columns = ["proposal", "line_no", "kind", "group_label", "description", "item", "characteristics", "qty",
-                    "unit_cost", "cost", "margin_pct", "discount_pct", "unit_price", "price", "calculation_run_id",
-                    "calculator_version_id", "calculator_inputs"]
+                    "unit_cost", "cost", "margin_pct", "discount_pct", "promotion", "promotion_pct", "unit_price",
+                    "price", "calculation_run_id", "calculator_version_id", "calculator_inputs"]
     search_columns = ["proposal", "description", "item"]
     label_columns = LABELS | {"proposal": _l("Proposal"), "calculation_run_id": _l("Calculation"),
                               "calculator_version_id": _l("Calculator version"),
-                              "calculator_inputs": _l("Calculator inputs"), "characteristics": _l("Characteristics")}
+                              "calculator_inputs": _l("Calculator inputs"), "characteristics": _l("Characteristics"),
+                              "promotion": _l("Promotion"), "promotion_pct": _l("Promotion discount, %")}
     formatters_columns = {"kind": lambda v: str(LINE_KIND_LABELS.get(v, v))}
     base_order = ("line_no", "asc")
     page_size = 100
