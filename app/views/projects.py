@@ -55,6 +55,7 @@ from app.views.base import (
 )
 from app.views.labels import COMMON_LABELS
 from app.views.production.common import ShowWithActions, action
+from app.views.show import show_page
 from app.views.titles import titles
 
 CATEGORY = "ProjectsMenu"
@@ -369,6 +370,17 @@ class ProcessInstanceView(ReadOnlyModelView):
     formatters_columns = {"state": _labelled(INSTANCE_LABELS),
                           "event": lambda e: f"{EVENT_LABELS.get(e.kind, e.kind)} #{e.entity_id or ''}" if e else ""}
     base_order = ("id", "desc")
+    show_template = "fabrika/projects/instance_show.html"
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        """FAB's fields, then each step: its task, who has it, the deadline, and who is late by how much."""
+        states = {**{k: str(v) for k, v in TASK_STATES.items()}, "waiting": gettext("Not reached yet"),
+                  "skipped": gettext("Skipped (its condition did not hold)")}
+        return show_page(self, pk, lambda item: {
+            "steps": proc.instance_status(db.session, item, locale_name()[:2]), "states": states,
+            "fmt_date": fmt_date})
 
 
 @titles(_l("Process templates"), _l("Process template"), _l("New process template"), _l("Edit process template"))

@@ -487,9 +487,43 @@ def _people_per_role(session: Session, roles: set[str]) -> dict[str, int]:
     return out
 
 
-def instance_status(session: Session, instance: ProcessInstance) -> list[dict[str, Any]]:
-    """Where an instance stands: its tasks, who has them, whether each is late."""
-    today = date.today()
-    return [{"task": t, "late": t.state not in ("done", "cancelled") and t.due_date < today}
-            for t in session.scalars(select(ProjectTask).where(ProjectTask.instance_id == instance.id)
-                                     .order_by(ProjectTask.id))]
+@dataclass(frozen=True)
+class StepStatus:
+    """One step of a running instance as its page shows it: who has it, until when, and how late."""
+
+    key: str
+    title: str
+    who: str  # the person on the task, else the role (in the reader's language)
+    task: ProjectTask | None  # none while the process has not reached the step (or skipped it)
+    state: str  # a task state, or "late", "waiting" (not reached yet), "skipped" (its `when` was false)
+    days_late: int = 0  # working days past the deadline, for a late task
+
+
+def instance_status(session: Session, instance: ProcessInstance, locale: str = "en",
+                    today: date | None = None) -> list[StepStatus]:
+    """Where an instance stands, step by step: the tasks made so far (late ones with the working days they
+    are late), the steps still to come, the steps their `when` skipped."""
+    from app.permission_labels import role_label
+    from app.services.projects.tasks import OPEN, who_of, work_days
+
+    today = today or date.today()
+    days = work_days(session)
+    tasks = {t.step_key: t for t in session.scalars(select(ProjectTask).where(ProjectTask.instance_id == instance.id)
+                                                     .order_by(ProjectTask.id))}
+    out = []
+    for index, step in enumerate(parse_steps(instance.version.steps, instance.version.event)):
+        task = tasks.get(step.key)
+        if task is None:
+            reached = index < instance.step_index or instance.state != "running"
+            out.append(StepStatus(step.key, step.title(locale), step.user or role_label(step.role), None,
+                                  "skipped" if reached else "waiting"))
+            continue
+        late = task.state in OPEN and task.due_date < today
+        out.append(StepStatus(step.key, task.title, who_of(task), task, "late" if late else task.state,
+                              max(1, days.count(task.due_date + timedelta(days=1), today)) if late else 0))
+    return out
+
+
+def late_steps(session: Session, instance: ProcessInstance) -> list[StepStatus]:
+    """The instance's late steps (its list's "who is late" column)."""
+    return [s for s in instance_status(session, instance) if s.state == "late"]
