@@ -70,7 +70,12 @@ SCHEMAS: dict[str, dict] = {
         "partner_name": TEXT, "currency_id": NULLABLE_ID, "rate": _dec(True), "reason": TEXT, "note": TEXT,
         "partner_id": NULLABLE_ID, "shipment_id": {**NULLABLE_ID, "description": "a customer return: the shipment "
                                                     "it comes back from (lines default to what can still come back)"},
-        "lines": _list(_ref("StockDocumentLineInput"))}, ("doc_type", "warehouse_id")),
+        "lines": _list(_ref("StockDocumentLineInput")),
+        "post": {"type": "boolean", "description": "also post it, in the same transaction (needs the post "
+                                                   "permission: 403 without it, nothing written)"},
+        "confirm_backdated": {"type": "boolean", "description": "with post: post a backdated document that "
+                                                                "later documents depend on"}},
+        ("doc_type", "warehouse_id")),
     "StockDocumentLines": _obj({"lines": _list(_ref("StockDocumentGridLine"))}, ("lines",)),
     "StockDocumentGridLine": _obj({
         "line_id": {**NULLABLE_ID, "description": "the stored line this one edits (absent: a new line)"},

@@ -7,10 +7,13 @@ posted documents are read-only here exactly as in the pages.
 from __future__ import annotations
 
 from flask_appbuilder.api import expose, protect, safe
+from flask_babel import lazy_gettext
 
+from app.api import errors
 from app.api import params as p
 from app.api.base import FabrikaApi
 from app.api.versioned import VersionedApiMixin, opened_version
+from app.domain.errors import DomainError
 from app.extensions import db
 from app.models.catalog import Item, ItemGroup
 from app.models.core import Currency, Unit
@@ -34,10 +37,20 @@ from app.permissions import (
     RESOURCE_STOCK_REPORT,
     RESOURCE_WAREHOUSE,
 )
-from app.services.stock import DocumentInput, LineInput, cancel_document, create_document, post_document
+from app.services.stock import (
+    DocumentInput,
+    LineInput,
+    cancel_document,
+    create_and_post_document,
+    create_document,
+    post_document,
+)
 from app.services.stock.grid import GridLine, save_lines
 from app.services.stock.structure import check_item_change, check_warehouse_change
 from app.views.base import FabrikaInterface
+
+MSG_NO_POST = lazy_gettext("Your role may create stock documents but not post them: "
+                           "send the document without \"post\" and ask a user with the post permission to post it")
 
 
 class _Api(FabrikaApi):
@@ -118,7 +131,9 @@ class StockDocumentApi(_Api):
     @protect()
     @safe
     def create_draft(self):
-        """Create a draft stock document (validated whole: every problem at once, nothing saved).
+        """Create a draft stock document (validated whole: every problem at once, nothing saved). With
+        {"post": true} it is also posted in the same transaction (create_and_post_document): that needs the
+        post permission (403 naming it, nothing written); a refused posting leaves no draft either.
         ---
         post:
           requestBody:
@@ -128,12 +143,22 @@ class StockDocumentApi(_Api):
                 schema: {$ref: '#/components/schemas/StockDocumentDraft'}
           responses:
             201:
-              description: the draft
+              description: the draft (or, with "post", the posted document)
               content:
                 application/json:
                   schema: {$ref: '#/components/schemas/DocumentState'}
         """
-        return self.command(lambda: create_document(db.session, _draft_input(p.json_body(required=True))),
+        try:
+            body = p.json_body(required=True)
+            post, confirmed = p.collect(lambda: p.flag(body.get("post"), "post"),
+                                        lambda: p.flag(body.get("confirm_backdated"), "confirm_backdated"))
+        except DomainError as exc:
+            return self._refused(exc)
+        if not post:
+            return self.command(lambda: create_document(db.session, _draft_input(body)), _state, status=201)
+        if not self.appbuilder.sm.has_access(f"can_{ACTION_POST}", RESOURCE_STOCK_DOCUMENT):
+            return errors.json_error(403, str(MSG_NO_POST), field="post")  # checked before anything is written
+        return self.command(lambda: create_and_post_document(db.session, _draft_input(body), confirmed),
                             _state, status=201)
 
     @expose("/<int:pk>/lines", methods=["PUT"])

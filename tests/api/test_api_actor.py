@@ -30,7 +30,7 @@ from app.models.production import ProductionOrder
 from app.models.proposals import ProductModel
 from app.models.purchasing import PurchaseOrder, PurchaseRequest
 from app.models.sales import SalesOrder
-from app.models.stock import Warehouse
+from app.models.stock import StockDocument, Warehouse
 from app.services.demo import load_demo
 from tests import factories as f
 from tests.conftest import ROLE_PASSWORD
@@ -156,6 +156,10 @@ def _stock(walk: Walk) -> None:
     walk("PUT", f"/api/v1/stock_document/{doc}/lines", {"lines": [{"item_id": item, "qty": "3", "unit_cost": "10"}]})
     walk("POST", f"/api/v1/stock_document/{doc}/post")
     walk("POST", f"/api/v1/stock_document/{doc}/cancel")
+    posted = walk("POST", "/api/v1/stock_document/draft", {  # create and post in one call
+        "doc_type": "receipt", "warehouse_id": main, "lines": [{"item_id": item, "qty": "1", "unit_cost": "10"}],
+        "post": True})["id"]
+    walk.expect(db.session.get(StockDocument, posted).state == "posted", "stock document: not posted by post: true")
 
 
 def _sales(walk: Walk) -> None:
