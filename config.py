@@ -117,6 +117,7 @@ class DevConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
+    IMPORTS_IN_BACKGROUND = False  # checks and imports run inline (app.services.imports.background)
     WTF_CSRF_ENABLED = False
     AUTH_RATE_LIMITED = False
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")

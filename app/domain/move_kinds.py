@@ -18,6 +18,7 @@ TRANSFER_IN = "transfer_in"
 COUNT = "count"
 CUSTOMER_RETURN = "customer_return"
 SUPPLIER_RETURN = "supplier_return"
+OPENING = "opening"  # an opening balance (moving in)
 #: sales: goods leaving for a client with a shipment
 SALE = "sale"
 #: production: components consumed, product and by-products made

@@ -85,16 +85,23 @@ def event_row(action: str, obj: Any, summary: str = "", changes: dict | None = N
     return _row(action, entity, entity_id, summary, changes)
 
 
+def values_row(action: str, entity: str, entity_id: Any, summary: str, values: dict[str, Any]) -> dict:
+    """The audit row of a row written from plain values (bulk inserts: imports), not yet written."""
+    return _row(action, entity, entity_id, summary, {k: [None, _plain(v)] for k, v in values.items() if v is not None})
+
+
 def record(session: Session, action: str, obj: Any, summary: str = "", changes: dict | None = None) -> None:
     """Record a document transition (post, cancel, ...) or any explicit event."""
     write(session, [event_row(action, obj, summary, changes)])
 
 
-def created_rows(objs: list[Any]) -> list[dict]:
+def created_rows(objs: list[Any], related: list[dict[str, Any]] | None = None) -> list[dict]:
     """The "create" rows of objects written without the unit of work, as its events would write them,
-    not yet written: the objects hold what was written (ids included)."""
-    return [_row("create", type(obj).__name__, _entity_id(obj), _summary(obj), _changes(obj, "create"))
-            for obj in objs]
+    not yet written: the objects hold what was written (ids included). `related` (one dict per object)
+    gives what a title reads of a relationship left unset (a new line's item as a row: its code)."""
+    related = related or [{}] * len(objs)
+    return [_row("create", type(obj).__name__, _entity_id(obj), _summary(obj, extra), _changes(obj, "create"))
+            for obj, extra in zip(objs, related, strict=True)]
 
 
 def record_created(session: Session, objs: list[Any]) -> None:
@@ -165,10 +172,10 @@ def _on_delete(mapper, connection, target) -> None:
 _UNREADABLE = re.compile(r"\bNone\b|object at 0x|^\?|^\d+: ?$|\(\w+\)$")
 
 
-def _summary(obj: Any) -> str:
+def _summary(obj: Any, related: dict[str, Any] | None = None) -> str:
     """A title a reader recognises the object by: its number or code, a line's document,
     position and item; else its text, unless that text says nothing ("14: None", "<... object at 0x>")."""
-    title = _title(inspect(obj).dict)
+    title = _title({**inspect(obj).dict, **related} if related else inspect(obj).dict)
     if title:
         return title[:300]
     try:

@@ -25,6 +25,7 @@ YES_NO = {True: _l("Yes"), False: _l("No")}
 DOC_TYPE_LABELS = {
     "receipt": _l("Goods receipt"), "issue": _l("Goods issue"), "transfer": _l("Transfer"),
     "count": _l("Stock count"), "customer_return": _l("Customer return"), "supplier_return": _l("Return to supplier"),
+    "opening": _l("Opening balance"),
     "sales_order": _l("Customer order"), "shipment": _l("Shipment"), "sales_invoice": _l("Invoice"),
     "sales_act": _l("Act"), "payment": _l("Payment"), "production_order": _l("Production order"),
     "production": _l("Output receipt"), "disassembly": _l("Disassembly"), "conversion": _l("Conversion"),
@@ -39,6 +40,7 @@ MOVE_KIND_LABELS = {
     move_kinds.RECEIPT: _l("Goods receipt"), move_kinds.ISSUE: _l("Goods issue"), move_kinds.TRANSFER: _l("Transfer"),
     move_kinds.TRANSFER_IN: _l("Transfer in"), move_kinds.COUNT: _l("Stock count"),
     move_kinds.CUSTOMER_RETURN: _l("Customer return"), move_kinds.SUPPLIER_RETURN: _l("Return to supplier"),
+    move_kinds.OPENING: _l("Opening balance"),
     move_kinds.REVERSAL: _l("Cancellation"), move_kinds.IN: _l("Incoming"), move_kinds.OUT: _l("Outgoing"),
     move_kinds.SALE: _l("Sale"), move_kinds.PRODUCTION_ISSUE: _l("Issue to production"),
     move_kinds.PRODUCTION_OUTPUT: _l("Production output"), move_kinds.PRODUCTION_BYPRODUCT: _l("By-product"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, jsonify, redirect, request, url_for
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
@@ -22,9 +22,11 @@ from app.extensions import db
 from app.models.imports import ImportRun
 from app.permissions import ACTION_READ, ACTION_WRITE, READ_ONLY, RESOURCE_IMPORT, perm
 from app.services.base import run_use_case
-from app.services.imports import KINDS, get_kind
-from app.services.imports.core import Kind, parse_date
+from app.services.imports import KINDS, background, get_kind
+from app.services.imports.background import PHASE_CHECKING, PHASE_IMPORTING
+from app.services.imports.core import Kind, parse_date, shown_rows
 from app.services.imports.runs import apply_run, check_run, headers_of, template, upload
+from app.services.job_messages import message_text
 from app.services.vocabulary import IMPORT_STATE_LABELS
 from app.views.base import ReadOnlyModelView, flash_domain_error, fmt_date, interface, locale_name
 from app.views.dates import parse_date as parse_form_date
@@ -33,6 +35,7 @@ CAT_IMPORT = "ImportMenu"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATE_LABELS = IMPORT_STATE_LABELS
 ACTION_LABELS = {"new": _l("New"), "changed": _l("Changed"), "same": _l("Unchanged"), "bad": _l("Problems")}
+PHASE_LABELS = {PHASE_CHECKING: _l("Checking the file"), PHASE_IMPORTING: _l("Importing")}
 FILE_LOCALES = (("ru", _l("1 234,50 (Russian)")), ("es", _l("1.234,50 (Spanish)")), ("en", _l("1,234.50 (English)")))
 
 
@@ -48,9 +51,9 @@ class ImportRunView(ReadOnlyModelView):
     class_permission_name = RESOURCE_IMPORT
     method_permission_name = READ_ONLY | {"start": ACTION_READ, "template": ACTION_READ, "run": ACTION_READ,
                                           "upload": ACTION_WRITE, "remap": ACTION_WRITE, "apply": ACTION_WRITE,
-                                          "download_file": ACTION_READ}
+                                          "download_file": ACTION_READ, "status": ACTION_READ}
     include_route_methods = ReadOnlyModelView.include_route_methods | {
-        "start", "template", "run", "upload", "remap", "apply", "download_file"}
+        "start", "template", "run", "upload", "remap", "apply", "download_file", "status"}
     list_title = _l("Import runs")
     show_title = _l("Import run")
     list_columns = ["id", "created_at", "kind", "file_name", "username", "state", "rows_total", "rows_new",
@@ -115,25 +118,38 @@ class ImportRunView(ReadOnlyModelView):
         except DomainError as exc:
             flash_domain_error(exc)
             return redirect(url_for(".start"))
+        _check_in_background(run.id)
         return redirect(url_for(".run", pk=run.id))
 
     @expose("/run/<int:pk>")
     @has_access
     def run(self, pk: int) -> str:
+        """The run as it stands: the progress bar while a check or import runs, else the stored preview
+        (the last check's rows, problems first) and the result."""
         run = self._run_or_404(pk)
         kind = get_kind(run.kind)
-        preview = None
         try:
             headers = headers_of(db.session, pk)
-            preview = run_use_case(db.session, lambda: check_run(db.session, pk, save=False))
         except DomainError as exc:
             flash_domain_error(exc)
-            headers = headers if "headers" in locals() else []
+            headers = []
+        status = background.status(db.session, pk) or {}
+        rows = None if status.get("phase") else shown_rows(run.preview, gettext)
+        preview = None if rows is None else StoredPreview(run, rows)
         return self.render_template(
             "fabrika/imports/run.html", run=run, kind=kind, headers=headers, preview=preview,
-            mapping=preview.mapping if preview else _stored_mapping(run), title=kind.label,
-            action_labels=ACTION_LABELS, state_labels=STATE_LABELS, fmt_date=fmt_date,
-            allowed=self._allowed(kind), gettext=gettext)
+            mapping=_stored_mapping(run), title=kind.label, action_labels=ACTION_LABELS, state_labels=STATE_LABELS,
+            fmt_date=fmt_date, allowed=self._allowed(kind), gettext=gettext, status=status,
+            phase_labels=PHASE_LABELS, result=message_text(run.result))
+
+    @expose("/run/<int:pk>/status")
+    @has_access
+    def status(self, pk: int) -> Response:
+        """What the run page polls while a check or an import runs (JSON)."""
+        found = background.status(db.session, pk)
+        if found is None:
+            abort(404)
+        return jsonify(found)
 
     @expose("/run/<int:pk>/map", methods=["POST"])
     @has_access
@@ -143,10 +159,7 @@ class ImportRunView(ReadOnlyModelView):
         if not self._allowed(kind):
             abort(403)
         mapping = {f.key: request.form.get(f"map_{f.key}", "") for f in kind.fields}
-        try:
-            run_use_case(db.session, lambda: check_run(db.session, pk, mapping))
-        except DomainError as exc:
-            flash_domain_error(exc)
+        _check_in_background(pk, mapping)
         return redirect(url_for(".run", pk=pk))
 
     @expose("/run/<int:pk>/apply", methods=["POST"])
@@ -155,12 +168,9 @@ class ImportRunView(ReadOnlyModelView):
         run = self._run_or_404(pk)
         if not self._allowed(get_kind(run.kind)):
             abort(403)
-        try:
-            done = run_use_case(db.session, lambda: apply_run(db.session, pk))
-            flash(gettext("Imported: %(new)s new, %(changed)s changed, %(same)s unchanged", new=done.rows_new,
-                          changed=done.rows_changed, same=done.rows_same), "success")
-        except DomainError as exc:
-            flash_domain_error(exc)
+        if not background.status(db.session, pk).get("phase"):
+            background.start(db.session, pk, PHASE_IMPORTING, lambda session, progress: run_use_case(
+                session, lambda: apply_run(session, pk, progress)))
         return redirect(url_for(".run", pk=pk))
 
     @expose("/run/<int:pk>/file")
@@ -170,6 +180,22 @@ class ImportRunView(ReadOnlyModelView):
         mime = XLSX_MIME if run.content[:2] == b"PK" else "text/csv"
         return Response(run.content, mimetype=mime,
                         headers={"Content-Disposition": f'attachment; filename="run-{run.id}-{_ascii(run.file_name)}"'})
+
+
+class StoredPreview:
+    """The last check of a run as the page shows it: the run's counts, the stored rows."""
+
+    def __init__(self, run: ImportRun, rows: list) -> None:
+        self.counts = {"new": run.rows_new, "changed": run.rows_changed, "same": run.rows_same, "bad": run.rows_bad}
+        self.total, self.rows = run.rows_total, rows
+
+
+def _check_in_background(run_id: int, mapping: dict[str, str] | None = None) -> None:
+    """Check the run's file (with `mapping`, else its own) in the background; the page shows the progress."""
+    if background.status(db.session, run_id).get("phase"):
+        return
+    background.start(db.session, run_id, PHASE_CHECKING, lambda session, progress: run_use_case(
+        session, lambda: check_run(session, run_id, mapping, progress=progress)))
 
 
 def _ascii(name: str) -> str:

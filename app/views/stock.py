@@ -25,6 +25,7 @@ from app.models.stock import (
     DOC_COUNT,
     DOC_CUSTOMER_RETURN,
     DOC_ISSUE,
+    DOC_OPENING,
     DOC_RECEIPT,
     DOC_SUPPLIER_RETURN,
     DOC_TRANSFER,
@@ -342,6 +343,16 @@ class SupplierReturnView(_DocumentView):
     doc_type = DOC_SUPPLIER_RETURN
 
 
+@titles(_l("Opening balances"), _l("Opening balance"), _l("New opening balance"), _l("Edit opening balance"))
+class OpeningBalanceView(_DocumentView):
+    """A warehouse's opening balance (moving in, mostly from an import): posted and cancelled like a receipt."""
+
+    doc_type = DOC_OPENING
+    list_columns = ["number", "doc_date", "state", "warehouse", "reason", "posted_by"]
+    add_columns = edit_columns = ["doc_date", "warehouse", "note"]
+    show_columns = _DocumentView.show_columns + ["reason"]
+
+
 class _LedgerView(ReadOnlyModelView):
     """The read-only ledger registers (balances, moves, lots): the stock-report permission, long pages."""
 
@@ -381,7 +392,8 @@ class StockLotView(_LedgerView):
     formatters_columns = {"received_on": fmt_date}
 
 
-DOC_VIEWS = (ReceiptView, IssueView, TransferView, CountView, CustomerReturnView, SupplierReturnView)
+DOC_VIEWS = (ReceiptView, IssueView, TransferView, CountView, CustomerReturnView, SupplierReturnView,
+             OpeningBalanceView)
 
 
 def register(appbuilder) -> None:
@@ -394,6 +406,7 @@ def register(appbuilder) -> None:
     appbuilder.add_view(CustomerReturnView, "Customer returns", label=_l("Customer returns"), icon="fa-reply", **cat)
     appbuilder.add_view(SupplierReturnView, "Returns to suppliers", label=_l("Returns to suppliers"),
                         icon="fa-share", **cat)
+    appbuilder.add_view(OpeningBalanceView, "Opening balances", label=_l("Opening balances"), icon="fa-flag-o", **cat)
     appbuilder.add_separator(CAT_STOCK)
     appbuilder.add_view(StockBalanceView, "Stock on hand", label=_l("Stock on hand"), icon="fa-cubes", **cat)
     appbuilder.add_view(StockLotView, "Lots", label=_l("Lots"), icon="fa-barcode", **cat)

@@ -15,12 +15,19 @@ from flask import request
 
 from app.domain.money import read_decimal
 from app.extensions import db
-from app.models.stock import DOC_COUNT, DOC_CUSTOMER_RETURN, DOC_RECEIPT, StockDocument, StockDocumentLine
+from app.models.stock import (
+    DOC_COUNT,
+    DOC_CUSTOMER_RETURN,
+    DOC_OPENING,
+    DOC_RECEIPT,
+    StockDocument,
+    StockDocumentLine,
+)
 from app.services.stock.grid import GridLine, unit_choices
 from app.views.base import fmt_money, fmt_qty, locale_name
 from app.views.fields import input_text
 
-COSTED = (DOC_RECEIPT, DOC_CUSTOMER_RETURN)  # the types whose lines carry a price (the unit cost)
+COSTED = (DOC_RECEIPT, DOC_CUSTOMER_RETURN, DOC_OPENING)  # the types whose lines carry a price (the unit cost)
 FIELDS = ("line_id", "line_item_id", "line_item", "line_qty", "line_unit", "line_cost", "line_note")
 
 

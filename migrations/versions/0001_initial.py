@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 21:14:47.562527
+Create Date: 2026-12-07 21:17:56.875598
 
 """
 import sqlalchemy as sa
@@ -2836,6 +2836,22 @@ def upgrade():
     with op.batch_alter_table('project_notice', schema=None) as batch_op:
         batch_op.create_index('ix_notice_user_read', ['user_id', 'read_at'], unique=False)
 
+    op.create_table('project_task_attachment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('mimetype', sa.String(length=100), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
+    sa.Column('uploaded_at', sa.DateTime(), nullable=False),
+    sa.Column('uploaded_by', sa.String(length=100), nullable=False),
+    sa.CheckConstraint('size > 0', name='ck_task_attachment_size'),
+    sa.ForeignKeyConstraint(['task_id'], ['project_task.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('project_task_attachment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_task_attachment_task_id'), ['task_id'], unique=False)
+
     op.create_table('project_task_comment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('task_id', sa.Integer(), nullable=False),
@@ -2941,6 +2957,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_project_task_comment_task_id'))
 
     op.drop_table('project_task_comment')
+    with op.batch_alter_table('project_task_attachment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_task_attachment_task_id'))
+
+    op.drop_table('project_task_attachment')
     with op.batch_alter_table('project_notice', schema=None) as batch_op:
         batch_op.drop_index('ix_notice_user_read')
 

@@ -159,13 +159,14 @@ def test_opening_stock_lots_by_date_then_fifo_issue_to_the_kopek(app):
     assert preview.counts == {"new": 3, "changed": 0, "same": 0, "bad": 0}
     run = apply_run(db.session, run_id)
     docs = db.session.scalars(select(StockDocument).where(StockDocument.source_ref == f"IMPORT-{run_id}")).all()
-    assert len(docs) == 2 and all(d.state == "posted" for d in docs) and run.state == "done"
+    assert len(docs) == 2 and all(d.state == "posted" and d.doc_type == "opening" for d in docs)
+    assert run.state == "done" and all(d.number.startswith("OB") for d in docs)
     dates = [lot.received_on for lot in f.lots(motor, main)]
     assert sorted(dates) == [date(2026, 11, 1), date(2026, 11, 20)]
     issued = f.issue(main, [(motor, 3)], on=date(2026, 12, 2), reason="test")
     assert sum(m.value for m in f.moves_of(issued)) == Decimal("-24.01")  # 2 x 7,00 + 1 x 10,01
     assert f.balance(motor, main) == (Decimal(2), Decimal("20.02"))
-    assert f.balance(motor, shop) == (Decimal(3), Decimal("99.9999"))  # 3 x 33,3333: money keeps 4 places
+    assert f.balance(motor, shop) == (Decimal(3), Decimal("100.00"))  # the line's value, not 3 x 33.3333
     run_id, preview = _run("opening_stock", _csv("warehouse;item;qty;unit_cost", "MAIN;MOT;1;5"),
                            on_date=date(2026, 12, 1))
     assert preview.counts["bad"] == 1  # MAIN already holds MOT

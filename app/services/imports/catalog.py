@@ -97,7 +97,7 @@ class ItemsImport(Kind):
                 plan.values.setdefault("kind", "component")
                 plan.values["kind"] = plan.values["kind"] or "component"
                 plan.values["tracking"] = plan.values["tracking"] or "lots"
-        upsert(session, Item, plans)
+        upsert(session, Item, plans, progress=ctx.get("_progress"))
         return ""
 
 
@@ -161,7 +161,7 @@ class PriceListsImport(Kind):
                 ctx["lists"][name.lower()] = price_list.id
             if plan.target is None:
                 plan.values["price_list_id"] = ctx["lists"][name.lower()]
-        upsert(session, PriceListItem, plans)
+        upsert(session, PriceListItem, plans, progress=ctx.get("_progress"))
         return ""
 
 

@@ -467,3 +467,49 @@ def loads(text: str | None) -> dict[str, str]:
     except ValueError:
         return {}
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+# --- the preview kept on the run (a background check's result, shown by the page later) ----------
+
+
+def _param_json(value: Any) -> Any:
+    if isinstance(value, Word):
+        return {"word": str(value)}
+    if isinstance(value, (int, str)) or value is None:
+        return value
+    return str(value)
+
+
+def stored_preview(preview: Preview) -> str:
+    """The rows the page shows (problems first) as JSON: messages as msgids with their parameters,
+    so each reader sees them in their own language."""
+    rows = [{"line": p.line, "key": p.key, "action": p.action, "changes": p.changes,
+             "problems": [[q.msgid, {k: _param_json(v) for k, v in q.params.items()}] for q in p.problems]}
+            for p in preview.rows]
+    return json.dumps({"rows": rows}, ensure_ascii=False, default=str)
+
+
+@dataclass
+class ShownRow:
+    line: int
+    key: str
+    action: str
+    problems: list[str]
+    changes: list[tuple[str, str, str]]
+
+
+def shown_rows(text: str | None, translate: Callable[[str], str]) -> list[ShownRow] | None:
+    """The stored preview's rows with their problems in the reader's language; None if none stored."""
+    try:
+        data = json.loads(text) if text else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return None
+    out = []
+    for row in data.get("rows", []):
+        problems = [Problem(msgid, {k: Word(v["word"]) if isinstance(v, dict) else v for k, v in params.items()}
+                            ).render(translate) for msgid, params in row["problems"]]
+        out.append(ShownRow(row["line"], row["key"], row["action"], problems,
+                            [tuple(c) for c in row["changes"]]))
+    return out

@@ -185,5 +185,5 @@ class SupplierOffersImport(Kind):
         for plan in plans:
             if plan.target is None and plan.values["currency_id"] is None:
                 plan.values["currency_id"] = ctx["base"]
-        upsert(session, SupplierOffer, plans)
+        upsert(session, SupplierOffer, plans, progress=ctx.get("_progress"))
         return ""

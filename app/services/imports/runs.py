@@ -20,7 +20,17 @@ from app.models.imports import ImportMapping, ImportRun
 from app.services.base import current_actor, keep_on_rollback, unit_of_work
 from app.services.export import to_xlsx
 from app.services.imports import get_kind
-from app.services.imports.core import Preview, auto_mapping, check_file, dumps, loads, read_table, refuse_bad
+from app.services.imports.background import PHASE_CHECKING, PHASE_IMPORTING, Progress
+from app.services.imports.core import (
+    Preview,
+    auto_mapping,
+    check_file,
+    dumps,
+    loads,
+    read_table,
+    refuse_bad,
+    stored_preview,
+)
 from app.services.imports.stock import MSG_OPENING_REASON
 from app.services.job_messages import N_, job_message
 
@@ -92,21 +102,43 @@ def headers_of(session: Session, run_id: int) -> list[str]:
     return read_table(run.content, run.file_name)[0]
 
 
-def check_run(session: Session, run_id: int, mapping: dict[str, str] | None = None, save: bool = True) -> Preview:
-    """Check every row with `mapping` (else the run's); with `save`, keep the counts on the run and the
-    mapping for the user (the page's "Check" button; opening the page only reads)."""
+def check_run(session: Session, run_id: int, mapping: dict[str, str] | None = None, save: bool = True,
+              progress: Progress | None = None) -> Preview:
+    """Check every row with `mapping` (else the run's); with `save`, keep the counts, the rows shown
+    (problems first) and the mapping on the run, and the mapping for the user. A file refused as a
+    whole (a required column unmapped) leaves its reason on the run."""
     with unit_of_work(session):
         run = _run(session, run_id, lock=True)
         kind = get_kind(run.kind)
         mapping = loads(run.mapping) if mapping is None else {k: v for k, v in mapping.items() if v}
-        preview = check_file(session, kind, run.content, run.file_name, mapping, run.file_locale or None,
-                             run.on_date)
+        refusal: dict[str, Any] = {}
+        if save and run.state != "done":
+            keep_on_rollback(session, lambda s: _record_refused_check(s, run_id, mapping, refusal))
+        try:
+            preview = check_file(session, kind, run.content, run.file_name, mapping, run.file_locale or None,
+                                 run.on_date, progress=_rows(progress, PHASE_CHECKING))
+        except DomainError as exc:
+            refusal["message"] = _stored_problem(exc)
+            raise
         if save and run.state != "done":
             _count(run, preview, "checked")
             run.mapping = dumps(mapping)
+            run.preview = stored_preview(preview)
+            run.result = ""
         if save:
             remember(session, current_actor().user_id, kind.key, mapping)
     return preview
+
+
+def _rows(progress: Progress | None, phase: str):
+    """check_file's callback (the file's line number) as rows done of `phase`."""
+    return None if progress is None else (lambda line: progress(phase, max(line - 1, 0)))
+
+
+def _record_refused_check(session: Session, run_id: int, mapping: dict[str, str], refusal: dict[str, Any]) -> None:
+    """After the rollback of a refused check: the run keeps the mapping tried and the reason, no preview."""
+    session.execute(update(ImportRun).where(ImportRun.id == run_id, ImportRun.state != "done").values(
+        mapping=dumps(mapping), preview="", result=refusal.get("message", ""), rows_bad=0, rows_total=0))
 
 
 def _count(run: ImportRun, preview: Preview, state: str) -> None:
@@ -115,8 +147,9 @@ def _count(run: ImportRun, preview: Preview, state: str) -> None:
     run.rows_same, run.rows_bad, run.state = counts["same"], counts["bad"], state
 
 
-def apply_run(session: Session, run_id: int) -> ImportRun:
-    """Write the whole file or nothing: any bad row refuses the run (recorded as failed, nothing else)."""
+def apply_run(session: Session, run_id: int, progress: Progress | None = None) -> ImportRun:
+    """Write the whole file or nothing: any bad row refuses the run (recorded as failed, nothing else).
+    `progress(phase, rows)` hears the rows checked, then the rows written."""
     failure: dict[str, Any] = {}
     with unit_of_work(session):
         keep_on_rollback(session, lambda s: _record_failure(s, run_id, failure))
@@ -126,10 +159,13 @@ def apply_run(session: Session, run_id: int) -> ImportRun:
         kind = get_kind(run.kind)
         try:
             preview = check_file(session, kind, run.content, run.file_name, loads(run.mapping),
-                                 run.file_locale or None, run.on_date, keep_plans=True)
+                                 run.file_locale or None, run.on_date, keep_plans=True,
+                                 progress=_rows(progress, PHASE_CHECKING))
             failure["counts"] = preview
             refuse_bad(preview)
             preview.ctx.update(reason=gettext(MSG_OPENING_REASON, run=run.id), source_ref=f"IMPORT-{run.id}")
+            if progress is not None:
+                preview.ctx["_progress"] = lambda rows: progress(PHASE_IMPORTING, rows)
             result = kind.apply(session, preview.ctx, preview.plans)
         except DomainError as exc:
             failure["message"] = _stored_problem(exc)

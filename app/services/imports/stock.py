@@ -1,11 +1,13 @@
 """Import kinds of the warehouse: reorder points and the opening stock.
 
 The opening stock is posted through the stock documents' own services (create_document,
-post_document): one receipt per warehouse, all in the import's one use case, each marked as the
-opening balance of the run (reason, source_ref), so every rule of posting (dates, closed periods,
-the ledger's checks) applies to it as to any receipt. In a batch (FIFO) warehouse each row is a lot
+post_document): one opening-balance document (DOC_OPENING, "OB-") per warehouse, all in the import's
+one use case, each naming the run (reason, source_ref), so every rule of posting (dates, closed
+periods, the ledger's checks) applies to it as to any receipt, and cancelling it reverses it.
+In a batch (FIFO) warehouse each row is a lot
 with its own date and unit cost (set on the lot after posting: FIFO takes lots by that date); in an
-average-cost warehouse a row gives the quantity and the value (or the unit cost).
+average-cost warehouse a row gives the quantity and the value (or the unit cost); a value is posted
+exactly (3 units worth 100.00 are 100.00 in the ledger, the line's value kept by the documents service).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.money import MONEY_Q, exact
 from app.models.purchasing import ReorderPoint
-from app.models.stock import DOC_RECEIPT, VALUATION_FIFO, StockBalance, StockDocumentLine, StockLot, StockMove
+from app.models.stock import DOC_OPENING, VALUATION_FIFO, StockBalance, StockDocumentLine, StockLot, StockMove
 from app.permissions import RESOURCE_PURCHASING, RESOURCE_STOCK_DOCUMENT
 from app.services.imports import lookups
 from app.services.imports.core import MSG_DUPLICATE, Field, Kind, Plan, Row, compare
@@ -71,7 +73,7 @@ class ReorderPointsImport(Kind):
         return plan
 
     def apply(self, session: Session, ctx: dict[str, Any], plans: list[Plan]) -> str:
-        upsert(session, ReorderPoint, plans)
+        upsert(session, ReorderPoint, plans, progress=ctx.get("_progress"))
         return ""
 
 
@@ -117,7 +119,7 @@ class OpeningStockImport(Kind):
         if item and wh and not fifo and (first := first_seen(ctx, (item, wh[0]), row.line)) is not None:
             row.problem(MSG_DUPLICATE, "item", value=row.text("item"), first=first)  # one average per item
         return Plan(row.line, f"{row.text('item')} @ {row.text('warehouse')}", values={
-            "item_id": item, "warehouse_id": wh[0] if wh else None, "qty": qty, "unit_cost": unit_cost,
+            "item_id": item, "warehouse_id": wh[0] if wh else None, "qty": qty, "unit_cost": unit_cost, "value": value,
             "lot_date": lot_date if fifo else ctx["on_date"], "lot_code": row.text("lot_code")})
 
     def apply(self, session: Session, ctx: dict[str, Any], plans: list[Plan]) -> str:
@@ -129,10 +131,11 @@ class OpeningStockImport(Kind):
         numbers = []
         for wid, rows in by_warehouse.items():
             doc = create_document(session, DocumentInput(
-                doc_type=DOC_RECEIPT, warehouse_id=wid, doc_date=ctx["on_date"], reason=ctx["reason"][:300],
+                doc_type=DOC_OPENING, warehouse_id=wid, doc_date=ctx["on_date"], reason=ctx["reason"][:300],
                 source_ref=ctx["source_ref"][:64],
-                lines=[LineInput(p.values["item_id"], p.values["qty"], unit_cost=p.values["unit_cost"],
-                                 note=p.values["lot_code"][:300]) for p in rows]))
+                lines=[LineInput(p.values["item_id"], p.values["qty"], note=p.values["lot_code"][:300],
+                                 unit_cost=p.values["unit_cost"] if p.values["value"] is None else None,
+                                 value=p.values["value"]) for p in rows]))
             post_document(session, doc.id)
             _date_lots(session, doc.id, rows)
             numbers.append(doc.number or "")
@@ -145,7 +148,7 @@ def _date_lots(session: Session, doc_id: int, rows: list[Plan]) -> None:
 
     pairs = session.execute(select(StockMove.lot_id, StockDocumentLine.line_no).join(
         StockDocumentLine, StockDocumentLine.id == StockMove.doc_line_id).where(
-        StockMove.doc_type == DOC_RECEIPT, StockMove.doc_id == doc_id, StockMove.lot_id.is_not(None))).all()
+        StockMove.doc_type == DOC_OPENING, StockMove.doc_id == doc_id, StockMove.lot_id.is_not(None))).all()
     for lot_id, line_no in pairs:
         plan = line_of[line_no]
         values: dict[str, Any] = {"received_on": plan.values["lot_date"]}

@@ -111,7 +111,7 @@ def warehouse_infos(session: Session, ids: set[int | None]) -> dict[int, Warehou
 
 
 def insert_new(session: Session, doc: StockDocument, lines: list[StockDocumentLine],
-               audit_rows: list[dict] | None = None) -> None:
+               audit_rows: list[dict] | None = None, items: dict[int, ItemInfo] | None = None) -> None:
     """Write a validated draft and its lines with two Core inserts, their audit rows with a third
     (or added to `audit_rows`, for the caller to write with the rest of its use case's).
 
@@ -130,10 +130,13 @@ def insert_new(session: Session, doc: StockDocument, lines: list[StockDocumentLi
         make_transient_to_detached(line)
     make_transient_to_detached(doc)
     session.add(doc)  # cascades to its lines: persistent, nothing left to flush
+    # lines made without their ORM item (create reads items as rows) take its code for the title from `items`
+    related = [{}, *({"item": items.get(ln.item_id)} if items else {} for ln in lines)]
+    created = audit.created_rows([doc, *lines], related)
     if audit_rows is None:
-        audit.record_created(session, [doc, *lines])
+        audit.write(session, created)
     else:
-        audit_rows.extend(audit.created_rows([doc, *lines]))
+        audit_rows.extend(created)
 
 
 def _row_with_defaults(obj) -> dict:
@@ -192,7 +195,7 @@ def _lock_stmts() -> tuple:
         .where(StockDocument.id == bindparam("doc_id")).with_for_update(of=StockDocument)
         .execution_options(populate_existing=True)
     )
-    lines = (select(*(_LINE.c[name] for name in LineRow.__slots__[:-1]), _UNIT.c.code, *_ITEM_COLUMNS)
+    lines = (select(*(_LINE.c[name] for name in LineRow.__slots__), _UNIT.c.code, *_ITEM_COLUMNS)
              .join(Item.__table__, _ITEM_COLUMNS[0] == _LINE.c.item_id)
              .outerjoin(_UNIT, _UNIT.c.id == _LINE.c.unit_id)
              .where(_LINE.c.document_id == bindparam("doc_id"))
@@ -239,10 +242,10 @@ def lock_document(session: Session, doc_id: int) -> Locked:
     lines, items, units = [], {}, {}
     width = len(LineRow.__slots__)
     for row in session.execute(select_lines, {"doc_id": doc_id}):
-        line = LineRow(*row[:width - 1], None)
+        line = LineRow(*row[:width])  # a draft's value is a given inbound value (else None): posting keeps it
         lines.append(line)
-        units[line.unit_id] = row[width - 1]
-        items[line.item_id] = ItemInfo(*row[width:])
+        units[line.unit_id] = row[width]
+        items[line.item_id] = ItemInfo(*row[width + 1:])
     return Locked(doc, lines, items, warehouses, units)
 
 

@@ -36,6 +36,7 @@ from app.models.stock import (
     DOC_COUNT,
     DOC_CUSTOMER_RETURN,
     DOC_ISSUE,
+    DOC_OPENING,
     DOC_PREFIXES,
     DOC_RECEIPT,
     DOC_TRANSFER,
@@ -53,7 +54,7 @@ from app.services.stock.document_rows import ItemInfo, WarehouseInfo
 from app.services.stock.ledger import DocRef, MoveRequest, lock_balances, post_moves, reverse_moves
 from app.services.workflow import check, transition
 
-INBOUND_COSTED = (DOC_RECEIPT, DOC_CUSTOMER_RETURN)
+INBOUND_COSTED = (DOC_RECEIPT, DOC_CUSTOMER_RETURN, DOC_OPENING)
 # exchange rates are stored with 8 places (StockDocument.rate, CurrencyRate.rate), not money's 4
 RATE_PLACES = 8
 MAX_RATE = Decimal(10) ** (18 - RATE_PLACES) - Decimal(1).scaleb(-RATE_PLACES)
@@ -69,6 +70,9 @@ class LineInput:
     unit_cost: object = None
     lot_id: int | None = None
     note: str = ""
+    # an inbound line's value, kept exactly (3 units worth 100.00 post 100.00, not 3 x 33.3333 = 99.9999);
+    # the unit cost, when not given, is derived from it for display
+    value: object = None
 
 
 @dataclass
@@ -221,7 +225,7 @@ def _validate_links(session: Session, doc: StockDocument, lines: list, items: di
 
 
 def _parse_lines(session: Session, data: DocumentInput, problems: Collector,
-                 items: dict[int, Item], unit_codes: dict[int, str]) -> list[StockDocumentLine]:
+                 items: dict[int, Item] | dict[int, ItemInfo], unit_codes: dict[int, str]) -> list[StockDocumentLine]:
     """Lines from raw input; fills `unit_codes` (id -> code) with the units named by the input."""
     codes = {ln.unit_code for ln in data.lines if ln.unit_code}
     units = ({code: uid for code, uid in session.execute(select(Unit.code, Unit.id).where(Unit.code.in_(codes)))}
@@ -244,13 +248,31 @@ def _parse_lines(session: Session, data: DocumentInput, problems: Collector,
             cost, err = parse_money(raw.unit_cost)
             if err:
                 problems.add(err, line=n, field="unit_cost", value=raw.unit_cost, places=4)
+        value = _line_value(raw, qty, problems, n) if data.doc_type in INBOUND_COSTED else None
+        if cost is None and value is not None and qty:
+            with exact():
+                cost = round_money(value / qty)
         line = StockDocumentLine(line_no=n, item_id=item.id, unit_id=unit_id, qty=qty, unit_cost=cost,
-                                 lot_id=raw.lot_id, note=raw.note)
-        set_committed_value(line, "item", item)  # what item_id points at: nothing for the flush to sync
+                                 lot_id=raw.lot_id, note=raw.note, value=value)
+        if isinstance(item, Item):  # what item_id points at: nothing for the flush to sync
+            set_committed_value(line, "item", item)
         line._qty_unparsed = qty is None
         line._cost_unparsed = cost is None and raw.unit_cost not in (None, "")
         lines.append(line)
     return lines
+
+
+def _line_value(raw: LineInput, qty: Decimal | None, problems: Collector, n: int) -> Decimal | None:
+    """An inbound line's given value (money, not negative), else None (qty x unit cost at posting)."""
+    if raw.value in (None, ""):
+        return None
+    value, err = parse_money(raw.value)
+    if err:
+        problems.add(err, line=n, field="value", value=raw.value, places=4)
+    elif value < 0:
+        problems.add("Unit cost cannot be negative", line=n, field="value")
+        value = None
+    return value
 
 
 def create_document(session: Session, data: DocumentInput) -> StockDocument:
@@ -285,7 +307,7 @@ def create_and_post_document(session: Session, data: DocumentInput, confirm_back
 
 
 def _new_draft(session: Session, data: DocumentInput, audit_rows: list[dict] | None = None
-               ) -> tuple[StockDocument, list[StockDocumentLine], dict[int, Item], dict[int, str]]:
+               ) -> tuple[StockDocument, list[StockDocumentLine], dict[int, ItemInfo], dict[int, str]]:
     """A validated draft written (its audit rows added to `audit_rows` when given), with its lines and
     the items and unit codes it was validated with."""
     problems = Collector()
@@ -295,7 +317,8 @@ def _new_draft(session: Session, data: DocumentInput, audit_rows: list[dict] | N
         if err:
             problems.add(err, field="rate", value=data.rate, places=RATE_PLACES)
     _from_shipment(session, data)
-    items = rows.orm_items(session, {ln.item_id for ln in data.lines if ln.item_id})
+    # rows, not ORM Items: the lines' audit rows take the item's code from them (insert_new)
+    items = rows.item_infos(session, {ln.item_id for ln in data.lines if ln.item_id})
     unit_codes: dict[int, str] = {}
     lines = _parse_lines(session, data, problems, items, unit_codes)
     doc = StockDocument(
@@ -305,8 +328,8 @@ def _new_draft(session: Session, data: DocumentInput, audit_rows: list[dict] | N
         currency_id=data.currency_id, rate=rate, reason=data.reason, note=data.note,
         source_ref=data.source_ref, state=DocState.DRAFT, lines=lines,
     )
-    validate_document(session, doc, problems, items, unit_codes)
-    rows.insert_new(session, doc, lines, audit_rows)
+    validate_document(session, doc, problems, items, unit_codes, lines=lines)
+    rows.insert_new(session, doc, lines, audit_rows, items)
     return doc, lines, items, unit_codes
 
 
@@ -385,7 +408,9 @@ def _requests_for(session: Session, doc: StockDocument, lines: list, items: dict
     for ln in lines:
         qty = quantities[ln.id]
         if doc.doc_type in INBOUND_COSTED:
-            value = _cost_in_base(doc, ln.unit_cost, qty, ln.qty)
+            # a value given on the draft is kept exactly (converted at the rate); else qty x unit cost
+            value = (_cost_in_base(doc, ln.unit_cost, qty, ln.qty) if ln.value is None
+                     else _cost_in_base(doc, ln.value, qty, Decimal(1)))
             out.append(MoveRequest(ln.item_id, doc.warehouse_id, qty, value=value, kind=doc.doc_type,
                                    line_no=ln.line_no, doc_line_id=ln.id))
         else:
