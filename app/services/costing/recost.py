@@ -318,6 +318,7 @@ def write_plan(session: Session, plan: Plan, reversal: bool = False) -> None:
     ship = [{"b_id": k, "b_delta": v} for k, v in sorted(plan.shipment_lines.items()) if v]
     if ship:
         session.execute(_ADD_SHIP_COST, ship)
+        _touch_shipments(session, [r["b_id"] for r in ship], created)
     _write_production(session, plan)
     rows.insert_rows(session, CostImpact.__table__, [
         {"source_type": doc_type, "source_id": doc_id, "reversal": reversal, "target": i.target,
@@ -325,6 +326,19 @@ def write_plan(session: Session, plan: Plan, reversal: bool = False) -> None:
          "lot_id": i.lot_id, "consumer_move_id": i.consumer_move_id, "qty": i.qty, "amount": i.amount}
         for i in plan.impacts])
     session.expire_all()
+
+
+_SHIP = Shipment.__table__
+_SHIP_LINE = ShipmentLine.__table__
+
+
+def _touch_shipments(session: Session, line_ids: list[int], stamp) -> None:
+    """Stamp the shipments whose cost changed as changed: the KPI job watches shipments by their day
+    and change stamp (app/services/kpi/sources.py), so a closed month's margin is recomputed and
+    restated, as for a late document. One UPDATE per 500 lines."""
+    for chunk in _chunks(line_ids):
+        session.execute(update(_SHIP).where(_SHIP.c.id.in_(
+            select(_SHIP_LINE.c.shipment_id).where(_SHIP_LINE.c.id.in_(chunk)))).values(updated_at=stamp))
 
 
 def _write_balances(session: Session, plan: Plan) -> None:
