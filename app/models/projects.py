@@ -25,6 +25,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -112,6 +113,8 @@ class ProjectTask(Keyed, Audited, TimestampMixin, Model):
                                                           cascade="all, delete-orphan")
     comments: Mapped[list[TaskComment]] = relationship(back_populates="task", order_by="TaskComment.id",
                                                        cascade="all, delete-orphan")
+    attachments: Mapped[list[TaskAttachment]] = relationship(back_populates="task", order_by="TaskAttachment.id",
+                                                             cascade="all, delete-orphan")
 
     def __repr__(self) -> str:
         return self.title
@@ -159,6 +162,24 @@ class TaskComment(Keyed, Audited, Model):
 
     def __repr__(self) -> str:
         return self.body[:60]
+
+
+class TaskAttachment(Keyed, Model):
+    """A file kept with a task (a drawing, a supplier's quote): whoever sees the task may download it."""
+
+    __tablename__ = "project_task_attachment"
+    __table_args__ = (CheckConstraint("size > 0", name="ck_task_attachment_size"),)
+    task_id: Mapped[int] = mapped_column(ForeignKey("project_task.id", ondelete="CASCADE"), nullable=False, index=True)
+    task: Mapped[ProjectTask] = relationship(back_populates="attachments")
+    filename: Mapped[str] = mapped_column(String(200), nullable=False)
+    mimetype: Mapped[str] = mapped_column(String(100), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, deferred=True)  # read on download only
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    uploaded_by: Mapped[str] = mapped_column(String(100), default="", nullable=False)
+
+    def __repr__(self) -> str:
+        return self.filename
 
 
 class TimeEntry(Keyed, Audited, Model):

@@ -276,6 +276,17 @@ def command_button(url: str, label: str, icon: str, css: str = "btn-default", me
     return dict(url=url, label=label, icon=icon, css=css, method=method, confirm=confirm, override=override)
 
 
+def file_response(data: bytes, filename: str) -> Response:
+    """A stored file as a download (never shown by the browser: a kept .html can't run as our page), its name
+    in UTF-8 for the browsers that read it and in ASCII for the others."""
+    from urllib.parse import quote
+
+    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    return Response(data, mimetype="application/octet-stream",
+                    headers={"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff"})
+
+
 def pdf_response(data: bytes, filename: str) -> Response:
     """A printed form, shown in the browser's PDF viewer."""
     return Response(data, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'})

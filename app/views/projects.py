@@ -32,13 +32,14 @@ from app.models.projects import (
     ProcessTemplate,
     Project,
     ProjectTask,
+    TaskAttachment,
     TaskComment,
     TaskLink,
     TimeEntry,
 )
 from app.permission_labels import role_label
 from app.permissions import ACTION_READ, ACTION_WRITE, CRUD, READ_ONLY, RESOURCE_PROCESS, RESOURCE_PROJECT
-from app.services.projects import access
+from app.services.projects import access, files
 from app.services.projects import processes as proc
 from app.services.projects import tasks as svc
 from app.services.projects.calendar import person_ics
@@ -47,6 +48,7 @@ from app.views.base import (
     BaseModelView,
     ReadOnlyModelView,
     choice_field,
+    file_response,
     fmt_date,
     fmt_number,
     interface,
@@ -198,7 +200,9 @@ def _move_endpoint(name: str):
 class ProjectTaskView(_Projects, ShowWithActions):
     datamodel = interface(ProjectTask)
     method_permission_name = CRUD | {f"move_{a}": ACTION_WRITE for a in PROJECT_TASK.transitions} | {
-        "comment": ACTION_WRITE, "log": ACTION_WRITE}
+        "comment": ACTION_WRITE, "log": ACTION_WRITE, "attach": ACTION_WRITE, "attachment": ACTION_READ,
+        "drop_attachment": ACTION_WRITE}
+    show_template = "fabrika/projects/task_show.html"
     base_filters = [["id", FilterVisibleTasks, ""]]
     related_views = [ChecklistItemView, TaskCommentView, TimeEntryView]
     list_columns = ["title", "project", "assignee", "assignee_role", "start_date", "due_date", "estimate_hours",
@@ -241,6 +245,42 @@ class ProjectTaskView(_Projects, ShowWithActions):
         text = request.form.get("reason", "")
         return run_command(lambda: svc.add_comment(db.session, pk, text), lambda _c: gettext("Comment added"),
                            url_for("ProjectTaskView.show", pk=pk))
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        """The task with its command buttons and its files (an upload form for those who may write)."""
+        return show_page(self, pk, lambda item: {
+            "doc_actions": self._doc_actions(item), "files": item.attachments, "can_attach": self._can(ACTION_WRITE),
+            "max_mb": files.MAX_BYTES // (1024 * 1024), "accept": ",".join(f".{e}" for e in sorted(files.ALLOWED)),
+            "fmt_date": fmt_date})
+
+    @expose("/attach/<int:pk>", methods=["POST"])
+    @has_access
+    def attach(self, pk: int) -> Response:
+        upload = request.files.get("file")
+        name = upload.filename if upload is not None else ""
+        content = upload.read(files.MAX_BYTES + 1) if upload is not None else b""
+        return run_command(lambda: files.attach(db.session, pk, name, upload.mimetype if upload else "", content),
+                           lambda a: gettext("File %(name)s attached", name=a.filename),
+                           url_for("ProjectTaskView.show", pk=pk))
+
+    @expose("/attachment/<int:file_id>", methods=["GET"])
+    @has_access
+    def attachment(self, file_id: int) -> Response:
+        """Download a file: only of a task the user sees (404 otherwise, as for the task itself)."""
+        try:
+            row = files.readable(db.session, file_id)
+        except DomainError:
+            abort(404)
+        return file_response(row.content, row.filename)
+
+    @expose("/attachment/<int:file_id>/delete", methods=["POST"])
+    @has_access
+    def drop_attachment(self, file_id: int) -> Response:
+        row = db.session.get(TaskAttachment, file_id)
+        back = url_for("ProjectTaskView.show", pk=row.task_id) if row else url_for("ProjectTaskView.list")
+        return run_command(lambda: files.remove(db.session, file_id), lambda _t: gettext("File deleted"), back)
 
     @expose("/log/<int:pk>", methods=["POST"])
     @has_access

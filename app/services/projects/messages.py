@@ -33,5 +33,9 @@ PROJECT_MESSAGES = (
     _l("%(started)s business processes started"),
     _l("Business processes"),  # the resource's name on the permission pages
     _l("%(reminded)s reminders, %(sent)s e-mails sent, %(failed)s failed"),
+    _l("%(field)s: files of type .%(ext)s are not accepted (allowed: %(allowed)s)"),
+    _l("%(field)s: the file is larger than %(mb)s MB"),
+    _l("%(field)s: the file is empty"),
+    _l("File %(id)s does not exist"),
     _l("Project %(project)s delays this order by %(days)s working days: task “%(task)s” ends on %(date)s"),
 )

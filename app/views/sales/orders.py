@@ -44,7 +44,15 @@ from app.services.sales.invoices import invoiced_by_line, is_service_line
 from app.services.sales.lookup import find_clients, find_items
 from app.services.sales.popular import suggestions
 from app.services.sales.shipments import shipped_by_line
-from app.views.base import BaseModelView, ReadOnlyModelView, flash_domain_error, interface, locale_name, run_command
+from app.views.base import (
+    BaseModelView,
+    ReadOnlyModelView,
+    file_response,
+    flash_domain_error,
+    interface,
+    locale_name,
+    run_command,
+)
 from app.views.base import command_button as _act
 from app.views.fields import input_text
 from app.views.sales.common import (
@@ -320,12 +328,7 @@ class SalesOrderView(NumberSearch, BaseModelView):
     @has_access
     def attachment(self, file_id: int) -> Response:
         row = db.session.get(SalesOrderAttachment, file_id) or abort(404)
-        from urllib.parse import quote
-
-        ascii_name = row.filename.encode("ascii", "replace").decode().replace("?", "_")
-        disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(row.filename)}"
-        return Response(row.content, mimetype="application/octet-stream",
-                        headers={"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff"})
+        return file_response(row.content, row.filename)
 
     @expose("/attachment/<int:file_id>/delete", methods=["POST"])
     @has_access
