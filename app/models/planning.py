@@ -89,13 +89,17 @@ class CapacityLoad(Keyed, Model):
 
 
 class ForecastFit(Keyed, Model):
-    """The method chosen for an item by backtest, and its error on the held-out period."""
+    """The method chosen for an item (or its group, `level` "group") by backtest, and its error on the
+    held-out periods."""
 
     __tablename__ = "forecast_fit"
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), nullable=False, unique=True)
     item: Mapped[Item] = relationship()
     method: Mapped[str] = mapped_column(String(32), nullable=False)
     period: Mapped[str] = mapped_column(String(8), default="month", nullable=False)
+    level: Mapped[str] = mapped_column(String(8), default="item", nullable=False)  # fitted per item or group
+    item_group_id: Mapped[int | None] = mapped_column(ForeignKey("item_group.id"), nullable=True)
+    item_group = relationship("ItemGroup")
     mase = mapped_column(Quantity(), nullable=True)
     wape = mapped_column(Quantity(), nullable=True)
     naive_wape = mapped_column(Quantity(), nullable=True)
@@ -110,6 +114,7 @@ class ForecastLine(Keyed, Audited, Model):
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), nullable=False)
     item: Mapped[Item] = relationship()
     period_start: Mapped[date] = mapped_column(Date, nullable=False)
+    period: Mapped[str] = mapped_column(String(8), default="month", nullable=False)  # month or week
     qty = mapped_column(Quantity(), nullable=False, default=0)
     override_qty = mapped_column(Quantity(), nullable=True)
     overridden_by: Mapped[str] = mapped_column(String(100), default="", nullable=False)
@@ -117,3 +122,14 @@ class ForecastLine(Keyed, Audited, Model):
     @property
     def effective(self):
         return self.override_qty if self.override_qty is not None else self.qty
+
+
+class PlanningSettings(Keyed, Audited, Model):
+    """The planner's choices kept between runs (one row): the forecast's level (per item or per item
+    group) and period (month or week), used by the nightly job and the forecast page."""
+
+    __tablename__ = "planning_settings"
+    __table_args__ = (CheckConstraint("forecast_level IN ('item','group')", name="ck_planning_level"),
+                      CheckConstraint("forecast_period IN ('month','week')", name="ck_planning_period"))
+    forecast_level: Mapped[str] = mapped_column(String(8), default="item", nullable=False)
+    forecast_period: Mapped[str] = mapped_column(String(8), default="month", nullable=False)

@@ -28,14 +28,18 @@ from app.models.planning import CapacityLoad, ForecastFit, ForecastLine, Planned
 from app.models.production import WorkCenter
 from app.permissions import ACTION_READ, ACTION_WRITE, RESOURCE_PRODUCTION
 from app.services.planning import engine
-from app.services.planning.forecast import add_months, history, month_start
+from app.services.planning.forecast import LEVEL_GROUP, LEVEL_ITEM, compute, current_settings, explain
+from app.services.planning.pipeline import PIPELINE, load_pipeline
 from app.services.planning.run import firm, run_plan
 from app.views.base import fmt_date, fmt_number, fmt_qty, locale_name, run_command
 
 KIND_LABELS = {"make": _l("Make"), "buy": _l("Buy")}
+PROPOSAL_STATE_LABELS = {"draft": _l("draft"), "sent": _l("sent"), "approved": _l("approved")}
 METHOD_LABELS = {"naive": _l("Naive (last value)"), "seasonal_naive": _l("Seasonal naive"),
                  "moving_average": _l("Moving average"), "ses": _l("Exponential smoothing"),
                  "croston_sba": _l("Croston (intermittent)")}
+LEVEL_LABELS = {LEVEL_ITEM: _l("Per item"), LEVEL_GROUP: _l("Per item group")}
+PERIOD_LABELS = {"month": _l("By month"), "week": _l("By week")}
 STOCK_PEG = _l("stock (rounding the lot)")
 FORECAST_PEG = _l("forecast")
 
@@ -46,6 +50,8 @@ def peg_label(origin: str, codes: dict[int, str]) -> str:
         return str(STOCK_PEG)
     if origin == "forecast":
         return str(FORECAST_PEG)
+    if origin.startswith(PIPELINE):
+        return gettext("proposal %(number)s (pipeline, weighted by its win rate)", number=origin[len(PIPELINE):])
     if origin.startswith(engine.PARENT):
         item, _, due = origin[1:].partition(":")
         return gettext("plan of %(item)s for %(date)s", item=codes.get(int(item), item),
@@ -169,7 +175,7 @@ class ForecastView(_Page):
     """Per item: the chosen method and its errors; one item's history, held-out actuals and forecast."""
 
     route_base = "/planning/forecast"
-    method_permission_name = {"index": ACTION_READ, "override": ACTION_WRITE}
+    method_permission_name = {"index": ACTION_READ, "override": ACTION_WRITE, "recompute": ACTION_WRITE}
 
     @expose("/")
     @has_access
@@ -178,17 +184,29 @@ class ForecastView(_Page):
         items = _items({f.item_id for f in fits})
         chosen = request.args.get("item_id", type=int) or (fits[0].item_id if fits else None)
         today = date.today()
+        level, period = current_settings(db.session)
         lines = db.session.scalars(select(ForecastLine).where(ForecastLine.item_id == chosen)
                                    .order_by(ForecastLine.period_start)).all() if chosen else []
-        past = history(db.session, today, 24).get(chosen, []) if chosen else []
-        first = add_months(month_start(today), -24)
-        chart = {"labels": [fmt_date(add_months(first, k)) for k in range(len(past))]
-                 + [fmt_date(ln.period_start) for ln in lines],
-                 "history": past + [None] * len(lines),
-                 "forecast": [None] * len(past) + [str(ln.effective) for ln in lines]}
+        chart = _chart(explain(db.session, today, chosen, level, period), lines) if chosen else {}
         return self.page("fabrika/planning_forecast.html", title=gettext("Demand forecast"), fits=fits, items=items,
-                         chosen=chosen, lines=lines, chart=chart, method_labels=METHOD_LABELS,
-                         labels={"history": gettext("Shipped"), "forecast": gettext("Forecast")})
+                         chosen=chosen, lines=lines, chart=chart, method_labels=METHOD_LABELS, level=level,
+                         period=period, level_labels=LEVEL_LABELS, period_labels=PERIOD_LABELS,
+                         pipeline=_pipeline(today))
+
+    @expose("/recompute", methods=["POST"])
+    @has_access
+    def recompute(self) -> Response:
+        level, period = request.form.get("level", ""), request.form.get("period", "")
+
+        def command():
+            if level not in LEVEL_LABELS:
+                raise DomainError("Forecast level: choose per item or per item group", field="level")
+            if period not in PERIOD_LABELS:
+                raise DomainError("Forecast period: choose a month or a week", field="period")
+            return compute(db.session, date.today(), level=level, period=period)
+
+        return run_command(command, lambda n: gettext("Forecast recomputed for %(items)s items", items=n),
+                           url_for("ForecastView.index"))
 
     @expose("/override/<int:pk>", methods=["POST"])
     @has_access
@@ -208,6 +226,53 @@ class ForecastView(_Page):
             return line
 
         return run_command(command, lambda _: gettext("Forecast override saved"), url_for("ForecastView.index"))
+
+
+def _series(values: list, offset: int, total: int) -> list[str | None]:
+    """`values` placed from `offset` in a chart row of `total` points (None elsewhere: no point drawn)."""
+    row: list[str | None] = [None] * total
+    for k, v in enumerate(values):
+        row[offset + k] = None if v is None else format(round(float(v), 2), "g")
+    return row
+
+
+def _chart(c, lines: list[ForecastLine]) -> dict[str, Any]:
+    """History, the held-out actuals beside the backtest forecast for them, and the forecast ahead."""
+    n, total = len(c.history), len(c.history) + len(lines)
+    backtest = [v * c.share for v in c.fit.backtest] if c.fit else []
+    held = c.history[n - c.hold:] if c.hold else []
+    return {"labels": [fmt_date(d) for d in c.starts] + [fmt_date(ln.period_start) for ln in lines],
+            "datasets": [
+                {"label": gettext("History"), "data": _series(c.history[:n - c.hold] + [None] * c.hold, 0, total),
+                 "color": "#31708f"},
+                {"label": gettext("Held-out actuals"), "data": _series(held, n - c.hold, total), "color": "#3c763d"},
+                {"label": gettext("Backtest forecast"), "data": _series(backtest, n - len(backtest), total),
+                 "color": "#8e44ad", "dash": True},
+                {"label": gettext("Forecast"), "data": _series([ln.effective for ln in lines], n, total),
+                 "color": "#f0ad4e", "dash": True}]}
+
+
+def class_label(cls: str, stages: dict[int, str]) -> str:
+    """A win-rate class in words: the proposal's state or the deal's stage."""
+    kind, _, key = cls.partition(":")
+    if kind == "deal":
+        return gettext("deal at stage %(stage)s", stage=stages.get(int(key), key))
+    return gettext("proposal: %(state)s", state=str(PROPOSAL_STATE_LABELS.get(key, key)))
+
+
+def _pipeline(today: date) -> dict[str, Any]:
+    """The learned win rates per class, their Brier score and the open proposals they weight."""
+    from app.models.crm import DealStage
+
+    pipe = load_pipeline(db.session, today)
+    stages = {s.id: s.label() for s in db.session.scalars(select(DealStage))}
+    rates = [{"cls": class_label(cls, stages), "n": c.n, "won": c.won, "rate": float(pipe.model.rate(cls))}
+             for cls, c in sorted(pipe.model.by_class.items()) if c.n]
+    cases = [{"label": c.label, "cls": class_label(c.cls, stages), "segment": c.segment or "—", "due": c.due,
+              "p": float(c.probability), "lines": len(c.lines)} for c in pipe.cases]
+    brier = pipe.brier
+    return {"rates": rates, "cases": cases, "brier": None if brier is None else float(brier),
+            "closed": len(pipe.history)}
 
 
 def register(appbuilder) -> None:

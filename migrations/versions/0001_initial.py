@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 21:17:56.875598
+Create Date: 2026-12-07 21:25:04.546647
 
 """
 import sqlalchemy as sa
@@ -325,6 +325,14 @@ def upgrade():
     with op.batch_alter_table('plan_run', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_plan_run_started_at'), ['started_at'], unique=False)
 
+    op.create_table('planning_settings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('forecast_level', sa.String(length=8), nullable=False),
+    sa.Column('forecast_period', sa.String(length=8), nullable=False),
+    sa.CheckConstraint("forecast_level IN ('item','group')", name='ck_planning_level'),
+    sa.CheckConstraint("forecast_period IN ('month','week')", name='ck_planning_period'),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('process_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
@@ -3490,6 +3498,7 @@ def downgrade():
         batch_op.drop_index('ix_process_event_kind_time')
 
     op.drop_table('process_event')
+    op.drop_table('planning_settings')
     with op.batch_alter_table('plan_run', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_plan_run_started_at'))
 

@@ -40,3 +40,18 @@ def test_api_promise_and_firm_refusal(login_as):
     assert answer.json["date"] and answer.json["reasons"]
     refused = c.post("/api/v1/planning/firm", json={"ids": []})
     assert refused.status_code == 422 and refused.json
+
+
+def test_forecast_page_recomputes_per_group_and_week_and_shows_the_pipeline_in_spanish(login_as):
+    from app.models.planning import ForecastFit
+
+    robot()
+    c = login_as("Production")
+    c.get("/lang/es")
+    refused = c.post("/planning/forecast/recompute", data={"level": "shop", "period": "week"}, follow_redirects=True)
+    assert "Nivel de la previsión" in refused.get_data(as_text=True)
+    assert c.post("/planning/forecast/recompute", data={"level": "group", "period": "week"}).status_code == 302
+    page = c.get("/planning/forecast/").get_data(as_text=True)
+    assert "Demanda del embudo" in page and "No hay PTC abiertas" in page
+    assert '<option value="week" selected>' in page and '<option value="group" selected>' in page
+    assert db.session.scalar(select(func.count(ForecastFit.id))) == 0  # no history yet: nothing fitted

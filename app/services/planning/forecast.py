@@ -128,68 +128,217 @@ def fit(y: Series, h: int, period: str = "month", holdout: int | None = None) ->
                mase(train, actual, preds[best], season), wape(actual, preds["naive"]))
 
 
-# --- from the shipments to the stored forecast ------------------------------------------------------
+# --- from the history to the stored forecast ------------------------------------------------------
+#
+# History per item and period: posted shipments, plus posted invoices not tied to a customer order
+# (sold straight from an invoice: an order's invoice would count its shipment twice); for an item
+# with no sales at all (a component, a material) what production consumed of it instead. The level is
+# the user's: per item, or per item group (the group's summed series is fitted and its forecast shared
+# over its items by their share of the group's history). The period is a month or a week.
+
+from datetime import date, timedelta  # noqa: E402
+from decimal import ROUND_HALF_UP, Decimal  # noqa: E402
+
+LEVEL_ITEM, LEVEL_GROUP = "item", "group"
+LEVELS = (LEVEL_ITEM, LEVEL_GROUP)
+PERIODS = ("month", "week")
+DEFAULT_PERIODS = {"month": 36, "week": 104}
 
 
-def month_start(day):
+def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
-def add_months(day, n: int):
+def add_months(day: date, n: int) -> date:
     m = day.month - 1 + n
     return day.replace(year=day.year + m // 12, month=m % 12 + 1, day=1)
 
 
-def history(session, today, months: int = 36) -> dict[int, list[float]]:
-    """item -> shipped quantity per month for the `months` full months before this one (oldest first)."""
+def period_start(day: date, period: str) -> date:
+    return day - timedelta(days=day.weekday()) if period == "week" else month_start(day)
+
+
+def add_periods(day: date, n: int, period: str) -> date:
+    return day + timedelta(weeks=n) if period == "week" else add_months(day, n)
+
+
+def _index(first: date, day: date, period: str) -> int:
+    if period == "week":
+        return (day - first).days // 7
+    return (day.year - first.year) * 12 + day.month - first.month
+
+
+def history(session, today: date, periods: int = 36, period: str = "month") -> dict[int, list[float]]:
+    """item -> quantity per period for the `periods` full periods before the current one (oldest first)."""
     from sqlalchemy import select
 
-    from app.models.sales import DOC_POSTED, Shipment, ShipmentLine
+    from app.models.production import DOC_PRODUCTION
+    from app.models.sales import DOC_POSTED, SalesInvoice, SalesInvoiceLine, Shipment, ShipmentLine
+    from app.models.stock import StockMove
 
-    first, this = add_months(month_start(today), -months), month_start(today)
-    out: dict[int, list[float]] = {}
+    this = period_start(today, period)
+    first = add_periods(this, -periods, period)
+    sold: dict[int, list[float]] = {}
+    consumed: dict[int, list[float]] = {}
+
+    def add(out: dict[int, list[float]], item_id: int, day: date, qty) -> None:
+        out.setdefault(item_id, [0.0] * periods)[_index(first, day, period)] += float(qty)
+
     for item_id, day, qty in session.execute(
             select(ShipmentLine.item_id, Shipment.ship_date, ShipmentLine.qty)
             .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
             .where(Shipment.state == DOC_POSTED, Shipment.ship_date >= first, Shipment.ship_date < this)):
-        idx = (day.year - first.year) * 12 + day.month - first.month
-        out.setdefault(item_id, [0.0] * months)[idx] += float(qty)
+        add(sold, item_id, day, qty)
+    for item_id, day, qty in session.execute(
+            select(SalesInvoiceLine.item_id, SalesInvoice.invoice_date, SalesInvoiceLine.qty)
+            .join(SalesInvoice, SalesInvoice.id == SalesInvoiceLine.invoice_id)
+            .where(SalesInvoice.state == DOC_POSTED, SalesInvoice.order_id.is_(None),
+                   SalesInvoiceLine.item_id.is_not(None),
+                   SalesInvoice.invoice_date >= first, SalesInvoice.invoice_date < this)):
+        add(sold, item_id, day, qty)
+    for item_id, day, qty in session.execute(
+            select(StockMove.item_id, StockMove.move_date, StockMove.qty)
+            .where(StockMove.doc_type == DOC_PRODUCTION, StockMove.qty < 0, StockMove.reversal_of_id.is_(None),
+                   StockMove.move_date >= first, StockMove.move_date < this)):
+        if item_id not in sold:
+            add(consumed, item_id, day, -qty)
+    return {**consumed, **sold}
+
+
+def group_history(series: dict[int, list[float]], groups: dict[int, int | None]) -> dict[int, list[float]]:
+    """Sum the items' series per group (items without a group stay on their own, keyed by -item id)."""
+    out: dict[int, list[float]] = {}
+    for item_id, y in series.items():
+        key = groups.get(item_id) or -item_id
+        acc = out.setdefault(key, [0.0] * len(y))
+        for k, v in enumerate(y):
+            acc[k] += v
     return out
 
 
-def compute(session, today, months: int = 36, horizon: int = 6) -> int:
-    """Refit every item with history and store its forecast; user overrides are kept. Returns items done."""
-    from decimal import ROUND_HALF_UP, Decimal
+def disaggregate(group_fit: Fit, members: dict[int, list[float]]) -> dict[int, list[float]]:
+    """A group's forecast shared over its items by their share of the group's history (equal if none)."""
+    totals = {i: sum(y) for i, y in members.items()}
+    whole = sum(totals.values())
+    return {i: [v * (totals[i] / whole if whole else 1 / len(members)) for v in group_fit.forecast]
+            for i in members}
 
+
+def fits_for(session, today: date, periods: int, horizon: int, level: str,
+             period: str) -> tuple[dict[int, Fit], dict[int, list[float]], dict[int, int | None]]:
+    """item -> the fit whose method and errors it shows; item -> its own forecast; item -> its group."""
     from sqlalchemy import select
+
+    from app.models.catalog import Item
+
+    series = history(session, today, periods, period)
+    groups = {i: g for i, g in session.execute(select(Item.id, Item.group_id)) if i in series}
+    if level != LEVEL_GROUP:
+        fits = {i: fit(y, horizon, period) for i, y in series.items()}
+        return fits, {i: f.forecast for i, f in fits.items()}, groups
+    fits, forecast = {}, {}
+    for key, y in group_history(series, groups).items():
+        result = fit(y, horizon, period)
+        members = {i: s for i, s in series.items() if (groups.get(i) or -i) == key}
+        forecast.update(disaggregate(result, members))
+        fits.update({i: result for i in members})
+    return fits, forecast, groups
+
+
+def current_settings(session) -> tuple[str, str]:
+    """(level, period) the planner chose last (per item by month until they choose)."""
+    from sqlalchemy import select
+
+    from app.models.planning import PlanningSettings
+
+    row = session.scalar(select(PlanningSettings).order_by(PlanningSettings.id).limit(1))
+    return (row.forecast_level, row.forecast_period) if row else (LEVEL_ITEM, "month")
+
+
+def _keep_settings(session, level: str, period: str) -> None:
+    from sqlalchemy import select
+
+    from app.models.planning import PlanningSettings
+
+    row = session.scalar(select(PlanningSettings).order_by(PlanningSettings.id).limit(1)) or PlanningSettings()
+    if (row.forecast_level, row.forecast_period) != (level, period):
+        row.forecast_level, row.forecast_period = level, period
+        session.add(row)
+
+
+def compute(session, today: date, months: int | None = None, horizon: int = 6, level: str | None = None,
+            period: str | None = None) -> int:
+    """Refit every item with history and store its forecast; user overrides are kept (a change of period
+    drops the other period's future lines, overrides included). Returns the items done."""
+    from sqlalchemy import delete, select
 
     from app.models.base import utcnow
     from app.models.planning import ForecastFit, ForecastLine
     from app.services.base import unit_of_work
 
-    series = history(session, today, months)
+    stored = current_settings(session)
+    level, period = level or stored[0], period or stored[1]
+    periods = months or DEFAULT_PERIODS[period]
+    fits, forecast, groups = fits_for(session, today, periods, horizon, level, period)
+    first = period_start(today, period)
     with unit_of_work(session):
-        fits = {f.item_id: f for f in session.scalars(select(ForecastFit))}
+        _keep_settings(session, level, period)
+        session.execute(delete(ForecastLine).where(ForecastLine.period_start >= month_start(today),
+                                                   ForecastLine.period != period))
+        rows = {f.item_id: f for f in session.scalars(select(ForecastFit))}
         lines = {(ln.item_id, ln.period_start): ln for ln in session.scalars(
-            select(ForecastLine).where(ForecastLine.period_start >= month_start(today)))}
-        for item_id, y in series.items():
-            result = fit(y, horizon, "month")
-            row = fits.get(item_id) or ForecastFit(item_id=item_id)
-            row.method, row.updated_at = result.method, utcnow()
+            select(ForecastLine).where(ForecastLine.period_start >= first))}
+        for item_id, result in fits.items():
+            row = rows.get(item_id) or ForecastFit(item_id=item_id)
+            row.method, row.updated_at, row.period, row.level = result.method, utcnow(), period, level
+            row.item_group_id = groups.get(item_id) if level == LEVEL_GROUP else None
             row.wape, row.mase, row.naive_wape = (_dec(result.wape), _dec(result.mase), _dec(result.naive_wape))
             session.add(row)
-            for k, value in enumerate(result.forecast):
-                period = add_months(month_start(today), k)
+            for k, value in enumerate(forecast[item_id]):
+                start = add_periods(first, k, period)
                 qty = Decimal(str(max(value, 0.0))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-                line = lines.get((item_id, period))
+                line = lines.get((item_id, start))
                 if line is None:
-                    session.add(ForecastLine(item_id=item_id, period_start=period, qty=qty))
+                    session.add(ForecastLine(item_id=item_id, period_start=start, qty=qty, period=period))
                 elif line.qty != qty:
                     line.qty = qty
-    return len(series)
+    return len(fits)
 
 
-def _dec(value: float | None):
-    from decimal import Decimal
-
+def _dec(value: float | None) -> Decimal | None:
     return None if value is None else Decimal(str(round(value, 4)))
+
+
+@dataclass
+class Chart:
+    """One item's forecast explained: its (or its group's) history, the held-out actuals beside what the
+    chosen method said for them in the backtest, and the forecast ahead, with the periods' first days."""
+
+    starts: list[date]
+    history: list[float]
+    hold: int
+    fit: Fit | None
+    share: float = 1.0  # the item's share of its group's history (1 at item level)
+
+
+def explain(session, today: date, item_id: int, level: str, period: str, horizon: int = 6) -> Chart:
+    from sqlalchemy import select
+
+    from app.models.catalog import Item
+
+    periods = DEFAULT_PERIODS.get(period, 36)
+    series = history(session, today, periods, period)
+    first = add_periods(period_start(today, period), -periods, period)
+    starts = [add_periods(first, k, period) for k in range(periods)]
+    own = series.get(item_id)
+    if own is None:
+        return Chart(starts, [0.0] * periods, 0, None)
+    y, share = own, 1.0
+    if level == LEVEL_GROUP:
+        group = session.scalar(select(Item.group_id).where(Item.id == item_id))
+        members = [i for i, g in session.execute(select(Item.id, Item.group_id)) if g == group and i in series]
+        if group is not None and len(members) > 1:
+            y = [sum(series[i][k] for i in members) for k in range(periods)]
+            share = sum(own) / sum(y) if sum(y) else 1 / len(members)
+    result = fit(y, horizon, period)
+    return Chart(starts, own, len(result.holdout), result, share)

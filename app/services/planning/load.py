@@ -92,7 +92,7 @@ def load(session: Session, today: date, weeks: int, level: bool = True, use_fore
     orders = _order_demand(session, grid, items)
     data.demands.extend(orders)
     if use_forecast:
-        data.demands.extend(_forecast_demand(session, grid, items, orders))
+        data.demands.extend(_forecast_demand(session, grid, items, orders, _pipeline_demand(session, grid, items)))
     _production(session, grid, items, data)
     _purchases(session, grid, items, data)
     cal = calendar(session)
@@ -169,29 +169,50 @@ def _order_demand(session: Session, grid: Weeks, items: dict[int, ItemData]) -> 
     return out
 
 
-def _forecast_demand(session: Session, grid: Weeks, items: dict[int, ItemData],
-                     orders: list[Demand]) -> list[Demand]:
-    """The forecast per week (a month's figure shared over the Mondays in it) less that week's orders."""
+def _pipeline_demand(session: Session, grid: Weeks, items: dict[int, ItemData]) -> list[Demand]:
+    """Open proposals' lines times their learned win probability, in the week they are expected."""
+    from app.services.planning.pipeline import load_pipeline, weighted_demand
+
+    return [Demand(item_id, grid.index(due), qty, peg)
+            for item_id, due, qty, peg in weighted_demand(load_pipeline(session, grid.first))
+            if item_id in items]
+
+
+def _forecast_demand(session: Session, grid: Weeks, items: dict[int, ItemData], orders: list[Demand],
+                     pipeline: list[Demand] = ()) -> list[Demand]:
+    """Per week, what forecast + pipeline expect beyond that week's orders: the larger of the two counts,
+    never both. Orders use up the forecast first (they are what it predicted), then the pipeline, so a
+    proposal's own demand stays pegged to it by name. A month's forecast is shared over its Mondays;
+    a week's forecast line (period_start a Monday, period "week") falls in that week only."""
     end = grid.monday(grid.count)
     rows = session.execute(select(ForecastLine.item_id, ForecastLine.period_start, ForecastLine.qty,
-                                  ForecastLine.override_qty)
+                                  ForecastLine.override_qty, ForecastLine.period)
                            .where(ForecastLine.period_start >= grid.first - timedelta(days=31),
                                   ForecastLine.period_start < end)).all()
-    if not rows:
-        return []
     booked: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
     for d in orders:
         booked[(d.item_id, d.week)] += d.qty
-    out = []
-    for item_id, start, qty, override in rows:
+    expected: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
+    for item_id, start, qty, override, period in rows:
         value = override if override is not None else qty
         if item_id not in items or not value:
             continue
-        mondays = [w for w in range(grid.count) if _same_month(grid.monday(w), start)]
-        for w in mondays:
-            extra = value / len(mondays) - booked[(item_id, w)]
-            if extra > 0:
-                out.append(Demand(item_id, w, extra, FORECAST))
+        weeks = ([grid.index(start)] if period == "week" and grid.first <= start < end
+                 else [w for w in range(grid.count) if _same_month(grid.monday(w), start)] if period != "week" else [])
+        for w in weeks:
+            expected[(item_id, w)] += value / len(weeks)
+    out = []
+    for key, value in expected.items():
+        extra = value - booked[key]
+        booked[key] = max(-extra, ZERO)  # orders beyond the forecast go on to the pipeline
+        if extra > 0:
+            out.append(Demand(key[0], key[1], extra, FORECAST))
+    for d in pipeline:
+        left = booked[(d.item_id, d.week)]
+        take = min(left, d.qty)
+        booked[(d.item_id, d.week)] = left - take
+        if d.qty > take:
+            out.append(Demand(d.item_id, d.week, d.qty - take, d.origin))
     return out
 
 

@@ -7,6 +7,8 @@ MESSAGES = (
     _l("Choose the planned orders to firm"),
     _l("Create a warehouse first"),
     _l("No such forecast line"),
+    _l("Forecast level: choose per item or per item group"),
+    _l("Forecast period: choose a month or a week"),
     _l("Override: write a quantity, zero or more"),
     _l("%(centre)s is fully booked until %(date)s"),
     _l("%(item)s: %(qty)s short, arrive on %(date)s from %(supplier)s (%(days)s days)"),

@@ -25,11 +25,10 @@
   if (forecast && document.getElementById("forecast-chart")) {
     new Chart(document.getElementById("forecast-chart"), {
       type: "line",
-      data: {labels: forecast.chart.labels, datasets: [
-        {label: forecast.labels.history, data: forecast.chart.history.map(function (v) { return v === null ? null : Number(v); }),
-         borderColor: "#31708f"},
-        {label: forecast.labels.forecast, data: forecast.chart.forecast.map(function (v) { return v === null ? null : Number(v); }),
-         borderColor: "#f0ad4e", borderDash: [6, 4]}]},
+      data: {labels: forecast.chart.labels, datasets: forecast.chart.datasets.map(function (d) {
+        return {label: d.label, data: d.data.map(function (v) { return v === null ? null : Number(v); }),
+                borderColor: d.color, backgroundColor: d.color, borderDash: d.dash ? [6, 4] : [], spanGaps: false};
+      })},
       options: {responsive: true, maintainAspectRatio: false, animation: false, locale: forecast.locale}
     });
   }
