@@ -12,6 +12,7 @@ from app.models.marketing import Promotion
 from app.models.proposals import PricingRule
 from app.models.sales import SalesOrder
 from app.services import proposals as svc
+from app.services.company import print_locale
 from app.services.proposals import ExtraLine, ProposalInput
 from app.services.proposals.printing import customer_context, internal_context
 from tests import factories as f
@@ -53,8 +54,8 @@ def test_best_promotion_on_proposal_lines_not_stacked_named_and_kept_on_the_orde
         D("920.0000"), D("1840.00"), best.id, D(8))
     assert (box_line.unit_price, box_line.promotion_id) == (D("900.0000"), None)
     # named on the printed forms, in the form's language
-    printed = customer_context(db.session, p, "es")["lines"]
-    assert printed[0]["promotion"].startswith("Promotion: Loyal client (es), −8")
+    printed = customer_context(db.session, p, "es", print_locale("es")[1].gettext)["lines"]
+    assert printed[0]["promotion"] == "Promoción: Loyal client (es), −8%"
     assert printed[1]["promotion"] == ""
     assert internal_context(db.session, p, "en")["lines"][0]["promotion"].startswith("Promotion: Loyal client")
     # recalculating the stored proposal gives the same promotion (its own discount is not the promotion's)

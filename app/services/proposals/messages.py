@@ -46,4 +46,5 @@ MESSAGES = (
     _l("Deal not found"),
     _l("Base configuration"),
     _l("Calculation %(run)s not found"),
+    _l("Promotion: %(name)s, −%(pct)s%%"),
 )

@@ -144,7 +144,7 @@ def promotion_text(line: Any, locale: str, gettext: Gettext | None) -> str:
     from app.printing.formatting import percent
 
     params = {"name": promo.label(locale), "pct": percent(line.promotion_pct or 0, locale)}
-    return gettext(MSG_PROMOTION, **params) if gettext else MSG_PROMOTION % params
+    return (gettext(MSG_PROMOTION) if gettext else MSG_PROMOTION) % params
 
 
 def _customer_lines(p: Proposal, texts: _Texts, conv: Conversion | None, product: str) -> list[dict[str, Any]]:
