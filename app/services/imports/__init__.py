@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from app.domain.errors import DomainError
-from app.services.imports.catalog import ItemsImport, PriceListsImport
+from app.services.imports.catalog import ItemsImport, PriceListsImport, UnitConversionsImport
 from app.services.imports.core import Kind
 from app.services.imports.engineering import BomsImport, RoutingsImport
-from app.services.imports.partners import PartnersImport, SupplierOffersImport
+from app.services.imports.partners import (
+    PartnerAddressesImport,
+    PartnerBankAccountsImport,
+    PartnersImport,
+    SupplierOffersImport,
+)
 from app.services.imports.stock import OpeningStockImport, ReorderPointsImport
 from app.services.job_messages import N_
 
 KINDS: dict[str, Kind] = {kind.key: kind for kind in (
-    ItemsImport(), PartnersImport(), SupplierOffersImport(), PriceListsImport(), BomsImport(), RoutingsImport(),
-    ReorderPointsImport(), OpeningStockImport())}
+    ItemsImport(), UnitConversionsImport(), PartnersImport(), PartnerAddressesImport(), PartnerBankAccountsImport(),
+    SupplierOffersImport(), PriceListsImport(), BomsImport(), RoutingsImport(), ReorderPointsImport(),
+    OpeningStockImport())}
 
 
 def get_kind(key: str) -> Kind:

@@ -9,14 +9,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models.catalog import Item, ItemGroup, PriceList, PriceListItem
+from app.models.catalog import Item, ItemGroup, PriceList, PriceListItem, UnitConversion
 from app.models.core import Unit
 from app.permissions import RESOURCE_CATALOG
 from app.services.imports import lookups
 from app.services.imports.core import MSG_DUPLICATE, Field, Kind, Plan, Row, compare, words
 from app.services.imports.writing import first_seen, upsert
+from app.services.job_messages import N_
 from app.services.vocabulary import ITEM_KIND_LABELS, TRACKING_LABELS
 
+MSG_BASE_UNIT = N_("%(field)s: “%(value)s” is the item's own unit")
 ITEM_COLUMNS = ("name", "name_ru", "name_es", "kind", "unit_id", "group_id", "barcode", "sale_price",
                 "standard_cost", "weight", "tracking")
 
@@ -170,3 +172,43 @@ def _base_currency(session: Session) -> int | None:
 
     return session.scalar(select(Company.base_currency_id).limit(1))
 
+
+
+class UnitConversionsImport(Kind):
+    """Items' alternative units: 1 unit of the item = factor base units (a box of 10: factor 10)."""
+
+    key = "unit_conversions"
+    label = _l("Unit conversions")
+    resource = RESOURCE_CATALOG
+    fields = (
+        Field("item", _l("Item code"), required=True, example="MOT-12"),
+        Field("unit", _l("Unit"), required=True, example="box"),
+        Field("factor", _l("Base units in one"), "qty", required=True, example="10"),
+    )
+
+    def context(self, session: Session, on_date: date | None) -> dict[str, Any]:
+        stored = {(i, u): (cid, factor) for cid, i, u, factor in session.execute(select(
+            UnitConversion.id, UnitConversion.item_id, UnitConversion.unit_id, UnitConversion.factor))}
+        base = dict(session.execute(select(Item.id, Item.unit_id)).all())
+        return {"items": lookups.item_ids(session), "units": lookups.units(session), "stored": stored, "base": base}
+
+    def check(self, session: Session, ctx: dict[str, Any], row: Row) -> Plan:
+        item, unit = row.lookup("item", ctx["items"]), row.lookup("unit", ctx["units"])
+        factor = row.number("factor")
+        if factor is not None and factor <= 0:
+            row.problem(N_("%(field)s must be positive"), "factor")
+        if item and unit and ctx["base"].get(item) == unit:
+            row.problem(MSG_BASE_UNIT, "unit", value=row.text("unit"))
+        plan = Plan(row.line, f"{row.text('item')}: {row.text('unit')}",
+                    values={"item_id": item, "unit_id": unit, "factor": factor})
+        if item and unit and (first := first_seen(ctx, (item, unit), row.line)) is not None:
+            row.problem(MSG_DUPLICATE, "unit", value=row.text("unit"), first=first)
+        stored = ctx["stored"].get((item, unit))
+        if stored is not None:
+            plan.target = stored[0]
+            compare(plan, {"factor": stored[1]}, {"factor": factor}, self.field_map())
+        return plan
+
+    def apply(self, session: Session, ctx: dict[str, Any], plans: list[Plan]) -> str:
+        upsert(session, UnitConversion, plans, progress=ctx.get("_progress"))
+        return ""

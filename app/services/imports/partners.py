@@ -9,17 +9,25 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models.partners import Partner
+from app.models.partners import Partner, PartnerAddress, PartnerBankAccount
 from app.models.purchasing import SupplierOffer
 from app.permissions import RESOURCE_PARTNER, RESOURCE_PURCHASING
 from app.services.imports import lookups
 from app.services.imports.catalog import _base_currency
-from app.services.imports.core import MSG_DUPLICATE, MSG_UNKNOWN, Field, Kind, Plan, Row, compare
-from app.services.imports.writing import first_seen, upsert
-from app.services.partners import normalize_name, normalize_tax_id, refresh_norms
+from app.services.imports.core import MSG_DUPLICATE, MSG_UNKNOWN, Field, Kind, Plan, Row, compare, words
+from app.services.imports.writing import first_seen, insert_new, upsert
+from app.services.partners import (
+    normalize_email,
+    normalize_name,
+    normalize_phone,
+    normalize_tax_id,
+    refresh_norms,
+)
 
 COMPANY = ("name", "legal_name", "tax_id", "phone", "email", "website", "is_customer", "is_supplier")
 CONTACT = ("name", "position", "phone", "email")
+#: the address kinds as a file may name them (the code or these words, in any of the three languages)
+ADDRESS_KIND_LABELS = {"legal": _l("Legal address"), "delivery": _l("Delivery address"), "postal": _l("Postal address")}
 CONTACT_LABELS = {"position": "Position", "phone": "Contact's phone", "email": "Contact's e-mail"}
 
 
@@ -91,42 +99,51 @@ class PartnersImport(Kind):
                 plan.changes.append((CONTACT_LABELS[key], before, contact[key]))
 
     def apply(self, session: Session, ctx: dict[str, Any], plans: list[Plan]) -> str:
-        companies: dict[int, Partner] = {}
-        created = changed = 0
-        for plan in plans:
-            if plan.extra["first"] is None:
-                partner = session.get(Partner, plan.target) if plan.target is not None else None
-                if partner is None:
-                    partner = Partner(kind="company", is_customer=True)
-                    session.add(partner)
-                    created += 1
-                elif plan.changes:
-                    changed += 1
+        """New companies, then new contacts, bulk-inserted in batches (no ORM object kept per row); the
+        stored companies and contacts a row changes are updated through the ORM (audited before/after)."""
+        heads = [p for p in plans if p.extra["first"] is None]
+        company_of: dict[int, int] = {p.line: p.target for p in heads if isinstance(p.target, int)}
+        new = [p for p in heads if not isinstance(p.target, int)]
+        ids = insert_new(session, Partner, [_partner_row(p.values, kind="company", is_customer=True) for p in new],
+                         ctx.get("_progress"))
+        company_of.update({p.line: pid for p, pid in zip(new, ids, strict=True)})
+        for plan in heads:
+            if isinstance(plan.target, int) and plan.changes:
+                partner = session.get(Partner, plan.target)
                 for key, value in plan.values.items():
                     if value is not None:
                         setattr(partner, key, value)
                 refresh_norms(partner)
-                companies[plan.line] = partner
-            else:
-                partner = companies[plan.extra["first"]]
-            self._save_contact(session, ctx, partner, plan.extra["contact"])
+        new_people = []
+        for plan in plans:
+            contact = plan.extra["contact"]
+            if contact is None:
+                continue
+            company_id = company_of[plan.extra["first"] or plan.line]
+            stored = ctx["contacts"].get((company_id, normalize_name(contact["name"])))
+            if stored is None:
+                new_people.append(_partner_row({k: contact[k] or None for k in CONTACT}, kind="person",
+                                                company_id=company_id, is_customer=False))
+                continue
+            person = session.get(Partner, stored[0])
+            for key in CONTACT[1:]:
+                if contact[key]:
+                    setattr(person, key, contact[key])
+            refresh_norms(person)
+        insert_new(session, Partner, new_people)
         session.flush()
         return ""
 
-    @staticmethod
-    def _save_contact(session: Session, ctx: dict[str, Any], company: Partner, contact: dict | None) -> None:
-        if contact is None:
-            return
-        session.flush()
-        stored = ctx["contacts"].get((company.id, normalize_name(contact["name"])))
-        person = session.get(Partner, stored[0]) if stored else None
-        if person is None:
-            person = Partner(kind="person", company_id=company.id, is_customer=False, name=contact["name"])
-            session.add(person)
-        for key in CONTACT[1:]:
-            if contact[key]:
-                setattr(person, key, contact[key])
-        refresh_norms(person)
+
+def _partner_row(values: dict[str, Any], **fixed: Any) -> dict[str, Any]:
+    """A new partner's column values (`fixed` the defaults the row may override) with the normalised
+    columns refresh_norms would fill."""
+    row = fixed | {k: v.strip() if isinstance(v, str) else v for k, v in values.items() if v is not None}
+    row["tax_id"] = normalize_tax_id(row.get("tax_id"))
+    row["name_norm"] = normalize_name(row.get("name"))
+    row["phone_norm"] = normalize_phone(row.get("phone"))
+    row["email_norm"] = row["email"] = normalize_email(row.get("email"))
+    return row
 
 
 class SupplierOffersImport(Kind):
@@ -186,4 +203,104 @@ class SupplierOffersImport(Kind):
             if plan.target is None and plan.values["currency_id"] is None:
                 plan.values["currency_id"] = ctx["base"]
         upsert(session, SupplierOffer, plans, progress=ctx.get("_progress"))
+        return ""
+
+
+def _partner_cell(ctx: dict[str, Any], row: Row) -> int | None:
+    """The stored partner a row names by tax id or name (a problem if none)."""
+    text = row.text("partner")
+    found = lookups.find_partner(ctx["partners"], text) if text else None
+    if text and found is None:
+        row.problem(MSG_UNKNOWN, "partner", value=text[:60])
+    return found
+
+
+class PartnerAddressesImport(Kind):
+    """Partners' addresses: one per partner, kind and address text (the same text again updates its city,
+    country and default flag)."""
+
+    key = "partner_addresses"
+    label = _l("Partners' addresses")
+    resource = RESOURCE_PARTNER
+    fields = (
+        Field("partner", _l("Partner"), required=True, example="7701234567"),
+        Field("kind", _l("Address kind"), example="delivery"),
+        Field("address", _l("Address"), required=True, example="ul. Lesnaya 5"),
+        Field("city", _l("City"), example="Moscow"),
+        Field("country", _l("Country"), example="RU"),
+        Field("is_default", _l("Default"), "flag", example="yes"),
+    )
+
+    def context(self, session: Session, on_date: date | None) -> dict[str, Any]:
+        stored = {(pid, kind, text.strip().lower()): (aid, city, country, default) for aid, pid, kind, text, city,
+                  country, default in session.execute(select(
+                      PartnerAddress.id, PartnerAddress.partner_id, PartnerAddress.kind, PartnerAddress.address,
+                      PartnerAddress.city, PartnerAddress.country, PartnerAddress.is_default))}
+        return {"partners": lookups.partners(session), "stored": stored, "kinds": words(ADDRESS_KIND_LABELS)}
+
+    def check(self, session: Session, ctx: dict[str, Any], row: Row) -> Plan:
+        partner = _partner_cell(ctx, row)
+        kind = row.lookup("kind", ctx["kinds"], default="delivery")
+        address = row.text("address")
+        plan = Plan(row.line, f"{row.text('partner')}: {address}")
+        plan.values = {"partner_id": partner, "kind": kind, "address": address, "city": row.text("city"),
+                       "country": row.text("country"), "is_default": row.flag("is_default", False)}
+        key = (partner, kind, address.lower())
+        if partner and (first := first_seen(ctx, key, row.line)) is not None:
+            row.problem(MSG_DUPLICATE, "address", value=address[:60], first=first)
+        stored = ctx["stored"].get(key)
+        if stored is not None:
+            plan.target = stored[0]
+            old = dict(zip(("city", "country", "is_default"), stored[1:], strict=True))
+            compare(plan, old, {k: plan.values[k] for k in old}, self.field_map())
+        return plan
+
+    def apply(self, session: Session, ctx: dict[str, Any], plans: list[Plan]) -> str:
+        upsert(session, PartnerAddress, plans, progress=ctx.get("_progress"))
+        return ""
+
+
+class PartnerBankAccountsImport(Kind):
+    """Partners' bank accounts, matched by partner and account number (the same again updates the rest)."""
+
+    key = "partner_bank_accounts"
+    label = _l("Partners' bank accounts")
+    resource = RESOURCE_PARTNER
+    fields = (
+        Field("partner", _l("Partner"), required=True, example="7701234567"),
+        Field("bank_name", _l("Bank"), required=True, example="Sberbank"),
+        Field("bic", _l("BIC"), example="044525225"),
+        Field("account", _l("Account"), required=True, example="40702810900000000001"),
+        Field("corr_account", _l("Correspondent account"), example="30101810400000000225"),
+        Field("currency", _l("Currency"), example="RUB"),
+        Field("is_default", _l("Default"), "flag", example="yes"),
+    )
+    compared = ("bank_name", "bic", "corr_account", "currency_id", "is_default")
+
+    def context(self, session: Session, on_date: date | None) -> dict[str, Any]:
+        stored = {(pid, account): (bid, *rest) for bid, pid, account, *rest in session.execute(select(
+            PartnerBankAccount.id, PartnerBankAccount.partner_id, PartnerBankAccount.account,
+            *(getattr(PartnerBankAccount, c) for c in self.compared)))}
+        return {"partners": lookups.partners(session), "stored": stored, "currencies": lookups.currencies(session)}
+
+    def check(self, session: Session, ctx: dict[str, Any], row: Row) -> Plan:
+        partner = _partner_cell(ctx, row)
+        account = "".join(row.text("account").split())
+        plan = Plan(row.line, f"{row.text('partner')}: {account}")
+        plan.values = {"partner_id": partner, "account": account, "bank_name": row.text("bank_name"),
+                       "bic": row.text("bic"), "corr_account": "".join(row.text("corr_account").split()),
+                       "currency_id": row.lookup("currency", ctx["currencies"]),
+                       "is_default": row.flag("is_default", False)}
+        if partner and (first := first_seen(ctx, (partner, account), row.line)) is not None:
+            row.problem(MSG_DUPLICATE, "account", value=account, first=first)
+        stored = ctx["stored"].get((partner, account))
+        if stored is not None:
+            plan.target = stored[0]
+            old = dict(zip(self.compared, stored[1:], strict=True))
+            compare(plan, old, {k: plan.values[k] for k in old}, self.field_map() | {
+                "currency_id": Field("currency", _l("Currency"))})
+        return plan
+
+    def apply(self, session: Session, ctx: dict[str, Any], plans: list[Plan]) -> str:
+        upsert(session, PartnerBankAccount, plans, progress=ctx.get("_progress"))
         return ""

@@ -26,8 +26,8 @@ def upsert(session: Session, model: type, plans: list[Plan], build: Callable[[Pl
     (default: plan.values, None left out). `progress(rows)` hears the rows written. Returns (created, changed)."""
     build = build or (lambda plan: plan.values)
     new = [p for p in plans if p.target is None]
-    created = insert_new(session, model, [{k: v for k, v in build(p).items() if v is not None} for p in new],
-                         progress)
+    created = len(insert_new(session, model, [{k: v for k, v in build(p).items() if v is not None} for p in new],
+                             progress))
     changes = [p for p in plans if p.target is not None and p.changes]
     changed = 0
     for start in range(0, len(changes), CHUNK):
@@ -47,27 +47,29 @@ def upsert(session: Session, model: type, plans: list[Plan], build: Callable[[Pl
 
 
 def insert_new(session: Session, model: type, rows: list[dict[str, Any]],
-               progress: Callable[[int], None] | None = None) -> int:
-    """Insert `rows` of `model` CHUNK at a time (columns' defaults applied), each with its audit row."""
+               progress: Callable[[int], None] | None = None) -> list[int]:
+    """Insert `rows` of `model` CHUNK at a time (columns' defaults applied), each with its audit row;
+    returns the new ids in the rows' order."""
     entity = model.__name__
-    done = 0
+    ids: dict[int, int] = {}
     for start in range(0, len(rows), CHUNK):
-        chunk = rows[start:start + CHUNK]
-        for keys in _same_keys(chunk):
-            ids = session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), keys).all()
-            audit.write(session, [audit.values_row("create", entity, rid, _title(values), values)
-                                  for rid, values in zip(ids, keys, strict=True)])
-        done += len(chunk)
+        chunk = list(enumerate(rows[start:start + CHUNK], start=start))
+        for group in _same_keys(chunk):
+            values = [row for _, row in group]
+            made = session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), values).all()
+            audit.write(session, [audit.values_row("create", entity, rid, _title(row), row)
+                                  for rid, row in zip(made, values, strict=True)])
+            ids.update((n, rid) for (n, _), rid in zip(group, made, strict=True))
         if progress is not None:
-            progress(done)
-    return done
+            progress(len(ids))
+    return [ids[n] for n in range(len(rows))]
 
 
-def _same_keys(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """The rows grouped by their set of columns (one INSERT statement takes one shape)."""
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for row in rows:
-        groups.setdefault(tuple(sorted(row)), []).append(row)
+def _same_keys(rows: list[tuple[int, dict[str, Any]]]) -> list[list[tuple[int, dict[str, Any]]]]:
+    """The numbered rows grouped by their set of columns (one INSERT statement takes one shape)."""
+    groups: dict[tuple[str, ...], list[tuple[int, dict[str, Any]]]] = {}
+    for n, row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append((n, row))
     return list(groups.values())
 
 
