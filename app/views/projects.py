@@ -330,7 +330,7 @@ class ProjectBoardView(BaseView):
     route_base = "/projects"
     default_view = "mine"
     class_permission_name = RESOURCE_PROJECT
-    method_permission_name = {"board": ACTION_READ, "timeline": ACTION_READ, "move": ACTION_WRITE,
+    method_permission_name = {"board": ACTION_READ, "timeline": ACTION_READ, "team": ACTION_READ, "move": ACTION_WRITE,
                               "mine": ACTION_READ, "ics": ACTION_READ}
 
     @expose("/board/<int:pk>")
@@ -365,10 +365,23 @@ class ProjectBoardView(BaseView):
     @has_access
     def timeline(self, pk: int) -> Any:
         project = _visible_project(pk)
-        data = svc.timeline(db.session, project)
+        return self._timeline(gettext("Timeline: %(project)s", project=project.label()), project,
+                              svc.timeline(db.session, project))
+
+    @expose("/team/")
+    @has_access
+    def team(self) -> Any:
+        """Every live project the reader sees on one timeline, with each person's load per week across them."""
+        projects = list(db.session.scalars(select(Project).where(
+            Project.state.in_(("active", "on_hold")), access.visible_projects(access.request_user()))
+            .order_by(Project.code)))
+        return self._timeline(gettext("Team timeline"), None, svc.team_timeline(db.session, projects), "Month"
+                              if len(projects) > 10 else "Week")
+
+    def _timeline(self, title: str, project: Project | None, data: dict, view_mode: str = "Week") -> Any:
         return self.render_template(
-            "fabrika/projects/timeline.html", title=gettext("Timeline: %(project)s", project=project.label()),
-            project=project, data=data, fmt_date=fmt_date, fmt_number=fmt_number, lang=locale_name()[:2])
+            "fabrika/projects/timeline.html", title=title, project=project, data=data, fmt_date=fmt_date,
+            fmt_number=fmt_number, lang=locale_name()[:2], view_mode=view_mode, week_hours=int(svc.WEEK_HOURS))
 
     @expose("/mine/")
     @has_access
@@ -475,7 +488,7 @@ class ProcessTemplateView(ShowWithActions):
 
 def register(appbuilder) -> None:
     c = dict(category=CATEGORY)
-    appbuilder.add_view(ProjectBoardView, "My tasks", label=_l("My tasks"), icon="fa-check-square-o",
+    board = appbuilder.add_view(ProjectBoardView, "My tasks", label=_l("My tasks"), icon="fa-check-square-o",
                         category=CATEGORY, category_label=_l("Projects"), category_icon="fa-tasks")
     appbuilder.add_view(ProjectView, "Projects", label=_l("Projects"), icon="fa-folder-open-o", **c)
     appbuilder.add_view(ProjectTaskView, "Tasks", label=_l("Tasks"), icon="fa-list-ul", **c)
@@ -483,6 +496,8 @@ def register(appbuilder) -> None:
     appbuilder.add_view(ProcessTemplateView, "Process templates", label=_l("Process templates"), icon="fa-sitemap",
                         **c)
     appbuilder.add_view(ProcessInstanceView, "Process instances", label=_l("Process instances"), icon="fa-play", **c)
+    appbuilder.add_link("Team timeline", label=_l("Team timeline"), href=f"{board.endpoint}.team", icon="fa-users",
+                        category=CATEGORY, baseview=board)
     appbuilder.add_view(TaskLinkView, "Task links", label=_l("Task links"), icon="fa-link", **c)
     appbuilder.add_view_no_menu(ChecklistItemView)
     appbuilder.add_view_no_menu(TaskCommentView)

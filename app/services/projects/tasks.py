@@ -276,24 +276,42 @@ def board(session: Session, project: Project) -> dict[str, list[ProjectTask]]:
     return columns
 
 
+WEEK_HOURS = Decimal(40)  # a person's week; a role's row holds as many weeks as its active people
+
+
 def timeline(session: Session, project: Project) -> dict[str, Any]:
-    """The Gantt's tasks (with their links) and each person's (or role's) hours per week."""
+    """A project's Gantt (its tasks with their links) and each person's (or role's) hours per week."""
+    return team_timeline(session, [project])
+
+
+def team_timeline(session: Session, projects: list[Project]) -> dict[str, Any]:
+    """The Gantt of several projects' tasks (named with their project's code when more than one) and each
+    person's (or role's) hours per week across all of them; `over` holds the weeks above their capacity."""
     from app.domain.planning import weekly_load
 
-    tasks = list(session.scalars(select(ProjectTask).where(ProjectTask.project_id == project.id)
+    codes = {p.id: p.code for p in projects}
+    tasks = list(session.scalars(select(ProjectTask).where(ProjectTask.project_id.in_(codes))
+                                 .options(selectinload(ProjectTask.assignee), selectinload(ProjectTask.assignee_role))
                                  .order_by(ProjectTask.start_date, ProjectTask.id)))
     preds: dict[int, list[str]] = {}
     for p, s in session.execute(select(TaskLink.predecessor_id, TaskLink.successor_id)
                                 .where(TaskLink.successor_id.in_([t.id for t in tasks]))):
         preds.setdefault(s, []).append(f"t{p}")
-    days = work_days(session)
-    rows = [{"id": f"t{t.id}", "name": t.title, "start": t.start_date.isoformat(),
-             "end": (t.due_date + timedelta(days=1)).isoformat(), "progress": 100 if t.state == "done" else 0,
-             "dependencies": ",".join(preds.get(t.id, [])), "custom_class": f"state-{t.state}"} for t in tasks]
+    prefix = len(projects) > 1
+    rows = [{"id": f"t{t.id}", "name": f"{codes[t.project_id]} · {t.title}" if prefix else t.title,
+             "start": t.start_date.isoformat(), "end": (t.due_date + timedelta(days=1)).isoformat(),
+             "progress": 100 if t.state == "done" else 0, "dependencies": ",".join(preds.get(t.id, [])),
+             "custom_class": f"state-{t.state}"} for t in tasks]
+    capacity: dict[str, Decimal] = {}
+    for t in tasks:
+        people = 1 if t.assignee is not None or t.assignee_role is None else max(1, sum(
+            1 for u in t.assignee_role.user if getattr(u, "active", True)))
+        capacity[who_of(t)] = WEEK_HOURS * people
     load = weekly_load(((who_of(t), t.start_date, t.due_date, t.estimate_hours or Decimal(0)) for t in tasks
-                        if t.state != "cancelled"), days)
+                        if t.state != "cancelled"), work_days(session))
     weeks = sorted({w for per in load.values() for w in per})
-    return {"tasks": rows, "weeks": weeks, "load": load}
+    over = {(who, w) for who, per in load.items() for w, hours in per.items() if hours > capacity[who]}
+    return {"tasks": rows, "weeks": weeks, "load": load, "over": over, "capacity": capacity}
 
 
 def who_of(task: ProjectTask) -> str:
