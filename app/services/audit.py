@@ -12,6 +12,7 @@ import json
 import re
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import event, insert, inspect
@@ -34,8 +35,14 @@ def _plain(value: Any) -> Any:
 
 
 def _columns(obj: Any) -> list[str]:
-    exclude = set(getattr(obj, "__audit_exclude__", ()))
-    return [c.key for c in inspect(obj).mapper.column_attrs if c.key not in exclude]
+    return _class_columns(type(obj))
+
+
+@cache
+def _class_columns(cls: type) -> list[str]:
+    """The audited columns of a class, once per class (every audit row reads them)."""
+    exclude = set(getattr(cls, "__audit_exclude__", ()))
+    return [c.key for c in inspect(cls).column_attrs if c.key not in exclude]
 
 
 def _changes(obj: Any, action: str) -> dict[str, list[Any]]:

@@ -139,29 +139,44 @@ def insert_new(session: Session, doc: StockDocument, lines: list[StockDocumentLi
         audit_rows.extend(created)
 
 
+_SERVER = object()  # a column the database fills (server default): left out of the INSERT
+
+
+@cache
+def _insert_plan(mapper) -> tuple[tuple[str, str, bool, object, bool], ...]:
+    """Per mapped column, once per class: (attribute, column, default is callable, default or None or
+    _SERVER, primary key). Walking the columns' defaults per object cost more than the INSERT."""
+    plan = []
+    for prop in mapper.column_attrs:
+        column = prop.columns[0]
+        default = column.default
+        if default is not None and (default.is_scalar or default.is_callable):
+            plan.append((prop.key, column.key, default.is_callable, default.arg, column.primary_key))
+        else:
+            plan.append((prop.key, column.key, False, None if column.server_default is None else _SERVER,
+                         column.primary_key))
+    return tuple(plan)
+
+
 def _row_with_defaults(obj) -> dict:
     """The INSERT values of a new object: what it holds plus its columns' Python-side defaults
     (also set on the object, as a flush would), None for the rest (as after a flush: reading them
     needs no query), without a primary key that is still None."""
     state = inspect(obj)
+    held = state.dict
     row = {}
-    for prop in state.mapper.column_attrs:
-        column = prop.columns[0]
-        if prop.key in state.dict:
-            value = state.dict[prop.key]
-        elif column.default is not None and column.default.is_scalar:
-            value = column.default.arg
-        elif column.default is not None and column.default.is_callable:
-            value = column.default.arg(None)
-        elif column.server_default is None:
-            value = None
+    for key, column_key, is_callable, default, primary in _insert_plan(state.mapper):
+        if key in held:
+            value = held[key]
+        elif default is _SERVER:
+            continue
         else:
+            value = default(None) if is_callable else default
+        if value is None and primary:
             continue
-        if value is None and column.primary_key:
-            continue
-        if prop.key not in state.dict:
-            setattr(obj, prop.key, value)
-        row[column.key] = value
+        if key not in held:
+            setattr(obj, key, value)
+        row[column_key] = value
     return row
 
 
