@@ -129,6 +129,12 @@ def _job_labels() -> dict[str, Any]:
     return {spec.id: spec.label for spec in JOBS}
 
 
+def _planning_registry() -> dict[tuple[str, str], Mapping[str, Any]]:
+    from app.services.planning.labels import REGISTRY as PLANNING
+
+    return PLANNING
+
+
 def _state_labels(doc_type: str) -> Callable[[], Mapping[str, Any]]:
     return lambda: {state: _l(msgid) for state, msgid in WORKFLOWS[doc_type].states.items()}
 
@@ -153,6 +159,7 @@ REGISTRY: dict[tuple[str, str], Mapping[str, Any] | Callable[[], Mapping[str, An
     ("import_run", "kind"): lambda: _import_kinds(),
     ("import_run", "state"): IMPORT_STATE_LABELS,
 }
+REGISTRY.update(_planning_registry())
 _STATE_TABLES = {
     "stock_document": "stock_document", "production_order": "production_order",
     "production_completion": "production_receipt", "transformation": "transformation", "sales_order": "sales_order",

@@ -28,18 +28,13 @@ from app.models.planning import CapacityLoad, ForecastFit, ForecastLine, Planned
 from app.models.production import WorkCenter
 from app.permissions import ACTION_READ, ACTION_WRITE, RESOURCE_PRODUCTION
 from app.services.planning import engine
-from app.services.planning.forecast import LEVEL_GROUP, LEVEL_ITEM, compute, current_settings, explain
+from app.services.planning.forecast import compute, current_settings, explain
+from app.services.planning.labels import KIND_LABELS, LEVEL_LABELS, METHOD_LABELS, PERIOD_LABELS
 from app.services.planning.pipeline import PIPELINE, load_pipeline
 from app.services.planning.run import firm, run_plan
 from app.views.base import fmt_date, fmt_number, fmt_qty, locale_name, run_command
 
-KIND_LABELS = {"make": _l("Make"), "buy": _l("Buy")}
 PROPOSAL_STATE_LABELS = {"draft": _l("draft"), "sent": _l("sent"), "approved": _l("approved")}
-METHOD_LABELS = {"naive": _l("Naive (last value)"), "seasonal_naive": _l("Seasonal naive"),
-                 "moving_average": _l("Moving average"), "ses": _l("Exponential smoothing"),
-                 "croston_sba": _l("Croston (intermittent)")}
-LEVEL_LABELS = {LEVEL_ITEM: _l("Per item"), LEVEL_GROUP: _l("Per item group")}
-PERIOD_LABELS = {"month": _l("By month"), "week": _l("By week")}
 STOCK_PEG = _l("stock (rounding the lot)")
 FORECAST_PEG = _l("forecast")
 
@@ -283,5 +278,8 @@ def register(appbuilder) -> None:
     appbuilder.add_view(PlanView, "Material plan", label=_l("Material plan"), icon="fa-calendar", **cat)
     appbuilder.add_view(CapacityView, "Capacity load", label=_l("Capacity load"), icon="fa-tasks", **cat)
     appbuilder.add_view(ForecastView, "Demand forecast", label=_l("Demand forecast"), icon="fa-line-chart", **cat)
+    from app.views import planning_registers
+
+    planning_registers.register(appbuilder, CAT_PRODUCTION)
 
 

@@ -55,3 +55,19 @@ def test_forecast_page_recomputes_per_group_and_week_and_shows_the_pipeline_in_s
     assert "Demanda del embudo" in page and "No hay PTC abiertas" in page
     assert '<option value="week" selected>' in page and '<option value="group" selected>' in page
     assert db.session.scalar(select(func.count(ForecastFit.id))) == 0  # no history yet: nothing fitted
+
+
+def test_planning_registers_list_filter_and_export_in_words(login_as):
+    r = robot()
+    customer_order(r, 10, weeks=1)
+    c = login_as("Production")
+    c.get("/lang/ru")
+    assert c.post("/planning/run").status_code == 302
+    page = c.get("/plannedorderview/list/?_flt_0_kind=make").get_data(as_text=True)
+    assert "Плановые заказы" in page and "Изготовить" in page and "ROBOT" in page and "Купить" not in page
+    exported = c.get("/plannedorderview/export/csv").get_data(as_text=True)
+    assert "Купить" in exported and "buy" not in exported.split("\n", 1)[1]
+    assert "Выполнен" in c.get("/planrunview/list/").get_data(as_text=True)  # the run's state in words
+    for register in ("capacityloadview", "forecastfitview", "forecastlineview"):
+        assert c.get(f"/{register}/list/").status_code == 200
+    assert c.get("/plannedorderview/add").status_code in (302, 404, 405)  # the plan is written by its runs only
