@@ -39,7 +39,8 @@ from app.models.types import Money, Quantity
 PROJECT_STATES = ("active", "on_hold", "done", "cancelled")
 TASK_STATES = ("todo", "in_progress", "review", "done", "cancelled")
 INSTANCE_STATES = ("running", "done", "cancelled")
-EVENT_KINDS = ("order_confirmed", "proposal_approved", "complaint_registered", "payment_overdue")
+EVENT_KINDS = ("order_confirmed", "proposal_approved", "complaint_registered", "payment_overdue", "shortage_found",
+               "kpi_red")
 
 project_member = Table(
     "project_member", Model.metadata,
@@ -219,7 +220,8 @@ class ProcessTemplate(named(200, 32), Audited, TimestampMixin, Model):
 
     __tablename__ = "process_template"
     __table_args__ = (CheckConstraint(
-        "event IN ('order_confirmed','proposal_approved','complaint_registered','payment_overdue')",
+        "event IN ('order_confirmed','proposal_approved','complaint_registered','payment_overdue','shortage_found',"
+        "'kpi_red')",
         name="ck_process_event"),)
     event: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
     condition: Mapped[str] = mapped_column(String(2000), default="", nullable=False)

@@ -77,7 +77,8 @@ LABELS = COMMON_LABELS | {
 PROJECT_STATE_LABELS = {"active": _l("Active"), "on_hold": _l("On hold"), "done": _l("Done"),
                         "cancelled": _l("Cancelled")}
 EVENT_LABELS = {"order_confirmed": _l("Order confirmed"), "proposal_approved": _l("TCP approved"),
-                "complaint_registered": _l("Complaint registered"), "payment_overdue": _l("Payment overdue")}
+                "complaint_registered": _l("Complaint registered"), "payment_overdue": _l("Payment overdue"),
+                "shortage_found": _l("Shortage found by the logistics analysis"), "kpi_red": _l("KPI turned red")}
 INSTANCE_LABELS = {"running": _l("Running"), "done": _l("Finished"), "cancelled": _l("Cancelled")}
 TASK_STATES = lazy_state_labels(PROJECT_TASK)
 ICONS = {"start": "fa-play", "review": "fa-eye", "complete": "fa-check", "reopen": "fa-undo", "cancel": "fa-times"}

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 21:25:04.546647
+Create Date: 2026-12-07 21:31:57.261584
 
 """
 import sqlalchemy as sa
@@ -359,7 +359,7 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.CheckConstraint("event IN ('order_confirmed','proposal_approved','complaint_registered','payment_overdue')", name='ck_process_event'),
+    sa.CheckConstraint("event IN ('order_confirmed','proposal_approved','complaint_registered','payment_overdue','shortage_found','kpi_red')", name='ck_process_event'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('code')
     )

@@ -1,7 +1,7 @@
 """Business processes without code: templates of steps, run on events, versioned, with a dry run.
 
 A template says: on this event (an order confirmed, a TCP approved, a complaint registered, a payment
-overdue), when this condition holds, do these steps. The condition and each step's `when` are written in
+overdue, an item short for an order in the logistics analysis, a KPI turned red), when this condition holds, do these steps. The condition and each step's `when` are written in
 the calculator language (app/calculators: the same checker and Decimal evaluator, so a hostile formula is
 refused exactly as in a calculator) over the event's fields, written with a dot: `order.total > 500000`.
 A step (JSON) creates a task for a role or a person, due in `days` working days, notifies them in their
@@ -57,9 +57,13 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "complaint_registered": ("complaint.id", "complaint.number", "complaint.qty", "complaint.cost",
                              "client.name"),
     "payment_overdue": ("invoice.id", "invoice.number", "invoice.total", "invoice.days_overdue", "client.name"),
+    "shortage_found": ("shortage.item", "shortage.item_name", "shortage.qty", "shortage.need_by_days", "order.id",
+                       "order.number", "order.total", "client.name"),
+    "kpi_red": ("kpi.code", "kpi.name", "kpi.value", "kpi.target", "kpi.red_threshold", "kpi.previous",
+                "kpi.previous_status", "kpi.period_start", "kpi.employee"),
 }
 ENTITY_OF = {"order_confirmed": "sales_order", "proposal_approved": "proposal", "complaint_registered": "complaint",
-             "payment_overdue": "sales_invoice"}
+             "payment_overdue": "sales_invoice", "shortage_found": "sales_order", "kpi_red": "kpi_value"}
 MAX_STEPS = 50
 MAX_DAYS = 365
 _DOTTED = re.compile(r"\b([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\b")
@@ -299,6 +303,54 @@ def record_overdue_payments(session: Session, today: date | None = None) -> int:
     return len(rows)
 
 
+def on_shortages(session: Session, order: Any, short: dict[int, Decimal]) -> int:
+    """The logistics analysis found items short for an order (what is left to buy after stock, open work and
+    earlier requests): an event per item, so a rerun that finds nothing new records nothing."""
+    from app.models.catalog import Item
+
+    short = {i: q for i, q in short.items() if q > 0}
+    if not short:
+        return 0
+    names = {i: (c, n) for i, c, n in session.execute(select(Item.id, Item.code, Item.name).where(Item.id.in_(short)))}
+    days = (order.delivery_date - date.today()).days if order.delivery_date else ""
+    for item_id, qty in sorted(short.items()):
+        code, name = names.get(item_id, (str(item_id), ""))
+        record_event(session, "shortage_found", order.id, {
+            "shortage.item": code, "shortage.item_name": name, "shortage.qty": qty, "shortage.need_by_days": days,
+            "order.id": order.id, "order.number": order.number, "order.total": order.amount_total or 0,
+            "client.name": getattr(order.partner, "name", "")})
+    return len(short)
+
+
+def record_red_kpis(session: Session, now: datetime | None = None) -> int:
+    """An event for each KPI value that turned red against the definition's previous period (its light was
+    not red, or there was none), once per value; values computed in the last two days only (the KPI job
+    stores them, this scan runs every minute with the dispatch, so history is not replayed)."""
+    from app.domain.kpi import RED
+    from app.models.kpi import KpiDefinition, KpiValue
+
+    now = now or utcnow()
+    seen = select(ProcessEvent.entity_id).where(ProcessEvent.kind == "kpi_red", ProcessEvent.entity_id.is_not(None))
+    rows = session.execute(select(KpiValue, KpiDefinition)
+                           .join(KpiDefinition, KpiDefinition.id == KpiValue.definition_id)
+                           .where(KpiValue.status == RED, KpiValue.computed_at >= now - timedelta(days=2),
+                                  KpiValue.id.not_in(seen)).order_by(KpiValue.id).limit(500)).all()
+    recorded = 0
+    for value, defn in rows:
+        prev = session.execute(select(KpiValue.value, KpiValue.status).where(
+            KpiValue.definition_id == defn.id, KpiValue.period_start < value.period_start)
+            .order_by(KpiValue.period_start.desc()).limit(1)).first()
+        if prev is not None and prev.status == RED:
+            continue  # still red: it did not turn red now
+        fields = {"kpi.code": defn.code, "kpi.name": defn.name, "kpi.value": value.value, "kpi.target": defn.target,
+                  "kpi.red_threshold": defn.red_threshold, "kpi.previous": prev.value if prev else None,
+                  "kpi.previous_status": prev.status if prev else "", "kpi.period_start": value.period_start,
+                  "kpi.employee": defn.employee.username if defn.employee_id else ""}
+        record_event(session, "kpi_red", value.id, {k: v for k, v in fields.items() if v is not None})
+        recorded += 1
+    return recorded
+
+
 def on_complaint(session: Session, complaint: Any) -> None:
     """A complaint registered (numbered for the first time) becomes an event."""
     record_event(session, "complaint_registered", complaint.id, {
@@ -399,6 +451,7 @@ def dispatch(session: Session, limit: int = 500) -> int:
     started = 0
     with unit_of_work(session):
         record_overdue_payments(session)
+        record_red_kpis(session)
         events = list(session.scalars(select(ProcessEvent).where(ProcessEvent.dispatched_at.is_(None))
                                       .order_by(ProcessEvent.id).limit(limit)))
         versions: dict[str, list[ProcessVersion]] = {}

@@ -581,6 +581,9 @@ def run_analysis(session: Session, order_id: int, today: date | None = None, loc
         top_up_reservations(session, order)
         session.flush()
         result = analyse(session, order.id, on)
+        from app.services.projects.processes import on_shortages
+
+        on_shortages(session, order, result.to_buy())  # what is newly short: business processes may act on it
         _record_purchases(session, order, result)
         order.analysed_at = utcnow()
         for ln in result.lines:
