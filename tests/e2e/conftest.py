@@ -102,3 +102,14 @@ def base_url(live_server: str) -> str:
 def artifacts_dir() -> str:
     os.makedirs(ARTIFACTS, exist_ok=True)
     return ARTIFACTS
+
+
+def drag(page, card, target_list) -> None:
+    """Drag a board's card onto a list with real mouse steps, as a user does (SortableJS follows the pointer):
+    the deals board's and a project's board's tests."""
+    box, target = card.bounding_box(), target_list.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 10)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 20, box["y"] + 20, steps=5)
+    page.mouse.move(target["x"] + target["width"] / 2, target["y"] + target["height"] - 5, steps=20)
+    page.mouse.up()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import drag
 from tests.e2e.test_smoke import Problems, _sign_in, _switch_language
 
 # language -> (deal title start, stage it is in, stage to drag it to): demo deals, names as the demo gives them
@@ -26,13 +27,7 @@ def _card(page: Page, title: str):
 
 
 def _drag(page: Page, card, column) -> None:
-    """Drag with real mouse steps, as a user does (SortableJS follows the pointer)."""
-    box, target = card.bounding_box(), column.locator(".kanban-list").bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 10)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] / 2 + 20, box["y"] + 20, steps=5)
-    page.mouse.move(target["x"] + target["width"] / 2, target["y"] + target["height"] - 5, steps=20)
-    page.mouse.up()
+    drag(page, card, column.locator(".kanban-list"))
 
 
 @pytest.mark.parametrize("lang", ["ru", "es"])

@@ -5,19 +5,10 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import drag
 from tests.e2e.test_smoke import Problems, _sign_in, _switch_language
 
 TASK = "Спроектировать корпус XL"  # the demo project's task (app/services/demo_projects.py), in progress
-
-
-def _drag(page: Page, card, target_list) -> None:
-    """Drag with real mouse steps, as the deals board's test does (SortableJS follows the pointer)."""
-    box, target = card.bounding_box(), target_list.bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 10)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] / 2 + 20, box["y"] + 20, steps=5)
-    page.mouse.move(target["x"] + target["width"] / 2, target["y"] + target["height"] - 5, steps=20)
-    page.mouse.up()
 
 
 def _column(page: Page, state: str):
@@ -35,7 +26,7 @@ def test_drag_a_task_on_the_board_and_see_the_timeline(page: Page, base_url: str
     card = page.locator(".task-card", has_text=TASK)
     expect(_column(page, "in_progress").locator(".task-card", has_text=TASK)).to_have_count(1)
     with page.expect_response(lambda r: r.url.endswith("/projects/board/move")) as move:
-        _drag(page, card, _column(page, "review").locator(".board-list"))
+        drag(page, card, _column(page, "review").locator(".board-list"))
     assert move.value.status == 200, move.value.text()
     page.reload()
     expect(_column(page, "review").locator(".task-card", has_text=TASK)).to_have_count(1)
