@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -126,9 +127,12 @@ def run_once(url: str, workers: int, users: int, seconds: int, locust: str, env:
     """One locust run against `workers` gunicorn workers on `url`; `during` runs in a thread meanwhile;
     connections are counted on `server_url` (the PostgreSQL behind pgbouncer) when given."""
     env = {**env, "DATABASE_URL": url}
+    # gunicorn's own log is kept: a worker killed by the arbiter (WORKER TIMEOUT) drops the requests in
+    # flight, which locust counts as connection resets; the report says how often it happened.
+    log = tempfile.NamedTemporaryFile(prefix=f"fabrika-load-{workers}w-gunicorn-", suffix=".log", delete=False)
     server = subprocess.Popen([str(BIN / "gunicorn"), "--workers", str(workers), "--threads", "4", "--bind",
                                f"127.0.0.1:{PORT}", "--graceful-timeout", "10", "run:app"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=log, stderr=subprocess.STDOUT)
     scheduler = subprocess.Popen([str(BIN / "flask"), "--app", "run", "scheduler", "run"], cwd=ROOT, env=env,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = ConnectionPeak(server_url or url)
@@ -155,9 +159,21 @@ def run_once(url: str, workers: int, users: int, seconds: int, locust: str, env:
         for proc in (server, scheduler):
             proc.wait(timeout=60)
         peak.engine.dispose()
+        log.close()
     total = sum(k["count"] for k in kinds.values())
     return {"workers": workers, "users": users, "kinds": kinds, "rps": total / elapsed,
-            "connections": peak.peak - 1}  # the sampler's own connection is not the app's
+            "connections": peak.peak - 1,  # the sampler's own connection is not the app's
+            "restarts": _worker_restarts(log.name, workers), "log": log.name}
+
+
+def _worker_restarts(path: str, workers: int) -> str:
+    """Workers the arbiter killed (timeouts, signals) and booted again, from gunicorn's log."""
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        text_ = fh.read()
+    timeouts = text_.count("WORKER TIMEOUT")
+    killed = len(re.findall(r"Worker \(pid:\d+\) was sent", text_))
+    boots = text_.count("Booting worker") - workers
+    return f"{max(boots, 0)} re-booted ({timeouts} timeouts, {killed} killed by signal)"
 
 
 def _requests_by_kind(prefix: str) -> dict[str, dict]:
@@ -286,13 +302,13 @@ def render(results: list[dict], notes: list[str], users: int, seconds: int) -> s
             met = "" if goal is None else ("yes" if ok else "**no**")
             lines.append(f"| {r['workers']} | {kind} | {k['count']:,} | {k['p50']:.0f} | {k['p95']:.0f} | "
                          f"{k['p99']:.0f} | {k['errors']} | {f'p95 < {goal:.0f} ms' if goal else ''} | {met} |")
-    lines += ["", "| workers | users | throughput (requests/s) | x of 1 worker | peak database connections |",
-              "|---|---|---|---|---|"]
+    lines += ["", "| workers | users | throughput (requests/s) | x of 1 worker | peak database connections | "
+              "gunicorn workers |", "|---|---|---|---|---|---|"]
     base = results[0]["rps"] if results else 1
     for r in results:
         via = " (through pgbouncer)" if r.get("pgbouncer") else ""
         lines.append(f"| {r['workers']} | {r['users']}{via} | {r['rps']:.1f} | {r['rps'] / base:.2f}x | "
-                     f"{r['connections']} |")
+                     f"{r['connections']} | {r.get('restarts', '')} |")
     lines += ["", "Per kind, a percentile is the worst of its routes' percentiles (locust's stats), so it is an "
               "upper bound.", ""] + [f"- {n}" for n in notes]
     return "\n".join(lines) + "\n"

@@ -46,3 +46,23 @@ def test_the_order_page_prints_once_confirmed(app, session, login_as):
     resp = c.get(f"/salesorderview/print/{order.id}?lang=es")
     assert resp.status_code == 200 and resp.data.startswith(b"%PDF")
     assert c.get("/salesorderview/print/999999").status_code == 404
+
+
+def test_the_order_page_links_shipments_only_for_roles_that_may_open_them(app, session, login_as):
+    """An engineer reads orders but not shipments: the shipment's number is text, no print icon that
+    would end in 403 (the load test met those dead links); a sales manager gets both links."""
+    from app.services.sales.shipments import ShipmentInput, ShipmentLineInput, ship_order
+
+    order = _order(session)
+    from app.models import Warehouse
+
+    fs.stock(session.query(Warehouse).filter_by(code="MAIN").one(), order.lines[0].item, 5, cost="4000")
+    confirm_order(session, order.id)
+    shipment = ship_order(session, ShipmentInput(order.id, [ShipmentLineInput(order.lines[0].id, "5")]))
+    session.commit()
+    engineer = login_as("Engineer").get(f"/salesorderview/show/{order.id}").get_data(as_text=True)
+    assert shipment.number in engineer
+    assert f"/shipmentview/print/{shipment.id}" not in engineer
+    assert f"/shipmentview/show/{shipment.id}" not in engineer
+    sales = login_as("Sales").get(f"/salesorderview/show/{order.id}").get_data(as_text=True)
+    assert f"/shipmentview/print/{shipment.id}" in sales and f"/shipmentview/show/{shipment.id}" in sales
