@@ -53,9 +53,8 @@ TEMPLATE_HELP = _l("Placeholders: {contact}, {name}, {last_purchase}, {last_orde
 
 def _rules_field() -> TextAreaField:
     return TextAreaField(_l("Rules"), description=_l(
-        'A list of conditions that must all hold, e.g. [{"kind": "bought_item", "item_id": 3}, '
-        '{"kind": "no_order_months", "months": 6, "not": true}]. Kinds: bought_item, bought_group, '
-        'no_order_months, abc, rfm, region, tag, manager, language, open_service_request.'),
+        'Build the conditions above; the box keeps them as JSON, e.g. [{"kind": "bought_item", "item_id": 3}, '
+        '{"kind": "no_order_months", "months": 6, "not": true}]; {"kind": "any", "rules": [...]}: any of them.'),
         render_kw={"rows": 6, "data-count-url": "/segmentview/count"})
 
 
@@ -74,7 +73,7 @@ def _parse_rules(text: str) -> list:
 class SegmentView(BaseModelView):
     datamodel = interface(Segment)
     class_permission_name = RESOURCE_MARKETING
-    method_permission_name = CRUD | {"count": ACTION_READ}
+    method_permission_name = CRUD | {"count": ACTION_READ, "choices": ACTION_READ}
     list_columns = ["name", "member_count", "evaluated_at", "active"]
     show_columns = ["name", "name_ru", "name_es", "rules", "member_count", "evaluated_at", "active"]
     add_columns = edit_columns = ["name", "name_ru", "name_es", "rules_text", "active"]
@@ -100,6 +99,14 @@ class SegmentView(BaseModelView):
         db.session.commit()
 
     post_update = post_add
+
+    @expose("/choices")
+    @has_access_api
+    def choices(self) -> Response:
+        """The rule builder's kinds, words and pickers in the reader's language."""
+        from app.views.marketing_builder import builder_choices
+
+        return jsonify(builder_choices(db.session))
 
     @expose("/count", methods=["POST"])
     @has_access_api

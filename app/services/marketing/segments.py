@@ -25,7 +25,10 @@ from app.models.sales import SalesOrder, SalesOrderLine
 from app.services.marketing.stats import counted_orders
 
 RULE_KINDS = ("bought_item", "bought_group", "no_order_months", "abc", "rfm", "region", "tag", "manager",
-              "language", "open_service_request")
+              "language", "open_service_request", "any")
+#: {"kind": "any", "rules": [...]}: at least one of its conditions holds (the builder's "match any");
+#: the segment's list itself is "all of", so the stored format stays a list of conditions
+ANY = "any"
 MSG_UNKNOWN_RULE = "Unknown rule %(kind)s"
 MSG_RULE_VALUE = "Rule %(n)s: give %(value)s"
 MSG_RULES_LIST = "Rules must be a list of conditions"
@@ -70,6 +73,10 @@ REQUIRED = {"bought_item": "item_id", "bought_group": "group_id", "no_order_mont
 def _predicate(rule: dict, today: date, one_client: bool = False) -> Any:
     """One condition as SQL over Partner and ClientStats (outer-joined)."""
     kind = rule.get("kind")
+    if kind == ANY:
+        subs = [_predicate(r, today, one_client) for r in rule.get("rules") or []]
+        parts = [not_(p) if r.get("not") else p for r, p in zip(rule.get("rules") or [], subs, strict=True)]
+        return or_(*parts) if parts else true()
     if kind == "bought_item":
         item_id = _int(rule, "item_id")
         return _bought(lambda col: col == item_id, one_client)
@@ -107,16 +114,28 @@ def validate_rules(rules: Any) -> list[dict]:
     if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
         raise DomainError(MSG_RULES_LIST)
     problems = Collector()
+    _check_rules(rules, problems)
+    problems.raise_if_any()
+    return rules
+
+
+def _check_rules(rules: list, problems: Collector, prefix: str = "") -> None:
+    """Each condition's kind and value; an "any" group's conditions numbered inside it (2.1, 2.2)."""
     for n, rule in enumerate(rules, start=1):
-        kind = rule.get("kind")
+        kind, number = rule.get("kind"), f"{prefix}{n}"
         if kind not in RULE_KINDS:
             problems.add(MSG_UNKNOWN_RULE, field="rules", kind=kind)
             continue
+        if kind == ANY:
+            inner = rule.get("rules")
+            if not isinstance(inner, list) or not inner or not all(isinstance(r, dict) for r in inner):
+                problems.add(MSG_RULE_VALUE, field="rules", n=number, value="rules")
+            else:
+                _check_rules(inner, problems, f"{number}.")
+            continue
         need = REQUIRED.get(kind)
         if need and rule.get(need) in (None, ""):
-            problems.add(MSG_RULE_VALUE, field="rules", n=n, value=need)
-    problems.raise_if_any()
-    return rules
+            problems.add(MSG_RULE_VALUE, field="rules", n=number, value=need)
 
 
 def condition(rules: list[dict], today: date | None = None, one_client: bool = False) -> Any:
