@@ -176,7 +176,7 @@ class CostCorrectionApi(FabrikaApi):
 
 
 class BackdatedReceiptApi(CommandApi):
-    """A receipt dated in the past: preview the re-costing of later issues, post it with the re-costing."""
+    """A receipt or issue dated in the past: preview the re-costing of later issues, post it with the re-costing."""
 
     resource_name = "backdated_receipt"
     class_permission_name = RESOURCE_STOCK_DOCUMENT
@@ -186,14 +186,14 @@ class BackdatedReceiptApi(CommandApi):
     @protect()
     @safe
     def preview(self, pk: int):
-        """What posting the draft receipt with re-costing would change (nothing is written)."""
+        """What posting the draft receipt or issue with re-costing would change (nothing is written)."""
         return self.command(lambda: backdated.preview_backdated(db.session, pk), plan_json)
 
     @expose("/<int:pk>/post", methods=["POST"])
     @protect()
     @safe
     def post_doc(self, pk: int):
-        """Post the draft receipt and re-cost the later issues it reaches."""
+        """Post the draft receipt or issue and re-cost the later documents it reaches (exact FIFO in date order)."""
         return self.command(lambda: backdated.post_backdated(db.session, pk)[1], plan_json)
 
 

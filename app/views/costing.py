@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Response, flash, redirect, request, url_for
+from flask import Response, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -31,7 +31,7 @@ from app.permissions import (
     RESOURCE_PERIOD,
     RESOURCE_STOCK_DOCUMENT,
 )
-from app.services.costing import backdated, corrections, periods
+from app.services.costing import backdated, corrections, lookup, periods
 from app.services.costing.recost import Plan
 from app.views.base import (
     BaseModelView,
@@ -42,6 +42,7 @@ from app.views.base import (
     interface,
     run_command,
 )
+from app.views.dates import date_format
 from app.views.production.common import ShowWithActions, action
 from app.views.show import show_page
 from app.views.stock import CAT_STOCK
@@ -53,7 +54,8 @@ LABELS = {
     "kind": _l("Kind"), "basis": _l("Allocation"), "amount": _l("Amount"), "partner": _l("Supplier"),
     "description": _l("Description"), "note": _l("Note"), "posted_by": _l("Posted by"), "posted_at": _l("Posted at"),
     "cancelled_by": _l("Cancelled by"), "cancelled_at": _l("Cancelled at"), "line_no": _l("No."),
-    "item": _l("Item"), "qty": _l("Quantity"), "basis_value": _l("Basis"), "correction": _l("Cost correction"),
+    "item": _l("Item"), "qty": _l("Quantity"), "basis_value": _l("Allocation basis"),
+    "correction": _l("Cost correction"),
     "month_start": _l("Month"), "month_end": _l("Last day"), "stock_value": _l("Stock value at the close"),
     "closed_at": _l("Closed at"), "closed_by": _l("Closed by"), "reopened_at": _l("Reopened at"),
     "reopened_by": _l("Reopened by"), "warehouse": _l("Warehouse"), "value": _l("Value"), "period": _l("Period"),
@@ -88,7 +90,9 @@ def plan_rows(plan: Plan) -> dict[str, Any]:
     lines = [{"target": word(i.target), "document": i.doc_number or "",
               "item": items.get(i.item_id, ""), "qty": fmt_qty(i.qty), "amount": fmt_money(i.amount)}
              for i in plan.impacts]
-    return {"totals": totals, "lines": lines}
+    # an average-cost warehouse has no lots to follow: its balance takes the change (said on the page)
+    average = any(i.lot_id is None and i.target in ("lot", "expense") for i in plan.impacts)
+    return {"totals": totals, "lines": lines, "average": average}
 
 
 @titles(_l("Cost corrections"), _l("Cost correction"))
@@ -97,8 +101,9 @@ class CostCorrectionView(ShowWithActions):
 
     datamodel = interface(CostCorrection)
     class_permission_name = RESOURCE_COSTING
-    method_permission_name = READ_ONLY | {"new": ACTION_WRITE, "post_doc": ACTION_POST, "cancel_doc": ACTION_POST}
-    include_route_methods = {"list", "show", "export", "new", "post_doc", "cancel_doc"}
+    method_permission_name = READ_ONLY | {"new": ACTION_WRITE, "receipts": ACTION_WRITE, "post_doc": ACTION_POST,
+                                          "cancel_doc": ACTION_POST}
+    include_route_methods = {"list", "show", "export", "new", "receipts", "post_doc", "cancel_doc"}
     show_template = "fabrika/cost_correction_show.html"
     list_template = "fabrika/cost_correction_list.html"
     list_columns = ["number", "doc_date", "state", "kind", "basis", "amount", "description", "posted_by"]
@@ -154,12 +159,17 @@ class CostCorrectionView(ShowWithActions):
             else:
                 flash(gettext("Draft saved: check the preview, then post it"), "success")
                 return redirect(url_for(f"{self.endpoint}.show", pk=corr.id))
-        receipts = db.session.scalars(select(StockDocument).where(
-            StockDocument.doc_type == DOC_RECEIPT, StockDocument.state == "posted")
-            .order_by(StockDocument.doc_date.desc(), StockDocument.id.desc()).limit(200)).all()
+        picked = [int(x) for x in request.form.getlist("receipt_ids") if x.isdigit()]
         return self.render_template("fabrika/cost_correction_new.html", title=_l("New cost correction"),
-                                    receipts=receipts, bases=BASIS_LABELS, kinds=CORRECTION_KIND_LABELS,
+                                    receipts=lookup.chosen(db.session, picked, date_format()), bases=BASIS_LABELS,
+                                    kinds=CORRECTION_KIND_LABELS, receipts_url=url_for(f"{self.endpoint}.receipts"),
                                     today=date.today().isoformat(), form=request.form)
+
+    @expose("/receipts.json", methods=["GET"])
+    @has_access
+    def receipts(self) -> Response:
+        """Posted receipts for the form's picker, by number, supplier, item or date (select2 ajax)."""
+        return jsonify(results=lookup.receipt_choices(db.session, request.args.get("q", ""), day=date_format()))
 
     @expose("/post/<int:pk>", methods=["POST"])
     @has_access
@@ -185,7 +195,7 @@ def _parse_day(raw: str | None) -> date | None:
 
 @titles(*[_l("Stock document")] * 4)  # its pages are the preview and the post; FAB's own titles would be English
 class BackdatedRecostView(BaseModelView):
-    """A draft receipt dated in the past: what posting it with re-costing changes, and the button to do it."""
+    """A draft receipt or issue dated in the past: what posting it with re-costing changes, and the button."""
 
     datamodel = interface(StockDocument)
     class_permission_name = RESOURCE_STOCK_DOCUMENT
@@ -196,9 +206,9 @@ class BackdatedRecostView(BaseModelView):
     @has_access
     def preview(self, pk: int) -> Response | str:
         doc = db.session.get(StockDocument, pk)
-        back = url_for("ReceiptView.show", pk=pk)
-        if doc is None or doc.doc_type != DOC_RECEIPT:
+        if doc is None or doc.doc_type not in backdated.BACKDATED_TYPES:
             return redirect(url_for("ReceiptView.list"))
+        back = _doc_url(doc)
         try:
             rows = plan_rows(backdated.preview_backdated(db.session, pk))
         except DomainError as exc:
@@ -206,14 +216,22 @@ class BackdatedRecostView(BaseModelView):
             return redirect(back)
         return self.render_template("fabrika/costing_backdated.html", title=_l("Re-costing of later documents"),
                                     preview=rows, back=back, doc=db.session.get(StockDocument, pk),
+                                    is_receipt=doc.doc_type == DOC_RECEIPT, day=doc.doc_date.strftime(date_format()),
                                     action=url_for(f"{self.endpoint}.post_doc", pk=pk))
 
     @expose("/post/<int:pk>", methods=["POST"])
     @has_access
     def post_doc(self, pk: int) -> Response:
+        doc = db.session.get(StockDocument, pk)
+        if doc is None or doc.doc_type not in backdated.BACKDATED_TYPES:
+            return redirect(url_for("ReceiptView.list"))
         return run_command(lambda: backdated.post_backdated(db.session, pk)[0],
-                           lambda d: gettext("Document %(number)s posted", number=d.number),
-                           url_for("ReceiptView.show", pk=pk))
+                           lambda d: gettext("Document %(number)s posted", number=d.number), _doc_url(doc))
+
+
+def _doc_url(doc: StockDocument) -> str:
+    """The backdated document's own page (a receipt or an issue)."""
+    return url_for("ReceiptView.show" if doc.doc_type == DOC_RECEIPT else "IssueView.show", pk=doc.id)
 
 
 @titles(_l("Frozen stock values"), _l("Frozen stock value"))

@@ -261,7 +261,7 @@ class _DocumentView(BaseModelView):
                                             messages=exc.messages(gettext),
                                             action=url_for(f"{self.endpoint}.post_doc", pk=pk),
                                             recost=url_for("BackdatedRecostView.preview", pk=pk)
-                                            if self.doc_type == DOC_RECEIPT else None)
+                                            if self.doc_type in (DOC_RECEIPT, DOC_ISSUE) else None)
             flash_domain_error(exc)
             return redirect(back)
         flash(gettext("Document %(number)s posted", number=doc.number), "success")

@@ -43,8 +43,15 @@ def test_pages_new_correction_preview_post_and_periods(app, session, login_as):
     session.commit()
     page = login_as("Economist")
     assert page.get("/costcorrectionview/list/").status_code == 200
-    form = page.get("/costcorrectionview/new")
-    assert story.r1.number in form.get_data(as_text=True)
+    assert "fab-lookup" in page.get("/costcorrectionview/new").get_data(as_text=True)  # a picker, not a list
+
+    def found(q: str) -> list[int]:
+        return [r["id"] for r in page.get("/costcorrectionview/receipts.json", query_string={"q": q}).json["results"]]
+
+    assert found(story.r1.number) == [story.r1.id]
+    assert found("01.10.2026") == [story.r1.id]  # by date
+    assert found("cpu") == [story.r2.id, story.r1.id]  # by an item on its lines, newest first
+    assert found("no such receipt") == []
     resp = page.post("/costcorrectionview/new", data={"receipt_ids": [str(story.r1.id)], "amount": "60",
                                                       "basis": "weight", "kind": "landed", "doc_date": "2026-10-20"})
     assert resp.status_code == 302

@@ -18,4 +18,5 @@ MESSAGES = (
     _l("Choose the kind of correction"),
     _l("Cost correction %(id)s not found"),
     _l("The cost cannot be shared out: every weight is zero"),
+    _l("Only receipts and issues are re-costed when posted with an earlier date"),
 )
