@@ -109,6 +109,8 @@ class Part(NamedTuple):
     """One document's share of a metric: its numerator and denominator (lineage row).
 
     A named tuple, not a dataclass: a metric over a year of invoices makes hundreds of thousands.
+    `num2` / `den2` are a second metric's share of the same document when two metrics come from one
+    read (lead time and on-time %: one row per completed order); None: not counted by that metric.
     """
 
     ref_type: str
@@ -118,6 +120,8 @@ class Part(NamedTuple):
     num: Decimal
     den: Decimal = ZERO
     employee_id: int | None = None
+    num2: Decimal | None = None
+    den2: Decimal | None = None
 
 
 def metric_value(num: Decimal, den: Decimal, scale: Decimal | None) -> Decimal | None:

@@ -6,7 +6,10 @@ Metric facts (`KpiFact`) are computed once per metric, period and employee, what
 definitions read them. The documents behind them (`KpiLineageDoc`) are stored once per read of the
 registers and period (`KpiLineage`), with the employee each belongs to: a company figure opens every
 document of its lineage, an employee's figure those of its employee, and margin and margin % share one
-lineage (one read of the shipments). Their numerators and denominators add up to the fact exactly.
+lineage (one read of the shipments), as lead time and on-time % do (one row per completed order, the
+second metric's share in num2 / den2). Overdue receivables keep each invoice's unpaid rest once, as a span
+of days in the source's span pool; a period's lineage names the day its figure was taken on, and its
+documents are the spans holding that day. Their numerators and denominators add up to the fact exactly.
 Definitions' values (`KpiValue`) and the scores made of them (`KpiScorePart`) are what dashboards and
 reports read, never live scans of the registers.
 """
@@ -115,6 +118,9 @@ class KpiLineage(Model):
     period_start: Mapped[date] = mapped_column(Date, nullable=False)
     digest: Mapped[str] = mapped_column(String(40), default="", nullable=False)
     docs: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    # a point figure kept as spans (overdue receivables): the day its documents were taken on; they are
+    # the rows of the source's span pool (period_kind "spans") valid on that day, stored once for all periods
+    as_of: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class KpiLineageDoc(Model):
@@ -131,6 +137,12 @@ class KpiLineageDoc(Model):
     ref_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     num = mapped_column(Money(), nullable=False, default=0)
     den = mapped_column(Money(), nullable=False, default=0)
+    # the second metric of the same read (on-time % beside lead time); None: not counted by it
+    num2 = mapped_column(Money(), nullable=True)
+    den2 = mapped_column(Money(), nullable=True)
+    # a span pool's row: the days [valid_from, valid_to] (None: still open) it holds this share on
+    valid_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class KpiSourceMark(Model):

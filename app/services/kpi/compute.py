@@ -19,9 +19,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from itertools import repeat
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Date, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.calculators.errors import CalcError, Fail
@@ -37,7 +38,6 @@ from app.domain.kpi import (
     metric_value,
     period_of,
     periods_between,
-    sum_parts,
     traffic_light,
 )
 from app.models.base import utcnow
@@ -51,8 +51,9 @@ from app.models.kpi import (
     KpiSourceMark,
     KpiValue,
 )
+from app.models.types import _ScaledDecimal
 from app.services.base import unit_of_work
-from app.services.kpi.metrics import BY_CODE, LEDGER_CACHE, METRICS, Metric
+from app.services.kpi.metrics import BY_CODE, LEDGER_CACHE, METRICS, Metric, Span, spans_on
 from app.services.kpi.sources import ALL
 
 FactKey = tuple[str, str, date, int]  # metric, period kind, period start, employee key (0 = all)
@@ -157,14 +158,29 @@ def validate_definition(defn: KpiDefinition) -> None:
 # --- facts --------------------------------------------------------------------------------------
 
 
-def _digest(parts: list[Part]) -> str:
-    """A fingerprint of the parts: equal when the same documents give the same shares.
+def _digest(rows: list[tuple]) -> str:
+    """A fingerprint of a figure's (ref_id, num, den) rows: equal when the same documents give the same shares.
 
     Built from numbers only (ids and Decimals, whose hashes are the same in every process, unlike
     strings'); a metric's parts are all of one kind of document, so the type needs no place in it.
     """
-    rows = sorted((p.ref_id, p.num, p.den) for p in parts)
+    rows.sort()
     return f"{len(rows)}:{hash(tuple(rows)) & 0xFFFFFFFFFFFFFFFF:016x}"
+
+
+def _shares(metric: Metric, parts: list[Part]) -> list[tuple[int, Decimal, Decimal]]:
+    """(ref_id, num, den) of the parts that count for the metric (its own share of a shared read)."""
+    if not metric.second:
+        return [(p.ref_id, p.num, p.den) for p in parts]
+    return [(p.ref_id, p.num2, p.den2 or ZERO) for p in parts if p.num2 is not None]
+
+
+def _sum_shares(rows: list[tuple[int, Decimal, Decimal]]) -> tuple[Decimal, Decimal, int]:
+    num = den = ZERO
+    for _, n, d in rows:
+        num += n
+        den += d
+    return num, den, len(rows)
 
 
 def lineage_source(metric: Metric) -> str:
@@ -208,7 +224,7 @@ def _spans(periods: dict[str, list[Period]], today: date) -> list[tuple[date, da
 
 
 def _bucket(metric: Metric, session: Session, periods: dict[str, list[Period]], keys: dict[tuple[str, date], set[int]],
-            today: date, reads: dict[Any, Any]) -> dict[FactKey, list[Part]]:
+            today: date, reads: dict[Any, Any], lineages: _Lineages) -> dict[FactKey, list[Part]]:
     """The metric's parts per (period, employee key), for the periods to recompute only.
 
     A flow metric reads its documents span by span (one query each, every employee at once: the
@@ -237,29 +253,37 @@ def _bucket(metric: Metric, session: Session, periods: dict[str, list[Period]], 
                             bucket.append(part)
     else:
         # the running period's figure is "so far": stock and debts as of today, not its last day
-        asked = [Period(p.kind, p.start, min(p.end, today)) for plist in periods.values() for p in plist]
-        for period, parts in metric.point(session, sorted(set(asked))).items():
+        asked = sorted({Period(p.kind, p.start, min(p.end, today)) for plist in periods.values() for p in plist})
+        if metric.spans is not None:
+            # the spans must hold the days of the figures stored before too: they open the same pool
+            days = sorted({p.end for p in asked} | lineages.as_of_days(metric))
+            spans = reads[("spans", metric.code)] = metric.spans(session, days)
+            by_period = spans_on(spans, asked)
+        else:
+            by_period = metric.point(session, asked)
+        for period, parts in by_period.items():
             if (metric.code, period.kind, period.start, 0) in out:
                 out[(metric.code, period.kind, period.start, 0)] = parts
     return out
 
 
-def _diff(old: list[tuple], new: list[Part]) -> list[dict[str, Any]]:
+def _diff(metric: Metric, old: list[tuple], new: list[Part]) -> list[dict[str, Any]]:
     """The documents whose share changed: (ref_type, ref_id, label, num, den) rows before, parts after."""
     before = {(r[0], r[1]): r for r in old}
-    after = {(p.ref_type, p.ref_id): p for p in new}
+    after = {(p.ref_type, p.ref_id): (p, share) for p in new if (share := metric.share(p)) is not None}
     changed = []
     for key in sorted(set(before) | set(after), key=lambda k: (k[0], k[1])):
         b, a = before.get(key), after.get(key)
-        if b is not None and a is not None and (b[3], b[4]) == (a.num, a.den):
+        if b is not None and a is not None and (b[3], b[4]) == a[1]:
             continue
-        changed.append({"type": key[0], "id": key[1], "label": a.label if a is not None else b[2],
-                        "old": None if b is None else str(b[3]), "new": None if a is None else str(a.num)})
+        changed.append({"type": key[0], "id": key[1], "label": a[0].label if a is not None else b[2],
+                        "old": None if b is None else str(b[3]), "new": None if a is None else str(a[1][0])})
     return changed
 
 
 def _write_facts(session: Session, metric: Metric, buckets: dict[FactKey, list[Part]], today: date,
-                 stats: ComputeStats, lineages: _Lineages) -> tuple[dict[FactKey, _Change], set[FactKey]]:
+                 stats: ComputeStats, lineages: _Lineages, reads: dict[Any, Any]
+                 ) -> tuple[dict[FactKey, _Change], set[FactKey]]:
     """Insert new figures, rewrite changed ones, leave the same ones alone; each points at its lineage.
 
     Core statements in bulk: a first run writes tens of thousands of figures. Their documents are
@@ -271,8 +295,11 @@ def _write_facts(session: Session, metric: Metric, buckets: dict[FactKey, list[P
         select(t.c.id, t.c.metric, t.c.period_kind, t.c.period_start, t.c.employee_key, t.c.digest, t.c.closed,
                t.c.lineage_id)
         .where(t.c.metric == metric.code, t.c.period_start >= first))}
-    digests = {key: _digest(parts) for key, parts in buckets.items()}
-    ids = lineages.write(metric, {(k[1], k[2]): parts for k, parts in buckets.items() if k[3] == 0})
+    shares = {key: _shares(metric, parts) for key, parts in buckets.items()}
+    digests = {key: _digest(list(rows)) for key, rows in shares.items()}
+    ids = lineages.write(metric, {(k[1], k[2]): parts for k, parts in buckets.items() if k[3] == 0},
+                         {(k[1], k[2]): min(period_of(k[1], k[2]).end, today) for k in buckets if k[3] == 0},
+                         reads.get(("spans", metric.code)))
     changes: dict[FactKey, _Change] = {}
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
@@ -285,7 +312,7 @@ def _write_facts(session: Session, metric: Metric, buckets: dict[FactKey, list[P
         if row is not None and row.digest == digest and row.lineage_id == lineage_id:
             stats.facts_unchanged += 1
             continue
-        num, den, count = sum_parts(parts)
+        num, den, count = _sum_shares(shares[key])
         value = metric_value(num, den, metric.scale)
         fields = {"num": num, "den": den, "docs": count, "digest": digest, "value": value, "closed": closed,
                   "computed_at": now, "lineage_id": lineage_id}
@@ -294,7 +321,7 @@ def _write_facts(session: Session, metric: Metric, buckets: dict[FactKey, list[P
                             "period_end": period.end, "employee_key": key[3], **fields})
         else:
             if row.closed:
-                changes[key] = _Change(_diff(lineages.before(row.lineage_id, key[3]), parts))
+                changes[key] = _Change(_diff(metric, lineages.before(row.lineage_id, key[3], metric), parts))
             updates.append({"b_id": row.id, **{f"b_{k}": v for k, v in fields.items()}})
         dirty.add(key)
         stats.facts_written += 1
@@ -308,109 +335,246 @@ def _write_facts(session: Session, metric: Metric, buckets: dict[FactKey, list[P
 
 
 def _lineage_digest(parts: list[Part]) -> str:
-    """As `_digest`, with each document's employee: a manager changed on an order moves its documents."""
-    rows = sorted((p.ref_id, p.num, p.den, p.employee_id or 0) for p in parts)
+    """As `_digest`, with each document's employee (a manager changed on an order moves its documents)
+    and its second share when two metrics come from the read."""
+    rows = sorted((p.ref_id, p.num, p.den, p.employee_id or 0) if p.num2 is None else
+                  (p.ref_id, p.num, p.den, p.employee_id or 0, p.num2, p.den2 or ZERO) for p in parts)
     return f"{len(rows)}:{hash(tuple(rows)) & 0xFFFFFFFFFFFFFFFF:016x}"
+
+
+def _span_digest(spans: list[Span]) -> str:
+    """As `_digest`, over a span pool (days as ordinals: the hash of a date object is salted per process)."""
+    rows = sorted((s.part.ref_id, s.part.num, s.valid_from.toordinal(), s.valid_to.toordinal() if s.valid_to else 0)
+                  for s in spans)
+    return f"{len(rows)}:{hash(tuple(rows)) & 0xFFFFFFFFFFFFFFFF:016x}"
+
+
+POOL_KIND, POOL_START = "spans", date(1970, 1, 1)  # the KpiLineage row holding a point metric's span pool
 
 
 class _Lineages:
     """The documents behind the figures, once per read of the registers and period (see KpiLineage).
 
-    Margin and margin % come from one read: the second finds the lineage already written this run.
+    Margin and margin %, lead time and on-time % come from one read each: the second metric finds the
+    lineage already written this run. A point metric kept as spans (overdue receivables) stores one
+    pool of spans for all its periods; each period's lineage names the day its documents were taken on.
     A lineage rewritten in a closed period keeps its old documents for the run, so each figure
     pointing at it can name, in its restatement, the documents whose share changed.
     """
 
     def __init__(self, session: Session, today: date) -> None:
         self.session, self.today = session, today
-        self.rows: dict[str, dict[tuple[str, date], list[Any]]] = {}  # source -> (kind, start) -> [id, digest]
-        self.old: dict[int | None, list[tuple]] = {None: []}  # lineage id -> (employee, type, id, label, num, den)
+        # source -> (kind, start) -> [id, digest, as_of]
+        self.rows: dict[str, dict[tuple[str, date], list[Any]]] = {}
+        # lineage id (or ("pool", source)) -> rows before this run: (employee, type, id, label, num, den, num2, den2
+        # [, valid_from, valid_to])
+        self.old: dict[Any, list[tuple]] = {None: []}
+        self.was: dict[int, date | None] = {}  # lineage id -> the day its span documents were taken on, before
 
     def _stored(self, source: str) -> dict[tuple[str, date], list[Any]]:
         if source not in self.rows:
             t = KpiLineage.__table__
-            self.rows[source] = {(k, s): [i, d] for i, k, s, d in self.session.execute(
-                select(t.c.id, t.c.period_kind, t.c.period_start, t.c.digest).where(t.c.source == source))}
+            self.rows[source] = {(k, s): [i, d, a] for i, k, s, d, a in self.session.execute(
+                select(t.c.id, t.c.period_kind, t.c.period_start, t.c.digest, t.c.as_of).where(t.c.source == source))}
         return self.rows[source]
+
+    def as_of_days(self, metric: Metric) -> set[date]:
+        """The days the stored span figures of the metric were taken on (its pool must keep holding them)."""
+        return {row[2] for row in self._stored(lineage_source(metric)).values() if row[2] is not None}
 
     def _docs(self, lineage_id: int | None) -> list[tuple]:
         if lineage_id not in self.old:
             d = KpiLineageDoc.__table__
             self.old[lineage_id] = [tuple(r) for r in self.session.execute(
-                select(d.c.employee_key, d.c.ref_type, d.c.ref_id, d.c.label, d.c.num, d.c.den)
+                select(d.c.employee_key, d.c.ref_type, d.c.ref_id, d.c.label, d.c.num, d.c.den, d.c.num2, d.c.den2,
+                       d.c.valid_from, d.c.valid_to)
                 .where(d.c.lineage_id == lineage_id))]
         return self.old[lineage_id]
 
-    def before(self, lineage_id: int | None, employee_key: int) -> list[tuple]:
-        """A figure's documents as they were when it was computed: (type, id, label, num, den)."""
-        return [r[1:] for r in self._docs(lineage_id) if not employee_key or r[0] == employee_key]
+    def _keep_old(self, source: str, row: list[Any]) -> None:
+        """Read a lineage's documents (its pool's for spans) before they are rewritten: for restatements."""
+        self.was[row[0]] = row[2]
+        if row[2] is None:
+            self._docs(row[0])
+        elif ("pool", source) not in self.old:
+            pool = self._stored(source).get((POOL_KIND, POOL_START))
+            self.old[("pool", source)] = self._docs(pool[0]) if pool else []
 
-    def write(self, metric: Metric, periods: dict[tuple[str, date], list[Part]]) -> dict[tuple[str, date], int]:
-        """Store each period's documents unless stored the same; the lineage id of every period."""
+    def before(self, lineage_id: int | None, employee_key: int, metric: Metric) -> list[tuple]:
+        """A figure's documents as they were when it was computed: (type, id, label, num, den) of the metric."""
+        source = lineage_source(metric)
+        as_of = self.was.get(lineage_id) if lineage_id is not None else None
+        if as_of is None:
+            rows = self._docs(lineage_id)
+        else:
+            rows = [r for r in self.old.get(("pool", source), ()) if r[8] <= as_of and (r[9] is None or as_of <= r[9])]
+        if metric.second:
+            return [(r[1], r[2], r[3], r[6], r[7] or ZERO) for r in rows
+                    if (not employee_key or r[0] == employee_key) and r[6] is not None]
+        return [r[1:6] for r in rows if not employee_key or r[0] == employee_key]
+
+    def write(self, metric: Metric, periods: dict[tuple[str, date], list[Part]], as_of: dict[tuple[str, date], date],
+              spans: list[Span] | None) -> dict[tuple[str, date], int]:
+        """Store each period's documents unless stored the same; the lineage id of every period.
+
+        With `spans`, a period stores no documents of its own but the day they were taken on, and the
+        pool of spans is rewritten when it changed.
+        """
         source = lineage_source(metric)
         stored = self._stored(source)
-        fresh: list[tuple[tuple[str, date], list[Part], str]] = []
+        fresh: list[tuple[tuple[str, date], list[Part], str, date | None]] = []
         for key, parts in periods.items():
-            digest = _lineage_digest(parts)
+            digest, day = _lineage_digest(parts), as_of[key] if spans is not None else None
             row = stored.get(key)
-            if row is not None and row[1] == digest:
+            if row is not None and row[1] == digest and row[2] == day:
                 continue
             if row is not None and period_of(*key).closed_on(self.today):
-                self._docs(row[0])  # kept for the restatements of the figures pointing at it
-            fresh.append((key, parts, digest))
+                self._keep_old(source, row)  # for the restatements of the figures pointing at it
+            fresh.append((key, parts, digest, day))
+        if spans is not None:
+            self._write_pool(source, stored, spans)
         if fresh:
             self._rewrite(source, stored, fresh)
         return {key: stored[key][0] for key in periods}
 
-    def _rewrite(self, source: str, stored: dict, fresh: list[tuple[tuple[str, date], list[Part], str]]) -> None:
+    def _write_pool(self, source: str, stored: dict, spans: list[Span]) -> None:
+        digest = _span_digest(spans)
+        row = stored.get((POOL_KIND, POOL_START))
+        if row is not None and row[1] == digest:
+            return
+        if row is not None and ("pool", source) not in self.old:
+            self.old[("pool", source)] = self._docs(row[0])  # a closed figure may still be restated from it
+        self._rewrite(source, stored, [((POOL_KIND, POOL_START), [], digest, None)], len(spans))
+        _insert_docs(self.session, [(stored[(POOL_KIND, POOL_START)][0], s.part.employee_id or 0, s.part.ref_type,
+                                     s.part.ref_id, s.part.label[:64], s.part.day, s.part.num, s.part.den, None, None,
+                                     s.valid_from, s.valid_to) for s in spans])
+
+    def _rewrite(self, source: str, stored: dict, fresh: list[tuple[tuple[str, date], list[Part], str, date | None]],
+                 pool_docs: int | None = None) -> None:
         t, d = KpiLineage.__table__, KpiLineageDoc.__table__
-        old = [(stored[key][0], parts, digest) for key, parts, digest in fresh if key in stored]
-        new = [(key, parts, digest) for key, parts, digest in fresh if key not in stored]
+        old = [(stored[key][0], parts, digest, day) for key, parts, digest, day in fresh if key in stored]
+        new = [(key, parts, digest, day) for key, parts, digest, day in fresh if key not in stored]
         for chunk in range(0, len(old), 500):
-            self.session.execute(delete(d).where(d.c.lineage_id.in_([i for i, _, _ in old[chunk:chunk + 500]])))
+            self.session.execute(delete(d).where(d.c.lineage_id.in_([r[0] for r in old[chunk:chunk + 500]])))
         if old:
             self.session.execute(update(t).where(t.c.id == bindparam("b_id")).values(
-                digest=bindparam("b_digest"), docs=bindparam("b_docs")),
-                [{"b_id": i, "b_digest": digest, "b_docs": len(parts)} for i, parts, digest in old])
+                digest=bindparam("b_digest"), docs=bindparam("b_docs"), as_of=bindparam("b_as_of")),
+                [{"b_id": i, "b_digest": digest, "b_docs": len(parts) if pool_docs is None else pool_docs,
+                  "b_as_of": day} for i, parts, digest, day in old])
         if new:
             ids = self.session.scalars(insert(t).returning(t.c.id, sort_by_parameter_order=True), [
                 {"source": source, "period_kind": key[0], "period_start": key[1], "digest": digest,
-                 "docs": len(parts)} for key, parts, digest in new])
-            for (key, _, digest), lineage_id in zip(new, ids, strict=True):
-                stored[key] = [lineage_id, digest]
-        for key, _, digest in fresh:
-            stored[key][1] = digest
+                 "docs": len(parts) if pool_docs is None else pool_docs, "as_of": day}
+                for key, parts, digest, day in new])
+            for (key, _, digest, day), lineage_id in zip(new, ids, strict=True):
+                stored[key] = [lineage_id, digest, day]
+        for key, _, digest, day in fresh:
+            stored[key][1:] = [digest, day]
         _insert_docs(self.session, [(stored[key][0], p.employee_id or 0, p.ref_type, p.ref_id, p.label[:64], p.day,
-                                     p.num, p.den) for key, parts, _ in fresh for p in parts])
+                                     p.num, p.den, p.num2, p.den2, None, None)
+                                    for key, parts, _, day in fresh if day is None for p in parts])
 
 
-_DOC_COLUMNS = ("lineage_id", "employee_key", "ref_type", "ref_id", "label", "ref_date", "num", "den")
+class LineageDoc(NamedTuple):
+    """One document behind a figure, as the metric counts it (on-time % reads its read's second share)."""
+
+    ref_type: str
+    ref_id: int
+    label: str
+    ref_date: date | None
+    num: Decimal
+    den: Decimal
+
+
+def fact_documents(session: Session, facts: list[KpiFact]) -> dict[int, list[LineageDoc]]:
+    """Each figure's documents, oldest first: its period's lineage (those of its employee for an
+    employee's figure), or for a span figure the spans of its source's pool holding its day.
+    Their num and den add up to the figure's exactly. A few queries whatever the number of figures."""
+    t, d = KpiLineage.__table__, KpiLineageDoc.__table__
+    ids = sorted({f.lineage_id for f in facts if f.lineage_id is not None})
+    if not ids:
+        return {f.id: [] for f in facts}
+    lineages = {i: (src, day) for i, src, day in session.execute(
+        select(t.c.id, t.c.source, t.c.as_of).where(t.c.id.in_(ids)))}
+    span_sources = sorted({src for src, day in lineages.values() if day is not None})
+    pools = {src: i for src, i in session.execute(select(t.c.source, t.c.id).where(
+        t.c.source.in_(span_sources), t.c.period_kind == POOL_KIND))} if span_sources else {}
+    columns = (d.c.ref_type, d.c.ref_id, d.c.label, d.c.ref_date, d.c.num, d.c.den, d.c.num2, d.c.den2,
+               d.c.employee_key)
+    rows: dict[tuple[int, int], list] = {}
+    for key in sorted({f.employee_key for f in facts}):
+        plain = [i for i in ids if lineages.get(i, ("", None))[1] is None]
+        where = [d.c.employee_key == key] if key else []
+        if plain:
+            for lineage_id, *row in session.execute(select(d.c.lineage_id, *columns).where(
+                    d.c.lineage_id.in_(plain), *where).order_by(d.c.ref_date, d.c.id)):
+                rows.setdefault((lineage_id, key), []).append(row)
+        for i in ids:
+            src, day = lineages.get(i, ("", None))
+            if day is not None and src in pools:
+                rows[(i, key)] = [list(r) for r in session.execute(select(*columns).where(
+                    d.c.lineage_id == pools[src], d.c.valid_from <= day,
+                    or_(d.c.valid_to.is_(None), d.c.valid_to >= day), *where).order_by(d.c.ref_date, d.c.id))]
+    out: dict[int, list[LineageDoc]] = {}
+    for f in facts:
+        metric = BY_CODE.get(f.metric)
+        found = rows.get((f.lineage_id, f.employee_key), [])
+        if metric is not None and metric.second:
+            out[f.id] = [LineageDoc(*r[:4], r[6], r[7] or ZERO) for r in found if r[6] is not None]
+        else:
+            out[f.id] = [LineageDoc(*r[:6]) for r in found]
+    return out
+
+
+_DOC_COLUMNS = ("lineage_id", "employee_key", "ref_type", "ref_id", "label", "ref_date", "num", "den", "num2", "den2",
+                "valid_from", "valid_to")
+
+def _bound_column(kind: Any, process: Any, values: tuple) -> Any:
+    """A column's values as SQLite stores them. A column of Decimals only (money: scaled integers, what
+    the type's own processor gives) or of dates only (ISO text) is converted by C-level maps: half a
+    million lineage rows made one Python call per value the largest part of a first run."""
+    if values.count(None) == len(values):
+        return values
+    types = set(map(type, values))
+    if isinstance(kind, _ScaledDecimal) and types == {Decimal}:
+        return map(int, map(Decimal.to_integral_value, map(Decimal.scaleb, values, repeat(kind.places))))
+    if isinstance(kind, Date) and types == {date}:
+        return map(date.isoformat, values)
+    return map(process, values)
 
 
 def _insert_docs(session: Session, rows: list[tuple]) -> None:
-    """Write the lineage rows straight through the driver: COPY on PostgreSQL, one executemany on SQLite.
+    _bulk_insert(session, KpiLineageDoc.__table__, _DOC_COLUMNS, rows)
 
-    A first run writes hundreds of thousands of them; through insert() each value went through statement
-    compilation and parameter processing, three quarters of the run's time. Here each column's own
-    bind processor (money as scaled integers on SQLite, dates as text) is applied once per value.
+
+def _bulk_insert(session: Session, table: Any, column_names: tuple[str, ...], rows: list[tuple]) -> None:
+    """Write rows straight through the driver: COPY on PostgreSQL, one executemany on SQLite.
+
+    A first run writes hundreds of thousands of lineage rows and tens of thousands of values; through
+    insert() each value went through statement compilation and parameter processing, three quarters of
+    the run's time. Here each column's own bind processor (money as scaled integers on SQLite, dates
+    as text) is applied once per value, column by column.
     """
     if not rows:
         return
     conn = session.connection()
     dialect = conn.dialect
-    table = KpiLineageDoc.__table__
-    names = ", ".join(_DOC_COLUMNS)
+    names = ", ".join(column_names)
     if dialect.name == "postgresql" and dialect.driver == "psycopg":
         with conn.connection.driver_connection.cursor() as cursor, \
                 cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         return
-    procs = [table.c[c].type._cached_bind_processor(dialect) for c in _DOC_COLUMNS]
-    if any(procs):
-        rows = [tuple(v if f is None or v is None else f(v) for f, v in zip(procs, row, strict=True)) for row in rows]
+    procs = [table.c[c].type._cached_bind_processor(dialect) for c in column_names]
+    if any(procs):  # column by column: one map per column, not a generator per row
+        columns: list[Any] = list(zip(*rows, strict=True))
+        for n, f in enumerate(procs):
+            if f is not None:
+                columns[n] = _bound_column(table.c[column_names[n]].type, f, columns[n])
+        rows = list(zip(*columns, strict=True))
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join([mark] * len(_DOC_COLUMNS))})"
+    sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join([mark] * len(column_names))})"
     for chunk in range(0, len(rows), 50_000):
         conn.exec_driver_sql(sql, rows[chunk:chunk + 50_000])
 
@@ -433,6 +597,10 @@ def _stored_facts(session: Session, codes: set[str], first: date) -> dict[FactKe
     return {(m, k, s, e): v for m, k, s, e, v in session.execute(
         select(t.c.metric, t.c.period_kind, t.c.period_start, t.c.employee_key, t.c.value)
         .where(t.c.metric.in_(sorted(codes)), t.c.period_start >= first))}
+
+
+_VALUE_COLUMNS = ("definition_id", "period_kind", "period_start", "period_end", "value", "status", "attainment",
+                  "closed", "computed_at")
 
 
 def _write_values(session: Session, definitions: list[KpiDefinition], metrics_of: dict[int, set[str]],
@@ -469,22 +637,26 @@ def _write_values(session: Session, definitions: list[KpiDefinition], metrics_of
             .where(t.c.period_start >= first, t.c.definition_id.in_(ids[chunk:chunk + 900])))})
     definitions = todo
     facts = _stored_facts(session, set().union(*(metrics_of[d.id] for d in todo)), first)
-    inserts: list[dict[str, Any]] = []
+    inserts: list[tuple] = []
     updates: list[dict[str, Any]] = []
     now = utcnow()
+    closed_on = {p: p.closed_on(today) for plist in periods.values() for p in plist}
     for defn in definitions:
+        # its attributes read once, not once per period (65,000 values on a first run)
+        def_id, metric, key, red, green, direction, target = (defn.id, defn.metric, defn.employee_id or 0,
+                                                              defn.red_threshold, defn.green_threshold,
+                                                              defn.direction, defn.target)
         for period in periods[defn.period]:
-            value = _definition_value(defn, metrics_of[defn.id], period, facts)
-            row = existing.get((defn.id, period.start))
-            closed = period.closed_on(today)
-            status = traffic_light(value, defn.red_threshold, defn.green_threshold, defn.direction)
-            reached = attainment(value, defn.target, defn.direction)
+            value = (facts.get((metric, period.kind, period.start, key)) if metric
+                     else _definition_value(defn, metrics_of[def_id], period, facts))
+            row = existing.get((def_id, period.start))
+            closed = closed_on[period]
+            status = traffic_light(value, red, green, direction)
+            reached = attainment(value, target, direction)
             if row is not None and (row.value, row.status, row.attainment) == (value, status, reached):
                 continue
             if row is None:
-                inserts.append({"definition_id": defn.id, "period_kind": period.kind, "period_start": period.start,
-                                "period_end": period.end, "value": value, "status": status, "attainment": reached,
-                                "closed": closed, "computed_at": now})
+                inserts.append((def_id, period.kind, period.start, period.end, value, status, reached, closed, now))
             else:
                 if row.closed and row.value != value:
                     _restate(session, defn, metrics_of[defn.id], period, row.value, value, changes)
@@ -495,8 +667,7 @@ def _write_values(session: Session, definitions: list[KpiDefinition], metrics_of
     if touched:  # an edited definition whose values stayed the same: they are now computed for its edit
         for chunk in range(0, len(touched), 900):
             session.execute(update(t).where(t.c.definition_id.in_(touched[chunk:chunk + 900])).values(computed_at=now))
-    if inserts:
-        session.execute(insert(t), inserts)
+    _bulk_insert(session, t, _VALUE_COLUMNS, inserts)
     if updates:
         session.execute(update(t).where(t.c.id == bindparam("b_id")).values(
             value=bindparam("b_value"), status=bindparam("b_status"), attainment=bindparam("b_attainment"),
@@ -669,8 +840,8 @@ def compute_kpis(session: Session, today: date | None = None, since: date | None
                         keys.update(pkeys)
                     stats.periods_skipped += len(periods_between(kind, since, today)) - len(plist)
                 if periods:
-                    buckets = _bucket(metric, session, periods, keys, today, reads)
-                    changed, fresh = _write_facts(session, metric, buckets, today, stats, lineages)
+                    buckets = _bucket(metric, session, periods, keys, today, reads, lineages)
+                    changed, fresh = _write_facts(session, metric, buckets, today, stats, lineages, reads)
                     changes.update(changed)
                     dirty |= fresh
                     stats.recomputed[code] = sum(len(p) for p in periods.values())

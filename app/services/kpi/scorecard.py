@@ -286,10 +286,10 @@ class MetricLineage:
 def lineage(session: Session, row: KpiValue) -> list[MetricLineage]:
     """Per metric of the value's definition, its figure for that period and its documents, oldest first.
 
-    Two queries whatever the number of metrics (the page and the REST API both show it): a figure's
-    documents are its period's lineage, those of its employee for an employee's figure.
+    A few queries whatever the number of metrics (the page and the REST API both show it): a figure's
+    documents are its period's lineage, those of its employee for an employee's figure (compute.fact_documents).
     """
-    from app.models.kpi import KpiLineageDoc
+    from app.services.kpi.compute import fact_documents
 
     defn = row.definition
     codes = sorted(definition_metrics(defn))
@@ -297,12 +297,5 @@ def lineage(session: Session, row: KpiValue) -> list[MetricLineage]:
     facts = {f.metric: f for f in session.scalars(select(KpiFact).where(
         KpiFact.metric.in_(codes), KpiFact.period_kind == row.period_kind,
         KpiFact.period_start == row.period_start, KpiFact.employee_key == key))}
-    by_lineage: dict[int, list] = defaultdict(list)
-    ids = sorted({f.lineage_id for f in facts.values() if f.lineage_id is not None})
-    if ids:
-        where = [KpiLineageDoc.lineage_id.in_(ids)] + ([KpiLineageDoc.employee_key == key] if key else [])
-        for d in session.scalars(select(KpiLineageDoc).where(*where)
-                                 .order_by(KpiLineageDoc.ref_date, KpiLineageDoc.id)):
-            by_lineage[d.lineage_id].append(d)
-    docs = {f.id: by_lineage[f.lineage_id] if f.lineage_id is not None else [] for f in facts.values()}
+    docs = fact_documents(session, list(facts.values()))
     return [MetricLineage(code, facts.get(code), docs[facts[code].id] if code in facts else []) for code in codes]
