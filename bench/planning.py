@@ -10,9 +10,13 @@
                    the purchasing service's demand path) in the database.
     P4 promise     a capable-to-promise date for the three-level robot (every level short, supplier
                    offers, routings, the calendar): median of 30 calls.
+    P5 mrp-db      the P1 structure seeded into the database (10,000 items, 8,000 BOMs and routings,
+                   24,000 BOM lines, stock, 13 customer orders x 2,000 lines, 20 work centres), then
+                   the three parts of a run timed apart: loading (load.py), planning (engine) and
+                   writing the difference (first run: every planned order new; second: none changed).
 
-P1 and P2 run on in-memory data (the engine and the forecast are pure; loading from the database is
-a fixed number of batched queries, measured in the database by P3's setup run). Every figure has the
+P1 and P2 run on in-memory data (the engine and the forecast are pure); P5 measures the same MRP
+with its loading from and writing to the database. Every figure has the
 load average beside it: the machine is shared.
 
 Run alone:  python -m bench.planning [--pg URL]
@@ -155,6 +159,92 @@ def _promise(out: PhaseOutput) -> None:
                      goal="< 100 ms", goal_ok=timed.wall < 100, ours_cpu=timed.cpu))
 
 
+def seed_plan_db(n: int = 10_000, levels: int = 5, weeks: int = 52, seed: int = 1) -> None:
+    """The P1 structure as rows, inserted in bulk (Core executemany: seeding is not what is measured)."""
+    from sqlalchemy import insert, select
+
+    from app.extensions import db
+    from app.models.catalog import Item
+    from app.models.core import Currency, Unit
+    from app.models.partners import Partner
+    from app.models.production import Bom, BomLine, Routing, RoutingOperation, WorkCenter
+    from app.models.sales import SalesOrder, SalesOrderLine
+    from app.models.stock import StockBalance, Warehouse
+
+    s = db.session
+    rnd = random.Random(seed)
+    unit = s.scalar(select(Unit).limit(1)) or Unit(code="pcs", name="pcs", decimals=0)
+    cur = s.scalar(select(Currency).limit(1)) or Currency(code="RUB", name="RUB")
+    wh, client = Warehouse(code="MRPWH", name="MRPWH"), Partner(name="MRP client", is_customer=True)
+    s.add_all([unit, cur, wh, client])
+    s.add_all(WorkCenter(code=f"WC{k}", name=f"WC{k}", labour_rate=D(1), overhead_rate=D(1)) for k in range(1, 21))
+    s.flush()
+    wcs = list(s.scalars(select(WorkCenter.id).where(WorkCenter.code.like("WC%"))))
+    per = n // levels
+    s.execute(insert(Item), [{"code": f"M{lvl}-{k}", "name": f"M{lvl}-{k}", "unit_id": unit.id,
+                              "kind": "product" if lvl == 0 else "node" if lvl < levels - 1 else "component"}
+                             for lvl in range(levels) for k in range(per)])
+    ids = {code: i for code, i in s.execute(select(Item.code, Item.id).where(Item.code.like("M%-%")))}
+    level = [[ids[f"M{lvl}-{k}"] for k in range(per)] for lvl in range(levels)]
+    made = [i for lvl in range(levels - 1) for i in level[lvl]]
+    s.execute(insert(Bom), [{"item_id": i, "version": 1, "name": "", "output_qty": D(1), "active": True} for i in made])
+    boms = dict(s.execute(select(Bom.item_id, Bom.id).where(Bom.item_id.in_(made))).all())
+    s.execute(insert(Routing), [{"item_id": i, "version": 1, "name": "", "active": True} for i in made])
+    routings = dict(s.execute(select(Routing.item_id, Routing.id).where(Routing.item_id.in_(made))).all())
+    lines, ops = [], []
+    for lvl in range(levels - 1):
+        for i in level[lvl]:
+            for no, c in enumerate(rnd.sample(level[lvl + 1], 3), 1):
+                lines.append({"bom_id": boms[i], "line_no": no, "item_id": c, "qty": D(rnd.randint(1, 3)),
+                              "scrap_pct": D(rnd.choice((0, 0, 5))), "is_byproduct": False})
+            ops.append({"routing_id": routings[i], "seq": 10, "name": "op", "work_center_id": rnd.choice(wcs),
+                        "setup_minutes": D(30), "run_minutes": D(rnd.randint(1, 10))})
+    s.execute(insert(BomLine), lines)
+    s.execute(insert(RoutingOperation), ops)
+    s.execute(insert(StockBalance), [{"item_id": i, "warehouse_id": wh.id, "qty": D(rnd.randint(0, 50))}
+                                     for i in ids.values()])
+    monday = date.today() - timedelta(days=date.today().weekday())
+    for w in range(0, weeks, 4):
+        so = SalesOrder(number=f"MRP-SO-{w}", partner_id=client.id, currency_id=cur.id, state="confirmed",
+                        delivery_date=monday + timedelta(weeks=w), warehouse_id=wh.id)
+        s.add(so)
+        s.flush()
+        s.execute(insert(SalesOrderLine), [{"order_id": so.id, "line_no": k, "item_id": i,
+                                            "qty": D(rnd.randint(1, 20)), "unit_price": D(1)}
+                                           for k, i in enumerate(level[0], 1)])
+    s.commit()
+
+
+def _mrp_db(out: PhaseOutput, weeks: int = 52) -> None:
+    from app.extensions import db
+    from app.services.base import unit_of_work
+    from app.services.planning import engine
+    from app.services.planning.load import Weeks, load
+    from app.services.planning.run import store
+
+    seed_plan_db(weeks=weeks)
+    s, today = db.session, date.today()
+    parts = {}
+    for attempt in ("first", "again"):
+        t0, c0 = time.perf_counter(), time.process_time()
+        data = load(s, today, weeks)
+        t1, c1 = time.perf_counter(), time.process_time()
+        result = engine.plan(data)
+        t2, c2 = time.perf_counter(), time.process_time()
+        with unit_of_work(s):
+            summary = store(s, Weeks(today, weeks), data, result, 0)
+        t3, c3 = time.perf_counter(), time.process_time()
+        parts[attempt] = ((t1 - t0, c1 - c0), (t2 - t1, c2 - c1), (t3 - t2, c3 - c2))
+        size = f"{len(data.items):,} items, {len(data.demands):,} demands; {summary.planned:,} planned orders, " \
+               f"{summary.created:,} new, {summary.updated:,} changed"
+        for name, (wall, cpu) in zip(("load", "plan", "write"), parts[attempt], strict=True):
+            _add(out, Result(f"P5 MRP from the database: {name} ({attempt} run)", size, wall, SECONDS,
+                             ours_cpu=cpu))
+        total = sum(p[0] for p in parts[attempt])
+        _add(out, Result(f"P5 MRP from the database: whole run ({attempt})", size, total, SECONDS, goal="< 10 s",
+                         goal_ok=total < 10, ours_cpu=sum(p[1] for p in parts[attempt])))
+
+
 def run_phase(pg_url: str | None, n: int = 10_000) -> dict:
     out = PhaseOutput(backend_name(pg_url))
     out.notes.append(f"planning phase starts at load average {load_average()}")
@@ -164,6 +254,8 @@ def run_phase(pg_url: str | None, n: int = 10_000) -> dict:
         _firming(out)
     with fresh_app(pg_url):
         _promise(out)
+    with fresh_app(pg_url):
+        _mrp_db(out)
     return out.__dict__
 
 

@@ -82,7 +82,7 @@ class PlanView(_Page):
             grid[(r.item_id, r.kind)][r.due_date] = r
         last = db.session.scalar(select(PlanRun).order_by(PlanRun.id.desc()).limit(1))
         return self.page("fabrika/planning_plan.html", title=gettext("Material plan"), grid=grid, weeks=weeks,
-                         items=items, last=last)
+                         items=items, last=last, reschedule=_reschedule())
 
     @expose("/order/<int:pk>")
     @has_access
@@ -125,6 +125,23 @@ class PlanView(_Page):
         return run_command(command, lambda r: gettext("Firmed: %(mos)s production orders, %(lines)s purchase "
                                                       "request lines", mos=len(r.production), lines=len(r.requests)),
                            url_for("PlanView.index"))
+
+
+def _reschedule() -> list[dict[str, Any]]:
+    """The last finished run's reschedule messages, with item codes and dates to show."""
+    from app.models.planning import RUN_DONE
+
+    run = db.session.scalar(select(PlanRun).where(PlanRun.state == RUN_DONE).order_by(PlanRun.id.desc()).limit(1))
+    rows = (run.stats or {}).get("reschedule", []) if run else []
+    codes = dict(db.session.execute(select(Item.id, Item.code).where(Item.id.in_({r["item_id"] for r in rows})))
+                 .all()) if rows else {}
+    out = []
+    for r in rows:
+        need = date.fromisoformat(r["need"]) if r["need"] else None
+        due = date.fromisoformat(r["due"])
+        out.append({"ref": r["ref"], "item": codes.get(r["item_id"], r["item_id"]), "due": due, "need": need,
+                    "earlier": need is not None and need < due})
+    return out
 
 
 def _parent_link(origin: str) -> int | None:

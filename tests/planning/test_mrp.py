@@ -117,3 +117,15 @@ def test_capacity_overload_detected_and_levelled_earlier():
     moved = [o for o in levelled.all_orders() if o.moved]
     assert len(moved) == 1 and moved[0].start_week == 2 and moved[0].due_week == 4
     assert levelled.load[7][2] == levelled.load[7][3] == D(400)
+
+
+def test_reschedule_messages_say_which_open_order_to_bring_forward_or_postpone():
+    item = engine.ItemData(1, on_hand=D(5))
+    demands = [(1, D(3), "SO-1"), (2, D(4), "SO-2"), (5, D(20), "SO-3")]
+    receipts = [engine.Receipt(1, 3, D(6), "PO-1"), engine.Receipt(1, 4, D(10), "MO-2"),
+                engine.Receipt(1, 6, D(5), "PR-3"), engine.Receipt(1, 5, D(7), "PO-4")]
+    # 5 on hand cover weeks 0-1 (3); week 2 needs 7 -> PO-1 (week 3) is needed in week 2; 11 cover up to
+    # week 4, week 5 needs 27 -> MO-2 (week 4) can wait until week 5; 21 do not cover week 5 either, so
+    # PO-4 (week 5) is due when needed; 28 cover everything: PR-3 is not needed within the 8 weeks
+    assert engine.reschedules(item, demands, receipts, 8) == [
+        engine.Reschedule(1, "PO-1", 3, 2), engine.Reschedule(1, "MO-2", 4, 5), engine.Reschedule(1, "PR-3", 6, None)]

@@ -18,6 +18,8 @@ def test_pages_run_show_and_firm_the_plan(login_as):
     assert c.post("/planning/run").status_code == 302
     page = c.get("/planning/").get_data(as_text=True)
     assert "План материалов" in page and "ROBOT" in page
+    mo = db.session.scalar(select(ProductionOrder))  # the boards in progress arrive before the robots need them
+    assert 'id="plan-reschedule"' in page and (mo.number or f"#{mo.id}") in page.split('id="plan-reschedule"')[1]
     robot_row = db.session.scalar(select(PlannedOrder).where(PlannedOrder.item_id == r.robot.id))
     drill = c.get(f"/planning/order/{robot_row.id}").get_data(as_text=True)
     assert so.number in drill and "Обеспечивает" in drill

@@ -115,6 +115,38 @@ class PlannedOrder:
         return (self.item_id, self.kind, self.due_week)
 
 
+@dataclass(frozen=True)
+class Reschedule:
+    """An open order (production, purchase, request line) due in `week` whose quantity is first needed in
+    `need_week`: earlier means expedite it, later means it can wait; None: not needed in the horizon."""
+
+    item_id: int
+    ref: str
+    week: int
+    need_week: int | None
+
+
+def reschedules(item: ItemData, demands: list[tuple[int, Decimal, str]], receipts: list[Receipt],
+                weeks: int) -> list[Reschedule]:
+    """Each scheduled receipt against the week the item's demand first needs it: stock goes first, then
+    the receipts in their due order; a receipt is needed in the week the demand outgrows what came before it."""
+    if not receipts:
+        return []
+    need = [ZERO] * weeks
+    for week, qty, _ in demands:
+        need[min(max(week, 0), weeks - 1)] += qty
+    out, covered, cum, w = [], item.on_hand, ZERO, 0
+    for r in sorted(receipts, key=lambda r: (r.week, r.ref)):
+        while w < weeks and cum + need[w] <= covered:
+            cum += need[w]
+            w += 1
+        need_week = w if w < weeks else None
+        if need_week != r.week:
+            out.append(Reschedule(item.id, r.ref, r.week, need_week))
+        covered += r.qty
+    return out
+
+
 @dataclass
 class PlanResult:
     weeks: int
@@ -123,6 +155,10 @@ class PlanResult:
     load: dict[int, list[Decimal]] = field(default_factory=dict)  # work centre -> minutes per week
     recomputed: int = 0
     structure: tuple | None = None  # (parents, low-level codes): reused by net-change runs
+    messages: dict[int, list[Reschedule]] = field(default_factory=dict)  # item -> its reschedule messages
+
+    def reschedule_messages(self) -> list[Reschedule]:
+        return sorted((m for ms in self.messages.values() for m in ms), key=lambda m: (m.week, m.item_id, m.ref))
 
     def all_orders(self) -> list[PlannedOrder]:
         return [o for orders in self.orders.values() for o in orders]
@@ -339,6 +375,7 @@ class _Planner:
             projected[w] = pool
         self.result.orders[item.id] = placed
         self.result.projected[item.id] = projected
+        self.result.messages[item.id] = reschedules(item, demands, self.receipts.get(item.id, []), weeks)
 
     def close(self, item: ItemData, po: PlannedOrder) -> None:
         """Size the week's order (lot, minimum, pack: the extra is pegged to stock), offset its start by the
@@ -396,6 +433,7 @@ def plan(data: PlanData, previous: PlanResult | None = None, changed: Iterable[i
         planner.preload(dirty)
         planner.result.orders = {i: o for i, o in previous.orders.items() if i not in dirty}
         planner.result.projected = {i: p for i, p in previous.projected.items() if i not in dirty}
+        planner.result.messages = {i: m for i, m in previous.messages.items() if i not in dirty}
     llc = planner.llc
     with localcontext() as ctx:
         ctx.prec = 40
