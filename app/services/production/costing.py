@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.domain import bom as dbom
@@ -106,10 +106,19 @@ def planned_labour(operations: list[ProductionOperation], qty: Decimal) -> tuple
                                op.overhead_rate) for op in operations)
 
 
+_ITEM = Item.__table__.c
+# of the table's columns (Core): ORM attributes took every execution through the ORM's compile path
+_STANDARD_COSTS = select(_ITEM.id, _ITEM.standard_cost).where(_ITEM.id.in_(bindparam("ids", expanding=True)))
+
+
+def _standard_costs(session: Session, ids: set[int]) -> dict[int, Decimal | None]:
+    return dict(session.execute(_STANDARD_COSTS, {"ids": sorted(ids)}).all()) if ids else {}
+
+
 def planned_material(session: Session, reqs: list[Requirement]) -> Decimal:
     """Components at standard cost (a component without one counts as zero)."""
     ids = {r.item_id for r in reqs if not r.byproduct}
-    costs = dict(session.execute(select(Item.id, Item.standard_cost).where(Item.id.in_(ids))).all()) if ids else {}
+    costs = _standard_costs(session, ids)
     with exact():
         total = sum((r.qty * (costs.get(r.item_id) or ZERO) for r in reqs if not r.byproduct), ZERO)
     return round_money(total)
@@ -121,7 +130,7 @@ def byproduct_values(session: Session, reqs: list[Requirement], available: Decim
     if not bps:
         return []
     ids = {r.item_id for r in bps}
-    costs = dict(session.execute(select(Item.id, Item.standard_cost).where(Item.id.in_(ids))).all())
+    costs = _standard_costs(session, ids)
     values = [round_money(r.qty * (costs.get(r.item_id) or ZERO)) for r in bps]
     total = sum(values, ZERO)
     if total <= available:

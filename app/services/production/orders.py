@@ -22,7 +22,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from app.domain import move_kinds
@@ -52,6 +52,7 @@ from app.services.locking import column_of, reread
 from app.services.production import costing
 from app.services.production.engineering import active_bom, active_boms, active_routing
 from app.services.sequences import next_number
+from app.services.stock.document_rows import column_values, keep_loaded
 from app.services.stock.ledger import DocRef, MoveRequest, post_moves, reverse_moves
 from app.services.workflow import check, refused, transition
 
@@ -150,9 +151,14 @@ def available_in(session: Session, warehouse_id: int, item_ids: set[int]) -> dic
     """On hand minus what is reserved for other documents, per item, in one warehouse."""
     if not item_ids:
         return {}
-    rows = session.execute(select(StockBalance.item_id, StockBalance.qty, StockBalance.reserved).where(
-        StockBalance.warehouse_id == warehouse_id, StockBalance.item_id.in_(sorted(item_ids)))).all()
+    rows = session.execute(_AVAILABLE, {"wh": warehouse_id, "ids": sorted(item_ids)}).all()
     return {i: q - r for i, q, r in rows}
+
+
+_BAL = StockBalance.__table__.c
+# built once, of the table's columns: ORM attributes took every release through the ORM's compile path
+_AVAILABLE = select(_BAL.item_id, _BAL.qty, _BAL.reserved).where(
+    _BAL.warehouse_id == bindparam("wh"), _BAL.item_id.in_(bindparam("ids", expanding=True)))
 
 
 def other_sources(session: Session, item_ids: set[int], exclude_warehouse: int) -> dict[int, list[tuple[str, Decimal]]]:
@@ -251,7 +257,9 @@ def create_order(session: Session, data: OrderInput) -> ProductionOrder:
         validate_order(session, order, problems)
         session.add(order)
         session.flush()
-        return order
+        written = column_values(order)
+    keep_loaded(order, written)  # the caller's order.id needs no new transaction to reload the row
+    return order
 
 
 def assert_editable(order: ProductionOrder) -> None:
@@ -296,17 +304,19 @@ def _release_one(session: Session, order: ProductionOrder, claimed: dict[int, De
     if depth > MAX_CHILD_DEPTH:
         raise DomainError("The bills of materials are nested deeper than %(depth)s levels", depth=MAX_CHILD_DEPTH)
     problems = Collector()
-    _fix_versions(session, order, problems)
-    validate_order(session, order, problems)
-    session.flush()
-    spec = costing.bom_spec(session, order.bom)
-    reqs = costing.requirements(spec, order.qty)
-    order.number = order.number or next_number(session, DOC_PRODUCTION_ORDER, order.order_date,
-                                               PRODUCTION_PREFIXES[DOC_PRODUCTION_ORDER])
-    _copy_operations(order, order.routing)
-    order.planned_material = costing.planned_material(session, reqs)
-    order.planned_labour, order.planned_overhead = costing.planned_labour(order.operations, order.qty)
-    transition(session, PRODUCTION_ORDER, order, "release")
+    # one flush for the whole release: the reads below (versions, BOM lines, routing, costs) need none of
+    # the order's pending changes, and each autoflush wrote the order again with an audit row of its own
+    with session.no_autoflush:
+        _fix_versions(session, order, problems)
+        validate_order(session, order, problems)
+        spec = costing.bom_spec(session, order.bom)
+        reqs = costing.requirements(spec, order.qty)
+        order.number = order.number or next_number(session, DOC_PRODUCTION_ORDER, order.order_date,
+                                                   PRODUCTION_PREFIXES[DOC_PRODUCTION_ORDER])
+        _copy_operations(order, order.routing)
+        order.planned_material = costing.planned_material(session, reqs)
+        order.planned_labour, order.planned_overhead = costing.planned_labour(order.operations, order.qty)
+        transition(session, PRODUCTION_ORDER, order, "release")
     session.flush()
     _cover_shortages(session, order, costing.totals(reqs), claimed, result, depth)
 
