@@ -3,9 +3,11 @@
 Runs after the sales and quality loaders. The custom robots of the Robokids order become a project of the
 production managers, engineers, buyers and economists: engineering (the XL case, the software for older
 children), purchasing (the missing motherboards and processors), pricing, assembly and flashing, linked
-finish-to-start with lags, and a milestone. The "Order confirmed" template (three languages) is published
-and dispatched once, as the scheduler would: the Robokids order's confirmation, recorded as an event when the
-sales loader confirmed it, becomes the process's first tasks in the project.
+finish-to-start with lags, and a milestone; the boards come two weeks late, so the project delays the order
+(its page says so), and the case task carries its specification as a file.
+The "Order confirmed" template (three languages) is published and dispatched once, as the scheduler would:
+the Robokids order's confirmation, recorded as an event when the sales loader confirmed it, becomes the
+process's first tasks in the project.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from app.extensions import db
 from app.models.partners import Partner
 from app.models.projects import ProcessTemplate, Project, ProjectTask, TaskLink
 from app.models.sales import SalesOrder
-from app.services.projects import processes, tasks
+from app.services.projects import files, processes, tasks
 
 # (key, title, user, start offset in working days, length, estimate hours, milestone)
 TASKS = [
@@ -79,7 +81,11 @@ def load() -> None:
     db.session.flush()
     tasks.move_task(db.session, by_key["price"].id, "complete")
     tasks.move_task(db.session, by_key["case"].id, "start")
-    tasks.slip_task(db.session, by_key["buy"].id, days.add(by_key["buy"].due_date, 2))  # the boards come late
+    # the boards come two weeks late: assembly, flashing and shipping move past the order's delivery date, so
+    # the order's page says the project delays it
+    tasks.slip_task(db.session, by_key["buy"].id, days.add(by_key["buy"].due_date, 10))
+    files.attach(db.session, by_key["case"].id, "ТЗ корпус XL.txt", "text/plain",
+                 "Корпус XL: 4 шт., ABS, место под аккумулятор 18650, крепление датчиков спереди\n".encode())
     template = ProcessTemplate(code="ORDER-CONFIRMED", name="Order confirmed", name_ru="Заказ подтверждён",
                                name_es="Pedido confirmado", event="order_confirmed", condition="order.total > 100000",
                                steps=json.dumps(STEPS, ensure_ascii=False))

@@ -88,6 +88,13 @@ def _labelled(labels: dict):
     return lambda value: str(labels.get(value, value or ""))
 
 
+def _kilobytes(size: int) -> str:
+    """A file's size in KB with one decimal, in the reader's number format (inside running text)."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(round(size / 1024, 1), format="#,##0.0", locale=locale_name())
+
+
 def _state(value: Any) -> Markup:
     return Markup('<span class="state-%s">%s</span>') % (value, TASK_STATES.get(value, value))
 
@@ -254,7 +261,7 @@ class ProjectTaskView(_Projects, ShowWithActions):
         return show_page(self, pk, lambda item: {
             "doc_actions": self._doc_actions(item), "files": item.attachments, "can_attach": self._can(ACTION_WRITE),
             "max_mb": files.MAX_BYTES // (1024 * 1024), "accept": ",".join(f".{e}" for e in sorted(files.ALLOWED)),
-            "fmt_date": fmt_date})
+            "fmt_date": fmt_date, "kb": _kilobytes})
 
     @expose("/attach/<int:pk>", methods=["POST"])
     @has_access
