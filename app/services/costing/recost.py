@@ -230,14 +230,17 @@ def _share_lot(plan: Plan, lot: _Lot, delta: Decimal, consumers: list[_Consumer]
         plan.impacts.append(Impact("expense", delta, "lot", lot.id, lot.doc_number, lot.item_id, lot.id))
         return
     shares = share_out(delta, weights)
-    plan.move(lot.item_id, lot.warehouse_id, lot.id, delta, [(lot.id, ZERO, -delta)])
-    plan.lots[lot.id] += delta
+    # one move per lot: the change comes in (-delta on the lot's consumption) and each consumer's share
+    # goes out with it (one consumption row each), so the move's value is the part still in stock.
+    # 10,000 consumers write 10,000 consumption rows and one move, not 10,000 moves.
+    cons = [(lot.id, ZERO, -delta)]
     for c, s in zip(consumers, shares, strict=False):
         if not s:
             continue
-        plan.move(lot.item_id, lot.warehouse_id, lot.id, -s, [(lot.id, ZERO, s)])
-        plan.lots[lot.id] -= s
+        cons.append((lot.id, ZERO, s))
         _carry(plan, c, lot.id, s, arrivals, nxt)
+    plan.move(lot.item_id, lot.warehouse_id, lot.id, shares[-1], cons)
+    plan.lots[lot.id] += shares[-1]
     if shares[-1]:
         plan.impacts.append(Impact("lot", shares[-1], "lot", lot.id, lot.doc_number, lot.item_id, lot.id,
                                    qty=lot.qty_remaining))
