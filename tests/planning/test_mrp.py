@@ -129,3 +129,21 @@ def test_reschedule_messages_say_which_open_order_to_bring_forward_or_postpone()
     # PO-4 (week 5) is due when needed; 28 cover everything: PR-3 is not needed within the 8 weeks
     assert engine.reschedules(item, demands, receipts, 8) == [
         engine.Reschedule(1, "PO-1", 3, 2), engine.Reschedule(1, "MO-2", 4, 5), engine.Reschedule(1, "PR-3", 6, None)]
+
+
+def test_net_change_after_a_restart_starts_from_the_stored_plan(session):
+    from app.models.planning import PlanRun
+    from app.services.planning import run as run_module
+
+    r = robot()
+    customer_order(r, 10)
+    run_plan(session, TODAY, weeks=8)
+    before = _planned(session)
+    run_module._last.clear()  # a new process: nothing in memory
+    customer_order(r, 3, weeks=3, confirm=False)  # a draft: no demand, the plan must not move
+    summary = run_plan(session, TODAY, weeks=8, changed={r.case.id})
+    last = session.scalar(select(PlanRun).order_by(PlanRun.id.desc()).limit(1))
+    assert last.stats["recomputed"] == 1  # only the cases, the rest rebuilt from the tables
+    assert (summary.created, summary.updated, summary.removed) == (0, 0, 0) and _planned(session) == before
+    run_module._last.clear()
+    assert run_module.restore(session, run_module.Weeks(TODAY, 9), True) is None  # another horizon: full run

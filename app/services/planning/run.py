@@ -48,8 +48,9 @@ def _progress(session: Session, run_id: int, percent: int) -> None:
 
 def run_plan(session: Session, today: date | None = None, weeks: int = DEFAULT_WEEKS, trigger: str = "manual",
              username: str = "", level: bool = True, changed: set[int] | None = None) -> RunSummary:
-    """Plan and store. With `changed` (items an event touched) and a previous result of the same horizon
-    in this process, only those items and their components are recomputed (net change)."""
+    """Plan and store. With `changed` (items an event touched) and a previous result of the same day and
+    horizon (this process's, else rebuilt from the stored plan: a restart does not force a full run),
+    only those items and their components are recomputed (net change)."""
     on = today or date.today()
     with unit_of_work(session):
         run = PlanRun(trigger=trigger, username=username, stats={})
@@ -59,7 +60,10 @@ def run_plan(session: Session, today: date | None = None, weeks: int = DEFAULT_W
     try:
         data = load(session, on, weeks, level)
         _progress(session, run_id, 40)
-        previous = _last.get("result") if _last.get("key") == (on, weeks, level) else None
+        previous = None
+        if changed is not None:
+            previous = _last.get("result") if _last.get("key") == (on, weeks, level) else None
+            previous = previous or restore(session, Weeks(on, weeks), level)
         result = engine.plan(data, previous, changed if previous is not None else None)
         _last.update(key=(on, weeks, level), result=result)
         _progress(session, run_id, 70)
@@ -70,7 +74,8 @@ def run_plan(session: Session, today: date | None = None, weeks: int = DEFAULT_W
             run.stats = {"items": len(data.items), "recomputed": result.recomputed, "planned": summary.planned,
                          "created": summary.created, "updated": summary.updated, "removed": summary.removed,
                          "overloaded": sum(len(w) for w in summary.overloaded.values()),
-                         "reschedule": reschedule_json(result, Weeks(on, weeks))}
+                         "reschedule": reschedule_json(result, Weeks(on, weeks)),
+                         "basis": [Weeks(on, weeks).first.isoformat(), weeks, level]}
         return summary
     except Exception as exc:
         session.rollback()
@@ -78,6 +83,42 @@ def run_plan(session: Session, today: date | None = None, weeks: int = DEFAULT_W
             run = session.get(PlanRun, run_id)
             run.state, run.finished_at, run.message = RUN_FAILED, utcnow(), str(exc)[:2000]
         raise
+
+
+def restore(session: Session, grid: Weeks, level: bool) -> engine.PlanResult | None:
+    """The previous result rebuilt from what the last finished run stored, when it was planned for the same
+    day, horizon and levelling: its planned orders with their pegs (a parent's plan back to its week), the
+    capacity load and the reschedule messages. None: plan in full."""
+    from decimal import Decimal
+
+    from app.models.planning import CapacityLoad, PlannedOrder
+
+    run = session.scalar(select(PlanRun).where(PlanRun.state == RUN_DONE).order_by(PlanRun.id.desc()).limit(1))
+    if run is None or (run.stats or {}).get("basis") != [grid.first.isoformat(), grid.count, level]:
+        return None
+    result = engine.PlanResult(weeks=grid.count)
+    for r in session.execute(select(PlannedOrder.item_id, PlannedOrder.kind, PlannedOrder.due_date,
+                                    PlannedOrder.start_date, PlannedOrder.qty, PlannedOrder.pegs, PlannedOrder.late,
+                                    PlannedOrder.moved_weeks)):
+        pegs = {_peg_back(k, grid): Decimal(v) for k, v in (r.pegs or {}).items()}
+        result.orders.setdefault(r.item_id, []).append(engine.PlannedOrder(
+            r.item_id, r.kind, grid.index(r.due_date), grid.index(r.start_date), r.qty, pegs, r.late, r.moved_weeks))
+    for wc, week, minutes in session.execute(select(CapacityLoad.work_center_id, CapacityLoad.week_start,
+                                                    CapacityLoad.load_minutes)):
+        result.load.setdefault(wc, [engine.ZERO] * grid.count)[grid.index(week)] = minutes
+    for m in run.stats.get("reschedule", []):
+        need = grid.index(date.fromisoformat(m["need"])) if m["need"] else None
+        result.messages.setdefault(m["item_id"], []).append(
+            engine.Reschedule(m["item_id"], m["ref"], grid.index(date.fromisoformat(m["due"])), need))
+    return result
+
+
+def _peg_back(key: str, grid: Weeks) -> str:
+    """A stored peg key back to the engine's: "@<item>:<Monday>" -> "@<item>:<week index>"."""
+    if not key.startswith(engine.PARENT):
+        return key
+    item, _, due = key[1:].partition(":")
+    return engine.parent_ref(int(item), grid.index(date.fromisoformat(due)))
 
 
 MAX_MESSAGES = 500  # kept with the run for the plan page; more is a plan to redo, not a list to read
