@@ -166,8 +166,25 @@ def w3(out: PhaseOutput, n: int) -> None:
                        f"median of {s['trees'] - 2}, 4 productions each", t.wall / 4, MS, peer,
                        f"{source}: per production",
                        note=f"{t.wall:.1f} ms per tree", ours_cpu=t.cpu / 4))
+        out.notes.append("W3 statements per use case: " + statements_per_use_case(s))
     problems = verify_stock(db.session)
     out.notes.append(f"W3: verify_stock after the run: {len(problems)} differences")
+
+
+def statements_per_use_case(s: dict) -> str:
+    """SQL statements of one robot order's create, release and complete (nodes on the shelf)."""
+    from app.extensions import db
+    from app.services.production import complete_order, release_order
+    from bench import sqlcount
+
+    with sqlcount.statements() as created:
+        oid = _order(s["robot"], s["wh"])
+    with sqlcount.statements() as released:
+        release_order(db.session, oid)
+    with sqlcount.statements() as completed:
+        complete_order(db.session, oid, "1", DAY)
+    return (f"create_order {len(created)}, release_order {len(released)}, complete_order {len(completed)} "
+            f"(complete: {sqlcount.summary(completed, 3)})")
 
 
 # --- W5: explosion -----------------------------------------------------------------------------
