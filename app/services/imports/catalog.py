@@ -86,7 +86,7 @@ class ItemsImport(Kind):
         return plan
 
     def apply(self, session: Session, ctx: dict[str, Any], plans: list[Plan]) -> str:
-        made: dict[str, int] = {}
+        made: dict[str, int] = ctx.setdefault("_made_groups", {})  # across the batches of one import
         for plan in plans:
             if plan.extra and plan.extra.lower() not in made:
                 group = ItemGroup(code=plan.extra[:32], name=plan.extra[:200])

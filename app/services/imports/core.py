@@ -35,6 +35,7 @@ from app.services.job_messages import N_
 
 LANGS = ("en", "ru", "es")
 EXCEL_EPOCH = date(1899, 12, 30)  # day 0 of Excel's serial dates (1900 system)
+WRITE_BATCH = 1000  # rows an import writes at a time while it reads the file
 SHOWN_ROWS = 500  # the preview lists at most this many rows (every problem row first); counts cover all
 MSG_MISSING_COLUMN = N_("The file has no column for “%(field)s”")
 MSG_REQUIRED = N_("%(field)s is empty")
@@ -369,6 +370,9 @@ class Kind:
     action = "write"
     fields: tuple[Field, ...] = ()
     needs_date = False  # opening stock asks for the balance date
+    # rows written in batches while the file is checked (apply takes any slice of the plans, in order);
+    # False for kinds whose apply needs every plan at once (a BOM's lines, one document per warehouse)
+    streams = True
 
     def context(self, session: Session, on_date: date | None) -> dict[str, Any]:
         """Look-ups read once per file (codes to ids, the stored values an upsert compares)."""
@@ -401,14 +405,20 @@ class Preview:
 
 def check_file(session: Session, kind: Kind, content: bytes, filename: str, mapping: dict[str, str] | None,
                locale: str | None, on_date: date | None = None, keep_plans: bool = False,
-               progress: Callable[[int], None] | None = None) -> Preview:
-    """Check every row of the file; the preview's counts cover all rows, its `rows` the first shown."""
+               progress: Callable[[int], None] | None = None,
+               write: Callable[[dict[str, Any], list[Plan]], None] | None = None) -> Preview:
+    """Check every row of the file; the preview's counts cover all rows, its `rows` the first shown.
+
+    With `write` (importing a kind that streams), the good rows are handed to it WRITE_BATCH at a time
+    while the file is read, so no more than a batch of plans is ever held; after the first bad row
+    nothing more is written, and the caller refuses the run, which rolls back what was (all or nothing
+    is the transaction's)."""
     headers, rows = read_table(content, filename)
     mapping = auto_mapping(kind.fields, headers) if mapping is None else mapping
     index = list(column_index(kind.fields, headers, mapping).items())
     fields = kind.field_map()
     ctx = kind.context(session, on_date)
-    preview, shown_ok = Preview(headers, mapping, ctx=ctx), []
+    preview, shown_ok, batch = Preview(headers, mapping, ctx=ctx), [], []
     for line, cells in enumerate(rows, start=2):
         if not any(c not in (None, "") for c in cells):
             continue
@@ -420,6 +430,10 @@ def check_file(session: Session, kind: Kind, content: bytes, filename: str, mapp
         if plan.problems:
             if len(preview.rows) < SHOWN_ROWS:
                 preview.rows.append(plan)
+        elif write is not None:
+            batch.append(plan)
+            if len(batch) >= WRITE_BATCH:
+                _write(write, ctx, batch, preview)
         elif keep_plans:
             preview.plans.append(plan)
         elif plan.action != "same" and len(shown_ok) < SHOWN_ROWS:
@@ -429,7 +443,17 @@ def check_file(session: Session, kind: Kind, content: bytes, filename: str, mapp
     preview.rows.extend(shown_ok[: SHOWN_ROWS - len(preview.rows)])
     if not preview.total:
         raise DomainError(MSG_EMPTY_FILE)
+    if write is not None:
+        _write(write, ctx, batch, preview)
     return preview
+
+
+def _write(write: Callable[[dict[str, Any], list[Plan]], None], ctx: dict[str, Any], batch: list[Plan],
+           preview: Preview) -> None:
+    """Hand a batch of good plans to the writer, unless a bad row was met (then it is dropped)."""
+    if batch and not preview.counts["bad"]:
+        write(ctx, batch)
+    batch.clear()
 
 
 def refuse_bad(preview: Preview) -> None:

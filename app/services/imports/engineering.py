@@ -26,6 +26,8 @@ from app.services.job_messages import N_
 class _VersionedImport(Kind):
     """Rows grouped by (item, version) into one parent whose children the file replaces."""
 
+    streams = False  # a version's lines are replaced as a whole: every row of it first
+
     resource = RESOURCE_ENGINEERING
     parent: type = Bom
     child_key = ""  # the child's identifying column: a BOM line's component, an operation's seq

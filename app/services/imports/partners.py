@@ -102,7 +102,8 @@ class PartnersImport(Kind):
         """New companies, then new contacts, bulk-inserted in batches (no ORM object kept per row); the
         stored companies and contacts a row changes are updated through the ORM (audited before/after)."""
         heads = [p for p in plans if p.extra["first"] is None]
-        company_of: dict[int, int] = {p.line: p.target for p in heads if isinstance(p.target, int)}
+        company_of: dict[int, int] = ctx.setdefault("_company_of", {})  # a company's row -> id, across batches
+        company_of.update({p.line: p.target for p in heads if isinstance(p.target, int)})
         new = [p for p in heads if not isinstance(p.target, int)]
         ids = insert_new(session, Partner, [_partner_row(p.values, kind="company", is_customer=True) for p in new],
                          ctx.get("_progress"))

@@ -158,15 +158,19 @@ def apply_run(session: Session, run_id: int, progress: Progress | None = None) -
             raise DomainError(MSG_DONE)
         kind = get_kind(run.kind)
         try:
+            # a kind that streams is written batch by batch as its rows are checked (memory stays flat);
+            # the others are checked whole, then written (a bad row anywhere: the transaction rolls back)
+            write = (lambda ctx, plans: kind.apply(session, ctx, plans)) if kind.streams else None
             preview = check_file(session, kind, run.content, run.file_name, loads(run.mapping),
-                                 run.file_locale or None, run.on_date, keep_plans=True,
-                                 progress=_rows(progress, PHASE_CHECKING))
+                                 run.file_locale or None, run.on_date, keep_plans=not kind.streams,
+                                 progress=_rows(progress, PHASE_IMPORTING if kind.streams else PHASE_CHECKING),
+                                 write=write)
             failure["counts"] = preview
             refuse_bad(preview)
             preview.ctx.update(reason=gettext(MSG_OPENING_REASON, run=run.id), source_ref=f"IMPORT-{run.id}")
             if progress is not None:
                 preview.ctx["_progress"] = lambda rows: progress(PHASE_IMPORTING, rows)
-            result = kind.apply(session, preview.ctx, preview.plans)
+            result = "" if kind.streams else kind.apply(session, preview.ctx, preview.plans)
         except DomainError as exc:
             failure["message"] = _stored_problem(exc)
             raise

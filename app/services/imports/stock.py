@@ -83,6 +83,7 @@ class OpeningStockImport(Kind):
     resource = RESOURCE_STOCK_DOCUMENT
     action = "post"
     needs_date = True
+    streams = False  # one opening-balance document per warehouse, all its rows at once
     fields = (
         Field("warehouse", _l("Warehouse"), required=True, example="MAIN"),
         Field("item", _l("Item code"), required=True, example="MOT-12"),

@@ -8,12 +8,13 @@ document.querySelectorAll('form.fab-import-form, form.fab-import-check').forEach
   if (!box) { return; }
   var bar = document.getElementById('import-bar');
   var rows = document.getElementById('import-rows-done');
+  var lang = document.documentElement.lang || undefined;  // 42 000 / 42.000 / 42,000 as the reader writes it
   var show = function (d) {
     bar.style.width = Math.max(3, d.percent) + '%';
     bar.setAttribute('aria-valuenow', d.percent);
     bar.textContent = d.percent + ' %';
-    rows.textContent = d.done.toLocaleString() + ' ' + rows.getAttribute('data-of') + ' ' +
-      d.total.toLocaleString() + ' ' + rows.getAttribute('data-rows');
+    rows.textContent = d.done.toLocaleString(lang) + ' ' + rows.getAttribute('data-of') + ' ' +
+      d.total.toLocaleString(lang) + ' ' + rows.getAttribute('data-rows');
   };
   bar.style.width = Math.max(3, Number(bar.getAttribute('data-width')) || 0) + '%';
   var poll = function () {
