@@ -41,7 +41,7 @@ def _refresh(session: Session) -> None:
         for partner_id in sorted(noted):
             refresh_client(session, partner_id)
             session.flush()
-            evaluate_client(session, partner_id)
+            evaluate_client(session, partner_id, history_only=True)
         session.flush()
     finally:
         session.info.pop(_BUSY, None)
