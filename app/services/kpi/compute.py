@@ -232,25 +232,34 @@ def _bucket(metric: Metric, session: Session, periods: dict[str, list[Period]], 
     margin %, on time and lead time).
     """
     out: dict[FactKey, list[Part]] = {}
+    employees: dict[tuple[str, date], dict[int, list[Part]]] = {}  # a period's employee buckets
     for kind, plist in periods.items():
         for period in plist:
+            own = employees[(kind, period.start)] = {}
             for key in keys[(kind, period.start)] | {0}:  # the company figure holds the period's lineage
-                out[(metric.code, kind, period.start, key)] = []
+                bucket = out[(metric.code, kind, period.start, key)] = []
+                if key:
+                    own[key] = bucket
     if metric.flow is not None:
-        starts: dict[tuple[str, date], date] = {}
         for first, last in _spans(periods, today):
             cache_key = (metric.flow, first, last)
             if cache_key not in reads:
                 reads[cache_key] = metric.flow(session, first, last)
-            for part in reads[cache_key]:
-                for kind in periods:
-                    start = starts.get((kind, part.day))
-                    if start is None:
-                        start = starts[(kind, part.day)] = period_of(kind, part.day).start
-                    for key in (0, part.employee_id):
-                        bucket = out.get((metric.code, kind, start, key))
-                        if bucket is not None:
-                            bucket.append(part)
+            parts = reads[cache_key]
+            for kind in periods:
+                # per day its period's company bucket and employee buckets: a dict lookup or two a part
+                by_day: dict[date, tuple[list[Part] | None, dict[Any, list[Part]]]] = {}
+                for part in parts:
+                    day = by_day.get(part.day)
+                    if day is None:
+                        start = period_of(kind, part.day).start
+                        day = by_day[part.day] = (out.get((metric.code, kind, start, 0)),
+                                                  employees.get((kind, start), {}))
+                    if day[0] is not None:
+                        day[0].append(part)
+                    own = day[1].get(part.employee_id)
+                    if own is not None:
+                        own.append(part)
     else:
         # the running period's figure is "so far": stock and debts as of today, not its last day
         asked = sorted({Period(p.kind, p.start, min(p.end, today)) for plist in periods.values() for p in plist})
@@ -533,9 +542,9 @@ def _bound_column(kind: Any, process: Any, values: tuple) -> Any:
     """A column's values as SQLite stores them. A column of Decimals only (money: scaled integers, what
     the type's own processor gives) or of dates only (ISO text) is converted by C-level maps: half a
     million lineage rows made one Python call per value the largest part of a first run."""
-    if values.count(None) == len(values):
+    types = set(map(type, values))  # C-level; counting Nones would compare every Decimal with None
+    if types == {type(None)}:
         return values
-    types = set(map(type, values))
     if isinstance(kind, _ScaledDecimal) and types == {Decimal}:
         return map(int, map(Decimal.to_integral_value, map(Decimal.scaleb, values, repeat(kind.places))))
     if isinstance(kind, Date) and types == {date}:

@@ -18,15 +18,15 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
 from app.domain import move_kinds
-from app.domain.kpi import ZERO, Part, Period, kopeks
+from app.domain.kpi import KOPEK, ZERO, Part, Period, kopeks
 from app.models.catalog import Item
 from app.models.crm import Deal, DealStage
 from app.models.production import ProductionCompletion, ProductionOrder
@@ -101,10 +101,11 @@ class Metric:
         return None if part.num2 is None else (part.num2, part.den2 or ZERO)
 
 
-def _read(session: Session, stmt: Any) -> Any:
+def _read(session: Session, stmt: Any) -> list[Any]:
     """Rows of a big read through the session's connection (its transaction), without the ORM's result
-    layer: the metrics select columns, never entities, and it cost a third of the time of the read."""
-    return session.connection().execute(stmt)
+    layer (the metrics select columns, never entities), fetched at once, not row by row: together a
+    third of the time of the read."""
+    return session.connection().execute(stmt).all()
 
 
 # --- sales -----------------------------------------------------------------------------------------
@@ -117,7 +118,9 @@ def _revenue(session: Session, since: date, until: date) -> list[Part]:
         .outerjoin(SalesOrder, SalesOrder.id == SalesInvoice.order_id)
         .where(SalesInvoice.state == "posted", SalesInvoice.invoice_date.between(since, until))
     )
-    return [Part("invoice", i, n, d, kopeks(net * (rate or ONE)), employee_id=m) for i, n, d, net, rate, m in rows]
+    # positional and quantized inline: a hundred thousand invoices a year
+    return [Part("invoice", i, n, d, (net * (rate or ONE)).quantize(KOPEK, ROUND_HALF_UP), ZERO, m)
+            for i, n, d, net, rate, m in rows]
 
 
 def _cash_collected(session: Session, since: date, until: date) -> list[Part]:
@@ -127,7 +130,7 @@ def _cash_collected(session: Session, since: date, until: date) -> list[Part]:
         .outerjoin(SalesOrder, SalesOrder.id == SalesInvoice.order_id)
         .where(Payment.state == "posted", Payment.pay_date.between(since, until))
     )
-    return [Part("payment", i, n, d, kopeks(amount * (rate or ONE)), employee_id=m)
+    return [Part("payment", i, n, d, (amount * (rate or ONE)).quantize(KOPEK, ROUND_HALF_UP), ZERO, m)
             for i, n, d, amount, rate, m in rows]
 
 
@@ -302,21 +305,21 @@ def _ledger_by_item(session: Session, boundaries: list[date]) -> dict[int, _Item
     """
     first = boundaries[0]
     size = len(boundaries)
-    span = case(*((StockMove.move_date <= day, n) for n, day in enumerate(boundaries)), else_=size)
+    span = _span_index(StockMove.move_date, boundaries, 0, size)
     out_value = func.sum(case((StockMove.kind.in_(OUT_KINDS), StockMove.value), else_=0))
     rows = _read(session,
         select(StockMove.item_id, span, func.sum(StockMove.value), out_value, func.count())
         .where(StockMove.move_date > first).group_by(StockMove.item_id, span)
-    ).all()
+    )
     original = aliased(StockMove)
-    back_span = case(*((StockMove.move_date <= day, n) for n, day in enumerate(boundaries)), else_=size)
+    back_span = _span_index(StockMove.move_date, boundaries, 0, size)
     back = {(item_id, n): value for item_id, n, value in _read(session,
         select(StockMove.item_id, back_span, func.sum(StockMove.value))
         .join(original, original.id == StockMove.reversal_of_id)
         .where(StockMove.kind == move_kinds.REVERSAL, original.kind.in_(OUT_KINDS), StockMove.move_date > first)
         .group_by(StockMove.item_id, back_span))}
     balance = dict(_read(session, select(StockBalance.item_id, func.sum(StockBalance.value))
-                                   .group_by(StockBalance.item_id)).all())
+                                   .group_by(StockBalance.item_id)))
     spans: dict[int, list[tuple[Decimal, Decimal, int]]] = {i: [(ZERO, ZERO, 0)] * (size + 1) for i in balance}
     for item_id, n, value, out, count in rows:
         per = spans.setdefault(item_id, [(ZERO, ZERO, 0)] * (size + 1))
@@ -332,6 +335,16 @@ def _ledger_by_item(session: Session, boundaries: list[date]) -> dict[int, _Item
             led.consumed.append(consumed)
             led.moves.append(moves)
     return ledgers
+
+
+def _span_index(column: Any, boundaries: list[date], lo: int, hi: int) -> Any:
+    """The index of the first boundary on or after the column's day (len(boundaries) after the last), as a
+    balanced CASE tree: log2(n) date comparisons a row instead of up to n (the ledger has a million rows)."""
+    if lo == hi:
+        return literal_column(str(lo))
+    mid = (lo + hi) // 2
+    return case((column <= boundaries[mid], _span_index(column, boundaries, lo, mid)),
+                else_=_span_index(column, boundaries, mid + 1, hi))
 
 
 def _item_labels(session: Session, ids) -> dict[int, str]:
@@ -436,7 +449,7 @@ def _overdue_spans(session: Session, days: Sequence[date]) -> list[Span]:
         select(SalesInvoice.id, SalesInvoice.number, SalesInvoice.invoice_date, SalesInvoice.due_date,
                SalesInvoice.amount_total, SalesInvoice.rate, paid_early)
         .outerjoin(early, early.c.invoice_id == SalesInvoice.id).where(open_invoice)
-    ).all()
+    )
     paid: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
     for inv_id, day, amount in _read(session,
         select(Payment.invoice_id, Payment.pay_date, Payment.amount)
