@@ -18,7 +18,7 @@ from app.models import (  # noqa: F401
 from app.models.audit import AuditLog, JobRun, RateLimitHit, UserPreference  # noqa: F401
 from app.models.catalog import Item, ItemGroup, PriceList, PriceListItem, UnitConversion  # noqa: F401
 from app.models.core import Company, Currency, CurrencyRate, DocumentSequence, Unit  # noqa: F401
-from app.models.imports import ImportMapping, ImportRun  # noqa: F401
+from app.models.imports import ImportMapping, ImportProgress, ImportRun  # noqa: F401
 from app.models.jobs import JobFire, JobSchedule  # noqa: F401
 from app.models.mail import OutboxAttachment, OutboxMessage  # noqa: F401
 from app.models.partners import Partner, PartnerAddress, PartnerBankAccount, Tag  # noqa: F401

@@ -42,14 +42,24 @@ class ImportRun(Keyed, Model):
     rows_same: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     rows_bad: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     result: Mapped[str] = mapped_column(Text, default="", nullable=False)  # documents made, first refusal
-    # a check or an import running in the background: what it is doing and how far (the page polls these)
-    phase: Mapped[str] = mapped_column(String(16), default="", nullable=False)  # "" | checking | importing
-    rows_done: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    rows_expected: Mapped[int] = mapped_column(Integer, default=0, nullable=False)  # estimated from the file
     preview: Mapped[str] = deferred(mapped_column(Text, default="", nullable=False))  # JSON: rows shown, problems
 
     def __repr__(self) -> str:
         return f"{self.kind} {self.file_name}"
+
+
+class ImportProgress(Model):
+    """How far a check or import running in the background is (the run page polls it).
+
+    A row of its own, not columns of the run: the check or import holds the run's row locked for its
+    whole transaction, and the progress is written meanwhile through another connection.
+    """
+
+    __tablename__ = "import_progress"
+    run_id: Mapped[int] = mapped_column(ForeignKey("import_run.id", ondelete="CASCADE"), primary_key=True)
+    phase: Mapped[str] = mapped_column(String(16), default="", nullable=False)  # "" | checking | importing
+    rows_done: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    rows_expected: Mapped[int] = mapped_column(Integer, default=0, nullable=False)  # estimated from the file
 
 
 class ImportMapping(Keyed, Model):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 21:31:57.261584
+Create Date: 2026-12-07 21:52:33.507756
 
 """
 import sqlalchemy as sa
@@ -670,9 +670,6 @@ def upgrade():
     sa.Column('rows_same', sa.Integer(), nullable=False),
     sa.Column('rows_bad', sa.Integer(), nullable=False),
     sa.Column('result', sa.Text(), nullable=False),
-    sa.Column('phase', sa.String(length=16), nullable=False),
-    sa.Column('rows_done', sa.Integer(), nullable=False),
-    sa.Column('rows_expected', sa.Integer(), nullable=False),
     sa.Column('preview', sa.Text(), nullable=False),
     sa.CheckConstraint("state IN ('uploaded','checked','done','failed')", name='ck_import_state'),
     sa.ForeignKeyConstraint(['user_id'], ['ab_user.id'], ),
@@ -1077,6 +1074,14 @@ def upgrade():
     sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('item_id', 'period_start')
+    )
+    op.create_table('import_progress',
+    sa.Column('run_id', sa.Integer(), nullable=False),
+    sa.Column('phase', sa.String(length=16), nullable=False),
+    sa.Column('rows_done', sa.Integer(), nullable=False),
+    sa.Column('rows_expected', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['run_id'], ['import_run.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('run_id')
     )
     op.create_table('kb_article',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -3348,6 +3353,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_kb_article_category_id'))
 
     op.drop_table('kb_article')
+    op.drop_table('import_progress')
     op.drop_table('forecast_line')
     op.drop_table('forecast_fit')
     with op.batch_alter_table('deal', schema=None) as batch_op:

@@ -1,0 +1,161 @@
+"""Checks and imports of a long file run in the background, their progress polled by the page.
+
+A 100,000-row file takes seconds to check and to import: the request that starts the work marks the
+run (phase "checking" or "importing", rows expected from the file) in its own short transaction and
+hands the work to a thread with its own app context and session, then returns at once. The work is
+the same use case as before (`check_run`, `apply_run`: the import still ONE transaction, all or
+nothing); only its progress travels outside it:
+
+- in this process's memory (`_LIVE`), which the status endpoint reads first, and
+- in the run's ImportProgress row through a connection of its own, committed at once, so another worker
+  process polling the status sees it too (a row apart from the run's, which the work holds locked).
+  SQLite lets one writer at a time: there the row is written only at the start and the end (the
+  in-process figure still moves).
+
+The thread ends by clearing the phase; the page then reloads and shows the stored preview or result.
+Tests run the work inline (config IMPORTS_IN_BACKGROUND = False): the same code, no thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import zipfile
+from collections.abc import Callable
+from io import BytesIO
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from app.domain.errors import DomainError
+from app.models.imports import ImportProgress, ImportRun
+from app.services.base import Actor, acting_as, current_actor, unit_of_work
+
+PHASE_CHECKING = "checking"
+PHASE_IMPORTING = "importing"
+PHASES = (PHASE_CHECKING, PHASE_IMPORTING)
+log = logging.getLogger(__name__)
+_LIVE: dict[int, tuple[str, int, int]] = {}  # run id -> (phase, rows done, rows expected)
+_LOCK = threading.Lock()
+_DIMENSION = re.compile(rb'<dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"')
+
+Progress = Callable[[str, int], None]
+
+
+def expected_rows(content: bytes) -> int:
+    """The file's data rows, estimated cheaply: a CSV's line breaks, an XLSX sheet's declared size."""
+    if content[:2] != b"PK":
+        return max(content.count(b"\n") - 1 + (not content.endswith(b"\n")), 0)
+    try:
+        book = zipfile.ZipFile(BytesIO(content))
+        names = sorted(n for n in book.namelist() if n.startswith("xl/worksheets/sheet"))
+        with book.open(names[0]) as sheet:
+            found = _DIMENSION.search(sheet.read(4096))
+    except (zipfile.BadZipFile, IndexError, KeyError, OSError):
+        return 0
+    return max(int(found.group(1)) - 1, 0) if found else 0
+
+
+def live(run_id: int) -> tuple[str, int, int] | None:
+    with _LOCK:
+        return _LIVE.get(run_id)
+
+
+def _set_live(run_id: int, value: tuple[str, int, int] | None) -> None:
+    with _LOCK:
+        if value is None:
+            _LIVE.pop(run_id, None)
+        else:
+            _LIVE[run_id] = value
+
+
+def reporter(session: Session, run_id: int, expected: int) -> Progress:
+    """A progress callback: rows done of this phase, kept in memory and (when the database lets a second
+    writer in) on the run's row through its own connection."""
+    engine = session.get_bind()
+    shared_row = engine.dialect.name != "sqlite"
+
+    def report(phase: str, done: int) -> None:
+        total = max(expected, done)
+        _set_live(run_id, (phase, done, total))
+        if not shared_row:
+            return
+        try:
+            with engine.begin() as conn:
+                conn.execute(update(ImportProgress).where(ImportProgress.run_id == run_id).values(
+                    phase=phase, rows_done=done, rows_expected=total))
+        except SQLAlchemyError:  # a busy row: the next report (or the end) writes it
+            log.debug("import %s: progress not stored", run_id, exc_info=True)
+
+    return report
+
+
+def start(session: Session, run_id: int, phase: str, work: Callable[[Session, Progress], Any]) -> None:
+    """Mark the run as `phase` and run `work(session, progress)` in the background (inline in tests)."""
+    with unit_of_work(session):
+        expected = expected_rows(session.get(ImportRun, run_id).content)
+        row = session.get(ImportProgress, run_id)
+        if row is None:
+            row = ImportProgress(run_id=run_id)
+            session.add(row)
+        row.phase, row.rows_done, row.rows_expected = phase, 0, expected
+    _set_live(run_id, (phase, 0, expected))
+    actor = current_actor()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config.get("IMPORTS_IN_BACKGROUND", True):
+        _work(session, run_id, expected, actor, work)
+        return
+    thread = threading.Thread(target=_in_thread, args=(app, run_id, expected, actor, work), daemon=True,
+                              name=f"import-{run_id}")
+    thread.start()
+
+
+def _in_thread(app, run_id: int, expected: int, actor: Actor, work: Callable[[Session, Progress], Any]) -> None:
+    from app.extensions import db
+
+    with app.app_context():
+        try:
+            _work(db.session, run_id, expected, actor, work)
+        finally:
+            db.session.remove()
+
+
+def _work(session: Session, run_id: int, expected: int, actor: Actor,
+          work: Callable[[Session, Progress], Any]) -> None:
+    """Run the work; whatever happens, the run leaves its phase (a refusal is recorded by the work)."""
+    try:
+        with acting_as(actor):
+            work(session, reporter(session, run_id, expected))
+    except DomainError:
+        pass  # recorded on the run by check_run / apply_run (the page shows it)
+    except Exception:  # noqa: BLE001 - a thread has no caller to tell: log, and free the run
+        log.exception("import %s failed", run_id)
+        session.rollback()
+    finally:
+        _set_live(run_id, None)
+        with unit_of_work(session):
+            session.execute(update(ImportProgress).where(ImportProgress.run_id == run_id).values(phase=""))
+
+
+def status(session: Session, run_id: int) -> dict[str, Any] | None:
+    """What the page polls: the phase (empty when finished), rows done and expected, the percentage."""
+    from sqlalchemy import select
+
+    found = live(run_id)
+    if found is None:
+        row = session.execute(select(ImportProgress.phase, ImportProgress.rows_done, ImportProgress.rows_expected,
+                                     ImportRun.state).outerjoin(ImportProgress, ImportProgress.run_id == ImportRun.id)
+                              .where(ImportRun.id == run_id)).first()
+        if row is None:
+            return None
+        found, state = (row[0] or "", row[1] or 0, row[2] or 0), row[3]
+    else:
+        state = ""
+    phase, done, total = found
+    percent = min(100, done * 100 // total) if total else (0 if phase else 100)
+    return {"phase": phase, "done": done, "total": total, "percent": percent, "finished": not phase,
+            "state": state}
