@@ -27,7 +27,15 @@ from app.services.marketing import segments as seg
 from app.services.marketing.analysis import call_this_week, rfm_groups
 from app.services.marketing.labels import CAMPAIGN_STATE_LABELS, GROUP_LABELS, RECIPIENT_STATE_LABELS, SOURCE_LABELS
 from app.services.marketing.results import campaign_results
-from app.views.base import BaseModelView, ReadOnlyModelView, choice_field, fmt_money, interface, run_command
+from app.views.base import (
+    BaseModelView,
+    ReadOnlyModelView,
+    choice_field,
+    fmt_date,
+    fmt_money,
+    interface,
+    run_command,
+)
 from app.views.labels import COMMON_LABELS
 from app.views.show import show_page
 from app.views.titles import titles
@@ -206,7 +214,7 @@ class CampaignView(BaseModelView):
         else:
             error = ""
         return self.render_template("fabrika/marketing_results.html", campaign=campaign, r=figures, error=error,
-                                    progress=cmp.progress(db.session, pk), fmt_money=fmt_money,
+                                    progress=cmp.progress(db.session, pk), fmt_money=fmt_money, fmt_date=fmt_date,
                                     state_labels=RECIPIENT_STATE_LABELS | {"sent": CAMPAIGN_STATE_LABELS["sent"]},
                                     title=gettext("Campaign results"))
 

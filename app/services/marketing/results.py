@@ -208,7 +208,8 @@ def _compare(t: GroupFigures, h: GroupFigures, start: date, end: date, cost: Dec
     se = ((t.variance / t.clients if t.clients else ZERO) + (h.variance / h.clients if h.clients else ZERO))
     half = se.sqrt() * Z95 * t.clients if se > 0 else ZERO
     roi = (inc - cost) / cost if cost > 0 else None
-    boot = bootstrap_interval(t, h, seed) if skewed(t, h) else (None, None)
+    # without a holdout there is nothing to resample against: no bootstrap interval
+    boot = bootstrap_interval(t, h, seed) if t.clients and h.clients and skewed(t, h) else (None, None)
     for g in (t, h):
         g.revenue, g.cost, g.margin = round_amount(g.revenue), round_amount(g.cost), round_amount(g.margin)
     return Results(start, end, t, h, round_amount(inc_rev), round_amount(inc), round_amount(inc - half),
