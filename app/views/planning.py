@@ -272,18 +272,25 @@ def class_label(cls: str, stages: dict[int, str]) -> str:
     return gettext("proposal: %(state)s", state=str(PROPOSAL_STATE_LABELS.get(key, key)))
 
 
+def plain_number(value: float, places: int) -> str:
+    """A number in the reader's locale as text inside a sentence (fmt_number is a right-aligned cell)."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(round(value, places), format="0." + "0" * places, locale=locale_name())
+
+
 def _pipeline(today: date) -> dict[str, Any]:
     """The learned win rates per class, their Brier score and the open proposals they weight."""
     from app.models.crm import DealStage
 
     pipe = load_pipeline(db.session, today)
     stages = {s.id: s.label() for s in db.session.scalars(select(DealStage))}
-    rates = [{"cls": class_label(cls, stages), "n": c.n, "won": c.won, "rate": float(pipe.model.rate(cls))}
+    rates = [{"cls": class_label(cls, stages), "n": c.n, "won": c.won, "rate": float(pipe.model.rate(cls, None))}
              for cls, c in sorted(pipe.model.by_class.items()) if c.n]
     cases = [{"label": c.label, "cls": class_label(c.cls, stages), "segment": c.segment or "—", "due": c.due,
               "p": float(c.probability), "lines": len(c.lines)} for c in pipe.cases]
     brier = pipe.brier
-    return {"rates": rates, "cases": cases, "brier": None if brier is None else float(brier),
+    return {"rates": rates, "cases": cases, "brier": None if brier is None else plain_number(float(brier), 3),
             "closed": len(pipe.history)}
 
 

@@ -34,9 +34,19 @@ def _stats(value: dict[str, Any] | None) -> str:
 
 
 def _pegs(value: dict[str, str] | None) -> str:
-    from app.views.planning import peg_label
+    """The pegs in words with the reader's numbers; item codes read once per request."""
+    from flask import g
+    from sqlalchemy import select
 
-    return ", ".join(f"{peg_label(k, {})}: {v}" for k, v in (value or {}).items())
+    from app.extensions import db
+    from app.models.catalog import Item
+    from app.views.planning import peg_label, plain_number
+
+    codes = getattr(g, "planning_item_codes", None)
+    if codes is None:
+        codes = g.planning_item_codes = dict(db.session.execute(select(Item.id, Item.code)).all())
+    return ", ".join(f"{peg_label(k, codes)}: {plain_number(float(v), 2).rstrip('0').rstrip(',.')}"
+                     for k, v in (value or {}).items())
 
 
 class _PlanningList(ReadOnlyModelView):

@@ -64,10 +64,11 @@ class WinModel:
         self.by_class[o.cls].add(o.won, sign)
         self.by_segment[(o.cls, o.segment)].add(o.won, sign)
 
-    def rate(self, cls: str, segment: str = "") -> Fraction:
+    def rate(self, cls: str, segment: str | None = "") -> Fraction:
+        """The class's rate for a client of `segment` (None: the class's own, whatever the client)."""
         c = self.by_class.get(cls) or _Count()
         base = Fraction(c.won + 1, c.n + 2)
-        s = self.by_segment.get((cls, segment))
+        s = self.by_segment.get((cls, segment)) if segment is not None else None
         if s is None or s.n == 0:
             return base
         return (s.won + K * base) / (s.n + K)
