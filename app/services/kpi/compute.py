@@ -185,9 +185,10 @@ def _sum_shares(rows: list[tuple[int, Decimal, Decimal]]) -> tuple[Decimal, Deci
 
 def lineage_source(metric: Metric) -> str:
     """The name a metric's lineage is stored under: the first metric made from the same read of the
-    registers (margin % shares margin's shipments), else its own code."""
+    registers that reads its num / den (margin % shares margin's shipments, on-time % lead time's
+    orders), else its own code."""
     if metric.flow is not None:
-        return next(m.code for m in METRICS if m.flow is metric.flow)
+        return next(m.code for m in METRICS if m.flow is metric.flow and not m.second)
     return metric.code
 
 
@@ -528,7 +529,8 @@ def fact_documents(session: Session, facts: list[KpiFact]) -> dict[int, list[Lin
     for f in facts:
         metric = BY_CODE.get(f.metric)
         found = rows.get((f.lineage_id, f.employee_key), [])
-        if metric is not None and metric.second:
+        # a second metric's figure stored before its read was shared has a lineage of its own (num / den)
+        if metric is not None and metric.second and lineages.get(f.lineage_id, ("", None))[0] != metric.code:
             out[f.id] = [LineageDoc(*r[:4], r[6], r[7] or ZERO) for r in found if r[6] is not None]
         else:
             out[f.id] = [LineageDoc(*r[:6]) for r in found]
