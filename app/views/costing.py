@@ -88,7 +88,7 @@ def plan_rows(plan: Plan) -> dict[str, Any]:
     word = _word(IMPACT_LABELS)
     totals = [(word(k), fmt_money(v)) for k, v in sorted(plan.totals().items())]
     lines = [{"target": word(i.target), "document": i.doc_number or "",
-              "item": items.get(i.item_id, ""), "qty": fmt_qty(i.qty), "amount": fmt_money(i.amount)}
+              "item": items.get(i.item_id, ""), "qty": fmt_qty(i.qty) if i.qty else "", "amount": fmt_money(i.amount)}
              for i in plan.impacts]
     # an average-cost warehouse has no lots to follow: its balance takes the change (said on the page)
     average = any(i.lot_id is None and i.target in ("lot", "expense") for i in plan.impacts)
