@@ -26,6 +26,7 @@ from werkzeug.exceptions import Forbidden, TooManyRequests
 from app import error_pages
 from app.api import auth as api_auth
 from app.permission_labels import role_label
+from app.views.access import may_open
 from app.views.menu_groups import grouped_menu
 
 CSP = {
@@ -61,6 +62,7 @@ def register_web_hooks(app: Flask) -> None:
     api_auth.register(app)
     app.jinja_env.globals["fabrika_menu"] = grouped_menu  # the navbar's grouped menu
     app.jinja_env.globals["fabrika_role_label"] = role_label  # FAB's roles list (app/templates/appbuilder)
+    app.jinja_env.globals["may_open"] = may_open  # links into other registers only for who may follow them
     user_logged_in.connect(_restore_locale, app)
     app.after_request(_remember_locale)
     app.after_request(_guard_redirect)

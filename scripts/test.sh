@@ -74,6 +74,7 @@ if [ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ]; then
         --ignore=tests/printing --ignore=tests/fuzz --ignore=tests/views/test_crawl_language.py \
         --ignore=tests/views/test_csp.py --ignore=tests/views/test_framework_pages.py \
         --ignore=tests/views/test_role_card_language.py --ignore=tests/test_translations.py \
+        --ignore=tests/views/test_dead_links.py \
         --ignore=tests/api/test_openapi.py tests
     run_pg "$PGBIN/pg_ctl -D $PGDATA -m fast stop" >/dev/null
   else

@@ -26,6 +26,7 @@ from app.models.calculators import CalculationRun, Calculator, CalculatorVersion
 from app.permissions import ACTION_READ, ACTION_WRITE, CRUD, READ_ONLY, RESOURCE_CALCULATOR
 from app.services import calculators as svc
 from app.services.calculators.environment import load_tables
+from app.views.access import may_open
 from app.views.base import ReadOnlyModelView, fmt_date, fmt_money, fmt_qty, interface, locale_name
 from app.views.fields import input_text
 from app.views.labels import COMMON_LABELS
@@ -70,6 +71,8 @@ def t(key: str) -> str:
 
 def _first_url(endpoints: tuple[str, ...], **params: Any) -> str | None:
     for endpoint in endpoints:
+        if not may_open(endpoint):  # a button into a page the reader may not open is a dead end
+            continue
         try:
             return url_for(endpoint, **params)
         except BuildError:

@@ -164,6 +164,9 @@ def fab_user_view() -> type:
     from app.views.base import fmt_date
 
     class FabrikaUserDBModelView(UserDBModelView):
+        # FAB's name for the resource: every role's self-service grants (profile, password, language in
+        # app/security.py SELF_SERVICE) name it, and a subclass would otherwise be a new resource.
+        class_permission_name = "UserDBModelView"
         formatters_columns = {
             "active": yes_no, "roles": _names, "groups": _names, "last_login": fmt_date, "created_on": fmt_date,
             "changed_on": fmt_date, "created_by": _none_as_blank, "changed_by": _none_as_blank,

@@ -40,6 +40,7 @@ from app.services.purchasing import orders as order_svc
 from app.services.purchasing import registers, requests, sending
 from app.services.sequences import next_number
 from app.services.workflow import check
+from app.views.access import may_open
 from app.views.base import (
     BaseModelView,
     ReadOnlyModelView,
@@ -310,6 +311,8 @@ def _stock_document_link(doc: Any) -> Markup | str:
     """The goods receipt posted for the order, one click away in the stock register."""
     if doc is None:
         return ""
+    if not may_open("ReceiptView.show"):
+        return doc.number
     return Markup('<a href="%s">%s</a>') % (url_for("ReceiptView.show", pk=doc.id), doc.number)
 
 

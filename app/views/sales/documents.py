@@ -39,6 +39,7 @@ from app.services.sales import invoices as inv_svc
 from app.services.sales import shipments as ship_svc
 from app.services.sales.labels import PAYMENT_METHOD_LABELS
 from app.services.stock.reservations import reserved_for
+from app.views.access import may_open
 from app.views.base import BaseModelView, ReadOnlyModelView, flash_domain_error, fmt_date, interface, run_command
 from app.views.base import command_button as _act
 from app.views.fields import input_text
@@ -319,7 +320,9 @@ class SalesInvoiceView(NumberSearch, ReadOnlyModelView):
         if inv.order_id:
             actions.append(_act(url_for("SalesOrderView.show", pk=inv.order_id), gettext("Customer order"),
                                 "fa-shopping-cart"))
-            actions.append(_act(url_for("SalesOrderView.email", pk=inv.order_id), gettext("E-mail"), "fa-envelope"))
+            if may_open("SalesOrderView.email"):
+                actions.append(_act(url_for("SalesOrderView.email", pk=inv.order_id), gettext("E-mail"),
+                                    "fa-envelope"))
         if SALES_INVOICE.allows(inv.state, "cancel") and inv.amount_paid == 0 and can(self, ACTION_POST):
             actions.append(_act(url_for(".cancel_doc", pk=inv.id), gettext("Cancel"), "fa-ban", "btn-warning", "post",
                                 gettext("Cancel this invoice?")))
