@@ -10,6 +10,9 @@ first task of every chain slips by 3 working days (one use case, all dependants 
 W-P2 dry run: 5,000 'order confirmed' events over 90 days, a template of 3 steps with conditions; goal < 5 s.
 W-P3 dispatch: 200 recorded events become process instances and tasks in one scheduler run (the job's
 work; the scheduler fires it every minute, so event-to-task latency is at most 60 s plus this time).
+W-P4 KPI scan: the dispatch's search for KPI values turned red, over 5,000 KPIs with this month's values
+computed today and last month's a month ago: 500 turned red (one run records them), the rest stay red or
+are not red; then a run with nothing new (what every minute costs).
 """
 
 from __future__ import annotations
@@ -127,6 +130,31 @@ def _dispatch(out: PhaseOutput, n: int) -> None:
                    elapsed * 1000, MS, goal="< 60 s with the 1-minute job", goal_ok=elapsed < 60))
 
 
+def _kpi_scan(out: PhaseOutput, n: int = 5000) -> None:
+    from app.models.kpi import KpiDefinition, KpiValue
+    from app.services.projects.processes import record_red_kpis
+
+    first = date.today().replace(day=1)
+    before = (first - timedelta(days=1)).replace(day=1)
+    month_ago = datetime.now() - timedelta(days=31)  # last month's values were computed then
+    db.session.bulk_insert_mappings(KpiDefinition, [{"id": 900000 + i, "code": f"B{i}", "name": f"KPI {i}",
+                                                     "metric": "revenue", "target": Decimal(100)} for i in range(n)])
+    rows = []
+    for i in range(n):  # every 10th turned red; the others were red already or are amber
+        old, new = ("amber", "red") if i % 10 == 0 else ("red", "red") if i % 2 else ("green", "amber")
+        rows += [{"definition_id": 900000 + i, "period_kind": "month", "period_start": start, "period_end": start
+                  + timedelta(days=27), "value": Decimal(80), "status": status, "computed_at": at}
+                 for start, status, at in ((before, old, month_ago), (first, new, datetime.now()))]
+    db.session.bulk_insert_mappings(KpiValue, rows)
+    db.session.commit()
+    for label in ("500 turned red", "nothing new"):
+        t0 = time.perf_counter()
+        found = record_red_kpis(db.session)
+        db.session.commit()
+        elapsed = time.perf_counter() - t0
+        out.add(Result(f"W-P4 KPI scan of the dispatch: {label}", f"{n} KPIs, {found} events", elapsed * 1000, MS))
+
+
 def run_phase(pg_url: str | None, n: int = 200) -> dict:
     out = PhaseOutput(backend_name(pg_url))
     t0 = time.perf_counter()
@@ -135,6 +163,7 @@ def run_phase(pg_url: str | None, n: int = 200) -> dict:
         _slip(out, n)
         _dry_run(out, 5000)
         _dispatch(out, 200)
+        _kpi_scan(out)
     out.add(Result("projects phase (build and measure)", f"{n} tasks", time.perf_counter() - t0, SECONDS))
     return out.__dict__
 

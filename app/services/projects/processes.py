@@ -1,9 +1,10 @@
 """Business processes without code: templates of steps, run on events, versioned, with a dry run.
 
 A template says: on this event (an order confirmed, a TCP approved, a complaint registered, a payment
-overdue, an item short for an order in the logistics analysis, a KPI turned red), when this condition holds, do these steps. The condition and each step's `when` are written in
-the calculator language (app/calculators: the same checker and Decimal evaluator, so a hostile formula is
-refused exactly as in a calculator) over the event's fields, written with a dot: `order.total > 500000`.
+overdue, an item short for an order in the logistics analysis, a KPI turned red), when this condition
+holds, do these steps. The condition and each step's `when` are written in the calculator language
+(app/calculators: the same checker and Decimal evaluator, so a hostile formula is refused exactly as in a
+calculator) over the event's fields, written with a dot: `order.total > 500000`.
 A step (JSON) creates a task for a role or a person, due in `days` working days, notifies them in their
 language, and by default waits for it before the next step; a step whose `when` is false is skipped (the
 branch). Example:
@@ -325,30 +326,36 @@ def on_shortages(session: Session, order: Any, short: dict[int, Decimal]) -> int
 def record_red_kpis(session: Session, now: datetime | None = None) -> int:
     """An event for each KPI value that turned red against the definition's previous period (its light was
     not red, or there was none), once per value; values computed in the last two days only (the KPI job
-    stores them, this scan runs every minute with the dispatch, so history is not replayed)."""
+    stores them, this scan runs every minute with the dispatch, so history is not replayed). The previous
+    light is compared in the query, so a KPI that stays red costs the every-minute scan nothing."""
+    from sqlalchemy import or_
+    from sqlalchemy.orm import aliased
+
     from app.domain.kpi import RED
     from app.models.kpi import KpiDefinition, KpiValue
 
     now = now or utcnow()
+    earlier = aliased(KpiValue)
+
+    def previous(column):
+        return (select(column).where(earlier.definition_id == KpiValue.definition_id,
+                                     earlier.period_start < KpiValue.period_start)
+                .order_by(earlier.period_start.desc()).limit(1).scalar_subquery())
+
+    prev_status, prev_value = previous(earlier.status), previous(earlier.value)
     seen = select(ProcessEvent.entity_id).where(ProcessEvent.kind == "kpi_red", ProcessEvent.entity_id.is_not(None))
-    rows = session.execute(select(KpiValue, KpiDefinition)
+    rows = session.execute(select(KpiValue, KpiDefinition, prev_value, prev_status)
                            .join(KpiDefinition, KpiDefinition.id == KpiValue.definition_id)
                            .where(KpiValue.status == RED, KpiValue.computed_at >= now - timedelta(days=2),
-                                  KpiValue.id.not_in(seen)).order_by(KpiValue.id).limit(500)).all()
-    recorded = 0
-    for value, defn in rows:
-        prev = session.execute(select(KpiValue.value, KpiValue.status).where(
-            KpiValue.definition_id == defn.id, KpiValue.period_start < value.period_start)
-            .order_by(KpiValue.period_start.desc()).limit(1)).first()
-        if prev is not None and prev.status == RED:
-            continue  # still red: it did not turn red now
+                                  or_(prev_status.is_(None), prev_status != RED), KpiValue.id.not_in(seen))
+                           .order_by(KpiValue.id).limit(500)).all()
+    for value, defn, before, before_status in rows:
         fields = {"kpi.code": defn.code, "kpi.name": defn.name, "kpi.value": value.value, "kpi.target": defn.target,
-                  "kpi.red_threshold": defn.red_threshold, "kpi.previous": prev.value if prev else None,
-                  "kpi.previous_status": prev.status if prev else "", "kpi.period_start": value.period_start,
+                  "kpi.red_threshold": defn.red_threshold, "kpi.previous": before,
+                  "kpi.previous_status": before_status or "", "kpi.period_start": value.period_start,
                   "kpi.employee": defn.employee.username if defn.employee_id else ""}
         record_event(session, "kpi_red", value.id, {k: v for k, v in fields.items() if v is not None})
-        recorded += 1
-    return recorded
+    return len(rows)
 
 
 def on_complaint(session: Session, complaint: Any) -> None:
