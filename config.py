@@ -108,6 +108,7 @@ class Config:
     SCHEDULER_WORKERS = int(os.environ.get("SCHEDULER_WORKERS", "4"))
     BACKUP_DIR = os.environ.get("BACKUP_DIR", os.path.join(INSTANCE_DIR, "backups"))
     BACKUP_KEEP = 14
+    MENU_CACHE_SECONDS = 60  # the navbar menu kept per user, roles and language (app/views/menu_cache.py)
     # the SMTP server is a company setting (Settings > Company); SMTP_PASSWORD here overrides its password
 
 
@@ -126,6 +127,7 @@ class TestConfig(Config):
     # a cheap hash keeps the many test logins fast; production keeps FAB's scrypt default
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     FAB_UPDATE_PERMS = False
+    MENU_CACHE_SECONDS = 0  # tests edit roles and reuse user ids; tests/views/test_menu_cache.py turns it on
 
 
 def secret_key() -> str:

@@ -27,6 +27,7 @@ from app import error_pages
 from app.api import auth as api_auth
 from app.permission_labels import role_label
 from app.views.access import may_open
+from app.views.menu_cache import menu_html
 from app.views.menu_groups import grouped_menu
 
 CSP = {
@@ -62,6 +63,7 @@ def register_web_hooks(app: Flask) -> None:
     api_auth.register(app)
     app.jinja_env.globals["fabrika_menu"] = grouped_menu  # the navbar's grouped menu
     app.jinja_env.globals["fabrika_role_label"] = role_label  # FAB's roles list (app/templates/appbuilder)
+    app.jinja_env.globals["fabrika_menu_html"] = menu_html  # the navbar menu, kept per user and language
     app.jinja_env.globals["may_open"] = may_open  # links into other registers only for who may follow them
     user_logged_in.connect(_restore_locale, app)
     app.after_request(_remember_locale)

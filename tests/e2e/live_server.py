@@ -29,6 +29,7 @@ def build_app(db_file: str) -> Flask:
         WTF_CSRF_ENABLED = True
         TESTING = False  # errors render as the user sees them instead of propagating
         AUTH_RATE_LIMITED = False  # nine sign-ins from one address within a minute
+        MENU_CACHE_SECONDS = 60  # as in production: the browser sees the kept menu
         IMPORTS_IN_BACKGROUND = True  # the import pages' progress bar polls a real background run
         # The browser keeps FAB's ~25 static files per page instead of revalidating each on every
         # page: that halves the requests and keeps the whole walk under two minutes.
