@@ -92,6 +92,7 @@ ENTITY_LABELS = {
     "ProcessTemplate": _l("Process template"), "ProcessVersion": _l("Process template version"),
     "Campaign": _l("Campaign"), "Segment": _l("Segment"), "Promotion": _l("Promotion"),
     "OptOut": _l("Unsubscribed client"), "ForecastLine": _l("Forecast line"),
+    "PlanningSettings": _l("Planning settings"),
 }
 
 PURCHASING_METHOD_LABELS = {
