@@ -178,6 +178,7 @@ class UnitConversionsImport(Kind):
     """Items' alternative units: 1 unit of the item = factor base units (a box of 10: factor 10)."""
 
     key = "unit_conversions"
+    model = UnitConversion
     label = _l("Unit conversions")
     resource = RESOURCE_CATALOG
     fields = (
@@ -209,6 +210,3 @@ class UnitConversionsImport(Kind):
             compare(plan, {"factor": stored[1]}, {"factor": factor}, self.field_map())
         return plan
 
-    def apply(self, session: Session, ctx: dict[str, Any], plans: list[Plan]) -> str:
-        upsert(session, UnitConversion, plans, progress=ctx.get("_progress"))
-        return ""

@@ -373,6 +373,7 @@ class Kind:
     # rows written in batches while the file is checked (apply takes any slice of the plans, in order);
     # False for kinds whose apply needs every plan at once (a BOM's lines, one document per warehouse)
     streams = True
+    model: type | None = None  # a kind whose rows are upserted as they are: apply needs nothing more
 
     def context(self, session: Session, on_date: date | None) -> dict[str, Any]:
         """Look-ups read once per file (codes to ids, the stored values an upsert compares)."""
@@ -382,8 +383,14 @@ class Kind:
         raise NotImplementedError
 
     def apply(self, session: Session, ctx: dict[str, Any], plans: list[Plan]) -> str:
-        """Write the plans (all checked, none bad); return the result's words (documents made)."""
-        raise NotImplementedError
+        """Write the plans (all checked, none bad); return the result's words (documents made).
+        By default the plans' values are upserted into `model`."""
+        from app.services.imports.writing import upsert
+
+        if self.model is None:
+            raise NotImplementedError
+        upsert(session, self.model, plans, progress=ctx.get("_progress"))
+        return ""
 
     def field_map(self) -> dict[str, Field]:
         return {f.key: f for f in self.fields}

@@ -221,6 +221,7 @@ class PartnerAddressesImport(Kind):
     country and default flag)."""
 
     key = "partner_addresses"
+    model = PartnerAddress
     label = _l("Partners' addresses")
     resource = RESOURCE_PARTNER
     fields = (
@@ -256,15 +257,13 @@ class PartnerAddressesImport(Kind):
             compare(plan, old, {k: plan.values[k] for k in old}, self.field_map())
         return plan
 
-    def apply(self, session: Session, ctx: dict[str, Any], plans: list[Plan]) -> str:
-        upsert(session, PartnerAddress, plans, progress=ctx.get("_progress"))
-        return ""
 
 
 class PartnerBankAccountsImport(Kind):
     """Partners' bank accounts, matched by partner and account number (the same again updates the rest)."""
 
     key = "partner_bank_accounts"
+    model = PartnerBankAccount
     label = _l("Partners' bank accounts")
     resource = RESOURCE_PARTNER
     fields = (
@@ -302,6 +301,3 @@ class PartnerBankAccountsImport(Kind):
                 "currency_id": Field("currency", _l("Currency"))})
         return plan
 
-    def apply(self, session: Session, ctx: dict[str, Any], plans: list[Plan]) -> str:
-        upsert(session, PartnerBankAccount, plans, progress=ctx.get("_progress"))
-        return ""

@@ -26,7 +26,7 @@ from app.models.stock import DOC_OPENING, VALUATION_FIFO, StockBalance, StockDoc
 from app.permissions import RESOURCE_PURCHASING, RESOURCE_STOCK_DOCUMENT
 from app.services.imports import lookups
 from app.services.imports.core import MSG_DUPLICATE, Field, Kind, Plan, Row, compare
-from app.services.imports.writing import first_seen, upsert
+from app.services.imports.writing import first_seen
 from app.services.job_messages import N_
 
 MSG_OPENING_REASON = N_("Opening balance (import %(run)s)")
@@ -38,6 +38,7 @@ MSG_MAX_BELOW_MIN = N_("The maximum is below the minimum")
 
 class ReorderPointsImport(Kind):
     key = "reorder_points"
+    model = ReorderPoint
     label = _l("Reorder points")
     resource = RESOURCE_PURCHASING
     fields = (
@@ -72,9 +73,6 @@ class ReorderPointsImport(Kind):
                     self.field_map())
         return plan
 
-    def apply(self, session: Session, ctx: dict[str, Any], plans: list[Plan]) -> str:
-        upsert(session, ReorderPoint, plans, progress=ctx.get("_progress"))
-        return ""
 
 
 class OpeningStockImport(Kind):
