@@ -14,8 +14,11 @@ horizon, buckets them, and writes only what changed:
 from __future__ import annotations
 
 import ast
+import gc
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -817,6 +820,23 @@ def _to_recompute(metric: Metric, kind: str, keys: set[int], marks: _Marks, stor
     return plist, {(kind, p.start): keys | stored.get((metric.code, kind, p.start), set()) for p in plist}
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while the job runs.
+
+    A first run holds a million short tuples and Decimals (parts, rows, shares) alive at once: every
+    few thousand allocations the collector walked all of them again, a quarter of the run's CPU. The
+    job makes next to no reference cycles; what it leaves is collected when the collector is back on.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def compute_kpis(session: Session, today: date | None = None, since: date | None = None) -> ComputeStats:
     """Compute every active KPI for every period from `since` to the running one; one transaction.
 
@@ -827,7 +847,7 @@ def compute_kpis(session: Session, today: date | None = None, since: date | None
     since = since or default_since(today)
     stats = ComputeStats()
     started = time.perf_counter()
-    with unit_of_work(session):
+    with _collector_paused(), unit_of_work(session):
         definitions = list(session.scalars(select(KpiDefinition).where(KpiDefinition.active.is_(True))
                                            .order_by(KpiDefinition.id)))
         metrics_of = {d.id: definition_metrics(d) for d in definitions}
