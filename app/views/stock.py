@@ -44,6 +44,7 @@ from app.permissions import (
     RESOURCE_STOCK_REPORT,
 )
 from app.services.base import run_use_case
+from app.services.job_messages import message_text
 from app.services.stock import assert_editable, cancel_document, post_document
 from app.services.stock.drafts import fill_from_shipment, validate_header, validate_line
 from app.services.stock.grid import item_choices, save_lines
@@ -348,6 +349,7 @@ class OpeningBalanceView(_DocumentView):
     """A warehouse's opening balance (moving in, mostly from an import): posted and cancelled like a receipt."""
 
     doc_type = DOC_OPENING
+    formatters_columns = {**_DocumentView.formatters_columns, "reason": lambda v: message_text(v)}
     list_columns = ["number", "doc_date", "state", "warehouse", "reason", "posted_by"]
     add_columns = edit_columns = ["doc_date", "warehouse", "note"]
     show_columns = _DocumentView.show_columns + ["reason"]

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from app.domain.errors import DomainError
@@ -18,6 +19,7 @@ from app.models.purchasing import ReorderPoint, SupplierOffer
 from app.models.stock import StockDocument, StockLot
 from app.services.imports import KINDS
 from app.services.imports.runs import apply_run, check_run, template, upload
+from app.services.job_messages import message_text
 from tests import factories as f
 
 
@@ -161,6 +163,8 @@ def test_opening_stock_lots_by_date_then_fifo_issue_to_the_kopek(app):
     docs = db.session.scalars(select(StockDocument).where(StockDocument.source_ref == f"IMPORT-{run_id}")).all()
     assert len(docs) == 2 and all(d.state == "posted" and d.doc_type == "opening" for d in docs)
     assert run.state == "done" and all(d.number.startswith("OB") for d in docs)
+    with force_locale("ru"):  # the reason is kept as msgid and parameters, shown in the reader's language
+        assert message_text(docs[0].reason) == f"Начальные остатки (загрузка {run_id})"
     dates = [lot.received_on for lot in f.lots(motor, main)]
     assert sorted(dates) == [date(2026, 11, 1), date(2026, 11, 20)]
     issued = f.issue(main, [(motor, 3)], on=date(2026, 12, 2), reason="test")

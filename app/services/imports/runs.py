@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -167,7 +167,8 @@ def apply_run(session: Session, run_id: int, progress: Progress | None = None) -
                                  write=write)
             failure["counts"] = preview
             refuse_bad(preview)
-            preview.ctx.update(reason=gettext(MSG_OPENING_REASON, run=run.id), source_ref=f"IMPORT-{run.id}")
+            # the documents' reason as msgid and parameters: each reader sees it in their language
+            preview.ctx.update(reason=job_message(MSG_OPENING_REASON, run=run.id), source_ref=f"IMPORT-{run.id}")
             if progress is not None:
                 preview.ctx["_progress"] = lambda rows: progress(PHASE_IMPORTING, rows)
             result = "" if kind.streams else kind.apply(session, preview.ctx, preview.plans)
