@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask_appbuilder.api import expose, protect, safe
 
 from app.api import params as p
-from app.api.base import CommandApi, FabrikaApi
+from app.api.base import CommandApi, FabrikaApi, command_doc
 from app.extensions import db
 from app.models.costing import ALLOCATION_BASES, CORRECTION_KINDS, AccountingPeriod, CostCorrection
 from app.models.partners import Partner
@@ -140,37 +140,17 @@ class CostCorrectionApi(FabrikaApi):
     @expose("/<int:pk>/post", methods=["POST"])
     @protect()
     @safe
+    @command_doc("DocumentState", "posted")
     def post_doc(self, pk: int):
-        """Post the correction: re-values the lots and everything downstream that consumed them.
-        ---
-        post:
-          responses:
-            200:
-              description: posted
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/DocumentState'}
-        """
+        """Post the correction: re-values the lots and everything downstream that consumed them."""
         return self.command(lambda: corrections.post_correction(db.session, pk), _state)
 
     @expose("/<int:pk>/cancel", methods=["POST"])
     @protect()
     @safe
+    @command_doc("DocumentState", "cancelled", body="DateBody", required=False)
     def cancel_doc(self, pk: int):
-        """Cancel a posted correction: the opposite change on the given date (today by default).
-        ---
-        post:
-          requestBody:
-            content:
-              application/json:
-                schema: {$ref: '#/components/schemas/DateBody'}
-          responses:
-            200:
-              description: cancelled
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/DocumentState'}
-        """
+        """Cancel a posted correction: the opposite change on the given date (today by default)."""
         return self.command(lambda: corrections.cancel_correction(
             db.session, pk, p.day(p.json_body().get("date"), "date")), _state)
 
@@ -211,44 +191,18 @@ class AccountingPeriodApi(FabrikaApi):
     @expose("/close", methods=["POST"])
     @protect()
     @safe
+    @command_doc("DocumentState", "closed", body="DateBody")
     def close(self):
-        """Close the month of the given date: nothing can be posted or cancelled in it any more.
-        ---
-        post:
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema: {$ref: '#/components/schemas/DateBody'}
-          responses:
-            200:
-              description: closed
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/DocumentState'}
-        """
+        """Close the month of the given date: nothing can be posted or cancelled in it any more."""
         return self.command(lambda: periods.close_period(
             db.session, p.day(p.json_body(required=True).get("date"), "date", required=True)), _period_state)
 
     @expose("/reopen", methods=["POST"])
     @protect()
     @safe
+    @command_doc("DocumentState", "reopened", body="DateBody")
     def reopen(self):
-        """Reopen the closed month of the given date (its own permission; recorded in the audit log).
-        ---
-        post:
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema: {$ref: '#/components/schemas/DateBody'}
-          responses:
-            200:
-              description: reopened
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/DocumentState'}
-        """
+        """Reopen the closed month of the given date (its own permission; recorded in the audit log)."""
         return self.command(lambda: periods.reopen_period(
             db.session, p.day(p.json_body(required=True).get("date"), "date", required=True)), _period_state)
 

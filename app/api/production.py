@@ -12,7 +12,7 @@ from flask_appbuilder.api import expose, protect, safe
 from flask_babel import gettext
 
 from app.api import params as p
-from app.api.base import ReadOnlyApi
+from app.api.base import ReadOnlyApi, command_doc
 from app.extensions import db
 from app.models.production import ProductionCompletion, ProductionOrder
 from app.permissions import (
@@ -55,39 +55,18 @@ class ProductionOrderApi(_Api):
     @expose("/draft", methods=["POST"])
     @protect()
     @safe
+    @command_doc("ProductionOrderState", "the draft", body="ProductionOrderDraft", status=201)
     def create_draft(self):
-        """Create a draft production order.
-        ---
-        post:
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema: {$ref: '#/components/schemas/ProductionOrderDraft'}
-          responses:
-            201:
-              description: the draft
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/ProductionOrderState'}
-        """
+        """Create a draft production order."""
         return self.command(lambda: svc.create_order(db.session, _order_input(p.json_body(required=True))),
                             _order_json, status=201)
 
     @expose("/<int:pk>/release", methods=["POST"])
     @protect()
     @safe
+    @command_doc("Released", "released, with the child orders and the shortages left")
     def release(self, pk: int):
-        """Release a draft order; missing nodes get child orders.
-        ---
-        post:
-          responses:
-            200:
-              description: released, with the child orders and the shortages left
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/Released'}
-        """
+        """Release a draft order; missing nodes get child orders."""
         return self.command(lambda: svc.release_order(db.session, pk), lambda result: {
             **_order_json(result.order), "children": [_order_json(c) for c in result.children],
             "shortages": [{"order": s.order, "item_id": s.item_id, "short": str(s.short),
@@ -96,22 +75,9 @@ class ProductionOrderApi(_Api):
     @expose("/<int:pk>/complete", methods=["POST"])
     @protect()
     @safe
+    @command_doc("Completion", "output receipt posted", body="CompleteBody")
     def complete(self, pk: int):
-        """Complete a quantity of a released order (body: qty, optional date).
-        ---
-        post:
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema: {$ref: '#/components/schemas/CompleteBody'}
-          responses:
-            200:
-              description: output receipt posted
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/Completion'}
-        """
+        """Complete a quantity of a released order (body: qty, optional date)."""
         def use_case():
             body = p.json_body(required=True)
             qty, on = p.collect(lambda: p.number(body.get("qty"), "qty", required=True),
@@ -126,38 +92,18 @@ class ProductionOrderApi(_Api):
     @expose("/<int:pk>/cancel", methods=["POST"])
     @protect()
     @safe
+    @command_doc("ProductionOrderState", "cancelled", body="DateBody", required=False)
     def cancel(self, pk: int):
-        """Cancel an order; its output receipts are reversed (body: optional date).
-        ---
-        post:
-          requestBody:
-            content:
-              application/json:
-                schema: {$ref: '#/components/schemas/DateBody'}
-          responses:
-            200:
-              description: cancelled
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/ProductionOrderState'}
-        """
+        """Cancel an order; its output receipts are reversed (body: optional date)."""
         return self.command(lambda: svc.cancel_order(db.session, pk, p.day(p.json_body().get("date"), "date")),
                             _order_json)
 
     @expose("/<int:pk>/availability", methods=["GET"])
     @protect()
     @safe
+    @command_doc("Availability", "components", verb="get")
     def availability(self, pk: int):
-        """The order's components against the warehouse, with shortages and other sources.
-        ---
-        get:
-          responses:
-            200:
-              description: components
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/Availability'}
-        """
+        """The order's components against the warehouse, with shortages and other sources."""
         return self.command(lambda: svc.check_availability(db.session, pk), lambda rows: {"result": [{
             "item_id": c.item_id, "code": c.code, "required": str(c.required), "available": str(c.available),
             "byproduct": c.byproduct, "short": str(c.shortage.short) if c.shortage else "0",

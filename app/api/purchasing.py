@@ -13,7 +13,7 @@ from datetime import date
 from flask_appbuilder.api import expose, protect, safe
 
 from app.api import params as p
-from app.api.base import FabrikaApi
+from app.api.base import FabrikaApi, command_doc
 from app.api.versioned import VersionedApiMixin
 from app.extensions import db
 from app.models.purchasing import (
@@ -126,22 +126,9 @@ class PurchaseRequestApi(_Api):
     @expose("/generate", methods=["POST"])
     @protect()
     @safe
+    @command_doc("GenerateSummary", "the run summary", body="GenerateBody")
     def generate(self):
-        """Run one or more methods: {"methods": {"minmax": {...params}, "sales": {...}}}.
-        ---
-        post:
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema: {$ref: '#/components/schemas/GenerateBody'}
-          responses:
-            200:
-              description: the run summary
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/GenerateSummary'}
-        """
+        """Run one or more methods: {"methods": {"minmax": {...params}, "sales": {...}}}."""
         def use_case():
             methods = p.mapping(p.json_body(required=True).get("methods"), "methods")
             if not methods:
@@ -160,50 +147,26 @@ class PurchaseRequestApi(_Api):
     @expose("/<int:pk>/send", methods=["POST"])
     @protect()
     @safe
+    @command_doc("DocumentState", "sent")
     def send(self, pk: int):
-        """Mark a draft request as sent to the supplier.
-        ---
-        post:
-          responses:
-            200:
-              description: sent
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/DocumentState'}
-        """
+        """Mark a draft request as sent to the supplier."""
         return self.command(lambda: request_svc.mark_sent(db.session, pk), _state)
 
     @expose("/<int:pk>/confirm", methods=["POST"])
     @protect()
     @safe
+    @command_doc("OrdersMade", "the orders made")
     def confirm(self, pk: int):
-        """The supplier confirmed: make the purchase order(s).
-        ---
-        post:
-          responses:
-            200:
-              description: the orders made
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/OrdersMade'}
-        """
+        """The supplier confirmed: make the purchase order(s)."""
         return self.command(lambda: order_svc.orders_from_request(db.session, pk), lambda orders: {
             "orders": [{"id": o.id, "number": o.number, "total": str(o.total)} for o in orders]})
 
     @expose("/<int:pk>/cancel", methods=["POST"])
     @protect()
     @safe
+    @command_doc("DocumentState", "cancelled")
     def cancel(self, pk: int):
-        """Cancel a draft or sent request.
-        ---
-        post:
-          responses:
-            200:
-              description: cancelled
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/DocumentState'}
-        """
+        """Cancel a draft or sent request."""
         return self.command(lambda: request_svc.cancel_request(db.session, pk), _state)
 
 
@@ -225,22 +188,9 @@ class PurchaseOrderApi(_Api):
     @expose("/<int:pk>/receive", methods=["POST"])
     @protect()
     @safe
+    @command_doc("Receipt", "the receipt", body="ReceiveBody")
     def receive(self, pk: int):
-        """Post a goods receipt: {"date": "YYYY-MM-DD", "lines": [{"order_line_id", "qty", "price"}]}.
-        ---
-        post:
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema: {$ref: '#/components/schemas/ReceiveBody'}
-          responses:
-            200:
-              description: the receipt
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/Receipt'}
-        """
+        """Post a goods receipt: {"date": "YYYY-MM-DD", "lines": [{"order_line_id", "qty", "price"}]}."""
         def use_case():
             body = p.json_body(required=True)
             on, note, confirmed, lines = p.collect(

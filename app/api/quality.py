@@ -16,7 +16,7 @@ from flask import request
 from flask_appbuilder.api import expose, protect, safe
 
 from app.api import params as p
-from app.api.base import CommandApi, FabrikaApi
+from app.api.base import PATH_PK, CommandApi, FabrikaApi, command_doc
 from app.domain.errors import DomainError
 from app.extensions import db
 from app.models.quality import Complaint, CorrectiveAction, DefectCause, KbArticle, KbCategory
@@ -34,28 +34,12 @@ from app.services.quality import complaints as svc
 from app.services.quality.trace import Trace, trace_backward, trace_forward
 from app.views.base import FabrikaInterface
 
-_TRANSITION_DOC = """
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, required: true, schema: {type: integer}}
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema:
-                  type: object
-                  required: [action]
-                  properties:
-                    action: {type: string, description: "a transition of the workflow"}
-                    comment: {type: string}
-          responses:
-            200:
-              description: the new state
-              content:
-                application/json:
-                  schema: {type: object, properties: {id: {type: integer}, state: {type: string}}}
-"""
+_TEXT = {"type": "string"}
+_TRANSITION_DOC = command_doc(
+    {"type": "object", "properties": {"id": {"type": "integer"}, "state": _TEXT}}, "the new state",
+    body={"type": "object", "required": ["action"],
+          "properties": {"action": {**_TEXT, "description": "a transition of the workflow"}, "comment": _TEXT}},
+    parameters=PATH_PK)
 
 
 def _transition(service, pk: int):
@@ -94,11 +78,10 @@ class _Worked(_Quality):
     @expose("/<int:pk>/transition", methods=["POST"])
     @protect()
     @safe
+    @_TRANSITION_DOC
     def transition(self, pk: int):
         """Move a row through its workflow (closing, rejecting, cancelling need post on Quality)."""
         return self.command(lambda: _transition(self.mover, pk), lambda row: {"id": row.id, "state": row.state})
-
-    transition.__doc__ += _TRANSITION_DOC
 
 
 class ComplaintApi(_Worked):
@@ -288,29 +271,11 @@ class KbArticleApi(FabrikaApi):
         return self.command(use_case, lambda link: {"article_id": link.article_id, "request_id": link.request_id})
 
 
-_SEARCH_DOC = """
-        ---
-        get:
-          parameters:
-          - {in: query, name: q, required: true, schema: {type: string}}
-          responses:
-            200:
-              description: articles, best first (title and snippet in the caller's language)
-              content:
-                application/json:
-                  schema:
-                    type: object
-                    properties:
-                      results:
-                        type: array
-                        items:
-                          type: object
-                          properties:
-                            id: {type: integer}
-                            title: {type: string}
-                            snippet: {type: string}
-                            score: {type: number}
-"""
+_SEARCH_DOC = command_doc(
+    {"type": "object", "properties": {"results": {"type": "array", "items": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "title": _TEXT, "snippet": _TEXT, "score": {"type": "number"}}}}}},
+    "articles, best first (title and snippet in the caller's language)", verb="get",
+    parameters=[{"in": "query", "name": "q", "required": True, "schema": _TEXT}])
 
 
 class KbSearchApi(CommandApi):
@@ -321,20 +286,18 @@ class KbSearchApi(CommandApi):
     @expose("/search", methods=["GET"])
     @protect()
     @safe
+    @_SEARCH_DOC
     def search(self):
         """Search the knowledge base by the word forms of every word of `q`."""
         return self.command(lambda: kb.search_articles(db.session, _query(), 20), lambda rows: {"results": rows})
 
-    search.__doc__ += _SEARCH_DOC
-
     @expose("/suggest", methods=["GET"])
     @protect()
     @safe
+    @_SEARCH_DOC
     def suggest(self):
         """Articles for a text being typed (a service request's subject): any word, the last one started."""
         return self.command(lambda: kb.suggest_articles(db.session, _query(), 5), lambda rows: {"results": rows})
-
-    suggest.__doc__ += _SEARCH_DOC
 
 
 def _query() -> str:

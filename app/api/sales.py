@@ -14,7 +14,7 @@ from flask_appbuilder.api import expose, protect, safe
 from flask_babel import gettext
 
 from app.api import params as p
-from app.api.base import ReadOnlyApi
+from app.api.base import ReadOnlyApi, command_doc
 from app.extensions import db
 from app.models.partners import Partner
 from app.models.sales import Payment, SalesInvoice, SalesInvoiceLine, SalesOrder, SalesOrderLine, Shipment
@@ -157,43 +157,18 @@ class SalesOrderApi(_Api):
     @expose("/draft", methods=["POST"])
     @protect()
     @safe
+    @command_doc("SalesOrderCreated", "the draft", body="SalesOrderDraft", status=201)
     def create_order(self):
-        """Create a draft order (prices from the price list when a line has none).
-        ---
-        post:
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema: {$ref: '#/components/schemas/SalesOrderDraft'}
-          responses:
-            201:
-              description: the draft
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/SalesOrderCreated'}
-        """
+        """Create a draft order (prices from the price list when a line has none)."""
         return self.command(lambda: order_svc.create_order(db.session, _order_input(p.json_body(required=True))),
                             lambda o: {**_state(o), "amount_total": str(o.amount_total)}, status=201)
 
     @expose("/<int:pk>/confirm", methods=["POST"])
     @protect()
     @safe
+    @command_doc("DocumentState", "confirmed", body="ConfirmBody", required=False)
     def confirm(self, pk: int):
-        """Confirm a draft order and reserve its stock ({"override": true} needs the approve permission).
-        ---
-        post:
-          requestBody:
-            content:
-              application/json:
-                schema: {$ref: '#/components/schemas/ConfirmBody'}
-          responses:
-            200:
-              description: confirmed
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/DocumentState'}
-        """
+        """Confirm a draft order and reserve its stock ({"override": true} needs the approve permission)."""
         def use_case():
             override = p.flag(p.json_body().get("override"), "override") and self.appbuilder.sm.has_access(
                 f"can_{ACTION_APPROVE}", RESOURCE_SALES_ORDER)
@@ -204,49 +179,25 @@ class SalesOrderApi(_Api):
     @expose("/<int:pk>/cancel", methods=["POST"])
     @protect()
     @safe
+    @command_doc("DocumentState", "cancelled")
     def cancel(self, pk: int):
-        """Cancel an order that shipped nothing; its reservations are released.
-        ---
-        post:
-          responses:
-            200:
-              description: cancelled
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/DocumentState'}
-        """
+        """Cancel an order that shipped nothing; its reservations are released."""
         return self.command(lambda: order_svc.cancel_order(db.session, pk), _state)
 
     @expose("/<int:pk>/analysis", methods=["GET"])
     @protect()
     @safe
+    @command_doc("OrderAnalysis", "the analysis", verb="get")
     def analysis(self, pk: int):
-        """The logistics analysis of an order, line by line, every figure explained (reads only).
-        ---
-        get:
-          responses:
-            200:
-              description: the analysis
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/OrderAnalysis'}
-        """
+        """The logistics analysis of an order, line by line, every figure explained (reads only)."""
         return self.command(lambda: analyse(db.session, pk), _analysis_json)
 
     @expose("/<int:pk>/analyse", methods=["POST"])
     @protect()
     @safe
+    @command_doc("OrderAnalysis", "the analysis after acting")
     def analyse(self, pk: int):
-        """Act on the analysis: reserve, request purchases, create production orders (safe to repeat).
-        ---
-        post:
-          responses:
-            200:
-              description: the analysis after acting
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/OrderAnalysis'}
-        """
+        """Act on the analysis: reserve, request purchases, create production orders (safe to repeat)."""
         return self.command(lambda: run_analysis(db.session, pk), _analysis_json)
 
     @expose("/popular", methods=["GET"])
@@ -296,22 +247,9 @@ class ShipmentApi(_Api):
     @expose("/ship", methods=["POST"])
     @protect()
     @safe
+    @command_doc("Shipped", "posted", body="ShipBody", status=201)
     def ship(self):
-        """Ship (part of) an order: {"order_id", "lines": [{"order_line_id", "qty"}], transport fields}.
-        ---
-        post:
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema: {$ref: '#/components/schemas/ShipBody'}
-          responses:
-            201:
-              description: posted
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/Shipped'}
-        """
+        """Ship (part of) an order: {"order_id", "lines": [{"order_line_id", "qty"}], transport fields}."""
         return self.command(lambda: ship_svc.ship_order(db.session, _ship_input(p.json_body(required=True))),
                             lambda ship: {**_state(ship), "lines": [{"order_line_id": sl.order_line_id,
                                                                      "qty": str(sl.qty)} for sl in ship.lines]},
@@ -320,17 +258,9 @@ class ShipmentApi(_Api):
     @expose("/<int:pk>/cancel", methods=["POST"])
     @protect()
     @safe
+    @command_doc("DocumentState", "cancelled")
     def cancel(self, pk: int):
-        """Cancel a shipment (a posted one is reversed and its goods held for the order again).
-        ---
-        post:
-          responses:
-            200:
-              description: cancelled
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/DocumentState'}
-        """
+        """Cancel a shipment (a posted one is reversed and its goods held for the order again)."""
         return self.command(lambda: ship_svc.cancel_shipment(db.session, pk), _state)
 
 
@@ -365,64 +295,25 @@ class SalesInvoiceApi(_Api):
     @expose("/invoice", methods=["POST"])
     @protect()
     @safe
+    @command_doc("Issued", "issued", body="IssueBody", status=201)
     def invoice(self):
-        """Issue an invoice from an order: {"order_id", "lines": [{"order_line_id", "qty"}] (optional: all)}.
-        ---
-        post:
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema: {$ref: '#/components/schemas/IssueBody'}
-          responses:
-            201:
-              description: issued
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/Issued'}
-        """
+        """Issue an invoice from an order: {"order_id", "lines": [{"order_line_id", "qty"}] (optional: all)}."""
         return self._issue(inv_svc.create_invoice)
 
     @expose("/act", methods=["POST"])
     @protect()
     @safe
+    @command_doc("Issued", "issued", body="IssueBody", status=201)
     def act(self):
-        """Issue an act of services from an order's service lines.
-        ---
-        post:
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema: {$ref: '#/components/schemas/IssueBody'}
-          responses:
-            201:
-              description: issued
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/Issued'}
-        """
+        """Issue an act of services from an order's service lines."""
         return self._issue(inv_svc.create_act)
 
     @expose("/<int:pk>/pay", methods=["POST"])
     @protect()
     @safe
+    @command_doc("PaymentRegistered", "registered", body="PaymentBody", status=201)
     def pay(self, pk: int):
-        """Register a payment against the invoice: {"amount", "pay_date", "method", "reference"}.
-        ---
-        post:
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema: {$ref: '#/components/schemas/PaymentBody'}
-          responses:
-            201:
-              description: registered
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/PaymentRegistered'}
-        """
+        """Register a payment against the invoice: {"amount", "pay_date", "method", "reference"}."""
         def use_case():
             body = p.json_body(required=True)
             amount, on, method, reference = p.collect(
@@ -441,17 +332,9 @@ class SalesInvoiceApi(_Api):
     @expose("/<int:pk>/cancel", methods=["POST"])
     @protect()
     @safe
+    @command_doc("DocumentState", "cancelled")
     def cancel(self, pk: int):
-        """Cancel an unpaid invoice or act.
-        ---
-        post:
-          responses:
-            200:
-              description: cancelled
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/DocumentState'}
-        """
+        """Cancel an unpaid invoice or act."""
         return self.command(lambda: inv_svc.cancel_invoice(db.session, pk), _state)
 
 

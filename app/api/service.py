@@ -9,10 +9,12 @@ takes comments by `POST .../<id>/comment {"body": ""}` and repairs by `POST .../
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask_appbuilder.api import expose, protect, safe
 
 from app.api import params as p
-from app.api.base import FabrikaApi
+from app.api.base import PATH_PK, FabrikaApi, command_doc
 from app.extensions import db
 from app.models.service import SERVICE_CHANNELS, SERVICE_PRIORITIES, Holiday, ServiceRequest, SlaPolicy, WorkingCalendar
 from app.permissions import ACTION_POST, ACTION_WRITE, CRUD, RESOURCE_QUALITY, RESOURCE_SERVICE, perm
@@ -21,36 +23,20 @@ from app.services.service_desk import requests as svc
 from app.services.service_desk.complaint import open_complaint
 from app.views.base import FabrikaInterface
 
+_TEXT, _INT = {"type": "string"}, {"type": "integer"}
 _BODIES = {
-    "transition": "{type: object, required: [action], properties: {action: {type: string}, comment: {type: string}}}",
-    "comment": "{type: object, required: [body], properties: {body: {type: string}}}",
-    "repair": ("{type: object, required: [warehouse_id, parts], properties: {warehouse_id: {type: integer}, "
-               "defective_warehouse_id: {type: integer}, labour: {type: string}, parts: {type: array, items: "
-               "{type: object, required: [item_id, qty], properties: {item_id: {type: integer}, "
-               "qty: {type: string}}}}}}"),
+    "transition": {"type": "object", "required": ["action"], "properties": {"action": _TEXT, "comment": _TEXT}},
+    "comment": {"type": "object", "required": ["body"], "properties": {"body": _TEXT}},
+    "repair": {"type": "object", "required": ["warehouse_id", "parts"], "properties": {
+        "warehouse_id": _INT, "defective_warehouse_id": _INT, "labour": _TEXT, "parts": {"type": "array", "items": {
+            "type": "object", "required": ["item_id", "qty"], "properties": {"item_id": _INT, "qty": _TEXT}}}}},
 }
+_REQUEST_STATE = {"type": "object", "properties": {"id": _INT, "state": _TEXT, "sla": _TEXT}}
 
 
-def _post_doc(body: str) -> str:
-    """The OpenAPI part of a command's docstring: its request body and the request it returns."""
-    return f"""
-        ---
-        post:
-          parameters:
-          - {{in: path, name: pk, required: true, schema: {{type: integer}}}}
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema: {body}
-          responses:
-            200:
-              description: the request after the command
-              content:
-                application/json:
-                  schema: {{type: object, properties: {{id: {{type: integer}}, state: {{type: string}},
-                           sla: {{type: string}}}}}}
-"""
+def _post_doc(body: str) -> Callable:
+    """The OpenAPI part of a request command: its request body and the request it returns."""
+    return command_doc(_REQUEST_STATE, "the request after the command", body=_BODIES[body], parameters=PATH_PK)
 
 
 def _request_out(req: ServiceRequest) -> dict:
@@ -102,7 +88,9 @@ class ServiceRequestApi(_Service):
     @expose("/<int:pk>/transition", methods=["POST"])
     @protect()
     @safe
+    @_post_doc("transition")
     def transition(self, pk: int):
+        """Move a request by a workflow action (start, wait, resolve, close, reopen...)."""
         def use_case():
             body = p.json_body(required=True)
             action, comment = p.collect(lambda: p.text(body.get("action"), "action", max_len=32, required=True),
@@ -114,7 +102,9 @@ class ServiceRequestApi(_Service):
     @expose("/<int:pk>/comment", methods=["POST"])
     @protect()
     @safe
+    @_post_doc("comment")
     def comment(self, pk: int):
+        """Add a comment (the first one is the first response)."""
         def use_case():
             body = p.json_body(required=True)
             svc.add_comment(db.session, pk, p.text(body.get("body"), "body", max_len=10_000) or "")
@@ -125,7 +115,9 @@ class ServiceRequestApi(_Service):
     @expose("/<int:pk>/repair", methods=["POST"])
     @protect()
     @safe
+    @_post_doc("repair")
     def repair(self, pk: int):
+        """Repair: issue the parts from stock (FIFO cost kept; free under warranty)."""
         def use_case():
             body = p.json_body(required=True)
             warehouse, defective, labour = p.collect(
@@ -144,31 +136,15 @@ class ServiceRequestApi(_Service):
     @expose("/<int:pk>/complaint", methods=["POST"])
     @protect()
     @safe
+    @command_doc({"type": "object", "properties": {"id": _INT, "number": _TEXT, "state": _TEXT}},
+                 "the complaint opened", status=201, parameters=PATH_PK)
     def complaint(self, pk: int):
         """Open a complaint from the request (client, product, subject, description and lot carried over); it needs
-        the write right on Quality too.
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, required: true, schema: {type: integer}}
-          responses:
-            201:
-              description: the complaint opened
-              content:
-                application/json:
-                  schema: {type: object, properties: {id: {type: integer}, number: {type: string},
-                           state: {type: string}}}
-        """
+        the write right on Quality too."""
         if not self.appbuilder.sm.has_access(perm(ACTION_WRITE), RESOURCE_QUALITY):
             return self.response_403()
         return self.command(lambda: open_complaint(db.session, pk),
                             lambda c: {"id": c.id, "number": c.number, "state": c.state}, status=201)
-
-    transition.__doc__ = ("Move a request by a workflow action (start, wait, resolve, close, reopen...)."
-                          + _post_doc(_BODIES["transition"]))
-    comment.__doc__ = "Add a comment (the first one is the first response)." + _post_doc(_BODIES["comment"])
-    repair.__doc__ = ("Repair: issue the parts from stock (FIFO cost kept; free under warranty)."
-                      + _post_doc(_BODIES["repair"]))
 
 
 class WorkingCalendarApi(_Service):

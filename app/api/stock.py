@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext
 
 from app.api import errors
 from app.api import params as p
-from app.api.base import FabrikaApi
+from app.api.base import FabrikaApi, command_doc
 from app.api.versioned import VersionedApiMixin, opened_version
 from app.domain.errors import DomainError
 from app.extensions import db
@@ -130,23 +130,12 @@ class StockDocumentApi(_Api):
     @expose("/draft", methods=["POST"])
     @protect()
     @safe
+    @command_doc("DocumentState", 'the draft (or, with "post", the posted document)', body="StockDocumentDraft",
+                 status=201)
     def create_draft(self):
         """Create a draft stock document (validated whole: every problem at once, nothing saved). With
         {"post": true} it is also posted in the same transaction (create_and_post_document): that needs the
         post permission (403 naming it, nothing written); a refused posting leaves no draft either.
-        ---
-        post:
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema: {$ref: '#/components/schemas/StockDocumentDraft'}
-          responses:
-            201:
-              description: the draft (or, with "post", the posted document)
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/DocumentState'}
         """
         try:
             body = p.json_body(required=True)
@@ -164,23 +153,11 @@ class StockDocumentApi(_Api):
     @expose("/<int:pk>/lines", methods=["PUT"])
     @protect()
     @safe
+    @command_doc("DocumentState", "saved", body="StockDocumentLines", verb="put")
     def save_lines(self, pk: int):
         """Replace a draft's lines with the list sent, in one transaction (the page's lines grid does the same).
         A line with its line_id keeps that stored line; the lines left out are deleted. Send the document's
         row_version as If-Match to refuse a save over someone else's (422).
-        ---
-        put:
-          requestBody:
-            required: true
-            content:
-              application/json:
-                schema: {$ref: '#/components/schemas/StockDocumentLines'}
-          responses:
-            200:
-              description: saved
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/DocumentState'}
         """
         return self.command(lambda: save_lines(db.session, pk, _grid_lines(p.json_body(required=True)),
                                                opened_version()), _state)
@@ -213,21 +190,9 @@ class StockDocumentApi(_Api):
     @expose("/<int:pk>/cancel", methods=["POST"])
     @protect()
     @safe
+    @command_doc("DocumentState", "cancelled", body="DateBody", required=False)
     def cancel_doc(self, pk: int):
-        """Cancel a posted document with reversal entries (dated today unless a date is given).
-        ---
-        post:
-          requestBody:
-            content:
-              application/json:
-                schema: {$ref: '#/components/schemas/DateBody'}
-          responses:
-            200:
-              description: cancelled
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/DocumentState'}
-        """
+        """Cancel a posted document with reversal entries (dated today unless a date is given)."""
         return self.command(lambda: cancel_document(db.session, pk, p.day(p.json_body().get("date"), "date")),
                             _state)
 
