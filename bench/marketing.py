@@ -23,7 +23,7 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from app.extensions import db
 from bench.harness import MS, SECONDS, PhaseOutput, Result, backend_name, fresh_app, load_average
@@ -74,6 +74,8 @@ def _seed(n: int) -> dict:
                                   "unit_price": net, "amount_net": net, "amount_total": net})
             db.session.execute(insert(SalesOrder), orders)
             db.session.execute(insert(SalesOrderLine), lines)
+        if db.session.get_bind().dialect.name == "postgresql":  # ids were given: move the sequence past them
+            db.session.execute(text("SELECT setval(pg_get_serial_sequence('sales_order', 'id'), :n)"), {"n": number})
     return {"items": item_ids, "group": group.id, "partners": pids, "currency": rub.id}
 
 
