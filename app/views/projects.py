@@ -457,6 +457,16 @@ class ProcessTemplateView(ShowWithActions):
         "event": choice_field(_l("Event"), [(e, EVENT_LABELS[e]) for e in EVENT_KINDS], default="order_confirmed")}
     formatters_columns = {"event": _labelled(EVENT_LABELS)}
     label_columns = LABELS
+    add_template = "fabrika/projects/process_template_add.html"
+    edit_template = "fabrika/projects/process_template_edit.html"
+
+    def render_template(self, template, **kwargs):
+        """The add and edit forms also get what the visual step editor offers (roles, persons, fields)."""
+        if template in (self.add_template, self.edit_template):
+            from app.views.process_steps_editor import editor_context
+
+            kwargs["step_editor"] = editor_context(db.session, EVENT_LABELS)
+        return super().render_template(template, **kwargs)
 
     def pre_add(self, item: ProcessTemplate) -> None:
         _refuse_in_words(lambda _s, t: proc.check_template(t), item)
