@@ -1,7 +1,7 @@
 /* The visual step editor of a process template (fabrika/projects/process_steps_editor.html): one row per
- * step (title, role, person, deadline in working days, hours, `when` condition, wait) with add / remove /
+ * step (title in three languages, role, employee, deadline in working days, hours, `when` condition, wait) with add / remove /
  * move buttons. It hides the form's `steps` JSON box and writes the JSON back into it on every change, so
- * the server checks it as typed JSON. Keys it does not show (key, title_ru...) are kept as they were.
+ * the server checks it as typed JSON. Keys it does not show (key...) are kept as they were.
  * Also shows only the condition fields of the event chosen in the form. */
 (function () {
   "use strict";
@@ -52,7 +52,8 @@
   }
   function labelled(label, input) {
     var wrap = el('div', {'class': 'form-group', 'style': 'margin-right:8px'});
-    var lab = el('label', {'style': 'display:block;font-weight:normal'}, label);
+    var lab = el('label', {'style': 'font-weight:normal'}, label + ' ');
+    input.style.marginLeft = '4px';
     lab.appendChild(input);
     wrap.appendChild(lab);
     return wrap;
@@ -97,6 +98,9 @@
     var body = el('div', {'class': 'panel-body form-inline'});
     body.appendChild(el('strong', {'style': 'margin-right:8px'}, (i + 1) + '.'));
     body.appendChild(labelled(d.wTitle, text(step.title, 'text', step, 'title')));
+    body.appendChild(labelled(d.wTitleRu, text(step.title_ru, 'text', step, 'title_ru')));
+    body.appendChild(labelled(d.wTitleEs, text(step.title_es, 'text', step, 'title_es')));
+    body.appendChild(el('br'));
     var role = select(roles, step.role || '');
     role.addEventListener('change', function () { setOrDrop(step, 'role', role.value); });
     body.appendChild(labelled(d.wRole, role));
@@ -114,7 +118,7 @@
     hours.style.width = '6em';
     body.appendChild(labelled(d.wHours, hours));
     var when = text(step.when, 'text', step, 'when');
-    when.setAttribute('placeholder', 'order.total > 500000');
+    when.style.width = '18em';
     body.appendChild(labelled(d.wWhen, when));
     var wait = el('input', {type: 'checkbox'});
     wait.checked = step.wait !== false;
