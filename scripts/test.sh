@@ -86,7 +86,8 @@ else
 fi
 
 if command -v chromium >/dev/null 2>&1; then
-  run_pytest "browser tests (chromium)" -q -p no:cacheprovider tests/e2e
+  # two workers, each with its own live server and chromium; a file stays on one worker (its tests share a page state)
+  run_pytest "browser tests (chromium)" -q -p no:cacheprovider -n 2 --dist loadfile tests/e2e
 else
   skipped+=("browser tests (no /usr/bin/chromium)")
 fi
