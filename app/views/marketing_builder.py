@@ -35,7 +35,7 @@ WORDS = {
     "match": _l("Clients matching"), "all": _l("all of these conditions"), "any": _l("any of these conditions"),
     "add": _l("Add a condition"), "remove": _l("Remove"), "not": _l("not"), "choose": _l("Choose..."),
     "months": _l("Months"), "recency": _l("Recency"), "frequency": _l("Frequency"), "monetary": _l("Monetary"),
-    "region_hint": _l("e.g. Madrid"),
+    "region_hint": _l("City or region as written in the address"),
     "json_only": _l("These rules can only be edited as JSON below (a nested group)."),
 }
 
