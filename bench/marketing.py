@@ -178,6 +178,16 @@ def _campaign(out: PhaseOutput, world: dict) -> None:
                    note=f"start (holdout 10 %, recipients, a call task per mailed client) {start_s:.1f} s"))
 
 
+def _analyze() -> None:
+    """PostgreSQL: planner statistics for the bulk-loaded tables, as autovacuum keeps them in production
+    (a table just filled by bulk inserts has none, so its queries would be planned as for an empty one)."""
+    from app.services.base import unit_of_work
+
+    if db.engine.dialect.name == "postgresql":
+        with unit_of_work(db.session):
+            db.session.execute(text("ANALYZE"))
+
+
 def run_phase(pg_url: str | None, n: int = 100_000) -> dict:
     out = PhaseOutput(backend_name(pg_url))
     t0 = time.perf_counter()
@@ -187,6 +197,7 @@ def run_phase(pg_url: str | None, n: int = 100_000) -> dict:
         seeded = time.perf_counter() - t0
         out.notes.append(f"seeded {n:,} clients and {n * ORDERS_PER_CLIENT:,} orders in {seeded:.0f} s")
         _scoring(out, n)
+        _analyze()
         _segments(world)
         _all_segments(out, n)
         _one_client(out, world)
