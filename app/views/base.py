@@ -79,6 +79,13 @@ def _fmt_related(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _refusals() -> int:
+    """How many error messages this request has flashed so far (FAB flashes a refused save)."""
+    from flask import session
+
+    return sum(1 for category, _ in session.get("_flashes", []) if category == "danger")
+
+
 class BaseModelView(ModelView):
     """A register's CRUD view with Fabrika's conventions."""
 
@@ -104,6 +111,33 @@ class BaseModelView(ModelView):
             if key.startswith("psize_") and not (value.isascii() and value.isdigit() and 0 < int(value) <= 10_000):
                 abort(400)
         return super()._list(**kwargs)
+
+    def _add(self):
+        """FAB's add; a save refused by pre_add or the database shows the form again with what the user
+        typed and the refusal above it (FAB redirects away and the typing is lost)."""
+        refusals = _refusals()
+        widget = super()._add()
+        if widget is None and _refusals() > refusals:
+            from app.extensions import db
+
+            db.session.rollback()
+            return self._get_add_widget(form=self.add_form.refresh(),
+                                        exclude_cols=self._filters.get_relation_cols())
+        return widget
+
+    def _edit(self, pk):
+        """FAB's edit; a refused save shows the form again as typed (see _add). Views with related lists
+        on the edit page keep FAB's redirect: those lists are built from the saved row."""
+        refusals = _refusals()
+        widgets = super()._edit(pk)
+        if widgets is None and _refusals() > refusals and not self._related_views:
+            from app.extensions import db
+
+            db.session.rollback()  # populate_obj changed the row in the session: none of it is kept
+            form = self.edit_form.refresh(request.form)
+            form._id = pk
+            return self._get_edit_widget(form=form, exclude_cols=self._filters.get_relation_cols())
+        return widgets
 
     def _blank_choice_text(self) -> None:
         """Empty related selects read "—": FAB's blank option has no text, so select2 shows "__None"."""
