@@ -16,7 +16,7 @@ from flask_appbuilder import BaseView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.decorators import has_access, has_access_api
-from flask_babel import gettext
+from flask_babel import gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
@@ -76,7 +76,9 @@ LABELS = COMMON_LABELS | {
 }
 PROJECT_STATE_LABELS = {"active": _l("Active"), "on_hold": _l("On hold"), "done": _l("Done"),
                         "cancelled": _l("Cancelled")}
-EVENT_LABELS = {"order_confirmed": _l("Order confirmed"), "proposal_approved": _l("TCP approved"),
+# "Order confirmed" as an event, not the order's state (ru "Подтверждён"): its own context
+EVENT_LABELS = {"order_confirmed": lazy_pgettext("process event", "Order confirmed"),
+                "proposal_approved": _l("TCP approved"),
                 "complaint_registered": _l("Complaint registered"), "payment_overdue": _l("Payment overdue"),
                 "shortage_found": _l("Shortage found by the logistics analysis"), "kpi_red": _l("KPI turned red")}
 INSTANCE_LABELS = {"running": _l("Running"), "done": _l("Finished"), "cancelled": _l("Cancelled")}

@@ -29,7 +29,7 @@ def test_form_renders_the_editor_in_russian_and_saves_its_json(app, login_as):
     assert ["Engineer", "Инженер"] in roles  # stored name, label in the reader's language
     assert "process_steps.js" in page and 'id="steps"' in page  # the JSON box stays for a page without JS
     fields = page[page.index('id="process-event-fields"'):]
-    assert "Поля для условий по событиям" in fields and "Подтверждён: <code>order.id</code>" in fields
+    assert "Поля для условий по событиям" in fields and "Заказ подтверждён: <code>order.id</code>" in fields
     assert "<code>order.custom_lines</code>" in fields and "<code>kpi.target</code>" in fields
 
     # what the editor writes: title, role, days, hours, when, wait false; keys it does not show kept
