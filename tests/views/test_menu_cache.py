@@ -50,7 +50,13 @@ def test_a_new_role_shows_at_once(cached, app, login_as, session):
     sales = login_as("Sales")
     assert "/receiptview/list/" not in sales.get("/").get_data(as_text=True)
     user = sm.find_user(username="sales")
-    user.roles.append(sm.find_role("Warehouse"))
+    warehouse = sm.find_role("Warehouse")
+    user.roles.append(warehouse)
     session.commit()
-    assert "/receiptview/list/" in sales.get("/").get_data(as_text=True)
-    assert len(cached) == 2
+    try:
+        assert "/receiptview/list/" in sales.get("/").get_data(as_text=True)
+        assert len(cached) == 2
+    finally:  # the users and roles outlive a test on PostgreSQL (the reset keeps them): give the role back
+        user = sm.find_user(username="sales")
+        user.roles.remove(warehouse)
+        session.commit()
