@@ -86,8 +86,9 @@ else
 fi
 
 if command -v chromium >/dev/null 2>&1; then
-  # two workers, each with its own live server and chromium; a file stays on one worker (its tests share a page state)
-  run_pytest "browser tests (chromium)" -q -p no:cacheprovider -n 2 --dist loadfile tests/e2e
+  # serial: two workers (-n 2 --dist loadfile, each its own live server and chromium) passed but took as long
+  # on two cores (7:40 for 52 tests against 7:22 for 50), each worker loading the demo for its own server
+  run_pytest "browser tests (chromium)" -q -p no:cacheprovider tests/e2e
 else
   skipped+=("browser tests (no /usr/bin/chromium)")
 fi
