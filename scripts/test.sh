@@ -86,8 +86,8 @@ else
 fi
 
 if command -v chromium >/dev/null 2>&1; then
-  # serial: two workers (-n 2 --dist loadfile, each its own live server and chromium) passed but took as long
-  # on two cores (7:40 for 52 tests against 7:22 for 50), each worker loading the demo for its own server
+  # serial; two workers (-n 2 --dist loadfile, each its own live server and chromium) passed twice and took
+  # 7:40 for 52 tests against 8:33 serially on two cores: worth switching back once more runs confirm it
   run_pytest "browser tests (chromium)" -q -p no:cacheprovider tests/e2e
 else
   skipped+=("browser tests (no /usr/bin/chromium)")
