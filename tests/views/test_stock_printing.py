@@ -308,3 +308,16 @@ def test_company_card_pdf(session, login_as):
     assert "NIF 7701234567" in es and "ИНН" not in es
     assert c.get("/companyview/print/999999").status_code == 404
     assert login_as("Warehouse").get(f"/companyview/print/{company.id}").status_code == 403
+
+
+def test_opening_balance_prints_under_its_own_title(login_as, stock):
+    """An opening balance moves goods in like a receipt: the receipt's form, titled as what it is
+    (it had no form and answered 500; the load test found it)."""
+    opening = f.doc("opening", stock["wh"], [(stock["board"], 3, "100.00")], on=date(2026, 11, 1))
+    c = login_as("Warehouse")
+    resp = c.get(f"/openingbalanceview/print/{opening.id}?lang=ru")
+    assert resp.status_code == 200 and resp.mimetype == PDF
+    text = pdf_text(resp.data)
+    for expected in ("Начальный остаток", f"№ {opening.number}", "Плата управления", "300,00"):
+        assert expected in text, expected
+    assert "Приходная накладная" not in text

@@ -30,6 +30,7 @@ from app.models.stock import (
     DOC_COUNT,
     DOC_CUSTOMER_RETURN,
     DOC_ISSUE,
+    DOC_OPENING,
     DOC_RECEIPT,
     DOC_SUPPLIER_RETURN,
     DOC_TRANSFER,
@@ -49,6 +50,7 @@ Gettext = Callable[[str], str]
 TEMPLATES = {
     DOC_RECEIPT: "stock_receipt.html",
     DOC_CUSTOMER_RETURN: "stock_receipt.html",
+    DOC_OPENING: "stock_receipt.html",  # goods moving in, like a receipt, under its own title
     DOC_ISSUE: "stock_waybill.html",
     DOC_TRANSFER: "stock_waybill.html",
     DOC_SUPPLIER_RETURN: "stock_waybill.html",
