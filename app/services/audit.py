@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, attributes, object_session
 
 from app.models.audit import AuditLog
 from app.models.base import Audited, utcnow
+from app.services import driver_sql
 from app.services.base import current_actor
 
 
@@ -124,8 +125,7 @@ def record_created(session: Session, objs: list[Any]) -> None:
 def write(session: Session, rows: list[dict]) -> None:
     """Audit rows made by event_row / created_rows, in one INSERT (a use case that creates and posts
     a document writes both rows together)."""
-    if rows:
-        session.execute(_INSERT_CORE, rows)
+    driver_sql.execute_many(session, _INSERT_CORE, rows)
 
 
 _PENDING = "_audit_pending"

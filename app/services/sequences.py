@@ -14,6 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.models.core import DocumentSequence
+from app.services import driver_sql
 
 DEFAULT_PREFIXES: dict[str, str] = {}
 
@@ -30,7 +31,8 @@ _INCREMENT = (
 
 
 def _increment(session: Session, doc_type: str, year: int):
-    return session.execute(_INCREMENT, {"b_doc_type": doc_type, "b_year": year}).first()
+    found = driver_sql.fetch(session, _INCREMENT, {"b_doc_type": doc_type, "b_year": year})
+    return found[0] if found else None
 
 
 def next_number(session: Session, doc_type: str, on_date: date, prefix: str | None = None) -> str:

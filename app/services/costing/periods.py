@@ -24,7 +24,7 @@ from app.models.base import utcnow
 from app.models.costing import PERIOD_CLOSED, PERIOD_OPEN, AccountingPeriod, PeriodStockValue
 from app.models.stock import StockMove
 from app.permissions import ACTION_APPROVE, RESOURCE_PERIOD, perm
-from app.services import audit
+from app.services import audit, driver_sql
 from app.services.base import SYSTEM, current_actor
 
 MSG_CLOSED = "The date %(date)s is in the closed period %(period)s: nothing can be posted or cancelled in it"
@@ -49,7 +49,8 @@ _CLOSED_ID = select(_PERIODS.c.id).where(
 
 def _closed_period(session: Session, on_date: date) -> AccountingPeriod | None:
     # the register is a few rows a year: one indexed look-up per posting, the period loaded only when found
-    found = session.connection().execute(_CLOSED_ID, {"on_date": on_date}).scalar()
+    found = driver_sql.fetch(session, _CLOSED_ID, {"on_date": on_date})
+    found = found[0][0] if found else None
     return session.get(AccountingPeriod, found) if found is not None else None
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from app.domain import move_kinds
 from app.domain.errors import DomainError, Problem
 from app.models.stock import StockDocument, StockMove
+from app.services import driver_sql
 
 MSG_BACKDATED = ("The document is dated %(date)s, and later documents already took these goods from the warehouse: "
                  "%(documents)s. Their cost will not be recalculated. Confirm to post it anyway")
@@ -47,8 +48,12 @@ def later_consumers(session: Session, doc: StockDocument, item_ids: set[int],
     if doc.doc_date is None or doc.doc_date >= today or not item_ids:
         return []
     warehouses = {w for w in (doc.warehouse_id, doc.dest_warehouse_id) if w is not None}
-    rows = session.execute(_LATER, {"items": sorted(item_ids), "warehouses": sorted(warehouses),
-                                    "after": doc.doc_date, "reversal": move_kinds.REVERSAL})
+    if len(item_ids) == 1 and len(warehouses) == 1:  # a one-line document: no per-call SQL, on the driver
+        rows = driver_sql.fetch(session, _LATER_ONE, {"item": next(iter(item_ids)), "warehouse": next(iter(warehouses)),
+                                                      "after": doc.doc_date, "reversal": move_kinds.REVERSAL})
+    else:
+        rows = session.execute(_LATER, {"items": sorted(item_ids), "warehouses": sorted(warehouses),
+                                        "after": doc.doc_date, "reversal": move_kinds.REVERSAL})
     return [LaterDocument(t, n or "?", d) for t, n, d in rows]
 
 
@@ -56,14 +61,19 @@ def later_consumers(session: Session, doc: StockDocument, item_ids: set[int],
 # call, or selecting ORM attributes (the ORM's compile and result path per execution), cost ~100x more
 # than SQLite's indexed search itself
 _MOVE = StockMove.__table__.c
-_LATER = (
-    select(_MOVE.doc_type, _MOVE.doc_number, func.min(_MOVE.move_date).label("first"))
-    .where(_MOVE.item_id.in_(bindparam("items", expanding=True)),
-           _MOVE.warehouse_id.in_(bindparam("warehouses", expanding=True)),
-           _MOVE.move_date > bindparam("after"), _MOVE.qty < 0, _MOVE.kind != bindparam("reversal"),
-           _MOVE.reversal_of_id.is_(None))
-    .group_by(_MOVE.doc_type, _MOVE.doc_id, _MOVE.doc_number)
-    .order_by("first", _MOVE.doc_number))
+
+
+def _later(item_cond, warehouse_cond):
+    return (select(_MOVE.doc_type, _MOVE.doc_number, func.min(_MOVE.move_date).label("first"))
+            .where(item_cond, warehouse_cond, _MOVE.move_date > bindparam("after"), _MOVE.qty < 0,
+                   _MOVE.kind != bindparam("reversal"), _MOVE.reversal_of_id.is_(None))
+            .group_by(_MOVE.doc_type, _MOVE.doc_id, _MOVE.doc_number)
+            .order_by("first", _MOVE.doc_number))
+
+
+_LATER = _later(_MOVE.item_id.in_(bindparam("items", expanding=True)),
+                _MOVE.warehouse_id.in_(bindparam("warehouses", expanding=True)))
+_LATER_ONE = _later(_MOVE.item_id == bindparam("item"), _MOVE.warehouse_id == bindparam("warehouse"))
 
 
 def named(documents: list[LaterDocument]) -> str:

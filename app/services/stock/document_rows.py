@@ -33,7 +33,7 @@ from app.models.base import DocState, utcnow
 from app.models.catalog import Item
 from app.models.core import Unit
 from app.models.stock import DOC_COUNT, VALUATION_FIFO, StockDocument, StockDocumentLine, Warehouse
-from app.services import audit
+from app.services import audit, driver_sql
 from app.services.stock import ledger_rows
 
 _DOC = StockDocument.__table__
@@ -98,8 +98,16 @@ def _fetch_by_ids(session: Session, stmts: tuple, ids: set[int | None]):
     return session.execute(stmts[1], {"ids": sorted(ids)})
 
 
+def _rows_by_ids(session: Session, stmts: tuple, ids: set[int | None]):
+    """Like _fetch_by_ids, as plain rows; one id (a one-line document) runs on the driver."""
+    ids = {i for i in ids if i is not None}
+    if len(ids) == 1:
+        return driver_sql.fetch(session, stmts[0], {"id": next(iter(ids))})
+    return _fetch_by_ids(session, stmts, ids)
+
+
 def item_infos(session: Session, ids: set[int | None]) -> dict[int, ItemInfo]:
-    return {r[0]: ItemInfo(*r) for r in _fetch_by_ids(session, _ITEM_INFO, ids)}
+    return {r[0]: ItemInfo(*r) for r in _rows_by_ids(session, _ITEM_INFO, ids)}
 
 
 def orm_items(session: Session, ids: set[int | None]) -> dict[int, Item]:
@@ -107,7 +115,7 @@ def orm_items(session: Session, ids: set[int | None]) -> dict[int, Item]:
 
 
 def warehouse_infos(session: Session, ids: set[int | None]) -> dict[int, WarehouseInfo]:
-    return {r[0]: WarehouseInfo(*r) for r in _fetch_by_ids(session, _WH_INFO, ids)}
+    return {r[0]: WarehouseInfo(*r) for r in _rows_by_ids(session, _WH_INFO, ids)}
 
 
 def insert_new(session: Session, doc: StockDocument, lines: list[StockDocumentLine],
@@ -119,7 +127,7 @@ def insert_new(session: Session, doc: StockDocument, lines: list[StockDocumentLi
     the rest of create_document. The audit rows are the ones its events would have written
     (audit.record_created); the objects end up persistent and clean, as after a flush.
     """
-    doc.id = session.execute(ledger_rows.insert_stmt(_DOC), _row_with_defaults(doc)).inserted_primary_key[0]
+    doc.id = driver_sql.insert_returning_id(session, _DOC, _row_with_defaults(doc))
     line_rows = []
     for line in lines:
         line.document_id = doc.id
@@ -282,8 +290,7 @@ def write_line_values(session: Session, doc: StockDocument, lines: list, values:
     if counted:
         for p, ln in zip(params, lines, strict=True):
             p["b_book"] = ln.book_qty
-    if params:
-        session.execute(_UPDATE_LINE_COUNTED if counted else _UPDATE_LINE_VALUE, params)
+    driver_sql.execute_many(session, _UPDATE_LINE_COUNTED if counted else _UPDATE_LINE_VALUE, params)
     for p, ln in zip(params, lines, strict=True):
         if isinstance(ln, LineRow):
             ln.value = p["b_value"]
@@ -315,7 +322,7 @@ def mark_posted(session: Session, doc: StockDocument, number: str, username: str
     after = {"number": number, "state": DocState.POSTED, "posted_at": now, "posted_by": username}
     changes = {key: [_audit_value(getattr(doc, key)), _audit_value(value)] for key, value in after.items()
                if _audit_value(getattr(doc, key)) != _audit_value(value)}
-    session.execute(_UPDATE_DOC_POSTED, {"b_id": doc.id, "b_number": number, "b_state": DocState.POSTED,
+    driver_sql.execute(session, _UPDATE_DOC_POSTED, {"b_id": doc.id, "b_number": number, "b_state": DocState.POSTED,
                                          "b_posted_at": now, "b_posted_by": username, "b_updated_at": now})
     for key, value in {**after, "updated_at": now}.items():
         set_committed_value(doc, key, value)

@@ -33,6 +33,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from app.models.stock import LotConsumption, StockBalance, StockLot, StockMove, Warehouse
+from app.services import driver_sql
 
 Key = tuple[int, int]  # (item_id, warehouse_id)
 
@@ -123,7 +124,9 @@ def insert_stmt(table):
 def select_balances(session: Session, keys: set[Key]) -> dict[Key, BalanceRow]:
     """Balance rows of these pairs with their warehouse's valuation, locked in (item, warehouse) order."""
     form, params = key_params(keys)
-    return {(r[1], r[2]): BalanceRow(*r) for r in session.execute(_SELECT_BALANCES[form], params)}
+    found = driver_sql.fetch(session, _SELECT_BALANCES[0], params) if form == 0 else session.execute(
+        _SELECT_BALANCES[1], params)
+    return {(r[1], r[2]): BalanceRow(*r) for r in found}
 
 
 def select_lots(session: Session, keys: set[Key], lot_ids: set[int]) -> list[LotRow]:
@@ -133,6 +136,8 @@ def select_lots(session: Session, keys: set[Key], lot_ids: set[int]) -> list[Lot
     form, params = key_params(keys) if keys else (1, {"keys": []})
     if lot_ids:
         result = session.execute(_SELECT_LOTS_AND_NAMED[form], {**params, "ids": sorted(lot_ids)})
+    elif form == 0:  # one (item, warehouse): the statement needs no per-call SQL, run it on the driver
+        result = driver_sql.fetch(session, _SELECT_LOTS[0], params)
     else:
         result = session.execute(_SELECT_LOTS[form], params)
     return [LotRow(*r) for r in result]
@@ -179,7 +184,7 @@ def insert_with_ids(session: Session, table, rows: list[dict]) -> None:
     if len(rows) == 1:
         row = rows[0]
         row.pop("id", None)
-        row["id"] = session.execute(insert_stmt(table), row).inserted_primary_key[0]
+        row["id"] = driver_sql.insert_returning_id(session, table, row)
         return
     for row, new_id in zip(rows, allocate_ids(session, {table.name: len(rows)})[table.name], strict=True):
         row["id"] = new_id
@@ -188,8 +193,7 @@ def insert_with_ids(session: Session, table, rows: list[dict]) -> None:
 
 def insert_rows(session: Session, table, rows: list[dict]) -> None:
     """One executemany INSERT (nothing when there are no rows)."""
-    if rows:
-        session.execute(insert_stmt(table), rows)
+    driver_sql.execute_many(session, insert_stmt(table), rows)
 
 
 _UPDATE_LOT = (
@@ -210,8 +214,8 @@ def update_lots(session: Session, lots: list[LotRow]) -> None:
     """Write the remainders of these lots (one executemany) and refresh any ORM copy of them."""
     if not lots:
         return
-    session.execute(_UPDATE_LOT, [{"b_id": lot.id, "b_qty": lot.qty_remaining, "b_value": lot.value_remaining}
-                                  for lot in lots])
+    driver_sql.execute_many(session, _UPDATE_LOT, [
+        {"b_id": lot.id, "b_qty": lot.qty_remaining, "b_value": lot.value_remaining} for lot in lots])
     for lot in lots:
         _sync(session, StockLot, lot.id, qty_remaining=lot.qty_remaining, value_remaining=lot.value_remaining)
 
@@ -220,7 +224,7 @@ def update_balances(session: Session, balances: list[BalanceRow]) -> None:
     """Write these balance rows whole (they are locked) and refresh any ORM copy of them."""
     if not balances:
         return
-    session.execute(_UPDATE_BALANCE, [
+    driver_sql.execute_many(session, _UPDATE_BALANCE, [
         {"b_id": b.id, "b_qty": b.qty, "b_value": b.value, "b_reserved": b.reserved, "b_cost": b.last_unit_cost,
          "b_date": b.last_move_date} for b in balances])
     for b in balances:

@@ -1,0 +1,160 @@
+"""Hot statements run straight on the driver's cursor, compiled once per statement and dialect.
+
+A one-line stock document sends about fifteen small statements; through `session.execute` each
+one cost ~60 us of SQLAlchemy machinery (session and connection dispatch, cache key, execution
+context, result object) against ~10 us in SQLite itself, which made the statement layer the
+largest share of posting. Here a Core statement built once at import is compiled once per
+dialect (and, for an INSERT, per set of given columns) into its SQL text, its bind order and
+processors, the Python-side defaults SQLAlchemy would have filled, and its result processors;
+each execution is then one `cursor.execute` in the session's own transaction.
+
+What stays as with `session.execute`: the same connection and transaction (begun by
+`session.connection()`, so BEGIN IMMEDIATE on SQLite), the same SQL and type conversions (the
+dialect's own compiled processors: scaled-integer money on SQLite, dates), column defaults and
+onupdate values, driver errors raised as SQLAlchemy's DBAPIError subclasses, and the engine's
+`before_cursor_execute` / `after_cursor_execute` listeners (statement counters in the bench, the
+tests and the JSON request log still see every statement). Statements that need per-call SQL
+(expanding IN) or a SQL-expression default are refused here: callers keep those on the ORM path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import exc
+from sqlalchemy.orm import Session
+
+
+class _Prepared:
+    """One statement compiled for one dialect: what an execution needs, nothing else."""
+
+    __slots__ = ("sql", "names", "procs", "fixed", "prefetch", "types", "result_procs")
+
+    def __init__(self, stmt, dialect, keys: tuple[str, ...] | None, many: bool) -> None:
+        compiled = stmt.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None,
+                                for_executemany=many)
+        if "POSTCOMPILE" in compiled.string:
+            raise ValueError("expanding parameters need per-call SQL: use session.execute")
+        self.sql = compiled.string
+        # positional drivers (SQLite's qmark) take a tuple in this order; named ones (psycopg) a dict
+        self.names = tuple(compiled.positiontup) if compiled.positiontup is not None else None
+        self.procs = tuple(compiled._bind_processors.items())
+        self.fixed = {name: bp.effective_value for bp, name in compiled.bind_names.items() if not bp.required}
+        self.prefetch = tuple(_default_of(c, compiled.insert_prefetch) for c in
+                              (*compiled.insert_prefetch, *compiled.update_prefetch))
+        self.types = tuple(rc[3] for rc in compiled._result_columns)
+        self.result_procs: list | None = None
+
+    def params(self, given: Mapping[str, Any]):
+        p = {**self.fixed, **given}
+        for key, is_scalar, arg in self.prefetch:
+            if key not in p:
+                p[key] = arg if is_scalar else arg(None)
+        for name, proc in self.procs:
+            value = p.get(name)
+            if value is not None:
+                p[name] = proc(value)
+        return p if self.names is None else tuple(p[n] for n in self.names)
+
+
+def _default_of(column, inserting) -> tuple[str, bool, Any]:
+    """(parameter key, is scalar, value or callable) of a column's Python-side default or onupdate."""
+    arg, is_scalar, is_callable, _sentinel = (column._default_description_tuple if column in inserting
+                                              else column._onupdate_description_tuple)
+    if not (is_scalar or is_callable):
+        raise ValueError(f"{column} has a SQL default: use session.execute")
+    return column.key, bool(is_scalar), arg
+
+
+_CACHE: dict[tuple, _Prepared] = {}
+
+
+def _prepared(stmt, dialect, keys: tuple[str, ...] | None = None, many: bool = False) -> _Prepared:
+    key = (stmt, dialect.name, keys, many)
+    found = _CACHE.get(key)
+    if found is None:
+        found = _CACHE[key] = _Prepared(stmt, dialect, keys, many)
+    return found
+
+
+def _run(session: Session, prep: _Prepared, params, many: bool):
+    """Execute on the session's connection (beginning its transaction if needed); return the cursor."""
+    conn = session.connection()
+    cursor = conn.connection.dbapi_connection.cursor()
+    dispatch = conn.dispatch if conn._has_events or conn.engine._has_events else None
+    if dispatch is not None:
+        for fn in dispatch.before_cursor_execute:
+            fn(conn, cursor, prep.sql, params, None, many)
+    dialect = conn.dialect
+    try:
+        if many:
+            cursor.executemany(prep.sql, params)
+        else:
+            cursor.execute(prep.sql, params)
+    except dialect.loaded_dbapi.Error as err:
+        raise exc.DBAPIError.instance(prep.sql, params, err, dialect.loaded_dbapi.Error,
+                                      dialect=dialect) from err
+    if dispatch is not None:
+        for fn in dispatch.after_cursor_execute:
+            fn(conn, cursor, prep.sql, params, None, many)
+    return cursor
+
+
+def _rows(prep: _Prepared, cursor, dialect) -> list[tuple]:
+    rows = cursor.fetchall()
+    if prep.result_procs is None:  # from the first result's column types, as SQLAlchemy does
+        prep.result_procs = _result_procs(prep, cursor, dialect)
+    procs = prep.result_procs
+    if not any(procs):
+        return rows
+    return [tuple(v if p is None or v is None else p(v) for p, v in zip(procs, row, strict=True)) for row in rows]
+
+
+def _result_procs(prep: _Prepared, cursor, dialect) -> list:
+    return [t._cached_result_processor(dialect, d[1]) for t, d in zip(prep.types, cursor.description, strict=True)]
+
+
+def fetch(session: Session, stmt, params: Mapping[str, Any] | None = None) -> list[tuple]:
+    """Rows of a SELECT (or an UPDATE / INSERT ... RETURNING) as plain tuples, values converted."""
+    dialect = session.get_bind().dialect
+    prep = _prepared(stmt, dialect)
+    return _rows(prep, _run(session, prep, prep.params(params or {}), False), dialect)
+
+
+def execute(session: Session, stmt, params: Mapping[str, Any] | None = None) -> int:
+    """Run one UPDATE / DELETE / INSERT without results; the number of rows it touched."""
+    prep = _prepared(stmt, session.get_bind().dialect)
+    return _run(session, prep, prep.params(params or {}), False).rowcount
+
+
+def execute_many(session: Session, stmt, rows: Sequence[Mapping[str, Any]]) -> None:
+    """One executemany of the same statement (nothing when there are no rows)."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect
+    prep = _prepared(stmt, dialect, tuple(rows[0]) if stmt.is_insert else None, many=True)
+    _run(session, prep, [prep.params(r) for r in rows], True)
+
+
+def insert_returning_id(session: Session, table, row: Mapping[str, Any]) -> int:
+    """INSERT one row (its given columns plus Python-side defaults) and return its new id."""
+    dialect = session.get_bind().dialect
+    keys = tuple(row)
+    if dialect.name == "sqlite":
+        prep = _prepared(_insert_of(table), dialect, keys)
+        return _run(session, prep, prep.params(row), False).lastrowid
+    prep = _prepared(_insert_of(table, returning=True), dialect, keys)
+    cursor = _run(session, prep, prep.params(row), False)
+    return cursor.fetchone()[0]
+
+
+_INSERTS: dict[tuple[str, bool], Any] = {}
+
+
+def _insert_of(table, returning: bool = False):
+    """table.insert() (with RETURNING id on PostgreSQL), built once per table."""
+    key = (table.name, returning)
+    if key not in _INSERTS:
+        _INSERTS[key] = table.insert().returning(table.c.id) if returning else table.insert()
+    return _INSERTS[key]
