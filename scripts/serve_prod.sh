@@ -24,5 +24,7 @@ for _ in $(seq 1 "$SCHEDULERS"); do
 done
 trap 'kill -TERM "${pids[@]}" 2>/dev/null; wait' EXIT INT TERM
 echo "Fabrika: $WORKERS workers x $THREADS threads on $BIND, $SCHEDULERS scheduler process(es); /health, /ready"
-$BIN/gunicorn --workers "$WORKERS" --threads "$THREADS" --bind "$BIND" --graceful-timeout 30 \
+# gunicorn.conf.py: keep-alive 75 s, above nginx's upstream keepalive_timeout (60 s), so the server never
+# closes an idle connection that the proxy is about to reuse (a reset, or a 502 on a POST).
+$BIN/gunicorn --config gunicorn.conf.py --workers "$WORKERS" --threads "$THREADS" --bind "$BIND" \
   --access-logfile - --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" run:app

@@ -5,14 +5,27 @@ menu, its next page or another sort order, a card from the list, its printed for
 Storekeepers post receipts and issues through the REST API (create the draft, post it), and an
 integrator reads items and balances. Every request is named by its route shape (ids replaced by
 <id>) so the report groups them: pages, postings and PDFs are told apart in the figures.
+
+Sign-in is its own kind ("(sign in" in the name): checking a password (werkzeug's scrypt) costs
+about 0.1 s of CPU and 32 MB of memory by design, and all users sign in at the start, so the first
+seconds of a run are a queue behind the hashes. The steady state starts when the last user has signed in
+(`warm_end`); the run then lasts LOAD_STEADY_SECONDS more and stops itself. Every request goes,
+one line each, to LOAD_REQUEST_LOG (start time, milliseconds, name, error), from which
+bench/load/run.py takes exact percentiles per kind over the steady state, and the sign-ins over
+the whole run. The users are FastHttpUsers (geventhttpclient): the load generator shares the two
+cores with the server, and it costs several times less CPU per request than requests' HttpUser.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import re
+import time
 
-from locust import HttpUser, between, task
+import gevent
+from locust import between, events, task
+from locust.contrib.fasthttp import FastHttpUser
 
 PASSWORD = "demo1234"  # the demo database's role users (app/services/demo.py)
 PAGE_ROLES = ["sales", "manager", "economist", "engineer", "production", "purchasing", "service", "warehouse"]
@@ -28,14 +41,50 @@ def shape(path: str) -> str:
     return re.sub(r"/\d+", "/<id>", path.split("?")[0])
 
 
+class RequestLog:
+    """One line per request for run.py, and the moment the last user finished signing in."""
+
+    def __init__(self) -> None:
+        path = os.environ.get("LOAD_REQUEST_LOG")
+        self.file = open(path, "w", encoding="utf-8") if path else None  # noqa: SIM115 (open for the run)
+        self.signed_in = 0
+
+    def request(self, name: str, start_time: float, response_time: float, exception: object, **_kw) -> None:
+        if self.file:
+            error = "" if exception is None else type(exception).__name__ + ": " + str(exception)[:120]
+            self.file.write(f"{start_time:.3f}\t{response_time:.1f}\t{name}\t{error.replace(chr(9), ' ')}\n")
+
+    def user_ready(self, environment) -> None:
+        """Called at the end of every on_start: when all have signed in, the steady state starts."""
+        self.signed_in += 1
+        if self.signed_in != environment.parsed_options.num_users:
+            return
+        if self.file:
+            self.file.write(f"{time.time():.3f}\t0\twarm_end\t\n")
+            self.file.flush()
+        steady = float(os.environ.get("LOAD_STEADY_SECONDS", "0"))
+        if steady:
+            gevent.spawn_later(steady, environment.runner.quit)
+
+    def close(self, **_kw) -> None:
+        if self.file:
+            self.file.close()
+            self.file = None
+
+
+LOG = RequestLog()
+events.request.add_listener(LOG.request)
+events.quitting.add_listener(LOG.close)
+
+
 def api_headers(client, username: str) -> dict[str, str]:
     """Sign in to the REST API as `username`; the bearer header for its calls."""
-    login = client.post("/api/v1/security/login", name="/api/v1/security/login",
+    login = client.post("/api/v1/security/login", name="/api/v1/security/login (sign in)",
                         json={"username": username, "password": PASSWORD, "provider": "db"})
     return {"Authorization": f"Bearer {login.json().get('access_token', '')}"}
 
 
-class PageUser(HttpUser):
+class PageUser(FastHttpUser):
     """A person in the browser: signs in once, then lists, cards and printed forms."""
 
     weight = 6
@@ -43,7 +92,7 @@ class PageUser(HttpUser):
 
     def on_start(self) -> None:
         self.role = random.choice(PAGE_ROLES)
-        page = self.client.get("/login/", name="/login/")
+        page = self.client.get("/login/", name="/login/ (sign in form)")
         found = _CSRF.search(page.text)
         token = (found.group(1) or found.group(2)) if found else ""
         self.client.post("/login/", data={"username": self.role, "password": PASSWORD, "csrf_token": token},
@@ -52,6 +101,7 @@ class PageUser(HttpUser):
         self.lists = sorted(set(_LIST.findall(home.text))) or ["/partnerview/list/"]
         self.shows: list[str] = []
         self.prints: list[str] = []
+        LOG.user_ready(self.environment)
 
     @task(4)
     def browse_list(self) -> None:
@@ -81,7 +131,7 @@ class PageUser(HttpUser):
         self.client.get("/", name="/ (dashboard)")
 
 
-class Storekeeper(HttpUser):
+class Storekeeper(FastHttpUser):
     """Posts one-line receipts and issues through the REST API, as a scanner terminal would."""
 
     weight = 3
@@ -95,6 +145,7 @@ class Storekeeper(HttpUser):
         self.items = [i["id"] for i in items.json().get("result", []) if i.get("kind") != "service"] or [1]
         self.warehouse = (warehouses.json().get("result") or [{"id": 1}])[0]["id"]
         self.received: list[int] = []
+        LOG.user_ready(self.environment)
 
     def _post(self, doc_type: str, item: int, qty: int, cost: str | None = None) -> bool:
         line = {"item_id": item, "qty": str(qty)} | ({"unit_cost": cost} if cost else {})
@@ -121,7 +172,7 @@ class Storekeeper(HttpUser):
             self._post("issue", self.received.pop(0), 1)
 
 
-class Integrator(HttpUser):
+class Integrator(FastHttpUser):
     """Another system reading the catalogue and the balances."""
 
     weight = 1
@@ -129,6 +180,7 @@ class Integrator(HttpUser):
 
     def on_start(self) -> None:
         self.headers = api_headers(self.client, "economist")
+        LOG.user_ready(self.environment)
 
     @task
     def read(self) -> None:

@@ -8,7 +8,13 @@ worker count: gunicorn (threads 4) and one scheduler process start, locust (its 
 bench/load/.venv, installed on first use so its dependencies never touch the app's) runs the users
 of bench/load/locustfile.py headless, and the report takes p50 / p95 / p99 per kind of request
 (pages, postings, PDFs, API reads), throughput, server errors and the peak number of database
-connections. During the last run a backup is taken (`flask backup create`: pg_dump while the users
+connections. Those figures are the steady state: from the moment the last user has signed in, for
+--seconds (the locustfile stops the run then; a run is capped at --seconds + WARMUP_CAP). Signing in
+(a deliberately costly password hash per user, all users at the start) is reported as its own kind,
+over the whole run, with the warm-up's length. Percentiles are exact per kind, from the locustfile's
+one-line-per-request log. Where the CPU went during the steady state (gunicorn with its workers, the
+scheduler, PostgreSQL, pgbouncer, locust, and the whole machine) is read from /proc.
+During the last run a backup is taken (`flask backup create`: pg_dump while the users
 post), restored into a new database (`flask backup restore`) and verified there (`flask stock verify`).
 Then, with --pgbouncer-users N (default 200), N users on the largest worker count through pgbouncer in
 transaction pooling mode with at most 20 server connections (Debian's pgbouncer, FABRIKA_PGBOUNCER=1):
@@ -19,7 +25,6 @@ numbers, fires run twice. Writes bench/results/loadtest.md.
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import re
 import signal
@@ -31,13 +36,15 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench.load.measure import CpuSampler, read_log, slowest_routes, summarize
+from bench.load.report import SIGN_IN, render
+
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 LOCUST_VENV = HERE / ".venv"
 BIN = ROOT / ".venv" / "bin"
 PORT = 8799
-GOALS = {"page": 300.0, "posting": 500.0}
-SERVER_ERRORS = ("500", "502", "503", "504", "Connection", "Timeout", "RemoteDisconnected")
+WARMUP_CAP = 150  # seconds a run may spend signing its users in before the steady state is cut short
 
 
 def _sh(cmd: list[str], env: dict, **kw) -> subprocess.CompletedProcess:
@@ -51,8 +58,8 @@ def _locust() -> str:
     return str(LOCUST_VENV / "bin" / "locust")
 
 
-def _throwaway_pg() -> tuple[str, callable]:
-    """A PostgreSQL cluster on loopback for this run; (URL, stop)."""
+def _throwaway_pg() -> tuple[str, callable, dict[str, int]]:
+    """A PostgreSQL cluster on loopback for this run; (URL, stop, {"postgresql": postmaster's pid})."""
     pgbin = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
     data = tempfile.mkdtemp(prefix="fabrika-load-pg-")
     as_pg = ["su", "postgres", "-s", "/bin/sh", "-c"] if os.geteuid() == 0 else ["sh", "-c"]
@@ -69,7 +76,8 @@ def _throwaway_pg() -> tuple[str, callable]:
     def stop() -> None:
         subprocess.run([*as_pg, f"{pgbin}/pg_ctl -D {data} -m fast stop"], capture_output=True, check=False)
 
-    return f"postgresql+psycopg://postgres@127.0.0.1:{port}/fabrika_load", stop
+    postmaster = int(Path(data, "postmaster.pid").read_text().split()[0])
+    return f"postgresql+psycopg://postgres@127.0.0.1:{port}/fabrika_load", stop, {"postgresql": postmaster}
 
 
 def _pg_ids() -> tuple[int, int]:
@@ -113,6 +121,8 @@ class ConnectionPeak(threading.Thread):
 
 
 def _kind(name: str) -> str:
+    if "(sign in" in name:
+        return SIGN_IN
     if "(PDF)" in name:
         return "pdf"
     if "/post (" in name or "/draft (" in name:
@@ -123,36 +133,44 @@ def _kind(name: str) -> str:
 
 
 def run_once(url: str, workers: int, users: int, seconds: int, locust: str, env: dict,
-             during: callable | None = None, server_url: str | None = None) -> dict:
-    """One locust run against `workers` gunicorn workers on `url`; `during` runs in a thread meanwhile;
-    connections are counted on `server_url` (the PostgreSQL behind pgbouncer) when given."""
+             during: callable | None = None, server_url: str | None = None,
+             roots: dict[str, int] | None = None) -> dict:
+    """One locust run against `workers` gunicorn workers on `url`; `during(request_log)` runs in a thread
+    meanwhile; connections are counted on `server_url` (the PostgreSQL behind pgbouncer) when given;
+    `roots` names more process trees whose CPU is counted (PostgreSQL's postmaster, pgbouncer)."""
     env = {**env, "DATABASE_URL": url}
     # gunicorn's own log is kept: a worker killed by the arbiter (WORKER TIMEOUT) drops the requests in
     # flight, which locust counts as connection resets; the report says how often it happened.
     log = tempfile.NamedTemporaryFile(prefix=f"fabrika-load-{workers}w-gunicorn-", suffix=".log", delete=False)
-    server = subprocess.Popen([str(BIN / "gunicorn"), "--workers", str(workers), "--threads", "4", "--bind",
-                               f"127.0.0.1:{PORT}", "--graceful-timeout", "10", "run:app"], cwd=ROOT, env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen([str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "--workers", str(workers),
+                               "--threads", "4", "--bind", f"127.0.0.1:{PORT}", "--graceful-timeout", "10",
+                               "run:app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     scheduler = subprocess.Popen([str(BIN / "flask"), "--app", "run", "scheduler", "run"], cwd=ROOT, env=env,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = ConnectionPeak(server_url or url)
-    side = threading.Thread(target=during, daemon=True) if during else None
+    prefix = tempfile.mktemp(prefix=f"fabrika-load-{workers}w-")
+    requests_log = prefix + "_requests.tsv"
+    side = threading.Thread(target=during, args=(requests_log,), daemon=True) if during else None
     try:
         _wait_ready()
-        prefix = tempfile.mktemp(prefix=f"fabrika-load-{workers}w-")
         peak.start()
         if side:
             side.start()
-        started = time.perf_counter()
-        subprocess.run([locust, "-f", str(HERE / "locustfile.py"), "--headless", "-u", str(users), "-r",
-                        str(max(users // 5, 1)), "-t", f"{seconds}s", "--host", f"http://127.0.0.1:{PORT}",
-                        "--csv", prefix, "--only-summary"], env={**os.environ, "LOCUST_CSV_FULL_HISTORY": "0"},
-                       capture_output=True, check=False)
-        elapsed = time.perf_counter() - started
+        client = subprocess.Popen([locust, "-f", str(HERE / "locustfile.py"), "--headless", "-u", str(users), "-r",
+                                   str(max(users // 5, 1)), "-t", f"{seconds + WARMUP_CAP}s", "--host",
+                                   f"http://127.0.0.1:{PORT}", "--csv", prefix, "--only-summary"],
+                                  env={**os.environ, "LOCUST_CSV_FULL_HISTORY": "0", "LOAD_REQUEST_LOG": requests_log,
+                                       "LOAD_STEADY_SECONDS": str(seconds)},
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cpu = CpuSampler({"gunicorn": server.pid, "scheduler": scheduler.pid, "locust": client.pid, **(roots or {})})
+        cpu.start()
+        client.wait()
+        ended = time.time()
+        cpu.stop.set()
+        cpu.join()
         peak.stop.set()
         if side:
             side.join(timeout=600)
-        kinds = _requests_by_kind(prefix)
     finally:
         for proc in (server, scheduler):
             proc.send_signal(signal.SIGTERM)
@@ -160,10 +178,25 @@ def run_once(url: str, workers: int, users: int, seconds: int, locust: str, env:
             proc.wait(timeout=60)
         peak.engine.dispose()
         log.close()
-    total = sum(k["count"] for k in kinds.values())
-    return {"workers": workers, "users": users, "kinds": kinds, "rps": total / elapsed,
+    return {"workers": workers, "users": users, **_steady_state(requests_log, ended, cpu),
             "connections": peak.peak - 1,  # the sampler's own connection is not the app's
             "restarts": _worker_restarts(log.name, workers), "log": log.name}
+
+
+def _steady_state(requests_log: str, ended: float, cpu: CpuSampler) -> dict:
+    """Figures of the steady state (requests started after the last sign-in), sign-ins over the whole run."""
+    rows, warm_end = read_log(requests_log)
+    first = min((r[0] for r in rows), default=ended)
+    steady_from = warm_end if warm_end is not None else first
+    steady = [r for r in rows if r[0] >= steady_from and _kind(r[2]) != SIGN_IN]
+    kinds = summarize(steady, _kind)
+    kinds.update(summarize([r for r in rows if _kind(r[2]) == SIGN_IN], _kind))
+    wall = max(ended - steady_from, 1e-6)
+    used = cpu.cores(steady_from)
+    app_ms = used.get("gunicorn", 0.0) * wall / max(len(steady), 1) * 1000
+    return {"kinds": kinds, "rps": len(steady) / wall, "steady_seconds": wall,
+            "warmup": (steady_from - first) if warm_end is not None else None, "cpu": used,
+            "app_cpu_ms": app_ms, "slowest": slowest_routes(steady)}
 
 
 def _worker_restarts(path: str, workers: int) -> str:
@@ -176,27 +209,16 @@ def _worker_restarts(path: str, workers: int) -> str:
     return f"{max(boots, 0)} re-booted ({timeouts} timeouts, {killed} killed by signal)"
 
 
-def _requests_by_kind(prefix: str) -> dict[str, dict]:
-    """Per kind of request: response times (locust's stats CSV, weighted by count) and server errors."""
-    kinds: dict[str, dict] = {}
-    with open(prefix + "_stats.csv", newline="") as fh:
-        for row in csv.DictReader(fh):
-            if row["Name"] == "Aggregated":
-                continue
-            k = kinds.setdefault(_kind(row["Name"]), {"rows": [], "count": 0, "errors": 0})
-            k["rows"].append(row)
-            k["count"] += int(row["Request Count"])
-    with open(prefix + "_failures.csv", newline="") as fh:
-        for row in csv.DictReader(fh):
-            error = row["Error"]
-            if any(code in error for code in SERVER_ERRORS):
-                kind = kinds.setdefault(_kind(row["Name"]), {"rows": [], "count": 0, "errors": 0})
-                kind["errors"] += int(row["Occurrences"])
-    for k in kinds.values():
-        for q, col in ((0.5, "50%"), (0.95, "95%"), (0.99, "99%")):
-            # the kind's percentile: the count-weighted worst of its routes is an upper bound we can state
-            k[f"p{int(q * 100)}"] = max((float(r[col]) for r in k["rows"] if r[col] not in ("", "N/A")), default=0.0)
-    return kinds
+def _wait_for_steady_state(requests_log: str, timeout: float = WARMUP_CAP) -> None:
+    """Until the locustfile has written `warm_end` (every user signed in), at most `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if "\twarm_end\t" in Path(requests_log).read_text(encoding="utf-8"):
+                return
+        except OSError:
+            pass
+        time.sleep(1)
 
 
 class BackupDuringLoad:
@@ -207,7 +229,8 @@ class BackupDuringLoad:
         self.file = ""
         self.notes: list[str] = []
 
-    def __call__(self) -> None:
+    def __call__(self, requests_log: str) -> None:
+        _wait_for_steady_state(requests_log)
         time.sleep(self.delay)
         started = time.perf_counter()
         made = _sh([str(BIN / "flask"), "--app", "run", "backup", "create"], self.env)
@@ -239,8 +262,8 @@ class BackupDuringLoad:
                              f"`flask stock verify` there: {last}"]
 
 
-def _pgbouncer(url: str, pool: int) -> tuple[str, callable]:
-    """pgbouncer in transaction mode in front of `url`, at most `pool` server connections; (URL, stop)."""
+def _pgbouncer(url: str, pool: int) -> tuple[str, callable, int]:
+    """pgbouncer in transaction mode in front of `url`, at most `pool` server connections; (URL, stop, pid)."""
     import shutil
 
     from sqlalchemy.engine import make_url
@@ -267,7 +290,7 @@ def _pgbouncer(url: str, pool: int) -> tuple[str, callable]:
         proc.terminate()
         proc.wait(timeout=10)
 
-    return server.set(port=port).render_as_string(hide_password=False), stop
+    return server.set(port=port).render_as_string(hide_password=False), stop, proc.pid
 
 
 def checks(url: str, env: dict) -> list[str]:
@@ -291,41 +314,21 @@ def checks(url: str, env: dict) -> list[str]:
     return out
 
 
-def render(results: list[dict], notes: list[str], users: int, seconds: int) -> str:
-    lines = [f"# Load test: {users} concurrent users, {seconds} s per run, gunicorn threads 4, PostgreSQL", "",
-             "| workers | kind | requests | p50 ms | p95 ms | p99 ms | server errors | goal | met |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for r in results:
-        for kind, k in sorted(r["kinds"].items()):
-            goal = GOALS.get(kind)
-            ok = goal is not None and k["p95"] < goal and k["p99"] < 1000 and not k["errors"]
-            met = "" if goal is None else ("yes" if ok else "**no**")
-            lines.append(f"| {r['workers']} | {kind} | {k['count']:,} | {k['p50']:.0f} | {k['p95']:.0f} | "
-                         f"{k['p99']:.0f} | {k['errors']} | {f'p95 < {goal:.0f} ms' if goal else ''} | {met} |")
-    lines += ["", "| workers | users | throughput (requests/s) | x of 1 worker | peak database connections | "
-              "gunicorn workers |", "|---|---|---|---|---|---|"]
-    base = results[0]["rps"] if results else 1
-    for r in results:
-        via = " (through pgbouncer)" if r.get("pgbouncer") else ""
-        lines.append(f"| {r['workers']} | {r['users']}{via} | {r['rps']:.1f} | {r['rps'] / base:.2f}x | "
-                     f"{r['connections']} | {r.get('restarts', '')} |")
-    lines += ["", "Per kind, a percentile is the worst of its routes' percentiles (locust's stats), so it is an "
-              "upper bound.", ""] + [f"- {n}" for n in notes]
-    return "\n".join(lines) + "\n"
-
-
 def main() -> int:
+    global PORT  # noqa: PLW0603 (one run per process; the helpers read it)
     ap = argparse.ArgumentParser(prog="python -m bench.load.run", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--users", type=int, default=50)
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--workers", default="1,2,4")
+    ap.add_argument("--port", type=int, default=PORT, help="gunicorn's port on loopback (pgbouncer: the next one)")
     ap.add_argument("--pg", help="PostgreSQL URL of an empty database (default: a throwaway cluster)")
     ap.add_argument("--pgbouncer-users", type=int, default=200,
                     help="users of the last run through pgbouncer with 20 server connections (0: no such run)")
     args = ap.parse_args()
+    PORT = args.port
     locust = _locust()
-    url, stop = (args.pg, lambda: None) if args.pg else _throwaway_pg()
+    url, stop, roots = (args.pg, lambda: None, {}) if args.pg else _throwaway_pg()
     env = {**os.environ, "SECRET_KEY": "load-test-only", "PROXY_FIX_X_FOR": "0", "FABRIKA_JSON_LOGS": "0",
            "SCHEDULER_TICK_SECONDS": "5"}
     try:
@@ -335,14 +338,15 @@ def main() -> int:
         load = os.getloadavg()[0]
         counts = [int(w) for w in args.workers.split(",")]
         backup = BackupDuringLoad(url, env, delay=args.seconds / 3)
-        results = [run_once(url, w, args.users, args.seconds, locust, env, during=backup if w == counts[-1] else None)
-                   for w in counts]
+        results = [run_once(url, w, args.users, args.seconds, locust, env, during=backup if w == counts[-1] else None,
+                            roots=roots) for w in counts]
         notes = backup.restore_and_verify()
         if args.pgbouncer_users:
-            pooled, stop_pooler = _pgbouncer(url, pool=20)
+            pooled, stop_pooler, pooler = _pgbouncer(url, pool=20)
             try:
                 results.append({**run_once(pooled, counts[-1], args.pgbouncer_users, args.seconds, locust,
-                                           {**env, "FABRIKA_PGBOUNCER": "1"}, server_url=url), "pgbouncer": True})
+                                           {**env, "FABRIKA_PGBOUNCER": "1"}, server_url=url,
+                                           roots={**roots, "pgbouncer": pooler}), "pgbouncer": True})
             finally:
                 stop_pooler()
         notes += checks(url, env) + [f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after, "
