@@ -17,7 +17,6 @@ import codecs
 import csv
 import io
 import json
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -31,6 +30,7 @@ from sqlalchemy.orm import Session
 from app.domain.errors import DomainError, Problem, Word
 from app.domain.money import MAX_MONEY, MAX_QTY, MONEY_PLACES, QTY_PLACES, parse_decimal
 from app.domain.numbers import FIELD_MESSAGES
+from app.services.imports import xlsx
 from app.services.job_messages import N_
 
 LANGS = ("en", "ru", "es")
@@ -218,10 +218,10 @@ def read_table(content: bytes, filename: str) -> tuple[list[str], Iterator[tuple
 
 
 def _xlsx_rows(content: bytes) -> Iterator[tuple]:
-    """The first sheet's rows: streamed by expat straight from the zip (about ten times openpyxl's
-    read-only speed on 100,000 rows), openpyxl's read-only reader for a workbook laid out otherwise."""
+    """The first sheet's rows, read as text by `xlsx.rows` (about five times ElementTree's speed on
+    100,000 rows); openpyxl's read-only reader for a workbook laid out otherwise."""
     try:
-        rows = _fast_xlsx_rows(content)
+        rows = xlsx.rows(content)
         first = next(rows, None)
     except (KeyError, ValueError, ElementTree.ParseError):
         first, rows = None, None
@@ -241,73 +241,6 @@ def _openpyxl_rows(content: bytes) -> Iterator[tuple]:
         yield from book.worksheets[0].iter_rows(values_only=True)
     finally:
         book.close()
-
-
-_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-
-
-def _first_sheet(book: zipfile.ZipFile) -> str:
-    """The path of the workbook's first sheet (xl/worksheets/sheet1.xml in every writer we know)."""
-    names = sorted(n for n in book.namelist() if n.startswith("xl/worksheets/sheet") and n.endswith(".xml"))
-    if not names:
-        raise KeyError("no sheet")
-    return "xl/worksheets/sheet1.xml" if "xl/worksheets/sheet1.xml" in names else names[0]
-
-
-def _shared_strings(book: zipfile.ZipFile) -> list[str]:
-    if "xl/sharedStrings.xml" not in book.namelist():
-        return []
-    out = []
-    for _, elem in ElementTree.iterparse(book.open("xl/sharedStrings.xml")):
-        if elem.tag == _NS + "si":
-            out.append("".join(t.text or "" for t in elem.iter(_NS + "t")))
-            elem.clear()
-    return out
-
-
-_COLUMNS: dict[str, int] = {}
-
-
-def _column(ref: str) -> int:
-    """0-based column of a cell reference ("C12" -> 2), the letters' number remembered."""
-    letters = ref.rstrip("0123456789")
-    n = _COLUMNS.get(letters)
-    if n is None:
-        n = 0
-        for ch in letters:
-            n = n * 26 + ord(ch) - 64
-        n = _COLUMNS.setdefault(letters, n - 1)
-    return n
-
-
-def _cell_value(cell: ElementTree.Element, strings: list[str]) -> Any:
-    kind = cell.get("t", "n")
-    if kind == "inlineStr":
-        return "".join(t.text or "" for t in cell.iter(_NS + "t"))
-    value = cell.findtext(_NS + "v")
-    if value is None:
-        return None
-    if kind == "s":
-        return strings[int(value)]
-    if kind == "b":
-        return value == "1"
-    if kind in ("str", "e"):
-        return value
-    return int(value) if value.lstrip("-").isdigit() else float(value)
-
-
-def _fast_xlsx_rows(content: bytes) -> Iterator[tuple]:
-    book = zipfile.ZipFile(io.BytesIO(content))
-    strings = _shared_strings(book)
-    for _, elem in ElementTree.iterparse(book.open(_first_sheet(book))):
-        if elem.tag != _NS + "row":
-            continue
-        cells: dict[int, Any] = {}
-        for position, cell in enumerate(elem):
-            ref = cell.get("r")
-            cells[_column(ref) if ref else position] = _cell_value(cell, strings)
-        elem.clear()
-        yield tuple(cells.get(i) for i in range(max(cells) + 1)) if cells else ()
 
 
 def _csv_rows(content: bytes) -> Iterator[tuple]:
