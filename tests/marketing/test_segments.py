@@ -94,3 +94,9 @@ def test_membership_follows_a_confirmed_order_in_the_same_transaction(history):
     assert robots.member_count == 3
     assert db.session.get(ClientStats, h["vera"]).orders == 2
     assert seg.count(db.session, robots.rules) == 3
+    # a full re-evaluation with other rules: Ana and Vera leave, Boris stays, Gleb (no order) joins
+    robots.rules = [{"kind": "no_order_months", "months": 6}]
+    assert seg.evaluate(db.session, robots, TODAY) == 2
+    db.session.commit()
+    assert seg.member_ids(db.session, robots.id) == sorted([h["boris"], h["gleb"]])
+    assert robots.member_count == 2

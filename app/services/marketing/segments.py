@@ -159,18 +159,47 @@ def count(session: Session, rules: list[dict], today: date | None = None) -> int
     return session.scalar(_base([func.count()]).where(condition(rules, today))) or 0
 
 
-def evaluate(session: Session, segment: Segment, today: date | None = None) -> int:
-    """Rebuild one segment's membership in two statements; returns its size (the rows inserted).
+def _rewrite(session: Session, segment_id: int, wanted: Any) -> int:
+    """SQLite: delete every member, insert the selected clients; returns the rows inserted.
 
-    Writing only the difference (delete the members no longer selected, insert the new ones) was
-    measured slower on SQLite: it runs the rules twice, and rewriting the rows costs less than that."""
-    session.execute(delete(SegmentMember).where(SegmentMember.segment_id == segment.id))
-    pick = _base([literal(segment.id), Partner.id]).where(condition(segment.rules or [], today))
+    Writing only the difference was measured slower on SQLite (the rules ran twice, and its rows are cheap
+    to rewrite)."""
+    session.execute(delete(SegmentMember).where(SegmentMember.segment_id == segment_id))
+    pick = wanted.with_only_columns(literal(segment_id), Partner.id)
     inserted = session.execute(insert(SegmentMember).from_select(["segment_id", "partner_id"], pick)).rowcount
     if inserted is None or inserted < 0:  # a driver that does not count the rows of INSERT ... SELECT
         inserted = session.scalar(select(func.count()).select_from(SegmentMember).where(
-            SegmentMember.segment_id == segment.id)) or 0
-    segment.member_count = inserted
+            SegmentMember.segment_id == segment_id)) or 0
+    return inserted
+
+
+def _difference(session: Session, segment_id: int, wanted: Any) -> int:
+    """PostgreSQL: one statement that selects the clients once (a CTE), deletes the members who left and
+    inserts the new ones; returns the segment's size.
+
+    Rewriting every row cost ~4x the rules themselves there (each inserted row checks both foreign keys
+    and updates two indexes), while a re-evaluation usually changes a few members."""
+    wanted = wanted.cte("wanted")
+    member = SegmentMember.__table__
+    current = member.alias("current_member")
+    gone = delete(member).where(member.c.segment_id == segment_id, ~exists(select(literal(1)).where(
+        wanted.c.partner_id == member.c.partner_id))).returning(member.c.partner_id).cte("gone")
+    fresh = (select(literal(segment_id), wanted.c.partner_id)
+             .where(~exists(select(literal(1)).select_from(current).where(
+                 current.c.segment_id == segment_id, current.c.partner_id == wanted.c.partner_id))))
+    new = insert(member).from_select(["segment_id", "partner_id"], fresh).returning(member.c.partner_id).cte("new")
+    # both writes run to completion though only counted here (PostgreSQL runs every data-modifying CTE)
+    sizes = select(select(func.count()).select_from(wanted).scalar_subquery(),
+                   select(func.count()).select_from(gone).scalar_subquery(),
+                   select(func.count()).select_from(new).scalar_subquery())
+    return session.execute(sizes).one()[0]
+
+
+def evaluate(session: Session, segment: Segment, today: date | None = None) -> int:
+    """Rebuild one segment's membership in SQL (no rows through Python); returns its size."""
+    wanted = _base([Partner.id.label("partner_id")]).where(condition(segment.rules or [], today))
+    write = _difference if session.get_bind().dialect.name == "postgresql" else _rewrite
+    segment.member_count = write(session, segment.id, wanted)
     segment.evaluated_at = utcnow()
     return segment.member_count
 
