@@ -67,13 +67,14 @@ def test_page_and_api_refuse_in_the_users_language(app, client, session, login_a
     page.get("/lang/es")
     resp = page.post(f"/salesinvoiceview/pay/{a.id}", data={"amount": "10", "pay_date": "2026-09-28",
                                                             "method": "bank"})
-    assert CLOSED_ES in page.get(resp.location).get_data(as_text=True)  # the flash on the invoice's page
+    flash = page.get(resp.location).get_data(as_text=True)  # the flash on the invoice's page
+    assert CLOSED_ES in flash and "28/09/2026" in flash and "2026-09-28" not in flash  # the date as es writes it
     assert session.scalar(select(func.count()).select_from(Payment)) == 1
     h = {**token(client, "Manager"), "Accept-Language": "es"}
     resp = client.post(f"/api/v1/sales_invoice/{b.id}/cancel", headers=h)
     assert resp.status_code == 422, resp.json
     err = resp.json["errors"][0]
-    assert err["field"] == "invoice_date" and CLOSED_ES in err["message"]
+    assert err["field"] == "invoice_date" and CLOSED_ES in err["message"] and "10/09/2026" in err["message"]
     session.expire_all()
     assert session.get(SalesInvoice, b.id).state == "posted"
     assert Decimal(session.get(SalesInvoice, a.id).amount_paid) == Decimal("100")

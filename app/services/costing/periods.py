@@ -58,7 +58,21 @@ def assert_open(session: Session, on_date: date, field: str = "doc_date") -> Non
     """Refuse (naming the date field) when `on_date` falls in a closed period."""
     period = _closed_period(session, on_date)
     if period is not None:
-        raise DomainError([Problem(MSG_CLOSED, {"date": on_date.isoformat(), "period": repr(period)}, field=field)])
+        raise DomainError([Problem(MSG_CLOSED, {"date": shown_date(on_date), "period": repr(period)}, field=field)])
+
+
+def shown_date(day: date) -> str:
+    """The date as the reader writes it (28.09.2026 ru, 28/09/2026 es): the refusal is read by the person
+    who typed the date; ISO outside a request or job locale (scripts, logs)."""
+    from flask_babel import get_locale
+
+    from app.printing.formatting import date as numeric_date
+
+    try:
+        locale = get_locale()
+    except (RuntimeError, AttributeError):  # no app context: a script
+        locale = None
+    return numeric_date(day, str(locale)) if locale else day.isoformat()
 
 
 #: documents outside the stock ledger that a closed month freezes: model name -> their date field
