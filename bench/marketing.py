@@ -6,7 +6,11 @@
 
 M1 scoring    every client's statistics (RFM, ABC, usual interval) rebuilt from 3 orders per client.
 M2 segments   five segments (bought an item; a group but not an item; no order in 6 months; ABC class A;
-              RFM recency >= 4 and Spanish) re-evaluated for every client; goal < 2 s.
+              RFM recency >= 4 and Spanish) re-evaluated for every client, as the nightly job does on three
+              following days (the day moves, so "no order in 6 months" gains and loses members); goal < 2 s.
+              M2b: the same from an empty membership (every member written, as the first evaluation).
+              On PostgreSQL the CPU column adds the server's CPU (its backend and parallel workers, read from
+              /proc when the server runs on this machine) to this process's: the rules run there.
 M3 one client an order confirmed: the client's statistics and every segment re-evaluated, as the session
               hook does before the order's commit (median of 30 clients); goal < 10 ms.
 M4 campaign   a 10,000-client segment: start (holdout draw, recipients, call list) and all 10,000 letters
@@ -16,6 +20,7 @@ History rows are inserted in bulk (Core INSERT): the bench measures marketing, n
 
 from __future__ import annotations
 
+import os
 import random
 import statistics
 import sys
@@ -23,7 +28,7 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import delete, insert, select, text
 
 from app.extensions import db
 from bench.harness import MS, SECONDS, PhaseOutput, Result, backend_name, fresh_app, load_average
@@ -105,20 +110,52 @@ def _scoring(out: PhaseOutput, n: int) -> None:
                    time.perf_counter() - t0, SECONDS, ours_cpu=time.process_time() - c0))
 
 
-def _all_segments(out: PhaseOutput, n: int) -> dict:
+def _server_cpu() -> float:
+    """CPU seconds used so far by this session's PostgreSQL backend and the parallel workers it has ended
+    (counted in the postmaster's children time); 0 when the server is not on this machine or not PostgreSQL."""
+    if db.engine.dialect.name != "postgresql":
+        return 0.0
+    try:
+        def fields(pid: int) -> list[str]:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()
+
+        backend = fields(db.session.scalar(text("SELECT pg_backend_pid()")))
+        postmaster = fields(int(backend[1]))
+    except (OSError, ValueError):
+        return 0.0
+    return (sum(int(x) for x in backend[11:13]) + sum(int(x) for x in postmaster[13:15])) / os.sysconf("SC_CLK_TCK")
+
+
+def _timed_evaluation(day: date) -> tuple[float, float, float, dict]:
+    """One evaluate_all in its own transaction: wall, client CPU, server CPU, sizes."""
     from app.services.base import unit_of_work
     from app.services.marketing.segments import evaluate_all
 
-    runs, cpu = [], []
-    for _ in range(3):
-        t0, c0 = time.perf_counter(), time.process_time()
-        with unit_of_work(db.session):
-            sizes = evaluate_all(db.session, TODAY)
-        runs.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
-    best = min(runs)
-    out.add(Result("M2 every segment re-evaluated", f"5 segments x {n:,} clients", best, SECONDS, goal="< 2 s",
-                   goal_ok=best < 2.0, ours_cpu=min(cpu), note=f"best of 3; members {sorted(sizes.values())}"))
+    s0 = _server_cpu()
+    t0, c0 = time.perf_counter(), time.process_time()
+    with unit_of_work(db.session):
+        sizes = evaluate_all(db.session, day)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return wall, cpu, _server_cpu() - s0, sizes
+
+
+def _all_segments(out: PhaseOutput, n: int) -> dict:
+    from app.models.marketing import SegmentMember
+    from app.services.base import unit_of_work
+
+    runs = [_timed_evaluation(TODAY + timedelta(days=k)) for k in (1, 2, 3)]
+    best = min(runs, key=lambda r: r[0])
+    server = f"; server CPU {best[2]:.2f} s" if best[2] else ""
+    out.add(Result("M2 every segment re-evaluated", f"5 segments x {n:,} clients", best[0], SECONDS, goal="< 2 s",
+                   goal_ok=best[0] < 2.0, ours_cpu=best[1] + best[2],
+                   note=f"best of 3 days ({', '.join(f'{r[0]:.2f}' for r in runs)} s){server}; "
+                        f"members on the last day {sorted(runs[-1][3].values())}"))
+    with unit_of_work(db.session):
+        db.session.execute(delete(SegmentMember))
+    wall, cpu, server_cpu, sizes = _timed_evaluation(TODAY + timedelta(days=3))
+    out.add(Result("M2b every segment from an empty membership", f"{sum(sizes.values()):,} members written", wall,
+                   SECONDS, ours_cpu=cpu + server_cpu, note=f"server CPU {server_cpu:.2f} s" if server_cpu else ""))
     return sizes
 
 

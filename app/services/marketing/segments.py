@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, exists, func, insert, literal, not_, or_, select, true
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from app.domain.errors import Collector, DomainError
@@ -187,7 +188,9 @@ def _difference(session: Session, segment_id: int, wanted: Any) -> int:
     fresh = (select(literal(segment_id), wanted.c.partner_id)
              .where(~exists(select(literal(1)).select_from(current).where(
                  current.c.segment_id == segment_id, current.c.partner_id == wanted.c.partner_id))))
-    new = insert(member).from_select(["segment_id", "partner_id"], fresh).returning(member.c.partner_id).cte("new")
+    # a client's own re-evaluation committed meanwhile may have inserted the same member
+    new = (pg_insert(member).from_select(["segment_id", "partner_id"], fresh).on_conflict_do_nothing()
+           .returning(member.c.partner_id).cte("new"))
     # both writes run to completion though only counted here (PostgreSQL runs every data-modifying CTE)
     sizes = select(select(func.count()).select_from(wanted).scalar_subquery(),
                    select(func.count()).select_from(gone).scalar_subquery(),
