@@ -60,6 +60,10 @@ class ImportProgress(Model):
     phase: Mapped[str] = mapped_column(String(16), default="", nullable=False)  # "" | checking | importing
     rows_done: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     rows_expected: Mapped[int] = mapped_column(Integer, default=0, nullable=False)  # estimated from the file
+    # who runs it ("host:pid") and when it last said so: a process killed mid-run leaves its phase set,
+    # and the page tells such a stale run ("interrupted") from a live one by these two
+    worker: Mapped[str] = mapped_column(String(80), default="", nullable=False)
+    beat_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class ImportMapping(Keyed, Model):

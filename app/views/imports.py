@@ -36,6 +36,12 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATE_LABELS = IMPORT_STATE_LABELS
 ACTION_LABELS = {"new": _l("New"), "changed": _l("Changed"), "same": _l("Unchanged"), "bad": _l("Problems")}
 PHASE_LABELS = {PHASE_CHECKING: _l("Checking the file"), PHASE_IMPORTING: _l("Importing")}
+INTERRUPTED = {  # a run whose process ended mid-way (background.status): what the page says, per phase
+    PHASE_CHECKING: _l("The check of the file stopped before the end: the process running it ended. "
+                       "Check the file again."),
+    PHASE_IMPORTING: _l("The import stopped before the end: the process running it ended and nothing was "
+                        "imported. Start the import again."),
+}
 FILE_LOCALES = (("ru", _l("1 234,50 (Russian)")), ("es", _l("1.234,50 (Spanish)")), ("en", _l("1,234.50 (English)")))
 
 
@@ -140,7 +146,8 @@ class ImportRunView(ReadOnlyModelView):
             "fabrika/imports/run.html", run=run, kind=kind, headers=headers, preview=preview,
             mapping=_stored_mapping(run), title=kind.label, action_labels=ACTION_LABELS, state_labels=STATE_LABELS,
             fmt_date=fmt_date, allowed=self._allowed(kind), gettext=gettext, status=status,
-            phase_labels=PHASE_LABELS, result=message_text(run.result))
+            phase_labels=PHASE_LABELS, result=message_text(run.result),
+            interrupted=INTERRUPTED.get(status.get("interrupted", "")))
 
     @expose("/run/<int:pk>/status")
     @has_access

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 21:52:33.507756
+Create Date: 2026-12-08 00:49:43.328025
 
 """
 import sqlalchemy as sa
@@ -1080,6 +1080,8 @@ def upgrade():
     sa.Column('phase', sa.String(length=16), nullable=False),
     sa.Column('rows_done', sa.Integer(), nullable=False),
     sa.Column('rows_expected', sa.Integer(), nullable=False),
+    sa.Column('worker', sa.String(length=80), nullable=False),
+    sa.Column('beat_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['run_id'], ['import_run.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('run_id')
     )
@@ -1283,6 +1285,7 @@ def upgrade():
     sa.Column('moved_weeks', sa.Integer(), nullable=False),
     sa.Column('supplier_id', sa.Integer(), nullable=True),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('sig', sa.String(length=16), nullable=False),
     sa.CheckConstraint("kind IN ('make','buy')", name='ck_planned_kind'),
     sa.CheckConstraint('qty > 0', name='ck_planned_qty'),
     sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
@@ -1294,6 +1297,13 @@ def upgrade():
         batch_op.create_index('ix_planned_due', ['due_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_planned_order_item_id'), ['item_id'], unique=False)
 
+    op.create_table('planning_dirty',
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=32), nullable=False),
+    sa.Column('marked_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('item_id')
+    )
     op.create_table('price_list',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -3305,6 +3315,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_price_list_partner_id'))
 
     op.drop_table('price_list')
+    op.drop_table('planning_dirty')
     with op.batch_alter_table('planned_order', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_planned_order_item_id'))
         batch_op.drop_index('ix_planned_due')

@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import io
 import re
+import socket
+import subprocess
 
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models.catalog import Item
-from app.models.imports import ImportMapping, ImportRun
+from app.models.imports import ImportMapping, ImportProgress, ImportRun
 from tests import factories as f
 
 
 def _upload(client, kind: str, content: bytes, name: str = "items.csv", **form):
     data = {"file": (io.BytesIO(content), name), "file_locale": "ru", **form}
     return client.post(f"/imports/upload/{kind}", data=data, content_type="multipart/form-data")
+
+
+def _killed_while_importing(run_id: int) -> None:
+    """The progress row a process killed mid-import leaves: phase set, its pid gone."""
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    row = db.session.get(ImportProgress, run_id)
+    row.phase, row.worker = "importing", f"{socket.gethostname()[:60]}:{gone.pid}"
+    db.session.commit()
 
 
 def test_upload_map_preview_import_in_spanish(app, login_as):
@@ -42,6 +53,10 @@ def test_upload_map_preview_import_in_spanish(app, login_as):
     assert "Artículo" in remembered
     resp = _upload(client, "items", "Artículo;Nombre;Unidad;Precio\nX-1;Uno;pcs;1 234,50\n".encode())
     run_id = int(re.search(r"/run/(\d+)", resp.headers["Location"]).group(1))
+    _killed_while_importing(run_id)  # its process died: "interrupted", Import offered again
+    page = client.get(f"/imports/run/{run_id}").get_data(as_text=True)
+    assert "La importación se detuvo antes del final" in page and 'id="import-apply"' in page
+    assert 'id="import-progress"' not in page
     client.post(f"/imports/run/{run_id}/apply")  # the remembered mapping applies to the next file
     assert db.session.scalar(select(Item.sale_price)) == 1234.5
     listing = client.get("/imports/list/").get_data(as_text=True)

@@ -4,7 +4,9 @@ background progress of a check: rows expected, the status polled, the preview st
 from __future__ import annotations
 
 import json
-from datetime import date
+import os
+import socket
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -65,7 +67,13 @@ def test_expected_rows_and_a_check_with_progress_keeps_its_preview(app):
     progress = db.session.get(ImportProgress, run.id)
     assert progress.phase == "" and progress.rows_expected == 8 and stored.rows_bad == 1 and stored.rows_new == 7
     status = background.status(db.session, run.id)
-    assert status["finished"] and status["state"] == "checked"
+    assert status["finished"] and status["state"] == "checked" and not status["interrupted"]
+    # a run this process does not hold: alive while its process lives (same host) or reports (another host)
+    now, here = datetime(2026, 12, 8, 12, 0), socket.gethostname()[:60]
+    assert background.running_elsewhere(f"{here}:{os.getppid()}", None)
+    assert not background.running_elsewhere(f"{here}:{os.getpid()}", now)  # ours, yet not live here: died
+    assert background.running_elsewhere("other-host:12", now - timedelta(seconds=30), now)
+    assert not background.running_elsewhere("other-host:12", now - timedelta(minutes=5), now)
     rows = shown_rows(stored.preview, lambda s: s)
     assert rows[0].line == 9 and rows[0].action == "bad"
     assert any("repeated" in p for p in rows[0].problems) and any("box" in p for p in rows[0].problems)

@@ -13,16 +13,23 @@ nothing); only its progress travels outside it:
   in-process figure still moves).
 
 The thread ends by clearing the phase; the page then reloads and shows the stored preview or result.
+A process killed mid-run (a deploy, the OOM killer) cannot clear it: the row also says who runs the
+work ("host:pid") and when it last reported, and `status` calls a run whose process is gone (same
+host) or silent for longer than LEASE (another host) "interrupted": its transaction died with the
+process (nothing written), the page says so and offers to start again.
 Tests run the work inline (config IMPORTS_IN_BACKGROUND = False): the same code, no thread.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
+import socket
 import threading
 import zipfile
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from io import BytesIO
 from typing import Any
 
@@ -32,6 +39,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.domain.errors import DomainError
+from app.models.base import utcnow
 from app.models.imports import ImportProgress, ImportRun
 from app.services.base import Actor, acting_as, current_actor, unit_of_work
 
@@ -43,7 +51,14 @@ _LIVE: dict[int, tuple[str, int, int]] = {}  # run id -> (phase, rows done, rows
 _LOCK = threading.Lock()
 _DIMENSION = re.compile(rb'<dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"')
 
+LEASE = timedelta(minutes=2)  # silence after which a run on another host counts as interrupted
+
 Progress = Callable[[str, int], None]
+
+
+def worker_name() -> str:
+    """This process as the progress row names it (read at each start: workers are forked after import)."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}"
 
 
 def expected_rows(content: bytes) -> int:
@@ -87,7 +102,7 @@ def reporter(session: Session, run_id: int, expected: int) -> Progress:
         try:
             with engine.begin() as conn:
                 conn.execute(update(ImportProgress).where(ImportProgress.run_id == run_id).values(
-                    phase=phase, rows_done=done, rows_expected=total))
+                    phase=phase, rows_done=done, rows_expected=total, beat_at=utcnow()))
         except SQLAlchemyError:  # a busy row: the next report (or the end) writes it
             log.debug("import %s: progress not stored", run_id, exc_info=True)
 
@@ -103,6 +118,7 @@ def start(session: Session, run_id: int, phase: str, work: Callable[[Session, Pr
             row = ImportProgress(run_id=run_id)
             session.add(row)
         row.phase, row.rows_done, row.rows_expected = phase, 0, expected
+        row.worker, row.beat_at = worker_name(), utcnow()
     _set_live(run_id, (phase, 0, expected))
     actor = current_actor()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -142,20 +158,46 @@ def _work(session: Session, run_id: int, expected: int, actor: Actor,
 
 
 def status(session: Session, run_id: int) -> dict[str, Any] | None:
-    """What the page polls: the phase (empty when finished), rows done and expected, the percentage."""
+    """What the page polls: the phase (empty when finished), rows done and expected, the percentage;
+    `interrupted` names the phase a dead process left unfinished (then the phase is empty: start again)."""
     from sqlalchemy import select
 
-    found = live(run_id)
+    found, interrupted = live(run_id), ""
     if found is None:
         row = session.execute(select(ImportProgress.phase, ImportProgress.rows_done, ImportProgress.rows_expected,
-                                     ImportRun.state).outerjoin(ImportProgress, ImportProgress.run_id == ImportRun.id)
+                                     ImportRun.state, ImportProgress.worker, ImportProgress.beat_at)
+                              .outerjoin(ImportProgress, ImportProgress.run_id == ImportRun.id)
                               .where(ImportRun.id == run_id)).first()
         if row is None:
             return None
         found, state = (row[0] or "", row[1] or 0, row[2] or 0), row[3]
+        if found[0] and not running_elsewhere(row[4] or "", row[5]):
+            interrupted, found = found[0], ("", found[1], found[2])
     else:
         state = ""
     phase, done, total = found
     percent = min(100, done * 100 // total) if total else (0 if phase else 100)
     return {"phase": phase, "done": done, "total": total, "percent": percent, "finished": not phase,
-            "state": state}
+            "state": state, "interrupted": interrupted}
+
+
+def running_elsewhere(worker: str, beat_at: datetime | None, now: datetime | None = None) -> bool:
+    """Whether a run this process does not hold is still being worked on by `worker` ("host:pid").
+
+    On this host: while that process lives (not this one: this process's own runs are in `_LIVE`),
+    whatever its last report (SQLite lets it write none until the end). On another host: while it
+    reported within LEASE."""
+    host, _, pid = worker.rpartition(":")
+    if host == socket.gethostname()[:60] and pid.isdigit():
+        return int(pid) != os.getpid() and _process_alive(int(pid))
+    return beat_at is not None and (now or utcnow()) - beat_at <= LEASE
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
