@@ -56,7 +56,7 @@ run_pytest "tests on SQLite" -q -p no:cacheprovider -n 2 --ignore=tests/e2e --ig
 # content types, answer schemas): on SQLite, bounded by the examples per operation and mode.
 FABRIKA_FUZZ_EXAMPLES=${FABRIKA_FUZZ_EXAMPLES:-5} \
   run_pytest "API fuzzer (schemathesis, ${FABRIKA_FUZZ_EXAMPLES:-5} examples per operation and mode)" \
-  -q -p no:cacheprovider tests/fuzz
+  -q -p no:cacheprovider -n 2 tests/fuzz
 
 PGBIN=$(pg_bin)
 if [ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ]; then
@@ -86,9 +86,8 @@ else
 fi
 
 if command -v chromium >/dev/null 2>&1; then
-  # serial; two workers (-n 2 --dist loadfile, each its own live server and chromium) passed twice and took
-  # 7:40 for 52 tests against 8:33 serially on two cores: worth switching back once more runs confirm it
-  run_pytest "browser tests (chromium)" -q -p no:cacheprovider tests/e2e
+  # two workers, a file each (each its own live server and chromium): 7:40 for 52 tests against 8:33 serially
+  run_pytest "browser tests (chromium)" -q -p no:cacheprovider -n 2 --dist loadfile tests/e2e
 else
   skipped+=("browser tests (no /usr/bin/chromium)")
 fi

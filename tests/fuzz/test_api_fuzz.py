@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
@@ -63,7 +64,11 @@ def _example(case, failure) -> str:
     return f"{case.method} {case.formatted_path} query={case.query!r} body={body}: {failure.message[:300]}"
 
 
-def test_api_conforms(app):
+SHARDS = 2  # scripts/test.sh runs this file on two workers: each takes every second operation
+
+
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_api_conforms(app, shard: int):
     from app.services.demo import load_demo
 
     load_demo(force=True)
@@ -71,7 +76,9 @@ def test_api_conforms(app):
     schema = schemathesis.openapi.from_wsgi("/api/v1/_openapi", app, headers=auth).exclude(path_regex=SKIPPED)
     found: dict[str, dict[str, str]] = defaultdict(dict)
     operations = 0
-    for result in schema.get_all_operations():
+    for index, result in enumerate(schema.get_all_operations()):
+        if index % SHARDS != shard:
+            continue
         operation = result.ok()
         operations += 1
         auth = _login(app)  # a fresh token per operation: a long run outlives one (JWT_ACCESS_TOKEN_EXPIRES)
@@ -83,6 +90,6 @@ def test_api_conforms(app):
             by_kind[title] += 1
     report = "\n".join(f"{label}\n" + "\n".join(f"  [{t}] {ex}" for t, ex in problems.items())
                        for label, problems in sorted(found.items()))
-    print(f"fuzzed {operations} operations, {EXAMPLES} examples per mode; failing: {len(found)}; "
+    print(f"shard {shard}: fuzzed {operations} operations, {EXAMPLES} examples per mode; failing: {len(found)}; "
           f"by kind: {dict(by_kind)}")
     assert not found, report

@@ -14,6 +14,7 @@ import re
 import pytest
 
 from app.security import ROLE_NAMES, role_grants
+from app.views.access import required_permission
 from tests.views.test_crawl_language import _bases, _client, _first_row_pages, _menu_urls, demo_app  # noqa: F401
 
 _HREF = re.compile(r'href="(/[^"#]*)"')
@@ -29,13 +30,7 @@ def _required(app, url: str) -> tuple[str, str] | None:
         endpoint, _ = app.url_map.bind("localhost").match(url.split("?")[0], method="GET")
     except HTTPException:
         return ("no such page", url)
-    view_name, _, method = endpoint.partition(".")
-    view = next((v for v in app.appbuilder.baseviews if v.endpoint == view_name), None)
-    func = getattr(view, method, None)
-    if view is None or not hasattr(func, "_permission_name"):
-        return None
-    name = (view.method_permission_name or {}).get(method) or func._permission_name
-    return name if name.startswith("can_") else f"can_{name}", view.class_permission_name
+    return required_permission(app.appbuilder, endpoint)
 
 
 def _dead_links(app, role: str) -> dict[str, str]:
