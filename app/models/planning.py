@@ -67,6 +67,9 @@ class PlannedOrder(Keyed, Model):
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"), nullable=True)
     supplier = relationship("Partner")
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    # a digest of start, qty, pegs, late, moved and supplier as the run wrote them: a re-run compares this
+    # instead of decoding 280,000 JSON pegs, and rewrites only the rows whose digest differs
+    sig: Mapped[str] = mapped_column(String(16), default="", nullable=False)
 
     def __repr__(self) -> str:
         return f"{self.kind} {self.item_id} {self.qty} @ {self.due_date}"
@@ -133,3 +136,15 @@ class PlanningSettings(Keyed, Audited, Model):
                       CheckConstraint("forecast_period IN ('month','week')", name="ck_planning_period"))
     forecast_level: Mapped[str] = mapped_column(String(8), default="item", nullable=False)
     forecast_period: Mapped[str] = mapped_column(String(8), default="month", nullable=False)
+
+
+class PlanningDirty(Model):
+    """An item whose demand, supply or structure changed since the last plan: posting or cancelling an
+    order, a stock document, a production order, or editing a BOM marks it in the same transaction, and
+    the next run plans the marked items and what lies below them, then clears the marks it read.
+    `reason` "bom" means the structure changed (the run rebuilds the BOM tree instead of reusing it)."""
+
+    __tablename__ = "planning_dirty"
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(32), default="", nullable=False)
+    marked_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)

@@ -52,6 +52,9 @@ def transition(session: Session, wf: Workflow, doc: Any, action: str, target: st
     from app.services.projects.processes import on_transition  # business processes start from events
 
     on_transition(session, wf.doc_type, t.action, doc)
+    from app.services.planning import dirty  # demand or supply moved: the next plan looks at these items
+
+    dirty.on_transition(session, wf.doc_type, t.action, doc)
     return t
 
 

@@ -27,7 +27,7 @@ from app.models.catalog import Item
 from app.models.planning import CapacityLoad, ForecastFit, ForecastLine, PlannedOrder, PlanRun
 from app.models.production import WorkCenter
 from app.permissions import ACTION_READ, ACTION_WRITE, RESOURCE_PRODUCTION
-from app.services.planning import engine
+from app.services.planning import dirty, engine
 from app.services.planning.forecast import compute, current_settings, explain
 from app.services.planning.labels import KIND_LABELS, LEVEL_LABELS, METHOD_LABELS, PERIOD_LABELS
 from app.services.planning.pipeline import PIPELINE, load_pipeline
@@ -235,6 +235,7 @@ class ForecastView(_Page):
                 if line is None:
                     raise DomainError("No such forecast line")
                 line.override_qty, line.overridden_by = value, current_actor().username if value is not None else ""
+                dirty.mark(db.session, [line.item_id], "forecast")
             return line
 
         return run_command(command, lambda _: gettext("Forecast override saved"), url_for("ForecastView.index"))

@@ -156,6 +156,7 @@ class PlanResult:
     recomputed: int = 0
     structure: tuple | None = None  # (parents, low-level codes): reused by net-change runs
     messages: dict[int, list[Reschedule]] = field(default_factory=dict)  # item -> its reschedule messages
+    dirty: set[int] | None = None  # the items recomputed by a net-change run (None: every item)
 
     def reschedule_messages(self) -> list[Reschedule]:
         return sorted((m for ms in self.messages.values() for m in ms), key=lambda m: (m.week, m.item_id, m.ref))
@@ -297,9 +298,12 @@ def lead_weeks(item: ItemData, qty: Decimal, minutes: dict[int, Decimal] | None 
     return math.ceil(item.buy_lead_days / 7)
 
 
+_QUANTA = tuple(Decimal(1).scaleb(-p) for p in range(5))  # a lot's step by its unit's decimals
+
+
 def lot_size(item: ItemData, need: Decimal) -> Decimal:
     """Lot for lot; a bought item rounded up to the supplier's minimum and pack."""
-    qty = need.quantize(Decimal(1).scaleb(-min(item.places, 4)), rounding=ROUND_CEILING)
+    qty = need.quantize(_QUANTA[min(max(item.places, 0), 4)], rounding=ROUND_CEILING)
     if item.made:
         return qty
     qty = max(qty, item.min_qty or ZERO)
@@ -441,6 +445,7 @@ def plan(data: PlanData, previous: PlanResult | None = None, changed: Iterable[i
             planner.plan_item(items[item_id])
     planner.result.load = dict(planner.load)
     planner.result.recomputed = len(dirty)
+    planner.result.dirty = dirty if len(dirty) < len(items) else None
     planner.result.structure = (planner.parents, llc)
     return planner.result
 

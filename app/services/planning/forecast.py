@@ -275,6 +275,7 @@ def compute(session, today: date, months: int | None = None, horizon: int = 6, l
     from app.models.base import utcnow
     from app.models.planning import ForecastFit, ForecastLine
     from app.services.base import unit_of_work
+    from app.services.planning import dirty
 
     stored = current_settings(session)
     level, period = level or stored[0], period or stored[1]
@@ -283,8 +284,9 @@ def compute(session, today: date, months: int | None = None, horizon: int = 6, l
     first = period_start(today, period)
     with unit_of_work(session):
         _keep_settings(session, level, period)
-        session.execute(delete(ForecastLine).where(ForecastLine.period_start >= month_start(today),
-                                                   ForecastLine.period != period))
+        dropped = session.execute(delete(ForecastLine).where(ForecastLine.period_start >= month_start(today),
+                                                             ForecastLine.period != period)).rowcount
+        moved = set(fits) if dropped else set()  # items whose forecast changed: the next plan's net change
         rows = {f.item_id: f for f in session.scalars(select(ForecastFit))}
         lines = {(ln.item_id, ln.period_start): ln for ln in session.scalars(
             select(ForecastLine).where(ForecastLine.period_start >= first))}
@@ -300,8 +302,11 @@ def compute(session, today: date, months: int | None = None, horizon: int = 6, l
                 line = lines.get((item_id, start))
                 if line is None:
                     session.add(ForecastLine(item_id=item_id, period_start=start, qty=qty, period=period))
+                    moved.add(item_id)
                 elif line.qty != qty:
                     line.qty = qty
+                    moved.add(item_id)
+        dirty.mark(session, moved, "forecast")
     return len(fits)
 
 

@@ -15,30 +15,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.errors import DomainError
-from app.domain.money import round_qty
 from app.models.base import utcnow
 from app.models.planning import RUN_DONE, RUN_FAILED, CapacityLoad, PlannedOrder, PlanRun
 from app.services.base import unit_of_work
-from app.services.planning import engine
+from app.services.planning import dirty, engine
 from app.services.planning.load import Weeks, load
+from app.services.planning.store import RunSummary, store
 
 SOURCE = "mrp"
 DEFAULT_WEEKS = 26
 _last: dict[str, object] = {}  # this process's previous result, for net-change runs
-
-
-@dataclass
-class RunSummary:
-    run_id: int
-    created: int = 0
-    updated: int = 0
-    removed: int = 0
-    planned: int = 0
-    overloaded: dict[int, list[int]] = field(default_factory=dict)
 
 
 def _progress(session: Session, run_id: int, percent: int) -> None:
@@ -47,10 +37,13 @@ def _progress(session: Session, run_id: int, percent: int) -> None:
 
 
 def run_plan(session: Session, today: date | None = None, weeks: int = DEFAULT_WEEKS, trigger: str = "manual",
-             username: str = "", level: bool = True, changed: set[int] | None = None) -> RunSummary:
-    """Plan and store. With `changed` (items an event touched) and a previous result of the same day and
-    horizon (this process's, else rebuilt from the stored plan: a restart does not force a full run),
-    only those items and their components are recomputed (net change)."""
+             username: str = "", level: bool = True, changed: set[int] | None = None,
+             full: bool = False) -> RunSummary:
+    """Plan and store. Net change when a previous plan of the same week, horizon and levelling exists
+    (this process's when it is the last finished run, else rebuilt from the stored plan: a restart does
+    not force a full run): only the changed items and their components are recomputed. The changed items
+    are `changed` when given, else the ones events marked (app.services.planning.dirty), whose marks
+    this run clears. `full`, or no previous plan: every item."""
     on = today or date.today()
     with unit_of_work(session):
         run = PlanRun(trigger=trigger, username=username, stats={})
@@ -58,17 +51,19 @@ def run_plan(session: Session, today: date | None = None, weeks: int = DEFAULT_W
         session.flush()
         run_id = run.id
     try:
+        read, structure_changed = dirty.pending(session) if changed is None else (set(), False)
+        marked = set(read)
         data = load(session, on, weeks, level)
         _progress(session, run_id, 40)
-        previous = None
-        if changed is not None:
-            previous = _last.get("result") if _last.get("key") == (on, weeks, level) else None
-            previous = previous or restore(session, Weeks(on, weeks), level)
-        result = engine.plan(data, previous, changed if previous is not None else None)
-        _last.update(key=(on, weeks, level), result=result)
+        previous = None if full else _previous(session, on, weeks, level)
+        if previous is not None and structure_changed:
+            previous.structure = None  # a BOM changed: parents and levels are worked out again
+            marked |= _pegged_below(previous, marked)  # and components it no longer uses lose its demand
+        result = engine.plan(data, previous, (marked if changed is None else changed) if previous else None)
         _progress(session, run_id, 70)
         with unit_of_work(session):
             summary = store(session, Weeks(on, weeks), data, result, run_id)
+            dirty.clear(session, read)
             run = session.get(PlanRun, run_id)
             run.state, run.progress, run.finished_at = RUN_DONE, 100, utcnow()
             run.stats = {"items": len(data.items), "recomputed": result.recomputed, "planned": summary.planned,
@@ -76,6 +71,7 @@ def run_plan(session: Session, today: date | None = None, weeks: int = DEFAULT_W
                          "overloaded": sum(len(w) for w in summary.overloaded.values()),
                          "reschedule": reschedule_json(result, Weeks(on, weeks)),
                          "basis": [Weeks(on, weeks).first.isoformat(), weeks, level]}
+        _last.update(key=(on, weeks, level), result=result, run=run_id)
         return summary
     except Exception as exc:
         session.rollback()
@@ -85,13 +81,41 @@ def run_plan(session: Session, today: date | None = None, weeks: int = DEFAULT_W
         raise
 
 
+def _pegged_below(previous: engine.PlanResult, roots: set[int]) -> set[int]:
+    """The items whose planned orders were pegged, directly or through others, to the roots' orders in the
+    previous plan: a BOM edit may have dropped them from the structure, not from the plan."""
+    children: dict[int, set[int]] = {}
+    for item_id, orders in previous.orders.items():
+        for po in orders:
+            for origin in po.pegs:
+                parent = engine.parse_parent(origin)
+                if parent is not None:
+                    children.setdefault(parent[0], set()).add(item_id)
+    out, stack = set(), list(roots)
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child not in out:
+                out.add(child)
+                stack.append(child)
+    return out
+
+
+def _previous(session: Session, on: date, weeks: int, level: bool) -> engine.PlanResult | None:
+    """The last finished run's result: this process's copy when that run was ours (another process may
+    have planned since), else rebuilt from the stored rows."""
+    last = session.scalar(select(PlanRun.id).where(PlanRun.state == RUN_DONE).order_by(PlanRun.id.desc()).limit(1))
+    if last is not None and _last.get("run") == last and _last.get("key") == (on, weeks, level):
+        return _last["result"]
+    return restore(session, Weeks(on, weeks), level)
+
+
 def restore(session: Session, grid: Weeks, level: bool) -> engine.PlanResult | None:
     """The previous result rebuilt from what the last finished run stored, when it was planned for the same
     day, horizon and levelling: its planned orders with their pegs (a parent's plan back to its week), the
     capacity load and the reschedule messages. None: plan in full."""
     from decimal import Decimal
 
-    from app.models.planning import CapacityLoad, PlannedOrder
+    from app.models.planning import PlannedOrder
 
     run = session.scalar(select(PlanRun).where(PlanRun.state == RUN_DONE).order_by(PlanRun.id.desc()).limit(1))
     if run is None or (run.stats or {}).get("basis") != [grid.first.isoformat(), grid.count, level]:
@@ -130,69 +154,6 @@ def reschedule_json(result: engine.PlanResult, grid: Weeks) -> list[dict[str, ob
     return [{"ref": m.ref, "item_id": m.item_id, "due": grid.monday(m.week).isoformat(),
              "need": None if m.need_week is None else grid.monday(m.need_week).isoformat()}
             for m in result.reschedule_messages()[:MAX_MESSAGES]]
-
-
-def _pegs_json(po: engine.PlannedOrder, grid: Weeks) -> dict[str, str]:
-    out = {}
-    for origin, qty in po.pegs.items():
-        parent = engine.parse_parent(origin)
-        key = f"{engine.PARENT}{parent[0]}:{grid.monday(parent[1]).isoformat()}" if parent else origin
-        out[key] = format(round_qty(qty).normalize(), "f")
-    return out
-
-
-def store(session: Session, grid: Weeks, data: engine.PlanData, result: engine.PlanResult,
-          run_id: int) -> RunSummary:
-    """Write the plan's difference with the stored one in bulk: rows read as tuples, new ones inserted,
-    changed ones updated by id, vanished ones deleted by id (no ORM object per planned order: with
-    280,000 of them the objects, not the SQL, took minutes)."""
-    summary = RunSummary(run_id)
-    cols = ("start_date", "qty", "pegs", "late", "moved_weeks", "supplier_id")
-    existing = {(r.item_id, r.kind, r.due_date): r for r in session.execute(
-        select(PlannedOrder.id, PlannedOrder.item_id, PlannedOrder.kind, PlannedOrder.due_date,
-               *(getattr(PlannedOrder, c) for c in cols)))}
-    now = utcnow()
-    inserts, updates = [], []
-    for po in result.all_orders():
-        key = (po.item_id, po.kind, grid.monday(po.due_week))
-        values = {"start_date": grid.monday(po.start_week), "qty": round_qty(po.qty),
-                  "pegs": _pegs_json(po, grid), "late": po.late, "moved_weeks": po.moved,
-                  "supplier_id": data.items[po.item_id].supplier_id if po.kind == engine.BUY else None}
-        summary.planned += 1
-        row = existing.pop(key, None)
-        if row is None:
-            inserts.append({"item_id": po.item_id, "kind": po.kind, "due_date": key[2], "updated_at": now, **values})
-        elif any(getattr(row, k) != v for k, v in values.items()):
-            updates.append({"id": row.id, "updated_at": now, **values})
-    if inserts:
-        session.execute(insert(PlannedOrder), inserts)
-    if updates:
-        session.execute(update(PlannedOrder), updates)
-    gone = [r.id for r in existing.values()]
-    for chunk in range(0, len(gone), 500):
-        session.execute(delete(PlannedOrder).where(PlannedOrder.id.in_(gone[chunk:chunk + 500])))
-    summary.created, summary.updated, summary.removed = len(inserts), len(updates), len(gone)
-    _store_load(session, grid, data, result)
-    summary.overloaded = result.overloaded(data.capacity)
-    session.flush()
-    return summary
-
-
-def _store_load(session: Session, grid: Weeks, data: engine.PlanData, result: engine.PlanResult) -> None:
-    rows = {(r.work_center_id, r.week_start): r for r in session.scalars(select(CapacityLoad))}
-    for wc, cap in data.capacity.items():
-        load = result.load.get(wc, [engine.ZERO] * grid.count)
-        for w in range(grid.count):
-            key = (wc, grid.monday(w))
-            row = rows.pop(key, None)
-            minutes = round_qty(load[w])
-            if row is None:
-                session.add(CapacityLoad(work_center_id=wc, week_start=key[1], load_minutes=minutes,
-                                         capacity_minutes=cap[w]))
-            elif row.load_minutes != minutes or row.capacity_minutes != cap[w]:
-                row.load_minutes, row.capacity_minutes = minutes, cap[w]
-    for row in rows.values():
-        session.delete(row)
 
 
 # --- firming ----------------------------------------------------------------------------------------
@@ -240,6 +201,7 @@ def firm(session: Session, planned_ids: list[int], today: date | None = None) ->
         if not rows:
             raise DomainError("Choose the planned orders to firm")
         wh = _warehouse(session)
+        dirty.mark(session, {r.item_id for r in rows}, "firm")  # now supply: the next plan nets it
         buys = [r for r in rows if r.kind == engine.BUY]
         if buys:
             serialize_demand(session)

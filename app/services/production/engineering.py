@@ -198,7 +198,16 @@ def check_line(session: Session, bom: Bom, component_id: int | None, qty: Decima
         cycle = cycle_problem(session, bom.item_id, component_id, line_id, line_no)
         if cycle is not None:
             problems.append(cycle)
+    if not problems:
+        _mark_for_planning(session, bom.item_id, component_id)
     return problems
+
+
+def _mark_for_planning(session: Session, *item_ids: int | None) -> None:
+    """A BOM's structure changes: the next material plan looks at its item and components again."""
+    from app.services.planning import dirty
+
+    dirty.mark(session, item_ids, dirty.BOM)
 
 
 def validate_line(session: Session, line: BomLine) -> None:
@@ -240,6 +249,7 @@ def validate_bom(session: Session, bom: Bom) -> None:
                 problems.append(cycle)
     if problems:
         raise DomainError(problems)
+    _mark_for_planning(session, item_id)
 
 
 def validate_routing(session: Session, routing: Routing) -> None:
