@@ -1,7 +1,7 @@
 """CPU per route on the load test's data, through the Flask test client: what a request costs the worker.
 
     python -m bench.load.routes --pg postgresql+psycopg://postgres@127.0.0.1:5432/fabrika_load
-        [--only dashboard|lists|cards|pdfs|api] [--roles sales,warehouse] [--top 30] [--repeat 3]
+        [--only dashboard|lists|cards|pdfs|api] [--roles sales,warehouse] [--top 8] [--repeat 3]
 
 The database is the one `make loadtest` builds (`flask setup`: migrations and the demo story). Each
 role of the load test signs in once, then every route it meets in the load test is called: the
@@ -9,7 +9,7 @@ dashboard, each list of its menu, the first cards of each list, their printed fo
 of the storekeeper and the integrator. A route is called once to warm up, then `--repeat` times; the
 median process CPU (time.process_time: this Python process only, not PostgreSQL's), its wall time and
 its SQL statements are kept. Unlike the load test's percentiles, these figures do not move with the
-machine's load, so they are the before / after of a fix. Prints a Markdown table, slowest first.
+machine's load, so they are the before / after of a fix. Prints Markdown tables, slowest first.
 """
 
 from __future__ import annotations
@@ -135,15 +135,18 @@ def profile(url: str, sections: set[str], roles: list[str], repeat: int) -> list
 
 
 def render(costs: list[Cost], top: int) -> str:
-    """Slowest routes first (one line per route shape and role), then the totals per section."""
-    seen: dict[tuple[str, str], Cost] = {}
+    """Per section, its slowest routes first (one line per route shape, its costliest role), then the
+    totals per section."""
+    seen: dict[str, Cost] = {}
     for c in costs:
-        key = (_shape(c.url), c.role)
+        key = _shape(c.url)
         if key not in seen or c.cpu_ms > seen[key].cpu_ms:
             seen[key] = c
-    rows = sorted(seen.values(), key=lambda c: -c.cpu_ms)[:top]
-    lines = ["| route | role | status | CPU ms | wall ms | statements |", "|---|---|---|---|---|---|"]
-    lines += [f"| {c.url} | {c.role} | {c.status} | {c.cpu_ms:.0f} | {c.wall_ms:.0f} | {c.statements} |" for c in rows]
+    lines = ["| section | route | role | status | CPU ms | wall ms | statements |", "|---|---|---|---|---|---|---|"]
+    for section in SECTIONS:
+        rows = sorted((c for c in seen.values() if c.section == section), key=lambda c: -c.cpu_ms)[:top]
+        lines += [f"| {section} | {c.url} | {c.role} | {c.status} | {c.cpu_ms:.0f} | {c.wall_ms:.0f} | "
+                  f"{c.statements} |" for c in rows]
     lines += ["", "| section | routes | median CPU ms | max CPU ms | median statements |", "|---|---|---|---|---|"]
     for section in SECTIONS:
         part = [c for c in costs if c.section == section]
@@ -162,7 +165,7 @@ def main() -> int:
     ap.add_argument("--only", choices=SECTIONS, help="one section of routes")
     ap.add_argument("--roles", default=",".join(ROLES))
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--top", type=int, default=30)
+    ap.add_argument("--top", type=int, default=8, help="slowest routes shown per section")
     args = ap.parse_args()
     sections = {args.only} if args.only else set(SECTIONS)
     started = time.process_time(), time.perf_counter()

@@ -80,6 +80,23 @@ def _throwaway_pg() -> tuple[str, callable, dict[str, int]]:
     return f"postgresql+psycopg://postgres@127.0.0.1:{port}/fabrika_load", stop, {"postgresql": postmaster}
 
 
+def _postmaster(url: str) -> dict[str, int]:
+    """{"postgresql": the postmaster's pid} when the server of `url` runs on this machine (the parent of
+    our backend), else {} (its CPU is then not counted)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        backend = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        try:
+            with open(f"/proc/{backend}/stat", encoding="ascii") as fh:
+                parent = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            parent = 0
+    engine.dispose()
+    return {"postgresql": parent} if parent else {}
+
+
 def _pg_ids() -> tuple[int, int]:
     import pwd
 
@@ -328,7 +345,7 @@ def main() -> int:
     args = ap.parse_args()
     PORT = args.port
     locust = _locust()
-    url, stop, roots = (args.pg, lambda: None, {}) if args.pg else _throwaway_pg()
+    url, stop, roots = (args.pg, lambda: None, _postmaster(args.pg)) if args.pg else _throwaway_pg()
     env = {**os.environ, "SECRET_KEY": "load-test-only", "PROXY_FIX_X_FOR": "0", "FABRIKA_JSON_LOGS": "0",
            "SCHEDULER_TICK_SECONDS": "5"}
     try:
