@@ -17,7 +17,7 @@ import ast
 import gc
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -56,6 +56,7 @@ from app.models.kpi import (
 )
 from app.models.types import _ScaledDecimal
 from app.services.base import unit_of_work
+from app.services.kpi import sql_flows
 from app.services.kpi.metrics import BY_CODE, LEDGER_CACHE, METRICS, Metric, Span, spans_on
 from app.services.kpi.sources import ALL
 
@@ -302,30 +303,83 @@ def _write_facts(session: Session, metric: Metric, buckets: dict[FactKey, list[P
     Core statements in bulk: a first run writes tens of thousands of figures. Their documents are
     written once per period (the company figure's parts), not once per figure (`_Lineages`).
     """
+    shares = {key: _shares(metric, parts) for key, parts in buckets.items()}
+    figures = {key: (_digest(list(rows)), *_sum_shares(rows)) for key, rows in shares.items()}
+    ids = lineages.write(metric, {(k[1], k[2]): parts for k, parts in buckets.items() if k[3] == 0},
+                         {(k[1], k[2]): min(period_of(k[1], k[2]).end, today) for k in buckets if k[3] == 0},
+                         reads.get(("spans", metric.code)))
+    return _store_facts(session, metric, figures, ids, today, stats, lineages, buckets.__getitem__)
+
+
+def _sql_facts(session: Session, metric: Metric, periods: dict[str, list[Period]],
+               keys: dict[tuple[str, date], set[int]], today: date, stats: ComputeStats, lineages: _Lineages,
+               reads: dict[Any, Any]) -> tuple[dict[FactKey, _Change], set[FactKey]]:
+    """As `_write_facts` for a metric the database sums and stores (app/services/kpi/sql_flows.py): one
+    grouped query per period kind, one INSERT ... SELECT per kind for the lineages that changed."""
+    sql_flows.prepare(session)
+    figures: dict[FactKey, tuple[str, Decimal, Decimal, int]] = {}
+    lineage_digests: dict[tuple[str, date], tuple[str, int]] = {}
+    for kind, plist in periods.items():
+        cache_key = ("sql", metric.sql, kind, tuple(p.start for p in plist))
+        if cache_key not in reads:  # lead time and on time % share one read
+            reads[cache_key] = sql_flows.aggregates(session, metric.sql, [p.end for p in plist],
+                                                    _spans({kind: plist}, today))
+        by_period: dict[int, dict[int, sql_flows.Aggregate]] = defaultdict(dict)
+        for (n, employee), agg in reads[cache_key].items():
+            by_period[n][employee] = agg
+        for n, period in enumerate(plist):
+            own = by_period.get(n, {})
+            company = sql_flows.EMPTY
+            for employee in sorted(own):
+                company = company.plus(own[employee])
+            lineage_digests[(kind, period.start)] = (company.digest(), company.count)
+            for key in keys[(kind, period.start)] | {0}:
+                agg = company if key == 0 else own.get(key, sql_flows.EMPTY)
+                share = (agg.num2, agg.den2, agg.count2) if metric.second else (agg.num, agg.den, agg.count)
+                figures[(metric.code, kind, period.start, key)] = (agg.digest(), *share)
+
+    def write(fresh: list[tuple[tuple[str, date], int]]) -> None:
+        for kind in periods:
+            sql_flows.write_lineage(session, metric.sql, metric.ref_type,
+                                    [(k[1], min(period_of(*k).end, today), i) for k, i in fresh if k[0] == kind])
+
+    ids = lineages.write_sql(metric, lineage_digests, write)
+    return _store_facts(session, metric, figures, ids, today, stats, lineages,
+                        lambda key: _stored_parts(session, ids[(key[1], key[2])], key[3]))
+
+
+def _stored_parts(session: Session, lineage_id: int, employee_key: int) -> list[Part]:
+    """A lineage's documents as parts (of one employee, or all): a restated figure's new documents."""
+    d = KpiLineageDoc.__table__
+    return [Part(*row) for row in session.execute(
+        select(d.c.ref_type, d.c.ref_id, d.c.label, d.c.ref_date, d.c.num, d.c.den, d.c.employee_key, d.c.num2,
+               d.c.den2).where(d.c.lineage_id == lineage_id, *([d.c.employee_key == employee_key] if employee_key
+                                                               else [])))]
+
+
+def _store_facts(session: Session, metric: Metric, figures: dict[FactKey, tuple[str, Decimal, Decimal, int]],
+                 ids: dict[tuple[str, date], int], today: date, stats: ComputeStats, lineages: _Lineages,
+                 parts_of: Callable[[FactKey], list[Part]]) -> tuple[dict[FactKey, _Change], set[FactKey]]:
+    """Write each figure (digest, num, den, documents) unless stored the same; a closed one that changed
+    keeps the documents whose share changed (`parts_of` gives its new ones) for its restatement."""
     t = KpiFact.__table__
-    first = min((k[2] for k in buckets), default=today)
+    first = min((k[2] for k in figures), default=today)
     existing = {(r.metric, r.period_kind, r.period_start, r.employee_key): r for r in session.execute(
         select(t.c.id, t.c.metric, t.c.period_kind, t.c.period_start, t.c.employee_key, t.c.digest, t.c.closed,
                t.c.lineage_id)
         .where(t.c.metric == metric.code, t.c.period_start >= first))}
-    shares = {key: _shares(metric, parts) for key, parts in buckets.items()}
-    digests = {key: _digest(list(rows)) for key, rows in shares.items()}
-    ids = lineages.write(metric, {(k[1], k[2]): parts for k, parts in buckets.items() if k[3] == 0},
-                         {(k[1], k[2]): min(period_of(k[1], k[2]).end, today) for k in buckets if k[3] == 0},
-                         reads.get(("spans", metric.code)))
     changes: dict[FactKey, _Change] = {}
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     dirty: set[FactKey] = set()
     now = utcnow()
-    for key, parts in buckets.items():
+    for key, (digest, num, den, count) in figures.items():
         period = period_of(key[1], key[2])
-        digest, closed, lineage_id = digests[key], period.closed_on(today), ids[(key[1], key[2])]
+        closed, lineage_id = period.closed_on(today), ids[(key[1], key[2])]
         row = existing.get(key)
         if row is not None and row.digest == digest and row.lineage_id == lineage_id:
             stats.facts_unchanged += 1
             continue
-        num, den, count = _sum_shares(shares[key])
         value = metric_value(num, den, metric.scale)
         fields = {"num": num, "den": den, "docs": count, "digest": digest, "value": value, "closed": closed,
                   "computed_at": now, "lineage_id": lineage_id}
@@ -334,7 +388,7 @@ def _write_facts(session: Session, metric: Metric, buckets: dict[FactKey, list[P
                             "period_end": period.end, "employee_key": key[3], **fields})
         else:
             if row.closed:
-                changes[key] = _Change(_diff(metric, lineages.before(row.lineage_id, key[3], metric), parts))
+                changes[key] = _Change(_diff(metric, lineages.before(row.lineage_id, key[3], metric), parts_of(key)))
             updates.append({"b_id": row.id, **{f"b_{k}": v for k, v in fields.items()}})
         dirty.add(key)
         stats.facts_written += 1
@@ -450,6 +504,25 @@ class _Lineages:
             self._rewrite(source, stored, fresh)
         return {key: stored[key][0] for key in periods}
 
+    def write_sql(self, metric: Metric, digests: dict[tuple[str, date], tuple[str, int]],
+                  insert_docs: Callable[[list[tuple[tuple[str, date], int]]], None]) -> dict[tuple[str, date], int]:
+        """As `write` for a lineage the database writes: (digest, documents) per period; `insert_docs`
+        stores the documents of the (period, lineage id) pairs whose digest changed."""
+        source = lineage_source(metric)
+        stored = self._stored(source)
+        fresh: list[tuple[tuple[str, date], Any, str, date | None]] = []
+        for key, (digest, count) in digests.items():
+            row = stored.get(key)
+            if row is not None and row[1] == digest and row[2] is None:
+                continue
+            if row is not None and period_of(*key).closed_on(self.today):
+                self._keep_old(source, row)
+            fresh.append((key, count, digest, None))
+        if fresh:
+            self._rewrite(source, stored, fresh)
+            insert_docs([(key, stored[key][0]) for key, *_ in fresh])
+        return {key: stored[key][0] for key in digests}
+
     def _write_pool(self, source: str, stored: dict, spans: list[Span]) -> None:
         digest = _span_digest(spans)
         row = stored.get((POOL_KIND, POOL_START))
@@ -472,12 +545,12 @@ class _Lineages:
         if old:
             self.session.execute(update(t).where(t.c.id == bindparam("b_id")).values(
                 digest=bindparam("b_digest"), docs=bindparam("b_docs"), as_of=bindparam("b_as_of")),
-                [{"b_id": i, "b_digest": digest, "b_docs": len(parts) if pool_docs is None else pool_docs,
+                [{"b_id": i, "b_digest": digest, "b_docs": _count(parts) if pool_docs is None else pool_docs,
                   "b_as_of": day} for i, parts, digest, day in old])
         if new:
             ids = self.session.scalars(insert(t).returning(t.c.id, sort_by_parameter_order=True), [
                 {"source": source, "period_kind": key[0], "period_start": key[1], "digest": digest,
-                 "docs": len(parts) if pool_docs is None else pool_docs, "as_of": day}
+                 "docs": _count(parts) if pool_docs is None else pool_docs, "as_of": day}
                 for key, parts, digest, day in new])
             for (key, _, digest, day), lineage_id in zip(new, ids, strict=True):
                 stored[key] = [lineage_id, digest, day]
@@ -485,7 +558,13 @@ class _Lineages:
             stored[key][1:] = [digest, day]
         _insert_docs(self.session, [(stored[key][0], p.employee_id or 0, p.ref_type, p.ref_id, p.label[:64], p.day,
                                      p.num, p.den, p.num2, p.den2, None, None)
-                                    for key, parts, _, day in fresh if day is None for p in parts])
+                                    for key, parts, _, day in fresh if day is None and not isinstance(parts, int)
+                                    for p in parts])
+
+
+def _count(parts: list[Part] | int) -> int:
+    """A lineage's documents: its parts, or their count when the database writes them."""
+    return parts if isinstance(parts, int) else len(parts)
 
 
 class LineageDoc(NamedTuple):
@@ -871,8 +950,11 @@ def compute_kpis(session: Session, today: date | None = None, since: date | None
                         keys.update(pkeys)
                     stats.periods_skipped += len(periods_between(kind, since, today)) - len(plist)
                 if periods:
-                    buckets = _bucket(metric, session, periods, keys, today, reads, lineages)
-                    changed, fresh = _write_facts(session, metric, buckets, today, stats, lineages, reads)
+                    if metric.sql is not None:
+                        changed, fresh = _sql_facts(session, metric, periods, keys, today, stats, lineages, reads)
+                    else:
+                        buckets = _bucket(metric, session, periods, keys, today, reads, lineages)
+                        changed, fresh = _write_facts(session, metric, buckets, today, stats, lineages, reads)
                     changes.update(changed)
                     dirty |= fresh
                     stats.recomputed[code] = sum(len(p) for p in periods.values())

@@ -44,7 +44,7 @@ from app.permissions import (
     RESOURCE_SHIPMENT,
     RESOURCE_STOCK_REPORT,
 )
-from app.services.kpi import sources
+from app.services.kpi import sources, sql_flows
 from app.services.kpi.sources import Source
 
 HUNDRED, ONE, TWO = Decimal(100), Decimal(1), Decimal(2)
@@ -93,6 +93,7 @@ class Metric:
     source: Source = sources.LEDGER  # the register whose watermark says when to read it again
     second: bool = False  # reads its flow's num2 / den2 (the flow is shared with the metric reading num / den)
     spans: SpanSource | None = None  # a point metric whose documents are stored as spans of days
+    sql: sql_flows.SqlSource | None = None  # the flow's rows as SQL: summed and stored by the database
 
     def share(self, part: Part) -> tuple[Decimal, Decimal] | None:
         """This metric's (num, den) of a part; None when the part does not count for it."""
@@ -545,19 +546,19 @@ def _service_repeats(session: Session, since: date, until: date) -> list[Part]:
 _INV = ("SalesInvoiceView.list", "posted", "invoice_date")
 METRICS: tuple[Metric, ...] = (
     Metric("revenue", _l("Revenue"), "sales", "money", None, RESOURCE_INVOICE, _INV, flow=_revenue,
-           by_employee=True, ref_type="invoice", source=sources.INVOICES),
+           by_employee=True, ref_type="invoice", source=sources.INVOICES, sql=sql_flows.revenue),
     Metric("gross_margin", _l("Gross margin at FIFO cost"), "sales", "money", None, RESOURCE_INVOICE,
            ("ShipmentView.list", "posted", "ship_date"), flow=_shipment_margins, by_employee=True,
-           ref_type="shipment", source=sources.SHIPMENTS),
+           ref_type="shipment", source=sources.SHIPMENTS, sql=sql_flows.margins),
     Metric("gross_margin_pct", _l("Gross margin, %"), "sales", "percent", HUNDRED, RESOURCE_INVOICE,
            ("ShipmentView.list", "posted", "ship_date"), flow=_shipment_margins, by_employee=True,
-           ref_type="shipment", source=sources.SHIPMENTS),
+           ref_type="shipment", source=sources.SHIPMENTS, sql=sql_flows.margins),
     Metric("on_time_pct", _l("Orders shipped on time, %"), "sales", "percent", HUNDRED, RESOURCE_SHIPMENT,
            ("SalesOrderView.list", "shipped", "order_date"), flow=_completions, by_employee=True,
-           ref_type="sales_order", source=sources.SHIPMENTS, second=True),
+           ref_type="sales_order", source=sources.SHIPMENTS, second=True, sql=sql_flows.completions),
     Metric("order_lead_time", _l("Order lead time, days"), "sales", "days", ONE, RESOURCE_SHIPMENT,
            ("SalesOrderView.list", "shipped", "order_date"), flow=_completions, by_employee=True,
-           ref_type="sales_order", source=sources.SHIPMENTS),
+           ref_type="sales_order", source=sources.SHIPMENTS, sql=sql_flows.completions),
     Metric("proposals_sent", _l("Proposals sent"), "sales", "count", None, RESOURCE_PROPOSAL,
            ("ProposalView.list", "", "proposal_date"), flow=_proposals_sent, ref_type="proposal",
            source=sources.PROPOSALS),
@@ -595,7 +596,7 @@ METRICS: tuple[Metric, ...] = (
            source=sources.DEBTS),
     Metric("cash_collected", _l("Cash collected"), "finance", "money", None, RESOURCE_INVOICE,
            ("PaymentView.list", "posted", "pay_date"), flow=_cash_collected, by_employee=True, ref_type="payment",
-           source=sources.PAYMENTS),
+           source=sources.PAYMENTS, sql=sql_flows.cash),
     Metric("service_sla_pct", _l("Service requests resolved within SLA, %"), "service", "percent", HUNDRED,
            RESOURCE_SERVICE, ("ServiceRequestView.list", "resolved", "resolved_at"), flow=_service_sla,
            by_employee=True, ref_type="service_request", source=sources.SERVICE_REQUESTS),
