@@ -56,9 +56,6 @@ def _init_extensions(app: Flask) -> None:
     from app.services.marketing import live as marketing_live
 
     marketing_live.install()  # segments follow posted orders and shipments in the same transaction
-    from app.services.costing import periods as costing_periods
-
-    costing_periods.install()  # invoices and payments dated in a closed month are refused on every path
     fields.install()  # before any view builds its forms: numbers in the user's locale
     appbuilder.security_manager_class = FabrikaSecurityManager
     appbuilder.indexview = _index_view()

@@ -2,9 +2,9 @@
 
 `assert_open` is called by the stock ledger's two doors (post_moves and reverse_moves, which every
 stock document, shipment, production receipt, repair and transformation goes through) and by the
-cost corrections; invoices, acts and payments, which never touch the ledger, are checked by a
-session hook (`install`) on the flush that writes them, posted or cancelled: so nothing can be
-posted or cancelled with a date in a closed month, whatever the path (page, API, job, import).
+cost corrections; invoices, acts and payments, which never touch the ledger, by the sales services
+that post and cancel them (app.services.sales.invoices: the only code that writes them; pages, API
+and jobs all go through it): so nothing can be posted or cancelled with a date in a closed month.
 Closing freezes each warehouse's stock value at the month's last day (the ledger's sum up
 to that day, which no later posting can change since nothing may be dated in it any more).
 """
@@ -15,7 +15,7 @@ import calendar
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import bindparam, event, func, inspect, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.domain.errors import DomainError, Problem
@@ -73,32 +73,6 @@ def shown_date(day: date) -> str:
     except (RuntimeError, AttributeError):  # no app context: a script
         locale = None
     return numeric_date(day, str(locale)) if locale else day.isoformat()
-
-
-#: documents outside the stock ledger that a closed month freezes: model name -> their date field
-_DATED = {"SalesInvoice": "invoice_date", "Payment": "pay_date"}
-
-
-def _guard_flush(session: Session, flush_context, instances) -> None:
-    """Refuse writing an invoice or payment dated in a closed month: a new one (they are posted when
-    made), or one whose state or date changes (cancelled, re-dated). One indexed look-up per such row."""
-    for obj in list(session.new) + list(session.dirty):
-        field = _DATED.get(type(obj).__name__)
-        if field is None or getattr(obj, field, None) is None:
-            continue
-        if obj in session.new:
-            assert_open(session, getattr(obj, field), field)
-            continue
-        attrs = inspect(obj).attrs
-        if attrs.state.history.has_changes() or getattr(attrs, field).history.has_changes():
-            for day in {getattr(obj, field), *getattr(attrs, field).history.deleted}:
-                assert_open(session, day, field)
-
-
-def install() -> None:
-    """Hook the closed-period check of invoices and payments into every ORM session (idempotent)."""
-    if not event.contains(Session, "before_flush", _guard_flush):
-        event.listen(Session, "before_flush", _guard_flush)
 
 
 def first_open_day(session: Session, on_date: date) -> date:

@@ -38,6 +38,7 @@ from app.models.sales import (
     SalesOrderLine,
 )
 from app.services.base import current_actor, unit_of_work
+from app.services.costing import periods
 from app.services.locking import column_of, lock_row, reread
 from app.services.sales import pricing
 from app.services.sequences import next_number
@@ -122,6 +123,7 @@ def _make(session: Session, order_id: int, lines: list[LineQty] | None, kind: st
                          else "The order has no services left to put on an act")
         problems.raise_if_any()
         on = invoice_date or date.today()
+        periods.assert_open(session, on, "invoice_date")
         doc_type = DOC_SALES_INVOICE if kind == INVOICE_KIND_INVOICE else DOC_SALES_ACT
         actor = current_actor()
         inv = SalesInvoice(
@@ -191,6 +193,7 @@ def create_charge_invoice(session: Session, partner_id: int, lines: list[ChargeL
     tax_rate = default_tax_rate()
     with unit_of_work(session):
         on = invoice_date or date.today()
+        periods.assert_open(session, on, "invoice_date")
         inv = SalesInvoice(
             number=next_number(session, DOC_SALES_INVOICE, on, prefix=SALES_PREFIXES[DOC_SALES_INVOICE]),
             kind=INVOICE_KIND_INVOICE, state=DOC_POSTED, invoice_date=on, partner_id=partner_id,
@@ -244,6 +247,7 @@ def cancel_invoice(session: Session, invoice_id: int) -> SalesInvoice:
         check(SALES_INVOICE, inv, "cancel")
         if inv.amount_paid > 0:
             raise DomainError("The invoice has payments: cancel them first")
+        periods.assert_open(session, inv.invoice_date, "invoice_date")
         transition(session, SALES_INVOICE, inv, "cancel")
     return inv
 
@@ -284,6 +288,7 @@ def register_payment(session: Session, data: PaymentInput) -> Payment:
             problems.add("Unknown payment method %(method)s", field="method", method=data.method)
         problems.raise_if_any()
         on = data.pay_date or date.today()
+        periods.assert_open(session, on, "pay_date")
         actor = current_actor()
         pay = Payment(number=next_number(session, DOC_PAYMENT, on, prefix=SALES_PREFIXES[DOC_PAYMENT]),
                       invoice_id=inv.id, partner_id=inv.partner_id, pay_date=on, amount=amount, method=data.method,
@@ -306,6 +311,7 @@ def cancel_payment(session: Session, payment_id: int) -> Payment:
         if pay is None:
             raise DomainError("Payment %(id)s not found", id=payment_id)
         transition(session, PAYMENT, pay, "cancel")
+        periods.assert_open(session, pay.pay_date, "pay_date")
         inv.amount_paid = inv.amount_paid - pay.amount
     return pay
 
