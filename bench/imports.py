@@ -9,7 +9,7 @@ unit. Measured: reading and checking every row (the preview the page shows: coun
 rows, the changes) of the XLSX and of the CSV, with tracemalloc's peak (memory flat: the rows are
 streamed from openpyxl's read-only reader, the preview keeps at most 500 of them), then the import
 itself (all or nothing, one use case), then a second preview of the same file against the stored
-items (every row an upsert compared field by field). Goal: preview of 100,000 rows < 20 s.
+items (every row an upsert compared field by field). Goal: preview and import of 100,000 rows < 20 s.
 Then 100,000 partners (a CSV with Russian headers, every row a new company) checked and imported.
 
 Every import is given with its wall and CPU time and the process's resident memory before and after
@@ -134,6 +134,10 @@ def run_phase(pg_url: str | None, n: int = 100_000) -> dict:
         elapsed, cpu, note = _measured_import(db.session, "items", "items.xlsx", xlsx)
         out.add(Result("import of items (check again + write, one use case)", f"{n:,} rows", elapsed, SECONDS,
                        ours_cpu=cpu, note=note + "; batched inserts with the audit log's row per item"))
+        # the goal: what a user waits for, the preview of the file and then its import
+        out.add(Result("import of items with preview (XLSX: preview + import)", f"{n:,} rows", plain[1] + elapsed,
+                       SECONDS, goal=f"< {GOAL_S:.0f} s", goal_ok=plain[3] + cpu < GOAL_S, ours_cpu=plain[3] + cpu,
+                       note="goal judged on CPU time: the machine is shared"))
         preview, elapsed, _, cpu = _preview(xlsx, "items.xlsx", peak=False)
         assert preview.counts["same"] == n, preview.counts
         out.add(Result("import preview of items (XLSX, all stored: upsert compared)", f"{n:,} rows", elapsed,
