@@ -14,7 +14,7 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, exists, func, insert, literal, not_, or_, select, true
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, literal, not_, or_, select, text, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -195,7 +195,14 @@ def _difference(session: Session, segment_id: int, wanted: Any) -> int:
     sizes = select(select(func.count()).select_from(wanted).scalar_subquery(),
                    select(func.count()).select_from(gone).scalar_subquery(),
                    select(func.count()).select_from(new).scalar_subquery())
-    return session.execute(sizes).one()[0]
+    # Rows just bulk-written (a campaign's tagged clients, a fresh segment) have no statistics yet; estimated
+    # at one row, the anti-joins were planned as nested loops over the CTE: 10,000 x 10,000 = 37 s. Hash and
+    # merge joins are linear whatever the estimates, so nested loops are off for this statement only.
+    previous = session.scalar(text("SELECT current_setting('enable_nestloop')"))
+    session.execute(text("SELECT set_config('enable_nestloop', 'off', true)"))
+    size = session.execute(sizes).one()[0]  # on an error the rollback restores the setting
+    session.execute(text("SELECT set_config('enable_nestloop', :v, true)"), {"v": previous})
+    return size
 
 
 def evaluate(session: Session, segment: Segment, today: date | None = None) -> int:
