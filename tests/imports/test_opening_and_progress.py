@@ -18,7 +18,7 @@ from app.models.imports import ImportProgress, ImportRun
 from app.models.stock import StockDocument
 from app.services.imports import background
 from app.services.imports.core import shown_rows
-from app.services.imports.runs import check_run, upload
+from app.services.imports.runs import apply_run, check_run, upload
 from app.services.stock import DocumentInput, LineInput, cancel_document, create_document, post_document
 from tests import factories as f
 
@@ -147,3 +147,20 @@ def test_rows_written_in_batches_are_rolled_back_by_a_later_bad_row(app, monkeyp
     made = upload(db.session, "items", "f.csv", f"code;name;unit\n{good}".encode(), "ru")
     assert apply_run(db.session, made.id).rows_new == 4
     assert db.session.scalar(select(func.count()).select_from(Item)) == 4
+
+
+def test_an_import_shows_its_check_then_its_writing_as_two_steps(app):
+    f.unit("pcs")
+    run = upload(db.session, "items", "items.csv", b"code;name;unit\nS1;One;pcs\nS2;Two;pcs\n", "ru")
+    seen: dict = {}
+
+    def work(session, progress):
+        progress(background.PHASE_CHECKING, 2)
+        seen.update(background.status(db.session, run.id))
+
+    background.start(db.session, run.id, background.PHASE_IMPORTING, work)
+    assert [(s["phase"], s["done"], s["percent"]) for s in seen["steps"]] == [("checking", 2, 100), ("importing", 0, 0)]
+    assert background.status(db.session, run.id)["steps"] == []  # finished: no bars
+    heard: list = []
+    assert apply_run(db.session, run.id, lambda phase, rows: heard.append((phase, rows))).state == "done"
+    assert heard[-1] == ("importing", 2)  # the rows written, batch by batch, as the second step

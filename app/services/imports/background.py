@@ -48,6 +48,7 @@ PHASE_IMPORTING = "importing"
 PHASES = (PHASE_CHECKING, PHASE_IMPORTING)
 log = logging.getLogger(__name__)
 _LIVE: dict[int, tuple[str, int, int]] = {}  # run id -> (phase, rows done, rows expected)
+_STEPS: dict[int, dict[str, int]] = {}  # run id -> rows done of each phase of the work (a step on the page)
 _LOCK = threading.Lock()
 _DIMENSION = re.compile(rb'<dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"')
 
@@ -84,8 +85,23 @@ def _set_live(run_id: int, value: tuple[str, int, int] | None) -> None:
     with _LOCK:
         if value is None:
             _LIVE.pop(run_id, None)
+            _STEPS.pop(run_id, None)
         else:
             _LIVE[run_id] = value
+            _STEPS.setdefault(run_id, {})[value[0]] = value[1]
+
+
+def steps(run_id: int, total: int) -> list[dict[str, Any]]:
+    """Each phase of the run's work with its own rows done and percentage: an import is checked (rows
+    read and checked), then imported (rows written); a kind that streams does both in one pass."""
+    with _LOCK:
+        done = dict(_STEPS.get(run_id, {}))
+    return [{"phase": phase, "done": done[phase], "percent": _percent(done[phase], total, phase)}
+            for phase in PHASES if phase in done]
+
+
+def _percent(done: int, total: int, phase: str) -> int:
+    return min(100, done * 100 // total) if total else (0 if phase else 100)
 
 
 def reporter(session: Session, run_id: int, expected: int) -> Progress:
@@ -119,6 +135,9 @@ def start(session: Session, run_id: int, phase: str, work: Callable[[Session, Pr
             session.add(row)
         row.phase, row.rows_done, row.rows_expected = phase, 0, expected
         row.worker, row.beat_at = worker_name(), utcnow()
+    _set_live(run_id, None)
+    for step in PHASES[:PHASES.index(phase) + 1]:  # an import shows its check as the first step
+        _set_live(run_id, (step, 0, expected))
     _set_live(run_id, (phase, 0, expected))
     actor = current_actor()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -176,9 +195,10 @@ def status(session: Session, run_id: int) -> dict[str, Any] | None:
     else:
         state = ""
     phase, done, total = found
-    percent = min(100, done * 100 // total) if total else (0 if phase else 100)
+    percent = _percent(done, total, phase)
+    shown = (steps(run_id, total) or [{"phase": phase, "done": done, "percent": percent}]) if phase else []
     return {"phase": phase, "done": done, "total": total, "percent": percent, "finished": not phase,
-            "state": state, "interrupted": interrupted}
+            "state": state, "interrupted": interrupted, "steps": shown}
 
 
 def running_elsewhere(worker: str, beat_at: datetime | None, now: datetime | None = None) -> bool:

@@ -160,11 +160,10 @@ def apply_run(session: Session, run_id: int, progress: Progress | None = None) -
         try:
             # a kind that streams is written batch by batch as its rows are checked (memory stays flat);
             # the others are checked whole, then written (a bad row anywhere: the transaction rolls back)
-            write = (lambda ctx, plans: kind.apply(session, ctx, plans)) if kind.streams else None
+            write = _streamed(session, kind, progress) if kind.streams else None
             preview = check_file(session, kind, run.content, run.file_name, loads(run.mapping),
                                  run.file_locale or None, run.on_date, keep_plans=not kind.streams,
-                                 progress=_rows(progress, PHASE_IMPORTING if kind.streams else PHASE_CHECKING),
-                                 write=write)
+                                 progress=_rows(progress, PHASE_CHECKING), write=write)
             failure["counts"] = preview
             refuse_bad(preview)
             # the documents' reason as msgid and parameters: each reader sees it in their language
@@ -180,6 +179,20 @@ def apply_run(session: Session, run_id: int, progress: Progress | None = None) -
         run.finished_at = utcnow()
         session.flush()
     return run
+
+
+def _streamed(session: Session, kind: Any, progress: Progress | None):
+    """check_file's writer for a kind that streams: each batch written, the rows written so far reported
+    as the import's second step (the first, checking, hears the rows read)."""
+    written = [0]
+
+    def write(ctx: dict[str, Any], plans: list) -> None:
+        kind.apply(session, ctx, plans)
+        written[0] += len(plans)
+        if progress is not None:
+            progress(PHASE_IMPORTING, written[0])
+
+    return write
 
 
 def _stored_problem(exc: DomainError) -> str:

@@ -6,22 +6,25 @@ document.querySelectorAll('form.fab-import-form, form.fab-import-check').forEach
 (function () {
   var box = document.getElementById('import-progress');
   if (!box) { return; }
-  var bar = document.getElementById('import-bar');
-  var rows = document.getElementById('import-rows-done');
   var lang = document.documentElement.lang || undefined;  // 42 000 / 42.000 / 42,000 as the reader writes it
-  var show = function (d) {
-    bar.style.width = Math.max(3, d.percent) + '%';
-    bar.setAttribute('aria-valuenow', d.percent);
-    bar.textContent = d.percent + ' %';
-    rows.textContent = d.done.toLocaleString(lang) + ' ' + rows.getAttribute('data-of') + ' ' +
-      d.total.toLocaleString(lang) + ' ' + rows.getAttribute('data-rows');
+  var show = function (step, total) {  // one step's bar: checking, then importing
+    var bar = document.getElementById('import-bar-' + step.phase);
+    var rows = document.getElementById('import-rows-' + step.phase);
+    if (!bar || !rows) { return; }
+    bar.style.width = Math.max(3, step.percent) + '%';
+    bar.setAttribute('aria-valuenow', step.percent);
+    bar.textContent = step.percent + ' %';
+    rows.textContent = step.done.toLocaleString(lang) + ' ' + rows.getAttribute('data-of') + ' ' +
+      total.toLocaleString(lang) + ' ' + rows.getAttribute('data-rows');
   };
-  bar.style.width = Math.max(3, Number(bar.getAttribute('data-width')) || 0) + '%';
+  box.querySelectorAll('.import-bar').forEach(function (bar) {
+    bar.style.width = Math.max(3, Number(bar.getAttribute('data-width')) || 0) + '%';
+  });
   var poll = function () {
     fetch(box.getAttribute('data-url'), {credentials: 'same-origin'}).then(function (r) { return r.json(); })
       .then(function (d) {
-        if (d.finished) { show({percent: 100, done: d.done, total: d.total}); window.location.reload(); return; }
-        show(d);
+        if (d.finished) { window.location.reload(); return; }
+        (d.steps || []).forEach(function (step) { show(step, d.total); });
         setTimeout(poll, 400);
       }).catch(function () { setTimeout(poll, 2000); });
   };
