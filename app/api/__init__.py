@@ -29,8 +29,10 @@ def register_apis(appbuilder) -> None:
         stock,
     )
     from app.api.errors import register_json_errors
+    from app.api.rison_schema import install as keep_rison_validators
 
     register_json_errors(current_app._get_current_object())  # register_apis runs in the app's context
+    keep_rison_validators()  # ?q= schemas checked once, not on every request (app/api/rison_schema.py)
 
     core.register(appbuilder)
     stock.register(appbuilder)
