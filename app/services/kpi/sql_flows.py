@@ -136,7 +136,8 @@ def cash(session: Session, since: date, until: date) -> Select:
 
 def margins(session: Session, since: date, until: date) -> Select:
     """Posted shipments: num = revenue of what left minus its FIFO cost, den = that revenue; each line's
-    revenue its share of the order line's net amount in base currency, to the kopek (as `_shipment_margins`)."""
+    revenue its share of the order line's net amount in base currency, to the kopek (as `_shipment_margins`),
+    worked out once per line in an inner select."""
     s, line, ol, o = Shipment, ShipmentLine, SalesOrderLine, SalesOrder
     names = [str(c.expression.compile()) for c in (ol.amount_net, line.qty, o.rate, ol.qty)]
     if session.get_bind().dialect.name == "sqlite":
@@ -144,12 +145,14 @@ def margins(session: Session, since: date, until: date) -> Select:
     else:
         net, qty, rate, ordered = names
         revenue = f"round({net} * {qty} * CASE WHEN coalesce({rate}, 0) = 0 THEN 1 ELSE {rate} END / {ordered}, 2)"
-    total = func.sum(literal_column(revenue, type_=Money()))
-    return (select(*_rows(s.id, s.number, s.ship_date, o.manager_id, total - func.sum(func.coalesce(line.cost, 0)),
-                          total))
-            .join(line, line.shipment_id == s.id).join(ol, ol.id == line.order_line_id).join(o, o.id == s.order_id)
-            .where(s.state == "posted", s.ship_date.between(since, until))
-            .group_by(s.id, s.number, s.ship_date, o.manager_id))
+    lines = (select(s.id, s.number, s.ship_date, o.manager_id, literal_column(revenue, type_=Money()).label("revenue"),
+                    func.coalesce(line.cost, 0).label("cost"))
+             .join(line, line.shipment_id == s.id).join(ol, ol.id == line.order_line_id).join(o, o.id == s.order_id)
+             .where(s.state == "posted", s.ship_date.between(since, until)).subquery("kpi_shipped_line"))
+    total = func.sum(lines.c.revenue)
+    return (select(*_rows(lines.c.id, lines.c.number, lines.c.ship_date, lines.c.manager_id,
+                          total - func.sum(lines.c.cost), total))
+            .group_by(lines.c.id, lines.c.number, lines.c.ship_date, lines.c.manager_id))
 
 
 def completions(session: Session, since: date, until: date) -> Select:
