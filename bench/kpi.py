@@ -350,6 +350,9 @@ def run_phase(pg_url: str | None = None, n: int = 1_000_000) -> dict:
         n_orders = n // 5
         _history(n_orders, since, (today - since).days, employees, rng)
         n_defs = _definitions(employees)
+        if pg_url:  # planner statistics after the bulk seed, as autovacuum keeps them in production
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("ANALYZE")
         out.notes.append(f"kpi phase: {n:,} ledger rows, {n_orders:,} orders with {n_orders:,} lines, "
                          f"{n_orders // 2:,} shipments and invoices, {EMPLOYEES} employees, {n_defs:,} KPI "
                          f"definitions, months {since} .. {today}; seeded in {time.perf_counter() - t0:.0f} s; "
@@ -381,8 +384,9 @@ def _compute(out: PhaseOutput, label: str, size: str, today: date, since: date) 
     from app.extensions import db
     from app.models.kpi import KpiLineageDoc
     from app.services.kpi.compute import compute_kpis
+    from bench.harness import load_average
 
-    c0 = time.process_time()
+    c0, load = time.process_time(), load_average()
     stats = compute_kpis(db.session, today=today, since=since)
     cpu = time.process_time() - c0
     slowest = sorted(stats.timings.items(), key=lambda kv: -kv[1])[:3]
@@ -392,7 +396,7 @@ def _compute(out: PhaseOutput, label: str, size: str, today: date, since: date) 
                    note=f"CPU {cpu:.2f} s; {stats.periods_read} of {stats.periods_read + stats.periods_skipped} "
                         f"(metric, period) read again; {stats.facts_written:,} figures written, "
                         f"{stats.restatements} restatements, {stats.values_written:,} values, {lineage_rows:,} "
-                        f"lineage rows stored; slowest: "
+                        f"lineage rows stored; load average {load}; slowest: "
                         + ", ".join(f"{k} {v:.2f} s" for k, v in slowest)))
 
 
