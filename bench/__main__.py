@@ -34,7 +34,7 @@ def _in_child(fn, *args):
 
 
 PHASES = ("posting", "ledger", "production", "partners", "sales", "purchasing", "proposals", "calculators", "kpi",
-          "quality", "projects", "imports", "marketing", "costing")
+          "quality", "projects", "imports", "marketing", "costing", "planning")
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         marketing,
         partners,
         peers,
+        planning,
         posting,
         production,
         profiling,
@@ -110,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
                                  ("projects", projects.run_phase, (pg, 200)),
                                  ("imports", imports.run_phase, (pg, 20_000 if quick else 100_000)),
                                  ("marketing", marketing.run_phase, (pg, 10_000 if quick else 100_000)),
-                                 ("costing", costing.run_phase, (pg, 100_000 if quick else 1_000_000))):
+                                 ("costing", costing.run_phase, (pg, 100_000 if quick else 1_000_000)),
+                                 ("planning", planning.run_phase, (pg, 10_000))):
             if args.only and args.only != phase:
                 continue
             t0 = time.perf_counter()

@@ -60,3 +60,5 @@ def test_a_shipment_and_a_bom_edit_replan_their_items_and_components_only(sessio
                           .order_by(PlannedOrder.due_date).limit(1)) > 0
     spare_total = sum(session.scalars(select(PlannedOrder.qty).where(PlannedOrder.item_id == spare.id)))
     assert spare_total == D(3) + D(9) + D(4)  # its own order, the 9 planned boards, the 4 in progress
+    f.receipt(r.wh, [(r.case, 1, "5")], on=TODAY)  # a posted stock document marks its items too
+    assert set(_marked(session)) == {r.case.id}

@@ -471,6 +471,9 @@ def _post(session: Session, doc: StockDocument, lines: list, items: dict[int, It
         values[pm.request.doc_line_id] = values.get(pm.request.doc_line_id, ZERO) + abs(pm.value)
     rows.write_line_values(session, doc, lines, values)
     rows.mark_posted(session, doc, number, current_actor().username, audit_rows)
+    from app.services.planning import dirty  # stock moved: the next material plan nets these items again
+
+    dirty.mark(session, {ln.item_id for ln in lines}, STOCK_DOCUMENT.doc_type)
     session.flush()
     return doc
 
