@@ -14,7 +14,7 @@ from typing import Any
 from flask import Response, abort, jsonify, redirect, request, url_for
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
-from flask_babel import gettext
+from flask_babel import format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 
 from app.domain.errors import DomainError
@@ -147,7 +147,7 @@ class ImportRunView(ReadOnlyModelView):
             mapping=_stored_mapping(run), title=kind.label, action_labels=ACTION_LABELS, state_labels=STATE_LABELS,
             fmt_date=fmt_date, allowed=self._allowed(kind), gettext=gettext, status=status,
             phase_labels=PHASE_LABELS, result=message_text(run.result),
-            interrupted=INTERRUPTED.get(status.get("interrupted", "")))
+            interrupted=INTERRUPTED.get(status.get("interrupted", "")), locale=locale_name(), fmt_count=format_decimal)
 
     @expose("/run/<int:pk>/status")
     @has_access

@@ -6,7 +6,7 @@ document.querySelectorAll('form.fab-import-form, form.fab-import-check').forEach
 (function () {
   var box = document.getElementById('import-progress');
   if (!box) { return; }
-  var lang = document.documentElement.lang || undefined;  // 42 000 / 42.000 / 42,000 as the reader writes it
+  var lang = box.getAttribute('data-locale') || undefined;  // 42 000 / 42.000 / 42,000 as the reader writes it
   var show = function (step, total) {  // one step's bar: checking, then importing
     var bar = document.getElementById('import-bar-' + step.phase);
     var rows = document.getElementById('import-rows-' + step.phase);
