@@ -8,6 +8,10 @@ through the production service (draft production orders) and the purchasing serv
 and the item and due date, so firming the same need twice updates one line instead of adding one.
 A firmed need then counts as supply on the next run (open order, open request line): its planned
 order is gone and nothing is asked twice.
+
+Net change: events mark items (app.services.planning.dirty); a run with a previous plan of the same
+week, horizon and levelling plans only the marked items and what lies below them, and writes only
+their rows (app.services.planning.store); without a previous plan, or with `full`, every item.
 """
 
 from __future__ import annotations
