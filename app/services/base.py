@@ -88,6 +88,11 @@ def current_actor() -> Actor:
 _DEPTH = "fabrika_uow_depth"
 
 
+def in_use_case(session: Session) -> bool:
+    """Whether a unit_of_work is open on this session (a new one would join it, not commit)."""
+    return bool(session.info.get(_DEPTH))
+
+
 @contextmanager
 def unit_of_work(session: Session) -> Iterator[Session]:
     """Open the use case's transaction, or join the one already open on this session.

@@ -23,13 +23,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import exc
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 
 class _Prepared:
     """One statement compiled for one dialect: what an execution needs, nothing else."""
 
-    __slots__ = ("sql", "names", "procs", "fixed", "prefetch", "types", "result_procs")
+    __slots__ = ("sql", "names", "procs", "fixed", "prefetch", "types", "result_procs", "plan")
 
     def __init__(self, stmt, dialect, keys: tuple[str, ...] | None, many: bool) -> None:
         compiled = stmt.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None,
@@ -45,17 +45,27 @@ class _Prepared:
                               (*compiled.insert_prefetch, *compiled.update_prefetch))
         self.types = tuple(rc[3] for rc in compiled._result_columns)
         self.result_procs: list | None = None
+        procs = dict(self.procs)
+        self.plan = tuple((name, procs.get(name)) for name in self.names) if self.names is not None else None
 
     def params(self, given: Mapping[str, Any]):
-        p = {**self.fixed, **given}
+        """The driver's parameters: a tuple in bind order (SQLite), else a dict (psycopg)."""
+        p = {**self.fixed, **given} if self.fixed or self.prefetch else given
         for key, is_scalar, arg in self.prefetch:
             if key not in p:
                 p[key] = arg if is_scalar else arg(None)
+        if self.plan is not None:
+            out = []
+            for name, proc in self.plan:
+                value = p[name]
+                out.append(value if proc is None or value is None else proc(value))
+            return tuple(out)
+        p = dict(p)
         for name, proc in self.procs:
             value = p.get(name)
             if value is not None:
                 p[name] = proc(value)
-        return p if self.names is None else tuple(p[n] for n in self.names)
+        return p
 
 
 def _default_of(column, inserting) -> tuple[str, bool, Any]:
@@ -78,10 +88,30 @@ def _prepared(stmt, dialect, keys: tuple[str, ...] | None = None, many: bool = F
     return found
 
 
-def _run(session: Session, prep: _Prepared, params, many: bool):
-    """Execute on the session's connection (beginning its transaction if needed); return the cursor."""
+_CONN = "driver_sql_connection"
+
+
+def _connection(session: Session):
+    """(Connection, DBAPI connection) of the session's transaction, beginning it if needed.
+
+    Kept in session.info beside the SessionTransaction it belongs to, so the fifteen statements of
+    one use case ask the session once: a new transaction (after a commit or rollback) asks again.
+    """
+    if isinstance(session, scoped_session):
+        session = session.registry()
+    found = session.info.get(_CONN)
+    tx = session.get_transaction()
+    if found is not None and found[0] is tx and tx is not None and tx.is_active:
+        return found[1], found[2]
     conn = session.connection()
-    cursor = conn.connection.dbapi_connection.cursor()
+    found = (session.get_transaction(), conn, conn.connection.dbapi_connection)
+    session.info[_CONN] = found
+    return found[1], found[2]
+
+
+def _run(conn, dbapi_conn, prep: _Prepared, params, many: bool):
+    """Execute on the transaction's connection; return the cursor."""
+    cursor = dbapi_conn.cursor()
     dispatch = conn.dispatch if conn._has_events or conn.engine._has_events else None
     if dispatch is not None:
         for fn in dispatch.before_cursor_execute:
@@ -104,49 +134,47 @@ def _run(session: Session, prep: _Prepared, params, many: bool):
 def _rows(prep: _Prepared, cursor, dialect) -> list[tuple]:
     rows = cursor.fetchall()
     if prep.result_procs is None:  # from the first result's column types, as SQLAlchemy does
-        prep.result_procs = _result_procs(prep, cursor, dialect)
+        prep.result_procs = [t._cached_result_processor(dialect, d[1])
+                             for t, d in zip(prep.types, cursor.description, strict=True)]
     procs = prep.result_procs
     if not any(procs):
         return rows
     return [tuple(v if p is None or v is None else p(v) for p, v in zip(procs, row, strict=True)) for row in rows]
 
 
-def _result_procs(prep: _Prepared, cursor, dialect) -> list:
-    return [t._cached_result_processor(dialect, d[1]) for t, d in zip(prep.types, cursor.description, strict=True)]
-
-
 def fetch(session: Session, stmt, params: Mapping[str, Any] | None = None) -> list[tuple]:
     """Rows of a SELECT (or an UPDATE / INSERT ... RETURNING) as plain tuples, values converted."""
-    dialect = session.get_bind().dialect
-    prep = _prepared(stmt, dialect)
-    return _rows(prep, _run(session, prep, prep.params(params or {}), False), dialect)
+    conn, dbapi_conn = _connection(session)
+    prep = _prepared(stmt, conn.dialect)
+    return _rows(prep, _run(conn, dbapi_conn, prep, prep.params(params or {}), False), conn.dialect)
 
 
 def execute(session: Session, stmt, params: Mapping[str, Any] | None = None) -> int:
     """Run one UPDATE / DELETE / INSERT without results; the number of rows it touched."""
-    prep = _prepared(stmt, session.get_bind().dialect)
-    return _run(session, prep, prep.params(params or {}), False).rowcount
+    conn, dbapi_conn = _connection(session)
+    prep = _prepared(stmt, conn.dialect)
+    return _run(conn, dbapi_conn, prep, prep.params(params or {}), False).rowcount
 
 
 def execute_many(session: Session, stmt, rows: Sequence[Mapping[str, Any]]) -> None:
-    """One executemany of the same statement (nothing when there are no rows)."""
+    """One executemany of the same statement (nothing when there are no rows); an INSERT's rows all
+    give the same columns (the first row's)."""
     if not rows:
         return
-    dialect = session.get_bind().dialect
-    prep = _prepared(stmt, dialect, tuple(rows[0]) if stmt.is_insert else None, many=True)
-    _run(session, prep, [prep.params(r) for r in rows], True)
+    conn, dbapi_conn = _connection(session)
+    prep = _prepared(stmt, conn.dialect, tuple(rows[0]) if stmt.is_insert else None, many=True)
+    _run(conn, dbapi_conn, prep, [prep.params(r) for r in rows], True)
 
 
 def insert_returning_id(session: Session, table, row: Mapping[str, Any]) -> int:
     """INSERT one row (its given columns plus Python-side defaults) and return its new id."""
-    dialect = session.get_bind().dialect
+    conn, dbapi_conn = _connection(session)
     keys = tuple(row)
-    if dialect.name == "sqlite":
-        prep = _prepared(_insert_of(table), dialect, keys)
-        return _run(session, prep, prep.params(row), False).lastrowid
-    prep = _prepared(_insert_of(table, returning=True), dialect, keys)
-    cursor = _run(session, prep, prep.params(row), False)
-    return cursor.fetchone()[0]
+    if conn.dialect.name == "sqlite":
+        prep = _prepared(_insert_of(table), conn.dialect, keys)
+        return _run(conn, dbapi_conn, prep, prep.params(row), False).lastrowid
+    prep = _prepared(_insert_of(table, returning=True), conn.dialect, keys)
+    return _run(conn, dbapi_conn, prep, prep.params(row), False).fetchone()[0]
 
 
 _INSERTS: dict[tuple[str, bool], Any] = {}

@@ -118,14 +118,28 @@ def warehouse_infos(session: Session, ids: set[int | None]) -> dict[int, Warehou
     return {r[0]: WarehouseInfo(*r) for r in _rows_by_ids(session, _WH_INFO, ids)}
 
 
+def new_object(cls: type, values: dict):
+    """A new (transient) ORM object holding `values`, made without attribute events.
+
+    The constructor's per-attribute events (history, backrefs) and the unit of work's flush are
+    what a Core insert of the object makes unnecessary: insert_new writes it and marks it persistent.
+    """
+    obj = cls._sa_class_manager.new_instance()
+    obj.__dict__.update(values)
+    return obj
+
+
 def insert_new(session: Session, doc: StockDocument, lines: list[StockDocumentLine],
-               audit_rows: list[dict] | None = None, items: dict[int, ItemInfo] | None = None) -> None:
+               audit_rows: list[dict] | None = None, items: dict[int, ItemInfo] | None = None,
+               attach: bool = True) -> None:
     """Write a validated draft and its lines with two Core inserts, their audit rows with a third
     (or added to `audit_rows`, for the caller to write with the rest of its use case's).
 
     The unit of work's flush (dependency sort, per-object events and history) cost more than all
     the rest of create_document. The audit rows are the ones its events would have written
-    (audit.record_created); the objects end up persistent and clean, as after a flush.
+    (audit.record_created); the objects end up detached and clean, as after a flush, and are
+    added to the session unless `attach` is False: a use case that commits right after adds the
+    document once committed (attach_committed), so the commit has nothing to expire and reload.
     """
     doc.id = driver_sql.insert_returning_id(session, _DOC, _row_with_defaults(doc))
     line_rows = []
@@ -137,7 +151,8 @@ def insert_new(session: Session, doc: StockDocument, lines: list[StockDocumentLi
         line.id = row["id"]
         make_transient_to_detached(line)
     make_transient_to_detached(doc)
-    session.add(doc)  # cascades to its lines: persistent, nothing left to flush
+    if attach:
+        session.add(doc)  # cascades to its lines: persistent, nothing left to flush
     # lines made without their ORM item (create reads items as rows) take its code for the title from `items`
     related = [{}, *({"item": items.get(ln.item_id)} if items else {} for ln in lines)]
     created = audit.created_rows([doc, *lines], related)
@@ -145,6 +160,12 @@ def insert_new(session: Session, doc: StockDocument, lines: list[StockDocumentLi
         audit.write(session, created)
     else:
         audit_rows.extend(created)
+
+
+def attach_committed(session: Session, doc: StockDocument) -> None:
+    """Add a document written by insert_new(attach=False) once its transaction committed: persistent
+    with the values it was written with (they are what the rows hold), its lines loaded."""
+    session.add(doc)
 
 
 _SERVER = object()  # a column the database fills (server default): left out of the INSERT
@@ -183,7 +204,7 @@ def _row_with_defaults(obj) -> dict:
         if value is None and primary:
             continue
         if key not in held:
-            setattr(obj, key, value)
+            held[key] = value  # as the flush would leave it; a new object tracks no history
         row[column_key] = value
     return row
 

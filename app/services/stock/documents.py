@@ -47,7 +47,7 @@ from app.models.stock import (
     StockLot,
 )
 from app.services import audit
-from app.services.base import current_actor, unit_of_work
+from app.services.base import current_actor, in_use_case, unit_of_work
 from app.services.sequences import next_number
 from app.services.stock import document_rows as rows
 from app.services.stock.document_rows import ItemInfo, WarehouseInfo
@@ -252,10 +252,11 @@ def _parse_lines(session: Session, data: DocumentInput, problems: Collector,
         if cost is None and value is not None and qty:
             with exact():
                 cost = round_money(value / qty)
-        line = StockDocumentLine(line_no=n, item_id=item.id, unit_id=unit_id, qty=qty, unit_cost=cost,
-                                 lot_id=raw.lot_id, note=raw.note, value=value)
+        line = rows.new_object(StockDocumentLine, {
+            "line_no": n, "item_id": item.id, "unit_id": unit_id, "qty": qty, "unit_cost": cost,
+            "lot_id": raw.lot_id, "note": raw.note, "value": value})
         if isinstance(item, Item):  # what item_id points at: nothing for the flush to sync
-            set_committed_value(line, "item", item)
+            line.__dict__["item"] = item
         line._qty_unparsed = qty is None
         line._cost_unparsed = cost is None and raw.unit_cost not in (None, "")
         lines.append(line)
@@ -277,10 +278,11 @@ def _line_value(raw: LineInput, qty: Decimal | None, problems: Collector, n: int
 
 def create_document(session: Session, data: DocumentInput) -> StockDocument:
     """Create a validated draft (used by the API, other services, demo data and tests)."""
+    own = not in_use_case(session)
     with unit_of_work(session):
-        doc = _new_draft(session, data)[0]
-        written = rows.column_values(doc)
-    rows.keep_loaded(doc, written)
+        doc = _new_draft(session, data, attach=not own)[0]
+    if own:
+        rows.attach_committed(session, doc)
     return doc
 
 
@@ -295,18 +297,19 @@ def create_and_post_document(session: Session, data: DocumentInput, confirm_back
     """
     from app.services.stock.backdating import check_backdated
 
+    own = not in_use_case(session)  # its own transaction: the document joins the session once committed
     with unit_of_work(session):
         audit_rows: list[dict] = []
-        doc, lines, items, unit_codes = _new_draft(session, data, audit_rows)
+        doc, lines, items, unit_codes = _new_draft(session, data, audit_rows, attach=not own)
         check_backdated(session, doc, lines, confirm_backdated)
         _post(session, doc, lines, items, None, unit_codes, audit_rows=audit_rows)
         audit.write(session, audit_rows)
-        written = rows.column_values(doc)
-    rows.keep_loaded(doc, written)
+    if own:
+        rows.attach_committed(session, doc)
     return doc
 
 
-def _new_draft(session: Session, data: DocumentInput, audit_rows: list[dict] | None = None
+def _new_draft(session: Session, data: DocumentInput, audit_rows: list[dict] | None = None, attach: bool = True
                ) -> tuple[StockDocument, list[StockDocumentLine], dict[int, ItemInfo], dict[int, str]]:
     """A validated draft written (its audit rows added to `audit_rows` when given), with its lines and
     the items and unit codes it was validated with."""
@@ -321,15 +324,17 @@ def _new_draft(session: Session, data: DocumentInput, audit_rows: list[dict] | N
     items = rows.item_infos(session, {ln.item_id for ln in data.lines if ln.item_id})
     unit_codes: dict[int, str] = {}
     lines = _parse_lines(session, data, problems, items, unit_codes)
-    doc = StockDocument(
-        doc_type=data.doc_type, warehouse_id=data.warehouse_id, doc_date=data.doc_date or date.today(),
-        dest_warehouse_id=data.dest_warehouse_id, partner_name=data.partner_name, partner_id=data.partner_id,
-        shipment_id=data.shipment_id,
-        currency_id=data.currency_id, rate=rate, reason=data.reason, note=data.note,
-        source_ref=data.source_ref, state=DocState.DRAFT, lines=lines,
-    )
+    doc = rows.new_object(StockDocument, {
+        "doc_type": data.doc_type, "warehouse_id": data.warehouse_id, "doc_date": data.doc_date or date.today(),
+        "dest_warehouse_id": data.dest_warehouse_id, "partner_name": data.partner_name,
+        "partner_id": data.partner_id, "shipment_id": data.shipment_id, "currency_id": data.currency_id,
+        "rate": rate, "reason": data.reason, "note": data.note, "source_ref": data.source_ref,
+        "state": DocState.DRAFT})
+    # the lines as loaded; each line's `document` is left to load from the identity map when asked, so
+    # no reference cycle keeps a finished document (and its session state) alive until the next GC
+    set_committed_value(doc, "lines", lines)
     validate_document(session, doc, problems, items, unit_codes, lines=lines)
-    rows.insert_new(session, doc, lines, audit_rows, items)
+    rows.insert_new(session, doc, lines, audit_rows, items, attach=attach)
     return doc, lines, items, unit_codes
 
 
