@@ -95,14 +95,18 @@ def prepare(session: Session) -> None:
         raw.create_function("kpi_line_revenue", 4, _sqlite_line_revenue, deterministic=True)
 
 
+def _sqlite_round(amount: str) -> str:
+    """A stored SQLite amount (scaled integer) rounded half up to the kopek in integer arithmetic (division
+    truncates toward zero, so half is added away from zero first)."""
+    half = 10 ** (MONEY_PLACES - 2) // 2
+    return f"(({amount} + CASE WHEN {amount} < 0 THEN -{half} ELSE {half} END) / {2 * half} * {2 * half})"
+
+
 def _kopeks(session: Session, amount: Any, rate: Any) -> Any:
     """SQL for kopeks(amount x (rate or 1)) in the column's storage form (see the module's docstring)."""
     a, r = amount.expression.compile(), rate.expression.compile()
     if session.get_bind().dialect.name == "sqlite":
-        half = 10 ** (MONEY_PLACES - 2) // 2
-        text = (f"CASE WHEN {r} IS NULL OR {r} IN (0, {RATE_ONE}) "
-                f"THEN ({a} + CASE WHEN {a} < 0 THEN -{half} ELSE {half} END) / {2 * half} * {2 * half} "
-                f"ELSE kpi_kopeks({a}, {r}) END")
+        text = f"CASE WHEN {r} IS NULL OR {r} IN (0, {RATE_ONE}) THEN {_sqlite_round(a)} ELSE kpi_kopeks({a}, {r}) END"
     else:
         text = f"round({a} * CASE WHEN coalesce({r}, 0) = 0 THEN 1 ELSE {r} END, 2)"
     return literal_column(text, type_=Money())
@@ -140,10 +144,11 @@ def margins(session: Session, since: date, until: date) -> Select:
     worked out once per line in an inner select."""
     s, line, ol, o = Shipment, ShipmentLine, SalesOrderLine, SalesOrder
     names = [str(c.expression.compile()) for c in (ol.amount_net, line.qty, o.rate, ol.qty)]
-    if session.get_bind().dialect.name == "sqlite":
-        revenue = f"kpi_line_revenue({', '.join(names)})"
+    net, qty, rate, ordered = names
+    if session.get_bind().dialect.name == "sqlite":  # a line shipped in full in base currency: its net amount
+        revenue = (f"CASE WHEN {qty} = {ordered} AND ({rate} IS NULL OR {rate} IN (0, {RATE_ONE})) "
+                   f"THEN {_sqlite_round(net)} ELSE kpi_line_revenue({', '.join(names)}) END")
     else:
-        net, qty, rate, ordered = names
         revenue = f"round({net} * {qty} * CASE WHEN coalesce({rate}, 0) = 0 THEN 1 ELSE {rate} END / {ordered}, 2)"
     lines = (select(s.id, s.number, s.ship_date, o.manager_id, literal_column(revenue, type_=Money()).label("revenue"),
                     func.coalesce(line.cost, 0).label("cost"))
