@@ -68,14 +68,15 @@ class Statements:
 
 
 def measure(client, url: str, repeat: int, headers: dict | None = None) -> tuple[int, float, float, int, str]:
-    """(status, median CPU ms, median wall ms, statements, body) of GET `url`, after one warm-up call."""
-    client.get(url, headers=headers)
+    """(status, median CPU ms, median wall ms, statements, body) of GET `url` and the redirects it answers
+    with (a partner's show page is its client card), after one warm-up call."""
+    client.get(url, headers=headers, follow_redirects=True)
     cpu, wall, counts = [], [], []
     resp = None
     for _ in range(repeat):
         COUNTER.count = 0
         c0, w0 = time.process_time(), time.perf_counter()
-        resp = client.get(url, headers=headers)
+        resp = client.get(url, headers=headers, follow_redirects=True)  # as locust: a show page may redirect
         cpu.append((time.process_time() - c0) * 1000)
         wall.append((time.perf_counter() - w0) * 1000)
         counts.append(COUNTER.count)
