@@ -105,8 +105,10 @@ class Row:
         return value.strip() if isinstance(value, str) else value
 
     def text(self, key: str) -> str:
-        value = self.raw(key)
-        if value is None:
+        value = self.cells.get(key)  # raw() inlined: every row reads most of its cells as text
+        if isinstance(value, str):
+            text = value.strip()
+        elif value is None:
             text = ""
         elif isinstance(value, float) and value.is_integer():
             text = str(int(value))  # a code typed as a number in Excel: 1001.0 is "1001"
