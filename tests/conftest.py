@@ -108,6 +108,7 @@ def _isolate_requests(app) -> None:
 
 
 def _reset(app, db_file, template) -> None:
+    from sqlalchemy import inspect as sa_inspect
     from sqlalchemy import text
 
     from app.extensions import db
@@ -120,9 +121,9 @@ def _reset(app, db_file, template) -> None:
                 os.remove(db_file + suffix)
         shutil.copy(template, db_file)
         return
-    from flask_appbuilder import Model
-
-    names = [t.name for t in Model.metadata.sorted_tables if not t.name.startswith("ab_")]
+    # every table of the database, not only the models': some are made at run time (the knowledge base's
+    # search table on PostgreSQL) and TRUNCATE ... CASCADE used to empty them through their foreign keys
+    names = [n for n in sa_inspect(db.engine).get_table_names() if not n.startswith("ab_") and n != "alembic_version"]
     filled = text(" UNION ALL ".join(f"SELECT '{n}' WHERE EXISTS (SELECT 1 FROM \"{n}\")" for n in names))
     with db.engine.begin() as conn:
         # triggers off for this transaction: the append-only ones, and the foreign keys (triggers too), so
