@@ -86,8 +86,9 @@ else
 fi
 
 if command -v chromium >/dev/null 2>&1; then
-  # two workers, a file each (each its own live server and chromium): 7:40 for 52 tests against 8:33 serially
-  run_pytest "browser tests (chromium)" -q -p no:cacheprovider -n 2 --dist loadfile tests/e2e
+  # serial: two workers (-n 2 --dist loadfile, each its own live server and chromium) took 7:40 and 8:18 against
+  # 8:33 serially, and the contention made a click land before a page's script had bound its handler
+  run_pytest "browser tests (chromium)" -q -p no:cacheprovider tests/e2e
 else
   skipped+=("browser tests (no /usr/bin/chromium)")
 fi

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from playwright.sync_api import Page, Response, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from app.security import ROLE_NAMES
 from config import Config
@@ -65,8 +66,17 @@ def _switch_language(page: Page, lang: str) -> None:
     """
     current_flag = page.locator(f"a.dropdown-toggle i.flag.{FLAGS[lang]}")
     if current_flag.count() == 0:
-        page.locator(f"li.dropdown:has(a[href='/lang/{lang}']) > a.dropdown-toggle").click()
-        page.locator(f"a[href='/lang/{lang}']").click()
+        page.wait_for_load_state("load")  # the dropdown opens only once bootstrap's script has run
+        toggle = page.locator(f"li.dropdown:has(a[href='/lang/{lang}']) > a.dropdown-toggle")
+        choice = page.locator(f"a[href='/lang/{lang}']")
+        for _ in range(3):  # on a busy machine the first click may land before the handler is bound
+            toggle.click()
+            try:
+                choice.wait_for(state="visible", timeout=3000)
+                break
+            except PlaywrightTimeout:
+                continue
+        choice.click()
         page.wait_for_load_state()
     expect(current_flag).to_have_count(1)
 
