@@ -22,10 +22,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from itertools import repeat
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.calculators.errors import CalcError, Fail
@@ -54,8 +53,8 @@ from app.models.kpi import (
     KpiSourceMark,
     KpiValue,
 )
-from app.models.types import _ScaledDecimal
 from app.services.base import unit_of_work
+from app.services.driver_sql import bulk_insert
 from app.services.kpi import sql_flows
 from app.services.kpi.metrics import BY_CODE, LEDGER_CACHE, METRICS, Metric, Span, spans_on
 from app.services.kpi.sources import ALL
@@ -622,54 +621,9 @@ def fact_documents(session: Session, facts: list[KpiFact]) -> dict[int, list[Lin
 _DOC_COLUMNS = ("lineage_id", "employee_key", "ref_type", "ref_id", "label", "ref_date", "num", "den", "num2", "den2",
                 "valid_from", "valid_to")
 
-def _bound_column(kind: Any, process: Any, values: tuple) -> Any:
-    """A column's values as SQLite stores them. A column of Decimals only (money: scaled integers, what
-    the type's own processor gives) or of dates only (ISO text) is converted by C-level maps: half a
-    million lineage rows made one Python call per value the largest part of a first run."""
-    types = set(map(type, values))  # C-level; counting Nones would compare every Decimal with None
-    if types == {type(None)}:
-        return values
-    if isinstance(kind, _ScaledDecimal) and types == {Decimal}:
-        return map(int, map(Decimal.to_integral_value, map(Decimal.scaleb, values, repeat(kind.places))))
-    if isinstance(kind, Date) and types == {date}:
-        return map(date.isoformat, values)
-    return map(process, values)
-
 
 def _insert_docs(session: Session, rows: list[tuple]) -> None:
-    _bulk_insert(session, KpiLineageDoc.__table__, _DOC_COLUMNS, rows)
-
-
-def _bulk_insert(session: Session, table: Any, column_names: tuple[str, ...], rows: list[tuple]) -> None:
-    """Write rows straight through the driver: COPY on PostgreSQL, one executemany on SQLite.
-
-    A first run writes hundreds of thousands of lineage rows and tens of thousands of values; through
-    insert() each value went through statement compilation and parameter processing, three quarters of
-    the run's time. Here each column's own bind processor (money as scaled integers on SQLite, dates
-    as text) is applied once per value, column by column.
-    """
-    if not rows:
-        return
-    conn = session.connection()
-    dialect = conn.dialect
-    names = ", ".join(column_names)
-    if dialect.name == "postgresql" and dialect.driver == "psycopg":
-        with conn.connection.driver_connection.cursor() as cursor, \
-                cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    procs = [table.c[c].type._cached_bind_processor(dialect) for c in column_names]
-    if any(procs):  # column by column: one map per column, not a generator per row
-        columns: list[Any] = list(zip(*rows, strict=True))
-        for n, f in enumerate(procs):
-            if f is not None:
-                columns[n] = _bound_column(table.c[column_names[n]].type, f, columns[n])
-        rows = list(zip(*columns, strict=True))
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join([mark] * len(column_names))})"
-    for chunk in range(0, len(rows), 50_000):
-        conn.exec_driver_sql(sql, rows[chunk:chunk + 50_000])
+    bulk_insert(session, KpiLineageDoc.__table__, _DOC_COLUMNS, rows)
 
 
 # --- definitions' values ------------------------------------------------------------------------------
@@ -760,7 +714,7 @@ def _write_values(session: Session, definitions: list[KpiDefinition], metrics_of
     if touched:  # an edited definition whose values stayed the same: they are now computed for its edit
         for chunk in range(0, len(touched), 900):
             session.execute(update(t).where(t.c.definition_id.in_(touched[chunk:chunk + 900])).values(computed_at=now))
-    _bulk_insert(session, t, _VALUE_COLUMNS, inserts)
+    bulk_insert(session, t, _VALUE_COLUMNS, inserts)
     if updates:
         session.execute(update(t).where(t.c.id == bindparam("b_id")).values(
             value=bindparam("b_value"), status=bindparam("b_status"), attainment=bindparam("b_attainment"),

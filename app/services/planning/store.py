@@ -107,7 +107,7 @@ def store(session: Session, grid: Weeks, data: engine.PlanData, result: engine.P
           run_id: int) -> RunSummary:
     """Write the plan's difference with the stored one: new rows inserted through the driver, rows whose
     digest changed updated by id, vanished ones deleted by id; capacity rows likewise."""
-    from app.services.kpi.compute import _bulk_insert  # the driver-level writer (COPY / executemany)
+    from app.services.driver_sql import bulk_insert  # the driver-level writer (COPY / executemany)
 
     summary = RunSummary(run_id, planned=sum(len(o) for o in result.orders.values()))
     existing = _existing(session, result.dirty)
@@ -122,7 +122,7 @@ def store(session: Session, grid: Weeks, data: engine.PlanData, result: engine.P
                 inserts.append((item_id, po.kind, due, *values))
             elif row[1] != values[-1]:
                 updates.append(dict(zip(_VALUES, values, strict=True), b_id=row[0]))
-    _bulk_insert(session, PLANNED, ("item_id", "kind", "due_date", *_VALUES), inserts)
+    bulk_insert(session, PLANNED, ("item_id", "kind", "due_date", *_VALUES), inserts)
     if updates:
         session.execute(update(PLANNED).where(PLANNED.c.id == bindparam("b_id")), updates)
     gone = [pk for pk, _ in existing.values()]
