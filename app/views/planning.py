@@ -27,8 +27,8 @@ from app.models.catalog import Item
 from app.models.planning import CapacityLoad, ForecastFit, ForecastLine, PlannedOrder, PlanRun
 from app.models.production import WorkCenter
 from app.permissions import ACTION_READ, ACTION_WRITE, RESOURCE_PRODUCTION
-from app.services.planning import dirty, engine
-from app.services.planning.forecast import compute, current_settings, explain
+from app.services.planning import engine
+from app.services.planning.forecast import compute, current_settings, explain, override_line
 from app.services.planning.labels import KIND_LABELS, LEVEL_LABELS, METHOD_LABELS, PERIOD_LABELS
 from app.services.planning.pipeline import PIPELINE, load_pipeline
 from app.services.planning.run import firm, run_plan
@@ -223,20 +223,14 @@ class ForecastView(_Page):
     @expose("/override/<int:pk>", methods=["POST"])
     @has_access
     def override(self, pk: int) -> Response:
-        from app.services.base import current_actor, unit_of_work
+        from app.services.base import current_actor
 
         def command():
             raw = (request.form.get("qty") or "").strip()
             value, err = parse_quantity(raw) if raw else (None, None)
-            if err or (value is not None and value < 0):
+            if err:
                 raise DomainError("Override: write a quantity, zero or more", field="qty")
-            with unit_of_work(db.session):
-                line = db.session.get(ForecastLine, pk)
-                if line is None:
-                    raise DomainError("No such forecast line")
-                line.override_qty, line.overridden_by = value, current_actor().username if value is not None else ""
-                dirty.mark(db.session, [line.item_id], "forecast")
-            return line
+            return override_line(db.session, pk, value, current_actor().username)
 
         return run_command(command, lambda _: gettext("Forecast override saved"), url_for("ForecastView.index"))
 

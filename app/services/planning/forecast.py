@@ -310,6 +310,25 @@ def compute(session, today: date, months: int | None = None, horizon: int = 6, l
     return len(fits)
 
 
+def override_line(session, line_id: int, value: Decimal | None, username: str):
+    """A user's own figure for one forecast line (None gives the fitted one back); kept by later refits,
+    and the item marked for the next plan's net change. Pages and any API call this one rule."""
+    from app.domain.errors import DomainError
+    from app.models.planning import ForecastLine
+    from app.services.base import unit_of_work
+    from app.services.planning import dirty
+
+    if value is not None and value < 0:
+        raise DomainError("Override: write a quantity, zero or more", field="qty")
+    with unit_of_work(session):
+        line = session.get(ForecastLine, line_id)
+        if line is None:
+            raise DomainError("No such forecast line")
+        line.override_qty, line.overridden_by = value, username if value is not None else ""
+        dirty.mark(session, [line.item_id], "forecast")
+    return line
+
+
 def _dec(value: float | None) -> Decimal | None:
     return None if value is None else Decimal(str(round(value, 4)))
 
