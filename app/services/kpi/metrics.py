@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, literal_column, select
+from sqlalchemy import and_, case, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.domain import move_kinds
@@ -308,21 +308,16 @@ def _ledger_by_item(session: Session, boundaries: list[date]) -> dict[int, _Item
     size = len(boundaries)
     span = _span_index(StockMove.move_date, boundaries, 0, size)
     out_value = func.sum(case((StockMove.kind.in_(OUT_KINDS), StockMove.value), else_=0))
+    reversals = func.count(StockMove.reversal_of_id)  # reversals in the group: most have none
     rows = _read(session,
-        select(StockMove.item_id, span, func.sum(StockMove.value), out_value, func.count())
+        select(StockMove.item_id, span, func.sum(StockMove.value), out_value, func.count(), reversals)
         .where(StockMove.move_date > first).group_by(StockMove.item_id, span)
     )
-    original = aliased(StockMove)
-    back_span = _span_index(StockMove.move_date, boundaries, 0, size)
-    back = {(item_id, n): value for item_id, n, value in _read(session,
-        select(StockMove.item_id, back_span, func.sum(StockMove.value))
-        .join(original, original.id == StockMove.reversal_of_id)
-        .where(StockMove.kind == move_kinds.REVERSAL, original.kind.in_(OUT_KINDS), StockMove.move_date > first)
-        .group_by(StockMove.item_id, back_span))}
+    back = _reversed_consumption(session, boundaries, sorted({r[0] for r in rows if r[5]}))
     balance = dict(_read(session, select(StockBalance.item_id, func.sum(StockBalance.value))
                                    .group_by(StockBalance.item_id)))
     spans: dict[int, list[tuple[Decimal, Decimal, int]]] = {i: [(ZERO, ZERO, 0)] * (size + 1) for i in balance}
-    for item_id, n, value, out, count in rows:
+    for item_id, n, value, out, count, _ in rows:
         per = spans.setdefault(item_id, [(ZERO, ZERO, 0)] * (size + 1))
         per[n] = (value, -(out or ZERO) - back.get((item_id, n), ZERO), count)
     ledgers: dict[int, _ItemLedger] = {}
@@ -336,6 +331,26 @@ def _ledger_by_item(session: Session, boundaries: list[date]) -> dict[int, _Item
             led.consumed.append(consumed)
             led.moves.append(moves)
     return ledgers
+
+
+def _reversed_consumption(session: Session, boundaries: list[date], items: list[int]
+                          ) -> dict[tuple[int, int], Decimal]:
+    """(item, span) -> value of the reversals of consumption moves, for the items the grouped pass saw a
+    reversal of: most ledgers have none, and looking for them in every recent move (no index leads to a
+    reversal) cost as much as the pass itself."""
+    if not items:
+        return {}
+    original = aliased(StockMove)
+    span = _span_index(StockMove.move_date, boundaries, 0, len(boundaries))
+    out: dict[tuple[int, int], Decimal] = {}
+    for chunk in range(0, len(items), 500):
+        out.update({(item_id, n): value for item_id, n, value in _read(session,
+            select(StockMove.item_id, span, func.sum(StockMove.value))
+            .join(original, original.id == StockMove.reversal_of_id)
+            .where(StockMove.kind == move_kinds.REVERSAL, original.kind.in_(OUT_KINDS),
+                   StockMove.move_date > boundaries[0], StockMove.item_id.in_(items[chunk:chunk + 500]))
+            .group_by(StockMove.item_id, span))})
+    return out
 
 
 def _span_index(column: Any, boundaries: list[date], lo: int, hi: int) -> Any:
@@ -433,19 +448,24 @@ def _overdue_spans(session: Session, days: Sequence[date]) -> list[Span]:
     before each payment, the unpaid rest in base currency; only spans holding one of `days` (sorted).
 
     An invoice settled in full by the first day asked for is settled on every later one: the
-    payments up to that day are summed in SQL, and only the invoices still open then (a few
-    thousand, not every invoice ever posted) come back with the payments made after it.
+    payments up to that day are summed in SQL, and only the invoices still open then come back with
+    the payments made after it. Of those, an invoice paid in full with no day asked for between its
+    due date and its last payment has no span to keep (most invoices: paid a few days late inside a
+    month): SQL leaves it out too, so only the invoices overdue on some day asked for are read.
     """
     if not days:
         return []
     last, first_end = days[-1], days[0]
-    early = (select(Payment.invoice_id, func.sum(Payment.amount).label("paid"))
-             .where(Payment.state == "posted", Payment.pay_date <= first_end)
-             .group_by(Payment.invoice_id).subquery())
+    early = (select(Payment.invoice_id,
+                    func.sum(case((Payment.pay_date <= first_end, Payment.amount), else_=0)).label("paid"),
+                    func.sum(Payment.amount).label("total"), func.max(Payment.pay_date).label("last_day"))
+             .where(Payment.state == "posted").group_by(Payment.invoice_id).subquery())
     paid_early = func.coalesce(early.c.paid, 0)
+    due = SalesInvoice.due_date
     open_invoice = and_(SalesInvoice.state == "posted", SalesInvoice.kind == "invoice",
-                        SalesInvoice.due_date.is_not(None), SalesInvoice.due_date < last,
-                        SalesInvoice.amount_total > paid_early)
+                        due.is_not(None), due < last, SalesInvoice.amount_total > paid_early,
+                        or_(early.c.total.is_(None), SalesInvoice.amount_total > early.c.total,
+                            *(and_(due < day, early.c.last_day > day) for day in days)))
     invoices = _read(session,
         select(SalesInvoice.id, SalesInvoice.number, SalesInvoice.invoice_date, SalesInvoice.due_date,
                SalesInvoice.amount_total, SalesInvoice.rate, paid_early)
