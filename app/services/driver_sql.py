@@ -96,6 +96,16 @@ def _prepared(stmt, dialect, keys: tuple[str, ...] | None = None, many: bool = F
 _CONN = "driver_sql_connection"
 
 
+def plain(session: Session) -> Session:
+    """The Session itself behind a scoped_session (Flask-SQLAlchemy's `db.session`).
+
+    Every attribute of the scoped proxy looks the current Session up again (app context id, registry):
+    a hot use case that resolves it once at its entry saves that lookup on each of its ~30 session and
+    driver calls. The same Session object either way, so nothing else changes.
+    """
+    return session.registry() if isinstance(session, scoped_session) else session
+
+
 def _connection(session: Session):
     """(Connection, DBAPI connection) of the session's transaction, beginning it if needed.
 

@@ -49,13 +49,23 @@ def transition(session: Session, wf: Workflow, doc: Any, action: str, target: st
     if t.stamp and hasattr(type(doc), f"{t.stamp}_at"):
         setattr(doc, f"{t.stamp}_at", utcnow())
         setattr(doc, f"{t.stamp}_by", current_actor().username)
+    after_transition(session, wf, t.action, doc)
+    return t
+
+
+def after_transition(session: Session, wf: Workflow, action: str, doc: Any, item_ids: set[int] | None = None) -> None:
+    """What follows every transition: business processes (events) and planning's net change (dirty items).
+
+    `transition` calls it; a service that writes a transition's rows itself (stock posting, on the
+    driver) calls it too, so both reach the same hooks. `item_ids`: the items the document moves when
+    the caller has them (its lines may not be loaded on `doc`).
+    """
     from app.services.projects.processes import on_transition  # business processes start from events
 
-    on_transition(session, wf.doc_type, t.action, doc)
+    on_transition(session, wf.doc_type, action, doc)
     from app.services.planning import dirty  # demand or supply moved: the next plan looks at these items
 
-    dirty.on_transition(session, wf.doc_type, t.action, doc)
-    return t
+    dirty.on_transition(session, wf.doc_type, action, doc, item_ids)
 
 
 def state_label(wf: Workflow, state: str) -> str:

@@ -58,10 +58,11 @@ def items_of(doc: Any) -> set[int]:
     return out
 
 
-def on_transition(session: Session, doc_type: str, action: str, doc: Any) -> None:
-    """The workflow kernel's hook: a transition of a document that moves demand or supply marks its items."""
+def on_transition(session: Session, doc_type: str, action: str, doc: Any, item_ids: set[int] | None = None) -> None:
+    """The workflow kernel's hook: a transition of a document that moves demand or supply marks its items
+    (`item_ids` when the caller has them, else read from the document)."""
     if doc_type in PLANNED_DOCS:
-        mark(session, items_of(doc), doc_type)
+        mark(session, items_of(doc) if item_ids is None else item_ids, doc_type)
 
 
 def pending(session: Session) -> tuple[set[int], bool]:

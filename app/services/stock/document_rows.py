@@ -131,9 +131,13 @@ def new_object(cls: type, values: dict):
 
 def insert_new(session: Session, doc: StockDocument, lines: list[StockDocumentLine],
                audit_rows: list[dict] | None = None, items: dict[int, ItemInfo] | None = None,
-               attach: bool = True) -> None:
+               attach: bool = True, written: dict | None = None) -> None:
     """Write a validated draft and its lines with two Core inserts, their audit rows with a third
     (or added to `audit_rows`, for the caller to write with the rest of its use case's).
+
+    `written` (posted_values: a document created and posted in one use case) goes into the document's
+    INSERT over the draft's values, so posting needs no UPDATE of the row; the object and its "create"
+    audit row keep the draft's values until mark_posted(written=True) applies them with the "post" row.
 
     The unit of work's flush (dependency sort, per-object events and history) cost more than all
     the rest of create_document. The audit rows are the ones its events would have written
@@ -141,7 +145,8 @@ def insert_new(session: Session, doc: StockDocument, lines: list[StockDocumentLi
     added to the session unless `attach` is False: a use case that commits right after adds the
     document once committed (attach_committed), so the commit has nothing to expire and reload.
     """
-    doc.id = driver_sql.insert_returning_id(session, _DOC, _row_with_defaults(doc))
+    row = _row_with_defaults(doc)
+    doc.id = driver_sql.insert_returning_id(session, _DOC, {**row, **written} if written else row)
     line_rows = []
     for line in lines:
         line.document_id = doc.id
@@ -331,21 +336,26 @@ def _audit_value(value: object) -> object:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def mark_posted(session: Session, doc: StockDocument, number: str, username: str,
-                audit_rows: list[dict] | None = None) -> None:
-    """Number and state of the posted document, with its one "post" audit row.
+def posted_values(number: str, username: str) -> dict:
+    """What posting writes on the document row: number, state, who and when."""
+    now = utcnow()
+    return {"number": number, "state": DocState.POSTED, "posted_at": now, "posted_by": username, "updated_at": now}
+
+
+def mark_posted(session: Session, doc: StockDocument, values: dict, audit_rows: list[dict] | None = None,
+                written: bool = False) -> None:
+    """Number and state of the posted document (posted_values), with its one "post" audit row.
 
     The same row audit.transition + a flush would write (action post, the changed fields with
     before and after, the document's number as summary), from one UPDATE and one INSERT without
-    the unit of work. The document is locked, so `doc` holds the row's current values.
+    the unit of work; no UPDATE when the row was `written` posted already (insert_new). The
+    document is locked (or new in this transaction), so `doc` holds the row's values before posting.
     """
-    now = utcnow()
-    after = {"number": number, "state": DocState.POSTED, "posted_at": now, "posted_by": username}
-    changes = {key: [_audit_value(getattr(doc, key)), _audit_value(value)] for key, value in after.items()
-               if _audit_value(getattr(doc, key)) != _audit_value(value)}
-    driver_sql.execute(session, _UPDATE_DOC_POSTED, {"b_id": doc.id, "b_number": number, "b_state": DocState.POSTED,
-                                         "b_posted_at": now, "b_posted_by": username, "b_updated_at": now})
-    for key, value in {**after, "updated_at": now}.items():
+    changes = {key: [_audit_value(getattr(doc, key)), _audit_value(value)] for key, value in values.items()
+               if key != "updated_at" and _audit_value(getattr(doc, key)) != _audit_value(value)}
+    if not written:
+        driver_sql.execute(session, _UPDATE_DOC_POSTED, {"b_id": doc.id, **{f"b_{k}": v for k, v in values.items()}})
+    for key, value in values.items():
         set_committed_value(doc, key, value)
     row = audit.event_row("post", doc, summary=str(doc), changes=changes)
     if audit_rows is None:

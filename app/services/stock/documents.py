@@ -46,13 +46,13 @@ from app.models.stock import (
     StockDocumentLine,
     StockLot,
 )
-from app.services import audit
+from app.services import audit, driver_sql
 from app.services.base import current_actor, in_use_case, unit_of_work
 from app.services.sequences import next_number
 from app.services.stock import document_rows as rows
 from app.services.stock.document_rows import ItemInfo, WarehouseInfo
 from app.services.stock.ledger import DocRef, MoveRequest, lock_balances, post_moves, reverse_moves
-from app.services.workflow import check, transition
+from app.services.workflow import after_transition, check, transition
 
 INBOUND_COSTED = (DOC_RECEIPT, DOC_CUSTOMER_RETURN, DOC_OPENING)
 # exchange rates are stored with 8 places (StockDocument.rate, CurrencyRate.rate), not money's 4
@@ -278,9 +278,11 @@ def _line_value(raw: LineInput, qty: Decimal | None, problems: Collector, n: int
 
 def create_document(session: Session, data: DocumentInput) -> StockDocument:
     """Create a validated draft (used by the API, other services, demo data and tests)."""
+    session = driver_sql.plain(session)
     own = not in_use_case(session)
     with unit_of_work(session):
-        doc = _new_draft(session, data, attach=not own)[0]
+        doc, lines, items, _ = _draft(session, data)
+        rows.insert_new(session, doc, lines, None, items, attach=not own)
     if own:
         rows.attach_committed(session, doc)
     return doc
@@ -292,27 +294,33 @@ def create_and_post_document(session: Session, data: DocumentInput, confirm_back
 
     What create_document and post_document do one after the other, less what only their separation
     needs: the draft is not read back under a lock (no other transaction can see a row this one has
-    not committed), it is validated once, and its "create" and "post" audit rows are one insert. The
-    stock balances are still locked before they are read (post_moves), the numbering sequence too.
+    not committed), it is validated once, its number is taken first so the document row is inserted
+    already posted (no INSERT of a draft then UPDATE), and its "create" and "post" audit rows (the
+    same two rows as create + post) are one insert. The stock balances are still locked before they
+    are read (post_moves), the numbering sequence too.
     """
     from app.services.stock.backdating import check_backdated
 
+    session = driver_sql.plain(session)
     own = not in_use_case(session)  # its own transaction: the document joins the session once committed
     with unit_of_work(session):
         audit_rows: list[dict] = []
-        doc, lines, items, unit_codes = _new_draft(session, data, audit_rows, attach=not own)
+        doc, lines, items, unit_codes = _draft(session, data)
         check_backdated(session, doc, lines, confirm_backdated)
-        _post(session, doc, lines, items, None, unit_codes, audit_rows=audit_rows)
+        check(STOCK_DOCUMENT, doc, "post")
+        written = rows.posted_values(_take_number(session, doc), current_actor().username)
+        rows.insert_new(session, doc, lines, audit_rows, items, attach=not own, written=written)
+        _post(session, doc, lines, items, None, unit_codes, audit_rows=audit_rows, written=written)
         audit.write(session, audit_rows)
     if own:
         rows.attach_committed(session, doc)
     return doc
 
 
-def _new_draft(session: Session, data: DocumentInput, audit_rows: list[dict] | None = None, attach: bool = True
-               ) -> tuple[StockDocument, list[StockDocumentLine], dict[int, ItemInfo], dict[int, str]]:
-    """A validated draft written (its audit rows added to `audit_rows` when given), with its lines and
-    the items and unit codes it was validated with."""
+def _draft(session: Session, data: DocumentInput
+           ) -> tuple[StockDocument, list[StockDocumentLine], dict[int, ItemInfo], dict[int, str]]:
+    """A validated draft, not yet written (rows.insert_new writes it), with its lines and the items and
+    unit codes it was validated with."""
     problems = Collector()
     rate = None
     if data.rate not in (None, ""):
@@ -334,7 +342,6 @@ def _new_draft(session: Session, data: DocumentInput, audit_rows: list[dict] | N
     # no reference cycle keeps a finished document (and its session state) alive until the next GC
     set_committed_value(doc, "lines", lines)
     validate_document(session, doc, problems, items, unit_codes, lines=lines)
-    rows.insert_new(session, doc, lines, audit_rows, items, attach=attach)
     return doc, lines, items, unit_codes
 
 
@@ -452,19 +459,26 @@ def _origin_dates(session: Session, requests: list[MoveRequest]) -> None:
             r.lot_code = codes.get(r.origin_lot_id, "")
 
 
+def _take_number(session: Session, doc: StockDocument) -> str:
+    """The document's number: kept when it has one, else the next of its type and year (taken in this
+    transaction: a rollback gives it back)."""
+    return doc.number or next_number(session, doc.doc_type, doc.doc_date, DOC_PREFIXES.get(doc.doc_type))
+
+
 def _post(session: Session, doc: StockDocument, lines: list, items: dict[int, ItemInfo] | dict[int, Item] | None,
           warehouses: dict[int, WarehouseInfo] | None, unit_codes: dict[int, str],
-          audit_rows: list[dict] | None = None) -> StockDocument:
+          audit_rows: list[dict] | None = None, written: dict | None = None) -> StockDocument:
     """Post a locked draft, given its lines (ORM objects or LineRow) and whatever else the caller read.
 
-    With `audit_rows` (create_and_post_document) the draft was validated when it was written in this
-    transaction, and the "post" audit row is left for the caller to write with its "create" rows.
+    With `audit_rows` and `written` (create_and_post_document) the draft was checked and validated,
+    numbered and written already posted with `written` (rows.posted_values) in this transaction, and
+    the "post" audit row is left for the caller to write with its "create" rows.
     """
-    check(STOCK_DOCUMENT, doc, "post")
-    if audit_rows is None:
+    if written is None:
+        check(STOCK_DOCUMENT, doc, "post")
         items = validate_document(session, doc, items=items, unit_codes=unit_codes, warehouses=warehouses,
                                   lines=lines)
-    number = doc.number or next_number(session, doc.doc_type, doc.doc_date, DOC_PREFIXES.get(doc.doc_type))
+    number = written["number"] if written is not None else _take_number(session, doc)
     ref = DocRef(doc.doc_type, doc.id, number, doc.doc_date)
     posted = post_moves(session, ref, _requests_for(session, doc, lines, items))
     if doc.doc_type == DOC_TRANSFER:
@@ -475,10 +489,10 @@ def _post(session: Session, doc: StockDocument, lines: list, items: dict[int, It
     for pm in posted:
         values[pm.request.doc_line_id] = values.get(pm.request.doc_line_id, ZERO) + abs(pm.value)
     rows.write_line_values(session, doc, lines, values)
-    rows.mark_posted(session, doc, number, current_actor().username, audit_rows)
-    from app.services.planning import dirty  # stock moved: the next material plan nets these items again
-
-    dirty.mark(session, {ln.item_id for ln in lines}, STOCK_DOCUMENT.doc_type)
+    rows.mark_posted(session, doc, written or rows.posted_values(number, current_actor().username), audit_rows,
+                     written=written is not None)
+    # the kernel's hooks, as transition() calls them: the rows above are the transition itself
+    after_transition(session, STOCK_DOCUMENT, "post", doc, item_ids={ln.item_id for ln in lines})
     session.flush()
     return doc
 
@@ -491,6 +505,7 @@ def post_document(session: Session, doc_id: int, confirm_backdated: bool = False
     """
     from app.services.stock.backdating import check_backdated
 
+    session = driver_sql.plain(session)
     with unit_of_work(session):
         locked = rows.lock_document(session, doc_id)
         if STOCK_DOCUMENT.allows(locked.doc.state, "post"):
