@@ -2021,7 +2021,7 @@ def upgrade():
     with op.batch_alter_table('stock_move', schema=None) as batch_op:
         batch_op.create_index('ix_move_date', ['move_date'], unique=False)
         batch_op.create_index('ix_move_doc', ['doc_type', 'doc_id'], unique=False)
-        batch_op.create_index('ix_move_item_wh_date', ['item_id', 'warehouse_id', 'move_date', 'id', 'qty', 'value'], unique=False)
+        batch_op.create_index('ix_move_item_wh_date', ['item_id', 'warehouse_id', 'move_date', 'id', 'qty', 'value', 'kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_stock_move_lot_id'), ['lot_id'], unique=False)
 
     op.create_table('transformation_line',

@@ -870,6 +870,31 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+SQLITE_CACHE_KIB = 65_536  # the job's page cache on SQLite while it runs (the default is 2 MB)
+
+
+@contextmanager
+def _sqlite_cache(session: Session) -> Iterator[None]:
+    """A 64 MB SQLite page cache on the job's connection while it runs, the default back after.
+
+    A first run reads the ledger and the sales registers several times (marks, sums, lineage) and
+    writes 400,000 lineage rows with their index: with SQLite's default 2 MB cache, pages were read
+    again and again from the OS (a seventh of the run's CPU at a million ledger rows). The cache
+    belongs to this connection only: requests served meanwhile keep theirs.
+    """
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    raw = conn.connection.driver_connection
+    before = raw.execute("PRAGMA cache_size").fetchone()[0]
+    raw.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA cache_size = {int(before)}")
+
+
 def compute_kpis(session: Session, today: date | None = None, since: date | None = None) -> ComputeStats:
     """Compute every active KPI for every period from `since` to the running one; one transaction.
 
@@ -880,7 +905,7 @@ def compute_kpis(session: Session, today: date | None = None, since: date | None
     since = since or default_since(today)
     stats = ComputeStats()
     started = time.perf_counter()
-    with _collector_paused(), unit_of_work(session):
+    with _collector_paused(), unit_of_work(session), _sqlite_cache(session):
         definitions = list(session.scalars(select(KpiDefinition).where(KpiDefinition.active.is_(True))
                                            .order_by(KpiDefinition.id)))
         metrics_of = {d.id: definition_metrics(d) for d in definitions}

@@ -308,7 +308,7 @@ def _ledger_by_item(session: Session, boundaries: list[date]) -> dict[int, _Item
     size = len(boundaries)
     span = _span_index(StockMove.move_date, boundaries, 0, size)
     out_value = func.sum(case((StockMove.kind.in_(OUT_KINDS), StockMove.value), else_=0))
-    reversals = func.count(StockMove.reversal_of_id)  # reversals in the group: most have none
+    reversals = func.sum(case((StockMove.kind == move_kinds.REVERSAL, 1), else_=0))  # most groups have none
     rows = _read(session,
         select(StockMove.item_id, span, func.sum(StockMove.value), out_value, func.count(), reversals)
         .where(StockMove.move_date > first).group_by(StockMove.item_id, span)
