@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -20,7 +21,8 @@ from app.domain import bom as dbom
 from app.domain.money import ZERO, exact, round_money, round_qty
 from app.models.catalog import Item
 from app.models.production import Bom, BomLine, ProductionOperation, ProductionOrder
-from app.services.production.engineering import _base_units, _factors, spec_of
+from app.services import driver_sql
+from app.services.production.engineering import _factors, spec_of
 
 
 @dataclass(frozen=True)
@@ -33,10 +35,38 @@ class Requirement:
     byproduct: bool = False
 
 
-def bom_spec(session: Session, bom: Bom) -> dbom.BomSpec:
-    lines = list(session.scalars(select(BomLine).where(BomLine.bom_id == bom.id).order_by(BomLine.line_no)))
-    with_units = {ln.item_id for ln in lines if ln.unit_id}
-    return spec_of(bom, lines, _factors(session, lines), _base_units(session, with_units) if with_units else {})
+class _Line(NamedTuple):
+    """A BOM line as a row, with what its item gives a release (base unit, standard cost)."""
+
+    line_no: int
+    item_id: int
+    qty: Decimal
+    unit_id: int | None
+    scrap_pct: Decimal
+    is_byproduct: bool
+    base_unit_id: int
+    standard_cost: Decimal | None
+
+
+_LINE, _ITEM = BomLine.__table__.c, Item.__table__.c
+# built once, run on the driver: every release and completion reads its BOM, and loading the lines as ORM
+# objects (and then their items' units and standard costs in two more queries) cost more than the posting
+_LINES = (select(_LINE.line_no, _LINE.item_id, _LINE.qty, _LINE.unit_id, _LINE.scrap_pct, _LINE.is_byproduct,
+                 _ITEM.unit_id, _ITEM.standard_cost)
+          .join(Item.__table__, _ITEM.id == _LINE.item_id).where(_LINE.bom_id == bindparam("bom_id"))
+          .order_by(_LINE.line_no, _LINE.id))
+
+
+def bom_lines(session: Session, bom_id: int) -> list[_Line]:
+    """The BOM's lines in order, each with its item's base unit and standard cost: one statement."""
+    return [_Line(*row) for row in driver_sql.fetch(session, _LINES, {"bom_id": bom_id})]
+
+
+def bom_spec(session: Session, bom: Bom, lines: list[_Line] | None = None) -> dbom.BomSpec:
+    """The pure spec of a BOM (quantities in base units); `lines` when the caller already read them."""
+    lines = bom_lines(session, bom.id) if lines is None else lines
+    base_units = {ln.item_id: ln.base_unit_id for ln in lines if ln.unit_id}
+    return spec_of(bom, lines, _factors(session, lines) if base_units else {}, base_units)
 
 
 def requirements(spec: dbom.BomSpec, qty: Decimal) -> list[Requirement]:
@@ -115,10 +145,11 @@ def _standard_costs(session: Session, ids: set[int]) -> dict[int, Decimal | None
     return dict(session.execute(_STANDARD_COSTS, {"ids": sorted(ids)}).all()) if ids else {}
 
 
-def planned_material(session: Session, reqs: list[Requirement]) -> Decimal:
-    """Components at standard cost (a component without one counts as zero)."""
-    ids = {r.item_id for r in reqs if not r.byproduct}
-    costs = _standard_costs(session, ids)
+def planned_material(session: Session, reqs: list[Requirement],
+                     costs: dict[int, Decimal | None] | None = None) -> Decimal:
+    """Components at standard cost (a component without one counts as zero); `costs` when already read."""
+    if costs is None:
+        costs = _standard_costs(session, {r.item_id for r in reqs if not r.byproduct})
     with exact():
         total = sum((r.qty * (costs.get(r.item_id) or ZERO) for r in reqs if not r.byproduct), ZERO)
     return round_money(total)

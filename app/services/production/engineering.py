@@ -12,9 +12,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import Date, and_, bindparam, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from app.domain import bom as dbom
@@ -82,13 +83,28 @@ def _newest(rows):
     return best
 
 
+@cache
+def _in_force_stmts(model) -> tuple:
+    """The versions of one item / of many items in force on :on_date, built once per model (on first use,
+    once the mappers are configured): building the condition per call cost more than running it."""
+    cond = _in_force(model, bindparam("on_date", type_=Date()))
+    return (select(model).where(model.item_id == bindparam("item_id"), cond),
+            select(model).where(model.item_id.in_(bindparam("ids", expanding=True)), cond))
+
+
+def _versions_in_force(session: Session, model, item_ids: set[int], on_date: date | None) -> dict[int, Any]:
+    one, many = _in_force_stmts(model)
+    on_date = on_date or date.today()
+    if len(item_ids) == 1:
+        return _newest(session.scalars(one, {"item_id": next(iter(item_ids)), "on_date": on_date}))
+    return _newest(session.scalars(many, {"ids": sorted(item_ids), "on_date": on_date}))
+
+
 def active_boms(session: Session, item_ids: set[int], on_date: date | None = None) -> dict[int, Bom]:
     """item -> its BOM version in force on the date, for the items that have one."""
     if not item_ids:
         return {}
-    on_date = on_date or date.today()
-    rows = session.scalars(select(Bom).where(Bom.item_id.in_(sorted(item_ids)), _in_force(Bom, on_date)))
-    return _newest(rows)
+    return _versions_in_force(session, Bom, item_ids, on_date)
 
 
 def active_bom(session: Session, item_id: int, on_date: date | None = None) -> Bom | None:
@@ -96,9 +112,7 @@ def active_bom(session: Session, item_id: int, on_date: date | None = None) -> B
 
 
 def active_routing(session: Session, item_id: int, on_date: date | None = None) -> Routing | None:
-    on_date = on_date or date.today()
-    rows = session.scalars(select(Routing).where(Routing.item_id == item_id, _in_force(Routing, on_date)))
-    return _newest(rows).get(item_id)
+    return _versions_in_force(session, Routing, {item_id}, on_date).get(item_id)
 
 
 def _overlaps(a_from: date | None, a_to: date | None, b_from: date | None, b_to: date | None) -> bool:

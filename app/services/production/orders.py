@@ -54,6 +54,7 @@ from app.services.production.engineering import active_bom, active_boms, active_
 from app.services.sequences import next_number
 from app.services.stock.document_rows import column_values, keep_loaded
 from app.services.stock.ledger import DocRef, MoveRequest, post_moves, reverse_moves
+from app.services.stock.ledger_rows import allocate_ids
 from app.services.workflow import check, refused, transition
 
 MAX_CHILD_DEPTH = 32
@@ -309,12 +310,13 @@ def _release_one(session: Session, order: ProductionOrder, claimed: dict[int, De
     with session.no_autoflush:
         _fix_versions(session, order, problems)
         validate_order(session, order, problems)
-        spec = costing.bom_spec(session, order.bom)
-        reqs = costing.requirements(spec, order.qty)
+        lines = costing.bom_lines(session, order.bom.id) if order.bom is not None else []
+        reqs = costing.requirements(costing.bom_spec(session, order.bom, lines), order.qty)
         order.number = order.number or next_number(session, DOC_PRODUCTION_ORDER, order.order_date,
                                                    PRODUCTION_PREFIXES[DOC_PRODUCTION_ORDER])
         _copy_operations(order, order.routing)
-        order.planned_material = costing.planned_material(session, reqs)
+        order.planned_material = costing.planned_material(session, reqs, {ln.item_id: ln.standard_cost
+                                                                         for ln in lines})
         order.planned_labour, order.planned_overhead = costing.planned_labour(order.operations, order.qty)
         transition(session, PRODUCTION_ORDER, order, "release")
     session.flush()
@@ -420,28 +422,35 @@ def _completion_problems(session: Session, order: ProductionOrder, open_children
 
 def _post_completion(session: Session, order: ProductionOrder, completion: ProductionCompletion,
                      reqs: list[costing.Requirement]) -> None:
+    """Issue the components and receive the product (and by-products) at their cost plus labour: one posting.
+
+    The ledger values the issues first and asks `price` for the receipts' values, so the output
+    carries exactly what left, with one period check, one lock and one write for the whole receipt.
+    """
     ref = DocRef(DOC_PRODUCTION, completion.id, completion.number, completion.doc_date)
     outs = [MoveRequest(r.item_id, order.component_warehouse_id, -r.qty, kind=move_kinds.PRODUCTION_ISSUE,
                         line_no=r.line_no) for r in reqs if not r.byproduct]
-    issued = post_moves(session, ref, outs) if outs else []
-    material = -sum((pm.value for pm in issued), ZERO)
+    bps = [r for r in reqs if r.byproduct]
+    ins = [MoveRequest(order.item_id, order.output_warehouse_id, completion.qty, kind=move_kinds.PRODUCTION_OUTPUT)]
+    ins += [MoveRequest(r.item_id, order.output_warehouse_id, r.qty, kind=move_kinds.PRODUCTION_BYPRODUCT,
+                        line_no=r.line_no) for r in bps]
     items = costing.charges(order, completion.qty)
     labour, overhead = costing.charges_cost(items)
-    total = material + labour + overhead
-    bps = [r for r in reqs if r.byproduct]
-    bp_values = costing.byproduct_values(session, reqs, total)
-    main_value = total - sum(bp_values, ZERO)
-    ins = [MoveRequest(order.item_id, order.output_warehouse_id, completion.qty, value=main_value,
-                       kind=move_kinds.PRODUCTION_OUTPUT)]
-    ins += [MoveRequest(r.item_id, order.output_warehouse_id, r.qty, value=v, kind=move_kinds.PRODUCTION_BYPRODUCT,
-                        line_no=r.line_no) for r, v in zip(bps, bp_values, strict=True)]
-    post_moves(session, ref, ins)
+
+    def price(issued: list[Decimal]) -> list[Decimal]:
+        material = -sum(issued, ZERO)
+        total = material + labour + overhead
+        bp_values = costing.byproduct_values(session, reqs, total)
+        main_value = total - sum(bp_values, ZERO)
+        completion.material_cost, completion.labour_cost, completion.overhead_cost = material, labour, overhead
+        completion.byproduct_value, completion.output_value = total - main_value, main_value
+        return [main_value, *bp_values]
+
+    post_moves(session, ref, outs + ins, price_inbound=price)
     for c in items:
         c.operation.charged_setup_minutes = c.operation.charged_setup_minutes + c.setup_minutes
     completion.setup_minutes_charged = sum((c.setup_minutes for c in items), ZERO)
-    completion.material_cost, completion.labour_cost, completion.overhead_cost = material, labour, overhead
-    completion.byproduct_value, completion.output_value = total - main_value, main_value
-    order.actual_material = order.actual_material + material
+    order.actual_material = order.actual_material + completion.material_cost
     order.actual_labour = order.actual_labour + labour
     order.actual_overhead = order.actual_overhead + overhead
 
@@ -450,7 +459,9 @@ def complete_order(session: Session, order_id: int, qty: object, on_date: date |
     """Make `qty` (at most what is left): issue the components, receive the product at their cost plus labour.
 
     All or nothing: a missing component refuses the completion with every shortage listed and
-    nothing consumed or produced.
+    nothing consumed or produced. The receipt's id is taken before posting (its moves name it) and the
+    row is written once, with its costs, by the use case's one flush (a flush of its own cost a second
+    audit insert and an UPDATE).
     """
     with unit_of_work(session):
         order, open_children = _lock_for_completion(session, order_id)
@@ -465,17 +476,20 @@ def complete_order(session: Session, order_id: int, qty: object, on_date: date |
         problems.raise_if_any()
         number = next_number(session, DOC_PRODUCTION, on_date, PRODUCTION_PREFIXES[DOC_PRODUCTION])
         actor = current_actor()
-        completion = ProductionCompletion(number=number, order_id=order.id, doc_date=on_date, qty=q, state="posted",
-                                          posted_at=utcnow(), posted_by=actor.username)
-        session.add(completion)
-        session.flush()
+        (completion_id,) = allocate_ids(session, {_COMPLETIONS: 1})[_COMPLETIONS]
+        completion = ProductionCompletion(id=completion_id, number=number, order_id=order.id, doc_date=on_date, qty=q,
+                                          state="posted", posted_at=utcnow(), posted_by=actor.username)
         _post_completion(session, order, completion, reqs)
+        session.add(completion)
         order.qty_done = order.qty_done + q
         done = order.qty_done >= order.qty
         transition(session, PRODUCTION_ORDER, order, "complete", ORDER_DONE if done else ORDER_IN_PROGRESS)
         order.done_at = utcnow() if done else None
         session.flush()
         return completion
+
+
+_COMPLETIONS = ProductionCompletion.__tablename__
 
 
 # --- cancel ------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ the ORM objects.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -344,11 +345,17 @@ def _validate(req: MoveRequest, problems: Collector) -> bool:
     return True
 
 
-def post_moves(session: Session, ref: DocRef, requests: list[MoveRequest]) -> list[PostedMove]:
+def post_moves(session: Session, ref: DocRef, requests: list[MoveRequest],
+               price_inbound: Callable[[list[Decimal]], list[Decimal]] | None = None) -> list[PostedMove]:
     """Validate, value and write the moves of one document; all or nothing (DomainError).
 
     Refused when the document's date is in a closed accounting period (the one check every
     posting path goes through, app/services/costing/periods.py).
+
+    `price_inbound` is for a document whose output carries the cost of what it consumes (a production
+    receipt, a transformation): the outbound requests are valued first, then it gets their values (negative,
+    in request order) and returns the value of each inbound request, in order. One period check, one lock
+    of every balance and one write for the whole document, where two post_moves calls did each twice.
     """
     assert_open(session, ref.on_date)
     problems = Collector()
@@ -363,7 +370,8 @@ def post_moves(session: Session, ref: DocRef, requests: list[MoveRequest]) -> li
         return _labels(session, {item_id}).get(item_id, str(item_id))
 
     planned: list[_Planned] = []
-    for req in valid:
+
+    def plan(req: MoveRequest) -> None:
         st = states[(req.item_id, req.warehouse_id)]
         if req.qty < 0:
             p = _plan_out(st, req, label_for, problems)
@@ -373,6 +381,19 @@ def post_moves(session: Session, ref: DocRef, requests: list[MoveRequest]) -> li
             planned.append(p)
             if p.new_lot is not None:
                 st.layers.append(Layer(None, p.qty, p.value, p.new_lot["unit_cost"]))
+
+    if price_inbound is None:
+        for req in valid:
+            plan(req)
+    else:
+        for req in valid:
+            if req.qty < 0:
+                plan(req)
+        problems.raise_if_any()
+        inbound = [r for r in valid if r.qty > 0]
+        for req, value in zip(inbound, price_inbound([p.value for p in planned]), strict=True):
+            req.value = value
+            plan(req)
     problems.raise_if_any()
     return _write(session, ref, planned, states)
 
