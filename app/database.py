@@ -51,4 +51,6 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        from app.services.driver_sql import execute_text  # on the driver: the cheapest way that listeners see
+
+        execute_text(conn, "BEGIN IMMEDIATE")

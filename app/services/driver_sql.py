@@ -126,24 +126,39 @@ def _connection(session: Session):
 
 def _run(conn, dbapi_conn, prep: _Prepared, params, many: bool):
     """Execute on the transaction's connection; return the cursor."""
+    return _send(conn, dbapi_conn, prep.sql, params, many)
+
+
+def _send(conn, dbapi_conn, sql: str, params, many: bool):
+    """One cursor execution with the engine's cursor listeners around it and the driver's errors as
+    SQLAlchemy's; return the cursor."""
     cursor = dbapi_conn.cursor()
     dispatch = conn.dispatch if conn._has_events or conn.engine._has_events else None
     if dispatch is not None:
         for fn in dispatch.before_cursor_execute:
-            fn(conn, cursor, prep.sql, params, None, many)
+            fn(conn, cursor, sql, params, None, many)
     dialect = conn.dialect
     try:
         if many:
-            cursor.executemany(prep.sql, params)
+            cursor.executemany(sql, params)
         else:
-            cursor.execute(prep.sql, params)
+            cursor.execute(sql, params)
     except dialect.loaded_dbapi.Error as err:
-        raise exc.DBAPIError.instance(prep.sql, params, err, dialect.loaded_dbapi.Error,
-                                      dialect=dialect) from err
+        raise exc.DBAPIError.instance(sql, params, err, dialect.loaded_dbapi.Error, dialect=dialect) from err
     if dispatch is not None:
         for fn in dispatch.after_cursor_execute:
-            fn(conn, cursor, prep.sql, params, None, many)
+            fn(conn, cursor, sql, params, None, many)
     return cursor
+
+
+def execute_text(conn, sql: str) -> None:
+    """A fixed statement without parameters (BEGIN IMMEDIATE) on a Connection's own DBAPI connection.
+
+    What `conn.exec_driver_sql(sql)` does for such a statement (the cursor listeners see it, a driver
+    error is SQLAlchemy's: "database is locked" stays an OperationalError the use case edge retries),
+    without its execution context and result object: every write transaction on SQLite begins with one.
+    """
+    _send(conn, conn.connection.dbapi_connection, sql, (), False).close()
 
 
 def _rows(prep: _Prepared, cursor, dialect) -> list[tuple]:
