@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.domain import move_kinds
 from app.domain.documents import PRODUCTION_ORDER, PRODUCTION_RECEIPT
@@ -49,7 +50,7 @@ from app.models.stock import StockBalance, Warehouse
 from app.services import audit
 from app.services.base import current_actor, unit_of_work
 from app.services.locking import column_of, reread
-from app.services.production import costing
+from app.services.production import costing, order_rows
 from app.services.production.engineering import active_bom, active_boms, active_routing
 from app.services.sequences import next_number
 from app.services.stock.document_rows import column_values, keep_loaded
@@ -121,13 +122,17 @@ class ReleaseResult:
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _lock(session: Session, order_id: int) -> ProductionOrder:
-    order = session.scalar(
-        select(ProductionOrder).where(ProductionOrder.id == order_id).with_for_update()
-        .options(selectinload(ProductionOrder.operations)).execution_options(populate_existing=True))
+def _lock(session: Session, order_id: int, with_operations: bool = True) -> ProductionOrder:
+    """The order locked and read again; its operations too unless the caller writes them (release)."""
+    order = session.scalar(_LOCK if with_operations else _LOCK_BARE, {"order_id": order_id})
     if order is None:
         raise DomainError("Production order not found")
     return order
+
+
+_LOCK_BARE = (select(ProductionOrder).where(ProductionOrder.id == bindparam("order_id")).with_for_update()
+              .execution_options(populate_existing=True))
+_LOCK = _LOCK_BARE.options(selectinload(ProductionOrder.operations))
 
 
 def _lock_for_completion(session: Session, order_id: int) -> tuple[ProductionOrder, int]:
@@ -271,18 +276,10 @@ def assert_editable(order: ProductionOrder) -> None:
 # --- release -----------------------------------------------------------------------------------
 
 
-def _copy_operations(order: ProductionOrder, routing: Routing | None) -> None:
-    if routing is None:
-        return
-    order.operations = [
-        ProductionOperation(seq=op.seq, name=op.name, name_ru=op.name_ru, name_es=op.name_es,
-                            work_center_id=op.work_center_id,
-                            is_software=op.is_software, software_version=op.software_version,
-                            instructions=op.instructions, planned_setup_minutes=op.setup_minutes,
-                            planned_run_minutes=op.run_minutes, labour_rate=op.work_center.labour_rate,
-                            overhead_rate=op.work_center.overhead_rate, qty_reported=ZERO,
-                            charged_setup_minutes=ZERO)
-        for op in routing.operations]
+def _copy_operations(session: Session, order: ProductionOrder) -> None:
+    """The routing's operations onto the draft order (a draft has none: only release writes them)."""
+    ops = order_rows.copy_operations(session, order.id, order.routing_id) if order.routing_id is not None else []
+    set_committed_value(order, "operations", ops)
 
 
 def _on(order: ProductionOrder) -> date:
@@ -298,6 +295,7 @@ def _fix_versions(session: Session, order: ProductionOrder, problems: Collector)
             order.bom = bom
     if order.routing_id is None:
         order.routing = active_routing(session, order.item_id, _on(order))
+        order.routing_id = order.routing.id if order.routing is not None else None
 
 
 def _release_one(session: Session, order: ProductionOrder, claimed: dict[int, Decimal], result: ReleaseResult,
@@ -314,7 +312,7 @@ def _release_one(session: Session, order: ProductionOrder, claimed: dict[int, De
         reqs = costing.requirements(costing.bom_spec(session, order.bom, lines), order.qty)
         order.number = order.number or next_number(session, DOC_PRODUCTION_ORDER, order.order_date,
                                                    PRODUCTION_PREFIXES[DOC_PRODUCTION_ORDER])
-        _copy_operations(order, order.routing)
+        _copy_operations(session, order)
         order.planned_material = costing.planned_material(session, reqs, {ln.item_id: ln.standard_cost
                                                                          for ln in lines})
         order.planned_labour, order.planned_overhead = costing.planned_labour(order.operations, order.qty)
@@ -352,7 +350,7 @@ def _cover_shortages(session: Session, order: ProductionOrder, needs: dict[int, 
 def release_order(session: Session, order_id: int) -> ReleaseResult:
     """Release a draft order; nodes it lacks get child orders (released too), other shortages are listed."""
     with unit_of_work(session):
-        order = _lock(session, order_id)
+        order = _lock(session, order_id, with_operations=False)
         check(PRODUCTION_ORDER, order, "release")
         result = ReleaseResult(order)
         _release_one(session, order, {}, result, 0)
