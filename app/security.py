@@ -7,10 +7,14 @@ entry exactly when it may read the view behind it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import g, has_request_context, request
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import assoc_permissionview_role
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.permissions import (
     ACTION_APPROVE,
@@ -46,6 +50,8 @@ from app.permissions import (
     RESOURCE_WAREHOUSE,
     perm,
 )
+from app.security_stamp import install as install_stamp
+from app.security_stamp import read_version, version_column
 from app.views.code_columns import fab_user_view
 
 R, W, P, X, A = ACTION_READ, ACTION_WRITE, ACTION_POST, ACTION_RUN, ACTION_APPROVE
@@ -239,51 +245,114 @@ def sync_roles(appbuilder) -> dict[str, int]:
     return report
 
 
-# flask.g key of the per-request permission cache: (request it belongs to, {role ids: pairs}).
-_PERMISSION_CACHE = "_fabrika_role_permissions"
+# flask.g key of the stamp's version this request reads under: (the request it belongs to, version).
+_REQUEST_VERSION = "_fabrika_rights_version"
+_PUBLIC = "public"  # the rights cache's key of the anonymous (public) role
+_RIGHTS_CACHE_MAX = 1_000  # role sets kept per process; cleared whole when full
 
 
 class FabrikaSecurityManager(SecurityManager):
-    """FAB's security manager; the place for Fabrika's hooks on login and on permission checks."""
+    """FAB's security manager; the place for Fabrika's hooks on login and on permission checks.
+
+    What FAB asks the database on every request, and what is left of it here: FAB loads the user,
+    their roles and groups (three statements), and then one EXISTS per permission check (or, on the
+    API, the public role and its permissions twice). Here the user comes with roles, groups and the
+    security stamp's version in one statement, and the roles' (permission, view) pairs are kept per
+    process for as long as that version holds (app/security_stamp.py says why a version and not a
+    time limit): a page costs one statement of security, an API call two.
+    """
 
     API_LOGIN_ENDPOINT = "SecurityApi.login"
     userdbmodelview = fab_user_view()  # Yes / No, blanks, roles as a list: like every register
 
+    def __init__(self, appbuilder: Any) -> None:
+        super().__init__(appbuilder)
+        install_stamp()  # rights changed through any session bump the stamp
+
+    def load_user(self, pk: Any) -> Any | None:
+        """The active user with their roles, groups and the groups' roles, and the stamp's version:
+        one statement, on every request (so deactivating a user or taking a role away holds at once)."""
+        user_model, group_model = self.user_model, self.group_model
+        row = self.session.execute(
+            select(user_model, version_column()).where(user_model.id == int(pk))
+            .options(joinedload(user_model.roles), joinedload(user_model.groups).joinedload(group_model.roles))
+        ).unique().first()
+        if row is None:
+            return None
+        self._hold_version(row[1])
+        return row[0] if row[0].is_active else None
+
     def exist_permission_on_roles(self, view_name: str, permission_name: str, role_ids: list[int]) -> bool:
-        """Whether one of the roles holds (permission_name, view_name), from one query per request.
+        """Whether one of the roles holds (permission_name, view_name), from the process's cache.
 
         FAB's `has_access` ends here once per check, with one EXISTS query each; a page's navbar
-        checks every menu entry, so a page sent about 50 of them. Inside a request the roles'
-        permission pairs are read once and the checks become set look-ups. Outside a request
-        (CLI, jobs, shell) FAB's own query runs, so nothing is cached there at all.
+        checks every menu entry, so a page sent about 50 of them. Outside a request (CLI, jobs,
+        shell) FAB's own query runs, so nothing is cached there at all.
         """
         pairs = self._request_permissions(role_ids)
         if pairs is None:
             return super().exist_permission_on_roles(view_name, permission_name, role_ids)
         return (permission_name, view_name) in pairs
 
-    def _request_permissions(self, role_ids: list[int]) -> frozenset[tuple[str, str]] | None:
-        """The (permission, view_menu) pairs of `role_ids`, cached in flask.g for this request only.
+    def is_item_public(self, permission_name: str, view_name: str) -> bool:
+        """FAB's check of the public role (every API call makes it, twice), from the process's cache."""
+        if not has_request_context():
+            return super().is_item_public(permission_name, view_name)
+        return (permission_name, view_name) in self._cached_rights(_PUBLIC, self._public_permission_pairs)
 
-        The cache is keyed on the request object as well as the role ids: `g` lives in the app
-        context, which tests (and the bench) keep pushed across many requests, so without the
-        request key a role's changed rights or another user's roles could be answered from an
-        earlier request. Holding the request object itself (not its id()) makes the identity
-        check safe from address reuse. The user id is not in the key because the answer depends
-        on the role ids alone, and they are (JWT and API-key users reach here with theirs too).
+    def rights_version(self) -> int:
+        """The security stamp's version this request reads under (read once per request, if the
+        user's load has not read it already)."""
+        current = request._get_current_object()
+        held = g.get(_REQUEST_VERSION)
+        if held is None or held[0] is not current:
+            self._hold_version(read_version(self.session))
+            held = g.get(_REQUEST_VERSION)
+        return held[1]
+
+    def _hold_version(self, version: int) -> None:
+        """Keep the first version a request reads: the rights it then reads are as new or newer.
+
+        Keyed on the request object, not on `g` alone: `g` lives in the app context, which tests and
+        the bench keep pushed across many requests, so a version could outlive its request.
         """
         if not has_request_context():
-            return None
+            return
         current = request._get_current_object()
-        cached = g.get(_PERMISSION_CACHE)
-        if cached is None or cached[0] is not current:
-            cached = (current, {})
-            setattr(g, _PERMISSION_CACHE, cached)
-        by_roles: dict[frozenset[int], frozenset[tuple[str, str]]] = cached[1]
+        held = g.get(_REQUEST_VERSION)
+        if held is None or held[0] is not current:
+            setattr(g, _REQUEST_VERSION, (current, int(version)))
+
+    def _request_permissions(self, role_ids: list[int]) -> frozenset[tuple[str, str]] | None:
+        """The (permission, view_menu) pairs of `role_ids` under this request's version, or None
+        outside a request. The user id is not in the key because the answer depends on the role ids
+        alone (JWT and API-key users reach here with theirs too)."""
+        if not has_request_context():
+            return None
         key = frozenset(role_ids)
-        if key not in by_roles:
-            by_roles[key] = self._role_permission_pairs(key)
-        return by_roles[key]
+        return self._cached_rights(key, lambda: self._role_permission_pairs(key))
+
+    def _cached_rights(self, key: Any, load: Callable[[], frozenset[tuple[str, str]]]) -> frozenset[tuple[str, str]]:
+        """The pairs kept under `key` when read under this request's version, else read now and kept.
+
+        The version is read before the pairs, so pairs kept under version v are at least as new as
+        v: a change committed in between is seen at the latest by the next request. Plain dict reads
+        and writes: gunicorn's threads share the cache without a lock (a race reads the pairs twice).
+        """
+        version = self.rights_version()
+        cache: dict[Any, tuple[int, frozenset[tuple[str, str]]]] = self.__dict__.setdefault("_rights_cache", {})
+        hit = cache.get(key)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        pairs = load()
+        if len(cache) >= _RIGHTS_CACHE_MAX:
+            cache.clear()
+        cache[key] = (version, pairs)
+        return pairs
+
+    def _public_permission_pairs(self) -> frozenset[tuple[str, str]]:
+        role = self.get_public_role()
+        return self._role_permission_pairs(frozenset([role.id])) if role else frozenset()
 
     def _role_permission_pairs(self, role_ids: frozenset[int]) -> frozenset[tuple[str, str]]:
         """Every (permission name, view menu name) held by any of the roles: one query, no ORM objects."""

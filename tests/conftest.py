@@ -123,7 +123,9 @@ def _reset(app, db_file, template) -> None:
         return
     # every table of the database, not only the models': some are made at run time (the knowledge base's
     # search table on PostgreSQL) and TRUNCATE ... CASCADE used to empty them through their foreign keys
-    names = [n for n in sa_inspect(db.engine).get_table_names() if not n.startswith("ab_") and n != "alembic_version"]
+    # the security stamp stays with the roles it versions (app/security_stamp.py)
+    kept = ("alembic_version", "security_stamp")
+    names = [n for n in sa_inspect(db.engine).get_table_names() if not n.startswith("ab_") and n not in kept]
     filled = text(" UNION ALL ".join(f"SELECT '{n}' WHERE EXISTS (SELECT 1 FROM \"{n}\")" for n in names))
     with db.engine.begin() as conn:
         # triggers off for this transaction: the append-only ones, and the foreign keys (triggers too), so

@@ -13,6 +13,7 @@ from app.models import (  # noqa: F401
     purchasing,
     quality,  # complaints, defect causes, corrective actions, knowledge base
     sales,
+    security,  # the security stamp: the version of the roles' rights (app/security_stamp.py)
     service,  # service requests, SLA calendars and policies, repairs
 )
 from app.models.audit import AuditLog, JobRun, RateLimitHit, UserPreference  # noqa: F401

@@ -2,9 +2,9 @@
 
 Profiling list pages under load showed the grouped menu at ~40 % of a page's CPU: ~140 permission
 checks and as many translations per page, the same for every page a user opens. The menu depends on
-nothing else (no entry is marked active), so it is kept per (app, user, role ids, language): a new
-role or language shows at once; a permission edited on a role reaches the menu within
-MENU_CACHE_SECONDS (the access checks themselves stay exact on every request). 0 turns it off.
+nothing else (no entry is marked active), so it is kept per (app, user, role ids, language and the
+security stamp's version, app/security_stamp.py): a new role, a language or a permission edited on a
+role shows at once. MENU_CACHE_SECONDS bounds how long an entry is kept; 0 turns the cache off.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ def menu_html(menu: Any) -> Markup:
     if not ttl or not current_user.is_authenticated:
         return _render(menu)
     key = (id(current_app._get_current_object()), current_user.id,
-           tuple(sorted(role.id for role in current_user.roles)), str(get_locale()))
+           tuple(sorted(role.id for role in current_user.roles)), str(get_locale()),
+           current_app.appbuilder.sm.rights_version())
     now = time.monotonic()
     hit = _cache.get(key)
     if hit is not None and now - hit[0] < ttl:

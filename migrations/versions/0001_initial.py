@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-08 00:49:43.328025
+Create Date: 2026-12-08 03:56:15.723525
 
 """
 import sqlalchemy as sa
@@ -415,6 +415,11 @@ def upgrade():
     with op.batch_alter_table('scheduled_report', schema=None) as batch_op:
         batch_op.create_index('ix_sched_due', ['active', 'next_run_at'], unique=False)
 
+    op.create_table('security_stamp',
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('version', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('tag',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
@@ -3494,6 +3499,7 @@ def downgrade():
     op.drop_table('warehouse')
     op.drop_table('unit')
     op.drop_table('tag')
+    op.drop_table('security_stamp')
     with op.batch_alter_table('scheduled_report', schema=None) as batch_op:
         batch_op.drop_index('ix_sched_due')
 
