@@ -318,9 +318,15 @@ def _sql_facts(session: Session, metric: Metric, periods: dict[str, list[Period]
     sql_flows.prepare(session)
     figures: dict[FactKey, tuple[str, Decimal, Decimal, int]] = {}
     lineage_digests: dict[tuple[str, date], tuple[str, int]] = {}
+    seeded: dict[tuple[str, date], tuple[str, int]] = {}
     for kind, plist in periods.items():
         cache_key = ("sql", metric.sql, kind, tuple(p.start for p in plist))
-        if cache_key not in reads:  # lead time and on time % share one read
+        if cache_key in reads:  # lead time and on time % share one read
+            pass
+        elif lineages.none_stored(metric, [(kind, p.start) for p in plist]):
+            reads[cache_key] = _seed_sql_lineages(session, metric, kind, plist, today, lineages)
+            seeded.update({(kind, p.start): ("", 0) for p in plist})
+        else:
             reads[cache_key] = sql_flows.aggregates(session, metric.sql, [p.end for p in plist],
                                                     _spans({kind: plist}, today))
         by_period: dict[int, dict[int, sql_flows.Aggregate]] = defaultdict(dict)
@@ -342,9 +348,21 @@ def _sql_facts(session: Session, metric: Metric, periods: dict[str, list[Period]
             sql_flows.write_lineage(session, metric.sql, metric.ref_type,
                                     [(k[1], min(period_of(*k).end, today), i) for k, i in fresh if k[0] == kind])
 
+    lineages.settle(metric, {key: lineage_digests[key] for key in seeded})
     ids = lineages.write_sql(metric, lineage_digests, write)
     return _store_facts(session, metric, figures, ids, today, stats, lineages,
                         lambda key: _stored_parts(session, ids[(key[1], key[2])], key[3]))
+
+
+def _seed_sql_lineages(session: Session, metric: Metric, kind: str, plist: list[Period], today: date,
+                       lineages: _Lineages) -> dict[tuple[int, int], sql_flows.Aggregate]:
+    """A first run of a database-summed metric: its periods' documents written by one INSERT ... SELECT,
+    then summed from what was written (the lineage's own index), so the registers' joins are read once,
+    not once for the sums and once more for the lineage. The digests are settled by the caller."""
+    ids = lineages.reserve(metric, [(kind, p.start) for p in plist])
+    sql_flows.write_lineage(session, metric.sql, metric.ref_type,
+                            [(p.start, min(p.end, today), ids[(kind, p.start)]) for p in plist])
+    return sql_flows.stored_aggregates(session, [ids[(kind, p.start)] for p in plist])
 
 
 def _stored_parts(session: Session, lineage_id: int, employee_key: int) -> list[Part]:
@@ -521,6 +539,29 @@ class _Lineages:
             self._rewrite(source, stored, fresh)
             insert_docs([(key, stored[key][0]) for key, *_ in fresh])
         return {key: stored[key][0] for key in digests}
+
+    def none_stored(self, metric: Metric, keys: list[tuple[str, date]]) -> bool:
+        """No lineage of the metric's read is stored for any of these periods (a first run)."""
+        stored = self._stored(lineage_source(metric))
+        return not any(key in stored for key in keys)
+
+    def reserve(self, metric: Metric, keys: list[tuple[str, date]]) -> dict[tuple[str, date], int]:
+        """New lineage rows for these periods, their documents to be written and their digest settled."""
+        source = lineage_source(metric)
+        stored = self._stored(source)
+        self._rewrite(source, stored, [(key, 0, "", None) for key in keys])
+        return {key: stored[key][0] for key in keys}
+
+    def settle(self, metric: Metric, digests: dict[tuple[str, date], tuple[str, int]]) -> None:
+        """The digest and document count of lineages reserved and written this run."""
+        if not digests:
+            return
+        stored, t = self._stored(lineage_source(metric)), KpiLineage.__table__
+        self.session.execute(update(t).where(t.c.id == bindparam("b_id")).values(
+            digest=bindparam("b_digest"), docs=bindparam("b_docs")),
+            [{"b_id": stored[key][0], "b_digest": digest, "b_docs": count} for key, (digest, count) in digests.items()])
+        for key, (digest, _) in digests.items():
+            stored[key][1] = digest
 
     def _write_pool(self, source: str, stored: dict, spans: list[Span]) -> None:
         digest = _span_digest(spans)

@@ -466,35 +466,25 @@ def _overdue_spans(session: Session, days: Sequence[date]) -> list[Span]:
                         due.is_not(None), due < last, SalesInvoice.amount_total > paid_early,
                         or_(early.c.total.is_(None), SalesInvoice.amount_total > early.c.total,
                             *(and_(due < day, early.c.last_day > day) for day in days)))
-    invoices = _read(session,
-        select(SalesInvoice.id, SalesInvoice.number, SalesInvoice.invoice_date, SalesInvoice.due_date,
-               SalesInvoice.amount_total, SalesInvoice.rate, paid_early)
-        .outerjoin(early, early.c.invoice_id == SalesInvoice.id).where(open_invoice)
+    later = and_(Payment.invoice_id == SalesInvoice.id, Payment.state == "posted", Payment.pay_date > first_end)
+    rows = _read(session,  # each open invoice with its payments after the first day, in one pass
+        select(SalesInvoice.id, SalesInvoice.number, SalesInvoice.due_date, SalesInvoice.amount_total,
+               SalesInvoice.rate, paid_early, Payment.pay_date, Payment.amount)
+        .outerjoin(early, early.c.invoice_id == SalesInvoice.id).outerjoin(Payment, later).where(open_invoice)
+        .order_by(SalesInvoice.id, Payment.pay_date)
     )
-    paid: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
-    for inv_id, day, amount in _read(session,
-        select(Payment.invoice_id, Payment.pay_date, Payment.amount)
-        .join(SalesInvoice, SalesInvoice.id == Payment.invoice_id)
-        .outerjoin(early, early.c.invoice_id == SalesInvoice.id)
-        .where(Payment.state == "posted", Payment.pay_date > first_end, open_invoice)
-        .order_by(Payment.invoice_id, Payment.pay_date)
-    ):
-        paid[inv_id].append((day, amount))
     out: list[Span] = []
-    for inv_id, number, _day, due, total, rate, settled in invoices:
-        start, settled = max(due + ONE_DAY, first_end), Decimal(settled)
-        for day, amount in paid.get(inv_id, ()):
-            if total - settled <= 0:
-                break
+    for n, (inv_id, number, due, total, rate, settled, day, amount) in enumerate(rows):
+        if not n or rows[n - 1][0] != inv_id:  # the invoice's first row: its rest at the first day asked
+            start, rest = max(due + ONE_DAY, first_end), total - Decimal(settled)
+        if day is not None and rest > 0:
             if day > start:  # unpaid rest constant from `start` to the day before this payment
-                _keep_span(out, days, Part("invoice", inv_id, number, due, kopeks((total - settled) * (rate or ONE))),
-                           start, day - ONE_DAY)
+                _keep_span(out, days, Part("invoice", inv_id, number, due, kopeks(rest * (rate or ONE))), start,
+                           day - ONE_DAY)
                 start = day
-            settled += amount
-        else:
-            if total - settled > 0:
-                _keep_span(out, days, Part("invoice", inv_id, number, due, kopeks((total - settled) * (rate or ONE))),
-                           start, None)
+            rest -= amount
+        if (n + 1 == len(rows) or rows[n + 1][0] != inv_id) and rest > 0:  # still open after its last payment
+            _keep_span(out, days, Part("invoice", inv_id, number, due, kopeks(rest * (rate or ONE))), start, None)
     return out
 
 

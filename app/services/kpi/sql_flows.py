@@ -27,7 +27,20 @@ from decimal import ROUND_HALF_UP, Decimal
 from hashlib import blake2b
 from typing import Any
 
-from sqlalchemy import Select, case, cast, func, insert, literal, literal_column, null, or_, select, type_coerce
+from sqlalchemy import (
+    Integer,
+    Select,
+    case,
+    cast,
+    func,
+    insert,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
 from app.domain.kpi import KOPEK
@@ -38,6 +51,7 @@ from app.models.types import Money, Rate
 
 RATE_ONE = 10 ** Rate.places  # a rate of 1 as SQLite stores it
 MIX = 1009  # the prime an amount is weighted by (id modulo) in a lineage's fingerprint
+MIX_MOD = 1_000_000_007  # SQLite: the stored integer amount taken modulo this prime, so the sum stays exact
 
 
 @dataclass(frozen=True)
@@ -60,9 +74,19 @@ class Aggregate:
                          self.ids + other.ids, self.owners + other.owners, f"{self.mix}+{other.mix}")
 
     def digest(self) -> str:
-        """What is stored and compared (the column holds 40 characters): the count and a hash of the rest."""
-        text = f"{self.ids}:{self.owners}:{self.num}:{self.den}:{self.count2}:{self.num2}:{self.den2}:{self.mix}"
+        """What is stored and compared (the column holds 40 characters): the count and a hash of the rest.
+
+        Amounts normalized (12.5 and 12.5000 are one figure): a sum read back from the stored lineage
+        (numeric(18, 4) on PostgreSQL) must give the digest of the same sum from the registers.
+        """
+        num, den, num2, den2 = (_plain(v) for v in (self.num, self.den, self.num2, self.den2))
+        text = f"{self.ids}:{self.owners}:{num}:{den}:{self.count2}:{num2}:{den2}:{self.mix}"
         return f"{self.count}:s{blake2b(text.encode(), digest_size=8).hexdigest()}"
+
+
+def _plain(value: Decimal) -> str:
+    """A Decimal without trailing zeros or exponent: the same text for the same number."""
+    return f"{value.normalize():f}" if value else "0"
 
 
 EMPTY = Aggregate(0, Decimal(0), Decimal(0), 0, Decimal(0), Decimal(0), 0, 0, "0")
@@ -196,26 +220,51 @@ def _period_of(column: Any, ends: list[date], values: list[int], lo: int, hi: in
                 else_=_period_of(column, ends, values, mid + 1, hi))
 
 
+def _mix(session: Session, num: Any, ref_id: Any) -> Any:
+    """sum(amount x (id mod MIX)), exact whatever the order rows are summed in: PostgreSQL sums numeric;
+    SQLite's integers would overflow at a million documents, so the stored amount is taken modulo a prime
+    first (a float total could differ in its last digits between two reads of the same rows)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.sum(type_coerce(num, Integer) % MIX_MOD * (ref_id % MIX))
+    return func.sum(num * (ref_id % MIX))
+
+
+def _sums(session: Session, c: Any) -> list[Any]:
+    """The columns an Aggregate is made of, over rows with ref_id, employee_key, num, den, num2, den2."""
+    zero = literal_column("0", type_=Money())
+    return [func.count(), func.coalesce(func.sum(c.num), zero), func.coalesce(func.sum(c.den), zero),
+            func.count(c.num2), func.coalesce(func.sum(c.num2), zero), func.coalesce(func.sum(c.den2), zero),
+            func.sum(c.ref_id), func.sum(c.ref_id * c.employee_key), _mix(session, c.num, c.ref_id)]
+
+
+def _aggregate(count: int, num: Any, den: Any, count2: int, num2: Any, den2: Any, ids: Any, owners: Any,
+               mixed: Any) -> Aggregate:
+    mix = _plain(Decimal(mixed)) if mixed is not None else "0"
+    return Aggregate(count, Decimal(num), Decimal(den), count2, Decimal(num2), Decimal(den2), int(ids),
+                     int(owners or 0), mix)
+
+
 def aggregates(session: Session, source: SqlSource, ends: list[date], spans: list[tuple[date, date]]
                ) -> dict[tuple[int, int], Aggregate]:
     """(index of the period in `ends`, employee key) -> its Aggregate; days outside `spans` left out."""
     src = source(session, spans[0][0], spans[-1][1]).subquery()
     period = _period_of(src.c.day, ends, list(range(len(ends))), 0, len(ends) - 1)
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    weighted = src.c.num * (src.c.ref_id % MIX)
-    mix = func.total(weighted) if sqlite else func.sum(weighted)
-    zero = literal_column("0", type_=Money())
-    stmt = (select(period, src.c.employee_key, func.count(), func.coalesce(func.sum(src.c.num), zero),
-                   func.coalesce(func.sum(src.c.den), zero), func.count(src.c.num2),
-                   func.coalesce(func.sum(src.c.num2), zero), func.coalesce(func.sum(src.c.den2), zero),
-                   func.sum(src.c.ref_id), func.sum(src.c.ref_id * src.c.employee_key), mix)
+    stmt = (select(period, src.c.employee_key, *_sums(session, src.c))
             .where(_in_spans(src.c.day, spans))
             .group_by(literal_column("1"), literal_column("2")))  # by position: one period is the constant 0
-    out = {}
-    for n, employee, count, num, den, count2, num2, den2, ids, owners, mixed in session.connection().execute(stmt):
-        out[(int(n), int(employee or 0))] = Aggregate(count, Decimal(num), Decimal(den), count2, Decimal(num2),
-                                                      Decimal(den2), int(ids), int(owners or 0), repr(mixed))
-    return out
+    return {(int(n), int(employee or 0)): _aggregate(*rest)
+            for n, employee, *rest in session.connection().execute(stmt)}
+
+
+def stored_aggregates(session: Session, lineage_ids: list[int]) -> dict[tuple[int, int], Aggregate]:
+    """As `aggregates`, from lineages just written (index of the lineage in `lineage_ids`): a first run
+    writes every document once and sums what it wrote, instead of reading the registers twice."""
+    d = KpiLineageDoc.__table__
+    index = {lineage_id: n for n, lineage_id in enumerate(lineage_ids)}
+    stmt = (select(d.c.lineage_id, d.c.employee_key, *_sums(session, d.c))
+            .where(d.c.lineage_id.in_(lineage_ids)).group_by(d.c.lineage_id, d.c.employee_key))
+    return {(index[lineage_id], int(employee or 0)): _aggregate(*rest)
+            for lineage_id, employee, *rest in session.connection().execute(stmt)}
 
 
 def write_lineage(session: Session, source: SqlSource, ref_type: str, periods: list[tuple[date, date, int]]) -> None:
