@@ -25,7 +25,7 @@ from app.models.crm import ACTIVITY_KINDS, Activity, Deal, DealStage, DealStageC
 from app.models.partners import Partner
 from app.services.base import current_actor, unit_of_work
 from app.services.locking import lock_row
-from app.services.partner_card import CardSection, url_or_none
+from app.services.partner_card import CardSection, limited_rows, url_or_none
 
 # name, ru, es, probability %, won, lost
 DEFAULT_STAGES = [
@@ -417,14 +417,11 @@ def card_sections(session: Session, partner_id: int, limit: int = 20) -> list[Ca
 
 
 def _deal_section(session: Session, partner_id: int, limit: int) -> CardSection:
-    where = Deal.partner_id == partner_id
-    total = session.scalar(select(func.count()).select_from(Deal).where(where)) or 0
-    rows = session.execute(
-        select(Deal.id, Deal.title, DealStage, Deal.amount, Currency.code, Deal.probability, Deal.expected_close,
-               Deal.closed_at)
+    rows, total = limited_rows(session, select(
+        Deal.id, Deal.title, DealStage, Deal.amount, Currency.code, Deal.probability, Deal.expected_close,
+        Deal.closed_at)
         .join(DealStage, Deal.stage_id == DealStage.id).outerjoin(Currency, Deal.currency_id == Currency.id)
-        .where(where).order_by(Deal.id.desc()).limit(limit)
-    ).all()
+        .where(Deal.partner_id == partner_id).order_by(Deal.id.desc()), limit)
     return CardSection(
         key="deals", title=_l("Deals"), total=total,
         columns=[("title", _l("Deal")), ("stage", _l("Stage")), ("amount", _l("Amount")), ("currency", _l("Currency")),
@@ -437,12 +434,9 @@ def _deal_section(session: Session, partner_id: int, limit: int) -> CardSection:
 
 
 def _activity_section(session: Session, partner_id: int, limit: int) -> CardSection:
-    where = Activity.partner_id == partner_id
-    total = session.scalar(select(func.count()).select_from(Activity).where(where)) or 0
-    rows = session.execute(
-        select(Activity.id, Activity.kind, Activity.subject, Activity.due_at, Activity.done, Activity.result)
-        .where(where).order_by(Activity.done, Activity.due_at.desc()).limit(limit)
-    ).all()
+    rows, total = limited_rows(session, select(
+        Activity.id, Activity.kind, Activity.subject, Activity.due_at, Activity.done, Activity.result)
+        .where(Activity.partner_id == partner_id).order_by(Activity.done, Activity.due_at.desc()), limit)
     return CardSection(
         key="activities", title=_l("Activities"), total=total,
         columns=[("due_at", _l("Due")), ("kind", _l("Kind")), ("subject", _l("Subject")), ("done", _l("Done")),

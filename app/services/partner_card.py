@@ -3,7 +3,8 @@
 The card (app/views/partners/views.py) knows nothing about deals, orders or proposals: it asks each
 provider listed in CARD_PROVIDERS for its sections. A provider is
 `def card_sections(session, partner_id: int, limit: int = 20) -> list[CardSection]` and must cost
-one LIMITed query plus one COUNT per section, so a card with thousands of documents stays fast.
+one LIMITed query per section that also counts all rows (`limited_rows`: count(*) OVER ()), so a
+card with thousands of documents stays fast and a section is one round trip, not two.
 A provider that cannot be imported is a bug, reported as one (every listed context exists).
 """
 
@@ -43,6 +44,21 @@ def url_or_none(endpoint: str, **values: Any) -> str | None:
         return url_for(endpoint, **values)
     except Exception:  # noqa: BLE001 - no app or request context: the card is built without links
         return None
+
+
+def limited_rows(session, stmt: Any, limit: int) -> tuple[list, int]:
+    """The first `limit` rows of `stmt` and how many rows it has in all, in one statement.
+
+    The count comes as a window over the whole result, computed before the LIMIT: every row carries
+    it, and no row means none match. A statement of one entity (`select(Model)`) gives the entities;
+    any other gives its rows, with the count as one more column at the end (read them by name).
+    """
+    from sqlalchemy import func
+
+    rows = session.execute(stmt.add_columns(func.count().over().label("card_total")).limit(limit)).all()
+    total = rows[0][-1] if rows else 0
+    single = len(rows[0]) == 2 if rows else False
+    return [r[0] if single else r for r in rows], total
 
 
 CARD_PROVIDERS: list[str] = [
@@ -97,7 +113,7 @@ def build_card(session, partner_id: int, limit: int = 20) -> Card | None:
     The audit trail covers the partner, its addresses and bank accounts, and partners merged into
     it (their history stays theirs, shown here).
     """
-    from sqlalchemy import and_, func, or_, select
+    from sqlalchemy import and_, or_, select
     from sqlalchemy.orm import joinedload, selectinload
 
     from app.models.audit import AuditLog
@@ -112,17 +128,16 @@ def build_card(session, partner_id: int, limit: int = 20) -> Card | None:
     )
     if partner is None:
         return None
-    contacts_where = Partner.company_id == partner_id
-    contacts_total = session.scalar(select(func.count()).select_from(Partner).where(contacts_where)) or 0
-    contacts = list(session.scalars(select(Partner).where(contacts_where).order_by(Partner.name).limit(CARD_CONTACTS)))
+    contacts, contacts_total = limited_rows(
+        session, select(Partner).where(Partner.company_id == partner_id).order_by(Partner.name), CARD_CONTACTS)
     merged_ids = list(session.scalars(select(Partner.id).where(Partner.merged_into_id == partner_id)))
     entity_ids = [("Partner", [partner_id, *merged_ids]),
                   ("PartnerAddress", [a.id for a in partner.addresses]),
                   ("PartnerBankAccount", [b.id for b in partner.bank_accounts])]
     audit_where = or_(*[and_(AuditLog.entity == name, AuditLog.entity_id.in_([str(i) for i in ids]))
                         for name, ids in entity_ids if ids])
-    audit_total = session.scalar(select(func.count()).select_from(AuditLog).where(audit_where)) or 0
-    audit = list(session.scalars(select(AuditLog).where(audit_where).order_by(AuditLog.id.desc()).limit(CARD_AUDIT)))
+    audit, audit_total = limited_rows(
+        session, select(AuditLog).where(audit_where).order_by(AuditLog.id.desc()), CARD_AUDIT)
     duplicates = find_duplicates(session, probe_of(partner)) if partner.active else []
     return Card(partner, contacts, contacts_total, card_sections(session, partner_id, limit), audit, audit_total,
                 duplicates, merged_ids)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_appbuilder import Model
-from sqlalchemy import Table, and_, delete, exists, func, or_, select, text, true, update
+from sqlalchemy import Integer, Table, and_, delete, exists, func, literal, or_, select, text, true, union_all, update
 from sqlalchemy.orm import Session, aliased
 
 from app.domain.errors import Collector, DomainError, Problem
@@ -140,29 +140,40 @@ def find_duplicates(session: Session, probe: Probe) -> list[Duplicate]:
 
     A similar name is the same normalised name (index look-up) or, among at most
     SIMILAR_CANDIDATES names sharing the first letters (an index range), a difflib ratio from
-    SIMILARITY. One partner is reported once, for its strongest reason.
+    SIMILARITY. One partner is reported once, for its strongest reason. All the look-ups go in one
+    statement (UNION ALL of the index look-ups, each keeping its own LIMIT): the client card and
+    every partner save ask this, and five round trips cost more than the look-ups themselves.
     """
     found: dict[int, Duplicate] = {}
-    active = and_(Partner.active.is_(True), Partner.id.not_in(probe.exclude_ids) if probe.exclude_ids else true())
-    for reason, column, value in (("tax_id", Partner.tax_id, probe.tax_id), ("phone", Partner.phone_norm, probe.phone),
-                                  ("email", Partner.email_norm, probe.email), ("name", Partner.name_norm, probe.name)):
-        if not value:
-            continue
-        for pid, name in session.execute(select(Partner.id, Partner.name).where(column == value, active).limit(5)):
-            found.setdefault(pid, Duplicate(pid, name, reason))
-    if len(probe.name) >= PREFIX_LEN:
-        for pid, name, norm in _prefix_candidates(session, probe.name, active):
-            if pid not in found and difflib.SequenceMatcher(None, probe.name, norm).ratio() >= SIMILARITY:
-                found[pid] = Duplicate(pid, name, "name")
+    for rank, pid, name, norm in _candidates(session, probe):
+        if rank < len(_EXACT_REASONS):
+            found.setdefault(pid, Duplicate(pid, name, _EXACT_REASONS[rank]))
+        elif pid not in found and difflib.SequenceMatcher(None, probe.name, norm).ratio() >= SIMILARITY:
+            found[pid] = Duplicate(pid, name, "name")
     return list(found.values())
 
 
-def _prefix_candidates(session: Session, norm: str, active) -> list[tuple[int, str, str]]:
-    prefix = norm[:PREFIX_LEN]
-    stmt = (select(Partner.id, Partner.name, Partner.name_norm)
-            .where(Partner.name_norm >= prefix, Partner.name_norm < prefix + "\uffff", active)
-            .limit(SIMILAR_CANDIDATES))
-    return [tuple(row) for row in session.execute(stmt)]
+_EXACT_REASONS = ("tax_id", "phone", "email", "name")
+
+
+def _candidates(session: Session, probe: Probe) -> list[tuple[int, int, str, str]]:
+    """(rank, id, name, normalised name) of every look-up's rows, strongest reason first: rank is the
+    index in _EXACT_REASONS, or len(_EXACT_REASONS) for a name sharing the prefix."""
+    active = and_(Partner.active.is_(True), Partner.id.not_in(probe.exclude_ids) if probe.exclude_ids else true())
+    looked_up = ((Partner.tax_id, probe.tax_id), (Partner.phone_norm, probe.phone), (Partner.email_norm, probe.email),
+                 (Partner.name_norm, probe.name))
+    wheres = [(rank, column == value, 5) for rank, (column, value) in enumerate(looked_up) if value]
+    if len(probe.name) >= PREFIX_LEN:
+        prefix = probe.name[:PREFIX_LEN]
+        wheres.append((len(_EXACT_REASONS), and_(Partner.name_norm >= prefix, Partner.name_norm < prefix + "\uffff"),
+                       SIMILAR_CANDIDATES))
+    if not wheres:
+        return []
+    # each branch as a subquery: SQLite refuses a LIMIT inside a compound select's own members
+    branches = [select(select(literal(rank, Integer).label("rank"), Partner.id, Partner.name, Partner.name_norm)
+                       .where(where, active).limit(limit).subquery()) for rank, where, limit in wheres]
+    rows = session.execute(union_all(*branches) if len(branches) > 1 else branches[0]).all()
+    return sorted((tuple(row) for row in rows), key=lambda row: row[0])
 
 
 def _validate(session: Session, values: dict[str, Any], partner: Partner | None) -> None:

@@ -1,17 +1,17 @@
 """The client card's proposals section: the partner's current TCP versions, newest first.
 
-One LIMITed query plus one COUNT (app.services.partner_card's contract).
+One LIMITed query that also counts (app.services.partner_card's contract).
 """
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.core import Currency
 from app.models.proposals import Proposal
-from app.services.partner_card import url_or_none
+from app.services.partner_card import limited_rows, url_or_none
 from app.services.proposals.labels import state_label
 
 
@@ -20,11 +20,10 @@ def card_sections(session: Session, partner_id: int, limit: int = 20) -> list:
     from app.services.partner_card import CardSection
 
     where = (Proposal.partner_id == partner_id) & Proposal.is_current.is_(True)
-    rows = session.execute(
-        select(Proposal.id, Proposal.number, Proposal.version, Proposal.proposal_date, Proposal.state,
-               Proposal.grand_total, Currency.code).join(Currency, Currency.id == Proposal.currency_id)
-        .where(where).order_by(Proposal.proposal_date.desc(), Proposal.id.desc()).limit(limit)).all()
-    total = session.scalar(select(func.count()).select_from(Proposal).where(where)) or 0
+    rows, total = limited_rows(session, select(
+        Proposal.id, Proposal.number, Proposal.version, Proposal.proposal_date, Proposal.state,
+        Proposal.grand_total, Currency.code).join(Currency, Currency.id == Proposal.currency_id)
+        .where(where).order_by(Proposal.proposal_date.desc(), Proposal.id.desc()), limit)
     return [CardSection(
         key="proposals", title=_l("Proposals"), total=total,
         columns=[("number", _l("Number")), ("date", _l("Date")), ("state", _l("State")), ("amount", _l("Amount")),

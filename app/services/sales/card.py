@@ -1,6 +1,6 @@
 """The client card's sales sections: orders, shipments, invoices and acts, payments, and the balance.
 
-Each section costs one LIMITed query plus one COUNT (app.services.partner_card's contract), so a
+Each section costs one LIMITed query that also counts (app.services.partner_card's contract), so a
 client with thousands of documents opens as fast as a new one.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.core import Currency
@@ -43,8 +43,10 @@ def _section(**kw):
     return CardSection(**kw)
 
 
-def _count(session: Session, model, where) -> int:
-    return session.scalar(select(func.count()).select_from(model).where(where)) or 0
+def _limited(session: Session, stmt, limit: int) -> tuple[list, int]:
+    from app.services.partner_card import limited_rows
+
+    return limited_rows(session, stmt, limit)
 
 
 def _balance(session: Session, partner_id: int):
@@ -62,13 +64,12 @@ def _balance(session: Session, partner_id: int):
 
 
 def _orders(session: Session, partner_id: int, limit: int):
-    where = SalesOrder.partner_id == partner_id
-    rows = session.execute(
-        select(SalesOrder.id, SalesOrder.number, SalesOrder.order_date, SalesOrder.state, SalesOrder.amount_total,
-               Currency.code).join(Currency, Currency.id == SalesOrder.currency_id)
-        .where(where).order_by(SalesOrder.order_date.desc(), SalesOrder.id.desc()).limit(limit)).all()
+    rows, total = _limited(session, select(
+        SalesOrder.id, SalesOrder.number, SalesOrder.order_date, SalesOrder.state, SalesOrder.amount_total,
+        Currency.code).join(Currency, Currency.id == SalesOrder.currency_id)
+        .where(SalesOrder.partner_id == partner_id).order_by(SalesOrder.order_date.desc(), SalesOrder.id.desc()), limit)
     return _section(
-        key="sales_orders", title=_l("Customer orders"), total=_count(session, SalesOrder, where),
+        key="sales_orders", title=_l("Customer orders"), total=total,
         columns=[("number", _l("Number")), ("date", _l("Date")), ("state", _l("State")),
                  ("amount", _l("Amount")), ("currency", _l("Currency"))],
         rows=[{"number": r.number, "date": r.order_date, "state": order_state_label(r.state),
@@ -79,14 +80,13 @@ def _orders(session: Session, partner_id: int, limit: int):
 
 
 def _shipments(session: Session, partner_id: int, limit: int):
-    where = Shipment.partner_id == partner_id
-    rows = session.execute(
-        select(Shipment.id, Shipment.number, Shipment.ship_date, Shipment.state, Shipment.delivery_date,
-               Shipment.amount_total, SalesOrder.number.label("order_number"))
+    rows, total = _limited(session, select(
+        Shipment.id, Shipment.number, Shipment.ship_date, Shipment.state, Shipment.delivery_date,
+        Shipment.amount_total, SalesOrder.number.label("order_number"))
         .join(SalesOrder, SalesOrder.id == Shipment.order_id)
-        .where(where).order_by(Shipment.ship_date.desc(), Shipment.id.desc()).limit(limit)).all()
+        .where(Shipment.partner_id == partner_id).order_by(Shipment.ship_date.desc(), Shipment.id.desc()), limit)
     return _section(
-        key="sales_shipments", title=_l("Shipments"), total=_count(session, Shipment, where),
+        key="sales_shipments", title=_l("Shipments"), total=total,
         columns=[("number", _l("Number")), ("date", _l("Date")), ("order", _l("Customer order")),
                  ("state", _l("State")),
                  ("delivery_date", _l("Delivery date")), ("amount", _l("Amount"))],
@@ -98,12 +98,10 @@ def _shipments(session: Session, partner_id: int, limit: int):
 
 
 def _invoices(session: Session, partner_id: int, limit: int):
-    where = SalesInvoice.partner_id == partner_id
-    rows = session.scalars(
-        select(SalesInvoice).where(where)
-        .order_by(SalesInvoice.invoice_date.desc(), SalesInvoice.id.desc()).limit(limit)).all()
+    rows, total = _limited(session, select(SalesInvoice).where(SalesInvoice.partner_id == partner_id)
+                           .order_by(SalesInvoice.invoice_date.desc(), SalesInvoice.id.desc()), limit)
     return _section(
-        key="sales_invoices", title=_l("Invoices and acts"), total=_count(session, SalesInvoice, where),
+        key="sales_invoices", title=_l("Invoices and acts"), total=total,
         columns=[("number", _l("Number")), ("kind", _l("Kind")), ("date", _l("Date")), ("due_date", _l("Due date")),
                  ("amount", _l("Amount")), ("paid", _l("Paid")), ("status", _l("Status"))],
         rows=[{"number": r.number, "kind": invoice_kind_label(r.kind), "date": r.invoice_date,
@@ -115,14 +113,13 @@ def _invoices(session: Session, partner_id: int, limit: int):
 
 
 def _payments(session: Session, partner_id: int, limit: int):
-    where = Payment.partner_id == partner_id
-    rows = session.execute(
-        select(Payment.id, Payment.number, Payment.pay_date, Payment.amount, Payment.state,
-               SalesInvoice.number.label("invoice_number"))
+    rows, total = _limited(session, select(
+        Payment.id, Payment.number, Payment.pay_date, Payment.amount, Payment.state,
+        SalesInvoice.number.label("invoice_number"))
         .join(SalesInvoice, SalesInvoice.id == Payment.invoice_id)
-        .where(where).order_by(Payment.pay_date.desc(), Payment.id.desc()).limit(limit)).all()
+        .where(Payment.partner_id == partner_id).order_by(Payment.pay_date.desc(), Payment.id.desc()), limit)
     return _section(
-        key="sales_payments", title=_l("Payments"), total=_count(session, Payment, where),
+        key="sales_payments", title=_l("Payments"), total=total,
         columns=[("number", _l("Number")), ("date", _l("Date")), ("invoice", _l("Invoice")),
                  ("amount", _l("Amount")), ("state", _l("State"))],
         rows=[{"number": r.number, "date": r.pay_date, "invoice": r.invoice_number, "amount": r.amount,

@@ -1,23 +1,22 @@
-"""The client card's section of service requests: one LIMITed query and one COUNT."""
+"""The client card's section of service requests: one LIMITed query that also counts."""
 
 from __future__ import annotations
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.documents import SERVICE_REQUEST
 from app.models.service import ServiceRequest
-from app.services.partner_card import CardSection, url_or_none
+from app.services.partner_card import CardSection, limited_rows, url_or_none
 
 SLA_WORDS = {"on_time": _l("On time"), "at_risk": _l("At risk"), "breached": _l("Breached")}
 
 
 def card_sections(session: Session, partner_id: int, limit: int = 20) -> list[CardSection]:
-    where = ServiceRequest.partner_id == partner_id
-    total = session.scalar(select(func.count()).select_from(ServiceRequest).where(where)) or 0
-    rows = session.scalars(select(ServiceRequest).where(where).order_by(ServiceRequest.id.desc()).limit(limit)).all()
+    rows, total = limited_rows(session, select(ServiceRequest).where(ServiceRequest.partner_id == partner_id)
+                               .order_by(ServiceRequest.id.desc()), limit)
     return [CardSection(
         key="service", title=_l("Service requests"), total=total,
         columns=[("number", _l("Number")), ("opened_at", _l("Opened")), ("subject", _l("Subject")),
