@@ -53,12 +53,17 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 def _peer(peers, args: argparse.Namespace, w1_n: int, productions: int) -> str:
     """Run the peer now (before our phases, same machine) unless told not to; the phase processes
     find its result.json through the environment they inherit."""
+    os.environ.pop(peers.RAN_ENV, None)
     if args.no_peer or (args.only and args.only not in ("posting", "ledger", "production", "purchasing")):
+        given = os.environ.get(peers.PEER_ENV)
+        if given and os.path.exists(given):
+            return f"peer not run in this run; Tryton figures from {given} ({peers.EARLIER_RUN}), else {peers.FALLBACK}"
         return f"peer not run (--no-peer or a phase without a peer); Tryton figures are {peers.FALLBACK}"
     print("[bench] running the Tryton peer first (a few minutes)...", file=sys.stderr, flush=True)
     path, note = peers.run(w1_n, productions)
     if path:
         os.environ[peers.PEER_ENV] = path
+        os.environ[peers.RAN_ENV] = "1"  # its figures are labelled "same run"
     return note
 
 

@@ -21,7 +21,9 @@ from functools import cache
 W1_GOAL_X = 50
 W3_GOAL_X = 40
 PEER_ENV = "FABRIKA_PEER_RESULT"
+RAN_ENV = "FABRIKA_PEER_RAN"  # set by `python -m bench` when it ran the peer itself, in this run
 SAME_RUN = "Tryton 8.2, same run"
+EARLIER_RUN = "Tryton 8.2, earlier run on this machine"
 FALLBACK = "PEERS.md, another machine"
 RUNNER = os.environ.get("FABRIKA_PEER_RUNNER", "/work/shared/peers/tryton/run_peer.sh")
 WORKDIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peer")  # ignored by git, reused
@@ -108,10 +110,16 @@ def get(backend: str, key: str) -> float | None:
 
 
 def source(backend: str, key: str) -> str:
-    """Where get(backend, key) came from, for the table."""
+    """Where get(backend, key) came from, for the table: "same run" only when this run ran the peer; a
+    result.json handed in through FABRIKA_PEER_RESULT (with --no-peer) is labelled with its own date."""
     if get(backend, key) is None:
         return ""
-    return SAME_RUN if backend != "postgresql" and key in same_run() else FALLBACK
+    if backend == "postgresql" or key not in same_run():
+        return FALLBACK
+    if os.environ.get(RAN_ENV) == "1":
+        return SAME_RUN
+    when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(os.path.getmtime(os.environ[PEER_ENV])))
+    return f"{EARLIER_RUN}, {when} UTC"
 
 
 def note(backend: str, key: str, detail: str = "") -> str:

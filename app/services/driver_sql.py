@@ -60,11 +60,7 @@ class _Prepared:
             if key not in p:
                 p[key] = arg if is_scalar else arg(None)
         if self.plan is not None:
-            out = []
-            for name, proc in self.plan:
-                value = p[name]
-                out.append(value if proc is None or value is None else proc(value))
-            return tuple(out)
+            return tuple([p[name] if proc is None or p[name] is None else proc(p[name]) for name, proc in self.plan])
         p = dict(p)
         for name, proc in self.procs:
             value = p.get(name)
@@ -134,6 +130,8 @@ def _send(conn, dbapi_conn, sql: str, params, many: bool):
     SQLAlchemy's; return the cursor."""
     cursor = dbapi_conn.cursor()
     dispatch = conn.dispatch if conn._has_events or conn.engine._has_events else None
+    if dispatch is not None and not dispatch.before_cursor_execute and not dispatch.after_cursor_execute:
+        dispatch = None  # other events only (begin, connect): nothing to call around the cursor
     if dispatch is not None:
         for fn in dispatch.before_cursor_execute:
             fn(conn, cursor, sql, params, None, many)
@@ -169,7 +167,7 @@ def _rows(prep: _Prepared, cursor, dialect) -> list[tuple]:
     procs = prep.result_procs
     if not any(procs):
         return rows
-    return [tuple(v if p is None or v is None else p(v) for p, v in zip(procs, row, strict=True)) for row in rows]
+    return [tuple([v if p is None or v is None else p(v) for p, v in zip(procs, row, strict=True)]) for row in rows]
 
 
 def fetch(session: Session, stmt, params: Mapping[str, Any] | None = None) -> list[tuple]:

@@ -8,6 +8,7 @@ stamps who and when. The label helpers give lists, cards, PDFs and the API the s
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from flask_babel import gettext
@@ -60,12 +61,20 @@ def after_transition(session: Session, wf: Workflow, action: str, doc: Any, item
     driver) calls it too, so both reach the same hooks. `item_ids`: the items the document moves when
     the caller has them (its lines may not be loaded on `doc`).
     """
+    for hook in _hooks():
+        hook(session, wf.doc_type, action, doc, item_ids)
+
+
+@cache
+def _hooks() -> tuple:
+    """The after-transition hooks, imported on first use (their modules import this one)."""
+    from app.services.planning import dirty  # demand or supply moved: the next plan looks at these items
     from app.services.projects.processes import on_transition  # business processes start from events
 
-    on_transition(session, wf.doc_type, action, doc)
-    from app.services.planning import dirty  # demand or supply moved: the next plan looks at these items
+    def processes(session: Session, doc_type: str, action: str, doc: Any, _item_ids: set[int] | None) -> None:
+        on_transition(session, doc_type, action, doc)
 
-    dirty.on_transition(session, wf.doc_type, action, doc, item_ids)
+    return processes, dirty.on_transition
 
 
 def state_label(wf: Workflow, state: str) -> str:
