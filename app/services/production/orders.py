@@ -53,7 +53,7 @@ from app.services.locking import column_of, reread
 from app.services.production import costing, order_rows
 from app.services.production.engineering import active_bom, active_boms, active_routing
 from app.services.sequences import next_number
-from app.services.stock.document_rows import column_values, keep_loaded
+from app.services.stock.document_rows import column_values, item_infos, keep_loaded, warehouse_infos
 from app.services.stock.ledger import DocRef, MoveRequest, post_moves, reverse_moves
 from app.services.stock.ledger_rows import allocate_ids
 from app.services.workflow import check, refused, transition
@@ -220,19 +220,26 @@ def parse_qty(raw: object, problems: Collector, field_name: str = "qty") -> Deci
 # --- create ------------------------------------------------------------------------------------
 
 
+def _held(order: ProductionOrder, name: str) -> Any:
+    """A relationship the order already holds (a form sets it), without loading it: validation reads the
+    item and warehouses as narrow rows (app/services/stock/document_rows.py), not whole ORM objects."""
+    return order.__dict__.get(name)
+
+
 def validate_order(session: Session, order: ProductionOrder, problems: Collector | None = None) -> None:
     """Every problem of an order's header (used by the service, the views and release)."""
     problems = problems if problems is not None else Collector()
-    item = order.item or (session.get(Item, order.item_id) if order.item_id else None)
+    item = _held(order, "item") or item_infos(session, {order.item_id}).get(order.item_id)
     if item is None:
         problems.add("Choose an item", field="item")
     elif item.kind == "service":
         problems.add("%(item)s is a service and has no stock", item=item.code)
     if order.qty is None or order.qty <= 0:
         problems.add("Quantity must be positive", field="qty")
-    for name in ("component_warehouse", "output_warehouse"):
-        wh = getattr(order, name) or (session.get(Warehouse, getattr(order, f"{name}_id"))
-                                      if getattr(order, f"{name}_id") else None)
+    names = ("component_warehouse", "output_warehouse")
+    rows = warehouse_infos(session, {getattr(order, f"{n}_id") for n in names if _held(order, n) is None})
+    for name in names:
+        wh = _held(order, name) or rows.get(getattr(order, f"{name}_id"))
         if wh is None or not wh.active:
             problems.add("Choose an active warehouse", field=name)
     bom = order.bom or (session.get(Bom, order.bom_id) if order.bom_id else None)
@@ -261,8 +268,7 @@ def create_order(session: Session, data: OrderInput) -> ProductionOrder:
         if qty is None:
             problems.raise_if_any()
         validate_order(session, order, problems)
-        session.add(order)
-        session.flush()
+        order_rows.insert_objects(session, [order])  # one Core insert and its audit row, not a flush
         written = column_values(order)
     keep_loaded(order, written)  # the caller's order.id needs no new transaction to reload the row
     return order
@@ -328,8 +334,8 @@ def _cover_shortages(session: Session, order: ProductionOrder, needs: dict[int, 
     The order claims its needs before its children are released, so a part that both the order
     and a child use is counted once for each of them.
     """
-    wh = order.component_warehouse
-    shortages = shortages_for(session, wh.id, needs, claimed)
+    wh_id = order.component_warehouse_id
+    shortages = shortages_for(session, wh_id, needs, claimed)
     for item_id, qty in needs.items():
         claimed[item_id] = claimed.get(item_id, ZERO) + qty
     for short in shortages:
@@ -338,8 +344,8 @@ def _cover_shortages(session: Session, order: ProductionOrder, needs: dict[int, 
             result.shortages.append(short)
             continue
         child = ProductionOrder(
-            item_id=short.item_id, qty=short.short, qty_done=ZERO, component_warehouse_id=wh.id,
-            output_warehouse_id=wh.id, order_date=order.order_date, planned_end=order.planned_start,
+            item_id=short.item_id, qty=short.short, qty_done=ZERO, component_warehouse_id=wh_id,
+            output_warehouse_id=wh_id, order_date=order.order_date, planned_end=order.planned_start,
             parent=order, state=ORDER_DRAFT, note=order.number or "")
         session.add(child)
         session.flush()

@@ -231,17 +231,20 @@ def post_transformation(session: Session, doc_id: int) -> Transformation:
         number = next_number(session, doc.kind, doc.doc_date, PRODUCTION_PREFIXES[doc.kind])
         ref = DocRef(doc.kind, doc.id, number, doc.doc_date)
         out = MoveRequest(doc.item_id, doc.warehouse_id, -doc.qty, kind=move_kinds.transformation_out(doc.kind))
-        issued = post_moves(session, ref, [out])
-        consumed = -sum((pm.value for pm in issued), ZERO)
-        shares = dbom.share_out(consumed, weights) if consumed else [ZERO] * len(doc.lines)
         dest = doc.dest_warehouse_id or doc.warehouse_id
         arriving = move_kinds.transformation_in(doc.kind)
-        post_moves(session, ref, [MoveRequest(ln.item_id, dest, ln.qty, value=v, kind=arriving,
-                                              line_no=ln.line_no, doc_line_id=ln.id)
-                                  for ln, v in zip(doc.lines, shares, strict=True)])
-        for ln, v in zip(doc.lines, shares, strict=True):
-            ln.value = v
-        doc.consumed_value, doc.number = consumed, number
+        ins = [MoveRequest(ln.item_id, dest, ln.qty, kind=arriving, line_no=ln.line_no, doc_line_id=ln.id)
+               for ln in doc.lines]
+
+        def share(issued: list[Decimal]) -> list[Decimal]:
+            """The cost that left, shared out over the output lines (one posting: see post_moves)."""
+            doc.consumed_value = -sum(issued, ZERO)
+            return dbom.share_out(doc.consumed_value, weights) if doc.consumed_value else [ZERO] * len(doc.lines)
+
+        post_moves(session, ref, [out, *ins], price_inbound=share)
+        for ln, req in zip(doc.lines, ins, strict=True):
+            ln.value = req.value
+        doc.number = number
         transition(session, TRANSFORMATION, doc, "post")
         session.flush()
         return doc
