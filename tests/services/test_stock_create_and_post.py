@@ -3,6 +3,7 @@ with fewer statements; refused whole when the posting is refused."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -49,6 +50,8 @@ def test_the_same_ledger_as_create_then_post_with_fewer_statements(session, valu
             if together:
                 doc, log = _counted(lambda data=data: create_and_post_document(session, data))
                 assert len(log) < apart.pop(0), doc_type
+                # the row goes in already posted: no UPDATE of the document after its INSERT
+                assert not [s for s in log if s.startswith("UPDATE stock_document ")]
             else:
                 doc, log = _counted(lambda data=data: post_document(session, create_document(session, data).id))
                 apart.append(len(log))
@@ -67,6 +70,11 @@ def test_created_and_posted_are_both_in_the_audit_log(session):
                                         ("post", "StockDocument")]
     post = session.scalar(select(AuditLog).where(AuditLog.action == "post"))
     assert post.entity_id == str(doc.id) and "posted" in post.changes and doc.number in post.summary
+    # the same two rows as create + post: the draft as created, then what posting changed
+    created = session.scalar(select(AuditLog).where(AuditLog.action == "create", AuditLog.entity == "StockDocument"))
+    assert json.loads(created.changes)["state"] == [None, "draft"] and "number" not in json.loads(created.changes)
+    assert json.loads(post.changes)["state"] == ["draft", "posted"]
+    assert json.loads(post.changes)["number"] == [None, doc.number]
 
 
 def test_a_refused_posting_writes_nothing(session):
