@@ -284,7 +284,7 @@ def assert_editable(order: ProductionOrder) -> None:
 
 def _copy_operations(session: Session, order: ProductionOrder) -> None:
     """The routing's operations onto the draft order (a draft has none: only release writes them)."""
-    ops = order_rows.copy_operations(session, order.id, order.routing_id) if order.routing_id is not None else []
+    ops = order_rows.copy_operations(session, order, order.routing_id) if order.routing_id is not None else []
     set_committed_value(order, "operations", ops)
 
 
@@ -484,12 +484,15 @@ def complete_order(session: Session, order_id: int, qty: object, on_date: date |
         completion = ProductionCompletion(id=completion_id, number=number, order_id=order.id, doc_date=on_date, qty=q,
                                           state="posted", posted_at=utcnow(), posted_by=actor.username)
         _post_completion(session, order, completion, reqs)
-        session.add(completion)
         order.qty_done = order.qty_done + q
         done = order.qty_done >= order.qty
         transition(session, PRODUCTION_ORDER, order, "complete", ORDER_DONE if done else ORDER_IN_PROGRESS)
         order.done_at = utcnow() if done else None
-        session.flush()
+        # the order, its operations and the new receipt written with Core statements and one audit insert
+        audit_rows = order_rows.write_changes(session, [order, *order.operations])
+        order_rows.insert_objects(session, [completion], parent=order, audit_rows=audit_rows)
+        audit.write(session, audit_rows)
+        session.flush()  # whatever else the use case changed (nothing here: a no-op)
         return completion
 
 
