@@ -115,8 +115,9 @@ def _update_of(table, keys: tuple[str, ...]):
     return found
 
 
-def copy_operations(session: Session, order: Any, routing_id: int) -> list[ProductionOperation]:
-    """The routing's operations written onto the order, with the work centres' rates of today."""
+def copy_operations(session: Session, order: Any, routing_id: int, audit_rows: list[dict]) -> list[ProductionOperation]:
+    """The routing's operations written onto the order, with the work centres' rates of today; their
+    audit rows go to `audit_rows`."""
     ops = [ProductionOperation(order_id=order.id, seq=seq, name=name, name_ru=name_ru, name_es=name_es,
                                work_center_id=wc_id, is_software=is_software, software_version=version,
                                instructions=instructions, planned_setup_minutes=setup, planned_run_minutes=run,
@@ -124,5 +125,5 @@ def copy_operations(session: Session, order: Any, routing_id: int) -> list[Produ
                                charged_setup_minutes=ZERO)
            for (seq, name, name_ru, name_es, wc_id, is_software, version, instructions, setup, run, labour,
                 overhead) in driver_sql.fetch(session, _ROUTING_OPERATIONS, {"routing_id": routing_id})]
-    insert_objects(session, ops, parent=order)
+    insert_objects(session, ops, parent=order, audit_rows=audit_rows)
     return ops

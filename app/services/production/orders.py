@@ -282,9 +282,10 @@ def assert_editable(order: ProductionOrder) -> None:
 # --- release -----------------------------------------------------------------------------------
 
 
-def _copy_operations(session: Session, order: ProductionOrder) -> None:
+def _copy_operations(session: Session, order: ProductionOrder, audit_rows: list[dict]) -> None:
     """The routing's operations onto the draft order (a draft has none: only release writes them)."""
-    ops = order_rows.copy_operations(session, order, order.routing_id) if order.routing_id is not None else []
+    ops = (order_rows.copy_operations(session, order, order.routing_id, audit_rows)
+           if order.routing_id is not None else [])
     set_committed_value(order, "operations", ops)
 
 
@@ -298,7 +299,7 @@ def _fix_versions(session: Session, order: ProductionOrder, problems: Collector)
         if bom is None:
             problems.add("No active bill of materials for %(item)s on %(date)s", item=order.item.code, date=_on(order))
         else:
-            order.bom = bom
+            order.bom, order.bom_id = bom, bom.id  # the key too: release writes the row without a flush
     if order.routing_id is None:
         order.routing = active_routing(session, order.item_id, _on(order))
         order.routing_id = order.routing.id if order.routing is not None else None
@@ -318,12 +319,15 @@ def _release_one(session: Session, order: ProductionOrder, claimed: dict[int, De
         reqs = costing.requirements(costing.bom_spec(session, order.bom, lines), order.qty)
         order.number = order.number or next_number(session, DOC_PRODUCTION_ORDER, order.order_date,
                                                    PRODUCTION_PREFIXES[DOC_PRODUCTION_ORDER])
-        _copy_operations(session, order)
+        audit_rows: list[dict] = []
+        _copy_operations(session, order, audit_rows)
         order.planned_material = costing.planned_material(session, reqs, {ln.item_id: ln.standard_cost
                                                                          for ln in lines})
         order.planned_labour, order.planned_overhead = costing.planned_labour(order.operations, order.qty)
         transition(session, PRODUCTION_ORDER, order, "release")
-    session.flush()
+    # the release's one UPDATE, and one audit insert for the order and its operations
+    audit.write(session, audit_rows + order_rows.write_changes(session, [order]))
+    session.flush()  # whatever else the use case changed (nothing here: a no-op)
     _cover_shortages(session, order, costing.totals(reqs), claimed, result, depth)
 
 
