@@ -60,7 +60,7 @@ class _Prepared:
             if key not in p:
                 p[key] = arg if is_scalar else arg(None)
         if self.plan is not None:
-            return tuple([p[name] if proc is None or p[name] is None else proc(p[name]) for name, proc in self.plan])
+            return tuple([v if (v := p[name]) is None or proc is None else proc(v) for name, proc in self.plan])
         p = dict(p)
         for name, proc in self.procs:
             value = p.get(name)
