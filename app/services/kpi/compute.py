@@ -73,6 +73,7 @@ class ComputeStats:
     recomputed: dict[str, int] = field(default_factory=dict)  # metric -> periods read again
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    turned_red: int = 0  # "KPI turned red" process events recorded
 
 
 @dataclass
@@ -773,6 +774,22 @@ def _restate(session: Session, defn: KpiDefinition, codes: set[str], period: Per
                                period_end=period.end, old_value=old, new_value=new, documents=documents))
 
 
+def _record_turned_red(session: Session, kinds: set[str], today: date) -> int:
+    """The "KPI turned red" process events of the values just stored, for the last closed and the running
+    period of each kind only: a first run stores every month of history, whose lights are not news."""
+    from app.services.projects.processes import record_red_kpis
+
+    periods = sorted((kind, p.start) for kind in kinds for p in (period_of(kind, today).previous(),
+                                                                 period_of(kind, today)))
+    total = 0
+    while periods:
+        recorded = record_red_kpis(session, periods=periods)
+        total += recorded
+        if recorded < 500:  # the scan records at most 500 a call
+            break
+    return total
+
+
 def _close_periods(session: Session, today: date) -> None:
     """Freeze every figure and value whose period is over (after they were brought up to date): from
     now on a change to it is a restatement. Two statements, whatever was recomputed."""
@@ -991,5 +1008,8 @@ def compute_kpis(session: Session, today: date | None = None, since: date | None
         t0 = time.perf_counter()
         _write_scores(session, definitions, metrics_of, today)
         stats.timings["(scores)"] = round(time.perf_counter() - t0, 3)
+        t0 = time.perf_counter()
+        stats.turned_red = _record_turned_red(session, {d.period for d in definitions}, today)
+        stats.timings["(events)"] = round(time.perf_counter() - t0, 3)
     stats.seconds = round(time.perf_counter() - started, 3)
     return stats

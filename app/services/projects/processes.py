@@ -323,12 +323,14 @@ def on_shortages(session: Session, order: Any, short: dict[int, Decimal]) -> int
     return len(short)
 
 
-def record_red_kpis(session: Session, now: datetime | None = None) -> int:
+def record_red_kpis(session: Session, now: datetime | None = None, periods: list[tuple[str, date]] | None = None
+                    ) -> int:
     """An event for each KPI value that turned red against the definition's previous period (its light was
-    not red, or there was none), once per value; values computed in the last two days only (the KPI job
-    stores them, this scan runs every minute with the dispatch, so history is not replayed). The previous
-    light is compared in the query, so a KPI that stays red costs the every-minute scan nothing."""
-    from sqlalchemy import or_
+    not red, or there was none), once per value (at most 500 a call); values computed in the last two days
+    only. The KPI job calls it after storing its values, with `periods` (kind, start) limited to the last
+    closed and the running period of each kind, so a first run does not replay history. The previous
+    light is compared in the query, so a KPI that stays red costs the scan nothing."""
+    from sqlalchemy import and_, or_
     from sqlalchemy.orm import aliased
 
     from app.domain.kpi import RED
@@ -347,7 +349,9 @@ def record_red_kpis(session: Session, now: datetime | None = None) -> int:
     rows = session.execute(select(KpiValue, KpiDefinition, prev_value, prev_status)
                            .join(KpiDefinition, KpiDefinition.id == KpiValue.definition_id)
                            .where(KpiValue.status == RED, KpiValue.computed_at >= now - timedelta(days=2),
-                                  or_(prev_status.is_(None), prev_status != RED), KpiValue.id.not_in(seen))
+                                  or_(prev_status.is_(None), prev_status != RED), KpiValue.id.not_in(seen),
+                                  *([or_(*(and_(KpiValue.period_kind == k, KpiValue.period_start == s)
+                                           for k, s in periods))] if periods is not None else []))
                            .order_by(KpiValue.id).limit(500)).all()
     for value, defn, before, before_status in rows:
         fields = {"kpi.code": defn.code, "kpi.name": defn.name, "kpi.value": value.value, "kpi.target": defn.target,
@@ -457,8 +461,7 @@ def dispatch(session: Session, limit: int = 500) -> int:
     """Start processes for the events not dispatched yet (the scheduler job); how many instances started."""
     started = 0
     with unit_of_work(session):
-        record_overdue_payments(session)
-        record_red_kpis(session)
+        record_overdue_payments(session)  # KPIs turned red are recorded by the KPI job (record_red_kpis)
         events = list(session.scalars(select(ProcessEvent).where(ProcessEvent.dispatched_at.is_(None))
                                       .order_by(ProcessEvent.id).limit(limit)))
         versions: dict[str, list[ProcessVersion]] = {}
