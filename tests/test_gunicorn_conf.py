@@ -20,6 +20,6 @@ def test_gunicorn_keeps_idle_connections_longer_than_nginx_and_the_load_test_use
     upstream = re.search(r"upstream fabrika \{(.*?)\}", nginx, re.S).group(1)
     proxy_idle = int(re.search(r"keepalive_timeout (\d+)s;", upstream).group(1))
     locust = (ROOT / "bench" / "load" / "locustfile.py").read_text(encoding="utf-8")
-    longest_wait = max(int(b) for b in re.findall(r"between\(\d+, (\d+)\)", locust))
+    longest_wait = max(int(b) for b in re.findall(r"(?:between|think)\(\d+, (\d+)\)", locust))  # think(): bench/load
     assert settings["keepalive"] > proxy_idle > longest_wait
     assert settings["worker_class"] == "gthread"

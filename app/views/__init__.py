@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def register_views(appbuilder) -> None:
     from app.api import register_apis
+    from app.translation_speed import install as quicker_gettext
     from app.views import (
         calculators,
         catalog,
@@ -29,9 +30,12 @@ def register_views(appbuilder) -> None:
         stock_reports,
     )
     from app.views.dates import install as install_locale_dates
+    from app.views.filter_cache import install as keep_search_filters
     from app.views.titles import translate_default_titles
 
     install_locale_dates()  # before any view builds its forms
+    keep_search_filters()  # a register's search filters built once, not on every list request
+    quicker_gettext()  # flask-babel's request state without proxy look-ups (app/translation_speed.py)
     kpi.register(appbuilder)  # the dashboard menu first: it is every role's home page
     partners.register(appbuilder)
     crm.register(appbuilder)
