@@ -12,7 +12,8 @@ seconds of a run are a queue behind the hashes. The steady state starts when the
 (`warm_end`); the run then lasts LOAD_STEADY_SECONDS more and stops itself. Every request goes,
 one line each, to LOAD_REQUEST_LOG (start time, milliseconds, name, error), from which
 bench/load/run.py takes exact percentiles per kind over the steady state, and the sign-ins over
-the whole run. The users are FastHttpUsers (geventhttpclient): the load generator shares the two
+the whole run. With LOAD_THINK=0 the users send their next request at once (the capacity phase).
+The users are FastHttpUsers (geventhttpclient): the load generator shares the two
 cores with the server, and it costs several times less CPU per request than requests' HttpUser.
 """
 
@@ -24,10 +25,19 @@ import re
 import time
 
 import gevent
-from locust import between, events, task
+from locust import between, constant, events, task
 from locust.contrib.fasthttp import FastHttpUser
 
 PASSWORD = "demo1234"  # the demo database's role users (app/services/demo.py)
+# LOAD_THINK=0: no think time between requests (run.py's capacity phase: what the server carries when
+# saturated, not how people use it); otherwise people's pauses of 1-3 s.
+THINK = os.environ.get("LOAD_THINK", "1") != "0"
+
+
+def think(low: float, high: float):
+    """The wait between a user's requests: `between(low, high)`, or none in the capacity phase."""
+    return between(low, high) if THINK else constant(0)
+
 PAGE_ROLES = ["sales", "manager", "economist", "engineer", "production", "purchasing", "service", "warehouse"]
 _LIST = re.compile(r'href="(/[a-z0-9_]+view/list/)"')
 _SHOW = re.compile(r'href="(/[a-z0-9_]+view/show/\d+)"')
@@ -88,7 +98,7 @@ class PageUser(FastHttpUser):
     """A person in the browser: signs in once, then lists, cards and printed forms."""
 
     weight = 6
-    wait_time = between(1, 3)
+    wait_time = think(1, 3)
 
     def on_start(self) -> None:
         self.role = random.choice(PAGE_ROLES)
@@ -135,7 +145,7 @@ class Storekeeper(FastHttpUser):
     """Posts one-line receipts and issues through the REST API, as a scanner terminal would."""
 
     weight = 3
-    wait_time = between(1, 3)
+    wait_time = think(1, 3)
 
     def on_start(self) -> None:
         self.headers = api_headers(self.client, "warehouse")
@@ -176,7 +186,7 @@ class Integrator(FastHttpUser):
     """Another system reading the catalogue and the balances."""
 
     weight = 1
-    wait_time = between(1, 2)
+    wait_time = think(1, 2)
 
     def on_start(self) -> None:
         self.headers = api_headers(self.client, "economist")

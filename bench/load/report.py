@@ -73,13 +73,36 @@ def slowest_table(r: dict) -> list[str]:
     return lines + [f"| {name} | {n} | {p50:.0f} | {p95:.0f} |" for name, n, p50, p95 in r["slowest"]]
 
 
-def render(results: list[dict], notes: list[str], users: int, seconds: int) -> str:
+def capacity_table(runs: list[dict]) -> list[str]:
+    """The capacity phase: users with no think time, so the server is saturated; throughput per worker count."""
+    if not runs:
+        return []
+    first = runs[0]
+    lines = [f"Capacity (a measurement of its own, not the 50 users above): {first['users']} users with **no think "
+             f"time**, {first['steady_seconds']:.0f} s of steady state each: what the server carries when saturated.",
+             "", "| workers | users | throughput (requests/s) | x of 1 worker | page p50 ms | page p95 ms | errors | "
+             "gunicorn cores | PostgreSQL cores | others cores | app CPU ms / request | all ours ms / request |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in runs:
+        page = r["kinds"].get("page", {"p50": 0.0, "p95": 0.0})
+        errors = sum(k["errors"] for k in r["kinds"].values())
+        cpu, per_request = r["cpu"], ceiling(r, os.cpu_count() or 1)[0]
+        lines.append(f"| {r['workers']} | {r['users']} | {r['rps']:.1f} | {r['rps'] / first['rps']:.2f}x | "
+                     f"{page['p50']:.0f} | {page['p95']:.0f} | {errors} | {cpu.get('gunicorn', 0):.2f} | "
+                     f"{cpu.get('postgresql', 0):.2f} | {cpu.get('others', 0):.2f} | {r['app_cpu_ms']:.1f} | "
+                     f"{per_request:.1f} |")
+    return lines + [""]
+
+
+def render(results: list[dict], notes: list[str], users: int, seconds: int,
+           capacity: list[dict] | None = None) -> str:
     main = [r for r in results if not r.get("pgbouncer")]
     lines = [f"# Load test: {users} concurrent users, {seconds} s of steady state per run, gunicorn threads 4, "
              "PostgreSQL", "",
              "The steady state starts when the last user has signed in; signing in (one password hash per user, "
              "all at the start) is its own kind, measured over the whole run. Percentiles are exact per kind.", "",
              *latency_table(results), "", *throughput_table(results), "", *cpu_table(results), ""]
+    lines += capacity_table(capacity or [])
     if main:
         lines += [*slowest_table(main[-1]), ""]
     lines += [f"- {n}" for n in notes]

@@ -1,6 +1,7 @@
 """`make loadtest`: 50 concurrent users against gunicorn on PostgreSQL, with 1, 2 and 4 workers.
 
     python -m bench.load.run [--users 50] [--seconds 60] [--workers 1,2,4] [--pg URL]
+        [--capacity-seconds 20] [--capacity-users 20] [--capacity-workers 1,2]
 
 Loopback only, bounded in time. Without --pg a throwaway PostgreSQL cluster is made (Debian's
 server binaries, like `make test`). The database gets the demo story (`flask setup`), then for each
@@ -19,7 +20,10 @@ post), restored into a new database (`flask backup restore`) and verified there 
 Then, with --pgbouncer-users N (default 200), N users on the largest worker count through pgbouncer in
 transaction pooling mode with at most 20 server connections (Debian's pgbouncer, FABRIKA_PGBOUNCER=1):
 its peak of server connections and its errors. Afterwards: `flask stock verify`, duplicate document
-numbers, fires run twice. Writes bench/results/loadtest.md.
+numbers, fires run twice. Then the capacity phase, labelled as such in the report: --capacity-users
+users who send their next request at once (no think time), --capacity-seconds of steady state, on 1
+and 2 workers: what the server carries when saturated, which the 50 people pausing 1-3 s never ask
+for. Writes bench/results/loadtest.md.
 """
 
 from __future__ import annotations
@@ -151,10 +155,11 @@ def _kind(name: str) -> str:
 
 def run_once(url: str, workers: int, users: int, seconds: int, locust: str, env: dict,
              during: callable | None = None, server_url: str | None = None,
-             roots: dict[str, int] | None = None) -> dict:
+             roots: dict[str, int] | None = None, think: bool = True) -> dict:
     """One locust run against `workers` gunicorn workers on `url`; `during(request_log)` runs in a thread
     meanwhile; connections are counted on `server_url` (the PostgreSQL behind pgbouncer) when given;
-    `roots` names more process trees whose CPU is counted (PostgreSQL's postmaster, pgbouncer)."""
+    `roots` names more process trees whose CPU is counted (PostgreSQL's postmaster, pgbouncer);
+    think=False: the users do not pause between requests (the capacity phase)."""
     env = {**env, "DATABASE_URL": url}
     # gunicorn's own log is kept: a worker killed by the arbiter (WORKER TIMEOUT) drops the requests in
     # flight, which locust counts as connection resets; the report says how often it happened.
@@ -177,7 +182,7 @@ def run_once(url: str, workers: int, users: int, seconds: int, locust: str, env:
                                    str(max(users // 5, 1)), "-t", f"{seconds + WARMUP_CAP}s", "--host",
                                    f"http://127.0.0.1:{PORT}", "--csv", prefix, "--only-summary"],
                                   env={**os.environ, "LOCUST_CSV_FULL_HISTORY": "0", "LOAD_REQUEST_LOG": requests_log,
-                                       "LOAD_STEADY_SECONDS": str(seconds)},
+                                       "LOAD_STEADY_SECONDS": str(seconds), "LOAD_THINK": "1" if think else "0"},
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         cpu = CpuSampler({"gunicorn": server.pid, "scheduler": scheduler.pid, "locust": client.pid, **(roots or {})})
         cpu.start()
@@ -342,6 +347,10 @@ def main() -> int:
     ap.add_argument("--pg", help="PostgreSQL URL of an empty database (default: a throwaway cluster)")
     ap.add_argument("--pgbouncer-users", type=int, default=200,
                     help="users of the last run through pgbouncer with 20 server connections (0: no such run)")
+    ap.add_argument("--capacity-seconds", type=int, default=20,
+                    help="capacity phase: steady seconds with users who do not pause (0: no such phase)")
+    ap.add_argument("--capacity-users", type=int, default=20)
+    ap.add_argument("--capacity-workers", default="1,2")
     args = ap.parse_args()
     PORT = args.port
     locust = _locust()
@@ -358,6 +367,9 @@ def main() -> int:
         results = [run_once(url, w, args.users, args.seconds, locust, env, during=backup if w == counts[-1] else None,
                             roots=roots) for w in counts]
         notes = backup.restore_and_verify()
+        capacity = [{**run_once(url, w, args.capacity_users, args.capacity_seconds, locust, env, roots=roots,
+                                think=False), "capacity": True}
+                    for w in ([int(w) for w in args.capacity_workers.split(",")] if args.capacity_seconds else [])]
         if args.pgbouncer_users:
             pooled, stop_pooler, pooler = _pgbouncer(url, pool=20)
             try:
@@ -370,7 +382,7 @@ def main() -> int:
                                      f"{os.cpu_count()} CPUs"]
     finally:
         stop()
-    text_ = render(results, notes, args.users, args.seconds)
+    text_ = render(results, notes, args.users, args.seconds, capacity)
     print(text_)
     out = ROOT / "bench" / "results" / "loadtest.md"
     out.parent.mkdir(parents=True, exist_ok=True)
