@@ -396,7 +396,8 @@ def _compute(out: PhaseOutput, label: str, size: str, today: date, since: date) 
                    note=f"CPU {cpu:.2f} s; {stats.periods_read} of {stats.periods_read + stats.periods_skipped} "
                         f"(metric, period) read again; {stats.facts_written:,} figures written, "
                         f"{stats.restatements} restatements, {stats.values_written:,} values, {lineage_rows:,} "
-                        f"lineage rows stored; load average {load}; slowest: "
+                        f"lineage rows stored, {stats.turned_red} 'KPI turned red' events; load average {load}; "
+                        "slowest: "
                         + ", ".join(f"{k} {v:.2f} s" for k, v in slowest)))
 
 
