@@ -933,29 +933,26 @@ SQLITE_CACHE_KIB = 65_536  # the job's page cache on SQLite while it runs (the d
 
 @contextmanager
 def _sqlite_cache(session: Session) -> Iterator[None]:
-    """A 64 MB SQLite page cache and in-memory sorts on the job's connection while it runs, the
-    defaults back after.
+    """A 64 MB SQLite page cache on the job's connection while it runs, the default back after.
 
     A first run reads the ledger and the sales registers several times (marks, sums, lineage) and
     writes 400,000 lineage rows with their index: with SQLite's default 2 MB cache, pages were read
-    again and again from the OS (a seventh of the run's CPU at a million ledger rows), and its
-    grouped reads sorted through temporary files (another 0.3 s). Both belong to this connection
-    only: requests served meanwhile keep theirs. The app keeps no temporary tables on a connection
-    (changing temp_store drops them).
+    again and again from the OS (a seventh of the run's CPU at a million ledger rows). The cache
+    belongs to this connection only: requests served meanwhile keep theirs. (In-memory sorts,
+    temp_store, would save another ~0.3 s, but SQLite refuses to change it inside a transaction,
+    and the job may run inside one.)
     """
     conn = session.connection()
     if conn.dialect.name != "sqlite":
         yield
         return
     raw = conn.connection.driver_connection
-    cache, store = (raw.execute(f"PRAGMA {name}").fetchone()[0] for name in ("cache_size", "temp_store"))
+    before = raw.execute("PRAGMA cache_size").fetchone()[0]
     raw.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-    raw.execute("PRAGMA temp_store = MEMORY")
     try:
         yield
     finally:
-        raw.execute(f"PRAGMA cache_size = {int(cache)}")
-        raw.execute(f"PRAGMA temp_store = {int(store)}")
+        raw.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 def compute_kpis(session: Session, today: date | None = None, since: date | None = None) -> ComputeStats:
