@@ -467,9 +467,9 @@ def complete_order(session: Session, order_id: int, qty: object, on_date: date |
     """Make `qty` (at most what is left): issue the components, receive the product at their cost plus labour.
 
     All or nothing: a missing component refuses the completion with every shortage listed and
-    nothing consumed or produced. The receipt's id is taken before posting (its moves name it) and the
-    row is written once, with its costs, by the use case's one flush (a flush of its own cost a second
-    audit insert and an UPDATE).
+    nothing consumed or produced. The receipt's id is taken before posting (its moves name it), so its
+    row is written once, with its costs; the order, its operations and the receipt go in with Core
+    statements and one audit insert (order_rows), not the unit of work's flushes.
     """
     with unit_of_work(session):
         order, open_children = _lock_for_completion(session, order_id)
