@@ -151,6 +151,11 @@ def w1_together(out: PhaseOutput, receipts: int, issues: int) -> None:
     whole.goal = f">= {peers.W1_GOAL_X}x Tryton"
     whole.goal_ok = bool(whole.peer) and whole.ours >= peers.W1_GOAL_X * (whole.peer or 0)
     out.results[-1] = whole.as_dict()
+    docs = len(ins) + len(outs)
+    wall_ms, cpu_ms = (1000 * (t_in.seconds + t_out.seconds) / docs, 1000 * (t_in.cpu + t_out.cpu) / docs)
+    out.notes.append(f"W1 create_and_post_document per document: {wall_ms:.3f} ms wall, {cpu_ms:.3f} ms CPU; the "
+                     f"{wall_ms - cpu_ms:.3f} ms between them is waiting: on SQLite the WAL checkpoints' fsyncs "
+                     "(every ~1,000 pages written), and other processes when the load average exceeds the cores")
 
 
 def statements_together(wh_id: int, item_ids: list[int]) -> str:
