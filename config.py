@@ -128,6 +128,8 @@ class TestConfig(Config):
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     FAB_UPDATE_PERMS = False
     MENU_CACHE_SECONDS = 0  # tests edit roles and reuse user ids; tests/views/test_menu_cache.py turns it on
+    # no WAL checkpoint thread: tests copy a template file over the database between tests (app/database.py)
+    SQLITE_CHECKPOINT_SECONDS = 0
 
 
 def secret_key() -> str:

@@ -42,14 +42,14 @@ def _init_extensions(app: Flask) -> None:
     from flask_appbuilder import Model
 
     from app import models  # noqa: F401  (registers every table on Model.metadata)
-    from app.database import configure_engine
+    from app.database import CHECKPOINT_SECONDS, configure_engine
     from app.security import FabrikaSecurityManager
     from app.services import audit
     from app.services.base import end_read_transaction
     from app.views import fields, register_views
 
     db.init_app(app)
-    configure_engine(db.engine)
+    configure_engine(db.engine, app.config.get("SQLITE_CHECKPOINT_SECONDS", CHECKPOINT_SECONDS))
     csrf.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True)
     audit.install()

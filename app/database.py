@@ -91,7 +91,12 @@ class Checkpointer:
             self.checkpoint()
 
 
-def configure_engine(engine: Engine) -> None:
+def configure_engine(engine: Engine, checkpoint_seconds: float = CHECKPOINT_SECONDS) -> None:
+    """SQLite's settings on `engine`; `checkpoint_seconds` 0 leaves checkpoints to the request path.
+
+    The test suite turns the thread off: it copies a template file over the database between tests, and a
+    checkpoint running at that moment would write the previous test's log into the fresh copy.
+    """
     if engine.dialect.name != "sqlite" or getattr(engine, "_fabrika_configured", False):
         return
     engine._fabrika_configured = True  # type: ignore[attr-defined]
@@ -118,8 +123,8 @@ def configure_engine(engine: Engine) -> None:
 
         execute_text(conn, "BEGIN IMMEDIATE")
 
-    if not memory:
-        checkpointer = Checkpointer(engine.url.database)
+    if not memory and checkpoint_seconds > 0:
+        checkpointer = Checkpointer(engine.url.database, checkpoint_seconds)
         engine._fabrika_checkpointer = checkpointer  # type: ignore[attr-defined]
 
         @event.listens_for(engine, "commit")

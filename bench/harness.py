@@ -124,6 +124,7 @@ def load_average() -> str:
 
 
 def _config(url: str, tmp: str) -> type:
+    from app.database import CHECKPOINT_SECONDS
     from config import TestConfig, _engine_options
 
     class BenchConfig(TestConfig):
@@ -131,6 +132,7 @@ def _config(url: str, tmp: str) -> type:
         SQLALCHEMY_ENGINE_OPTIONS = _engine_options(url)
         AUTO_CREATE_SCHEMA = True
         BACKUP_DIR = os.path.join(tmp, "backups")
+        SQLITE_CHECKPOINT_SECONDS = CHECKPOINT_SECONDS  # the product's setting, not the test suite's
 
     return BenchConfig
 
