@@ -154,8 +154,9 @@ def w1_together(out: PhaseOutput, receipts: int, issues: int) -> None:
     docs = len(ins) + len(outs)
     wall_ms, cpu_ms = (1000 * (t_in.seconds + t_out.seconds) / docs, 1000 * (t_in.cpu + t_out.cpu) / docs)
     out.notes.append(f"W1 create_and_post_document per document: {wall_ms:.3f} ms wall, {cpu_ms:.3f} ms CPU; the "
-                     f"{wall_ms - cpu_ms:.3f} ms between them is waiting: on SQLite the WAL checkpoints' fsyncs "
-                     "(every ~1,000 pages written), and other processes when the load average exceeds the cores")
+                     f"{wall_ms - cpu_ms:.3f} ms between them is waiting: on SQLite the disk (WAL checkpoints run in "
+                     "a thread once a second, app/database.py), and other processes when the load average exceeds "
+                     "the cores")
 
 
 def statements_together(wh_id: int, item_ids: list[int]) -> str:
