@@ -111,6 +111,9 @@ def configure_engine(engine: Engine, checkpoint_seconds: float = CHECKPOINT_SECO
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
+        # sorts and temporary b-trees in memory, not in temporary files: the KPI job's grouped reads over
+        # a million ledger rows spent ~0.3 s in them (it cannot be changed inside a transaction, so here)
+        cur.execute("PRAGMA temp_store=MEMORY")
         if not memory:
             cur.execute(f"PRAGMA wal_autocheckpoint={SAFETY_CHECKPOINT_PAGES}")
             cur.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
