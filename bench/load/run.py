@@ -137,7 +137,9 @@ class ConnectionPeak(threading.Thread):
 
         while not self.stop.wait(0.5):
             with self.engine.connect() as conn:
-                n = conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"))
+                # client backends only, and not this sampler's own (it connects to the server directly)
+                n = conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                      "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"))
                 self.peak = max(self.peak, n.scalar_one())
 
 
