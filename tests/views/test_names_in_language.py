@@ -81,7 +81,8 @@ def test_bom_and_production_pages_show_the_readers_names(demo, lang):
     robot_bom = db.session.scalar(select(Bom).join(Item, Item.id == Bom.item_id).where(Item.code == "ROBOT-STD"))
     explode = _page(manager, f"/bomview/explode/{robot_bom.id}?qty=1")
     assert CHASSIS[lang] in explode and CHASSIS["en"] not in explode
-    order = db.session.scalar(select(ProductionOrder).join(Item).where(Item.code == "ROBOT-STD"))
+    order = db.session.scalar(  # the first, the Robokids order: without ORDER BY, PostgreSQL returns any
+        select(ProductionOrder).join(Item).where(Item.code == "ROBOT-STD").order_by(ProductionOrder.id).limit(1))
     availability = _page(manager, f"/productionorderview/availability/{order.id}")
     assert CHASSIS[lang] in availability and CHASSIS["en"] not in availability
     tree = _page(manager, f"/productionorderview/tree/{order.id}")
@@ -208,7 +209,8 @@ def test_production_order_pdf_names_operations_and_warehouses_in_its_language(de
 
     from pypdf import PdfReader
 
-    order = db.session.scalar(select(ProductionOrder).join(Item).where(Item.code == "ROBOT-STD"))
+    order = db.session.scalar(  # the first, the Robokids order: without ORDER BY, PostgreSQL returns any
+        select(ProductionOrder).join(Item).where(Item.code == "ROBOT-STD").order_by(ProductionOrder.id).limit(1))
     resp = _client(demo, "Manager", "en").get(f"/productionorderview/print/{order.id}?lang={lang}")
     assert resp.mimetype == "application/pdf"
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(resp.data)).pages).split())
