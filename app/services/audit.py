@@ -154,6 +154,19 @@ def transition(session: Session, action: str, obj: Any) -> None:
     session.info.setdefault(_TRANSITIONS, {})[id(obj)] = action
 
 
+def update_row(session: Session, obj: Any) -> dict | None:
+    """The audit row a flush would write for `obj`'s pending column changes, or None when none changed.
+
+    For writers that UPDATE rows with Core statements instead of a flush (production.order_rows): the
+    same changes, and the transition noted by `transition` (else "update"), as `_queue` records them.
+    """
+    changes = _changes(obj, "update")
+    if not changes:
+        return None
+    action = session.info.get(_TRANSITIONS, {}).pop(id(obj), "update")
+    return event_row(action, obj, _summary(obj), changes)
+
+
 def _entity_id(obj: Any) -> Any:
     """The primary key as the flush wrote it (a new object has no identity key until after it)."""
     state = inspect(obj)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from app.domain.money import ZERO
 from app.models.production import ProductionOperation, RoutingOperation, WorkCenter
 from app.services import audit, driver_sql
-from app.services.stock.document_rows import _row_with_defaults
+from app.services.stock.document_rows import row_with_defaults
 from app.services.stock.ledger_rows import insert_rows, insert_with_ids
 
 _RO, _WC = RoutingOperation.__table__.c, WorkCenter.__table__.c
@@ -39,7 +39,7 @@ def insert_objects(session: Session, objs: list[Any], parent: Any = None, audit_
     `audit_rows`: collect the rows there for the caller to write with the rest of its use case's."""
     if not objs:
         return
-    rows = [_row_with_defaults(obj) for obj in objs]
+    rows = [row_with_defaults(obj) for obj in objs]
     table = type(objs[0]).__table__
     if all(row.get("id") is not None for row in rows):
         insert_rows(session, table, rows)
@@ -66,15 +66,13 @@ def write_changes(session: Session, objs: list[Any]) -> list[dict]:
     """
     rows: list[dict] = []
     batches: dict[Any, list[dict]] = {}  # one executemany per statement (an order's operations share one)
-    transitions = session.info.get(audit._TRANSITIONS, {})
     for obj in objs:
         state = inspect(obj)
         table, columns = _plan(state.mapper)
         values = {key: state.dict[key] for key in state.committed_state if key in columns}
         if not values:
             continue
-        changes = audit._changes(obj, "update")  # as the flush's after_update event reads them
-        action = transitions.pop(id(obj), "update")
+        row = audit.update_row(session, obj)  # as the flush's after_update event reads the changes
         for key, stamp in _stamps(state.mapper):
             if key not in values:
                 values[key] = stamp(None)
@@ -82,8 +80,8 @@ def write_changes(session: Session, objs: list[Any]) -> list[dict]:
         batches.setdefault(_update_of(table, keys), []).append({"b_id": obj.id, **{f"b_{k}": values[k] for k in keys}})
         state.dict.update(values)
         state._commit_all(state.dict, session.identity_map)  # noqa: SLF001 - what the flush does after its UPDATE
-        if changes:
-            rows.append(audit.event_row(action, obj, audit._summary(obj), changes))
+        if row is not None:
+            rows.append(row)
     for stmt, params in batches.items():
         driver_sql.execute_many(session, stmt, params)
     return rows

@@ -145,12 +145,12 @@ def insert_new(session: Session, doc: StockDocument, lines: list[StockDocumentLi
     added to the session unless `attach` is False: a use case that commits right after adds the
     document once committed (attach_committed), so the commit has nothing to expire and reload.
     """
-    row = _row_with_defaults(doc)
+    row = row_with_defaults(doc)
     doc.id = driver_sql.insert_returning_id(session, _DOC, {**row, **written} if written else row)
     line_rows = []
     for line in lines:
         line.document_id = doc.id
-        line_rows.append(_row_with_defaults(line))
+        line_rows.append(row_with_defaults(line))
     ledger_rows.insert_with_ids(session, _LINE, line_rows)
     for line, row in zip(lines, line_rows, strict=True):
         line.id = row["id"]
@@ -203,7 +203,7 @@ def _insert_plan(mapper) -> tuple[tuple[str, str, bool, object, bool], ...]:
     return tuple(plan)
 
 
-def _row_with_defaults(obj) -> dict:
+def row_with_defaults(obj) -> dict:
     """The INSERT values of a new object: what it holds plus its columns' Python-side defaults
     (also set on the object, as a flush would), None for the rest (as after a flush: reading them
     needs no query), without a primary key that is still None."""
